@@ -1,0 +1,36 @@
+// Lint, and the layer rule of DESIGN.md: each folder may import only the layers below it.
+// src/core does no I/O; only src/vscode imports `vscode`; src never imports test.
+import tseslint from 'typescript-eslint';
+
+const io = ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'net', 'node:net', 'http', 'node:http',
+  'https', 'node:https', 'child_process', 'node:child_process', 'dgram', 'node:dgram', 'execa', 'sql.js',
+  'proper-lockfile', 'write-file-atomic', 'openai'];
+const layer = (name) => ({ group: [`**/${name}`, `**/${name}/**`], message: `this layer may not import src/${name} (see ARCHITECTURE.md)` });
+const noVscode = { name: 'vscode', message: 'only src/vscode imports vscode' };
+const noTest = { group: ['**/test/**'], message: 'src never imports test' };
+
+function restrict(paths, layers) {
+  return { 'no-restricted-imports': ['error', { paths, patterns: [noTest, ...layers.map(layer)] }] };
+}
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.test-artifacts/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: restrict([noVscode, ...io.map((name) => ({ name, message: 'src/core does no I/O' }))],
+      ['ledger', 'adapter', 'jobs', 'mcp', 'cli', 'vscode', 'app']),
+  },
+  { files: ['src/ledger/**/*.ts'], rules: restrict([noVscode], ['adapter', 'jobs', 'mcp', 'cli', 'vscode', 'app']) },
+  { files: ['src/adapter/**/*.ts'], rules: restrict([noVscode], ['jobs', 'mcp', 'cli', 'vscode', 'app']) },
+  { files: ['src/jobs/**/*.ts'], rules: restrict([noVscode], ['mcp', 'cli', 'vscode', 'app']) },
+  { files: ['src/mcp/**/*.ts'], rules: restrict([noVscode], ['cli', 'vscode', 'app', 'ledger', 'adapter']) },
+  { files: ['src/app.ts', 'src/cli/**/*.ts'], rules: restrict([noVscode], ['vscode']) },
+  { files: ['src/shared/**/*.ts', 'webview/**/*.ts'], rules: restrict([noVscode], ['core', 'ledger', 'adapter', 'jobs', 'mcp', 'cli', 'vscode', 'app']) },
+  { files: ['src/vscode/**/*.ts'], rules: restrict([], ['ledger', 'adapter', 'jobs', 'mcp', 'cli']) },
+);

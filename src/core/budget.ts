@@ -1,0 +1,39 @@
+import { formatUsd, type Micros } from './money';
+
+/** Which cap refused an admission. */
+export type CapKind = 'monthly' | 'daily' | 'job';
+
+/**
+ * Thrown when a reservation would pass a cap. The message says what remains and what was needed,
+ * in USD; the fields carry the same in µUSD for callers that shape results.
+ */
+export class BudgetExceededError extends Error {
+  override name = 'BudgetExceededError';
+  constructor(
+    readonly cap: CapKind,
+    readonly remainingMicros: Micros,
+    readonly neededMicros: Micros,
+    readonly capMicros: Micros,
+  ) {
+    super(`${cap} budget exceeded: ${formatUsd(Math.max(0, remainingMicros))} of ${formatUsd(capMicros)} remains, this call needs up to ${formatUsd(neededMicros)}`);
+  }
+}
+
+/** One cap to check: its limit and what is already settled and reserved against it, µUSD. */
+export interface CapUsage {
+  cap: CapKind;
+  limitMicros: Micros;
+  settledMicros: Micros;
+  reservedMicros: Micros;
+}
+
+/**
+ * The admission rule (DESIGN.md, money rules): admit only if settled + reserved + need ≤ cap,
+ * for every cap. Throws BudgetExceededError for the first cap that would be passed.
+ */
+export function admit(caps: readonly CapUsage[], needMicros: Micros): void {
+  for (const c of caps) {
+    const remaining = c.limitMicros - c.settledMicros - c.reservedMicros;
+    if (needMicros > remaining) throw new BudgetExceededError(c.cap, remaining, needMicros, c.limitMicros);
+  }
+}

@@ -1,0 +1,160 @@
+import { z } from 'zod';
+
+/** The three agent tiers of the original OpenAI worker, and their default models. */
+export const AGENTS = ['mini-worker', 'balanced-worker', 'premium-worker'] as const;
+export type AgentName = (typeof AGENTS)[number];
+
+export const PERMISSION_MODES = ['default', 'acceptEdits', 'plan', 'bypassPermissions'] as const;
+
+/** Per-model price override in USD per million tokens, for private gateways. */
+export const PriceOverrideSchema = z.object({
+  input_mtok: z.number().nonnegative(),
+  output_mtok: z.number().nonnegative(),
+  cache_read_mtok: z.number().nonnegative().optional(),
+});
+export type PriceOverride = z.infer<typeof PriceOverrideSchema>;
+
+/**
+ * The whole configuration of the app, host-independent. The CLI fills it from the environment
+ * (`configFromEnv`), the extension from `offload.*` settings and SecretStorage.
+ * Money in USD, token limits in tokens, timeouts in ms.
+ */
+export const ConfigSchema = z.object({
+  openaiApiKey: z.string().min(1).optional(),
+  openaiBaseUrl: z.url().default('https://api.openai.com/v1'),
+  fallbackBaseUrl: z.url().optional(),
+  fallbackApiKey: z.string().min(1).optional(),
+  monthlyBudgetUsd: z.number().nonnegative().default(25),
+  dailyBudgetUsd: z.number().nonnegative().optional(),
+  perJobTokenLimit: z.number().int().positive().default(8192),
+  maxConcurrency: z.number().int().positive().default(2),
+  sandboxRoots: z.array(z.string().min(1)).min(1),
+  ledgerPath: z.string().min(1),
+  agents: z.record(z.enum(AGENTS), z.string().min(1)).default({
+    'mini-worker': 'gpt-4o-mini',
+    'balanced-worker': 'gpt-4o',
+    'premium-worker': 'o1-mini',
+  }),
+  /** Gateway model that Claude Code's requests are sent to (CLAUDE_MODEL). */
+  claudeModel: z.string().min(1).default('gpt-4o-mini'),
+  /** `--model` passed to the Claude Code CLI (CLAUDE_CODE_MODEL). */
+  claudeCodeModel: z.string().min(1).default('sonnet'),
+  claudePermissionMode: z.enum(PERMISSION_MODES).default('acceptEdits'),
+  claudePath: z.string().min(1).optional(),
+  /** When false, Claude Code talks to anthropicBaseUrl directly and is not metered per call. */
+  useOpenaiAdapter: z.boolean().default(true),
+  anthropicBaseUrl: z.url().optional(),
+  diffMaxBytes: z.number().int().nonnegative().default(20000),
+  metricsFile: z.string().min(1).optional(),
+  escalateModel: z.string().min(1).optional(),
+  isolation: z.enum(['none', 'worktree']).default('none'),
+  allowBypassPermissions: z.boolean().default(false),
+  adapterKey: z.string().min(8).optional(),
+  priceOverrides: z.record(z.string(), PriceOverrideSchema).default({}),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** Thrown when the configuration is invalid; `message` names the variable and what is allowed. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Environment variable → config key, for messages and for `configFromEnv`. */
+const ENV_KEYS: Record<string, keyof Config> = {
+  OPENAI_BASE_URL: 'openaiBaseUrl',
+  FALLBACK_BASE_URL: 'fallbackBaseUrl',
+  FALLBACK_API_KEY: 'fallbackApiKey',
+  MONTHLY_BUDGET: 'monthlyBudgetUsd',
+  DAILY_BUDGET: 'dailyBudgetUsd',
+  PER_JOB_TOKEN_LIMIT: 'perJobTokenLimit',
+  MAX_OPENAI_CONCURRENCY: 'maxConcurrency',
+  SANDBOX_ROOT: 'sandboxRoots',
+  OFFLOAD_LEDGER: 'ledgerPath',
+  CLAUDE_MODEL: 'claudeModel',
+  CLAUDE_CODE_MODEL: 'claudeCodeModel',
+  CLAUDE_PERMISSION_MODE: 'claudePermissionMode',
+  CLAUDE_CODE_PATH: 'claudePath',
+  USE_OPENAI_ADAPTER: 'useOpenaiAdapter',
+  ANTHROPIC_BASE_URL: 'anthropicBaseUrl',
+  DIFF_MAX_BYTES: 'diffMaxBytes',
+  WORKER_METRICS_FILE: 'metricsFile',
+  WORKER_ESCALATE_MODEL: 'escalateModel',
+  WORKER_ISOLATION: 'isolation',
+  ALLOW_BYPASS_PERMISSIONS: 'allowBypassPermissions',
+  OFFLOAD_ADAPTER_KEY: 'adapterKey',
+  OFFLOAD_PRICES: 'priceOverrides',
+  OFFLOAD_AGENTS: 'agents',
+};
+
+/** Where the shared ledger lives by default: the user's data folder, per platform. */
+export function defaultLedgerPath(platform: string, home: string, env: Record<string, string | undefined>): string {
+  if (platform === 'win32') return `${env.APPDATA ?? `${home}\\AppData\\Roaming`}\\offload\\ledger.sqlite`;
+  if (platform === 'darwin') return `${home}/Library/Application Support/offload/ledger.sqlite`;
+  return `${env.XDG_DATA_HOME ?? `${home}/.local/share`}/offload/ledger.sqlite`;
+}
+
+function num(name: string, raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value)) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a number; set it to a number such as ${name === 'MONTHLY_BUDGET' ? '25' : '2'}`);
+  }
+  return value;
+}
+
+function bool(name: string, raw: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off|)$/i.test(raw)) return false;
+  throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a boolean; use 1 or 0`);
+}
+
+function json(name: string, raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`${name} must be JSON, e.g. ${name}='{"my-model":{"input_mtok":0.1,"output_mtok":0.2}}'`);
+  }
+}
+
+/**
+ * Builds the config from environment variables (DESIGN.md lists them). `ONEAPI_API_KEY` and
+ * `ONEAPI_BASE_URL` are the original worker's names for a OneAPI gateway and win over the OpenAI
+ * pair when both are set. Throws ConfigError naming the variable and what is allowed.
+ */
+export function configFromEnv(env: Record<string, string | undefined>, defaults: { cwd: string; home: string; platform: string }): Config {
+  const input: Record<string, unknown> = {
+    sandboxRoots: [defaults.cwd],
+    ledgerPath: defaultLedgerPath(defaults.platform, defaults.home, env),
+  };
+  const apiKey = env.ONEAPI_API_KEY || env.OPENAI_API_KEY;
+  if (apiKey) input.openaiApiKey = apiKey;
+  if (env.ONEAPI_BASE_URL) input.openaiBaseUrl = env.ONEAPI_BASE_URL;
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    if (key === 'openaiBaseUrl' && env.ONEAPI_BASE_URL) continue;
+    const shape = ConfigSchema.shape[key];
+    const base = shape instanceof z.ZodDefault || shape instanceof z.ZodOptional ? shape.unwrap() : shape;
+    if (key === 'sandboxRoots') input[key] = raw.split(/[:;](?![\\/])/).filter(Boolean);
+    else if (base instanceof z.ZodNumber) input[key] = num(name, raw);
+    else if (base instanceof z.ZodBoolean) input[key] = bool(name, raw);
+    else if (base instanceof z.ZodRecord) input[key] = json(name, raw);
+    else input[key] = raw;
+  }
+  return parseConfig(input, (key) => Object.entries(ENV_KEYS).find(([, k]) => k === key)?.[0] ?? key);
+}
+
+/**
+ * Validates a config object. `nameOf` maps a config key to the name the user knows it by
+ * (an environment variable, an `offload.*` setting). Throws ConfigError.
+ */
+export function parseConfig(input: unknown, nameOf: (key: string) => string = (k) => k): Config {
+  const result = ConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const key = String(issue.path[0] ?? '');
+    const rest = issue.path.slice(1).join('.');
+    return `${nameOf(key)}${rest ? ` (${rest})` : ''}: ${issue.message}`;
+  });
+  throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
+}

@@ -1,0 +1,34 @@
+/**
+ * Money is counted in integer micro-USD (1 USD = 1,000,000 µUSD) everywhere it is stored or
+ * compared; floating point is for display only (DESIGN.md, money rules). The price table returns
+ * values like 0.9900000000000001, so every conversion into micros rounds, and cost estimates
+ * round up so that a reservation is never smaller than the charge it covers.
+ */
+export type Micros = number;
+
+export const MICROS_PER_USD = 1_000_000;
+
+/** USD (float) to micro-USD, rounded to the nearest micro. Throws RangeError on NaN/negative/∞. */
+export function usdToMicros(usd: number): Micros {
+  if (!Number.isFinite(usd) || usd < 0) throw new RangeError(`amount must be a finite USD value ≥ 0, got ${usd}`);
+  return Math.round(usd * MICROS_PER_USD);
+}
+
+/** USD (float) to micro-USD, rounded up: for worst-case reservations. */
+export function usdToMicrosCeil(usd: number): Micros {
+  if (!Number.isFinite(usd) || usd < 0) throw new RangeError(`amount must be a finite USD value ≥ 0, got ${usd}`);
+  // Strip float noise before ceil so 0.9900000000000001 USD is 990000 µUSD, not 990001.
+  return Math.ceil(Number((usd * MICROS_PER_USD).toFixed(3)));
+}
+
+/** micro-USD to USD (float), for display and JSON results. */
+export function microsToUsd(micros: Micros): number {
+  return micros / MICROS_PER_USD;
+}
+
+/** "$19.77" style display, two decimals under $100, with sub-cent amounts shown to 4 decimals. */
+export function formatUsd(micros: Micros): string {
+  const usd = microsToUsd(micros);
+  if (usd !== 0 && Math.abs(usd) < 0.01) return `$${usd.toFixed(4)}`;
+  return `$${usd.toFixed(2)}`;
+}

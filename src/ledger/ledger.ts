@@ -1,0 +1,99 @@
+import type { JobKind, JobRecord, JobStatus } from '../core/jobs';
+import type { Micros } from '../core/money';
+import type { Usage } from '../core/usage';
+
+/** Input to create a job row. */
+export interface NewJob {
+  id: string;
+  kind: JobKind;
+  agent?: string | null;
+  model: string;
+  request: unknown;
+  maxCostMicros?: number | null;
+  status?: JobStatus;
+}
+
+/** Fields a job update may change. */
+export interface JobPatch {
+  status?: JobStatus;
+  result?: unknown;
+  error?: string | null;
+  model?: string;
+}
+
+/** A live reservation: budget held for one paid call until it is settled or released. */
+export interface Reservation {
+  id: string;
+  jobId: string;
+  model: string;
+  /** Worst-case cost held, µUSD. */
+  micros: Micros;
+  createdAt: number;
+  pid: number;
+}
+
+/** Input to reserve: the worst case of one call, already priced. */
+export interface ReserveRequest {
+  jobId: string;
+  model: string;
+  micros: Micros;
+}
+
+/** The real outcome of one call, written as a model_calls (spend) row. */
+export interface SettleInput {
+  model: string;
+  usage: Usage;
+  /** Real cost at the price table, µUSD. */
+  costMicros: Micros;
+  /** 'ok', or an error label such as 'http_429', 'aborted'. Partial output of an aborted call is still billed. */
+  status: string;
+  latencyMs?: number;
+  route?: 'primary' | 'fallback';
+}
+
+/** Spend summary for get_spend_stats. USD fields are floats for display; computed from µUSD. */
+export interface SpendStats {
+  month: string;
+  current_month: number;
+  total_budget: number;
+  remaining: number;
+  percentage_used: number;
+  today: number;
+  daily_budget: number | null;
+  reserved: number;
+  reservations_in_flight: number;
+  by_model: Record<string, { cost_usd: number; calls: number; input_tokens: number; output_tokens: number; cache_read_tokens: number }>;
+  by_kind: Record<string, { cost_usd: number; jobs: number }>;
+  jobs: { total: number; running: number };
+}
+
+/** Caps the ledger enforces at reservation time, µUSD. */
+export interface LedgerCaps {
+  monthlyMicros: Micros;
+  dailyMicros: Micros | null;
+}
+
+/**
+ * The one ledger every host shares (DESIGN.md, money rules). Every method is atomic across
+ * processes: it takes the file lock, reloads the file if another process changed it, applies the
+ * change in one transaction, writes the file atomically and releases the lock.
+ */
+export interface Ledger {
+  createJob(job: NewJob): Promise<JobRecord>;
+  /** Throws Error on an unknown id or an illegal status transition. */
+  updateJob(id: string, patch: JobPatch): Promise<JobRecord>;
+  getJob(id: string): Promise<JobRecord | undefined>;
+  listJobs(limit?: number): Promise<JobRecord[]>;
+  /**
+   * Admits one paid call: holds `micros` if settled + reserved + micros stays within the monthly
+   * cap, the daily cap and the job's max cost. Throws BudgetExceededError (src/core/budget.ts)
+   * saying what remains and what was needed; nothing is written then.
+   */
+  reserve(req: ReserveRequest): Promise<Reservation>;
+  /** Replaces the reservation by a spend row with the real cost. Idempotent per reservation id. */
+  settle(reservationId: string, input: SettleInput): Promise<void>;
+  /** Drops a reservation without spend (the call never went out). Idempotent. */
+  release(reservationId: string): Promise<void>;
+  spendStats(now?: Date): Promise<SpendStats>;
+  close(): Promise<void>;
+}
