@@ -28,6 +28,8 @@ await Promise.all([
     outfile: 'dist/worker.js',
     banner: { js: '#!/usr/bin/env node' },
   }),
+  // Test support, not shipped: the scripted gateway (stand-in for the model provider) for the demo.
+  esbuild.build({ ...node, entryPoints: ['test/support/gateway-main.ts'], outfile: 'dist/scripted-gateway.js' }),
   esbuild.build({
     bundle: true,
     platform: 'browser',

@@ -1,4 +1,4 @@
-import { formatUsd, type Micros } from './money';
+import { assertMicros, formatUsd, type Micros } from './money';
 
 /** Which cap refused an admission. */
 export type CapKind = 'monthly' | 'daily' | 'job';
@@ -27,11 +27,18 @@ export interface CapUsage {
   reservedMicros: Micros;
 }
 
+/** What a cap still admits, µUSD: limit − settled − reserved, never below 0. */
+export function remainingMicros(c: CapUsage): Micros {
+  return Math.max(0, c.limitMicros - c.settledMicros - c.reservedMicros);
+}
+
 /**
  * The admission rule (DESIGN.md, money rules): admit only if settled + reserved + need ≤ cap,
- * for every cap. Throws BudgetExceededError for the first cap that would be passed.
+ * for every cap, in integer µUSD. Throws BudgetExceededError for the first cap that would be
+ * passed, RangeError when `needMicros` is not an integer ≥ 0.
  */
 export function admit(caps: readonly CapUsage[], needMicros: Micros): void {
+  assertMicros(needMicros, 'needMicros');
   for (const c of caps) {
     const remaining = c.limitMicros - c.settledMicros - c.reservedMicros;
     if (needMicros > remaining) throw new BudgetExceededError(c.cap, remaining, needMicros, c.limitMicros);

@@ -79,21 +79,35 @@ export interface LedgerCaps {
  * change in one transaction, writes the file atomically and releases the lock.
  */
 export interface Ledger {
+  /** Throws Error when the id exists already; RangeError when maxCostMicros is not an integer ≥ 0. */
   createJob(job: NewJob): Promise<JobRecord>;
-  /** Throws Error on an unknown id or an illegal status transition. */
+  /**
+   * Applies the patch and stamps updatedAt. Setting the current status again is allowed; any other
+   * status change must be legal (assertTransition). Throws Error on an unknown id or an illegal
+   * status transition.
+   */
   updateJob(id: string, patch: JobPatch): Promise<JobRecord>;
   getJob(id: string): Promise<JobRecord | undefined>;
+  /** The newest jobs first; `limit` defaults to 50. */
   listJobs(limit?: number): Promise<JobRecord[]>;
   /**
    * Admits one paid call: holds `micros` if settled + reserved + micros stays within the monthly
    * cap, the daily cap and the job's max cost. Throws BudgetExceededError (src/core/budget.ts)
-   * saying what remains and what was needed; nothing is written then.
+   * saying what remains and what was needed; nothing is written then. Also throws Error for an
+   * unknown job or one already in a terminal status, RangeError for micros that are not an integer ≥ 0.
    */
   reserve(req: ReserveRequest): Promise<Reservation>;
-  /** Replaces the reservation by a spend row with the real cost. Idempotent per reservation id. */
+  /**
+   * Replaces the reservation by a spend row with the real cost (recorded as is, even above what was
+   * reserved). Idempotent per reservation id: a second settle changes nothing. Throws Error for a
+   * reservation that was released or never taken, RangeError for a cost or token count that is not
+   * an integer ≥ 0.
+   */
   settle(reservationId: string, input: SettleInput): Promise<void>;
   /** Drops a reservation without spend (the call never went out). Idempotent. */
   release(reservationId: string): Promise<void>;
+  /** The summary at `now` (default: the ledger's clock); see computeSpendStats for each field. */
   spendStats(now?: Date): Promise<SpendStats>;
+  /** Waits for pending calls and frees the database; later calls reject. */
   close(): Promise<void>;
 }

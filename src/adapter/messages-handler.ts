@@ -1,0 +1,190 @@
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import { BudgetExceededError } from '../core/budget';
+import { UnknownPriceError } from '../core/pricing';
+import { promptTokensUpperBound } from '../core/token-bound';
+import { usageFromOpenAI, ZERO_USAGE, type Usage } from '../core/usage';
+import { anthropicError, fromUpstreamFailure, type AnthropicHttpError } from './anthropic-errors';
+import { AnthropicRequestSchema, parseAnthropic } from './anthropic-schema';
+import type { Meter, MeteredJob, MeterHold } from './meter';
+import { resolveModel, translateRequest, type TranslatedRequest } from './translate-request';
+import { translateResponse, UnrecognisedResponseError } from './translate-response';
+import { encodeSse, StreamTranslator, type AnthropicStreamEvent } from './translate-stream';
+import { routeOfError, type Route, type Upstream } from './upstream';
+
+/** What POST /v1/messages needs; built once by startAdapterServer. Times are epoch ms. */
+export interface MessagesDeps {
+  meter: Meter;
+  upstream: Upstream;
+  perJobTokenLimit: number;
+  modelOutputLimits: Record<string, number>;
+  log: (line: string) => void;
+  onBudgetExceeded: (jobId: string, err: Error) => void;
+  clock: () => number;
+  newMessageId: () => string;
+}
+
+/** An answer the handler sends instead of calling upstream (bad request, budget refusal). */
+type Refusal = AnthropicHttpError;
+
+// x-should-retry: false stops the Anthropic SDK inside Claude Code from retrying a refusal.
+const NO_RETRY = { 'x-should-retry': 'false' };
+
+/**
+ * POST /v1/messages for an authorized job: validate, translate, reserve the worst case, call the
+ * upstream, translate back, settle the real usage. The hold is released in `finally` if it was
+ * never settled. `clientGone` aborts when the client disconnects; the job's own signal (cancel)
+ * aborts too. Never throws: every failure is answered in Anthropic's error shape.
+ */
+export async function handleMessages(deps: MessagesDeps, job: MeteredJob, body: unknown, res: ServerResponse, clientGone: AbortSignal): Promise<void> {
+  const parsed = parseAnthropic(AnthropicRequestSchema, body);
+  if (!parsed.ok) return sendError(res, { status: 400, body: anthropicError('invalid_request_error', parsed.message), headers: NO_RETRY });
+  const tr = translateRequest(parsed.value, {
+    gatewayModel: job.model, perJobTokenLimit: deps.perJobTokenLimit, modelOutputLimit: deps.modelOutputLimits[resolveModel(parsed.value.model, job.model)],
+  });
+  const bound = promptTokensUpperBound(tr.params);
+  let hold: MeterHold;
+  try {
+    hold = await deps.meter.reserve(job, tr.upstreamModel, bound, tr.maxTokens);
+  } catch (err) {
+    return sendError(res, refusal(deps, job, err));
+  }
+  const signal = AbortSignal.any([clientGone, ...(job.signal ? [job.signal] : [])]);
+  const call: Call = { deps, hold, tr, bound, started: deps.clock(), settled: false };
+  try {
+    if (tr.params.stream) await streamCall(call, res, signal);
+    else await completeCall(call, res, signal);
+  } catch (err) {
+    deps.log(`adapter: job ${job.jobId} call failed: ${err instanceof Error ? err.message : String(err)}`);
+    if (!res.headersSent) sendError(res, { status: 500, body: anthropicError('api_error', 'Offload adapter error'), headers: {} });
+    else res.end();
+  } finally {
+    if (!call.settled) await deps.meter.release(hold).catch((e) => deps.log(`adapter: release failed: ${String(e)}`));
+  }
+}
+
+/**
+ * A refused reservation. Budget and unknown price are answered 400 invalid_request_error with a
+ * message starting "Offload budget:" / "Offload pricing:" and x-should-retry: false: Claude Code
+ * retries 429 and 5xx (and would spin on a cap), but shows a 400 and ends the turn.
+ */
+function refusal(deps: MessagesDeps, job: MeteredJob, err: unknown): Refusal {
+  if (err instanceof BudgetExceededError) {
+    deps.onBudgetExceeded(job.jobId, err);
+    return { status: 400, body: anthropicError('invalid_request_error', `Offload budget: ${err.message}`), headers: NO_RETRY };
+  }
+  if (err instanceof UnknownPriceError) return { status: 400, body: anthropicError('invalid_request_error', `Offload pricing: ${err.message}`), headers: NO_RETRY };
+  deps.log(`adapter: reserve failed for job ${job.jobId}: ${String(err)}`);
+  return { status: 500, body: anthropicError('api_error', `Offload ledger: ${err instanceof Error ? err.message : String(err)}`), headers: NO_RETRY };
+}
+
+interface Call {
+  deps: MessagesDeps;
+  hold: MeterHold;
+  tr: TranslatedRequest;
+  bound: number;
+  started: number;
+  settled: boolean;
+}
+
+async function settle(call: Call, model: string, usage: Usage, status: string, route: Route): Promise<void> {
+  call.settled = true;
+  await call.deps.meter.settle(call.hold, model, usage, { status, latencyMs: call.deps.clock() - call.started, route });
+}
+
+async function completeCall(call: Call, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  let served;
+  try {
+    served = await call.deps.upstream.complete(call.tr.params as ChatCompletionCreateParamsNonStreaming, signal);
+  } catch (err) {
+    await settle(call, call.tr.upstreamModel, ZERO_USAGE, statusLabel(err), routeOfError(err) ?? 'primary');
+    return sendError(res, upstreamError(err));
+  }
+  const { completion, route, model } = served;
+  try {
+    const { message, usage, invalidToolArguments } = translateResponse(completion, {
+      requestedModel: call.tr.requestedModel, toolNames: call.tr.toolNames, stopSequences: stopOf(call.tr), id: call.deps.newMessageId(),
+    });
+    for (const bad of invalidToolArguments) call.deps.log(`adapter: tool call ${bad.id} had non-object arguments, sent {}: ${bad.raw.slice(0, 200)}`);
+    await settle(call, model, usage, 'ok', route);
+    sendJson(res, 200, message);
+  } catch (err) {
+    if (!(err instanceof UnrecognisedResponseError)) throw err;
+    await settle(call, model, usageFromOpenAI(completion?.usage), 'unrecognised', route);
+    sendError(res, { status: 502, body: anthropicError('api_error', err.message), headers: {} });
+  }
+}
+
+/**
+ * Streaming: SSE headers go out only once the upstream answered, so upstream errors are still
+ * plain HTTP errors. When the stream breaks or the client leaves, the partial usage is settled:
+ * the upstream's last usage if it sent any, else an estimate that cannot undercount — the input
+ * bound, and one output token per streamed byte.
+ */
+async function streamCall(call: Call, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  let served;
+  try {
+    served = await call.deps.upstream.stream(call.tr.params as ChatCompletionCreateParamsStreaming, signal);
+  } catch (err) {
+    await settle(call, call.tr.upstreamModel, ZERO_USAGE, statusLabel(err), routeOfError(err) ?? 'primary');
+    return sendError(res, upstreamError(err));
+  }
+  const t = new StreamTranslator({ id: call.deps.newMessageId(), requestedModel: call.tr.requestedModel, toolNames: call.tr.toolNames, stopSequences: stopOf(call.tr) });
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  let status = 'ok';
+  try {
+    for await (const chunk of served.stream) await write(res, t.push(chunk), signal);
+    await write(res, t.finish(), signal);
+  } catch (err) {
+    status = statusLabel(err, signal);
+    const message = status === 'aborted' ? 'Offload: the request was cancelled' : `upstream stream failed: ${err instanceof Error ? err.message : String(err)}`;
+    if (!res.destroyed) await write(res, t.error(anthropicError('api_error', message)), signal).catch(() => {});
+  } finally {
+    for (const bad of t.invalidToolArguments) call.deps.log(`adapter: tool call ${bad.id} had non-object arguments, sent {}: ${bad.raw.slice(0, 200)}`);
+    const usage = t.usage ?? { input_tokens: call.bound, output_tokens: t.streamedBytes, cache_read_tokens: 0 };
+    if (!t.usage) call.deps.log(`adapter: no usage from upstream (${status}); settling the estimate ${usage.input_tokens} in / ${usage.output_tokens} out`);
+    await settle(call, served.model, usage, status, served.route);
+    res.end();
+  }
+}
+
+async function write(res: ServerResponse, events: AnthropicStreamEvent[], signal: AbortSignal): Promise<void> {
+  if (events.length === 0 || res.destroyed) return;
+  if (!res.write(events.map(encodeSse).join(''))) await once(res, 'drain', { signal });
+}
+
+function stopOf(tr: TranslatedRequest): string[] | undefined {
+  return (tr.params as { stop?: string[] }).stop;
+}
+
+/** Ledger status label of a failed call: http_<status>, timeout, network_error, aborted, stream_error. */
+export function statusLabel(err: unknown, signal?: AbortSignal): string {
+  if (err instanceof APIUserAbortError || signal?.aborted || (err instanceof Error && err.name === 'AbortError')) return 'aborted';
+  if (err instanceof APIConnectionTimeoutError) return 'timeout';
+  if (err instanceof APIConnectionError) return 'network_error';
+  if (err instanceof APIError && err.status !== undefined) return `http_${err.status}`;
+  return 'stream_error';
+}
+
+function upstreamError(err: unknown): AnthropicHttpError {
+  if (err instanceof APIUserAbortError) return { status: 400, body: anthropicError('invalid_request_error', 'Offload: the request was cancelled'), headers: NO_RETRY };
+  if (err instanceof APIError) {
+    const inner = (err.error as { message?: unknown } | undefined)?.message;
+    return fromUpstreamFailure({ status: err.status, message: typeof inner === 'string' ? inner : err.message, headers: err.headers });
+  }
+  return fromUpstreamFailure({ message: err instanceof Error ? err.message : String(err) });
+}
+
+/** Writes a JSON response unless the client is gone. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/** Writes an Anthropic error response. */
+export function sendError(res: ServerResponse, e: AnthropicHttpError): void {
+  sendJson(res, e.status, e.body, e.headers);
+}

@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { anthropicError } from './anthropic-errors';
+import { AnthropicCountTokensRequest, parseAnthropic } from './anthropic-schema';
+import { countRequestTokens } from './count-tokens';
+import { handleMessages, sendError, sendJson } from './messages-handler';
+import type { Meter } from './meter';
+import type { Upstream } from './upstream';
+
+/** Options of startAdapterServer. */
+export interface AdapterServerOptions {
+  /** Resolves adapter keys to jobs and meters every upstream call (createLedgerMeter in production). */
+  meter: Meter;
+  upstream: Upstream;
+  /** PER_JOB_TOKEN_LIMIT: max_tokens of every upstream call is clamped to it. */
+  perJobTokenLimit: number;
+  /** Loopback only (DESIGN.md, security). */
+  host?: '127.0.0.1';
+  /** TCP port; 0 or absent picks a free one. */
+  port?: number;
+  log?: (line: string) => void;
+  /** Called when a reservation is refused by a cap, before the 400 "Offload budget: …" answer: the job should end budget_exceeded. */
+  onBudgetExceeded?: (jobId: string, err: Error) => void;
+  /** Known output-token limits per gateway model; max_tokens is clamped to them. */
+  modelOutputLimits?: Record<string, number>;
+  /** Largest request body accepted, bytes (default 32 MiB; Claude Code sends 100–500 KiB). Larger → 413. */
+  maxBodyBytes?: number;
+  /** Epoch ms, for latencies. Default Date.now. */
+  clock?: () => number;
+  /** Message ids (msg_…). Default random. */
+  newMessageId?: () => string;
+}
+
+/** A running adapter: `url` is the base URL for ANTHROPIC_BASE_URL (no trailing slash, no /v1). */
+export interface AdapterServer {
+  url: string;
+  port: number;
+  /** Stops listening, drops open connections (their upstream calls are aborted and settled) and waits for in-flight calls. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the Anthropic Messages → OpenAI chat-completions adapter on 127.0.0.1
+ * (node:http). Routes: HEAD / and GET / → 200 (Claude Code probes HEAD / first);
+ * POST /v1/messages (`?beta=true` allowed), streaming or not; POST /v1/messages/count_tokens,
+ * answered locally. Auth: the job's adapter key as `x-api-key` or `Authorization: Bearer`
+ * (meter.authorize), else 401 authentication_error. A Host header other than this loopback
+ * address → 403 (DNS rebinding). Rejects with the listen error (e.g. EADDRINUSE).
+ */
+export async function startAdapterServer(opts: AdapterServerOptions): Promise<AdapterServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const log = opts.log ?? (() => {});
+  const maxBody = opts.maxBodyBytes ?? 32 * 1024 * 1024;
+  const deps = {
+    meter: opts.meter,
+    upstream: opts.upstream,
+    perJobTokenLimit: opts.perJobTokenLimit,
+    modelOutputLimits: opts.modelOutputLimits ?? {},
+    log,
+    onBudgetExceeded: opts.onBudgetExceeded ?? (() => {}),
+    clock: opts.clock ?? Date.now,
+    newMessageId: opts.newMessageId ?? (() => `msg_${randomBytes(12).toString('hex')}`),
+  };
+  const inFlight = new Set<Promise<void>>();
+  let port = 0;
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://adapter');
+    if (!allowedHost(req.headers.host, port)) return sendError(res, { status: 403, body: anthropicError('permission_error', 'host not allowed'), headers: {} });
+    if (url.pathname === '/' && (req.method === 'HEAD' || req.method === 'GET')) {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return void res.end(req.method === 'GET' ? 'Offload adapter\n' : undefined);
+    }
+    const isMessages = url.pathname === '/v1/messages';
+    const isCount = url.pathname === '/v1/messages/count_tokens';
+    if (!isMessages && !isCount) return sendError(res, { status: 404, body: anthropicError('not_found_error', `no route ${req.method} ${url.pathname}`), headers: {} });
+    if (req.method !== 'POST') return sendError(res, { status: 405, body: anthropicError('invalid_request_error', `use POST for ${url.pathname}`), headers: {} });
+    const job = opts.meter.authorize(keyOf(req));
+    if (!job) return sendError(res, { status: 401, body: anthropicError('authentication_error', 'invalid x-api-key'), headers: {} });
+    const body = await readJson(req, maxBody);
+    if (!body.ok) return sendError(res, { status: body.status, body: anthropicError(body.status === 413 ? 'request_too_large' : 'invalid_request_error', body.message), headers: {} });
+    if (isCount) {
+      const parsed = parseAnthropic(AnthropicCountTokensRequest, body.value);
+      if (!parsed.ok) return sendError(res, { status: 400, body: anthropicError('invalid_request_error', parsed.message), headers: {} });
+      return sendJson(res, 200, countRequestTokens(parsed.value));
+    }
+    const gone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    await handleMessages(deps, job, body.value, res, gone.signal);
+  }
+
+  const server = createServer((req, res) => {
+    const started = deps.clock();
+    res.on('close', () => log(`adapter: ${req.method} ${req.url} → ${res.statusCode}${res.writableFinished ? '' : ' (closed early)'} ${deps.clock() - started} ms`));
+    const p = route(req, res).catch((err) => {
+      log(`adapter: ${req.method} ${req.url} failed: ${err instanceof Error ? err.message : String(err)}`);
+      sendError(res, { status: 500, body: anthropicError('api_error', 'Offload adapter error'), headers: {} });
+    });
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  log(`adapter listening on http://${host}:${port}`);
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await Promise.allSettled([...inFlight]);
+      await closed;
+    },
+  };
+}
+
+/** The adapter key of a request: `x-api-key`, else `Authorization: Bearer <key>`, else ''. */
+export function keyOf(req: Pick<IncomingMessage, 'headers'>): string {
+  const apiKey = req.headers['x-api-key'];
+  if (typeof apiKey === 'string' && apiKey) return apiKey;
+  const auth = req.headers.authorization ?? '';
+  return /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim() ?? '';
+}
+
+function allowedHost(host: string | undefined, port: number): boolean {
+  return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
+}
+
+type BodyResult = { ok: true; value: unknown } | { ok: false; status: number; message: string };
+
+async function readJson(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const part of req) {
+    size += (part as Buffer).length;
+    if (size > maxBytes) return { ok: false, status: 413, message: `request body over ${maxBytes} bytes` };
+    parts.push(part as Buffer);
+  }
+  try {
+    return { ok: true, value: JSON.parse(Buffer.concat(parts).toString('utf8')) };
+  } catch {
+    return { ok: false, status: 400, message: 'request body is not valid JSON' };
+  }
+}

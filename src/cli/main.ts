@@ -1,0 +1,43 @@
+import { ConfigError } from '../core/config';
+import { runAdapterCommand } from './adapter-command';
+import { runDemoCommand } from './demo-command';
+import { runDoctorCommand } from './doctor-command';
+import { runMcpCommand } from './mcp-command';
+import { runSpendCommand } from './spend-command';
+
+/** `offload-worker <command>`: the worker CLI (DESIGN.md lists the commands). */
+const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
+  mcp: { summary: 'serve the MCP tools over stdio (--http --port N for Streamable HTTP)', run: runMcpCommand },
+  adapter: { summary: 'run the Anthropic→OpenAI adapter alone (--port N)', run: runAdapterCommand },
+  spend: { summary: 'print this month\'s spend from the ledger', run: runSpendCommand },
+  doctor: { summary: 'check configuration, ledger, Claude Code (--network: the gateway too)', run: runDoctorCommand },
+  demo: { summary: 'delegate a real coding job end to end (scripted gateway when no API key is set)', run: runDemoCommand },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`);
+  return `usage: offload-worker <command> [options]\n\n${lines.join('\n')}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`offload-worker: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  return command.run(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    if (err instanceof ConfigError) process.stderr.write(`offload-worker: ${err.message}\n`);
+    else process.stderr.write(`offload-worker: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = err instanceof ConfigError ? 2 : 1;
+  },
+);

@@ -1,0 +1,44 @@
+import type { JobRecord, JobStatus } from './jobs';
+import { microsToUsd } from './money';
+import type { Usage } from './usage';
+
+/**
+ * The compact result an agent gets back (DESIGN.md, "Typical start request and result"):
+ * job_status, changed_files, checks as one line each, diff (empty when include_diff is false),
+ * cost_usd (USD, settled), usage (tokens). A failed job is such a result, never a transport error.
+ */
+export interface JobResult {
+  job_id: string;
+  job_status: JobStatus;
+  kind: string;
+  model: string;
+  cost_usd: number;
+  usage: Usage;
+  changed_files?: string[];
+  checks?: string[];
+  diff?: string;
+  output?: string;
+  error?: string;
+  [extra: string]: unknown;
+}
+
+/** Shapes the stored job into the compact result; runner-specific fields come from job.result. */
+export function shapeResult(job: JobRecord): JobResult {
+  const extra = (job.result && typeof job.result === 'object' ? job.result : {}) as Record<string, unknown>;
+  const out: JobResult = {
+    job_id: job.id,
+    job_status: job.status,
+    kind: job.kind,
+    model: job.model,
+    ...extra,
+    cost_usd: Number(microsToUsd(job.costMicros).toFixed(6)),
+    usage: job.usage,
+  };
+  if (job.error) out.error = job.error;
+  return out;
+}
+
+/** A running job's short status: no diff, no output yet. */
+export function shapeProgress(job: JobRecord, elapsedMs: number): JobResult {
+  return { ...shapeResult(job), elapsed_ms: elapsedMs };
+}

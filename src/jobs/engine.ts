@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import PQueue from 'p-queue';
+import { BudgetExceededError } from '../core/budget';
+import { TERMINAL_STATUSES, type JobKind, type JobRecord } from '../core/jobs';
+import { redact } from '../core/redact';
+import type { Ledger, SpendStats } from '../ledger/ledger';
+import { LogBuffer } from './log-buffer';
+import type { RunOutcome, Runner } from './runner';
+
+/** Options of a submitted job beyond its request. Money in µUSD. */
+export interface SubmitMeta {
+  agent?: string | null;
+  model: string;
+  maxCostMicros?: number | null;
+}
+
+/** Events: 'job' (JobRecord) on every state change, 'log' ({jobId, line}). */
+export interface JobEngineEvents {
+  job: [JobRecord];
+  log: [{ jobId: string; line: string }];
+}
+
+/**
+ * The job engine: creates jobs in the ledger, runs them through their runner on a bounded queue,
+ * keeps their live logs, and lets callers wait, tail and cancel. `wait` never kills a job on
+ * timeout; `cancel` aborts its signal (runners kill their process trees).
+ */
+export class JobEngine extends EventEmitter<JobEngineEvents> {
+  private readonly runners = new Map<JobKind, Runner>();
+  private readonly queue: PQueue;
+  private readonly live = new Map<string, { controller: AbortController; logs: LogBuffer; done: Promise<JobRecord>; startedAt: number }>();
+
+  constructor(
+    readonly ledger: Ledger,
+    private readonly opts: { concurrency: number; secrets?: () => readonly (string | undefined)[]; clock?: () => number },
+  ) {
+    super();
+    this.queue = new PQueue({ concurrency: opts.concurrency });
+  }
+
+  register(runner: Runner<never>): void {
+    this.runners.set(runner.kind, runner as Runner);
+  }
+
+  /** Creates the job (status queued) and schedules it. Returns at once. Throws if no runner exists for `kind`. */
+  async submit(kind: JobKind, request: unknown, meta: SubmitMeta): Promise<JobRecord> {
+    const runner = this.runners.get(kind);
+    if (!runner) throw new Error(`no runner for job kind ${kind}`);
+    const job = await this.ledger.createJob({ id: randomUUID(), kind, agent: meta.agent ?? null, model: meta.model, request, maxCostMicros: meta.maxCostMicros ?? null });
+    const controller = new AbortController();
+    const logs = new LogBuffer();
+    const done = this.queue.add(() => this.execute(runner, job, request, controller.signal, logs)) as Promise<JobRecord>;
+    this.live.set(job.id, { controller, logs, done, startedAt: this.now() });
+    this.emit('job', job);
+    return job;
+  }
+
+  /** Submits and waits for the terminal record. */
+  async run(kind: JobKind, request: unknown, meta: SubmitMeta): Promise<JobRecord> {
+    const job = await this.submit(kind, request, meta);
+    return this.live.get(job.id)!.done;
+  }
+
+  async get(jobId: string): Promise<JobRecord | undefined> {
+    return this.ledger.getJob(jobId);
+  }
+
+  /** The job once terminal, or its current record after `timeoutMs` (the job keeps running). Throws on an unknown id. */
+  async wait(jobId: string, timeoutMs: number): Promise<JobRecord> {
+    const entry = this.live.get(jobId);
+    if (entry) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), timeoutMs); });
+      const finished = await Promise.race([entry.done, timeout]);
+      clearTimeout(timer);
+      if (finished) return finished;
+    }
+    const job = await this.ledger.getJob(jobId);
+    if (!job) throw new Error(`job_id ${jobId} is unknown: use a job_id returned by start or run_job`);
+    return job;
+  }
+
+  /** Last `n` log lines of a job run by this process (empty for jobs of other processes). */
+  tail(jobId: string, n: number): { lines: string[]; total: number } {
+    const logs = this.live.get(jobId)?.logs;
+    return { lines: logs?.tail(n) ?? [], total: logs?.total ?? 0 };
+  }
+
+  elapsedMs(jobId: string): number {
+    const entry = this.live.get(jobId);
+    return entry ? this.now() - entry.startedAt : 0;
+  }
+
+  /** Cancels a queued or running job of this process. Returns false when it had already ended or is unknown here. */
+  async cancel(jobId: string): Promise<boolean> {
+    const entry = this.live.get(jobId);
+    const job = await this.ledger.getJob(jobId);
+    if (!entry || !job || TERMINAL_STATUSES.has(job.status)) return false;
+    entry.controller.abort(new Error('cancelled'));
+    return true;
+  }
+
+  spendStats(now?: Date): Promise<SpendStats> {
+    return this.ledger.spendStats(now);
+  }
+
+  /** Waits for every running job to end (used at shutdown and in tests). */
+  async idle(): Promise<void> {
+    await this.queue.onIdle();
+  }
+
+  private async execute(runner: Runner, job: JobRecord, request: unknown, signal: AbortSignal, logs: LogBuffer): Promise<JobRecord> {
+    const log = (line: string) => {
+      const clean = redact(line, this.opts.secrets?.() ?? []);
+      logs.push(clean);
+      this.emit('log', { jobId: job.id, line: clean });
+    };
+    if (signal.aborted) return this.finish(job.id, { status: 'cancelled', error: 'cancelled before it started' });
+    this.emit('job', await this.ledger.updateJob(job.id, { status: 'running' }));
+    let outcome: RunOutcome;
+    try {
+      outcome = await runner.run({ job, signal, log }, request);
+      if (signal.aborted && outcome.status !== 'budget_exceeded') outcome = { ...outcome, status: 'cancelled' };
+    } catch (err) {
+      if (err instanceof BudgetExceededError) outcome = { status: 'budget_exceeded', error: err.message };
+      else if (signal.aborted) outcome = { status: 'cancelled', error: 'cancelled' };
+      else outcome = { status: 'failed', error: err instanceof Error ? err.message : String(err) };
+    }
+    if (outcome.error) log(`error: ${outcome.error}`);
+    log(`job ${outcome.status}`);
+    return this.finish(job.id, outcome);
+  }
+
+  private async finish(jobId: string, outcome: RunOutcome): Promise<JobRecord> {
+    const secrets = this.opts.secrets?.() ?? [];
+    const record = await this.ledger.updateJob(jobId, {
+      status: outcome.status,
+      result: outcome.result ? JSON.parse(redact(JSON.stringify(outcome.result), secrets)) : null,
+      error: outcome.error ? redact(outcome.error, secrets) : null,
+    });
+    this.emit('job', record);
+    return record;
+  }
+
+  private now(): number {
+    return this.opts.clock?.() ?? Date.now();
+  }
+}

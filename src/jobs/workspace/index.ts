@@ -1,0 +1,32 @@
+/**
+ * The workspace layer as the Claude Code runner uses it (its `WorkspacePort`): git snapshots and
+ * diffs (./git.ts) and check commands (./checks.ts). Paths and the sandbox are in ./paths.ts.
+ */
+import { formatCheckLine, runCheck, type CheckSpec } from './checks';
+import { changedFiles, diff, snapshot, type DiffResult, type Snapshot } from './git';
+
+/** The runner-facing workspace. `before` is what `snapshot` returned; `maxBytes` in UTF-8 bytes. */
+export interface Workspace {
+  snapshot(dir: string): Promise<Snapshot>;
+  changedFiles(dir: string, before: unknown): Promise<string[]>;
+  diff(dir: string, before: unknown, maxBytes: number): Promise<DiffResult>;
+  /** Runs one check; `line` is its result line ("unit tests: passed"). */
+  runCheck(check: CheckSpec, cwd: string, signal: AbortSignal): Promise<{ passed: boolean; line: string; outputTail: string }>;
+}
+
+/** The real workspace: git via execa, checks via the shell. */
+export function createWorkspace(): Workspace {
+  return {
+    snapshot,
+    changedFiles: (dir, before) => changedFiles(dir, before as Snapshot),
+    diff: (dir, before, maxBytes) => diff(dir, before as Snapshot, maxBytes),
+    async runCheck(check, cwd, signal) {
+      const r = await runCheck(check, cwd, { signal });
+      return { passed: r.status === 'passed', line: formatCheckLine(r), outputTail: r.outputTail };
+    },
+  };
+}
+
+export { formatCheckLine, runCheck, type CheckResult, type CheckSpec, type CheckStatus } from './checks';
+export { changedFiles, diff, isGitRepo, snapshot, truncateDiff, type DiffResult, type Snapshot } from './git';
+export { realpathLenient, resolveAllInSandbox, resolveInSandbox } from './paths';

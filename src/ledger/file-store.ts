@@ -1,0 +1,152 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import * as lockfile from 'proper-lockfile';
+
+/** Thrown when the ledger file cannot be locked, read or written. The ledger then admits nothing (fail closed). */
+export class LedgerFileError extends Error {
+  override name = 'LedgerFileError';
+}
+
+/** Tuning of the cross-process lock. Defaults suit many processes contending for short writes. */
+export interface FileStoreOptions {
+  /** A lock not refreshed for this long is taken over (its holder died), ms. Default 10000, minimum 2000. */
+  staleMs?: number;
+  /** Attempts after the first while the lock is held elsewhere (backoff 10 → 200 ms, randomized). Default 100 (~20–35 s). */
+  lockRetries?: number;
+}
+
+/** The bytes of the file and the stamp (inode, size, mtime in ns) of exactly those bytes. */
+export interface FileSnapshot {
+  bytes: Uint8Array;
+  stamp: string;
+}
+
+/** Proof that the lock is still ours; `assertHeld` throws LedgerFileError once it was compromised. */
+export interface LockGuard {
+  assertHeld(): void;
+}
+
+function stampOf(st: { ino: bigint; size: bigint; mtimeNs: bigint }): string {
+  return `${st.ino}:${st.size}:${st.mtimeNs}`;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The database bytes at one path, shared by processes: a cross-process lock (proper-lockfile, a
+ * sibling `<path>.lock` directory), change detection by stamp, and atomic replacement (temp file,
+ * fsync, rename, fsync of the folder), so the file on disk is always one complete database.
+ */
+export class FileStore {
+  readonly lockPath: string;
+  private seq = 0;
+
+  constructor(readonly path: string, private readonly opts: FileStoreOptions = {}) {
+    this.lockPath = `${path}.lock`;
+  }
+
+  /**
+   * Runs `fn` holding the lock, creating the parent folder first. Throws LedgerFileError when the
+   * lock cannot be taken in time. A failure to release is ignored: the work is done and a lock
+   * left behind goes stale in `staleMs`.
+   */
+  async withLock<T>(fn: (guard: LockGuard) => Promise<T>): Promise<T> {
+    let lost: Error | undefined;
+    let release: () => Promise<void>;
+    try {
+      await fs.mkdir(path.dirname(this.path), { recursive: true });
+      release = await lockfile.lock(this.path, {
+        lockfilePath: this.lockPath,
+        realpath: false,
+        stale: this.opts.staleMs ?? 10_000,
+        retries: { retries: this.opts.lockRetries ?? 100, factor: 1.2, minTimeout: 10, maxTimeout: 200, randomize: true },
+        onCompromised: (err) => { lost = err; },
+      });
+    } catch (err) {
+      const busy = (err as NodeJS.ErrnoException).code === 'ELOCKED';
+      throw new LedgerFileError(busy
+        ? `ledger ${this.path} stayed locked by another process (${this.lockPath}); nothing was changed, try again`
+        : `cannot lock ledger ${this.path}: ${describe(err)}`, { cause: err });
+    }
+    const guard: LockGuard = {
+      assertHeld: () => {
+        if (lost) throw new LedgerFileError(`lost the lock on ledger ${this.path} (${lost.message}); nothing was written`, { cause: lost });
+      },
+    };
+    try {
+      return await fn(guard);
+    } finally {
+      await release().catch(() => undefined);
+    }
+  }
+
+  /** The stamp of the file now, or null when it does not exist. Throws LedgerFileError on other errors. */
+  async stamp(): Promise<string | null> {
+    try {
+      return stampOf(await fs.stat(this.path, { bigint: true }));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new LedgerFileError(`cannot read ledger ${this.path}: ${describe(err)}`, { cause: err });
+    }
+  }
+
+  /** The file's bytes with their stamp (both from one open file), or null when it does not exist. Throws LedgerFileError. */
+  async read(): Promise<FileSnapshot | null> {
+    let handle: fs.FileHandle | undefined;
+    try {
+      handle = await fs.open(this.path, 'r');
+      const st = await handle.stat({ bigint: true });
+      const bytes = new Uint8Array(await handle.readFile());
+      return { bytes, stamp: stampOf(st) };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new LedgerFileError(`cannot read ledger ${this.path}: ${describe(err)}`, { cause: err });
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  /**
+   * Replaces the file with `bytes` atomically: write a temp file beside it, fsync, check the lock is
+   * still ours, rename over, fsync the folder. Returns the new stamp. Throws LedgerFileError; the
+   * old file is then intact.
+   */
+  async write(bytes: Uint8Array, guard: LockGuard): Promise<string> {
+    const tmp = `${this.path}.${process.pid}.${++this.seq}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      const handle = await fs.open(tmp, 'wx', 0o600);
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      guard.assertHeld();
+      await fs.rename(tmp, this.path);
+    } catch (err) {
+      await fs.unlink(tmp).catch(() => undefined);
+      if (err instanceof LedgerFileError) throw err;
+      throw new LedgerFileError(`cannot write ledger ${this.path}: ${describe(err)}`, { cause: err });
+    }
+    await syncDir(path.dirname(this.path));
+    const stamp = await this.stamp();
+    if (stamp === null) throw new LedgerFileError(`ledger ${this.path} vanished right after it was written`);
+    return stamp;
+  }
+}
+
+/** fsync a folder so a rename in it survives power loss. Not possible on Windows; skipped there. */
+async function syncDir(dir: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // EISDIR/EPERM/EINVAL on platforms that cannot fsync a directory: the rename is still atomic.
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,79 @@
+import type { JobKind, JobRecord, JobStatus } from '../core/jobs';
+import type { Micros } from '../core/money';
+import type { Period } from '../core/period';
+import type { Reservation } from './ledger';
+import { all, num, one, type Row } from './rows';
+import type { Database } from './sqljs';
+
+/** Jobs with their settled spend and usage summed over their model calls (µUSD, tokens). */
+const JOB_SELECT = `
+  SELECT j.*,
+    (SELECT COALESCE(SUM(cost_micros), 0) FROM model_calls WHERE job_id = j.id) AS cost_micros,
+    (SELECT COALESCE(SUM(input_tokens), 0) FROM model_calls WHERE job_id = j.id) AS input_tokens,
+    (SELECT COALESCE(SUM(output_tokens), 0) FROM model_calls WHERE job_id = j.id) AS output_tokens,
+    (SELECT COALESCE(SUM(cache_read_tokens), 0) FROM model_calls WHERE job_id = j.id) AS cache_read_tokens
+  FROM jobs j`;
+
+function parseJson(text: unknown): unknown {
+  return typeof text === 'string' ? JSON.parse(text) : null;
+}
+
+function toJob(r: Row): JobRecord {
+  return {
+    id: String(r.id),
+    kind: String(r.kind) as JobKind,
+    status: String(r.status) as JobStatus,
+    agent: r.agent === null ? null : String(r.agent),
+    model: String(r.model),
+    request: parseJson(r.request_json),
+    result: parseJson(r.result_json),
+    error: r.error === null ? null : String(r.error),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+    maxCostMicros: r.max_cost_micros === null ? null : Number(r.max_cost_micros),
+    costMicros: Number(r.cost_micros),
+    usage: { input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens), cache_read_tokens: Number(r.cache_read_tokens) },
+  };
+}
+
+/** One job with its spend, or undefined. */
+export function selectJob(db: Database, id: string): JobRecord | undefined {
+  const row = one(db, `${JOB_SELECT} WHERE j.id = ?`, [id]);
+  return row && toJob(row);
+}
+
+/** The newest `limit` jobs (by creation time, then insertion order), newest first. */
+export function selectJobs(db: Database, limit: number): JobRecord[] {
+  return all(db, `${JOB_SELECT} ORDER BY j.created_at DESC, j.rowid DESC LIMIT ?`, [limit]).map(toJob);
+}
+
+/** One live reservation, or undefined. */
+export function selectReservation(db: Database, id: string): Reservation | undefined {
+  const r = one(db, 'SELECT * FROM reservations WHERE id = ?', [id]);
+  return r && { id: String(r.id), jobId: String(r.job_id), model: String(r.model), micros: Number(r.micros), createdAt: Number(r.created_at), pid: Number(r.pid) };
+}
+
+/** Spend settled in [startMs, endMs), µUSD. */
+export function settledIn(db: Database, p: Period): Micros {
+  return num(db, 'SELECT SUM(cost_micros) FROM model_calls WHERE created_at >= ? AND created_at < ?', [p.startMs, p.endMs]);
+}
+
+/** Everything held by live reservations, whenever taken, µUSD. */
+export function reservedTotal(db: Database): Micros {
+  return num(db, 'SELECT SUM(micros) FROM reservations');
+}
+
+/** A job's settled spend over all time, µUSD. */
+export function jobSettled(db: Database, jobId: string): Micros {
+  return num(db, 'SELECT SUM(cost_micros) FROM model_calls WHERE job_id = ?', [jobId]);
+}
+
+/** What a job's live reservations hold, µUSD. */
+export function jobReserved(db: Database, jobId: string): Micros {
+  return num(db, 'SELECT SUM(micros) FROM reservations WHERE job_id = ?', [jobId]);
+}
+
+/** True when a spend row exists for this reservation id (it was settled). */
+export function isSettled(db: Database, reservationId: string): boolean {
+  return one(db, 'SELECT 1 AS x FROM model_calls WHERE reservation_id = ?', [reservationId]) !== undefined;
+}

@@ -1,0 +1,54 @@
+/**
+ * The ledger's tables (DESIGN.md: jobs and the spend table, all history kept for auditing).
+ * Money is INTEGER µUSD, times are INTEGER epoch ms (UTC), tokens are INTEGER. Each entry of
+ * MIGRATIONS upgrades the schema from version i to i + 1; the version is PRAGMA user_version
+ * (stored in the file header, so it travels with the file). Never edit a shipped migration:
+ * append a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // v0 → v1: the three tables.
+  `CREATE TABLE jobs (
+     id TEXT PRIMARY KEY,
+     kind TEXT NOT NULL,
+     status TEXT NOT NULL,
+     agent TEXT,
+     model TEXT NOT NULL,
+     request_json TEXT NOT NULL,
+     result_json TEXT,
+     error TEXT,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     max_cost_micros INTEGER CHECK (max_cost_micros IS NULL OR max_cost_micros >= 0)
+   );
+   CREATE TABLE model_calls (
+     id INTEGER PRIMARY KEY,
+     job_id TEXT NOT NULL REFERENCES jobs(id),
+     reservation_id TEXT UNIQUE,
+     model TEXT NOT NULL,
+     input_tokens INTEGER NOT NULL DEFAULT 0,
+     output_tokens INTEGER NOT NULL DEFAULT 0,
+     cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+     cost_micros INTEGER NOT NULL CHECK (cost_micros >= 0),
+     status TEXT NOT NULL,
+     route TEXT,
+     latency_ms INTEGER,
+     created_at INTEGER NOT NULL
+   );
+   CREATE TABLE reservations (
+     id TEXT PRIMARY KEY,
+     job_id TEXT NOT NULL REFERENCES jobs(id),
+     model TEXT NOT NULL,
+     micros INTEGER NOT NULL CHECK (micros >= 0),
+     pid INTEGER NOT NULL,
+     created_at INTEGER NOT NULL
+   );`,
+  // v1 → v2: indexes for the month/day sums and the per-job lookups.
+  `CREATE INDEX model_calls_created_at ON model_calls(created_at);
+   CREATE INDEX model_calls_job_id ON model_calls(job_id);
+   CREATE INDEX reservations_job_id ON reservations(job_id);
+   CREATE INDEX jobs_created_at ON jobs(created_at);
+   CREATE INDEX jobs_status ON jobs(status);`,
+];
+
+/** The schema version this code reads and writes: the number of migrations. */
+export const SCHEMA_VERSION = MIGRATIONS.length;

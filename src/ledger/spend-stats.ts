@@ -1,0 +1,63 @@
+import { microsToUsd, type Micros } from '../core/money';
+import { dayPeriod, monthLabel, monthPeriod } from '../core/period';
+import type { LedgerCaps, SpendStats } from './ledger';
+import { reservedTotal, settledIn } from './queries';
+import { all, num } from './rows';
+import type { Database } from './sqljs';
+
+/** Percentage of `cap` that `used` is, clamped to 0–100, two decimals. A cap of 0 is fully used. */
+export function percentageUsed(used: Micros, cap: Micros): number {
+  if (cap <= 0) return 100;
+  return Math.min(100, Math.max(0, Math.round((used / cap) * 10_000) / 100));
+}
+
+/**
+ * The get_spend_stats summary at `nowMs` (UTC windows; all sums in µUSD, reported in USD):
+ * - `current_month`: spend settled this calendar month; `today`: settled this UTC day;
+ * - `remaining`: what a new reservation could still take from the monthly cap,
+ *   cap − settled this month − reserved in flight, never below 0;
+ * - `percentage_used`: settled this month over the monthly cap, 0–100;
+ * - `reserved` / `reservations_in_flight`: held by live reservations;
+ * - `by_model`: this month's calls per model; `by_kind`: jobs created this month per kind, with
+ *   the spend settled this month by jobs of that kind; `jobs`: all jobs ever, and those running.
+ */
+export function computeSpendStats(db: Database, caps: LedgerCaps, nowMs: number): SpendStats {
+  const month = monthPeriod(nowMs);
+  const settled = settledIn(db, month);
+  const reserved = reservedTotal(db);
+
+  const byModel: SpendStats['by_model'] = {};
+  for (const r of all(db, `SELECT model, SUM(cost_micros) AS cost, COUNT(*) AS calls, SUM(input_tokens) AS i,
+      SUM(output_tokens) AS o, SUM(cache_read_tokens) AS c FROM model_calls
+      WHERE created_at >= ? AND created_at < ? GROUP BY model ORDER BY model`, [month.startMs, month.endMs])) {
+    byModel[String(r.model)] = {
+      cost_usd: microsToUsd(Number(r.cost)), calls: Number(r.calls),
+      input_tokens: Number(r.i), output_tokens: Number(r.o), cache_read_tokens: Number(r.c),
+    };
+  }
+
+  const byKind: SpendStats['by_kind'] = {};
+  const kind = (k: unknown) => (byKind[String(k)] ??= { cost_usd: 0, jobs: 0 });
+  for (const r of all(db, 'SELECT kind, COUNT(*) AS n FROM jobs WHERE created_at >= ? AND created_at < ? GROUP BY kind', [month.startMs, month.endMs])) {
+    kind(r.kind).jobs = Number(r.n);
+  }
+  for (const r of all(db, `SELECT j.kind AS kind, SUM(c.cost_micros) AS cost FROM model_calls c JOIN jobs j ON j.id = c.job_id
+      WHERE c.created_at >= ? AND c.created_at < ? GROUP BY j.kind`, [month.startMs, month.endMs])) {
+    kind(r.kind).cost_usd = microsToUsd(Number(r.cost));
+  }
+
+  return {
+    month: monthLabel(nowMs),
+    current_month: microsToUsd(settled),
+    total_budget: microsToUsd(caps.monthlyMicros),
+    remaining: microsToUsd(Math.max(0, caps.monthlyMicros - settled - reserved)),
+    percentage_used: percentageUsed(settled, caps.monthlyMicros),
+    today: microsToUsd(settledIn(db, dayPeriod(nowMs))),
+    daily_budget: caps.dailyMicros === null ? null : microsToUsd(caps.dailyMicros),
+    reserved: microsToUsd(reserved),
+    reservations_in_flight: num(db, 'SELECT COUNT(*) FROM reservations'),
+    by_model: byModel,
+    by_kind: byKind,
+    jobs: { total: num(db, 'SELECT COUNT(*) FROM jobs'), running: num(db, "SELECT COUNT(*) FROM jobs WHERE status = 'running'") },
+  };
+}

@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import { admit, type CapUsage } from '../core/budget';
+import { assertTransition, TERMINAL_STATUSES, type JobRecord } from '../core/jobs';
+import { assertMicros } from '../core/money';
+import { dayPeriod, monthPeriod } from '../core/period';
+import { fileDbStore, memoryDbStore, type DbStore } from './db-store';
+import type { FileStoreOptions } from './file-store';
+import type { JobPatch, Ledger, LedgerCaps, NewJob, Reservation, ReserveRequest, SettleInput, SpendStats } from './ledger';
+import { isSettled, jobReserved, jobSettled, reservedTotal, selectJob, selectJobs, selectReservation, settledIn } from './queries';
+import { all, one, run } from './rows';
+import { computeSpendStats } from './spend-stats';
+
+/** Options of every ledger. */
+export interface LedgerOptions {
+  /** Caps enforced by reserve(), µUSD. Each process enforces its own caps against the shared spend. */
+  caps: LedgerCaps;
+  /** Epoch ms; stamps rows and picks the UTC month/day windows. Default Date.now. */
+  clock?: () => number;
+  /** Recorded on reservations, to find those of dead processes. Default process.pid. */
+  pid?: number;
+  /** Reservation ids. Default crypto.randomUUID. */
+  newId?: () => string;
+}
+
+/** Options of a file ledger: the ledger's, plus the file lock's tuning. */
+export type FileLedgerOptions = LedgerOptions & FileStoreOptions;
+
+/** The sql.js Ledger, with a few operations beyond the shared interface. */
+export interface SqliteLedger extends Ledger {
+  /** The caps reserve() enforces now, µUSD. */
+  readonly caps: LedgerCaps;
+  /** Replaces the caps (a setting changed). Throws RangeError for a cap that is not an integer ≥ 0. */
+  setCaps(caps: LedgerCaps): void;
+  /** All live reservations, oldest first. */
+  listReservations(): Promise<Reservation[]>;
+  /**
+   * Settles the reservations of processes that are gone (`isAlive(pid)` false; never this
+   * ledger's own pid) at their full held amount with status 'orphaned': the call may have been
+   * billed, so the worst case is charged rather than the budget silently freed. Returns how many.
+   */
+  reclaimOrphans(isAlive: (pid: number) => boolean): Promise<number>;
+}
+
+function assertCaps(caps: LedgerCaps): LedgerCaps {
+  assertMicros(caps.monthlyMicros, 'caps.monthlyMicros');
+  if (caps.dailyMicros !== null) assertMicros(caps.dailyMicros, 'caps.dailyMicros');
+  return { ...caps };
+}
+
+function assertTokens(input: SettleInput): void {
+  for (const [k, v] of Object.entries(input.usage)) {
+    if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`usage.${k} must be an integer token count ≥ 0, got ${v}`);
+  }
+}
+
+class SqlLedger implements SqliteLedger {
+  private current: LedgerCaps;
+  private readonly clock: () => number;
+  private readonly pid: number;
+  private readonly newId: () => string;
+
+  constructor(private readonly store: DbStore, opts: LedgerOptions) {
+    this.current = assertCaps(opts.caps);
+    this.clock = opts.clock ?? Date.now;
+    this.pid = opts.pid ?? process.pid;
+    this.newId = opts.newId ?? randomUUID;
+  }
+
+  get caps(): LedgerCaps {
+    return { ...this.current };
+  }
+
+  setCaps(caps: LedgerCaps): void {
+    this.current = assertCaps(caps);
+  }
+
+  async createJob(job: NewJob): Promise<JobRecord> {
+    const maxCost = job.maxCostMicros ?? null;
+    if (maxCost !== null) assertMicros(maxCost, 'maxCostMicros');
+    const now = this.clock();
+    return this.store.write((db) => {
+      if (one(db, 'SELECT 1 AS x FROM jobs WHERE id = ?', [job.id])) throw new Error(`job ${job.id} already exists`);
+      run(db, `INSERT INTO jobs (id, kind, status, agent, model, request_json, result_json, error, created_at, updated_at, max_cost_micros)
+        VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?)`,
+      [job.id, job.kind, job.status ?? 'queued', job.agent ?? null, job.model, JSON.stringify(job.request ?? null), now, now, maxCost]);
+      return selectJob(db, job.id) as JobRecord;
+    });
+  }
+
+  async updateJob(id: string, patch: JobPatch): Promise<JobRecord> {
+    const now = this.clock();
+    return this.store.write((db) => {
+      const job = selectJob(db, id);
+      if (!job) throw new Error(`unknown job ${id}`);
+      if (patch.status !== undefined && patch.status !== job.status) assertTransition(job.status, patch.status);
+      const result = 'result' in patch ? (patch.result === undefined ? null : JSON.stringify(patch.result)) : undefined;
+      run(db, `UPDATE jobs SET status = ?, model = ?, error = ?, result_json = CASE WHEN ? THEN ? ELSE result_json END, updated_at = ?
+        WHERE id = ?`,
+      [patch.status ?? job.status, patch.model ?? job.model, patch.error !== undefined ? patch.error : job.error,
+        result !== undefined ? 1 : 0, result ?? null, now, id]);
+      return selectJob(db, id) as JobRecord;
+    });
+  }
+
+  getJob(id: string): Promise<JobRecord | undefined> {
+    return this.store.read((db) => selectJob(db, id));
+  }
+
+  listJobs(limit = 50): Promise<JobRecord[]> {
+    return this.store.read((db) => selectJobs(db, limit));
+  }
+
+  async reserve(req: ReserveRequest): Promise<Reservation> {
+    assertMicros(req.micros, 'micros');
+    const now = this.clock();
+    const caps = this.current;
+    const reservation: Reservation = { id: this.newId(), jobId: req.jobId, model: req.model, micros: req.micros, createdAt: now, pid: this.pid };
+    return this.store.write((db) => {
+      const job = one(db, 'SELECT status, max_cost_micros FROM jobs WHERE id = ?', [req.jobId]);
+      if (!job) throw new Error(`unknown job ${req.jobId}: create the job before reserving for it`);
+      if (TERMINAL_STATUSES.has(job.status as never)) throw new Error(`job ${req.jobId} is ${String(job.status)}; it may not start paid calls`);
+      const reserved = reservedTotal(db);
+      const usage: CapUsage[] = [{ cap: 'monthly', limitMicros: caps.monthlyMicros, settledMicros: settledIn(db, monthPeriod(now)), reservedMicros: reserved }];
+      if (caps.dailyMicros !== null) usage.push({ cap: 'daily', limitMicros: caps.dailyMicros, settledMicros: settledIn(db, dayPeriod(now)), reservedMicros: reserved });
+      if (job.max_cost_micros !== null) {
+        usage.push({ cap: 'job', limitMicros: Number(job.max_cost_micros), settledMicros: jobSettled(db, req.jobId), reservedMicros: jobReserved(db, req.jobId) });
+      }
+      admit(usage, req.micros);
+      run(db, 'INSERT INTO reservations (id, job_id, model, micros, pid, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+        [reservation.id, req.jobId, req.model, req.micros, this.pid, now]);
+      return reservation;
+    });
+  }
+
+  async settle(reservationId: string, input: SettleInput): Promise<void> {
+    assertMicros(input.costMicros, 'costMicros');
+    assertTokens(input);
+    const now = this.clock();
+    return this.store.write((db) => {
+      if (isSettled(db, reservationId)) return;
+      const r = selectReservation(db, reservationId);
+      if (!r) throw new Error(`unknown reservation ${reservationId}: it was released or never taken, so this spend has no job`);
+      run(db, `INSERT INTO model_calls (job_id, reservation_id, model, input_tokens, output_tokens, cache_read_tokens, cost_micros,
+        status, route, latency_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [r.jobId, reservationId, input.model, input.usage.input_tokens, input.usage.output_tokens, input.usage.cache_read_tokens,
+        input.costMicros, input.status, input.route ?? null, input.latencyMs ?? null, now]);
+      run(db, 'DELETE FROM reservations WHERE id = ?', [reservationId]);
+    });
+  }
+
+  async release(reservationId: string): Promise<void> {
+    await this.store.write((db) => run(db, 'DELETE FROM reservations WHERE id = ?', [reservationId]));
+  }
+
+  spendStats(now?: Date): Promise<SpendStats> {
+    const at = now?.getTime() ?? this.clock();
+    return this.store.read((db) => computeSpendStats(db, this.current, at));
+  }
+
+  listReservations(): Promise<Reservation[]> {
+    return this.store.read((db) => all(db, 'SELECT id FROM reservations ORDER BY created_at, rowid')
+      .map((r) => selectReservation(db, String(r.id)) as Reservation));
+  }
+
+  async reclaimOrphans(isAlive: (pid: number) => boolean): Promise<number> {
+    const now = this.clock();
+    return this.store.write((db) => {
+      const orphans = all(db, 'SELECT id, pid FROM reservations WHERE pid <> ?', [this.pid]).filter((r) => !isAlive(Number(r.pid)));
+      for (const { id } of orphans) {
+        run(db, `INSERT INTO model_calls (job_id, reservation_id, model, cost_micros, status, created_at)
+          SELECT job_id, id, model, micros, 'orphaned', ? FROM reservations WHERE id = ?`, [now, id ?? null]);
+        run(db, 'DELETE FROM reservations WHERE id = ?', [id ?? null]);
+      }
+      return orphans.length;
+    });
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}
+
+/**
+ * Opens (creating or migrating) the ledger file at `path`, shared by every process that opens it.
+ * Loads sql.js on first use. Throws LedgerFileError (cannot lock/read/write the file, or it is not
+ * a database: it is then left untouched), LedgerVersionError (written by a newer Offload),
+ * RangeError for caps that are not integer µUSD ≥ 0.
+ */
+export async function openLedger(path: string, opts: FileLedgerOptions): Promise<SqliteLedger> {
+  assertCaps(opts.caps);
+  return new SqlLedger(await fileDbStore(path, opts), opts);
+}
+
+/** An in-memory ledger (no file, no lock) for unit tests; same rules as openLedger. */
+export async function openMemoryLedger(opts: LedgerOptions): Promise<SqliteLedger> {
+  assertCaps(opts.caps);
+  return new SqlLedger(await memoryDbStore(), opts);
+}

@@ -1,0 +1,18 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { JobRefShape } from '../../core/requests';
+import { shapeResult } from '../../core/results';
+import { InputError } from '../../core/errors';
+import type { ToolDeps } from '../deps';
+import { jsonResult } from '../result';
+
+/** `get_job_status` and its alias `get`: a job's current compact result. */
+export function registerGetJobStatusTool(server: McpServer, deps: ToolDeps): void {
+  const handler = async ({ job_id }: { job_id: string }) => {
+    const job = await deps.jobs.engine.get(job_id);
+    if (!job) throw new InputError('job_id', `no job ${job_id}; use a job_id returned by start or run_job`);
+    return jsonResult({ ...shapeResult(job), elapsed_ms: deps.jobs.engine.elapsedMs(job_id) });
+  };
+  const description = 'The status and compact result of a job (job_status, changed_files, checks, cost_usd).';
+  server.registerTool('get_job_status', { title: 'Get job status', description, inputSchema: JobRefShape }, handler);
+  server.registerTool('get', { title: 'Get job status (alias of get_job_status)', description, inputSchema: JobRefShape }, handler);
+}

@@ -1,0 +1,26 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ToolDeps } from '../deps';
+import { registerCancelTool } from './cancel';
+import { registerGetJobStatusTool } from './get-job-status';
+import { registerGetSpendStatsTool } from './get-spend-stats';
+import { registerRunJobTool } from './run-job';
+import { registerStartTool } from './start';
+import { registerTailTool } from './tail';
+import { registerWaitTool } from './wait';
+
+/** The one list of Offload's MCP tools. Bump TOOLS_VERSION when it changes (VS Code caches the list). */
+export const TOOL_REGISTRARS = [
+  registerRunJobTool,
+  registerGetJobStatusTool,
+  registerGetSpendStatsTool,
+  registerStartTool,
+  registerWaitTool,
+  registerTailTool,
+  registerCancelTool,
+] as const;
+
+export const TOOLS_VERSION = '1';
+
+export function registerTools(server: McpServer, deps: ToolDeps): void {
+  for (const register of TOOL_REGISTRARS) register(server, deps);
+}

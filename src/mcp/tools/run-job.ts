@@ -1,0 +1,18 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { RunJobShape, RunJobSchema } from '../../core/requests';
+import { shapeResult } from '../../core/results';
+import type { ToolDeps } from '../deps';
+import { jsonResult } from '../result';
+
+/** `run_job`: a tiered agent (mini/balanced/premium-worker) does one task; waits for the result. */
+export function registerRunJobTool(server: McpServer, deps: ToolDeps): void {
+  server.registerTool('run_job', {
+    title: 'Run a job on a cheap model',
+    description: 'Hand a bulk task (format, rename, summarize, small edit) to a cheap worker model and get the compact result. '
+      + 'agent: mini-worker (cheapest), balanced-worker, premium-worker. input_refs: files given as context. Spend is metered against the monthly budget.',
+    inputSchema: RunJobShape,
+  }, async (args) => {
+    const job = await deps.jobs.runJob(RunJobSchema.parse(args));
+    return jsonResult(shapeResult(job));
+  });
+}

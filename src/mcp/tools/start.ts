@@ -1,0 +1,18 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StartShape, StartSchema } from '../../core/requests';
+import { shapeResult } from '../../core/results';
+import type { ToolDeps } from '../deps';
+import { jsonResult } from '../result';
+
+/** `start`: a Claude Code agent job in the background; returns its job_id at once. */
+export function registerStartTool(server: McpServer, deps: ToolDeps): void {
+  server.registerTool('start', {
+    title: 'Start an agent job',
+    description: 'Start a Claude Code job in the background on a cheap gateway model (read-edit-test loops). '
+      + 'Returns job_id at once; use wait, tail, get and cancel. checks run after the agent; scoped_patch limits where it may change files.',
+    inputSchema: StartShape,
+  }, async (args) => {
+    const job = await deps.jobs.start(StartSchema.parse(args));
+    return jsonResult(shapeResult(job));
+  });
+}

@@ -1,0 +1,127 @@
+import { strict as assert } from 'node:assert';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { DEMO_CHECK, DEMO_START_PROMPT } from '../../src/cli/demo-project';
+import { createDemoRepo, testsPass } from '../../src/cli/demo-repo';
+import { PriceBook } from '../../src/core/pricing';
+import { usageFromOpenAI } from '../../src/core/usage';
+import { toolJson } from '../support/app-fixture';
+import { demoScript } from '../support/demo-script';
+import { startScriptedGateway, type Reply, type RecordedRequest, type ScriptedGateway } from '../support/scripted-gateway';
+import { connectWorker, WORKER } from '../support/worker-client';
+
+const run = promisify(execFile);
+
+/** Env of a demo worker: the scripted gateway, a temp ledger beside the repo, the repo's parent as sandbox. */
+function workerEnv(gateway: ScriptedGateway, repo: string): Record<string, string> {
+  return { OPENAI_BASE_URL: gateway.url, OPENAI_API_KEY: 'scripted-key', OFFLOAD_LEDGER: join(dirname(repo), 'ledger.sqlite'), SANDBOX_ROOT: dirname(repo) };
+}
+
+/** Expected ledger spend: every usage the gateway reported, priced call by call (µUSD). */
+function expectedMicros(gateway: ScriptedGateway): number {
+  const prices = new PriceBook();
+  return gateway.requests.reduce((sum, r) => sum + (r.reportedUsage ? prices.cost(String(r.body.model), usageFromOpenAI(r.reportedUsage)) : 0), 0);
+}
+
+async function waitDone(client: Client, jobId: string): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  for (;;) {
+    const r = toolJson(await client.callTool({ name: 'wait', arguments: { job_id: jobId, timeout_ms: 20_000 } }, undefined, { timeout: 60_000 }));
+    if (r.job_status !== 'running' && r.job_status !== 'queued') return r;
+  }
+}
+
+describe('end to end: the real Claude Code CLI through the worker, the adapter and the scripted gateway', function () {
+  this.timeout(180_000);
+
+  it('fixes the failing test: completed, the edited file named, the check passing, spend = usage × price', async () => {
+    const gateway = await startScriptedGateway({ script: demoScript });
+    const repo = createDemoRepo();
+    const { client } = await connectWorker(workerEnv(gateway, repo));
+    try {
+      assert.equal(testsPass(repo), false, 'the demo project starts with a failing test');
+      const started = toolJson(await client.callTool({ name: 'start', arguments: { prompt: DEMO_START_PROMPT, allowed_dirs: [repo], checks: [DEMO_CHECK] } }));
+      assert.ok(['queued', 'running'].includes(started.job_status));
+      const result = await waitDone(client, started.job_id);
+      assert.equal(result.job_status, 'completed', JSON.stringify(result));
+      assert.deepEqual(result.changed_files, ['src/math.js']);
+      assert.deepEqual(result.checks, ['unit tests: passed']);
+      assert.match(result.diff, /-  return a - b;\n\+  return a \+ b;/);
+      assert.match(readFileSync(join(repo, 'src/math.js'), 'utf8'), /return a \+ b/);
+      assert.equal(testsPass(repo), true);
+
+      // Every upstream call went to the gateway model, under the job's own adapter key, and was billed.
+      const calls = gateway.requests.filter((r) => r.reportedUsage);
+      assert.ok(calls.length >= 4, `expected the Read, Edit, Bash and final turns, got ${calls.length}`);
+      assert.ok(gateway.requests.every((r) => r.body.model === 'gpt-4o-mini'));
+      const expected = expectedMicros(gateway);
+      assert.equal(Math.round(result.cost_usd * 1e6), expected);
+      const stats = toolJson(await client.callTool({ name: 'get_spend_stats', arguments: {} }));
+      assert.equal(Math.round(stats.current_month * 1e6), expected);
+      assert.equal(stats.reservations_in_flight, 0);
+
+      const tail = toolJson(await client.callTool({ name: 'tail', arguments: { job_id: started.job_id, lines: 50 } }));
+      assert.ok(tail.lines.some((l: string) => /tool: Edit .*src\/math\.js/.test(l)), tail.lines.join('\n'));
+      assert.ok(tail.lines.includes('unit tests: passed'));
+    } finally {
+      await client.close();
+      await gateway.close();
+    }
+  });
+
+  it('ends a job whose max_cost_usd cannot cover one call as budget_exceeded, with no file changed and nothing billed', async () => {
+    const gateway = await startScriptedGateway({ script: demoScript });
+    const repo = createDemoRepo();
+    const { client } = await connectWorker(workerEnv(gateway, repo));
+    try {
+      const started = toolJson(await client.callTool({ name: 'start', arguments: { prompt: DEMO_START_PROMPT, allowed_dirs: [repo], max_cost_usd: 0.000001 } }));
+      const result = await waitDone(client, started.job_id);
+      assert.equal(result.job_status, 'budget_exceeded', JSON.stringify(result));
+      assert.match(result.error, /job budget exceeded/);
+      assert.deepEqual(result.changed_files, []);
+      assert.equal(result.cost_usd, 0);
+      assert.equal(gateway.requests.length, 0);
+    } finally {
+      await client.close();
+      await gateway.close();
+    }
+  });
+
+  it('cancels a running job: the CLI is killed, the job ends cancelled, no reservation stays held', async () => {
+    const play = demoScript as (req: RecordedRequest, i: number) => Reply;
+    const gateway = await startScriptedGateway({ script: (req, i) => (i === 0 ? { ...play(req, i), delayMs: 30_000 } as Reply : play(req, i)) });
+    const repo = createDemoRepo();
+    const { client } = await connectWorker(workerEnv(gateway, repo));
+    try {
+      const started = toolJson(await client.callTool({ name: 'start', arguments: { prompt: DEMO_START_PROMPT, allowed_dirs: [repo] } }));
+      const deadline = Date.now() + 60_000;
+      while (gateway.requests.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(gateway.requests.length, 1, 'the first upstream call is in flight');
+      const cancelled = toolJson(await client.callTool({ name: 'cancel', arguments: { job_id: started.job_id } }));
+      assert.equal(cancelled.cancelled, true);
+      assert.equal(cancelled.job_status, 'cancelled');
+      const stats = toolJson(await client.callTool({ name: 'get_spend_stats', arguments: {} }));
+      assert.equal(stats.reservations_in_flight, 0);
+      assert.equal(testsPass(repo), false, 'nothing was edited');
+    } finally {
+      await client.close();
+      await gateway.close();
+    }
+  });
+
+  it('runs `offload-worker demo`, the main job, to "demo: OK" with no API key set', async () => {
+    const env = { ...process.env };
+    delete env.OPENAI_API_KEY;
+    delete env.ONEAPI_API_KEY;
+    const { stdout } = await run(process.execPath, [WORKER, 'demo'], { env, timeout: 150_000, maxBuffer: 16 * 1024 * 1024 });
+    assert.match(stdout, /scripted gateway .* stand-in for the model provider/);
+    assert.match(stdout, /"job_status": "completed"/);
+    assert.match(stdout, /"changed_files": \[\s*"src\/math\.js"\s*\]/);
+    assert.match(stdout, /"unit tests: passed"/);
+    assert.match(stdout, /the sample repo's test passes afterwards: yes/);
+    assert.match(stdout, /ledger spend [\d.]+ USD = scripted usage × price/);
+    assert.match(stdout, /^demo: OK$/m);
+  });
+});

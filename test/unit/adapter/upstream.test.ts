@@ -1,0 +1,31 @@
+import { deepStrictEqual } from 'node:assert/strict';
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { retryDecision } from '../../../src/adapter/upstream';
+
+const httpError = (status: number, headers: Record<string, string> = {}) =>
+  APIError.generate(status, { error: { message: 'x' } }, undefined, new Headers(headers));
+
+describe('retryDecision', () => {
+  const now = Date.UTC(2026, 0, 1, 12, 0, 0);
+  const cases: Array<[string, unknown, number, { retryable: boolean; delayMs: number }]> = [
+    ['429 with retry-after 1 (seconds)', httpError(429, { 'retry-after': '1' }), 0, { retryable: true, delayMs: 1000 }],
+    ['429 with retry-after-ms 250 (OpenAI), which wins over retry-after', httpError(429, { 'retry-after-ms': '250', 'retry-after': '9' }), 0, { retryable: true, delayMs: 250 }],
+    ['503 with an HTTP-date retry-after 5 s ahead', httpError(503, { 'retry-after': new Date(now + 5000).toUTCString() }), 0, { retryable: true, delayMs: 5000 }],
+    ['500 without headers, first retry', httpError(500), 0, { retryable: true, delayMs: 500 }],
+    ['502 without headers, third retry', httpError(502), 2, { retryable: true, delayMs: 2000 }],
+    ['529 without headers after many retries (capped backoff)', httpError(529), 10, { retryable: true, delayMs: 8000 }],
+    ['408 request timeout', httpError(408), 0, { retryable: true, delayMs: 500 }],
+    ['409 conflict', httpError(409), 0, { retryable: true, delayMs: 500 }],
+    ['429 with x-should-retry false', httpError(429, { 'x-should-retry': 'false' }), 0, { retryable: false, delayMs: 500 }],
+    ['400 bad request', httpError(400), 0, { retryable: false, delayMs: 500 }],
+    ['401 bad key', httpError(401), 0, { retryable: false, delayMs: 500 }],
+    ['404 unknown model', httpError(404), 0, { retryable: false, delayMs: 500 }],
+    ['a connection error', new APIConnectionError({ message: 'ECONNREFUSED' }), 1, { retryable: true, delayMs: 1000 }],
+    ['a timeout', new APIConnectionTimeoutError(), 0, { retryable: true, delayMs: 500 }],
+    ['an abort by the caller', new APIUserAbortError(), 0, { retryable: false, delayMs: 0 }],
+    ['a programming error', new TypeError('boom'), 0, { retryable: false, delayMs: 0 }],
+  ];
+  for (const [what, err, attempt, expected] of cases) {
+    it(`decides ${JSON.stringify(expected)} for ${what}`, () => deepStrictEqual(retryDecision(err, attempt, now), expected));
+  }
+});

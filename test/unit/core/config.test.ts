@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { ConfigError, configFromEnv, defaultLedgerPath, parseConfig } from '../../../src/core/config';
+
+const defaults = { cwd: '/work/proj', home: '/home/me', platform: 'linux' };
+const fromEnv = (env: Record<string, string>) => configFromEnv(env, defaults);
+
+function throwsNaming(fn: () => unknown, name: string): void {
+  assert.throws(fn, (err: unknown) => err instanceof ConfigError && err.message.includes(name));
+}
+
+describe('configFromEnv', () => {
+  it('applies the original worker\'s defaults: 25 USD, 8192 tokens per job, 2 concurrent calls', () => {
+    const c = fromEnv({});
+    assert.equal(c.monthlyBudgetUsd, 25);
+    assert.equal(c.perJobTokenLimit, 8192);
+    assert.equal(c.maxConcurrency, 2);
+    assert.equal(c.dailyBudgetUsd, undefined);
+    assert.deepEqual(c.sandboxRoots, ['/work/proj']);
+    assert.equal(c.ledgerPath, '/home/me/.local/share/offload/ledger.sqlite');
+  });
+
+  it('reads numbers, booleans and JSON from their variables', () => {
+    const c = fromEnv({ MONTHLY_BUDGET: '10.5', DAILY_BUDGET: '1', ALLOW_BYPASS_PERMISSIONS: 'true', OFFLOAD_PRICES: '{"m":{"input_mtok":1,"output_mtok":2}}' });
+    assert.equal(c.monthlyBudgetUsd, 10.5);
+    assert.equal(c.dailyBudgetUsd, 1);
+    assert.equal(c.allowBypassPermissions, true);
+    assert.deepEqual(c.priceOverrides, { m: { input_mtok: 1, output_mtok: 2 } });
+  });
+
+  const bad: Array<[Record<string, string>, string]> = [
+    [{ MONTHLY_BUDGET: 'abc' }, 'MONTHLY_BUDGET'],
+    [{ MONTHLY_BUDGET: '-5' }, 'MONTHLY_BUDGET'],
+    [{ PER_JOB_TOKEN_LIMIT: '1.5' }, 'PER_JOB_TOKEN_LIMIT'],
+    [{ CLAUDE_PERMISSION_MODE: 'bogus' }, 'CLAUDE_PERMISSION_MODE'],
+    [{ ALLOW_BYPASS_PERMISSIONS: 'maybe' }, 'ALLOW_BYPASS_PERMISSIONS'],
+    [{ OFFLOAD_PRICES: '{not json' }, 'OFFLOAD_PRICES'],
+    [{ OPENAI_BASE_URL: 'not a url' }, 'OPENAI_BASE_URL'],
+  ];
+  for (const [env, name] of bad) {
+    it(`rejects ${JSON.stringify(env)} with an error naming ${name}`, () => throwsNaming(() => fromEnv(env), name));
+  }
+
+  it('prefers ONEAPI_API_KEY and ONEAPI_BASE_URL over the OpenAI pair', () => {
+    const c = fromEnv({ OPENAI_API_KEY: 'sk-openai', OPENAI_BASE_URL: 'https://api.openai.com/v1', ONEAPI_API_KEY: 'sk-oneapi', ONEAPI_BASE_URL: 'http://127.0.0.1:3000/v1' });
+    assert.equal(c.openaiApiKey, 'sk-oneapi');
+    assert.equal(c.openaiBaseUrl, 'http://127.0.0.1:3000/v1');
+  });
+
+  it('falls back to the OpenAI pair when ONEAPI_* is unset', () => {
+    const c = fromEnv({ OPENAI_API_KEY: 'sk-openai', OPENAI_BASE_URL: 'http://gw.local/v1' });
+    assert.equal(c.openaiApiKey, 'sk-openai');
+    assert.equal(c.openaiBaseUrl, 'http://gw.local/v1');
+  });
+});
+
+describe('defaultLedgerPath', () => {
+  const table: Array<[string, Record<string, string>, string]> = [
+    ['linux', {}, '/home/me/.local/share/offload/ledger.sqlite'],
+    ['linux', { XDG_DATA_HOME: '/data' }, '/data/offload/ledger.sqlite'],
+    ['darwin', {}, '/home/me/Library/Application Support/offload/ledger.sqlite'],
+    ['win32', { APPDATA: 'C:\\Users\\me\\AppData\\Roaming' }, 'C:\\Users\\me\\AppData\\Roaming\\offload\\ledger.sqlite'],
+  ];
+  for (const [platform, env, expected] of table) {
+    it(`puts the ledger at ${expected} on ${platform}`, () => assert.equal(defaultLedgerPath(platform, '/home/me', env), expected));
+  }
+});
+
+describe('parseConfig', () => {
+  it('names the setting the user knows through nameOf', () => {
+    throwsNaming(() => parseConfig({ sandboxRoots: ['/p'], ledgerPath: '/l', maxConcurrency: 0 }, (k) => `offload.${k}`), 'offload.maxConcurrency');
+  });
+});
