@@ -103,7 +103,11 @@ export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<Start
       if (budgetMessage) {
         return { status: 'budget_exceeded', error: budgetMessage, result: { changed_files: changed, checks, diff: request.include_diff ? diff.text : '', summary } };
       }
-      if (!ok) checks.push(`claude: failed (exit ${exitCode ?? '?'}${final?.is_error ? `, ${final.subtype ?? 'error'}` : ''})`);
+      if (!ok) {
+        // Claude Code reports upstream errors with is_error and subtype "success"; the result text says what happened.
+        const why = final?.is_error ? `: ${summary.replace(/\s+/g, ' ').slice(0, 200)}` : final ? '' : ', no result event';
+        checks.push(`claude: failed (exit ${exitCode ?? '?'}${why})`);
+      }
       if (request.scoped_patch) {
         const verdict = checkScope(changed, request.scoped_patch.paths, diff.bytes, request.scoped_patch.max_diff_bytes);
         checks.push(verdict.line);
