@@ -89,7 +89,7 @@ describe('end to end: the real Claude Code CLI through the worker, the adapter a
     }
   });
 
-  it('cancels a running job: the CLI is killed, the job ends cancelled, no reservation stays held', async () => {
+  it('cancels a running job: it ends cancelled, nothing is edited, no reservation stays held', async () => {
     const play = demoScript as (req: RecordedRequest, i: number) => Reply;
     const gateway = await startScriptedGateway({ script: (req, i) => (i === 0 ? { ...play(req, i), delayMs: 30_000 } as Reply : play(req, i)) });
     const repo = createDemoRepo();
@@ -105,6 +105,25 @@ describe('end to end: the real Claude Code CLI through the worker, the adapter a
       const stats = toolJson(await client.callTool({ name: 'get_spend_stats', arguments: {} }));
       assert.equal(stats.reservations_in_flight, 0);
       assert.equal(testsPass(repo), false, 'nothing was edited');
+    } finally {
+      await client.close();
+      await gateway.close();
+    }
+  });
+
+  it('with WORKER_ISOLATION=worktree, fixes the test in a detached worktree and leaves the checkout untouched', async () => {
+    const gateway = await startScriptedGateway({ script: demoScript });
+    const repo = createDemoRepo();
+    const { client } = await connectWorker({ ...workerEnv(gateway, repo), WORKER_ISOLATION: 'worktree' });
+    try {
+      const started = toolJson(await client.callTool({ name: 'start', arguments: { prompt: DEMO_START_PROMPT, allowed_dirs: [repo], checks: [DEMO_CHECK] } }));
+      const result = await waitDone(client, started.job_id);
+      assert.equal(result.job_status, 'completed', JSON.stringify(result));
+      assert.deepEqual(result.changed_files, ['src/math.js']);
+      assert.ok(result.worktree && result.worktree !== repo);
+      assert.match(readFileSync(join(result.worktree, 'src/math.js'), 'utf8'), /return a \+ b/);
+      assert.match(readFileSync(join(repo, 'src/math.js'), 'utf8'), /return a - b/, 'the checkout is untouched');
+      assert.equal(testsPass(repo), false);
     } finally {
       await client.close();
       await gateway.close();

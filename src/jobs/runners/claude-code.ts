@@ -22,6 +22,7 @@ export interface WorkspacePort {
   changedFiles(dir: string, before: unknown): Promise<string[]>;
   diff(dir: string, before: unknown, maxBytes: number): Promise<{ text: string; bytes: number }>;
   runCheck(check: Check, cwd: string, signal: AbortSignal): Promise<{ passed: boolean; line: string }>;
+  createWorktree(dir: string, jobId: string): Promise<{ path: string; cwd: string }>;
 }
 
 export interface ClaudeCodeRunnerDeps {
@@ -48,7 +49,13 @@ export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<Start
     async run(ctx, request) {
       const dirs: string[] = [];
       for (const [i, dir] of request.allowed_dirs.entries()) dirs.push(await deps.resolvePath(dir, `allowed_dirs[${i}]`));
-      const cwd = request.cwd ? await deps.resolvePath(request.cwd, 'cwd') : dirs[0]!;
+      let cwd = request.cwd ? await deps.resolvePath(request.cwd, 'cwd') : dirs[0]!;
+      let worktree: string | undefined;
+      if (deps.config.isolation === 'worktree') {
+        const wt = await deps.workspace.createWorktree(cwd, ctx.job.id);
+        ({ path: worktree, cwd } = wt);
+        ctx.log(`isolation: the job runs in a detached worktree at ${worktree}; your checkout is not touched`);
+      }
       const before = await deps.workspace.snapshot(cwd);
       let budgetMessage: string | undefined;
       const key = deps.adapter.register(
@@ -101,7 +108,7 @@ export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<Start
       let ok = exitCode === 0 && final !== undefined && !final.is_error;
       const summary = final?.result ?? '';
       if (budgetMessage) {
-        return { status: 'budget_exceeded', error: budgetMessage, result: { changed_files: changed, checks, diff: request.include_diff ? diff.text : '', summary } };
+        return { status: 'budget_exceeded', error: budgetMessage, result: { changed_files: changed, checks, diff: request.include_diff ? diff.text : '', summary, ...(worktree ? { worktree } : {}) } };
       }
       if (!ok) {
         // Claude Code reports upstream errors with is_error and subtype "success"; the result text says what happened.
@@ -125,7 +132,7 @@ export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<Start
       return {
         status: ok ? 'completed' : 'failed',
         error: ok ? undefined : (checks.find((c) => c.includes('failed') || c.includes('timed out')) ?? 'the job did not complete'),
-        result: { changed_files: changed, checks, diff: request.include_diff ? diff.text : '', summary, num_turns: final?.num_turns ?? null },
+        result: { changed_files: changed, checks, diff: request.include_diff ? diff.text : '', summary, num_turns: final?.num_turns ?? null, ...(worktree ? { worktree } : {}) },
       };
     },
   };

@@ -4,6 +4,7 @@
  */
 import { formatCheckLine, runCheck, type CheckSpec } from './checks';
 import { changedFiles, diff, snapshot, type DiffResult, type Snapshot } from './git';
+import { createWorktree, type JobWorktree } from './worktree';
 
 /** The runner-facing workspace. `before` is what `snapshot` returned; `maxBytes` in UTF-8 bytes. */
 export interface Workspace {
@@ -12,12 +13,15 @@ export interface Workspace {
   diff(dir: string, before: unknown, maxBytes: number): Promise<DiffResult>;
   /** Runs one check; `line` is its result line ("unit tests: passed"). */
   runCheck(check: CheckSpec, cwd: string, signal: AbortSignal): Promise<{ passed: boolean; line: string; outputTail: string }>;
+  /** WORKER_ISOLATION=worktree: a detached worktree of `dir`'s repo for the job (./worktree.ts). */
+  createWorktree(dir: string, jobId: string): Promise<JobWorktree>;
 }
 
 /** The real workspace: git via execa, checks via the shell. */
 export function createWorkspace(): Workspace {
   return {
     snapshot,
+    createWorktree,
     changedFiles: (dir, before) => changedFiles(dir, before as Snapshot),
     diff: (dir, before, maxBytes) => diff(dir, before as Snapshot, maxBytes),
     async runCheck(check, cwd, signal) {
@@ -29,4 +33,5 @@ export function createWorkspace(): Workspace {
 
 export { formatCheckLine, runCheck, type CheckResult, type CheckSpec, type CheckStatus } from './checks';
 export { changedFiles, diff, isGitRepo, snapshot, truncateDiff, type DiffResult, type Snapshot } from './git';
+export { createWorktree, type JobWorktree } from './worktree';
 export { realpathLenient, resolveAllInSandbox, resolveInSandbox } from './paths';
