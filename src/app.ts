@@ -8,13 +8,19 @@ import { startAdapterServer } from './adapter/server';
 import { createUpstream, type Upstream } from './adapter/upstream';
 import { openLedger, type SqliteLedger } from './ledger/sqlite-ledger';
 import { findClaude } from './jobs/claude-path';
+import { BreakerService } from './jobs/breaker-service';
 import { JobEngine } from './jobs/engine';
 import { JobService } from './jobs/job-service';
 import { createClaudeCodeRunner, type AdapterPort } from './jobs/runners/claude-code';
+import { createAnalyzeRunner } from './jobs/runners/analyze';
 import { createLlmRunner } from './jobs/runners/llm';
 import { createWorkspace } from './jobs/workspace';
 import { resolveInSandbox } from './jobs/workspace/paths';
 import { createMcpServer } from './mcp/server';
+
+// Hosts connect the app to I/O through these (src/vscode may import only app, core and shared).
+export { serveMcpHttp, type McpHttpServer, type McpHttpRequestRecord } from './mcp/transports/http';
+export { TOOLS_VERSION } from './mcp/tools';
 
 /** True when a process with this pid exists (signal 0 probes without signalling). */
 function isProcessAlive(pid: number): boolean {
@@ -32,6 +38,8 @@ export interface AppPorts {
   log?: (line: string) => void;
   /** Use this ledger instead of opening config.ledgerPath (tests pass an in-memory one). */
   ledger?: SqliteLedger;
+  /** Poll the provider's costs every BREAKER_POLL_MS when OPENAI_ADMIN_KEY is set (default true; `status` polls once itself). */
+  pollCosts?: boolean;
 }
 
 /** The running app: every host (CLI worker, VS Code extension) builds exactly this. */
@@ -41,6 +49,8 @@ export interface App {
   prices: PriceBook;
   engine: JobEngine;
   jobs: JobService;
+  /** The circuit breaker (state in the ledger, shared by every process). */
+  breaker: BreakerService;
   /** A fresh MCP server over this app (one per transport session). */
   createMcpServer(): ReturnType<typeof createMcpServer>;
   /** The adapter's URL, starting it on first use. */
@@ -59,17 +69,23 @@ export interface App {
  * its runners, and the MCP server factory. Throws when the ledger cannot be opened (fail closed).
  */
 export async function createApp(config: Config, ports: AppPorts): Promise<App> {
-  const secrets = () => [config.openaiApiKey, config.fallbackApiKey, config.adapterKey];
+  const secrets = () => [config.openaiApiKey, config.fallbackApiKey, config.adapterKey, config.openaiAdminKey];
   const log = (line: string) => ports.log?.(redact(line, secrets()));
   const caps = { monthlyMicros: usdToMicros(config.monthlyBudgetUsd), dailyMicros: config.dailyBudgetUsd !== undefined ? usdToMicros(config.dailyBudgetUsd) : null };
-  const ledger = ports.ledger ?? (await openLedger(config.ledgerPath, { caps }));
+  const breakerPolicy = { velocityPct: config.breakerVelocityPct, velocityWindowMs: config.breakerVelocityWindowMs, failureThreshold: config.breakerFailures, cooldownMs: config.breakerCooldownMs };
+  const ledger = ports.ledger ?? (await openLedger(config.ledgerPath, { caps, breaker: breakerPolicy, warnThresholds: config.warnThresholds }));
   const reclaimed = await ledger.reclaimOrphans(isProcessAlive);
   if (reclaimed) log(`ledger: settled ${reclaimed} reservation(s) left by processes that are gone`);
   const prices = new PriceBook(config.priceOverrides);
-  const upstream: Upstream = createUpstream({
+  const breaker = new BreakerService({
+    ledger, failureThreshold: config.breakerFailures, cooldownMs: config.breakerCooldownMs, log,
+    costs: config.openaiAdminKey ? { url: config.breakerCostsUrl, adminKey: config.openaiAdminKey, rule: config.breakerCostRule, driftUsd: config.breakerDriftUsd } : undefined,
+  });
+  const stopPolling = ports.pollCosts === false ? () => undefined : breaker.startPolling(config.breakerPollMs);
+  const upstream: Upstream = breaker.guard(createUpstream({
     primary: { baseURL: config.openaiBaseUrl, apiKey: config.openaiApiKey ?? 'missing-api-key' },
     fallback: config.fallbackBaseUrl ? { baseURL: config.fallbackBaseUrl, apiKey: config.fallbackApiKey ?? config.openaiApiKey ?? 'missing-api-key' } : undefined,
-  });
+  }));
   const meter = createLedgerMeter(ledger, prices);
   const budgetListeners = new Map<string, (message: string) => void>();
   let adapter: Promise<{ url: string; close(): Promise<void> }> | undefined;
@@ -79,6 +95,8 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     upstream,
     perJobTokenLimit: config.perJobTokenLimit,
     log,
+    metricsFile: config.metricsFile,
+    secrets,
     onBudgetExceeded: (jobId: string, err: Error) => budgetListeners.get(jobId)?.(err.message),
   }));
   const adapterPort: AdapterPort = {
@@ -96,13 +114,14 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
   const resolvePath = (path: string, field: string) => resolveInSandbox(path, config.sandboxRoots, field);
   const engine = new JobEngine(ledger, { concurrency: config.maxConcurrency, secrets });
   engine.register(createLlmRunner({ config, ledger, prices, resolvePath, chat: (params, signal) => upstream.complete(params, signal) }));
+  engine.register(createAnalyzeRunner({ config, ledger, prices, chat: (params, signal) => upstream.complete(params, signal) }));
   engine.register(createClaudeCodeRunner({
     config, adapter: adapterPort, workspace: createWorkspace(), resolvePath, baseEnv: ports.env, claudePath: findClaude(config.claudePath),
   }));
   const jobs = new JobService(engine, config, prices, resolvePath);
   return {
-    config, ledger, prices, engine, jobs,
-    createMcpServer: () => createMcpServer({ jobs, config }),
+    config, ledger, prices, engine, jobs, breaker,
+    createMcpServer: () => createMcpServer({ jobs, config, breaker }),
     adapterUrl: async () => (await startAdapter()).url,
     async serveAdapterSession(key, port) {
       const job = await ledger.createJob({ id: randomUUID(), kind: 'claude-code', model: config.claudeModel, request: { source: 'offload-worker adapter' }, status: 'running' });
@@ -110,6 +129,7 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
       return { url: (await startAdapter(port)).url, jobId: job.id };
     },
     async close() {
+      stopPolling();
       for (const job of await ledger.listJobs(100)) if (job.status === 'running' || job.status === 'queued') await engine.cancel(job.id);
       await engine.idle();
       if (adapter) await (await adapter).close();

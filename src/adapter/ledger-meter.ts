@@ -60,6 +60,7 @@ export function createLedgerMeter(
       }
       await ledger.settle(hold.id, { model, usage, costMicros, status: info.status, latencyMs: info.latencyMs, route: info.route });
       held.delete(hold.id);
+      return costMicros;
     },
     async release(hold) {
       await ledger.release(hold.id);

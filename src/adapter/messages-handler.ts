@@ -4,15 +4,18 @@ import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortEr
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { BudgetExceededError } from '../core/budget';
 import { UnknownPriceError } from '../core/pricing';
-import { promptTokensUpperBound } from '../core/token-bound';
+import type { Micros } from '../core/money';
+import { promptTokensUpperBound, utf8ByteLength } from '../core/token-bound';
 import { usageFromOpenAI, ZERO_USAGE, type Usage } from '../core/usage';
 import { anthropicError, fromUpstreamFailure, type AnthropicHttpError } from './anthropic-errors';
 import { AnthropicRequestSchema, parseAnthropic } from './anthropic-schema';
+import { Heartbeat } from './heartbeat';
 import type { Meter, MeteredJob, MeterHold } from './meter';
+import type { MetricsSink } from './metrics';
 import { resolveModel, translateRequest, type TranslatedRequest } from './translate-request';
-import { translateResponse, UnrecognisedResponseError } from './translate-response';
-import { encodeSse, StreamTranslator, type AnthropicStreamEvent } from './translate-stream';
-import { routeOfError, type Route, type Upstream } from './upstream';
+import { translateResponse, UnrecognisedResponseError, type AnthropicMessage } from './translate-response';
+import { encodeSse, PING, StreamTranslator, type AnthropicStreamEvent } from './translate-stream';
+import { routeOfError, type CallHooks, type Route, type Upstream } from './upstream';
 
 /** What POST /v1/messages needs; built once by startAdapterServer. Times are epoch ms. */
 export interface MessagesDeps {
@@ -24,6 +27,10 @@ export interface MessagesDeps {
   onBudgetExceeded: (jobId: string, err: Error) => void;
   clock: () => number;
   newMessageId: () => string;
+  /** One line per upstream attempt (WORKER_METRICS_FILE). */
+  metrics: MetricsSink;
+  /** A `ping` event goes out after this long without any other event on a stream (0: never). */
+  pingIntervalMs: number;
 }
 
 /** An answer the handler sends instead of calling upstream (bad request, budget refusal). */
@@ -52,7 +59,14 @@ export async function handleMessages(deps: MessagesDeps, job: MeteredJob, body: 
     return sendError(res, refusal(deps, job, err));
   }
   const signal = AbortSignal.any([clientGone, ...(job.signal ? [job.signal] : [])]);
-  const call: Call = { deps, hold, tr, bound, started: deps.clock(), settled: false };
+  const call: Call = {
+    deps, job, hold, tr, bound, started: deps.clock(), settled: false,
+    hooks: {
+      onFailedAttempt: (a) => deps.metrics.record({
+        job: job.jobId, route: a.route, model: a.model, usage: ZERO_USAGE, costMicros: 0, latencyMs: a.latencyMs, status: statusLabel(a.error),
+      }),
+    },
+  };
   try {
     if (tr.params.stream) await streamCall(call, res, signal);
     else await completeCall(call, res, signal);
@@ -82,22 +96,45 @@ function refusal(deps: MessagesDeps, job: MeteredJob, err: unknown): Refusal {
 
 interface Call {
   deps: MessagesDeps;
+  job: MeteredJob;
   hold: MeterHold;
+  hooks: CallHooks;
   tr: TranslatedRequest;
   bound: number;
   started: number;
   settled: boolean;
 }
 
+/** Settles the hold to `usage` and writes the call's metrics line (latency: from the request's arrival, retries included). */
 async function settle(call: Call, model: string, usage: Usage, status: string, route: Route): Promise<void> {
   call.settled = true;
-  await call.deps.meter.settle(call.hold, model, usage, { status, latencyMs: call.deps.clock() - call.started, route });
+  const latencyMs = call.deps.clock() - call.started;
+  const costMicros: Micros = await call.deps.meter.settle(call.hold, model, usage, { status, latencyMs, route });
+  call.deps.metrics.record({ job: call.job.jobId, route, model, usage, costMicros, latencyMs, status });
+}
+
+/**
+ * What to bill when the gateway reported no usage: an estimate that cannot undercount — the
+ * request's input bound, and one output token per UTF-8 byte of output.
+ */
+function estimatedUsage(call: Call, outputBytes: number): Usage {
+  return { input_tokens: call.bound, output_tokens: outputBytes, cache_read_tokens: 0 };
+}
+
+function outputBytesOf(message: AnthropicMessage): number {
+  let n = 0;
+  for (const b of message.content) {
+    if (b.type === 'text') n += utf8ByteLength(b.text);
+    else if (b.type === 'thinking') n += utf8ByteLength(b.thinking);
+    else n += utf8ByteLength(b.name) + utf8ByteLength(JSON.stringify(b.input));
+  }
+  return n;
 }
 
 async function completeCall(call: Call, res: ServerResponse, signal: AbortSignal): Promise<void> {
   let served;
   try {
-    served = await call.deps.upstream.complete(call.tr.params as ChatCompletionCreateParamsNonStreaming, signal);
+    served = await call.deps.upstream.complete(call.tr.params as ChatCompletionCreateParamsNonStreaming, signal, call.hooks);
   } catch (err) {
     await settle(call, call.tr.upstreamModel, ZERO_USAGE, statusLabel(err), routeOfError(err) ?? 'primary');
     return sendError(res, upstreamError(err));
@@ -108,8 +145,14 @@ async function completeCall(call: Call, res: ServerResponse, signal: AbortSignal
       requestedModel: call.tr.requestedModel, toolNames: call.tr.toolNames, stopSequences: stopOf(call.tr), id: call.deps.newMessageId(),
     });
     for (const bad of invalidToolArguments) call.deps.log(`adapter: tool call ${bad.id} had non-object arguments, sent {}: ${bad.raw.slice(0, 200)}`);
-    await settle(call, model, usage, 'ok', route);
+    // The answer goes out first: settling is off the client's latency, and it is queued on the ledger before the client's next call can reserve.
     sendJson(res, 200, message);
+    if (completion.usage) await settle(call, model, usage, 'ok', route);
+    else {
+      const estimate = estimatedUsage(call, outputBytesOf(message));
+      call.deps.log(`adapter: no usage from upstream; settling the estimate ${estimate.input_tokens} in / ${estimate.output_tokens} out`);
+      await settle(call, model, estimate, 'usage_missing', route);
+    }
   } catch (err) {
     if (!(err instanceof UnrecognisedResponseError)) throw err;
     await settle(call, model, usageFromOpenAI(completion?.usage), 'unrecognised', route);
@@ -119,47 +162,60 @@ async function completeCall(call: Call, res: ServerResponse, signal: AbortSignal
 
 /**
  * Streaming: SSE headers go out only once the upstream answered, so upstream errors are still
- * plain HTTP errors. When the stream breaks or the client leaves, the partial usage is settled:
- * the upstream's last usage if it sent any, else an estimate that cannot undercount — the input
- * bound, and one output token per streamed byte.
+ * plain HTTP errors; message_start follows at once, then a `ping` whenever the upstream stays
+ * silent for pingIntervalMs. When the stream breaks or the client leaves, the partial usage is
+ * settled: the upstream's last usage if it sent any, else an estimate that cannot undercount — the
+ * input bound, and one output token per streamed byte (status 'usage_missing' if it completed).
  */
 async function streamCall(call: Call, res: ServerResponse, signal: AbortSignal): Promise<void> {
   let served;
   try {
-    served = await call.deps.upstream.stream(call.tr.params as ChatCompletionCreateParamsStreaming, signal);
+    served = await call.deps.upstream.stream(call.tr.params as ChatCompletionCreateParamsStreaming, signal, call.hooks);
   } catch (err) {
     await settle(call, call.tr.upstreamModel, ZERO_USAGE, statusLabel(err), routeOfError(err) ?? 'primary');
     return sendError(res, upstreamError(err));
   }
   const t = new StreamTranslator({ id: call.deps.newMessageId(), requestedModel: call.tr.requestedModel, toolNames: call.tr.toolNames, stopSequences: stopOf(call.tr) });
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  const ping = () => void (res.destroyed || res.write(encodeSse(PING)));
+  const beat = call.deps.pingIntervalMs > 0 ? new Heartbeat(call.deps.pingIntervalMs, ping) : undefined;
   let status = 'ok';
   try {
-    for await (const chunk of served.stream) await write(res, t.push(chunk), signal);
-    await write(res, t.finish(), signal);
+    await write(res, t.start(), signal, beat);
+    for await (const chunk of served.stream) await write(res, t.push(chunk), signal, beat);
+    await write(res, t.finish(), signal, beat);
   } catch (err) {
     status = statusLabel(err, signal);
     const message = status === 'aborted' ? 'Offload: the request was cancelled' : `upstream stream failed: ${err instanceof Error ? err.message : String(err)}`;
     if (!res.destroyed) await write(res, t.error(anthropicError('api_error', message)), signal).catch(() => {});
   } finally {
+    beat?.stop();
     for (const bad of t.invalidToolArguments) call.deps.log(`adapter: tool call ${bad.id} had non-object arguments, sent {}: ${bad.raw.slice(0, 200)}`);
-    const usage = t.usage ?? { input_tokens: call.bound, output_tokens: t.streamedBytes, cache_read_tokens: 0 };
-    if (!t.usage) call.deps.log(`adapter: no usage from upstream (${status}); settling the estimate ${usage.input_tokens} in / ${usage.output_tokens} out`);
-    await settle(call, served.model, usage, status, served.route);
+    let usage = t.usage;
+    if (!usage) {
+      usage = estimatedUsage(call, t.streamedBytes);
+      if (status === 'ok') status = 'usage_missing';
+      call.deps.log(`adapter: no usage from upstream (${status}); settling the estimate ${usage.input_tokens} in / ${usage.output_tokens} out`);
+    }
     res.end();
+    await settle(call, served.model, usage, status, served.route);
   }
 }
 
-async function write(res: ServerResponse, events: AnthropicStreamEvent[], signal: AbortSignal): Promise<void> {
+async function write(res: ServerResponse, events: AnthropicStreamEvent[], signal: AbortSignal, beat?: Heartbeat): Promise<void> {
   if (events.length === 0 || res.destroyed) return;
-  if (!res.write(events.map(encodeSse).join(''))) await once(res, 'drain', { signal });
+  beat?.touch();
+  if (!res.write(events.length === 1 ? encodeSse(events[0]!) : events.map(encodeSse).join(''))) await once(res, 'drain', { signal });
 }
 
 function stopOf(tr: TranslatedRequest): string[] | undefined {
   return (tr.params as { stop?: string[] }).stop;
 }
 
-/** Ledger status label of a failed call: http_<status>, timeout, network_error, aborted, stream_error. */
+/**
+ * Ledger status label of a failed call: http_<status>, timeout, network_error, aborted,
+ * stream_error. (A call that succeeded is 'ok', or 'usage_missing' when it was billed an estimate.)
+ */
 export function statusLabel(err: unknown, signal?: AbortSignal): string {
   if (err instanceof APIUserAbortError || signal?.aborted || (err instanceof Error && err.name === 'AbortError')) return 'aborted';
   if (err instanceof APIConnectionTimeoutError) return 'timeout';

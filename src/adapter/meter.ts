@@ -1,3 +1,4 @@
+import type { Micros } from '../core/money';
 import type { Usage } from '../core/usage';
 
 /** The job an adapter key belongs to. Each agent job gets its own key (DESIGN.md, money rules). */
@@ -27,6 +28,7 @@ export interface Meter {
   authorize(key: string): MeteredJob | undefined;
   /** Throws BudgetExceededError (src/core/budget.ts) or UnknownPriceError (src/core/pricing.ts). */
   reserve(job: MeteredJob, model: string, inputTokensBound: number, maxOutputTokens: number): Promise<MeterHold>;
-  settle(hold: MeterHold, model: string, usage: Usage, info: { status: string; latencyMs: number; route: 'primary' | 'fallback' }): Promise<void>;
+  /** Records the call's real usage; resolves with the cost charged, µUSD (for WORKER_METRICS_FILE). */
+  settle(hold: MeterHold, model: string, usage: Usage, info: { status: string; latencyMs: number; route: 'primary' | 'fallback' }): Promise<Micros>;
   release(hold: MeterHold): Promise<void>;
 }

@@ -6,6 +6,7 @@ import { AnthropicCountTokensRequest, parseAnthropic } from './anthropic-schema'
 import { countRequestTokens } from './count-tokens';
 import { handleMessages, sendError, sendJson } from './messages-handler';
 import type { Meter } from './meter';
+import { createMetricsFile, NO_METRICS, type MetricsSink } from './metrics';
 import type { Upstream } from './upstream';
 
 /** Options of startAdapterServer. */
@@ -30,6 +31,14 @@ export interface AdapterServerOptions {
   clock?: () => number;
   /** Message ids (msg_…). Default random. */
   newMessageId?: () => string;
+  /** WORKER_METRICS_FILE: append one JSON line per upstream attempt to this file. */
+  metricsFile?: string;
+  /** Where metrics go instead of `metricsFile` (tests). */
+  metrics?: MetricsSink;
+  /** Secrets masked in metrics lines (API keys, adapter keys). */
+  secrets?: () => readonly (string | undefined)[];
+  /** A `ping` event after this many ms without another event on a stream (default 10,000; 0: never). */
+  pingIntervalMs?: number;
 }
 
 /** A running adapter: `url` is the base URL for ANTHROPIC_BASE_URL (no trailing slash, no /v1). */
@@ -61,6 +70,8 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
     onBudgetExceeded: opts.onBudgetExceeded ?? (() => {}),
     clock: opts.clock ?? Date.now,
     newMessageId: opts.newMessageId ?? (() => `msg_${randomBytes(12).toString('hex')}`),
+    metrics: opts.metrics ?? (opts.metricsFile ? createMetricsFile(opts.metricsFile, { secrets: opts.secrets, log }) : NO_METRICS),
+    pingIntervalMs: opts.pingIntervalMs ?? 10_000,
   };
   const inFlight = new Set<Promise<void>>();
   let port = 0;
@@ -116,6 +127,7 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
       server.closeAllConnections();
       await Promise.allSettled([...inFlight]);
       await closed;
+      await deps.metrics.flush();
     },
   };
 }

@@ -66,6 +66,11 @@ export class StreamTranslator {
     return this.bytes;
   }
 
+  /** message_start, if not sent yet: the adapter sends it as soon as the upstream answered, before the first chunk. */
+  start(): AnthropicStreamEvent[] {
+    return this.done ? [] : this.ensureStarted();
+  }
+
   /** Events for one upstream chunk (possibly none). Nothing after finish() or error(). */
   push(chunk: ChatCompletionChunk): AnthropicStreamEvent[] {
     if (this.done) return [];
@@ -184,7 +189,12 @@ export class StreamTranslator {
   }
 }
 
+/** Anthropic's keep-alive event, sent while the upstream is silent. */
+export const PING: AnthropicStreamEvent = Object.freeze({ event: 'ping', data: Object.freeze({ type: 'ping' }) });
+const PING_SSE = 'event: ping\ndata: {"type":"ping"}\n\n';
+
 /** One event in SSE wire form: `event: <name>\ndata: <json>\n\n`. */
 export function encodeSse(e: AnthropicStreamEvent): string {
+  if (e === PING) return PING_SSE;
   return `event: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`;
 }

@@ -47,9 +47,26 @@ export interface ServedBy {
  * headers) after retries and fallback, APIConnectionError, APIUserAbortError when `signal` aborts.
  */
 export interface Upstream {
-  complete(params: ChatCompletionCreateParamsNonStreaming, signal?: AbortSignal): Promise<ServedBy & { completion: ChatCompletion }>;
+  complete(params: ChatCompletionCreateParamsNonStreaming, signal?: AbortSignal, hooks?: CallHooks): Promise<ServedBy & { completion: ChatCompletion }>;
   /** Resolves once the response headers arrived; errors after that come from the iterator and are not retried. */
-  stream(params: ChatCompletionCreateParamsStreaming, signal?: AbortSignal): Promise<ServedBy & { stream: AsyncIterable<ChatCompletionChunk> }>;
+  stream(params: ChatCompletionCreateParamsStreaming, signal?: AbortSignal, hooks?: CallHooks): Promise<ServedBy & { stream: AsyncIterable<ChatCompletionChunk> }>;
+}
+
+/** A failed attempt that is followed by another one (a retry, or the fallback). Times in ms. */
+export interface FailedAttempt {
+  route: Route;
+  model: string;
+  error: unknown;
+  latencyMs: number;
+}
+
+/**
+ * Per-call observers. `onFailedAttempt` sees every attempt the caller will not see as the call's
+ * outcome (the last attempt's result or error is returned or thrown as usual), so that each
+ * attempt can be written to WORKER_METRICS_FILE.
+ */
+export interface CallHooks {
+  onFailedAttempt?(attempt: FailedAttempt): void;
 }
 
 /** Whether to retry an upstream error, and after how long (ms). */
@@ -126,11 +143,15 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
       client: new OpenAI({ baseURL: g.baseURL, apiKey: g.apiKey, maxRetries: 0, timeout: opts.timeoutMs ?? 600_000, fetch: opts.fetch }),
     }));
 
-  async function call<T>(model: string, signal: AbortSignal | undefined, run: (client: OpenAI, model: string) => Promise<T>): Promise<ServedBy & { value: T }> {
+  async function call<T>(
+    model: string, signal: AbortSignal | undefined, hooks: CallHooks | undefined, run: (client: OpenAI, model: string) => Promise<T>,
+  ): Promise<ServedBy & { value: T }> {
     let lastError: unknown;
-    for (const g of gateways) {
+    for (const [gi, g] of gateways.entries()) {
       const routeModel = g.config.model ?? model;
+      const hasFallback = gi + 1 < gateways.length;
       for (let attempt = 0; ; attempt++) {
+        const started = Date.now();
         try {
           return { value: await run(g.client, routeModel), route: g.route, model: routeModel };
         } catch (err) {
@@ -139,10 +160,14 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
           if (typeof err === 'object' && err !== null) failedRoutes.set(err, g.route);
           const d = retryDecision(err, attempt, now());
           if (!d.retryable) throw err;
-          const hasFallback = g.route === 'primary' && gateways.length > 1;
-          if (d.delayMs > cap && !hasFallback) throw err;
-          if (attempt >= maxRetries || d.delayMs > cap) {
-            log(`upstream ${g.route} failed (${describe(err)}) after ${attempt + 1} attempt(s)${hasFallback ? ', trying fallback' : ''}`);
+          const retry = attempt < maxRetries && d.delayMs <= cap;
+          if (!retry && !hasFallback) {
+            if (attempt > 0 || gi > 0) log(`upstream ${g.route} failed (${describe(err)}) after ${attempt + 1} attempt(s)`);
+            throw err;
+          }
+          hooks?.onFailedAttempt?.({ route: g.route, model: routeModel, error: err, latencyMs: Date.now() - started });
+          if (!retry) {
+            log(`upstream ${g.route} failed (${describe(err)}) after ${attempt + 1} attempt(s), trying fallback`);
             break;
           }
           log(`upstream ${g.route} ${describe(err)}; retry ${attempt + 1}/${maxRetries} in ${d.delayMs} ms`);
@@ -154,12 +179,12 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
   }
 
   return {
-    async complete(params, signal) {
-      const { value, route, model } = await call(params.model, signal, (c, m) => c.chat.completions.create({ ...params, model: m }, { signal }));
+    async complete(params, signal, hooks) {
+      const { value, route, model } = await call(params.model, signal, hooks, (c, m) => c.chat.completions.create({ ...params, model: m }, { signal }));
       return { completion: value, route, model };
     },
-    async stream(params, signal) {
-      const { value, route, model } = await call(params.model, signal, (c, m) => c.chat.completions.create({ ...params, model: m }, { signal }));
+    async stream(params, signal, hooks) {
+      const { value, route, model } = await call(params.model, signal, hooks, (c, m) => c.chat.completions.create({ ...params, model: m }, { signal }));
       return { stream: value, route, model };
     },
   };

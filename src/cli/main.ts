@@ -3,19 +3,25 @@ import { runAdapterCommand } from './adapter-command';
 import { runDemoCommand } from './demo-command';
 import { runDoctorCommand } from './doctor-command';
 import { runMcpCommand } from './mcp-command';
+import { runSmokeCommand } from './smoke-command';
 import { runSpendCommand } from './spend-command';
+import { runStatusCommand } from './status-command';
+import { runStatusServerCommand } from './status-server-command';
 
 /** `offload-worker <command>`: the worker CLI (DESIGN.md lists the commands). */
 const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
   mcp: { summary: 'serve the MCP tools over stdio (--http --port N for Streamable HTTP)', run: runMcpCommand },
   adapter: { summary: 'run the Anthropic→OpenAI adapter alone (--port N)', run: runAdapterCommand },
   spend: { summary: 'print this month\'s spend from the ledger', run: runSpendCommand },
+  status: { summary: 'TRUE/FALSE: is the circuit breaker tripped, then details (--reset, --trip <why>, --json); exit 1 when tripped', run: runStatusCommand },
+  'status-server': { summary: 'answer STATUS\\n with TRUE/FALSE on 127.0.0.1 (--port 5555)', run: runStatusServerCommand },
   doctor: { summary: 'check configuration, ledger, Claude Code (--network: the gateway too)', run: runDoctorCommand },
+  smoke: { summary: 'one tiny paid call through the configured gateway and the ledger', run: runSmokeCommand },
   demo: { summary: 'delegate a real coding job end to end (scripted gateway when no API key is set)', run: runDemoCommand },
 };
 
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`);
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(13)} ${c.summary}`);
   return `usage: offload-worker <command> [options]\n\n${lines.join('\n')}\n`;
 }
 

@@ -1,16 +1,33 @@
 import { createApp } from '../app';
+import { serveMcpHttp } from '../mcp/transports/http';
 import { serveStdio } from '../mcp/transports/stdio';
-import { cliConfig, hasFlag } from './args';
+import { cliConfig, hasFlag, intFlag } from './args';
+
+/**
+ * `offload-worker mcp --http [--port N]`: the same tools over Streamable HTTP on 127.0.0.1 with a
+ * fresh bearer token (OFFLOAD_MCP_TOKEN when set), printed with the URL. Runs until SIGINT/SIGTERM.
+ */
+async function runHttp(args: string[]): Promise<number> {
+  const port = intFlag(args, 'port', 0);
+  const config = cliConfig();
+  const app = await createApp(config, { env: process.env, log: (line) => process.stderr.write(`offload: ${line}\n`) });
+  const token = process.env.OFFLOAD_MCP_TOKEN || undefined;
+  const http = await serveMcpHttp({ createServer: () => app.createMcpServer(), port, token });
+  process.stdout.write(`MCP (Streamable HTTP) listening on ${http.url}\nAuthorization: Bearer ${http.token}\n`);
+  process.stderr.write(`offload: ledger ${config.ledgerPath}\n`);
+  await new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
+  await http.close();
+  await app.close();
+  return 0;
+}
 
 /**
  * `offload-worker mcp`: the MCP tools over stdio for Codex, Claude Code, Cursor. stdout carries
  * only MCP messages; logs go to stderr. Runs until stdin closes, then cancels running jobs.
+ * With `--http` see runHttp.
  */
 export async function runMcpCommand(args: string[]): Promise<number> {
-  if (hasFlag(args, 'http')) {
-    process.stderr.write('offload-worker mcp --http: Streamable HTTP arrives with the VS Code host (issue #3); use stdio for now\n');
-    return 2;
-  }
+  if (hasFlag(args, 'http')) return runHttp(args);
   const config = cliConfig();
   const app = await createApp(config, { env: process.env, log: (line) => process.stderr.write(`offload: ${line}\n`) });
   const { server } = app.createMcpServer();

@@ -1,7 +1,7 @@
 import { assertMicros, formatUsd, type Micros } from './money';
 
-/** Which cap refused an admission. */
-export type CapKind = 'monthly' | 'daily' | 'job';
+/** Which cap refused an admission; 'breaker' is the circuit breaker (BreakerOpenError, src/core/breaker.ts). */
+export type CapKind = 'monthly' | 'daily' | 'job' | 'breaker';
 
 /**
  * Thrown when a reservation would pass a cap. The message says what remains and what was needed,

@@ -51,6 +51,28 @@ export const ConfigSchema = z.object({
   allowBypassPermissions: z.boolean().default(false),
   adapterKey: z.string().min(8).optional(),
   priceOverrides: z.record(z.string(), PriceOverrideSchema).default({}),
+  /** Budget warnings, percent of the monthly cap (BUDGET_WARN_PCT, comma-separated); separate from the cap. */
+  warnThresholds: z.array(z.number().gt(0).lte(100)).default([80, 95]),
+  /** Breaker velocity rule: % of the monthly budget settled within the window; 0 disables. */
+  breakerVelocityPct: z.number().min(0).max(100).default(20),
+  breakerVelocityWindowMs: z.number().int().positive().default(3_600_000),
+  /** Consecutive upstream failures (after retries and fallback) that open the breaker. */
+  breakerFailures: z.number().int().positive().default(5),
+  /** How long an upstream-failure trip stays open before one half-open trial call, ms. */
+  breakerCooldownMs: z.number().int().nonnegative().default(60_000),
+  /** OpenAI admin key for GET /v1/organization/costs; the provider-cost rule is off without it. */
+  openaiAdminKey: z.string().min(1).optional(),
+  /** The costs endpoint (tests point it at a local stand-in). */
+  breakerCostsUrl: z.url().default('https://api.openai.com/v1/organization/costs'),
+  /** `any`: any provider cost today or yesterday (UTC) opens the breaker (the original breaker); `drift`: provider − ledger > BREAKER_DRIFT_USD. */
+  breakerCostRule: z.enum(['any', 'drift']).default('drift'),
+  breakerDriftUsd: z.number().nonnegative().default(1),
+  /** How often a long-running host polls the provider's costs, ms. */
+  breakerPollMs: z.number().int().positive().default(300_000),
+  /** PREMIUM_AUTO_APPROVE=1: premium-worker jobs and jobs over the approval threshold need no human yes. */
+  premiumAutoApprove: z.boolean().default(false),
+  /** Jobs whose worst-case forecast exceeds this (USD) need approval like premium-worker jobs. */
+  approvalThresholdUsd: z.number().nonnegative().optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
@@ -85,6 +107,18 @@ const ENV_KEYS: Record<string, keyof Config> = {
   OFFLOAD_ADAPTER_KEY: 'adapterKey',
   OFFLOAD_PRICES: 'priceOverrides',
   OFFLOAD_AGENTS: 'agents',
+  BUDGET_WARN_PCT: 'warnThresholds',
+  BREAKER_VELOCITY_PCT: 'breakerVelocityPct',
+  BREAKER_VELOCITY_WINDOW_MS: 'breakerVelocityWindowMs',
+  BREAKER_FAILURES: 'breakerFailures',
+  BREAKER_COOLDOWN_MS: 'breakerCooldownMs',
+  OPENAI_ADMIN_KEY: 'openaiAdminKey',
+  BREAKER_COSTS_URL: 'breakerCostsUrl',
+  BREAKER_COST_RULE: 'breakerCostRule',
+  BREAKER_DRIFT_USD: 'breakerDriftUsd',
+  BREAKER_POLL_MS: 'breakerPollMs',
+  PREMIUM_AUTO_APPROVE: 'premiumAutoApprove',
+  APPROVAL_THRESHOLD_USD: 'approvalThresholdUsd',
 };
 
 /** Where the shared ledger lives by default: the user's data folder, per platform. */
@@ -136,6 +170,7 @@ export function configFromEnv(env: Record<string, string | undefined>, defaults:
     const shape = ConfigSchema.shape[key];
     const base = shape instanceof z.ZodDefault || shape instanceof z.ZodOptional ? shape.unwrap() : shape;
     if (key === 'sandboxRoots') input[key] = raw.split(/[:;](?![\\/])/).filter(Boolean);
+    else if (base instanceof z.ZodArray) input[key] = raw.split(',').map((part) => num(name, part));
     else if (base instanceof z.ZodNumber) input[key] = num(name, raw);
     else if (base instanceof z.ZodBoolean) input[key] = bool(name, raw);
     else if (base instanceof z.ZodRecord) input[key] = json(name, raw);

@@ -28,6 +28,25 @@ export const RunJobShape = {
 export const RunJobSchema = z.object(RunJobShape);
 export type RunJobRequest = z.infer<typeof RunJobSchema>;
 
+/** `queue_batch`: many run_job tasks queued at once; each becomes its own job. */
+export const QueueBatchShape = {
+  jobs: z.array(RunJobSchema, { error: 'jobs is required: a list of run_job requests ({agent, task, input_refs?, caps?})' })
+    .min(1, 'jobs needs at least one job').max(50, 'jobs takes at most 50 jobs per batch'),
+};
+export const QueueBatchSchema = z.object(QueueBatchShape);
+export type QueueBatchRequest = z.infer<typeof QueueBatchSchema>;
+
+/** `analyze`: a read-only question about files or folders, answered in one call (no agent loop, no edits). */
+export const AnalyzeShape = {
+  question: z.string({ error: 'question is required: what to find out about the files' }).min(1, 'question must not be empty'),
+  paths: z.array(z.string().min(1), { error: 'paths is required: files or folders (inside the sandbox) to read' })
+    .min(1, 'paths needs at least one file or folder').max(50),
+  agent: z.enum(AGENTS, { error: `agent must be one of ${AGENTS.join(', ')}` }).default('mini-worker'),
+  max_tokens: z.number().int().positive().optional().describe('Answer token cap, clamped by PER_JOB_TOKEN_LIMIT'),
+};
+export const AnalyzeSchema = z.object(AnalyzeShape);
+export type AnalyzeRequest = z.infer<typeof AnalyzeSchema>;
+
 /** `start`: a Claude Code agent job in the background (see DESIGN.md for a typical request). */
 export const StartShape = {
   prompt: z.string({ error: 'prompt is required: the task for Claude Code' }).min(1, 'prompt must not be empty'),
@@ -43,6 +62,8 @@ export const StartShape = {
   }).optional(),
   checks: z.array(CheckSchema).max(20).default([]),
   max_cost_usd: z.number().positive().optional(),
+  max_revisions: z.number().int().min(0).max(3).default(1)
+    .describe('When checks fail, resume the agent this many times with the failures (on WORKER_ESCALATE_MODEL if set)'),
 };
 export const StartSchema = z.object(StartShape);
 export type StartRequest = z.infer<typeof StartSchema>;

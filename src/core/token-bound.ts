@@ -73,11 +73,23 @@ function valueBytes(value: unknown): number {
   return 0;
 }
 
+// Node's native count when present (several times faster on the 400 KiB requests of Claude Code); the loop elsewhere (webview, tests of the loop).
+const nativeByteLength: ((s: string) => number) | undefined =
+  typeof (globalThis as { Buffer?: { byteLength?: unknown } }).Buffer?.byteLength === 'function'
+    ? (s) => (globalThis as unknown as { Buffer: { byteLength(s: string, enc: 'utf8'): number } }).Buffer.byteLength(s, 'utf8')
+    : undefined;
+
 /**
- * UTF-8 length of a JS string in bytes, without allocating (so src/core needs no Buffer).
- * A lone surrogate counts 3 bytes, as its U+FFFD replacement is encoded.
+ * UTF-8 length of a JS string in bytes, without allocating: Buffer.byteLength under Node, else a
+ * loop (src/core imports no Node module). A lone surrogate counts 3 bytes, as its U+FFFD
+ * replacement is encoded.
  */
 export function utf8ByteLength(s: string): number {
+  return nativeByteLength ? nativeByteLength(s) : utf8ByteLengthLoop(s);
+}
+
+/** The portable count behind utf8ByteLength (exported for its test). */
+export function utf8ByteLengthLoop(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

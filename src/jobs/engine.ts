@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import PQueue from 'p-queue';
+import { BreakerOpenError } from '../core/breaker';
 import { BudgetExceededError } from '../core/budget';
 import { TERMINAL_STATUSES, type JobKind, type JobRecord } from '../core/jobs';
 import { redact } from '../core/redact';
@@ -54,6 +55,14 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     this.live.set(job.id, { controller, logs, done, startedAt: this.now() });
     this.emit('job', job);
     return job;
+  }
+
+  /** Stores a job that never runs: status `rejected` with `error` (e.g. not approved). */
+  async reject(kind: JobKind, request: unknown, meta: SubmitMeta, error: string): Promise<JobRecord> {
+    const job = await this.ledger.createJob({ id: randomUUID(), kind, agent: meta.agent ?? null, model: meta.model, request, maxCostMicros: meta.maxCostMicros ?? null, status: 'rejected' });
+    const record = await this.ledger.updateJob(job.id, { error });
+    this.emit('job', record);
+    return record;
   }
 
   /** Submits and waits for the terminal record. */
@@ -117,6 +126,14 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
       this.emit('log', { jobId: job.id, line: clean });
     };
     if (signal.aborted) return this.finish(job.id, { status: 'cancelled', error: 'cancelled before it started' });
+    // An open breaker admits nothing: the job never starts and ends `rejected` saying why and how to reset.
+    // (Opened while a job runs, its next reservation is refused and it ends `budget_exceeded`.)
+    const breaker = await this.ledger.breakerStatus();
+    if (breaker.state === 'open') {
+      const error = new BreakerOpenError(breaker).message;
+      log(`error: ${error}`);
+      return this.finish(job.id, { status: 'rejected', error });
+    }
     this.emit('job', await this.ledger.updateJob(job.id, { status: 'running' }));
     let outcome: RunOutcome;
     try {
@@ -132,7 +149,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     return this.finish(job.id, outcome);
   }
 
-  private async finish(jobId: string, outcome: RunOutcome): Promise<JobRecord> {
+  private async finish(jobId: string, outcome: RunOutcome | { status: 'rejected'; error: string; result?: undefined }): Promise<JobRecord> {
     const secrets = this.opts.secrets?.() ?? [];
     const record = await this.ledger.updateJob(jobId, {
       status: outcome.status,

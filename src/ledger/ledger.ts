@@ -1,3 +1,4 @@
+import type { BreakerRecord, TripReason } from '../core/breaker';
 import type { JobKind, JobRecord, JobStatus } from '../core/jobs';
 import type { Micros } from '../core/money';
 import type { Usage } from '../core/usage';
@@ -65,6 +66,19 @@ export interface SpendStats {
   by_model: Record<string, { cost_usd: number; calls: number; input_tokens: number; output_tokens: number; cache_read_tokens: number }>;
   by_kind: Record<string, { cost_usd: number; jobs: number }>;
   jobs: { total: number; running: number };
+  /** Warning thresholds, percent of the monthly cap (BUDGET_WARN_PCT; default 80, 95). */
+  thresholds: number[];
+  /** The thresholds `percentage_used` has reached this month. */
+  thresholds_crossed: number[];
+  /** The circuit breaker as every process sees it: state, reason, since (ISO time or null). */
+  breaker: { state: string; reason: string | null; detail: string | null; since: string | null };
+}
+
+/** A trip of the breaker: why, the numbers behind it, and (for cooldowns) until when, epoch ms. */
+export interface BreakerTrip {
+  reason: TripReason;
+  detail: string;
+  until?: number | null;
 }
 
 /** Caps the ledger enforces at reservation time, µUSD. */
@@ -92,8 +106,10 @@ export interface Ledger {
   listJobs(limit?: number): Promise<JobRecord[]>;
   /**
    * Admits one paid call: holds `micros` if settled + reserved + micros stays within the monthly
-   * cap, the daily cap and the job's max cost. Throws BudgetExceededError (src/core/budget.ts)
-   * saying what remains and what was needed; nothing is written then. Also throws Error for an
+   * cap, the daily cap and the job's max cost, and the circuit breaker admits it (closed, or
+   * half-open with no trial in flight: this call becomes the trial). Throws BreakerOpenError
+   * (src/core/breaker.ts; a BudgetExceededError) while the breaker is open, or BudgetExceededError
+   * (src/core/budget.ts) saying what remains and what was needed; nothing is written then. Also throws Error for an
    * unknown job or one already in a terminal status, RangeError for micros that are not an integer ≥ 0.
    */
   reserve(req: ReserveRequest): Promise<Reservation>;
@@ -108,6 +124,19 @@ export interface Ledger {
   release(reservationId: string): Promise<void>;
   /** The summary at `now` (default: the ledger's clock); see computeSpendStats for each field. */
   spendStats(now?: Date): Promise<SpendStats>;
+  /**
+   * The circuit breaker at `now` (default: the ledger's clock) as every process sees it: the stored
+   * record re-evaluated against the spend rules (caps reached, velocity). Writes nothing.
+   */
+  breakerStatus(now?: Date): Promise<BreakerRecord>;
+  /**
+   * Opens the breaker for every process. A trip does not replace an open record that is harder to
+   * undo (manual and velocity outrank provider cost and caps, which outrank upstream failures).
+   * Returns the stored record.
+   */
+  tripBreaker(trip: BreakerTrip): Promise<BreakerRecord>;
+  /** Closes the breaker (manual reset), or only when it is open for `onlyReason`. Returns the stored record. */
+  resetBreaker(onlyReason?: TripReason): Promise<BreakerRecord>;
   /** Waits for pending calls and frees the database; later calls reject. */
   close(): Promise<void>;
 }

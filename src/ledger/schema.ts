@@ -48,6 +48,25 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX reservations_job_id ON reservations(job_id);
    CREATE INDEX jobs_created_at ON jobs(created_at);
    CREATE INDEX jobs_status ON jobs(status);`,
+  // v2 → v3: the circuit breaker, shared by every process (one row), and its history.
+  `CREATE TABLE breaker (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     state TEXT NOT NULL CHECK (state IN ('closed', 'open', 'half-open')),
+     reason TEXT,
+     detail TEXT,
+     opened_at INTEGER,
+     until INTEGER,
+     trial_id TEXT,
+     updated_at INTEGER NOT NULL
+   );
+   INSERT INTO breaker (id, state, updated_at) VALUES (1, 'closed', 0);
+   CREATE TABLE breaker_events (
+     id INTEGER PRIMARY KEY,
+     at INTEGER NOT NULL,
+     state TEXT NOT NULL,
+     reason TEXT,
+     detail TEXT
+   );`,
 ];
 
 /** The schema version this code reads and writes: the number of migrations. */

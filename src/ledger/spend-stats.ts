@@ -1,4 +1,6 @@
+import type { BreakerRecord } from '../core/breaker';
 import { microsToUsd, type Micros } from '../core/money';
+import { DEFAULT_WARN_THRESHOLDS, normalizeThresholds, thresholdsCrossed } from '../core/thresholds';
 import { dayPeriod, monthLabel, monthPeriod } from '../core/period';
 import type { LedgerCaps, SpendStats } from './ledger';
 import { reservedTotal, settledIn } from './queries';
@@ -19,12 +21,18 @@ export function percentageUsed(used: Micros, cap: Micros): number {
  * - `percentage_used`: settled this month over the monthly cap, 0–100;
  * - `reserved` / `reservations_in_flight`: held by live reservations;
  * - `by_model`: this month's calls per model; `by_kind`: jobs created this month per kind, with
- *   the spend settled this month by jobs of that kind; `jobs`: all jobs ever, and those running.
+ *   the spend settled this month by jobs of that kind; `jobs`: all jobs ever, and those running;
+ * - `thresholds` / `thresholds_crossed`: the warning thresholds (percent) and those reached;
+ * - `breaker`: the breaker record given in `extra` (closed when none is given).
  */
-export function computeSpendStats(db: Database, caps: LedgerCaps, nowMs: number): SpendStats {
+export function computeSpendStats(db: Database, caps: LedgerCaps, nowMs: number,
+  extra: { thresholds?: readonly number[]; breaker?: BreakerRecord } = {}): SpendStats {
   const month = monthPeriod(nowMs);
   const settled = settledIn(db, month);
   const reserved = reservedTotal(db);
+  const percentage = percentageUsed(settled, caps.monthlyMicros);
+  const thresholds = normalizeThresholds(extra.thresholds ?? DEFAULT_WARN_THRESHOLDS);
+  const b = extra.breaker;
 
   const byModel: SpendStats['by_model'] = {};
   for (const r of all(db, `SELECT model, SUM(cost_micros) AS cost, COUNT(*) AS calls, SUM(input_tokens) AS i,
@@ -51,7 +59,7 @@ export function computeSpendStats(db: Database, caps: LedgerCaps, nowMs: number)
     current_month: microsToUsd(settled),
     total_budget: microsToUsd(caps.monthlyMicros),
     remaining: microsToUsd(Math.max(0, caps.monthlyMicros - settled - reserved)),
-    percentage_used: percentageUsed(settled, caps.monthlyMicros),
+    percentage_used: percentage,
     today: microsToUsd(settledIn(db, dayPeriod(nowMs))),
     daily_budget: caps.dailyMicros === null ? null : microsToUsd(caps.dailyMicros),
     reserved: microsToUsd(reserved),
@@ -59,5 +67,11 @@ export function computeSpendStats(db: Database, caps: LedgerCaps, nowMs: number)
     by_model: byModel,
     by_kind: byKind,
     jobs: { total: num(db, 'SELECT COUNT(*) FROM jobs'), running: num(db, "SELECT COUNT(*) FROM jobs WHERE status = 'running'") },
+    thresholds,
+    thresholds_crossed: thresholdsCrossed(percentage, thresholds),
+    breaker: {
+      state: b?.state ?? 'closed', reason: b?.reason ?? null, detail: b?.detail ?? null,
+      since: b?.since != null ? new Date(b.since).toISOString() : null,
+    },
   };
 }

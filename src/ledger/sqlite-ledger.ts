@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { admitThrough, closedAt, DEFAULT_BREAKER_POLICY, opened, type BreakerPolicy, type BreakerRecord, type TripReason } from '../core/breaker';
 import { admit, type CapUsage } from '../core/budget';
 import { assertTransition, TERMINAL_STATUSES, type JobRecord } from '../core/jobs';
 import { assertMicros } from '../core/money';
 import { dayPeriod, monthPeriod } from '../core/period';
+import { effectiveBreaker, readBreaker, refreshBreaker, reservationLive, tripReplaces, writeBreaker } from './breaker-store';
 import { fileDbStore, memoryDbStore, type DbStore } from './db-store';
 import type { FileStoreOptions } from './file-store';
-import type { JobPatch, Ledger, LedgerCaps, NewJob, Reservation, ReserveRequest, SettleInput, SpendStats } from './ledger';
+import type { BreakerTrip, JobPatch, Ledger, LedgerCaps, NewJob, Reservation, ReserveRequest, SettleInput, SpendStats } from './ledger';
 import { isSettled, jobReserved, jobSettled, reservedTotal, selectJob, selectJobs, selectReservation, settledIn } from './queries';
 import { all, one, run } from './rows';
 import { computeSpendStats } from './spend-stats';
@@ -20,6 +22,10 @@ export interface LedgerOptions {
   pid?: number;
   /** Reservation ids. Default crypto.randomUUID. */
   newId?: () => string;
+  /** The breaker's spend rules and cooldown. Default DEFAULT_BREAKER_POLICY. */
+  breaker?: BreakerPolicy;
+  /** Warning thresholds reported by spendStats, percent of the monthly cap. Default 80, 95. */
+  warnThresholds?: number[];
 }
 
 /** Options of a file ledger: the ledger's, plus the file lock's tuning. */
@@ -39,6 +45,8 @@ export interface SqliteLedger extends Ledger {
    * billed, so the worst case is charged rather than the budget silently freed. Returns how many.
    */
   reclaimOrphans(isAlive: (pid: number) => boolean): Promise<number>;
+  /** Spend settled in [startMs, endMs), µUSD (the breaker's drift rule compares it with the provider's costs). */
+  settledBetween(startMs: number, endMs: number): Promise<number>;
 }
 
 function assertCaps(caps: LedgerCaps): LedgerCaps {
@@ -58,12 +66,16 @@ class SqlLedger implements SqliteLedger {
   private readonly clock: () => number;
   private readonly pid: number;
   private readonly newId: () => string;
+  private readonly policy: BreakerPolicy;
+  private readonly thresholds: number[] | undefined;
 
   constructor(private readonly store: DbStore, opts: LedgerOptions) {
     this.current = assertCaps(opts.caps);
     this.clock = opts.clock ?? Date.now;
     this.pid = opts.pid ?? process.pid;
     this.newId = opts.newId ?? randomUUID;
+    this.policy = opts.breaker ?? DEFAULT_BREAKER_POLICY;
+    this.thresholds = opts.warnThresholds;
   }
 
   get caps(): LedgerCaps {
@@ -119,6 +131,8 @@ class SqlLedger implements SqliteLedger {
       const job = one(db, 'SELECT status, max_cost_micros FROM jobs WHERE id = ?', [req.jobId]);
       if (!job) throw new Error(`unknown job ${req.jobId}: create the job before reserving for it`);
       if (TERMINAL_STATUSES.has(job.status as never)) throw new Error(`job ${req.jobId} is ${String(job.status)}; it may not start paid calls`);
+      const { stored, current } = effectiveBreaker(db, caps, this.policy, now);
+      const breaker = admitThrough(current, reservation.id, (id) => reservationLive(db, id));
       const reserved = reservedTotal(db);
       const usage: CapUsage[] = [{ cap: 'monthly', limitMicros: caps.monthlyMicros, settledMicros: settledIn(db, monthPeriod(now)), reservedMicros: reserved }];
       if (caps.dailyMicros !== null) usage.push({ cap: 'daily', limitMicros: caps.dailyMicros, settledMicros: settledIn(db, dayPeriod(now)), reservedMicros: reserved });
@@ -128,6 +142,7 @@ class SqlLedger implements SqliteLedger {
       admit(usage, req.micros);
       run(db, 'INSERT INTO reservations (id, job_id, model, micros, pid, created_at) VALUES (?, ?, ?, ?, ?, ?)',
         [reservation.id, req.jobId, req.model, req.micros, this.pid, now]);
+      writeBreaker(db, stored, breaker, now);
       return reservation;
     });
   }
@@ -145,6 +160,7 @@ class SqlLedger implements SqliteLedger {
       [r.jobId, reservationId, input.model, input.usage.input_tokens, input.usage.output_tokens, input.usage.cache_read_tokens,
         input.costMicros, input.status, input.route ?? null, input.latencyMs ?? null, now]);
       run(db, 'DELETE FROM reservations WHERE id = ?', [reservationId]);
+      refreshBreaker(db, this.current, this.policy, now);
     });
   }
 
@@ -154,7 +170,39 @@ class SqlLedger implements SqliteLedger {
 
   spendStats(now?: Date): Promise<SpendStats> {
     const at = now?.getTime() ?? this.clock();
-    return this.store.read((db) => computeSpendStats(db, this.current, at));
+    return this.store.read((db) => computeSpendStats(db, this.current, at, {
+      thresholds: this.thresholds, breaker: effectiveBreaker(db, this.current, this.policy, at).current,
+    }));
+  }
+
+  breakerStatus(now?: Date): Promise<BreakerRecord> {
+    const at = now?.getTime() ?? this.clock();
+    return this.store.read((db) => effectiveBreaker(db, this.current, this.policy, at).current);
+  }
+
+  async tripBreaker(trip: BreakerTrip): Promise<BreakerRecord> {
+    const now = this.clock();
+    return this.store.write((db) => {
+      const current = refreshBreaker(db, this.current, this.policy, now); // now also what is stored
+      if (!tripReplaces(current, trip.reason)) return current;
+      const next = opened({ reason: trip.reason, detail: trip.detail, until: trip.until ?? null }, now);
+      writeBreaker(db, current, next, now);
+      return next;
+    });
+  }
+
+  async resetBreaker(onlyReason?: TripReason): Promise<BreakerRecord> {
+    const now = this.clock();
+    return this.store.write((db) => {
+      const stored = readBreaker(db);
+      if (stored.state === 'closed' || (onlyReason !== undefined && stored.reason !== onlyReason)) return refreshBreaker(db, this.current, this.policy, now);
+      writeBreaker(db, stored, closedAt(now), now);
+      return refreshBreaker(db, this.current, this.policy, now);
+    });
+  }
+
+  settledBetween(startMs: number, endMs: number): Promise<number> {
+    return this.store.read((db) => settledIn(db, { startMs, endMs }));
   }
 
   listReservations(): Promise<Reservation[]> {
@@ -171,6 +219,7 @@ class SqlLedger implements SqliteLedger {
           SELECT job_id, id, model, micros, 'orphaned', ? FROM reservations WHERE id = ?`, [now, id ?? null]);
         run(db, 'DELETE FROM reservations WHERE id = ?', [id ?? null]);
       }
+      if (orphans.length) refreshBreaker(db, this.current, this.policy, now);
       return orphans.length;
     });
   }

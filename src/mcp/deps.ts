@@ -1,8 +1,11 @@
 import type { Config } from '../core/config';
+import type { BreakerService } from '../jobs/breaker-service';
 import type { JobService } from '../jobs/job-service';
 
-/** What the MCP tools need: the job service (and through it the engine and the ledger) and the config. */
+/** What the MCP tools need: the job service (and through it the engine and the ledger), the config and the breaker. */
 export interface ToolDeps {
   jobs: JobService;
   config: Config;
+  /** The circuit breaker (breaker_status); hosts without one pass none and the tool says so. */
+  breaker?: BreakerService;
 }

@@ -37,6 +37,7 @@ function recordingMeter(job: MeteredJob) {
     async settle(_hold, _model, usage, info) {
       calls.push('settle');
       resolveSettled({ usage, status: info.status });
+      return 0;
     },
     async release() {
       calls.push('release');

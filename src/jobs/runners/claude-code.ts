@@ -2,12 +2,12 @@ import type { Config } from '../../core/config';
 import type { Check, StartRequest } from '../../core/requests';
 import { checkScope } from '../../core/scope';
 import type { MeteredJob } from '../../adapter/meter';
-import { execa } from 'execa';
-import type { Runner } from '../runner';
+import type { RunOutcome, Runner } from '../runner';
 import { claudeArgs, claudeEnv } from './claude-invocation';
-import { readStreamLine, type ClaudeResultEvent } from './claude-stream';
+import { runClaudeProcess, type ClaudeRun } from './claude-process';
+import { revisePrompt } from './revise-prompt';
 
-/** The adapter as the runner sees it: started on first use; one key per job. */
+/** The adapter as the runner sees it: started on first use; one key per job pass. */
 export interface AdapterPort {
   /** Base URL of the running adapter (starts it on first call). */
   url(): Promise<string>;
@@ -16,12 +16,12 @@ export interface AdapterPort {
   unregister(key: string): void;
 }
 
-/** What the runner needs from the workspace layer (git snapshot/diff, checks). */
+/** What the runner needs from the workspace layer (git snapshot/diff, checks, worktrees). */
 export interface WorkspacePort {
   snapshot(dir: string): Promise<unknown>;
   changedFiles(dir: string, before: unknown): Promise<string[]>;
   diff(dir: string, before: unknown, maxBytes: number): Promise<{ text: string; bytes: number }>;
-  runCheck(check: Check, cwd: string, signal: AbortSignal): Promise<{ passed: boolean; line: string }>;
+  runCheck(check: Check, cwd: string, signal: AbortSignal): Promise<{ passed: boolean; line: string; outputTail?: string }>;
   createWorktree(dir: string, jobId: string): Promise<{ path: string; cwd: string }>;
 }
 
@@ -36,14 +36,56 @@ export interface ClaudeCodeRunnerDeps {
   baseEnv: Record<string, string | undefined>;
 }
 
+/** The verdict on one pass: its check lines, whether all passed, and what failed (for a revise prompt). */
+interface PassVerdict {
+  ok: boolean;
+  /** False when a revise pass cannot help (the CLI itself failed, or scoped_patch was broken). */
+  revisable: boolean;
+  checks: string[];
+  failures: { line: string; outputTail?: string }[];
+  changed: string[];
+  diff: { text: string; bytes: number };
+}
+
 /**
  * The `start` runner (the async Claude Code worker): runs the real Claude Code CLI in the job's
- * folder with its Anthropic traffic sent through Offload's adapter under the job's own key (so
- * every upstream call is reserved and settled against this job), then collects the changed files
- * with git, checks scoped_patch, runs the checks with their timeouts, and returns the compact
- * result. Cancel kills the CLI's whole process group.
+ * folder (or a detached worktree with WORKER_ISOLATION=worktree) with its Anthropic traffic sent
+ * through Offload's adapter under the job's own key, so every upstream call is reserved and
+ * settled against this job. Then it collects the changed files with git, checks scoped_patch and
+ * runs the checks. When checks fail it resumes the same session with the failures, at most
+ * `max_revisions` times, on WORKER_ESCALATE_MODEL when set (the seed worker's bounded
+ * auto-revise). Cancel kills the CLI's whole process group.
  */
 export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<StartRequest> {
+  const judge = async (request: StartRequest, cwd: string, before: unknown, run: ClaudeRun, signal: AbortSignal, log: (l: string) => void): Promise<PassVerdict> => {
+    const changed = await deps.workspace.changedFiles(cwd, before);
+    const diff = await deps.workspace.diff(cwd, before, request.scoped_patch?.max_diff_bytes ?? deps.config.diffMaxBytes);
+    const v: PassVerdict = { ok: run.exitCode === 0 && run.final !== undefined && !run.final.is_error, revisable: true, checks: [], failures: [], changed, diff };
+    if (!v.ok) {
+      // Claude Code reports upstream errors with is_error and subtype "success"; the result text says what happened.
+      const why = run.final?.is_error ? `: ${(run.final.result ?? '').replace(/\s+/g, ' ').slice(0, 200)}` : run.final ? '' : ', no result event';
+      v.checks.push(`claude: failed (exit ${run.exitCode ?? '?'}${why})`);
+      v.revisable = false;
+    }
+    if (request.scoped_patch) {
+      const scope = checkScope(changed, request.scoped_patch.paths, diff.bytes, request.scoped_patch.max_diff_bytes);
+      v.checks.push(scope.line);
+      if (!scope.ok) v.ok = v.revisable = false;
+    }
+    if (!v.ok) return v;
+    for (const check of request.checks) {
+      log(`check: ${check.name}: ${check.command}`);
+      const r = await deps.workspace.runCheck(check, cwd, signal);
+      v.checks.push(r.line);
+      log(r.line);
+      if (!r.passed) {
+        v.ok = false;
+        v.failures.push({ line: r.line, outputTail: r.outputTail });
+      }
+    }
+    return v;
+  };
+
   return {
     kind: 'claude-code',
     async run(ctx, request) {
@@ -52,88 +94,47 @@ export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<Start
       let cwd = request.cwd ? await deps.resolvePath(request.cwd, 'cwd') : dirs[0]!;
       let worktree: string | undefined;
       if (deps.config.isolation === 'worktree') {
-        const wt = await deps.workspace.createWorktree(cwd, ctx.job.id);
-        ({ path: worktree, cwd } = wt);
+        ({ path: worktree, cwd } = await deps.workspace.createWorktree(cwd, ctx.job.id));
         ctx.log(`isolation: the job runs in a detached worktree at ${worktree}; your checkout is not touched`);
       }
       const before = await deps.workspace.snapshot(cwd);
+      const url = await deps.adapter.url();
       let budgetMessage: string | undefined;
-      const key = deps.adapter.register(
-        { jobId: ctx.job.id, model: ctx.job.model, escalateModel: deps.config.escalateModel, signal: ctx.signal },
-        (message) => { budgetMessage = message; },
-      );
-      let final: ClaudeResultEvent | undefined;
-      let exitCode: number | undefined;
-      try {
-        const url = await deps.adapter.url();
-        ctx.log(`claude: starting in ${cwd} (gateway model ${ctx.job.model}) via adapter ${url}`);
-        const child = execa(deps.claudePath, claudeArgs(request, deps.config, dirs.filter((d) => d !== cwd)), {
-          cwd,
-          env: claudeEnv(deps.baseEnv, url, key),
-          extendEnv: false,
-          stdin: 'ignore',
-          detached: true,
-          reject: false,
-          buffer: { stdout: false, stderr: true },
-          maxBuffer: { stderr: 64 * 1024 },
-        });
-        const killTree = () => { if (child.pid) try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ } };
-        ctx.signal.addEventListener('abort', killTree, { once: true });
-        let pending = '';
-        child.stdout?.setEncoding('utf8');
-        child.stdout?.on('data', (chunk: string) => {
-          pending += chunk;
-          let nl: number;
-          while ((nl = pending.indexOf('\n')) >= 0) {
-            const read = readStreamLine(pending.slice(0, nl));
-            pending = pending.slice(nl + 1);
-            for (const line of read.logs) ctx.log(line);
-            if (read.result) final = read.result;
-          }
-        });
-        const done = await child;
-        ctx.signal.removeEventListener('abort', killTree);
-        if (pending) { const read = readStreamLine(pending); if (read.result) final = read.result; }
-        exitCode = done.exitCode;
-        if (done.exitCode !== 0 && typeof done.stderr === 'string' && done.stderr.trim()) ctx.log(`claude stderr: ${done.stderr.trim().slice(-500)}`);
-      } finally {
-        deps.adapter.unregister(key);
-      }
-      if (ctx.signal.aborted) return { status: 'cancelled', error: 'cancelled: the Claude Code process tree was killed' };
-
-      const changed = await deps.workspace.changedFiles(cwd, before);
-      const maxDiff = request.scoped_patch?.max_diff_bytes ?? deps.config.diffMaxBytes;
-      const diff = await deps.workspace.diff(cwd, before, maxDiff);
-      const checks: string[] = [];
-      let ok = exitCode === 0 && final !== undefined && !final.is_error;
-      const summary = final?.result ?? '';
-      if (budgetMessage) {
-        return { status: 'budget_exceeded', error: budgetMessage, result: { changed_files: changed, checks, diff: request.include_diff ? diff.text : '', summary, ...(worktree ? { worktree } : {}) } };
-      }
-      if (!ok) {
-        // Claude Code reports upstream errors with is_error and subtype "success"; the result text says what happened.
-        const why = final?.is_error ? `: ${summary.replace(/\s+/g, ' ').slice(0, 200)}` : final ? '' : ', no result event';
-        checks.push(`claude: failed (exit ${exitCode ?? '?'}${why})`);
-      }
-      if (request.scoped_patch) {
-        const verdict = checkScope(changed, request.scoped_patch.paths, diff.bytes, request.scoped_patch.max_diff_bytes);
-        checks.push(verdict.line);
-        ok &&= verdict.ok;
-      }
-      if (ok) {
-        for (const check of request.checks) {
-          ctx.log(`check: ${check.name}: ${check.command}`);
-          const r = await deps.workspace.runCheck(check, cwd, ctx.signal);
-          checks.push(r.line);
-          ctx.log(r.line);
-          ok &&= r.passed;
+      let run: ClaudeRun = {};
+      let verdict: PassVerdict | undefined;
+      let pass = 0;
+      const shape = (status: RunOutcome['status'], error?: string): RunOutcome => ({
+        status,
+        error,
+        result: {
+          changed_files: verdict?.changed ?? [], checks: verdict?.checks ?? [], diff: request.include_diff ? (verdict?.diff.text ?? '') : '',
+          summary: run.final?.result ?? '', num_turns: run.final?.num_turns ?? null, revisions: pass, ...(worktree ? { worktree } : {}),
+        },
+      });
+      for (;;) {
+        const model = pass > 0 && deps.config.escalateModel ? deps.config.escalateModel : ctx.job.model;
+        const key = deps.adapter.register({ jobId: ctx.job.id, model, escalateModel: deps.config.escalateModel, signal: ctx.signal }, (m) => { budgetMessage = m; });
+        try {
+          const prompt = pass === 0 ? request.prompt : revisePrompt(verdict!.failures);
+          ctx.log(pass === 0 ? `claude: starting in ${cwd} (gateway model ${model}) via adapter ${url}` : `revise pass ${pass}: checks failed; resuming the session on ${model}`);
+          const args = claudeArgs({ ...request, prompt }, deps.config, dirs.filter((d) => d !== cwd), pass > 0 ? run.sessionId : undefined);
+          const sessionId = run.sessionId;
+          run = await runClaudeProcess({ claudePath: deps.claudePath, args, cwd, env: claudeEnv(deps.baseEnv, url, key), signal: ctx.signal, log: ctx.log });
+          run.sessionId ??= sessionId;
+        } finally {
+          deps.adapter.unregister(key);
         }
+        if (ctx.signal.aborted) return shape('cancelled', 'cancelled: the Claude Code process tree was killed');
+        if (budgetMessage) {
+          verdict = { ...(await judge({ ...request, checks: [] }, cwd, before, run, ctx.signal, ctx.log)), checks: [] };
+          return shape('budget_exceeded', budgetMessage);
+        }
+        verdict = await judge(request, cwd, before, run, ctx.signal, ctx.log);
+        if (verdict.ok) return shape('completed');
+        if (!verdict.revisable || !verdict.failures.length || pass >= request.max_revisions || !run.sessionId) break;
+        pass++;
       }
-      return {
-        status: ok ? 'completed' : 'failed',
-        error: ok ? undefined : (checks.find((c) => c.includes('failed') || c.includes('timed out')) ?? 'the job did not complete'),
-        result: { changed_files: changed, checks, diff: request.include_diff ? diff.text : '', summary, num_turns: final?.num_turns ?? null, ...(worktree ? { worktree } : {}) },
-      };
+      return shape('failed', verdict.checks.find((c) => /failed|timed out/.test(c)) ?? 'the job did not complete');
     },
   };
 }

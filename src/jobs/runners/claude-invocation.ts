@@ -7,16 +7,17 @@ const INHERITED = ['PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LC_ALL',
 /**
  * The CLI's arguments: print mode, stream-json events for live logs, the Claude model name Claude
  * Code asks for (CLAUDE_CODE_MODEL; the adapter maps it to the gateway model), the permission mode
- * any further allowed folders, and the check commands as allowed Bash commands. Throws when bypassPermissions is asked for without
+ * any further allowed folders, `--resume` for a revise pass, and the check commands as allowed Bash commands. Throws when bypassPermissions is asked for without
  * ALLOW_BYPASS_PERMISSIONS=1.
  */
-export function claudeArgs(request: StartRequest, config: Config, extraDirs: readonly string[]): string[] {
+export function claudeArgs(request: StartRequest, config: Config, extraDirs: readonly string[], resumeSessionId?: string): string[] {
   const mode = request.permission_mode ?? config.claudePermissionMode;
   if (mode === 'bypassPermissions' && !config.allowBypassPermissions) {
     throw new Error('permission_mode: bypassPermissions is blocked; set ALLOW_BYPASS_PERMISSIONS=1 (offload.allowBypassPermissions) to allow it');
   }
   const args = ['-p', request.prompt, '--output-format', 'stream-json', '--verbose', '--model', config.claudeCodeModel, '--permission-mode', mode];
   for (const dir of extraDirs) args.push('--add-dir', dir);
+  if (resumeSessionId) args.push('--resume', resumeSessionId);
   // acceptEdits denies Bash ("This command requires approval"); the job's own check commands are
   // what the agent most needs to run, so exactly those are allowed (Claude Code 2.1.197, measured).
   const allowed = request.checks.map((c) => `Bash(${c.command})`);

@@ -29,13 +29,14 @@ function toolTarget(input: Record<string, unknown> | undefined): string {
 }
 
 /**
- * Parses one stdout line. Returns the log lines it yields and, for the final event, the result.
+ * Parses one stdout line. Returns the log lines it yields, the session id (init event) and, for
+ * the final event, the result.
  * Lines that are not JSON are passed through as they are (the CLI may print warnings).
  */
-export function readStreamLine(line: string): { logs: string[]; result?: ClaudeResultEvent } {
+export function readStreamLine(line: string): { logs: string[]; result?: ClaudeResultEvent; sessionId?: string } {
   const trimmed = line.trim();
   if (!trimmed) return { logs: [] };
-  let event: Omit<Partial<ClaudeResultEvent>, 'type'> & { type?: string; model?: string; message?: { content?: Block[] | string } };
+  let event: Omit<Partial<ClaudeResultEvent>, 'type'> & { type?: string; model?: string; session_id?: string; message?: { content?: Block[] | string } };
   try {
     event = JSON.parse(trimmed);
   } catch {
@@ -43,7 +44,8 @@ export function readStreamLine(line: string): { logs: string[]; result?: ClaudeR
   }
   switch (event.type) {
     case 'system':
-      return { logs: event.subtype === 'init' ? [`claude: session started (model ${event.model ?? '?'})`] : [] };
+      if (event.subtype !== 'init') return { logs: [] };
+      return { logs: [`claude: session started (model ${event.model ?? '?'})`], sessionId: event.session_id };
     case 'assistant':
     case 'user': {
       const content = event.message?.content;

@@ -1,8 +1,11 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ToolDeps } from '../deps';
+import { registerAnalyzeTool } from './analyze';
+import { registerBreakerStatusTool } from './breaker-status';
 import { registerCancelTool } from './cancel';
 import { registerGetJobStatusTool } from './get-job-status';
 import { registerGetSpendStatsTool } from './get-spend-stats';
+import { registerQueueBatchTool } from './queue-batch';
 import { registerRunJobTool } from './run-job';
 import { registerStartTool } from './start';
 import { registerTailTool } from './tail';
@@ -11,15 +14,18 @@ import { registerWaitTool } from './wait';
 /** The one list of Offload's MCP tools. Bump TOOLS_VERSION when it changes (VS Code caches the list). */
 export const TOOL_REGISTRARS = [
   registerRunJobTool,
+  registerQueueBatchTool,
   registerGetJobStatusTool,
   registerGetSpendStatsTool,
   registerStartTool,
   registerWaitTool,
   registerTailTool,
   registerCancelTool,
+  registerAnalyzeTool,
+  registerBreakerStatusTool,
 ] as const;
 
-export const TOOLS_VERSION = '1';
+export const TOOLS_VERSION = '3';
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {
   for (const register of TOOL_REGISTRARS) register(server, deps);

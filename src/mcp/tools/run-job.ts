@@ -2,9 +2,13 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { RunJobShape, RunJobSchema } from '../../core/requests';
 import { shapeResult } from '../../core/results';
 import type { ToolDeps } from '../deps';
+import { elicitationApprover } from '../elicit-approver';
 import { jsonResult } from '../result';
 
-/** `run_job`: a tiered agent (mini/balanced/premium-worker) does one task; waits for the result. */
+/**
+ * `run_job`: a tiered agent (mini/balanced/premium-worker) does one task; waits for the result.
+ * premium-worker (and over-threshold) jobs are asked about through MCP elicitation when the client supports it.
+ */
 export function registerRunJobTool(server: McpServer, deps: ToolDeps): void {
   server.registerTool('run_job', {
     title: 'Run a job on a cheap model',
@@ -12,7 +16,7 @@ export function registerRunJobTool(server: McpServer, deps: ToolDeps): void {
       + 'agent: mini-worker (cheapest), balanced-worker, premium-worker. input_refs: files given as context. Spend is metered against the monthly budget.',
     inputSchema: RunJobShape,
   }, async (args) => {
-    const job = await deps.jobs.runJob(RunJobSchema.parse(args));
+    const job = await deps.jobs.runJob(RunJobSchema.parse(args), elicitationApprover(server));
     return jsonResult(shapeResult(job));
   });
 }

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { countTokens as cl100k } from 'gpt-tokenizer/encoding/cl100k_base';
 import { countTokens as o200k } from 'gpt-tokenizer/encoding/o200k_base';
 import {
-  IMAGE_TOKEN_BOUND, MESSAGE_OVERHEAD_TOKENS, promptTokensUpperBound, REQUEST_OVERHEAD_TOKENS, TOOL_CALL_OVERHEAD_TOKENS, utf8ByteLength,
+  IMAGE_TOKEN_BOUND, MESSAGE_OVERHEAD_TOKENS, promptTokensUpperBound, REQUEST_OVERHEAD_TOKENS, TOOL_CALL_OVERHEAD_TOKENS, utf8ByteLength, utf8ByteLengthLoop,
 } from '../../../src/core/token-bound';
 
 const plain = { disallowedSpecial: new Set<string>() };
@@ -59,5 +59,10 @@ describe('utf8ByteLength', () => {
   it('equals Buffer.byteLength for any string, lone surrogates included', () => {
     fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => utf8ByteLength(s) === Buffer.byteLength(s)), { numRuns: 500 });
     strictEqual(utf8ByteLength('\ud800x'), Buffer.byteLength('\ud800x'));
+  });
+
+  it('has a portable loop that agrees with Buffer.byteLength too', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => utf8ByteLengthLoop(s) === Buffer.byteLength(s)), { numRuns: 500 });
+    strictEqual(utf8ByteLengthLoop('\ud800x\udc00'), Buffer.byteLength('\ud800x\udc00'));
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_BREAKER_POLICY } from '../../../src/core/breaker';
 import { BudgetExceededError } from '../../../src/core/budget';
 import { openLedger, openMemoryLedger, type SqliteLedger } from '../../../src/ledger/sqlite-ledger';
 import { caps, fakeClock, spend, tempDir } from './helpers';
@@ -11,7 +12,8 @@ describe('sqlite ledger', () => {
 
   beforeEach(async () => {
     clock = fakeClock('2025-06-15T12:00:00.000Z');
-    ledger = await openMemoryLedger({ caps: caps(1_000_000), clock: clock.now, pid: 4242 });
+    // These tests are about caps; the breaker's velocity rule (on by default) is tested in ledger-breaker.test.ts.
+    ledger = await openMemoryLedger({ caps: caps(1_000_000), clock: clock.now, pid: 4242, breaker: { ...DEFAULT_BREAKER_POLICY, velocityPct: 0 } });
     await ledger.createJob({ id: 'j1', kind: 'llm', model: 'gpt-4o-mini', request: { prompt: 'hi' } });
   });
   afterEach(() => ledger.close());
@@ -180,6 +182,9 @@ describe('sqlite ledger', () => {
         },
         by_kind: { llm: { cost_usd: 0.00021, jobs: 1 }, 'claude-code': { cost_usd: 0.49979, jobs: 1 } },
         jobs: { total: 2, running: 1 },
+        thresholds: [80, 95],
+        thresholds_crossed: [],
+        breaker: { state: 'closed', reason: null, detail: null, since: null },
       });
     });
 

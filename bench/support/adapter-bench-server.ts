@@ -1,0 +1,49 @@
+/**
+ * Child process of the adapter benchmark: Offload's adapter exactly as the app builds it
+ * (startAdapterServer + createUpstream + createLedgerMeter over a ledger), pointed at the
+ * benchmark's scripted gateway. `--ledger memory` (default) uses the in-memory sql.js ledger;
+ * `--ledger file:<path>` the file-backed one with its cross-process lock, as jobs use it;
+ * `--ledger none` a meter that prices each call but holds nothing (the adapter's own cost).
+ * Prints `{"url": …, "key": …}` on stdout. On the IPC message "mem" it runs a full GC and
+ * answers process.memoryUsage() (start with --expose-gc).
+ */
+import { createLedgerMeter } from '../../src/adapter/ledger-meter';
+import type { Meter } from '../../src/adapter/meter';
+import { startAdapterServer } from '../../src/adapter/server';
+import { createUpstream } from '../../src/adapter/upstream';
+import { PriceBook } from '../../src/core/pricing';
+import { openLedger, openMemoryLedger } from '../../src/ledger/sqlite-ledger';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function main(): Promise<void> {
+  const gateway = arg('gateway') ?? '';
+  const where = arg('ledger') ?? 'memory';
+  const caps = { monthlyMicros: 1_000_000_000_000, dailyMicros: null };
+  const ledger = where.startsWith('file:') ? await openLedger(where.slice(5), { caps }) : await openMemoryLedger({ caps });
+  await ledger.createJob({ id: 'bench', kind: 'claude-code', model: 'bench-model', request: {}, status: 'running' });
+  const prices = new PriceBook({ 'bench-model': { input_mtok: 0.27, output_mtok: 1.1 } });
+  const ledgerMeter = createLedgerMeter(ledger, prices);
+  const job = { jobId: 'bench', model: 'bench-model' };
+  const key = ledgerMeter.register(job);
+  const noLedger: Meter = {
+    authorize: (k) => (k === key ? job : undefined),
+    reserve: async (_j, model, bound, max) => ({ id: String(prices.worstCase(model, bound, max)) }),
+    settle: async (_h, model, usage) => prices.cost(model, usage),
+    release: async () => {},
+  };
+  const meter = where === 'none' ? noLedger : ledgerMeter;
+  const adapter = await startAdapterServer({ meter, upstream: createUpstream({ primary: { baseURL: gateway, apiKey: 'bench' } }), perJobTokenLimit: 8192 });
+  process.on('message', (m) => {
+    if (m !== 'mem') return;
+    (globalThis as { gc?: () => void }).gc?.();
+    process.send?.(process.memoryUsage());
+  });
+  process.stdout.write(`${JSON.stringify({ url: adapter.url, key })}\n`);
+  process.on('SIGTERM', () => void adapter.close().then(() => ledger.close()).then(() => process.exit(0)));
+}
+
+void main();

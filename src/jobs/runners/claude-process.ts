@@ -1,0 +1,67 @@
+import { execa } from 'execa';
+import { readStreamLine, type ClaudeResultEvent } from './claude-stream';
+
+/** How one Claude Code process ended. */
+export interface ClaudeRun {
+  /** The final `result` event, if the CLI got that far. */
+  final?: ClaudeResultEvent;
+  exitCode?: number;
+  /** The session id from the `system`/init event, for `--resume` on a revise pass. */
+  sessionId?: string;
+}
+
+export interface ClaudeProcessOptions {
+  claudePath: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  signal: AbortSignal;
+  log: (line: string) => void;
+}
+
+/**
+ * Runs the Claude Code CLI once with stream-json output, turning its events into log lines.
+ * stdin is closed (an open stdin makes the CLI wait 3 s, measured on 2.1.197). The CLI runs as
+ * the leader of its own process group, and `signal` kills the whole group (the CLI, its Bash
+ * tool's children, their children). Never rejects on a non-zero exit: that is in the result.
+ */
+export async function runClaudeProcess(opts: ClaudeProcessOptions): Promise<ClaudeRun> {
+  const run: ClaudeRun = {};
+  const child = execa(opts.claudePath, opts.args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    extendEnv: false,
+    stdin: 'ignore',
+    detached: true,
+    reject: false,
+    buffer: { stdout: false, stderr: true },
+    maxBuffer: { stderr: 64 * 1024 },
+  });
+  const killTree = () => { if (child.pid) try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ } };
+  opts.signal.addEventListener('abort', killTree, { once: true });
+  const take = (line: string) => {
+    const read = readStreamLine(line);
+    for (const l of read.logs) opts.log(l);
+    if (read.result) run.final = read.result;
+    if (read.sessionId) run.sessionId = read.sessionId;
+  };
+  let pending = '';
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (chunk: string) => {
+    pending += chunk;
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      take(pending.slice(0, nl));
+      pending = pending.slice(nl + 1);
+    }
+  });
+  try {
+    const done = await child;
+    if (pending) take(pending);
+    run.exitCode = done.exitCode;
+    if (done.exitCode !== 0 && typeof done.stderr === 'string' && done.stderr.trim()) opts.log(`claude stderr: ${done.stderr.trim().slice(-500)}`);
+  } finally {
+    opts.signal.removeEventListener('abort', killTree);
+  }
+  return run;
+}

@@ -1,0 +1,17 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { QueueBatchShape, QueueBatchSchema } from '../../core/requests';
+import type { ToolDeps } from '../deps';
+import { jsonResult } from '../result';
+
+/** `queue_batch`: many small run_job tasks queued at once; returns their job_ids without waiting. */
+export function registerQueueBatchTool(server: McpServer, deps: ToolDeps): void {
+  server.registerTool('queue_batch', {
+    title: 'Queue a batch of jobs',
+    description: 'Queue up to 50 run_job tasks (same fields as run_job) at once. Returns job_ids at once; they run under the concurrency limit. '
+      + 'Use wait or get per job_id. If any job is invalid, none is queued.',
+    inputSchema: QueueBatchShape,
+  }, async (args) => {
+    const jobs = await deps.jobs.queueBatch(QueueBatchSchema.parse(args));
+    return jsonResult({ jobs: jobs.map((j) => ({ job_id: j.id, job_status: j.status, agent: j.agent, model: j.model })) });
+  });
+}

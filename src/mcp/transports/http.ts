@@ -1,0 +1,197 @@
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+
+/** What the transport needs per session: a fresh server and how to dispose of it (createMcpServer's shape). */
+export type McpServerFactory = () => { server: McpServer; cleanup: () => Promise<void> } | Promise<{ server: McpServer; cleanup: () => Promise<void> }>;
+
+/** One HTTP request as the server saw it, for diagnostics and tests. `rpcMethods` lists JSON-RPC methods of a POST body. */
+export interface McpHttpRequestRecord {
+  at: number;
+  method: string;
+  path: string;
+  status: number;
+  sessionId: string | null;
+  rpcMethods: string[];
+  userAgent: string | null;
+  /** Why the request was refused (403/401/404/413), or null when it reached the MCP transport. */
+  refused: string | null;
+}
+
+/** Options of {@link serveMcpHttp}. */
+export interface McpHttpOptions {
+  /** Called once per MCP session (each `initialize`), e.g. `app.createMcpServer`. */
+  createServer: McpServerFactory;
+  /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
+  port?: number;
+  /** The bearer token clients must send; default 32 random bytes, base64url. */
+  token?: string;
+  /** Called after every request (also refused ones). Must not throw. */
+  onRequest?: (record: McpHttpRequestRecord) => void;
+  /** Sessions held at once before new `initialize` requests get 503 (default 64). */
+  maxSessions?: number;
+  /** A session with no open request for this long is closed (clients that vanish without DELETE). Default 1 h, ms. */
+  idleSessionMs?: number;
+}
+
+/** A running Streamable HTTP MCP server. `url` ends in `/mcp`; clients send `Authorization: Bearer <token>`. */
+export interface McpHttpServer {
+  url: string;
+  port: number;
+  token: string;
+  /** Open MCP sessions. */
+  sessionCount(): number;
+  /** Ends every session (clients get 404 and re-initialize, reaching a fresh server); keeps listening. */
+  closeSessions(): Promise<void>;
+  /** Closes every session and the listener. Idempotent. */
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/** Constant-time comparison of the Authorization header against `Bearer <token>`. */
+function hasToken(header: string | undefined, token: string): boolean {
+  const expected = Buffer.from(`Bearer ${token}`);
+  const got = Buffer.from(header ?? '');
+  return got.length === expected.length && timingSafeEqual(got, expected);
+}
+
+function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+}
+
+async function readJson(req: IncomingMessage): Promise<{ body?: unknown; tooLarge?: boolean; invalid?: boolean }> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const part of req) {
+    size += (part as Buffer).length;
+    if (size > MAX_BODY_BYTES) return { tooLarge: true };
+    parts.push(part as Buffer);
+  }
+  try {
+    return { body: JSON.parse(Buffer.concat(parts).toString('utf8')) };
+  } catch {
+    return { invalid: true };
+  }
+}
+
+function rpcMethods(body: unknown): string[] {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.flatMap((m) => (m && typeof m === 'object' && typeof (m as { method?: unknown }).method === 'string' ? [(m as { method: string }).method] : []));
+}
+
+/**
+ * Serves MCP over Streamable HTTP (stateful: one SDK transport and one server per session, keyed
+ * by `Mcp-Session-Id`; sessions end on DELETE or close). Security (DESIGN.md): binds 127.0.0.1
+ * only; a request whose Host is not `127.0.0.1:<port>` or `localhost:<port>`, or whose Origin
+ * (when sent) is not one of those over http, gets 403 (DNS rebinding protection) before the token
+ * is looked at; a missing or wrong bearer token gets 401. Only `/mcp` exists (else 404).
+ * Resolves once listening; rejects when the port cannot be bound.
+ */
+export async function serveMcpHttp(opts: McpHttpOptions): Promise<McpHttpServer> {
+  const token = opts.token ?? randomBytes(32).toString('base64url');
+  const maxSessions = opts.maxSessions ?? 64;
+  const idleMs = opts.idleSessionMs ?? 60 * 60 * 1000;
+  const sessions = new Map<string, { transport: StreamableHTTPServerTransport; cleanup: () => Promise<void>; open: number; lastSeen: number }>();
+  let allowedHosts = new Set<string>();
+  let allowedOrigins = new Set<string>();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, record: McpHttpRequestRecord): Promise<void> => {
+    const refuse = (status: number, why: string, headers?: Record<string, string>) => {
+      record.refused = why;
+      sendError(res, status, why, headers);
+    };
+    if (!allowedHosts.has(req.headers.host ?? '')) return refuse(403, 'forbidden: Host must be this loopback server');
+    const origin = req.headers.origin;
+    if (origin !== undefined && !allowedOrigins.has(origin)) return refuse(403, 'forbidden: Origin is not allowed');
+    if (record.path !== '/mcp') return refuse(404, 'not found: the MCP endpoint is /mcp');
+    if (!hasToken(req.headers.authorization, token)) return refuse(401, 'unauthorized: send Authorization: Bearer <token>', { 'www-authenticate': 'Bearer realm="offload"' });
+
+    let body: unknown;
+    if (req.method === 'POST') {
+      const parsed = await readJson(req);
+      if (parsed.tooLarge) return refuse(413, `request body over ${MAX_BODY_BYTES} bytes`);
+      if (parsed.invalid) return refuse(400, 'parse error: the body is not JSON');
+      body = parsed.body;
+      record.rpcMethods = rpcMethods(body);
+    }
+    const sessionId = req.headers['mcp-session-id'];
+    if (typeof sessionId === 'string') {
+      const session = sessions.get(sessionId);
+      if (!session) return refuse(404, 'session not found: initialize a new session');
+      session.open += 1;
+      res.once('close', () => { session.open -= 1; session.lastSeen = Date.now(); });
+      return session.transport.handleRequest(req, res, body);
+    }
+    if (req.method !== 'POST') return refuse(400, 'bad request: Mcp-Session-Id header is required');
+    if (sessions.size >= maxSessions) return refuse(503, `too many MCP sessions (${maxSessions}); close one first`);
+    const created = await opts.createServer();
+    let cleaned: Promise<void> | undefined;
+    // Once only: server.close() closes the transport, whose onclose lands here again.
+    const cleanup = () => (cleaned ??= created.cleanup().catch(() => undefined));
+    const { server } = created;
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => { sessions.set(id, { transport, cleanup, open: 0, lastSeen: Date.now() }); },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+      void cleanup();
+    };
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body);
+    // Not an initialize request: the transport answered 400 and no session exists to keep.
+    if (!transport.sessionId || !sessions.has(transport.sessionId)) await cleanup();
+  };
+
+  const http = createServer((req, res) => {
+    const record: McpHttpRequestRecord = {
+      at: Date.now(), method: req.method ?? '', path: new URL(req.url ?? '/', 'http://x').pathname, status: 0,
+      sessionId: typeof req.headers['mcp-session-id'] === 'string' ? req.headers['mcp-session-id'] : null,
+      rpcMethods: [], userAgent: req.headers['user-agent'] ?? null, refused: null,
+    };
+    res.on('finish', () => {
+      record.status = res.statusCode;
+      record.sessionId ??= (res.getHeader('mcp-session-id') as string | undefined) ?? null;
+      opts.onRequest?.(record);
+    });
+    handle(req, res, record).catch((err: unknown) => {
+      if (!res.headersSent) sendError(res, 500, `internal error: ${err instanceof Error ? err.message : String(err)}`);
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(opts.port ?? 0, '127.0.0.1', () => { http.off('error', reject); resolve(); });
+  });
+  const port = (http.address() as AddressInfo).port;
+  allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  allowedOrigins = new Set([...allowedHosts].map((h) => `http://${h}`));
+  const sweep = setInterval(() => {
+    const cutoff = Date.now() - idleMs;
+    for (const s of sessions.values()) if (s.open === 0 && s.lastSeen < cutoff) void s.transport.close();
+  }, Math.min(idleMs, 60_000));
+  sweep.unref();
+  const closeSessions = async () => {
+    const open = [...sessions.values()];
+    sessions.clear();
+    await Promise.allSettled(open.map((s) => s.transport.close()));
+  };
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    port,
+    token,
+    sessionCount: () => sessions.size,
+    closeSessions,
+    close: () => (closing ??= (async () => {
+      clearInterval(sweep);
+      await closeSessions();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    })()),
+  };
+}

@@ -1,0 +1,44 @@
+import * as vscode from 'vscode';
+import { SHOW_JOBS_COMMAND } from '../status-bar';
+import { cancelJob, startAgentJob } from './agent-job';
+import { clearApiKey, setApiKey } from './api-key';
+import { resetBreaker, tripBreaker } from './breaker';
+import type { CommandDeps } from './deps';
+import { runDoctor } from './doctor';
+import { showJobs } from './jobs';
+import { copyMcpConfig } from './mcp-config';
+import { runJobOnSelection } from './run-on-selection';
+import { showSpend } from './spend';
+
+/**
+ * The one list of commands (package.json `contributes.commands` declares each id, category
+ * "Offload"). Handlers take optional arguments so tests and keybindings can skip the prompts.
+ */
+export const COMMANDS: Record<string, (deps: CommandDeps, args?: never) => Promise<unknown>> = {
+  'offload.setApiKey': setApiKey,
+  'offload.clearApiKey': clearApiKey,
+  'offload.runJobOnSelection': runJobOnSelection,
+  'offload.startAgentJob': startAgentJob,
+  'offload.cancelJob': cancelJob,
+  'offload.showSpend': showSpend,
+  [SHOW_JOBS_COMMAND]: showJobs,
+  'offload.copyMcpConfigCodex': (deps) => copyMcpConfig(deps, 'codex'),
+  'offload.copyMcpConfigClaudeCode': (deps) => copyMcpConfig(deps, 'claude-code'),
+  'offload.runDoctor': runDoctor,
+  'offload.tripBreaker': tripBreaker,
+  'offload.resetBreaker': resetBreaker,
+};
+
+/** Registers every command; a handler's error is logged and shown, never thrown into VS Code. */
+export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
+  return Object.entries(COMMANDS).map(([id, handler]) => vscode.commands.registerCommand(id, async (args?: never) => {
+    try {
+      return await handler(deps, args);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      deps.log.error(`${id}: ${message}`);
+      void vscode.window.showErrorMessage(`Offload: ${message}`);
+      return undefined;
+    }
+  }));
+}

@@ -1,0 +1,44 @@
+import type { Config } from '../core/config';
+import { SETTING_KEYS } from './settings-keys';
+
+/** Clients that take a stdio MCP server config Offload can write for them. */
+export type McpClientKind = 'codex' | 'claude-code';
+
+/** Stands in for the API key in copied configs: keys stay in SecretStorage, never on the clipboard. */
+export const API_KEY_PLACEHOLDER = '<your OPENAI_API_KEY>';
+
+/**
+ * The environment the bundled worker needs to match this window: every `offload.*` setting the
+ * user changed, as the CLI's variable (DESIGN.md names them), plus the ledger path and sandbox
+ * roots so the worker spends against the same ledger. API keys are never included.
+ */
+export function workerEnv(config: Config, changed: ReadonlySet<string>): Record<string, string> {
+  const env: Record<string, string> = { OPENAI_API_KEY: API_KEY_PLACEHOLDER };
+  for (const key of SETTING_KEYS) {
+    const always = key.config === 'ledgerPath' || key.config === 'sandboxRoots' || key.config === 'monthlyBudgetUsd';
+    if (!always && !changed.has(key.name)) continue;
+    const value = config[key.config as keyof Config];
+    if (value === undefined) continue;
+    if (key.config === 'sandboxRoots') env[key.env] = (value as string[]).join(process.platform === 'win32' ? ';' : ':');
+    else if (typeof value === 'object') env[key.env] = JSON.stringify(value);
+    else if (typeof value === 'boolean') env[key.env] = value ? '1' : '0';
+    else env[key.env] = String(value);
+  }
+  return env;
+}
+
+function tomlString(s: string): string {
+  return JSON.stringify(s); // TOML basic strings share JSON's escapes for everything we emit
+}
+
+/**
+ * The MCP server entry for `kind` that starts `node <workerPath> mcp` with `env`:
+ * Codex's `~/.codex/config.toml` table, or Claude Code's `.mcp.json` object (also Cursor's).
+ */
+export function mcpClientConfig(kind: McpClientKind, workerPath: string, env: Record<string, string>): string {
+  if (kind === 'codex') {
+    const envLine = Object.entries(env).map(([k, v]) => `${k} = ${tomlString(v)}`).join(', ');
+    return `[mcp_servers.offload]\ncommand = "node"\nargs = [${tomlString(workerPath)}, "mcp"]\nenv = { ${envLine} }\n`;
+  }
+  return `${JSON.stringify({ mcpServers: { offload: { command: 'node', args: [workerPath, 'mcp'], env } } }, null, 2)}\n`;
+}

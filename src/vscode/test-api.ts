@@ -1,0 +1,41 @@
+import type * as vscode from 'vscode';
+import type { App, McpHttpRequestRecord } from '../app';
+import type { AppHost } from './app-host';
+import type { ApiKeyStore } from './secrets';
+import type { OffloadStatusBar } from './status-bar';
+
+/**
+ * What the extension returns from `activate` in `ExtensionMode.Test` only (undefined otherwise,
+ * so no other extension can read the bearer token): handles for the extension-host tests.
+ */
+export interface OffloadTestApi {
+  /** Evaluating dist/extension.js plus the synchronous activate(), ms (BENCHMARKS.md "Extension"). */
+  activationMs: number;
+  /** Synchronous part of activate() alone, ms. */
+  activateMs: number;
+  app(): Promise<App>;
+  mcpServer(): Promise<{ url: string; token: string }>;
+  /** The MCP HTTP requests the server saw, oldest first. */
+  mcpRequests(): readonly McpHttpRequestRecord[];
+  statusBar(): { breaker: string; budget: string; budgetTooltip: string };
+  refreshStatusBar(): Promise<void>;
+  secret(slot: string): Promise<{ value?: string; source: string }>;
+}
+
+/** Builds the test API over the live objects. */
+export function createTestApi(parts: { host: AppHost; keys: ApiKeyStore; statusBar: OffloadStatusBar; activationMs: number; activateMs: number }): OffloadTestApi {
+  const tooltip = (t: string | vscode.MarkdownString | undefined) => (typeof t === 'string' ? t : t?.value ?? '');
+  return {
+    activationMs: parts.activationMs,
+    activateMs: parts.activateMs,
+    app: () => parts.host.getApp(),
+    mcpServer: async () => {
+      const s = await parts.host.mcpServer();
+      return { url: s.url, token: s.token };
+    },
+    mcpRequests: () => parts.host.requests,
+    statusBar: () => ({ breaker: parts.statusBar.breaker.text, budget: parts.statusBar.budget.text, budgetTooltip: tooltip(parts.statusBar.budget.tooltip) }),
+    refreshStatusBar: () => parts.statusBar.refresh(),
+    secret: (slot) => parts.keys.get(slot),
+  };
+}

@@ -1,0 +1,38 @@
+import { strict as assert } from 'node:assert';
+import { breakerGlance, budgetGlance, derivedBreakerState, usd, type SpendFigures } from '../../../src/shared/glance';
+
+const base: SpendFigures = { month: '2026-11', current_month: 5.23, total_budget: 25, remaining: 19.77, percentage_used: 20.92, today: 0.5, daily_budget: null, reserved: 0.01, reservations_in_flight: 1 };
+
+describe('budget glance', () => {
+  it('shows what is left in whole cents, rounding down', () => {
+    assert.equal(budgetGlance(base).text, '$19.77 left');
+    assert.equal(usd(0.019999), '$0.01');
+    assert.equal(usd(-3), '$0.00');
+  });
+
+  const levels: [number, number, string][] = [[20, 20, 'ok'], [80, 5, 'warning'], [94.9, 1.3, 'warning'], [95, 1.25, 'error'], [100, 0, 'error']];
+  for (const [pct, remaining, level] of levels) {
+    it(`is ${level} at ${pct}% used`, () => assert.equal(budgetGlance({ ...base, percentage_used: pct, remaining }).level, level));
+  }
+
+  it('puts month spend, today, reserved and the cap in the tooltip', () => {
+    const t = budgetGlance({ ...base, daily_budget: 2 }).tooltip;
+    for (const part of ['$5.2300', '$0.5000 of $2.00', '$0.0100 (1 call)', '$25.00', 'spent in 2026-11']) assert.ok(t.includes(part), part);
+  });
+
+  it('derives an open breaker only when nothing remains', () => {
+    assert.equal(derivedBreakerState(base), 'closed');
+    assert.equal(derivedBreakerState({ ...base, remaining: 0 }), 'open');
+  });
+});
+
+describe('breaker glance', () => {
+  it('shows the state, with the reason and the way to reset it when tripped', () => {
+    assert.deepEqual(breakerGlance({ state: 'closed', reason: null, detail: null, until: null, reset: 'n/a' }).level, 'ok');
+    const open = breakerGlance({ state: 'open', reason: 'manual', detail: 'by hand', until: null, reset: 'run Reset Circuit Breaker' });
+    assert.equal(open.text, 'Offload open');
+    assert.equal(open.level, 'error');
+    assert.match(open.tooltip, /manual \(by hand\)[\s\S]*Reset: run Reset Circuit Breaker/);
+    assert.equal(breakerGlance({ state: 'half-open', reason: 'upstream_failures', detail: null, until: null, reset: 'x' }).level, 'warning');
+  });
+});

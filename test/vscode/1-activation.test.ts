@@ -1,0 +1,37 @@
+import { strict as assert } from 'node:assert';
+import * as vscode from 'vscode';
+import { EXTENSION_ID, eventually, note, offload } from './helpers';
+
+const COMMANDS = ['offload.setApiKey', 'offload.clearApiKey', 'offload.runJobOnSelection', 'offload.startAgentJob', 'offload.cancelJob',
+  'offload.showSpend', 'offload.showJobs', 'offload.copyMcpConfigCodex', 'offload.copyMcpConfigClaudeCode', 'offload.runDoctor', 'offload.tripBreaker', 'offload.resetBreaker'];
+
+describe('activation in a real VS Code', () => {
+  it('activates on startup and registers every Offload command', async () => {
+    const api = await offload();
+    assert.ok(vscode.extensions.getExtension(EXTENSION_ID)?.isActive);
+    const registered = new Set(await vscode.commands.getCommands(true));
+    for (const id of COMMANDS) assert.ok(registered.has(id), id);
+    note(`      activation: ${api.activationMs.toFixed(1)} ms (bundle evaluation + activate), activate() alone ${api.activateMs.toFixed(1)} ms`);
+  });
+
+  it('activates without waiting for the app or the ledger (sql.js WASM), within 150 ms', async () => {
+    const api = await offload();
+    assert.ok(api.activationMs < 150, `activation took ${api.activationMs} ms`);
+  });
+
+  it('shows the budget left and the breaker state in the status bar once the ledger is open', async () => {
+    const api = await offload();
+    const bar = await eventually('the budget item', async () => { await api.refreshStatusBar(); const b = api.statusBar(); return /\$\d+\.\d\d left/.test(b.budget) && b; });
+    assert.match(bar.budget, /\$25\.00 left/);
+    assert.match(bar.breaker, /Offload closed/);
+    assert.match(bar.budgetTooltip, /monthly cap \| \$25\.00/);
+  });
+
+  it('copies an MCP config for Claude Code that runs the bundled worker without the API key', async () => {
+    const text = await vscode.commands.executeCommand<string>('offload.copyMcpConfigClaudeCode');
+    const entry = JSON.parse(text).mcpServers.offload;
+    assert.match(entry.args[0], /dist[\\/]worker\.js$/);
+    assert.equal(entry.env.OPENAI_API_KEY, '<your OPENAI_API_KEY>');
+    assert.equal(await vscode.env.clipboard.readText(), text);
+  });
+});
