@@ -1,24 +1,20 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { DEMO_CHECK, DEMO_START_PROMPT } from '../../src/cli/demo-project';
-import { createDemoRepo, testsPass } from '../../src/cli/demo-repo';
+import { testsPass } from '../../src/cli/demo-repo';
 import { PriceBook } from '../../src/core/pricing';
 import { usageFromOpenAI } from '../../src/core/usage';
 import { toolJson } from '../support/app-fixture';
 import { demoScript } from '../support/demo-script';
-import { startScriptedGateway, type Reply, type RecordedRequest, type ScriptedGateway } from '../support/scripted-gateway';
-import { connectWorker, WORKER } from '../support/worker-client';
+import { startAndWait, waitDone, withDemoWorker } from '../support/demo-worker';
+import type { RecordedRequest, Reply, ScriptedGateway } from '../support/scripted-gateway';
+import { WORKER } from '../support/worker-client';
 
 const run = promisify(execFile);
-
-/** Env of a demo worker: the scripted gateway, a temp ledger beside the repo, the repo's parent as sandbox. */
-function workerEnv(gateway: ScriptedGateway, repo: string): Record<string, string> {
-  return { OPENAI_BASE_URL: gateway.url, OPENAI_API_KEY: 'scripted-key', OFFLOAD_LEDGER: join(dirname(repo), 'ledger.sqlite'), SANDBOX_ROOT: dirname(repo) };
-}
+const play = demoScript as (req: RecordedRequest, i: number) => Reply;
 
 /** Expected ledger spend: every usage the gateway reported, priced call by call (µUSD). */
 function expectedMicros(gateway: ScriptedGateway): number {
@@ -26,21 +22,11 @@ function expectedMicros(gateway: ScriptedGateway): number {
   return gateway.requests.reduce((sum, r) => sum + (r.reportedUsage ? prices.cost(String(r.body.model), usageFromOpenAI(r.reportedUsage)) : 0), 0);
 }
 
-async function waitDone(client: Client, jobId: string): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  for (;;) {
-    const r = toolJson(await client.callTool({ name: 'wait', arguments: { job_id: jobId, timeout_ms: 20_000 } }, undefined, { timeout: 60_000 }));
-    if (r.job_status !== 'running' && r.job_status !== 'queued') return r;
-  }
-}
-
 describe('end to end: the real Claude Code CLI through the worker, the adapter and the scripted gateway', function () {
   this.timeout(180_000);
 
-  it('fixes the failing test: completed, the edited file named, the check passing, spend = usage × price', async () => {
-    const gateway = await startScriptedGateway({ script: demoScript });
-    const repo = createDemoRepo();
-    const { client } = await connectWorker(workerEnv(gateway, repo));
-    try {
+  it('fixes the failing test: completed, the edited file named, the check passing, spend = usage × price', () =>
+    withDemoWorker(demoScript, {}, async ({ client, gateway, repo }) => {
       assert.equal(testsPass(repo), false, 'the demo project starts with a failing test');
       const started = toolJson(await client.callTool({ name: 'start', arguments: { prompt: DEMO_START_PROMPT, allowed_dirs: [repo], checks: [DEMO_CHECK] } }));
       assert.ok(['queued', 'running'].includes(started.job_status));
@@ -65,36 +51,20 @@ describe('end to end: the real Claude Code CLI through the worker, the adapter a
       const tail = toolJson(await client.callTool({ name: 'tail', arguments: { job_id: started.job_id, lines: 50 } }));
       assert.ok(tail.lines.some((l: string) => /tool: Edit .*src\/math\.js/.test(l)), tail.lines.join('\n'));
       assert.ok(tail.lines.includes('unit tests: passed'));
-    } finally {
-      await client.close();
-      await gateway.close();
-    }
-  });
+    }));
 
-  it('ends a job whose max_cost_usd cannot cover one call as budget_exceeded, with no file changed and nothing billed', async () => {
-    const gateway = await startScriptedGateway({ script: demoScript });
-    const repo = createDemoRepo();
-    const { client } = await connectWorker(workerEnv(gateway, repo));
-    try {
-      const started = toolJson(await client.callTool({ name: 'start', arguments: { prompt: DEMO_START_PROMPT, allowed_dirs: [repo], max_cost_usd: 0.000001 } }));
-      const result = await waitDone(client, started.job_id);
+  it('ends a job whose max_cost_usd cannot cover one call as budget_exceeded, with no file changed and nothing billed', () =>
+    withDemoWorker(demoScript, {}, async ({ client, gateway, repo }) => {
+      const result = await startAndWait(client, { prompt: DEMO_START_PROMPT, allowed_dirs: [repo], max_cost_usd: 0.000001 });
       assert.equal(result.job_status, 'budget_exceeded', JSON.stringify(result));
       assert.match(result.error, /job budget exceeded/);
       assert.deepEqual(result.changed_files, []);
       assert.equal(result.cost_usd, 0);
       assert.equal(gateway.requests.length, 0);
-    } finally {
-      await client.close();
-      await gateway.close();
-    }
-  });
+    }));
 
-  it('cancels a running job: it ends cancelled, nothing is edited, no reservation stays held', async () => {
-    const play = demoScript as (req: RecordedRequest, i: number) => Reply;
-    const gateway = await startScriptedGateway({ script: (req, i) => (i === 0 ? { ...play(req, i), delayMs: 30_000 } as Reply : play(req, i)) });
-    const repo = createDemoRepo();
-    const { client } = await connectWorker(workerEnv(gateway, repo));
-    try {
+  it('cancels a running job: it ends cancelled, nothing is edited, no reservation stays held', () =>
+    withDemoWorker((req, i) => (i === 0 ? { ...play(req, i), delayMs: 30_000 } as Reply : play(req, i)), {}, async ({ client, gateway, repo }) => {
       const started = toolJson(await client.callTool({ name: 'start', arguments: { prompt: DEMO_START_PROMPT, allowed_dirs: [repo] } }));
       const deadline = Date.now() + 60_000;
       while (gateway.requests.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -105,30 +75,18 @@ describe('end to end: the real Claude Code CLI through the worker, the adapter a
       const stats = toolJson(await client.callTool({ name: 'get_spend_stats', arguments: {} }));
       assert.equal(stats.reservations_in_flight, 0);
       assert.equal(testsPass(repo), false, 'nothing was edited');
-    } finally {
-      await client.close();
-      await gateway.close();
-    }
-  });
+    }));
 
-  it('with WORKER_ISOLATION=worktree, fixes the test in a detached worktree and leaves the checkout untouched', async () => {
-    const gateway = await startScriptedGateway({ script: demoScript });
-    const repo = createDemoRepo();
-    const { client } = await connectWorker({ ...workerEnv(gateway, repo), WORKER_ISOLATION: 'worktree' });
-    try {
-      const started = toolJson(await client.callTool({ name: 'start', arguments: { prompt: DEMO_START_PROMPT, allowed_dirs: [repo], checks: [DEMO_CHECK] } }));
-      const result = await waitDone(client, started.job_id);
+  it('with WORKER_ISOLATION=worktree, fixes the test in a detached worktree and leaves the checkout untouched', () =>
+    withDemoWorker(demoScript, { WORKER_ISOLATION: 'worktree' }, async ({ client, repo }) => {
+      const result = await startAndWait(client, { prompt: DEMO_START_PROMPT, allowed_dirs: [repo], checks: [DEMO_CHECK] });
       assert.equal(result.job_status, 'completed', JSON.stringify(result));
       assert.deepEqual(result.changed_files, ['src/math.js']);
       assert.ok(result.worktree && result.worktree !== repo);
       assert.match(readFileSync(join(result.worktree, 'src/math.js'), 'utf8'), /return a \+ b/);
       assert.match(readFileSync(join(repo, 'src/math.js'), 'utf8'), /return a - b/, 'the checkout is untouched');
       assert.equal(testsPass(repo), false);
-    } finally {
-      await client.close();
-      await gateway.close();
-    }
-  });
+    }));
 
   it('runs `offload-worker demo`, the main job, to "demo: OK" with no API key set', async () => {
     const env = { ...process.env };

@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { DEMO_CHECK, DEMO_START_PROMPT } from '../../src/cli/demo-project';
-import { createDemoRepo, testsPass } from '../../src/cli/demo-repo';
+import { testsPass } from '../../src/cli/demo-repo';
 import { toolJson } from '../support/app-fixture';
 import { cwdFromRequest } from '../support/demo-script';
-import { startScriptedGateway, type Reply, type RecordedRequest } from '../support/scripted-gateway';
-import { connectWorker } from '../support/worker-client';
+import { startAndWait, withDemoWorker } from '../support/demo-worker';
+import type { Reply, RecordedRequest } from '../support/scripted-gateway';
 
 const REVISE_MARK = 'These checks failed after your change';
 
@@ -35,18 +35,9 @@ function wrongThenRight(req: RecordedRequest): Reply {
 describe('end to end: bounded auto-revise with the real Claude Code CLI', function () {
   this.timeout(180_000);
 
-  it('resumes the session with the failing check on WORKER_ESCALATE_MODEL, and completes on the second pass', async () => {
-    const gateway = await startScriptedGateway({ script: wrongThenRight });
-    const repo = createDemoRepo();
-    const { client } = await connectWorker({
-      OPENAI_BASE_URL: gateway.url, OPENAI_API_KEY: 'k', OFFLOAD_LEDGER: join(dirname(repo), 'ledger.sqlite'), SANDBOX_ROOT: dirname(repo), WORKER_ESCALATE_MODEL: 'gpt-4o',
-    });
-    try {
-      const started = toolJson(await client.callTool({ name: 'start', arguments: { prompt: DEMO_START_PROMPT, allowed_dirs: [repo], checks: [DEMO_CHECK], max_revisions: 1 } }));
-      let result = started;
-      while (result.job_status === 'queued' || result.job_status === 'running') {
-        result = toolJson(await client.callTool({ name: 'wait', arguments: { job_id: started.job_id, timeout_ms: 20_000 } }, undefined, { timeout: 60_000 }));
-      }
+  it('resumes the session with the failing check on WORKER_ESCALATE_MODEL, and completes on the second pass', () =>
+    withDemoWorker(wrongThenRight, { WORKER_ESCALATE_MODEL: 'gpt-4o' }, async ({ client, gateway, repo }) => {
+      const result = await startAndWait(client, { prompt: DEMO_START_PROMPT, allowed_dirs: [repo], checks: [DEMO_CHECK], max_revisions: 1 });
       assert.equal(result.job_status, 'completed', JSON.stringify(result));
       assert.equal(result.revisions, 1);
       assert.deepEqual(result.checks, ['unit tests: passed']);
@@ -59,30 +50,15 @@ describe('end to end: bounded auto-revise with the real Claude Code CLI', functi
       assert.match(JSON.stringify(gateway.requests[revise]!.body.messages), /unit tests: failed/);
       const stats = toolJson(await client.callTool({ name: 'get_spend_stats', arguments: {} }));
       assert.ok(stats.by_model['gpt-4o'].calls >= 1 && stats.by_model['gpt-4o-mini'].calls >= 2);
-    } finally {
-      await client.close();
-      await gateway.close();
-    }
-  });
+    }));
 
-  it('stops after max_revisions and reports the job failed with the check line', async () => {
-    const gateway = await startScriptedGateway({ script: wrongThenRight });
-    const repo = createDemoRepo();
-    const { client } = await connectWorker({ OPENAI_BASE_URL: gateway.url, OPENAI_API_KEY: 'k', OFFLOAD_LEDGER: join(dirname(repo), 'ledger.sqlite'), SANDBOX_ROOT: dirname(repo) });
-    try {
-      const started = toolJson(await client.callTool({ name: 'start', arguments: { prompt: DEMO_START_PROMPT, allowed_dirs: [repo], checks: [DEMO_CHECK], max_revisions: 0 } }));
-      let result = started;
-      while (result.job_status === 'queued' || result.job_status === 'running') {
-        result = toolJson(await client.callTool({ name: 'wait', arguments: { job_id: started.job_id, timeout_ms: 20_000 } }, undefined, { timeout: 60_000 }));
-      }
+  it('stops after max_revisions and reports the job failed with the check line', () =>
+    withDemoWorker(wrongThenRight, {}, async ({ client, gateway, repo }) => {
+      const result = await startAndWait(client, { prompt: DEMO_START_PROMPT, allowed_dirs: [repo], checks: [DEMO_CHECK], max_revisions: 0 });
       assert.equal(result.job_status, 'failed');
       assert.equal(result.revisions, 0);
       assert.match(result.checks[0], /^unit tests: failed/);
       assert.match(result.error, /unit tests: failed/);
       assert.ok(!gateway.requests.some((r) => JSON.stringify(r.body.messages).includes(REVISE_MARK)));
-    } finally {
-      await client.close();
-      await gateway.close();
-    }
-  });
+    }));
 });
