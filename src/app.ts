@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Approver } from './core/approval';
 import type { Config } from './core/config';
 import { redact } from './core/redact';
 import { usdToMicros } from './core/money';
@@ -40,6 +41,11 @@ export interface AppPorts {
   ledger?: SqliteLedger;
   /** Poll the provider's costs every BREAKER_POLL_MS when OPENAI_ADMIN_KEY is set (default true; `status` polls once itself). */
   pollCosts?: boolean;
+  /**
+   * The host's own way to ask about a job that needs approval (the VS Code modal), used by
+   * `run_job` when the MCP client cannot elicit. Order: elicitation, this, else rejection.
+   */
+  approve?: Approver;
 }
 
 /** The running app: every host (CLI worker, VS Code extension) builds exactly this. */
@@ -121,7 +127,7 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
   const jobs = new JobService(engine, config, prices, resolvePath);
   return {
     config, ledger, prices, engine, jobs, breaker,
-    createMcpServer: () => createMcpServer({ jobs, config, breaker }),
+    createMcpServer: () => createMcpServer({ jobs, config, breaker, approve: ports.approve }),
     adapterUrl: async () => (await startAdapter()).url,
     async serveAdapterSession(key, port) {
       const job = await ledger.createJob({ id: randomUUID(), kind: 'claude-code', model: config.claudeModel, request: { source: 'offload-worker adapter' }, status: 'running' });

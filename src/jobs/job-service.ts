@@ -8,6 +8,17 @@ import type { AnalyzeRequest, QueueBatchRequest, RunJobRequest, StartRequest } f
 import type { JobEngine } from './engine';
 import { forecastRunJob } from './forecast';
 
+/** A run_job request that passed the checks: its engine metadata, and the approval question if it needs one. */
+interface Checked {
+  meta: { agent: string; model: string; maxCostMicros: number | null };
+  question?: string;
+}
+
+function notApproved(question: string, approve: Approver | undefined): string {
+  const why = approve ? 'the user declined' : 'this client cannot ask for approval (no MCP elicitation)';
+  return `not approved: ${question} — ${why}. ${APPROVAL_HINT}`;
+}
+
 /**
  * The entry point for job-creating requests from any surface (MCP tools, CLI, VS Code commands):
  * checks what can be checked before a job exists (agent and model known and priced, folders
@@ -29,11 +40,44 @@ export class JobService {
    * `rejected` with the forecast and how to approve; nothing is reserved.
    */
   async runJob(request: RunJobRequest, approve?: Approver): Promise<JobRecord> {
+    const checked = await this.checkRunJob(request, '');
+    if (checked.question) {
+      const yes = approve ? await approve(checked.question).catch(() => false) : false;
+      if (!yes) return this.engine.reject('llm', request, checked.meta, notApproved(checked.question, approve));
+    }
+    return this.engine.run('llm', request, checked.meta);
+  }
+
+  /**
+   * queue_batch: checks every job first (so a bad one queues none), asks once for all the jobs
+   * that need approval (premium-worker or over the threshold), then queues them and returns the
+   * records at once, in order; jobs not approved are stored `rejected`.
+   */
+  async queueBatch(request: QueueBatchRequest, approve?: Approver): Promise<JobRecord[]> {
+    const checked: Checked[] = [];
+    for (const [j, job] of request.jobs.entries()) checked.push(await this.checkRunJob(job, `jobs[${j}].`));
+    const asking = checked.filter((c) => c.question);
+    let question = '';
+    let yes = true;
+    if (asking.length) {
+      question = asking.length === 1 ? asking[0]!.question! : `${asking.length} jobs of this batch need approval:\n${asking.map((c) => `- ${c.question}`).join('\n')}`;
+      yes = approve ? await approve(question).catch(() => false) : false;
+    }
+    const out: JobRecord[] = [];
+    for (const [j, job] of request.jobs.entries()) {
+      const c = checked[j]!;
+      out.push(c.question && !yes ? await this.engine.reject('llm', job, c.meta, notApproved(c.question, approve)) : await this.engine.submit('llm', job, c.meta));
+    }
+    return out;
+  }
+
+  /** Validates one run_job request (fields prefixed with `prefix`), and says whether it needs approval. */
+  private async checkRunJob(request: RunJobRequest, prefix: string): Promise<Checked> {
     const model = this.config.agents[request.agent];
-    if (!model) throw new InputError('agent', `no model is configured for ${request.agent}`);
-    this.requirePrice(model, 'agent');
+    if (!model) throw new InputError(`${prefix}agent`, `no model is configured for ${request.agent}`);
+    this.requirePrice(model, `${prefix}agent`);
     const paths: string[] = [];
-    for (const [i, ref] of (request.input_refs ?? []).entries()) paths.push(await this.resolvePath(ref, `input_refs[${i}]`));
+    for (const [i, ref] of (request.input_refs ?? []).entries()) paths.push(await this.resolvePath(ref, `${prefix}input_refs[${i}]`));
     const meta = {
       agent: request.agent,
       model,
@@ -41,39 +85,7 @@ export class JobService {
     };
     const forecast = await forecastRunJob(this.prices, model, request, paths, this.config.perJobTokenLimit);
     const reason = approvalReason(request.agent, forecast, { autoApprove: this.config.premiumAutoApprove, thresholdUsd: this.config.approvalThresholdUsd });
-    if (reason) {
-      const question = approvalQuestion(request.agent, model, request.task, forecast, reason);
-      const yes = approve ? await approve(question).catch(() => false) : false;
-      if (!yes) {
-        const why = approve ? 'the user declined' : 'this client cannot ask for approval (no MCP elicitation)';
-        return this.engine.reject('llm', request, meta, `not approved: ${question} — ${why}. ${APPROVAL_HINT}`);
-      }
-    }
-    return this.engine.run('llm', request, meta);
-  }
-
-  /**
-   * queue_batch: checks every job first (so a bad one queues none), then queues them all and
-   * returns the queued records at once, in order.
-   */
-  async queueBatch(request: QueueBatchRequest): Promise<JobRecord[]> {
-    const models: string[] = [];
-    for (const [j, job] of request.jobs.entries()) {
-      const model = this.config.agents[job.agent];
-      if (!model) throw new InputError(`jobs[${j}].agent`, `no model is configured for ${job.agent}`);
-      this.requirePrice(model, `jobs[${j}].agent`);
-      for (const [i, ref] of (job.input_refs ?? []).entries()) await this.resolvePath(ref, `jobs[${j}].input_refs[${i}]`);
-      models.push(model);
-    }
-    const queued: JobRecord[] = [];
-    for (const [j, job] of request.jobs.entries()) {
-      queued.push(await this.engine.submit('llm', job, {
-        agent: job.agent,
-        model: models[j]!,
-        maxCostMicros: job.caps?.max_cost_usd !== undefined ? usdToMicros(job.caps.max_cost_usd) : null,
-      }));
-    }
-    return queued;
+    return { meta, question: reason ? approvalQuestion(request.agent, model, request.task, forecast, reason) : undefined };
   }
 
   /** analyze: resolves the paths inside the sandbox, then answers in one read-only call; waits for the result. */

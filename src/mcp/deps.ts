@@ -1,3 +1,4 @@
+import type { Approver } from '../core/approval';
 import type { Config } from '../core/config';
 import type { BreakerService } from '../jobs/breaker-service';
 import type { JobService } from '../jobs/job-service';
@@ -8,4 +9,6 @@ export interface ToolDeps {
   config: Config;
   /** The circuit breaker (breaker_status); hosts without one pass none and the tool says so. */
   breaker?: BreakerService;
+  /** The host's approver (the VS Code modal) for clients without MCP elicitation; the CLI has none. */
+  approve?: Approver;
 }

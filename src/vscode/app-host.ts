@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import type { App, McpHttpRequestRecord, McpHttpServer } from '../app';
+import type { Approver } from '../core/approval';
 import type { Config } from '../core/config';
 import type { JobRecord } from '../core/jobs';
+import { approveInModal } from './approval-modal';
 import { loadAppModule } from './load-app';
 import type { RedactingLog } from './log';
 
@@ -30,7 +32,23 @@ export class AppHost implements vscode.Disposable {
   /** The breaker was tripped or reset from this window (other processes' changes show on the next poll). */
   readonly onDidChangeBreaker = this.breakerEmitter.event;
 
+  /** How this host asks a human about a job that needs approval; tests replace it (test-api.ts). */
+  private approver: Approver = approveInModal;
+  /**
+   * Asks about a job that needs approval (premium-worker, or over the approval threshold): the
+   * approver for this window's commands, and for MCP clients without elicitation.
+   */
+  readonly approve: Approver = (question) => {
+    this.log.info(`asking for approval: ${question}`);
+    return this.approver(question);
+  };
+
   constructor(private readonly loadConfig: () => Promise<Config>, private readonly log: RedactingLog) {}
+
+  /** Replaces the approval dialog (undefined restores the modal). For the extension-host tests only. */
+  setApprover(approver: Approver | undefined): void {
+    this.approver = approver ?? approveInModal;
+  }
 
   /** The app, built on the first call. A failed build is logged and not cached (the next call retries). Throws ConfigError or the ledger's error. */
   getApp(): Promise<App> {
@@ -114,7 +132,7 @@ export class AppHost implements vscode.Disposable {
     const started = performance.now();
     const config = await this.loadConfig();
     const { createApp } = await loadAppModule();
-    const app = await createApp(config, { env: process.env, log: (line) => this.log.info(line) });
+    const app = await createApp(config, { env: process.env, log: (line) => this.log.info(line), approve: this.approve });
     app.engine.on('job', (job) => this.jobEmitter.fire(job));
     this.log.info(`app ready in ${Math.round(performance.now() - started)} ms; ledger ${config.ledgerPath}; sandbox ${config.sandboxRoots.join(', ')}`);
     return app;

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { AppHost } from './app-host';
+import { BudgetWarnings } from './budget-warnings';
 import { registerCommands } from './commands';
 import { restartApp } from './commands/restart';
 import { RedactingLog } from './log';
@@ -19,8 +20,8 @@ let host: AppHost | undefined;
 
 /**
  * Extension entry (DESIGN.md, "Shape"): wires the log, API keys, the app host, the MCP server
- * provider, the status bar and the commands. Nothing here waits for the ledger (sql.js WASM):
- * the app is built in the background right after activation, and on first use.
+ * provider, the status bar with its budget warnings, and the commands. Nothing here waits for the
+ * ledger (sql.js WASM): the app is built in the background right after activation, and on first use.
  * Returns the test API in `ExtensionMode.Test`, else undefined.
  */
 export function activate(context: vscode.ExtensionContext): OffloadTestApi | undefined {
@@ -31,9 +32,11 @@ export function activate(context: vscode.ExtensionContext): OffloadTestApi | und
   const storageDir = context.globalStorageUri.fsPath;
   host = new AppHost(() => loadConfig(keys, storageDir), log);
   const statusBar = new OffloadStatusBar(host);
+  const warnings = new BudgetWarnings(context.globalState, log);
   const deps = { context, host, keys, log };
   context.subscriptions.push(
     channel, host, statusBar,
+    statusBar.onDidReadSpend((stats) => void warnings.check(stats)),
     registerMcpProvider(host, String(context.extension.packageJSON.version ?? '0.0.0')),
     ...registerCommands(deps),
     keys.onDidChange(() => void restartApp(deps.host, 'an API key changed')),
@@ -45,7 +48,7 @@ export function activate(context: vscode.ExtensionContext): OffloadTestApi | und
   log.info(`activated in ${activationMs.toFixed(1)} ms (bundle ${bundleLoadMs.toFixed(1)} ms + activate ${activateMs.toFixed(1)} ms; the app and ledger load in the background)`);
   // Warm up after activation returns: the MCP listener, then the app (sql.js WASM) and the status bar.
   setTimeout(() => { void host?.mcpServer(); statusBar.schedule(0); }, 0);
-  return context.extensionMode === vscode.ExtensionMode.Test ? createTestApi({ host, keys, statusBar, activationMs, activateMs }) : undefined;
+  return context.extensionMode === vscode.ExtensionMode.Test ? createTestApi({ host, keys, statusBar, warnings, activationMs, activateMs }) : undefined;
 }
 
 /** Caps apply to the running ledger at once; any other setting restarts the app (asking first when jobs run). */

@@ -20,6 +20,7 @@ export function workerEnv(config: Config, changed: ReadonlySet<string>): Record<
     const value = config[key.config as keyof Config];
     if (value === undefined) continue;
     if (key.config === 'sandboxRoots') env[key.env] = (value as string[]).join(process.platform === 'win32' ? ';' : ':');
+    else if (Array.isArray(value)) env[key.env] = value.join(','); // BUDGET_WARN_PCT=80,95 (configFromEnv splits on commas)
     else if (typeof value === 'object') env[key.env] = JSON.stringify(value);
     else if (typeof value === 'boolean') env[key.env] = value ? '1' : '0';
     else env[key.env] = String(value);

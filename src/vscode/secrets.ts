@@ -7,12 +7,16 @@ export interface ApiKeySlot {
   label: string;
   /** Environment fallbacks, first set wins (ONEAPI_API_KEY before OPENAI_API_KEY, as in the CLI). */
   env: string[];
+  /** Offload works without it (Doctor does not report it missing as a failure). */
+  optional?: boolean;
 }
 
 /** The keys the app uses (DESIGN.md: keys live in SecretStorage or the environment, never in settings). */
 export const API_KEY_SLOTS: readonly ApiKeySlot[] = [
   { id: 'offload.openaiApiKey', label: 'Gateway API key (OPENAI_API_KEY / ONEAPI_API_KEY)', env: ['ONEAPI_API_KEY', 'OPENAI_API_KEY'] },
-  { id: 'offload.fallbackApiKey', label: 'Fallback gateway API key (FALLBACK_API_KEY)', env: ['FALLBACK_API_KEY'] },
+  { id: 'offload.fallbackApiKey', label: 'Fallback gateway API key (FALLBACK_API_KEY)', env: ['FALLBACK_API_KEY'], optional: true },
+  // Sent only to offload.breakerCostsUrl (GET /v1/organization/costs); turns on the breaker's provider-cost rule.
+  { id: 'offload.openaiAdminKey', label: 'OpenAI admin key for the breaker\'s provider-cost check (OPENAI_ADMIN_KEY)', env: ['OPENAI_ADMIN_KEY'], optional: true },
 ];
 
 /** Where a key came from, for Doctor and the log (never the key itself). */

@@ -40,6 +40,17 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   { name: 'claudePath', config: 'claudePath', scope: 'machine', env: 'CLAUDE_CODE_PATH' },
   { name: 'escalateModel', config: 'escalateModel', scope: 'application', env: 'WORKER_ESCALATE_MODEL' },
   { name: 'diffMaxBytes', config: 'diffMaxBytes', scope: 'window', env: 'DIFF_MAX_BYTES' },
+  { name: 'warnThresholds', config: 'warnThresholds', scope: 'application', env: 'BUDGET_WARN_PCT' },
+  { name: 'breakerVelocityPct', config: 'breakerVelocityPct', scope: 'application', env: 'BREAKER_VELOCITY_PCT' },
+  { name: 'breakerVelocityWindowMs', config: 'breakerVelocityWindowMs', scope: 'application', env: 'BREAKER_VELOCITY_WINDOW_MS' },
+  { name: 'breakerFailures', config: 'breakerFailures', scope: 'application', env: 'BREAKER_FAILURES' },
+  { name: 'breakerCooldownMs', config: 'breakerCooldownMs', scope: 'application', env: 'BREAKER_COOLDOWN_MS' },
+  { name: 'breakerCostRule', config: 'breakerCostRule', scope: 'application', env: 'BREAKER_COST_RULE' },
+  { name: 'breakerDriftUsd', config: 'breakerDriftUsd', scope: 'application', env: 'BREAKER_DRIFT_USD' },
+  { name: 'breakerPollMs', config: 'breakerPollMs', scope: 'application', env: 'BREAKER_POLL_MS' },
+  { name: 'breakerCostsUrl', config: 'breakerCostsUrl', scope: 'application', env: 'BREAKER_COSTS_URL' },
+  { name: 'premiumAutoApprove', config: 'premiumAutoApprove', scope: 'application', env: 'PREMIUM_AUTO_APPROVE' },
+  { name: 'approvalThresholdUsd', config: 'approvalThresholdUsd', scope: 'application', env: 'APPROVAL_THRESHOLD_USD' },
 ];
 
 /** Settings that only change the ledger's caps: applied live, without restarting the server. */
@@ -53,11 +64,12 @@ export function settingNameOf(configKey: string): string {
 
 /**
  * Builds the config input from raw setting values (undefined, null and '' mean unset) plus what
- * VS Code supplies: the workspace folders, the default ledger path and the API keys.
+ * VS Code supplies: the workspace folders, the default ledger path and the API keys (gateway,
+ * fallback, and the OpenAI admin key for the breaker's provider-cost rule).
  */
 export function configInputFromSettings(
   read: (name: string) => unknown,
-  host: { workspaceFolders: string[]; defaultLedgerPath: string; openaiApiKey?: string; fallbackApiKey?: string },
+  host: { workspaceFolders: string[]; defaultLedgerPath: string; openaiApiKey?: string; fallbackApiKey?: string; openaiAdminKey?: string },
 ): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   for (const key of SETTING_KEYS) {
@@ -70,5 +82,6 @@ export function configInputFromSettings(
   input.ledgerPath ??= host.defaultLedgerPath;
   if (host.openaiApiKey) input.openaiApiKey = host.openaiApiKey;
   if (host.fallbackApiKey) input.fallbackApiKey = host.fallbackApiKey;
+  if (host.openaiAdminKey) input.openaiAdminKey = host.openaiAdminKey;
   return input;
 }

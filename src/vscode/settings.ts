@@ -33,13 +33,14 @@ export function changedSettings(): Set<string> {
  */
 export async function loadConfig(keys: ApiKeyStore, storageDir: string): Promise<Config> {
   const { defaultLedgerPath, parseConfig } = await loadAppModule(); // zod and the rest load after activation
-  const [openai, fallback] = await Promise.all([keys.get('offload.openaiApiKey'), keys.get('offload.fallbackApiKey')]);
+  const [openai, fallback, admin] = await Promise.all([keys.get('offload.openaiApiKey'), keys.get('offload.fallbackApiKey'), keys.get('offload.openaiAdminKey')]);
   const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
   const input = configInputFromSettings(read, {
     workspaceFolders: folders.length ? folders : [storageDir],
     defaultLedgerPath: defaultLedgerPath(process.platform, homedir(), process.env),
     openaiApiKey: openai.value,
     fallbackApiKey: fallback.value,
+    openaiAdminKey: admin.value,
   });
   return parseConfig(input, settingNameOf);
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { breakerGlance, budgetGlance, derivedBreakerState, type BreakerFigures, type BreakerState, type GlanceLevel } from '../shared/glance';
+import type { App } from '../app';
 import type { AppHost } from './app-host';
 
 /** Command both items run: the jobs quick pick (the jobs panel's stand-in). */
@@ -10,6 +11,9 @@ const BACKGROUND: Record<GlanceLevel, vscode.ThemeColor | undefined> = {
   warning: new vscode.ThemeColor('statusBarItem.warningBackground'),
   error: new vscode.ThemeColor('statusBarItem.errorBackground'),
 };
+
+/** What a refresh read from the ledger (get_spend_stats' shape). */
+type SpendRead = Awaited<ReturnType<App['engine']['spendStats']>>;
 
 const BREAKER_ICON: Record<BreakerState, string> = { closed: '$(pass)', 'half-open': '$(warning)', open: '$(circle-slash)' };
 
@@ -24,6 +28,9 @@ export class OffloadStatusBar implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly poll: ReturnType<typeof setInterval>;
+  private readonly spendEmitter = new vscode.EventEmitter<SpendRead>();
+  /** Fires with the spend stats of every refresh (budget warnings listen), at least once a minute. */
+  readonly onDidReadSpend = this.spendEmitter.event;
 
   constructor(private readonly host: AppHost) {
     this.breaker.name = 'Offload Circuit Breaker';
@@ -50,6 +57,7 @@ export class OffloadStatusBar implements vscode.Disposable {
     try {
       const app = await this.host.getApp();
       const stats = await app.engine.spendStats();
+      this.spendEmitter.fire(stats);
       const glance = budgetGlance(stats);
       this.budget.text = `$(credit-card) ${glance.text}`;
       this.budget.tooltip = new vscode.MarkdownString(glance.tooltip);
@@ -72,6 +80,7 @@ export class OffloadStatusBar implements vscode.Disposable {
     clearTimeout(this.timer);
     clearInterval(this.poll);
     for (const d of this.disposables) d.dispose();
+    this.spendEmitter.dispose();
     this.breaker.dispose();
     this.budget.dispose();
   }

@@ -1,6 +1,7 @@
 import type * as vscode from 'vscode';
 import type { App, McpHttpRequestRecord } from '../app';
 import type { AppHost } from './app-host';
+import type { BudgetWarnings, ShownNotice } from './budget-warnings';
 import type { ApiKeyStore } from './secrets';
 import type { OffloadStatusBar } from './status-bar';
 
@@ -18,12 +19,22 @@ export interface OffloadTestApi {
   /** The MCP HTTP requests the server saw, oldest first. */
   mcpRequests(): readonly McpHttpRequestRecord[];
   statusBar(): { breaker: string; budget: string; budgetTooltip: string };
+  /** Redraws the status bar and waits for the budget-warning check its spend read started. */
   refreshStatusBar(): Promise<void>;
   secret(slot: string): Promise<{ value?: string; source: string }>;
+  /** Budget warnings this window showed, oldest first. */
+  budgetWarnings(): readonly ShownNotice[];
+  /** Forgets which budget warnings were announced (globalState), so the next crossing shows again. */
+  forgetBudgetWarnings(): Promise<void>;
+  /**
+   * Replaces the approval modal with `approver` (undefined restores it), so a test can answer
+   * without clicking; the question is what the modal would show.
+   */
+  setApprover(approver: ((question: string) => Promise<boolean>) | undefined): void;
 }
 
 /** Builds the test API over the live objects. */
-export function createTestApi(parts: { host: AppHost; keys: ApiKeyStore; statusBar: OffloadStatusBar; activationMs: number; activateMs: number }): OffloadTestApi {
+export function createTestApi(parts: { host: AppHost; keys: ApiKeyStore; statusBar: OffloadStatusBar; warnings: BudgetWarnings; activationMs: number; activateMs: number }): OffloadTestApi {
   const tooltip = (t: string | vscode.MarkdownString | undefined) => (typeof t === 'string' ? t : t?.value ?? '');
   return {
     activationMs: parts.activationMs,
@@ -35,7 +46,13 @@ export function createTestApi(parts: { host: AppHost; keys: ApiKeyStore; statusB
     },
     mcpRequests: () => parts.host.requests,
     statusBar: () => ({ breaker: parts.statusBar.breaker.text, budget: parts.statusBar.budget.text, budgetTooltip: tooltip(parts.statusBar.budget.tooltip) }),
-    refreshStatusBar: () => parts.statusBar.refresh(),
+    refreshStatusBar: async () => {
+      await parts.statusBar.refresh();
+      await parts.warnings.idle();
+    },
     secret: (slot) => parts.keys.get(slot),
+    budgetWarnings: () => parts.warnings.shown,
+    forgetBudgetWarnings: () => parts.warnings.forget(),
+    setApprover: (approver) => parts.host.setApprover(approver),
   };
 }

@@ -62,9 +62,80 @@ describe('premium approval through MCP elicitation (real app, scripted gateway)'
     assert.match(result.error, /exceeds the approval threshold/);
   });
 
+  describe('with a host approver (the VS Code modal)', () => {
+    /** Restarts the fixture with a host approver that answers `yes` and records its questions. */
+    async function withHost(yes: boolean): Promise<string[]> {
+      await fx.close();
+      const asked: string[] = [];
+      fx = await startAppFixture(() => ({ text: 'reviewed', usage: { prompt_tokens: 50, completion_tokens: 20 } }), {}, {
+        approve: async (q) => { asked.push(q); return yes; },
+      });
+      return asked;
+    }
+
+    it('asks the host when the client cannot elicit, and runs the job on a yes', async () => {
+      const asked = await withHost(true);
+      const result = toolJson(await fx.client.callTool(PREMIUM));
+      assert.equal(result.job_status, 'completed');
+      assert.equal(asked.length, 1);
+      assert.match(asked[0]!, /premium-worker job on o1-mini\? Estimated cost \$[\d.]+–\$[\d.]+/);
+      assert.equal(fx.gateway.requests.length, 1);
+    });
+
+    it('rejects the job without calling the gateway when the host says no', async () => {
+      await withHost(false);
+      const result = toolJson(await fx.client.callTool(PREMIUM));
+      assert.equal(result.job_status, 'rejected');
+      assert.match(result.error, /the user declined/);
+      assert.equal(fx.gateway.requests.length, 0);
+    });
+
+    it('prefers MCP elicitation over the host when the client supports it', async () => {
+      const asked = await withHost(true);
+      const { client, questions } = await clientOf(fx, 'decline');
+      const result = toolJson(await client.callTool(PREMIUM));
+      assert.equal(result.job_status, 'rejected');
+      assert.equal(questions.length, 1, 'the client was asked');
+      assert.deepEqual(asked, [], 'the host was not');
+      await client.close();
+    });
+  });
+
   it('runs premium-worker jobs without asking when PREMIUM_AUTO_APPROVE is set', async () => {
     await fx.close();
     fx = await startAppFixture(() => ({ text: 'ok' }), { premiumAutoApprove: true });
     assert.equal(toolJson(await fx.client.callTool(PREMIUM)).job_status, 'completed');
+  });
+});
+
+describe('premium approval in queue_batch (real app, scripted gateway)', () => {
+  let fx: AppFixture;
+  beforeEach(async () => { fx = await startAppFixture(() => ({ text: 'done', usage: { prompt_tokens: 50, completion_tokens: 20 } })); });
+  afterEach(async () => { await fx.close(); });
+
+  const BATCH = { name: 'queue_batch', arguments: { jobs: [
+    { agent: 'mini-worker', task: 'format a' },
+    { agent: 'premium-worker', task: 'review b' },
+    { agent: 'premium-worker', task: 'review c' },
+  ] } };
+
+  it('asks once for every premium job of the batch and queues them all on a yes', async () => {
+    const { client, questions } = await clientOf(fx, 'accept');
+    const queued = toolJson(await client.callTool(BATCH));
+    assert.equal(questions.length, 1);
+    assert.match(questions[0]!, /2 jobs of this batch need approval/);
+    for (const { job_id } of queued.jobs) {
+      const done = toolJson(await client.callTool({ name: 'wait', arguments: { job_id, timeout_ms: 10_000 } }));
+      assert.equal(done.job_status, 'completed');
+    }
+    await client.close();
+  });
+
+  it('rejects the premium jobs and still runs the rest when the client cannot ask', async () => {
+    const queued = toolJson(await fx.client.callTool(BATCH));
+    const statuses = [];
+    for (const { job_id } of queued.jobs) statuses.push(toolJson(await fx.client.callTool({ name: 'wait', arguments: { job_id, timeout_ms: 10_000 } })).job_status);
+    assert.deepEqual(statuses, ['completed', 'rejected', 'rejected']);
+    assert.equal(fx.gateway.requests.length, 1, 'only the mini-worker job called the gateway');
   });
 });

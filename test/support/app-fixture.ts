@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { createApp, type App } from '../../src/app';
+import { createApp, type App, type AppPorts } from '../../src/app';
 import { parseConfig, type ConfigInput } from '../../src/core/config';
 import { openMemoryLedger } from '../../src/ledger/sqlite-ledger';
 import { startScriptedGateway, type Script, type ScriptedGateway } from './scripted-gateway';
@@ -30,7 +30,8 @@ export function toolError(result: unknown): string {
   return r.content?.find((c) => c.type === 'text')?.text ?? '';
 }
 
-export async function startAppFixture(script: Script, overrides: Partial<ConfigInput> = {}): Promise<AppFixture> {
+/** Starts the fixture; `ports` adds host ports to the app (e.g. `approve`, the host's approver). */
+export async function startAppFixture(script: Script, overrides: Partial<ConfigInput> = {}, ports: Pick<AppPorts, 'approve'> = {}): Promise<AppFixture> {
   const gateway = await startScriptedGateway({ script });
   const sandbox = realpathSync(mkdtempSync(join(tmpdir(), 'offload-sandbox-')));
   const monthlyBudgetUsd = overrides.monthlyBudgetUsd ?? 25;
@@ -42,7 +43,7 @@ export async function startAppFixture(script: Script, overrides: Partial<ConfigI
     ...overrides,
   });
   const ledger = await openMemoryLedger({ caps: { monthlyMicros: Math.round(monthlyBudgetUsd * 1e6), dailyMicros: null } });
-  const app = await createApp(config, { env: process.env, ledger });
+  const app = await createApp(config, { env: process.env, ledger, ...ports });
   const { server } = app.createMcpServer();
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'offload-test', version: '0.0.0' });

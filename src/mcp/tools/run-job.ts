@@ -7,7 +7,8 @@ import { jsonResult } from '../result';
 
 /**
  * `run_job`: a tiered agent (mini/balanced/premium-worker) does one task; waits for the result.
- * premium-worker (and over-threshold) jobs are asked about through MCP elicitation when the client supports it.
+ * premium-worker (and over-threshold) jobs are asked about through MCP elicitation when the
+ * client supports it, else through the host's approver (the VS Code modal), else rejected.
  */
 export function registerRunJobTool(server: McpServer, deps: ToolDeps): void {
   server.registerTool('run_job', {
@@ -16,7 +17,7 @@ export function registerRunJobTool(server: McpServer, deps: ToolDeps): void {
       + 'agent: mini-worker (cheapest), balanced-worker, premium-worker. input_refs: files given as context. Spend is metered against the monthly budget.',
     inputSchema: RunJobShape,
   }, async (args) => {
-    const job = await deps.jobs.runJob(RunJobSchema.parse(args), elicitationApprover(server));
+    const job = await deps.jobs.runJob(RunJobSchema.parse(args), elicitationApprover(server) ?? deps.approve);
     return jsonResult(shapeResult(job));
   });
 }

@@ -22,7 +22,7 @@ export async function runDoctor(deps: CommandDeps): Promise<string> {
       delete env.OPENAI_API_KEY;
       for (const slot of API_KEY_SLOTS) {
         const key = await deps.keys.get(slot.id);
-        lines.push(`${key.value ? 'ok  ' : 'FAIL'} ${slot.label}: ${key.source}`);
+        lines.push(`${key.value ? 'ok  ' : slot.optional ? '--  ' : 'FAIL'} ${slot.label}: ${key.source}${!key.value && slot.optional ? ' (optional)' : ''}`);
         if (key.value) env[slot.env[slot.env.length - 1]!] = key.value;
       }
       const worker = join(deps.context.extensionPath, 'dist', 'worker.js');

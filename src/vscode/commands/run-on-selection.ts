@@ -15,7 +15,8 @@ type PresetId = (typeof PRESETS)[number]['id'];
 /**
  * `offload.runJobOnSelection [{preset, instruction}]`: a `mini-worker` run_job on the selection
  * (or the whole file when nothing is selected). Format and rename offer to replace the text with
- * the answer; the others open it beside the editor. The spend goes through the ledger like any job.
+ * the answer; the others open it beside the editor. The spend goes through the ledger like any job;
+ * a job over `offload.approvalThresholdUsd` is asked about in a modal first (declined: rejected).
  */
 export async function runJobOnSelection(deps: CommandDeps, args?: { preset?: PresetId; instruction?: string }): Promise<void> {
   const editor = vscode.window.activeTextEditor;
@@ -35,7 +36,7 @@ export async function runJobOnSelection(deps: CommandDeps, args?: { preset?: Pre
   const text = editor.document.getText(range);
   const app = await deps.host.getApp();
   const job = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Offload: ${preset.label.replace('…', '')} with mini-worker…` },
-    () => app.jobs.runJob({ agent: 'mini-worker', task: `${task}\n\n---\n${text}` }));
+    () => app.jobs.runJob({ agent: 'mini-worker', task: `${task}\n\n---\n${text}` }, deps.host.approve));
   deps.log.info(`job ${job.id}: ${jobLine(job)}`);
   const output = (job.result as { output?: string } | null)?.output;
   if (job.status !== 'completed' || output === undefined) {
