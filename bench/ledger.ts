@@ -1,6 +1,6 @@
 /**
  * Ledger section of BENCHMARKS.md: what one paid call costs the ledger (reserve + settle, each a
- * locked, reload-checked, atomically written transaction on the shared file) with 10k and 100k
+ * locked, caught-up transaction appended to the shared file's journal) with 10k and 100k
  * jobs of history, the cold open of a 100k-job ledger, and the file size per 100k jobs.
  * Run with `npm run bench` (or `npx tsx bench/ledger.ts` via `npx tsx bench/run.ts ledger`).
  */
@@ -105,16 +105,21 @@ export async function run(log: (line: string) => void): Promise<string> {
     '',
     'A file ledger (sql.js, the real `openLedger`) holding N finished jobs with one model call each (realistic request/result JSON),',
     'spread over 60 days. "reserve + settle" is one paid call\'s bookkeeping: two transactions, each taking the file lock',
-    '(proper-lockfile), checking whether another process changed the file, running the admission sums, exporting the',
-    'database and writing it atomically (temp file, fsync, rename). "Cold open" is `openLedger` + the first `spendStats`,',
-    `with sql.js already loaded; loading sql.js itself (WASM, once per process, lazy) took ${fmt(wasm)} ms here. Times in ms.`,
+    '(proper-lockfile), catching up with other processes (two stat calls when nothing changed), running the admission sums',
+    'and appending one line to `<ledger>.journal` with fdatasync; the snapshot is rewritten only when the journal is folded',
+    'into it (every 4 MiB or 5,000 transactions; not reached in these rounds). "Cold open" is `openLedger` + the first',
+    `\`spendStats\`, with sql.js already loaded; loading sql.js itself (WASM, once per process, lazy) took ${fmt(wasm)} ms here. Times in ms.`,
     '',
     '| jobs of history | file size | cold open | reserve + settle p50 / p95 | reserve p50 | settle p50 |',
     '| --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
     'Targets (issue #5): reserve + settle median ≤ 2 ms at 10k jobs and ≤ 5 ms at 100k; cold open of 100k jobs ≤ 500 ms.',
-    'Every write exports and rewrites the whole file (sql.js keeps the database in memory), so the cost grows with the file:',
-    'that is the price of one shared file with no native SQLite; see the notes below the table for what would change it.',
+    'Writes no longer export the database: persistence costs ~1 ms a transaction here (lock + unlock ~0.46 ms, append +',
+    'fdatasync ~0.5 ms, two stats ~0.1 ms), whatever the size. What still grows with history is the admission SQL in sql.js:',
+    'reserve sums the month\'s settled spend twice (breaker spend rules, cap) and settle once more, each an index-only scan',
+    'of every call this month (~37k at 100k jobs, ~9 ms). Per-hour spend totals kept in the same transaction would make those',
+    'sums O(hours) and bring both sizes near the I/O floor of ~2.2 ms per reserve + settle. Cold open is reading the',
+    '107 MiB file (~120–210 ms) and sql.js loading it, plus replaying the journal (at most 5,000 lines).',
   ].join('\n');
 }

@@ -1,5 +1,6 @@
-import { FileStore, LedgerFileError, type FileStoreOptions } from './file-store';
-import { migrate } from './migrations';
+import { LedgerFileError } from './file-store';
+import { LedgerVersionError, migrate, schemaVersion } from './migrations';
+import { transact } from './recorder';
 import { SCHEMA_VERSION } from './schema';
 import { loadSqlJs, openDatabase, type Database, type SqlJsStatic } from './sqljs';
 
@@ -15,27 +16,8 @@ export interface DbStore {
   close(): Promise<void>;
 }
 
-function totalChanges(db: Database): number {
-  return Number(db.exec('SELECT total_changes()')[0]?.values[0]?.[0] ?? 0);
-}
-
-/** Runs `fn` in a transaction; returns its result and whether any row changed. */
-function transact<T>(db: Database, fn: (db: Database) => T): { result: T; changed: boolean } {
-  const before = totalChanges(db);
-  db.run('BEGIN IMMEDIATE');
-  try {
-    const result = fn(db);
-    const changed = totalChanges(db) !== before;
-    db.run('COMMIT'); // before export(): sql.js cannot export inside an open transaction
-    return { result, changed };
-  } catch (err) {
-    db.run('ROLLBACK');
-    throw err;
-  }
-}
-
 /** One-at-a-time execution of async tasks, in call order. */
-class Serial {
+export class Serial {
   private tail: Promise<unknown> = Promise.resolve();
   closed = false;
   run<T>(task: () => Promise<T>): Promise<T> {
@@ -46,7 +28,7 @@ class Serial {
   }
 }
 
-/** An in-memory ledger database (unit tests): no file, no lock. */
+/** An in-memory ledger database (unit tests): no file, no lock. Writes are recorded and checked as for a file. */
 export async function memoryDbStore(): Promise<DbStore> {
   const db = openDatabase(await loadSqlJs());
   migrate(db);
@@ -62,11 +44,17 @@ export async function memoryDbStore(): Promise<DbStore> {
   };
 }
 
-/** Parses file bytes into a migrated database. Throws LedgerFileError for bytes that are not a SQLite database. */
-function parse(SQL: SqlJsStatic, file: string, bytes: Uint8Array | null): { db: Database; found: number } {
+/**
+ * Opens snapshot bytes (null: a new, empty database) without migrating, and returns the schema
+ * version found. Throws LedgerFileError for bytes that are not a SQLite database and
+ * LedgerVersionError for a newer schema; the database is closed then.
+ */
+export function openSnapshot(SQL: SqlJsStatic, file: string, bytes: Uint8Array | null): { db: Database; found: number } {
   const db = openDatabase(SQL, bytes);
   try {
-    return { db, found: migrate(db) };
+    const found = schemaVersion(db);
+    if (found > SCHEMA_VERSION) throw new LedgerVersionError(found, SCHEMA_VERSION);
+    return { db, found };
   } catch (err) {
     db.close();
     if (err instanceof Error && /not a database|malformed/i.test(err.message)) {
@@ -74,63 +62,4 @@ function parse(SQL: SqlJsStatic, file: string, bytes: Uint8Array | null): { db: 
     }
     throw err;
   }
-}
-
-/**
- * A ledger database persisted at `file` and shared with other processes. Opening takes the lock,
- * creates or migrates the file (writing it when it was new or older) and keeps it in memory. Every
- * write: lock → reload if the file changed → transaction → export → atomic write → unlock. Every
- * read reloads first if another process wrote. Throws LedgerFileError (cannot lock/read/write, not
- * a database) or LedgerVersionError (written by a newer Offload).
- */
-export async function fileDbStore(file: string, opts: FileStoreOptions = {}): Promise<DbStore> {
-  const SQL = await loadSqlJs();
-  const files = new FileStore(file, opts);
-  let db: Database | undefined;
-  let stamp: string | null = null;
-
-  await files.withLock(async (guard) => {
-    const snap = await files.read();
-    const parsed = parse(SQL, file, snap?.bytes ?? null);
-    db = parsed.db;
-    stamp = snap?.stamp ?? null;
-    if (!snap || parsed.found !== SCHEMA_VERSION) stamp = await files.write(db.export(), guard);
-  });
-
-  const current = (): Database => db as Database;
-  const reloadIfChanged = async (): Promise<void> => {
-    const now = await files.stamp();
-    if (now !== null && now === stamp) return;
-    const snap = await files.read();
-    if (!snap) throw new LedgerFileError(`ledger ${file} no longer exists; refusing to start a new one silently (restart to create it)`);
-    const fresh = parse(SQL, file, snap.bytes).db;
-    current().close();
-    db = fresh;
-    stamp = snap.stamp;
-  };
-
-  const serial = new Serial();
-  return {
-    read: (fn) => serial.run(async () => {
-      await reloadIfChanged();
-      return fn(current());
-    }),
-    write: (fn) => serial.run(() => files.withLock(async (guard) => {
-      await reloadIfChanged();
-      const { result, changed } = transact(current(), fn);
-      if (!changed) return result;
-      try {
-        stamp = await files.write(current().export(), guard);
-      } catch (err) {
-        stamp = null; // memory holds a change the file does not: reload before the next call
-        throw err;
-      }
-      return result;
-    })),
-    close: async () => {
-      await serial.run(async () => undefined);
-      serial.closed = true;
-      current().close();
-    },
-  };
 }

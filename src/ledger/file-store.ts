@@ -8,12 +8,16 @@ export class LedgerFileError extends Error {
   override name = 'LedgerFileError';
 }
 
-/** Tuning of the cross-process lock. Defaults suit many processes contending for short writes. */
+/** Tuning of the cross-process lock and the journal. Defaults suit many processes contending for short writes. */
 export interface FileStoreOptions {
   /** A lock not refreshed for this long is taken over (its holder died), ms. Default 10000, minimum 2000. */
   staleMs?: number;
   /** Attempts after the first while the lock is held elsewhere (backoff 10 → 200 ms, randomized). Default 100 (~20–35 s). */
   lockRetries?: number;
+  /** The writer folds the journal into a new snapshot once it holds this many bytes. Default 4 MiB. */
+  journalMaxBytes?: number;
+  /** … or this many transactions, whichever comes first. Default 5000. */
+  journalMaxLines?: number;
 }
 
 /** The bytes of the file and the stamp (inode, size, mtime in ns) of exactly those bytes. */
@@ -139,7 +143,7 @@ export class FileStore {
 }
 
 /** fsync a folder so a rename in it survives power loss. Not possible on Windows; skipped there. */
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   let handle: fs.FileHandle | undefined;
   try {
     handle = await fs.open(dir, 'r');

@@ -1,3 +1,4 @@
+import { record } from './recorder';
 import type { Database, SqlValue } from './sqljs';
 
 /** One result row, by column name. */
@@ -30,8 +31,14 @@ export function num(db: Database, sql: string, params: Params = []): number {
   return value === null || value === undefined ? 0 : Number(value);
 }
 
-/** Runs a statement and returns how many rows it changed. */
+/**
+ * Runs a mutating statement and returns how many rows it changed. Inside a DbStore write it is
+ * recorded for the journal (recorder.ts), so this is the only way a write may change rows; the
+ * SQL must be deterministic (no datetime('now'), random(): bind such values). Throws the SQL error.
+ */
 export function run(db: Database, sql: string, params: Params = []): number {
   db.run(sql, params);
-  return db.getRowsModified();
+  const changes = db.getRowsModified();
+  record(db, sql, params, changes);
+  return changes;
 }

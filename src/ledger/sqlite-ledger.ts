@@ -5,8 +5,9 @@ import { assertTransition, TERMINAL_STATUSES, type JobRecord } from '../core/job
 import { assertMicros } from '../core/money';
 import { dayPeriod, monthPeriod } from '../core/period';
 import { effectiveBreaker, readBreaker, refreshBreaker, reservationLive, tripReplaces, writeBreaker } from './breaker-store';
-import { fileDbStore, memoryDbStore, type DbStore } from './db-store';
+import { memoryDbStore, type DbStore } from './db-store';
 import type { FileStoreOptions } from './file-store';
+import { fileDbStore } from './journaled-store';
 import type { BreakerTrip, JobPatch, Ledger, LedgerCaps, NewJob, Reservation, ReserveRequest, SettleInput, SpendStats } from './ledger';
 import { isSettled, jobReserved, jobSettled, reservedTotal, selectJob, selectJobs, selectReservation, settledIn } from './queries';
 import { all, one, run } from './rows';
@@ -238,6 +239,12 @@ class SqlLedger implements SqliteLedger {
 export async function openLedger(path: string, opts: FileLedgerOptions): Promise<SqliteLedger> {
   assertCaps(opts.caps);
   return new SqlLedger(await fileDbStore(path, opts), opts);
+}
+
+/** A ledger over a given store (tests that need to see the store's database); same rules as openLedger. */
+export function ledgerOnStore(store: DbStore, opts: LedgerOptions): SqliteLedger {
+  assertCaps(opts.caps);
+  return new SqlLedger(store, opts);
 }
 
 /** An in-memory ledger (no file, no lock) for unit tests; same rules as openLedger. */

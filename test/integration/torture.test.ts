@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TERMINAL_STATUSES, type JobStatus } from '../../src/core/jobs';
 import { all, num } from '../../src/ledger/rows';
-import { loadSqlJs } from '../../src/ledger/sqljs';
 import { openLedger } from '../../src/ledger/sqlite-ledger';
 import { startScriptedGateway, type ScriptedGateway } from '../support/scripted-gateway';
-import { tempDir } from '../unit/ledger/helpers';
+import { readLedgerFile, tempDir } from '../unit/ledger/helpers';
 
 const CHILD = path.join(__dirname, 'fixtures', 'torture-child.ts');
 const CAP = 1_000_000; // $1 in µUSD
@@ -39,7 +37,7 @@ function spawnChild(file: string, url: string, sandbox: string): Child {
 const rank = (s: string) => (s === 'queued' ? 0 : s === 'running' ? 1 : 2);
 
 async function integrity(file: string): Promise<string> {
-  const db = new (await loadSqlJs()).Database(readFileSync(file));
+  const db = await readLedgerFile(file);
   try { return String(db.exec('PRAGMA integrity_check')[0]?.values[0]?.[0]); } finally { db.close(); }
 }
 
@@ -58,7 +56,7 @@ describe('torture: 4 processes × 25 concurrent jobs on one ledger file, $1 cap 
     const children = Array.from({ length: PROCS }, () => spawnChild(file, gw.url, tmp.dir));
     assert.deepEqual(await Promise.all(children.map((c) => c.exited)), Array(PROCS).fill(0));
     assert.equal(await integrity(file), 'ok');
-    const db = new (await loadSqlJs()).Database(readFileSync(file));
+    const db = await readLedgerFile(file);
     try {
       const settled = num(db, 'SELECT SUM(cost_micros) FROM model_calls');
       assert.ok(settled <= CAP, `settled ${settled} µUSD > cap ${CAP}`);

@@ -6,7 +6,7 @@ import { FileStore, LedgerFileError } from '../../../src/ledger/file-store';
 import { LedgerVersionError } from '../../../src/ledger/migrations';
 import { loadSqlJs } from '../../../src/ledger/sqljs';
 import { openLedger } from '../../../src/ledger/sqlite-ledger';
-import { caps, spend, tempDir } from './helpers';
+import { caps, readLedgerFile, spend, tempDir } from './helpers';
 
 const WRITER = path.join(__dirname, 'fixtures', 'ledger-writer.ts');
 
@@ -15,10 +15,9 @@ function writer(args: string[], env: Record<string, string> = {}) {
   return spawn(process.execPath, ['--import', 'tsx', WRITER, ...args], { cwd: process.cwd(), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** Reads the file with a fresh sql.js (no lock, no ledger code) and runs `sql`. */
+/** Reads snapshot + journal with a fresh sql.js (no lock, no ledger code) and runs `sql`. */
 async function query(file: string, sql: string): Promise<unknown[][]> {
-  const SQL = await loadSqlJs();
-  const db = new SQL.Database(readFileSync(file));
+  const db = await readLedgerFile(file);
   try {
     return db.exec(sql)[0]?.values ?? [];
   } finally {
@@ -35,20 +34,23 @@ describe('ledger file store', () => {
   });
   afterEach(() => tmp.cleanup());
 
-  it('leaves a complete database with every committed row when a writer is killed mid-write (SIGKILL)', async function () {
+  it('leaves a complete ledger with every committed row when a writer is killed mid-append or mid-compaction (SIGKILL)', async function () {
     this.timeout(60_000);
-    // Kill moments: as a temp file appears (inside the atomic write), as the lock is taken, and
-    // right after a commit was reported. The writer's lock is removed after each kill so the next
-    // round need not wait for it to go stale (that takeover has its own test).
+    // The writer compacts every 5 transactions. Kill moments: as a temp file appears (inside a
+    // compaction's atomic snapshot or journal replacement), as the journal changes (an append), as
+    // the lock is taken, and right after a commit was reported. The writer's lock is removed after
+    // each kill so the next round need not wait for it to go stale (that takeover has its own test).
     const rounds: Array<(name: string, committed: number) => boolean> = [
       (name, n) => n >= 3 && name.endsWith('.tmp'),
       (name, n) => n >= 3 && name.endsWith('.tmp'),
+      (name, n) => n >= 4 && name === 'ledger.sqlite.journal',
+      (name, n) => n >= 5 && name === 'ledger.sqlite.journal',
       (name, n) => n >= 6 && name.endsWith('.lock'),
       (_name, n) => n >= 9,
     ];
     let midWrite = 0;
     for (const shouldKill of rounds) {
-      const child = writer(['loop', file]);
+      const child = writer(['loop', file], { JOURNAL_MAX_LINES: '5' });
       let committed = 0;
       let stderr = '';
       const watcher = watch(tmp.dir, (_event, name) => {
@@ -70,7 +72,7 @@ describe('ledger file store', () => {
       const [[rows]] = (await query(file, `SELECT COUNT(*) FROM model_calls WHERE job_id = 'w-${child.pid}'`)) as [[number]];
       assert.ok(rows >= committed, `${rows} rows on disk, ${committed} reported committed`);
     }
-    assert.ok(midWrite >= 1, 'at least one kill landed inside an atomic write (its temp file was left behind)');
+    assert.ok(midWrite >= 1, 'at least one kill landed inside a compaction (its temp file was left behind)');
     const reopened = await openLedger(file, { caps: caps(1e12) });
     assert.equal((await reopened.listJobs()).length, rounds.length);
     await reopened.close();

@@ -3,9 +3,7 @@ import path from 'node:path';
 import { BreakerOpenError, DEFAULT_BREAKER_POLICY } from '../../../src/core/breaker';
 import { openLedger, openMemoryLedger, type SqliteLedger } from '../../../src/ledger/sqlite-ledger';
 import { all } from '../../../src/ledger/rows';
-import { loadSqlJs } from '../../../src/ledger/sqljs';
-import { readFileSync } from 'node:fs';
-import { caps, fakeClock, spend, tempDir } from './helpers';
+import { caps, fakeClock, readLedgerFile, spend, tempDir } from './helpers';
 
 const reserve = (l: SqliteLedger, micros = 1000, jobId = 'j1') => l.reserve({ jobId, model: 'gpt-4o-mini', micros });
 
@@ -101,7 +99,7 @@ describe('ledger circuit breaker', () => {
       await b.resetBreaker();
       await reserve(a);
       await Promise.all([a.close(), b.close()]);
-      const db = new (await loadSqlJs()).Database(readFileSync(file));
+      const db = await readLedgerFile(file);
       assert.deepEqual(all(db, 'SELECT state, reason FROM breaker_events ORDER BY id').map((r) => `${r.state}:${r.reason}`), ['open:manual', 'closed:null']);
       db.close();
     } finally {

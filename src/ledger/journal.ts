@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { LedgerFileError, syncDir, type LockGuard } from './file-store';
+import type { RecordedStatement } from './recorder';
+
+/**
+ * `<ledger>.journal`: the transactions committed since the snapshot was written, one JSON line
+ * each, after a header line naming the snapshot generation they apply to:
+ *   {"journal":1,"g":7}
+ *   {"g":7,"n":1,"s":[["INSERT INTO reservations …",["r-1","job",…],1]]}
+ * Lines are appended under the ledger lock and fdatasync'ed before the write is reported. A line
+ * without its trailing newline, or a last line that does not parse, is the torn tail of a writer
+ * that died mid-append: readers ignore it and the next writer truncates it.
+ */
+export interface JournalEntry {
+  /** The snapshot generation this line applies to. */
+  g: number;
+  /** Sequence number in the generation: 1, 2, … with no gap. */
+  n: number;
+  /** The transaction's statements, in order. */
+  s: RecordedStatement[];
+}
+
+/** The journal's identity on disk: inode and size in bytes. */
+export interface JournalStat {
+  ino: bigint;
+  size: number;
+}
+
+/** What a read of the journal from some offset found. */
+export interface JournalChunk {
+  /** The header's generation when the chunk started at offset 0 (null: no complete, valid header). */
+  header: number | null;
+  /** The byte offset just after the header line (0 when there is none). */
+  headerEnd: number;
+  /** Complete entries after the offset (the header excluded), each with the byte offset just after it. */
+  entries: Array<{ entry: JournalEntry; end: number }>;
+}
+
+const NL = 0x0a;
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The header line of a journal for snapshot generation `g`. */
+export function headerLine(g: number): string {
+  return `${JSON.stringify({ journal: 1, g })}\n`;
+}
+
+/** One entry as a journal line (ends with a newline; JSON escapes any newline inside). */
+export function entryLine(entry: JournalEntry): string {
+  return `${JSON.stringify(entry)}\n`;
+}
+
+function isEntry(v: unknown): v is JournalEntry {
+  const e = v as JournalEntry;
+  return typeof e === 'object' && e !== null && Number.isSafeInteger(e.g) && Number.isSafeInteger(e.n) && Array.isArray(e.s);
+}
+
+/**
+ * Parses journal bytes that start at byte `offset` of the file (0: the header comes first). Only
+ * newline-terminated lines count; a last line that fails to parse is a torn tail and is left out.
+ * Throws LedgerFileError for an unparsable line followed by more lines (the journal is corrupt).
+ */
+export function parseChunk(file: string, bytes: Buffer, offset: number): JournalChunk {
+  const chunk: JournalChunk = { header: null, headerEnd: 0, entries: [] };
+  let start = 0;
+  for (let nl = bytes.indexOf(NL, start); nl >= 0; start = nl + 1, nl = bytes.indexOf(NL, start)) {
+    let value: unknown;
+    try {
+      value = JSON.parse(bytes.subarray(start, nl).toString('utf8'));
+    } catch {
+      value = undefined;
+    }
+    const atHeader = offset === 0 && start === 0;
+    const header = value as { journal?: unknown; g?: unknown } | undefined;
+    if (atHeader && header?.journal === 1 && Number.isSafeInteger(header.g)) {
+      chunk.header = header.g as number;
+      chunk.headerEnd = nl + 1;
+    } else if (atHeader) {
+      return chunk; // not a journal for any snapshot: stale, the next writer replaces it
+    } else if (isEntry(value)) {
+      chunk.entries.push({ entry: value, end: offset + nl + 1 });
+    } else if (bytes.indexOf(NL, nl + 1) < 0) {
+      return chunk; // torn last line
+    } else {
+      throw new LedgerFileError(`ledger journal ${file} is corrupt at byte ${offset + start}; it was left untouched`);
+    }
+  }
+  return chunk;
+}
+
+/** The journal file at `<ledger>.journal`: stat, read from an offset, append, replace. */
+export class JournalFile {
+  constructor(readonly path: string) {}
+
+  /** Inode and size now, or null when there is no journal. Throws LedgerFileError on other errors. */
+  async stat(): Promise<JournalStat | null> {
+    try {
+      const st = await fs.stat(this.path, { bigint: true });
+      return { ino: st.ino, size: Number(st.size) };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new LedgerFileError(`cannot read ledger journal ${this.path}: ${describe(err)}`, { cause: err });
+    }
+  }
+
+  /**
+   * The bytes from `offset` to the end of the journal whose inode is `ino`, or null when the path
+   * no longer holds that file (replaced or removed meanwhile). Throws LedgerFileError.
+   */
+  async readFrom(ino: bigint, offset: number): Promise<Buffer | null> {
+    let handle: fs.FileHandle | undefined;
+    try {
+      handle = await fs.open(this.path, 'r');
+      const st = await handle.stat({ bigint: true });
+      if (st.ino !== ino) return null;
+      const length = Math.max(0, Number(st.size) - offset);
+      const buf = Buffer.alloc(length);
+      let got = 0;
+      while (got < length) {
+        const { bytesRead } = await handle.read(buf, got, length - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      return buf.subarray(0, got);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw new LedgerFileError(`cannot read ledger journal ${this.path}: ${describe(err)}`, { cause: err });
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  /**
+   * Writes `line` at byte `offset` of the journal whose inode is `ino`, dropping whatever followed
+   * (a torn tail), then fdatasync. Call holding the lock. Returns the new size. Throws
+   * LedgerFileError (lock lost, journal replaced, I/O error); the journal is then cut back to
+   * `offset` when possible.
+   */
+  async append(ino: bigint, offset: number, line: string, guard: LockGuard): Promise<number> {
+    const bytes = Buffer.from(line, 'utf8');
+    let handle: fs.FileHandle | undefined;
+    let writing = false;
+    try {
+      handle = await fs.open(this.path, 'r+');
+      const st = await handle.stat({ bigint: true });
+      if (st.ino !== ino) throw new LedgerFileError(`ledger journal ${this.path} was replaced while the lock was held; nothing was written`);
+      if (Number(st.size) < offset) throw new LedgerFileError(`ledger journal ${this.path} was cut below byte ${offset} by someone else; nothing was written`);
+      if (Number(st.size) > offset) await handle.truncate(offset); // a torn tail
+      guard.assertHeld();
+      writing = true;
+      await handle.write(bytes, 0, bytes.length, offset);
+      await handle.datasync();
+      return offset + bytes.length;
+    } catch (err) {
+      if (writing) await handle?.truncate(offset).catch(() => undefined);
+      if (err instanceof LedgerFileError) throw err;
+      throw new LedgerFileError(`cannot append to ledger journal ${this.path}: ${describe(err)}`, { cause: err });
+    } finally {
+      await handle?.close().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Replaces the journal atomically with an empty one for snapshot generation `g` (temp file,
+   * fsync, rename, fsync of the folder). Call holding the lock. Throws LedgerFileError; the old
+   * journal is then intact.
+   */
+  async reset(g: number, guard: LockGuard): Promise<JournalStat> {
+    const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      const handle = await fs.open(tmp, 'wx', 0o600);
+      try {
+        await handle.writeFile(headerLine(g));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      guard.assertHeld();
+      await fs.rename(tmp, this.path);
+    } catch (err) {
+      await fs.unlink(tmp).catch(() => undefined);
+      if (err instanceof LedgerFileError) throw err;
+      throw new LedgerFileError(`cannot write ledger journal ${this.path}: ${describe(err)}`, { cause: err });
+    }
+    await syncDir(path.dirname(this.path));
+    const st = await this.stat();
+    if (!st) throw new LedgerFileError(`ledger journal ${this.path} vanished right after it was written`);
+    return st;
+  }
+}
