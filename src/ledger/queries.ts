@@ -2,7 +2,7 @@ import type { JobKind, JobRecord, JobStatus } from '../core/jobs';
 import type { Micros } from '../core/money';
 import type { Period } from '../core/period';
 import type { Reservation } from './ledger';
-import { all, num, one, type Row } from './rows';
+import { all, num, one, run, type Row } from './rows';
 import type { Database } from './sqljs';
 
 /** Jobs with their settled spend and usage summed over their model calls (µUSD, tokens). */
@@ -55,7 +55,28 @@ export function selectReservation(db: Database, id: string): Reservation | undef
 
 /** Spend settled in [startMs, endMs), µUSD. */
 export function settledIn(db: Database, p: Period): Micros {
-  return num(db, 'SELECT SUM(cost_micros) FROM model_calls WHERE created_at >= ? AND created_at < ?', [p.startMs, p.endMs]);
+  // Whole UTC hours come from spend_hours; the ragged ends (a sliding window's) from the calls.
+  const a = Math.ceil(p.startMs / HOUR_MS) * HOUR_MS;
+  const b = Math.floor(p.endMs / HOUR_MS) * HOUR_MS;
+  if (a >= b) return callsIn(db, p.startMs, p.endMs);
+  return num(db, 'SELECT SUM(cost_micros) FROM spend_hours WHERE hour_start >= ? AND hour_start < ?', [a, b])
+    + callsIn(db, p.startMs, a) + callsIn(db, b, p.endMs);
+}
+
+const HOUR_MS = 3_600_000;
+
+function callsIn(db: Database, startMs: number, endMs: number): Micros {
+  if (startMs >= endMs) return 0;
+  return num(db, 'SELECT SUM(cost_micros) FROM model_calls WHERE created_at >= ? AND created_at < ?', [startMs, endMs]);
+}
+
+/**
+ * Adds a settled call's cost (µUSD) to its UTC hour in spend_hours. Every INSERT into model_calls
+ * must call this in the same transaction, so settledIn's hour sums equal the calls' sums.
+ */
+export function addSpend(db: Database, createdAtMs: number, micros: Micros): void {
+  run(db, `INSERT INTO spend_hours (hour_start, cost_micros) VALUES (?, ?)
+    ON CONFLICT(hour_start) DO UPDATE SET cost_micros = cost_micros + excluded.cost_micros`, [Math.floor(createdAtMs / HOUR_MS) * HOUR_MS, micros]);
 }
 
 /** Everything held by live reservations, whenever taken, µUSD. */

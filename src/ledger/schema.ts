@@ -79,6 +79,15 @@ export const MIGRATIONS: readonly string[] = [
   // 35 → 9 ms for a month of 37k calls in sql.js. Its created_at prefix serves every old use.
   `CREATE INDEX model_calls_created_at_cost ON model_calls(created_at, cost_micros);
    DROP INDEX model_calls_created_at;`,
+  // v5 → v6: settled spend per UTC hour (µUSD), kept by every model_calls insert (queries.ts
+  // addSpend), so the month and day sums of every admission read ≤ 744 rows instead of a month
+  // of calls. Backfilled from the calls already there.
+  `CREATE TABLE spend_hours (
+     hour_start INTEGER PRIMARY KEY,
+     cost_micros INTEGER NOT NULL CHECK (cost_micros >= 0)
+   );
+   INSERT INTO spend_hours (hour_start, cost_micros)
+     SELECT (created_at / 3600000) * 3600000, SUM(cost_micros) FROM model_calls GROUP BY 1;`,
 ];
 
 /** The schema version this code reads and writes: the number of migrations. */

@@ -9,7 +9,7 @@ import { memoryDbStore, type DbStore } from './db-store';
 import type { FileStoreOptions } from './file-store';
 import { fileDbStore } from './journaled-store';
 import type { BreakerTrip, JobPatch, Ledger, LedgerCaps, NewJob, Reservation, ReserveRequest, SettleInput, SpendStats } from './ledger';
-import { isSettled, jobReserved, jobSettled, reservedTotal, selectJob, selectJobs, selectReservation, settledIn } from './queries';
+import { addSpend, isSettled, jobReserved, jobSettled, reservedTotal, selectJob, selectJobs, selectReservation, settledIn } from './queries';
 import { all, one, run } from './rows';
 import { computeSpendStats } from './spend-stats';
 
@@ -160,6 +160,7 @@ class SqlLedger implements SqliteLedger {
         status, route, latency_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [r.jobId, reservationId, input.model, input.usage.input_tokens, input.usage.output_tokens, input.usage.cache_read_tokens,
         input.costMicros, input.status, input.route ?? null, input.latencyMs ?? null, now]);
+      addSpend(db, now, input.costMicros);
       run(db, 'DELETE FROM reservations WHERE id = ?', [reservationId]);
       refreshBreaker(db, this.current, this.policy, now);
     });
@@ -214,10 +215,11 @@ class SqlLedger implements SqliteLedger {
   async reclaimOrphans(isAlive: (pid: number) => boolean): Promise<number> {
     const now = this.clock();
     return this.store.write((db) => {
-      const orphans = all(db, 'SELECT id, pid FROM reservations WHERE pid <> ?', [this.pid]).filter((r) => !isAlive(Number(r.pid)));
-      for (const { id } of orphans) {
+      const orphans = all(db, 'SELECT id, pid, micros FROM reservations WHERE pid <> ?', [this.pid]).filter((r) => !isAlive(Number(r.pid)));
+      for (const { id, micros } of orphans) {
         run(db, `INSERT INTO model_calls (job_id, reservation_id, model, cost_micros, status, created_at)
           SELECT job_id, id, model, micros, 'orphaned', ? FROM reservations WHERE id = ?`, [now, id ?? null]);
+        addSpend(db, now, Number(micros));
         run(db, 'DELETE FROM reservations WHERE id = ?', [id ?? null]);
       }
       if (orphans.length) refreshBreaker(db, this.current, this.policy, now);

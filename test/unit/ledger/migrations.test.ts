@@ -24,7 +24,7 @@ describe('ledger migrations', () => {
     const db = new (await loadSqlJs()).Database();
     assert.equal(migrate(db), 0);
     assert.equal(schemaVersion(db), SCHEMA_VERSION);
-    assert.deepEqual(names(db, 'table'), ['breaker', 'breaker_events', 'jobs', 'journal_state', 'model_calls', 'reservations']);
+    assert.deepEqual(names(db, 'table'), ['breaker', 'breaker_events', 'jobs', 'journal_state', 'model_calls', 'reservations', 'spend_hours']);
     assert.deepEqual(names(db, 'index'), ['jobs_created_at', 'jobs_status', 'model_calls_created_at_cost', 'model_calls_job_id', 'reservations_job_id']);
     assert.equal(migrate(db), SCHEMA_VERSION, 'a second run finds the current version and changes nothing');
     db.close();
