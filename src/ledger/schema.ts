@@ -88,6 +88,10 @@ export const MIGRATIONS: readonly string[] = [
    );
    INSERT INTO spend_hours (hour_start, cost_micros)
      SELECT (created_at / 3600000) * 3600000, SUM(cost_micros) FROM model_calls GROUP BY 1;`,
+  // v6 → v7: the process that runs each job, so the jobs of a process that died can be ended
+  // (reclaimOrphans) instead of staying `running` forever. NULL for jobs written before.
+  `ALTER TABLE jobs ADD COLUMN pid INTEGER;
+   CREATE INDEX jobs_pid_status ON jobs(pid, status);`,
 ];
 
 /** The schema version this code reads and writes: the number of migrations. */

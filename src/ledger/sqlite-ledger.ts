@@ -43,7 +43,8 @@ export interface SqliteLedger extends Ledger {
   /**
    * Settles the reservations of processes that are gone (`isAlive(pid)` false; never this
    * ledger's own pid) at their full held amount with status 'orphaned': the call may have been
-   * billed, so the worst case is charged rather than the budget silently freed. Returns how many.
+   * billed, so the worst case is charged rather than the budget silently freed. Jobs such a process
+   * left queued or running end `failed`, saying so. Returns how many reservations were reclaimed.
    */
   reclaimOrphans(isAlive: (pid: number) => boolean): Promise<number>;
   /** Spend settled in [startMs, endMs), µUSD (the breaker's drift rule compares it with the provider's costs). */
@@ -93,9 +94,9 @@ class SqlLedger implements SqliteLedger {
     const now = this.clock();
     return this.store.write((db) => {
       if (one(db, 'SELECT 1 AS x FROM jobs WHERE id = ?', [job.id])) throw new Error(`job ${job.id} already exists`);
-      run(db, `INSERT INTO jobs (id, kind, status, agent, model, request_json, result_json, error, created_at, updated_at, max_cost_micros)
-        VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?)`,
-      [job.id, job.kind, job.status ?? 'queued', job.agent ?? null, job.model, JSON.stringify(job.request ?? null), now, now, maxCost]);
+      run(db, `INSERT INTO jobs (id, kind, status, agent, model, request_json, result_json, error, created_at, updated_at, max_cost_micros, pid)
+        VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?)`,
+      [job.id, job.kind, job.status ?? 'queued', job.agent ?? null, job.model, JSON.stringify(job.request ?? null), now, now, maxCost, this.pid]);
       return selectJob(db, job.id) as JobRecord;
     });
   }
@@ -223,6 +224,13 @@ class SqlLedger implements SqliteLedger {
         run(db, 'DELETE FROM reservations WHERE id = ?', [id ?? null]);
       }
       if (orphans.length) refreshBreaker(db, this.current, this.policy, now);
+      // Jobs left queued or running by a process that is gone can never finish: end them as failed.
+      const deadPids = all(db, "SELECT DISTINCT pid FROM jobs WHERE status IN ('queued', 'running') AND pid IS NOT NULL AND pid <> ?", [this.pid])
+        .map((r) => Number(r.pid)).filter((pid) => !isAlive(pid));
+      for (const pid of deadPids) {
+        run(db, `UPDATE jobs SET status = 'failed', error = ?, updated_at = ? WHERE pid = ? AND status IN ('queued', 'running')`,
+          [`the Offload process that ran this job (pid ${pid}) exited before it finished; its spend so far is kept`, now, pid]);
+      }
       return orphans.length;
     });
   }

@@ -250,6 +250,27 @@ describe('sqlite ledger file', () => {
     await Promise.all([dead.close(), live.close(), me.close()]);
   });
 
+  it('ends the queued and running jobs of a dead process as failed, and leaves those of live processes alone', async () => {
+    const file = path.join(tmp.dir, 'ledger.sqlite');
+    const dead = await openLedger(file, { caps: caps(1_000_000), pid: 7 });
+    const live = await openLedger(file, { caps: caps(1_000_000), pid: 8 });
+    const me = await openLedger(file, { caps: caps(1_000_000), pid: 9 });
+    await dead.createJob({ id: 'd-queued', kind: 'llm', model: 'gpt-4o-mini', request: null });
+    await dead.createJob({ id: 'd-running', kind: 'claude-code', model: 'gpt-4o-mini', request: null, status: 'running' });
+    await dead.createJob({ id: 'd-done', kind: 'llm', model: 'gpt-4o-mini', request: null, status: 'running' });
+    await dead.updateJob('d-done', { status: 'completed' });
+    await live.createJob({ id: 'l-running', kind: 'llm', model: 'gpt-4o-mini', request: null, status: 'running' });
+    await me.reclaimOrphans((pid) => pid === 8);
+    for (const id of ['d-queued', 'd-running']) {
+      const job = await me.getJob(id);
+      assert.equal(job?.status, 'failed');
+      assert.match(job?.error ?? '', /pid 7\) exited before it finished/);
+    }
+    assert.equal((await me.getJob('d-done'))?.status, 'completed');
+    assert.equal((await me.getJob('l-running'))?.status, 'running');
+    await Promise.all([dead.close(), live.close(), me.close()]);
+  });
+
   it('rejects calls after close', async () => {
     const l = await openLedger(path.join(tmp.dir, 'ledger.sqlite'), { caps: caps(100) });
     await l.close();

@@ -25,7 +25,7 @@ describe('ledger migrations', () => {
     assert.equal(migrate(db), 0);
     assert.equal(schemaVersion(db), SCHEMA_VERSION);
     assert.deepEqual(names(db, 'table'), ['breaker', 'breaker_events', 'jobs', 'journal_state', 'model_calls', 'reservations', 'spend_hours']);
-    assert.deepEqual(names(db, 'index'), ['jobs_created_at', 'jobs_status', 'model_calls_created_at_cost', 'model_calls_job_id', 'reservations_job_id']);
+    assert.deepEqual(names(db, 'index'), ['jobs_created_at', 'jobs_pid_status', 'jobs_status', 'model_calls_created_at_cost', 'model_calls_job_id', 'reservations_job_id']);
     assert.equal(migrate(db), SCHEMA_VERSION, 'a second run finds the current version and changes nothing');
     db.close();
   });

@@ -41,8 +41,9 @@ describe('hourly spend totals (spend_hours)', () => {
   it('are backfilled from the calls already in a ledger written before them', async () => {
     const SQL = await loadSqlJs();
     const db = new SQL.Database();
-    db.run(MIGRATIONS.slice(0, MIGRATIONS.length - 1).join(';\n'));
-    db.run(`PRAGMA user_version = ${MIGRATIONS.length - 1}`);
+    const BEFORE_SPEND_HOURS = 5; // schema v5: the last version without spend_hours
+    db.run(MIGRATIONS.slice(0, BEFORE_SPEND_HOURS).join(';\n'));
+    db.run(`PRAGMA user_version = ${BEFORE_SPEND_HOURS}`);
     db.run("INSERT INTO jobs (id, kind, status, model, request_json, created_at, updated_at) VALUES ('old', 'llm', 'completed', 'gpt-4o-mini', '{}', 0, 0)");
     for (const [i, at] of [T0 + 10, T0 + 20, T0 + HOUR + 5, T0 + 30 * HOUR].entries()) {
       db.run("INSERT INTO model_calls (job_id, reservation_id, model, cost_micros, status, created_at) VALUES ('old', ?, 'gpt-4o-mini', ?, 'ok', ?)", [`r${i}`, 100 * (i + 1), at]);
