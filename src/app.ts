@@ -7,7 +7,7 @@ import { PriceBook } from './core/pricing';
 import { createLedgerMeter } from './adapter/ledger-meter';
 import { startAdapterServer } from './adapter/server';
 import { createUpstream, type Upstream } from './adapter/upstream';
-import { openLedger, type SqliteLedger } from './ledger/sqlite-ledger';
+import { openLedger, processAlive, type SqliteLedger } from './ledger/sqlite-ledger';
 import { findClaude } from './jobs/claude-path';
 import { BreakerService } from './jobs/breaker-service';
 import { JobEngine } from './jobs/engine';
@@ -22,16 +22,6 @@ import { createMcpServer } from './mcp/server';
 // Hosts connect the app to I/O through these (src/vscode may import only app, core and shared).
 export { serveMcpHttp, type McpHttpServer, type McpHttpRequestRecord } from './mcp/transports/http';
 export { TOOLS_VERSION } from './mcp/tools';
-
-/** True when a process with this pid exists (signal 0 probes without signalling). */
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** What a host gives the app: its environment (for child processes) and a log sink. */
 export interface AppPorts {
@@ -79,8 +69,8 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
   const log = (line: string) => ports.log?.(redact(line, secrets()));
   const caps = { monthlyMicros: usdToMicros(config.monthlyBudgetUsd), dailyMicros: config.dailyBudgetUsd !== undefined ? usdToMicros(config.dailyBudgetUsd) : null };
   const breakerPolicy = { velocityPct: config.breakerVelocityPct, velocityWindowMs: config.breakerVelocityWindowMs, failureThreshold: config.breakerFailures, cooldownMs: config.breakerCooldownMs };
-  const ledger = ports.ledger ?? (await openLedger(config.ledgerPath, { caps, breaker: breakerPolicy, warnThresholds: config.warnThresholds }));
-  const reclaimed = await ledger.reclaimOrphans(isProcessAlive);
+  const ledger = ports.ledger ?? (await openLedger(config.ledgerPath, { caps, breaker: breakerPolicy, warnThresholds: config.warnThresholds, maxInFlight: config.maxConcurrency }));
+  const reclaimed = await ledger.reclaimOrphans(processAlive);
   if (reclaimed) log(`ledger: settled ${reclaimed} reservation(s) left by processes that are gone`);
   const prices = new PriceBook(config.priceOverrides);
   const breaker = new BreakerService({

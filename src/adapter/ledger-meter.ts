@@ -46,7 +46,7 @@ export function createLedgerMeter(
     },
     async reserve(job, model, inputTokensBound, maxOutputTokens): Promise<MeterHold> {
       const micros = prices.worstCase(model, inputTokensBound, maxOutputTokens, new Date(clock()));
-      const reservation = await ledger.reserve({ jobId: job.jobId, model, micros });
+      const reservation = await ledger.reserve({ jobId: job.jobId, model, micros, signal: job.signal });
       held.set(reservation.id, micros);
       return { id: reservation.id };
     },

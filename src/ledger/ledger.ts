@@ -38,6 +38,11 @@ export interface ReserveRequest {
   jobId: string;
   model: string;
   micros: Micros;
+  /**
+   * Stops waiting for a free in-flight slot (MAX_OPENAI_CONCURRENCY across every process): the
+   * job was cancelled. reserve then throws the signal's reason and holds nothing.
+   */
+  signal?: AbortSignal;
 }
 
 /** The real outcome of one call, written as a model_calls (spend) row. */

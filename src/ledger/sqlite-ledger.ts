@@ -10,7 +10,7 @@ import type { FileStoreOptions } from './file-store';
 import { fileDbStore } from './journaled-store';
 import type { BreakerTrip, JobPatch, Ledger, LedgerCaps, NewJob, Reservation, ReserveRequest, SettleInput, SpendStats } from './ledger';
 import { addSpend, isSettled, jobReserved, jobSettled, reservedTotal, selectJob, selectJobs, selectReservation, settledIn } from './queries';
-import { all, one, run } from './rows';
+import { all, num, one, run } from './rows';
 import { computeSpendStats } from './spend-stats';
 
 /** Options of every ledger. */
@@ -27,6 +27,28 @@ export interface LedgerOptions {
   breaker?: BreakerPolicy;
   /** Warning thresholds reported by spendStats, percent of the monthly cap. Default 80, 95. */
   warnThresholds?: number[];
+  /**
+   * MAX_OPENAI_CONCURRENCY counted across processes: at most this many reservations (paid calls in
+   * flight) in the whole ledger; reserve waits for a free slot. Default: no limit.
+   */
+  maxInFlight?: number;
+  /** How long reserve waits for a free slot before throwing InFlightLimitError, ms. Default 10 minutes. */
+  inFlightWaitMs?: number;
+}
+
+/** Thrown when no in-flight slot freed up within `inFlightWaitMs`; nothing is held. */
+export class InFlightLimitError extends Error {
+  override name = 'InFlightLimitError';
+}
+
+/** True when a process with this pid exists (signal 0 probes without signalling; EPERM means it exists). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Options of a file ledger: the ledger's, plus the file lock's tuning. */
@@ -70,6 +92,8 @@ class SqlLedger implements SqliteLedger {
   private readonly newId: () => string;
   private readonly policy: BreakerPolicy;
   private readonly thresholds: number[] | undefined;
+  private readonly maxInFlight: number | null;
+  private readonly inFlightWaitMs: number;
 
   constructor(private readonly store: DbStore, opts: LedgerOptions) {
     this.current = assertCaps(opts.caps);
@@ -78,6 +102,8 @@ class SqlLedger implements SqliteLedger {
     this.newId = opts.newId ?? randomUUID;
     this.policy = opts.breaker ?? DEFAULT_BREAKER_POLICY;
     this.thresholds = opts.warnThresholds;
+    this.maxInFlight = opts.maxInFlight ?? null;
+    this.inFlightWaitMs = opts.inFlightWaitMs ?? 10 * 60_000;
   }
 
   get caps(): LedgerCaps {
@@ -126,6 +152,27 @@ class SqlLedger implements SqliteLedger {
 
   async reserve(req: ReserveRequest): Promise<Reservation> {
     assertMicros(req.micros, 'micros');
+    const started = Date.now();
+    let lastReclaim = started;
+    for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
+      const reservation = await this.tryReserve(req);
+      if (reservation) return reservation;
+      // Every slot is taken by calls in flight, in this process or another: wait for one to end.
+      req.signal?.throwIfAborted();
+      const waited = Date.now() - started;
+      if (waited >= this.inFlightWaitMs) {
+        throw new InFlightLimitError(`${this.maxInFlight} paid calls are in flight across every Offload process (MAX_OPENAI_CONCURRENCY); waited ${Math.round(waited / 1000)} s for one to end`);
+      }
+      if (Date.now() - lastReclaim >= 2_000) {
+        lastReclaim = Date.now();
+        await this.reclaimOrphans(processAlive); // a slot held by a process that died would never free itself
+      }
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+
+  /** One admission attempt: the reservation, or null when MAX_OPENAI_CONCURRENCY calls are already in flight. */
+  private async tryReserve(req: ReserveRequest): Promise<Reservation | null> {
     const now = this.clock();
     const caps = this.current;
     const reservation: Reservation = { id: this.newId(), jobId: req.jobId, model: req.model, micros: req.micros, createdAt: now, pid: this.pid };
@@ -133,6 +180,7 @@ class SqlLedger implements SqliteLedger {
       const job = one(db, 'SELECT status, max_cost_micros FROM jobs WHERE id = ?', [req.jobId]);
       if (!job) throw new Error(`unknown job ${req.jobId}: create the job before reserving for it`);
       if (TERMINAL_STATUSES.has(job.status as never)) throw new Error(`job ${req.jobId} is ${String(job.status)}; it may not start paid calls`);
+      if (this.maxInFlight !== null && num(db, 'SELECT COUNT(*) FROM reservations') >= this.maxInFlight) return null;
       const { stored, current } = effectiveBreaker(db, caps, this.policy, now);
       const breaker = admitThrough(current, reservation.id, (id) => reservationLive(db, id));
       const reserved = reservedTotal(db);

@@ -33,7 +33,7 @@ export async function meteredChat(deps: MeteredChatDeps, ctx: RunContext, model:
   const bound = promptTokensUpperBound({ messages });
   const micros = deps.prices.worstCase(model, bound, maxTokens);
   ctx.log(`reserving $${(micros / 1e6).toFixed(6)} for ${model} (≤${bound} input tokens, ≤${maxTokens} output tokens)`);
-  const hold = await deps.ledger.reserve({ jobId: ctx.job.id, model, micros });
+  const hold = await deps.ledger.reserve({ jobId: ctx.job.id, model, micros, signal: ctx.signal });
   const started = Date.now();
   let settled = false;
   try {
