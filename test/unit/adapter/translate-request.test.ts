@@ -196,3 +196,20 @@ describe('parseAnthropic', () => {
     if (r.ok) strictEqual('betas' in r.value, false);
   });
 });
+
+describe('translateRequest: sampling fields', () => {
+  const cases: { name: string; extra: Partial<AnthropicRequest>; expected: Record<string, unknown> }[] = [
+    { name: 'passes temperature and top_p through', extra: { temperature: 0.2, top_p: 0.9 }, expected: { temperature: 0.2, top_p: 0.9 } },
+    { name: 'keeps a temperature of 0 (not dropped as falsy)', extra: { temperature: 0 }, expected: { temperature: 0 } },
+    { name: 'maps stop_sequences to stop', extra: { stop_sequences: ['\n\nHuman:', 'END'] }, expected: { stop: ['\n\nHuman:', 'END'] } },
+    { name: 'sends at most the four stop strings OpenAI accepts', extra: { stop_sequences: ['a', 'b', 'c', 'd', 'e'] }, expected: { stop: ['a', 'b', 'c', 'd'] } },
+    { name: 'sends no stop for an empty stop_sequences', extra: { stop_sequences: [] }, expected: {} },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const { params } = translateRequest(base(c.extra), opts);
+      const picked = Object.fromEntries(['temperature', 'top_p', 'stop'].filter((k) => k in params).map((k) => [k, (params as unknown as Record<string, unknown>)[k]]));
+      deepStrictEqual(picked, c.expected);
+    });
+  }
+});
