@@ -203,6 +203,7 @@ export async function fileDbStore(file: string, opts: FileStoreOptions = {}): Pr
     close: async () => {
       await serial.run(async () => undefined);
       serial.closed = true;
+      journal.close();
       replica.db.close();
     },
   };
