@@ -145,27 +145,37 @@ export class FileStore {
    * old file is then intact.
    */
   async write(bytes: Uint8Array, guard: LockGuard): Promise<string> {
-    const tmp = `${this.path}.${process.pid}.${++this.seq}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      const handle = await fs.open(tmp, 'wx', 0o600);
-      try {
-        await handle.writeFile(bytes);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      guard.assertHeld();
-      await fs.rename(tmp, this.path);
-    } catch (err) {
-      await fs.unlink(tmp).catch(() => undefined);
-      if (err instanceof LedgerFileError) throw err;
-      throw new LedgerFileError(`cannot write ledger ${this.path}: ${describe(err)}`, { cause: err });
-    }
-    await syncDir(path.dirname(this.path));
+    await replaceAtomically(this.path, bytes, guard, `${++this.seq}`, 'ledger');
     const stamp = await this.stamp();
     if (stamp === null) throw new LedgerFileError(`ledger ${this.path} vanished right after it was written`);
     return stamp;
   }
+}
+
+/**
+ * Replaces `target` with `bytes` atomically: a temp file beside it (`tag` keeps temp names of one
+ * process apart), written and fsynced, renamed over the target only while `guard` still holds the
+ * lock, then the folder fsynced. On failure the temp file is removed and the old file is intact.
+ * Throws LedgerFileError naming `what` ("ledger", "ledger journal").
+ */
+export async function replaceAtomically(target: string, bytes: Uint8Array | string, guard: LockGuard, tag: string, what: string): Promise<void> {
+  const tmp = `${target}.${process.pid}.${tag}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    const handle = await fs.open(tmp, 'wx', 0o600);
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    guard.assertHeld();
+    await fs.rename(tmp, target);
+  } catch (err) {
+    await fs.unlink(tmp).catch(() => undefined);
+    if (err instanceof LedgerFileError) throw err;
+    throw new LedgerFileError(`cannot write ${what} ${target}: ${describe(err)}`, { cause: err });
+  }
+  await syncDir(path.dirname(target));
 }
 
 /** fsync a folder so a rename in it survives power loss. Not possible on Windows; skipped there. */

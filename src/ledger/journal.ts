@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, promises as fs, readSync, statSync, writeSync } from 'node:fs';
-import path from 'node:path';
-import { LedgerFileError, syncDir, type LockGuard } from './file-store';
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { LedgerFileError, replaceAtomically, type LockGuard } from './file-store';
 import type { RecordedStatement } from './recorder';
 
 /**
@@ -211,23 +209,7 @@ export class JournalFile {
    */
   async reset(g: number, guard: LockGuard): Promise<JournalStat> {
     this.close(); // the kept descriptor is of the journal being replaced
-    const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      const handle = await fs.open(tmp, 'wx', 0o600);
-      try {
-        await handle.writeFile(headerLine(g));
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      guard.assertHeld();
-      await fs.rename(tmp, this.path);
-    } catch (err) {
-      await fs.unlink(tmp).catch(() => undefined);
-      if (err instanceof LedgerFileError) throw err;
-      throw new LedgerFileError(`cannot write ledger journal ${this.path}: ${describe(err)}`, { cause: err });
-    }
-    await syncDir(path.dirname(this.path));
+    await replaceAtomically(this.path, headerLine(g), guard, 'journal', 'ledger journal');
     const st = await this.stat();
     if (!st) throw new LedgerFileError(`ledger journal ${this.path} vanished right after it was written`);
     return st;

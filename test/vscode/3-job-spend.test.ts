@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import * as vscode from 'vscode';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startScriptedGateway, type ScriptedGateway } from '../support/scripted-gateway';
-import { eventually, offload } from './helpers';
+import type { ScriptedGateway } from '../support/scripted-gateway';
+import { eventually, offload, useScriptedGateway } from './helpers';
 
 const KEY = 'sk-scripted-gateway-key-0001';
 
@@ -12,14 +12,7 @@ describe('a tool call through the extension MCP server spends through the ledger
 
   before(async () => {
     // The scripted gateway: a stand-in for the model provider, started by this test.
-    gateway = await startScriptedGateway({ apiKey: KEY, script: () => ({ text: 'A short summary.', usage: { prompt_tokens: 20_000, completion_tokens: 2_000 } }) });
-    await vscode.workspace.getConfiguration('offload').update('openaiBaseUrl', gateway.url, vscode.ConfigurationTarget.Global);
-    await vscode.commands.executeCommand('offload.setApiKey', { slot: 'offload.openaiApiKey', value: KEY });
-    const api = await offload();
-    await eventually('the app to restart on the gateway with the key', async () => {
-      const app = await api.app();
-      return app.config.openaiBaseUrl === gateway.url && app.config.openaiApiKey === KEY;
-    });
+    gateway = await useScriptedGateway(KEY, () => ({ text: 'A short summary.', usage: { prompt_tokens: 20_000, completion_tokens: 2_000 } }));
   });
   after(async () => {
     await vscode.workspace.getConfiguration('offload').update('openaiBaseUrl', undefined, vscode.ConfigurationTarget.Global);

@@ -7,8 +7,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { TERMINAL_STATUSES, type JobStatus } from '../../src/core/jobs';
-import { startScriptedGateway, type ScriptedGateway } from '../support/scripted-gateway';
-import { EXTENSION_ID, eventually, offload } from './helpers';
+import type { ScriptedGateway } from '../support/scripted-gateway';
+import { EXTENSION_ID, eventually, offload, useScriptedGateway } from './helpers';
 
 const KEY = 'sk-scripted-gateway-key-0002';
 const JOBS_EACH = 8;
@@ -24,14 +24,7 @@ describe('one ledger for the extension host and a CLI worker', () => {
 
   before(async () => {
     // The scripted gateway: a stand-in for the model provider. Each call reports 20k + 2k tokens (≈ $0.0042 on gpt-4o-mini).
-    gateway = await startScriptedGateway({ apiKey: KEY, script: () => ({ text: 'ok', usage: { prompt_tokens: 20_000, completion_tokens: 2_000 }, delayMs: 20 }) });
-    await vscode.workspace.getConfiguration('offload').update('openaiBaseUrl', gateway.url, vscode.ConfigurationTarget.Global);
-    await vscode.commands.executeCommand('offload.setApiKey', { slot: 'offload.openaiApiKey', value: KEY });
-    const api = await offload();
-    await eventually('the app to restart on the gateway with the key', async () => {
-      const app = await api.app();
-      return app.config.openaiBaseUrl === gateway.url && app.config.openaiApiKey === KEY;
-    });
+    gateway = await useScriptedGateway(KEY, () => ({ text: 'ok', usage: { prompt_tokens: 20_000, completion_tokens: 2_000 }, delayMs: 20 }));
   });
   after(async () => {
     await vscode.workspace.getConfiguration('offload').update('openaiBaseUrl', undefined, vscode.ConfigurationTarget.Global);

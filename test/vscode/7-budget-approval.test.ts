@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import * as vscode from 'vscode';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { startScriptedGateway, type ScriptedGateway } from '../support/scripted-gateway';
-import { eventually, offload } from './helpers';
+import type { ScriptedGateway } from '../support/scripted-gateway';
+import { eventually, offload, useScriptedGateway } from './helpers';
 
 const KEY = 'sk-scripted-gateway-key-0003';
 const COST_RANGE = /Estimated cost \$[\d.]+–\$[\d.]+/;
@@ -30,16 +30,9 @@ describe('premium approval through the VS Code modal, and budget warnings', () =
 
   before(async () => {
     // The scripted gateway: a stand-in for the model provider. Each call reports 20k + 2k tokens.
-    gateway = await startScriptedGateway({ apiKey: KEY, script: () => ({ text: 'Reviewed.', usage: { prompt_tokens: 20_000, completion_tokens: 2_000 } }) });
-    await vscode.workspace.getConfiguration('offload').update('openaiBaseUrl', gateway.url, vscode.ConfigurationTarget.Global);
-    await vscode.commands.executeCommand('offload.setApiKey', { slot: 'offload.openaiApiKey', value: KEY });
-    const api = await offload();
-    await eventually('the app to restart on the gateway with the key', async () => {
-      const app = await api.app();
-      return app.config.openaiBaseUrl === gateway.url && app.config.openaiApiKey === KEY;
-    });
+    gateway = await useScriptedGateway(KEY, () => ({ text: 'Reviewed.', usage: { prompt_tokens: 20_000, completion_tokens: 2_000 } }));
     // Stands in for the modal: records the question and answers with `answer`.
-    api.setApprover(async (question) => { asked.push(question); return answer; });
+    (await offload()).setApprover(async (question) => { asked.push(question); return answer; });
   });
   beforeEach(() => { asked.length = 0; });
   after(async () => {

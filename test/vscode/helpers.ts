@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { request } from 'node:http';
 import * as vscode from 'vscode';
 import type { OffloadTestApi } from '../../src/vscode/test-api';
+import { startScriptedGateway, type Script, type ScriptedGateway } from '../support/scripted-gateway';
 
 /** The extension under test (package.json publisher.name). */
 export const EXTENSION_ID = 'offload.offload';
@@ -55,4 +56,21 @@ export function note(line: string): void {
   const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const results = workspace ? join(dirname(workspace), 'results.txt') : undefined;
   if (results && existsSync(join(dirname(results), 'fixture.json'))) appendFileSync(results, `${line}\n`);
+}
+
+/**
+ * Starts a scripted gateway (a stand-in for the model provider) that requires `key`, points
+ * `offload.openaiBaseUrl` at it, stores `key` through the Set API Key command, and waits until the
+ * app has restarted on both. Undo with `offload.openaiBaseUrl` reset and `gateway.close()`.
+ */
+export async function useScriptedGateway(key: string, script: Script): Promise<ScriptedGateway> {
+  const gateway = await startScriptedGateway({ apiKey: key, script });
+  await vscode.workspace.getConfiguration('offload').update('openaiBaseUrl', gateway.url, vscode.ConfigurationTarget.Global);
+  await vscode.commands.executeCommand('offload.setApiKey', { slot: 'offload.openaiApiKey', value: key });
+  const api = await offload();
+  await eventually('the app to restart on the gateway with the key', async () => {
+    const app = await api.app();
+    return app.config.openaiBaseUrl === gateway.url && app.config.openaiApiKey === key;
+  });
+  return gateway;
 }
