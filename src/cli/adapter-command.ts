@@ -16,6 +16,7 @@ export async function runAdapterCommand(args: string[]): Promise<number> {
   process.stdout.write(`adapter listening on ${url} (ledger job ${jobId})\n`);
   if (!config.adapterKey) process.stdout.write(`OFFLOAD_ADAPTER_KEY=${key}\n`);
   await new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
+  await app.ledger.updateJob(jobId, { status: 'completed' }); // the session ended normally: its spend stays on this job
   await app.close();
   return 0;
 }
