@@ -126,7 +126,7 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     },
     async close() {
       stopPolling();
-      for (const job of await ledger.listJobs(100)) if (job.status === 'running' || job.status === 'queued') await engine.cancel(job.id);
+      await engine.cancelAll();
       await engine.idle();
       if (adapter) await (await adapter).close();
       await ledger.close();

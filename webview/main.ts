@@ -1,6 +1,9 @@
 import { ToWebviewSchema } from '../src/shared/protocol';
 
-/** Panel script: renders what the extension sends (the panel itself arrives with issue #3). */
+/**
+ * Panel script, scaffold only: no jobs panel hosts it yet (the status bar opens a quick pick of
+ * jobs instead). It renders the spend message of src/shared/protocol.ts.
+ */
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const parsed = ToWebviewSchema.safeParse(event.data);
   if (!parsed.success) return;

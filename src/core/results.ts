@@ -37,8 +37,3 @@ export function shapeResult(job: JobRecord): JobResult {
   if (job.error) out.error = job.error;
   return out;
 }
-
-/** A running job's short status: no diff, no output yet. */
-export function shapeProgress(job: JobRecord, elapsedMs: number): JobResult {
-  return { ...shapeResult(job), elapsed_ms: elapsedMs };
-}

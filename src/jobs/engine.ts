@@ -30,7 +30,7 @@ export interface JobEngineEvents {
 export class JobEngine extends EventEmitter<JobEngineEvents> {
   private readonly runners = new Map<JobKind, Runner>();
   private readonly queue: PQueue;
-  private readonly live = new Map<string, { controller: AbortController; logs: LogBuffer; done: Promise<JobRecord>; startedAt: number }>();
+  private readonly live = new Map<string, { controller: AbortController; logs: LogBuffer; done: Promise<JobRecord>; startedAt: number; ended: boolean }>();
 
   constructor(
     readonly ledger: Ledger,
@@ -52,7 +52,9 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     const controller = new AbortController();
     const logs = new LogBuffer();
     const done = this.queue.add(() => this.execute(runner, job, request, controller.signal, logs)) as Promise<JobRecord>;
-    this.live.set(job.id, { controller, logs, done, startedAt: this.now() });
+    const entry = { controller, logs, done, startedAt: this.now(), ended: false };
+    this.live.set(job.id, entry);
+    void done.finally(() => { entry.ended = true; }).catch(() => undefined);
     this.emit('job', job);
     return job;
   }
@@ -108,6 +110,16 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     if (!entry || !job || TERMINAL_STATUSES.has(job.status)) return false;
     entry.controller.abort(new Error('cancelled'));
     return true;
+  }
+
+  /** Ids of the jobs this process has queued or running (other processes' jobs are not listed). */
+  activeJobIds(): string[] {
+    return [...this.live].filter(([, e]) => !e.ended).map(([id]) => id);
+  }
+
+  /** Cancels every job this process has queued or running. */
+  async cancelAll(): Promise<void> {
+    for (const id of this.activeJobIds()) await this.cancel(id);
   }
 
   spendStats(now?: Date): Promise<SpendStats> {

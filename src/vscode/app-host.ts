@@ -90,11 +90,12 @@ export class AppHost implements vscode.Disposable {
     this.breakerEmitter.fire();
   }
 
-  /** Jobs of the current app still queued or running. */
+  /** Jobs of the current app (this window, not other windows or CLI workers) still queued or running. */
   async activeJobs(): Promise<JobRecord[]> {
     if (!this.app) return [];
-    const jobs = await (await this.app).ledger.listJobs(100);
-    return jobs.filter((j) => j.status === 'queued' || j.status === 'running');
+    const app = await this.app;
+    const jobs = await Promise.all(app.engine.activeJobIds().map((id) => app.ledger.getJob(id)));
+    return jobs.filter((j): j is JobRecord => j !== undefined && (j.status === 'queued' || j.status === 'running'));
   }
 
   /** Closes the app (cancelling its running jobs), ends MCP sessions and builds a new app. Restarts run one at a time. */

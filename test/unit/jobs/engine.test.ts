@@ -93,6 +93,20 @@ describe('JobEngine', () => {
     assert.match(everything, /\[REDACTED\]/);
   });
 
+  it('lists only its own unfinished jobs, and cancelAll cancels exactly those', async () => {
+    const { ledger, engine, runner } = await setup(2);
+    await ledger.createJob({ id: 'other-process', kind: 'llm', model: 'gpt-4o-mini', request: {}, status: 'running' });
+    const [a, b] = await Promise.all([1, 2].map(() => engine.submit('llm', {}, { model: 'gpt-4o-mini' })));
+    await tick();
+    runner.finish(0, { status: 'completed' });
+    await engine.wait(a!.id, 1000);
+    assert.deepEqual(engine.activeJobIds(), [b!.id]);
+    await engine.cancelAll();
+    assert.equal((await engine.wait(b!.id, 1000)).status, 'cancelled');
+    assert.deepEqual(engine.activeJobIds(), []);
+    assert.equal((await ledger.getJob('other-process'))?.status, 'running', 'another process\'s job is not ours to cancel');
+  });
+
   it('throws naming job_id for an unknown job', async () => {
     const { engine } = await setup();
     await assert.rejects(engine.wait('nope', 10), /job_id nope is unknown/);
