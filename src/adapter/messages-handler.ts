@@ -8,10 +8,11 @@ import type { Micros } from '../core/money';
 import { promptTokensUpperBound, utf8ByteLength } from '../core/token-bound';
 import { usageFromOpenAI, ZERO_USAGE, type Usage } from '../core/usage';
 import { anthropicError, fromUpstreamFailure, type AnthropicHttpError } from './anthropic-errors';
-import { AnthropicRequestSchema, parseAnthropic } from './anthropic-schema';
+import { AnthropicRequestSchema, parseAnthropic, type AnthropicRequest } from './anthropic-schema';
 import { Heartbeat } from './heartbeat';
 import type { Meter, MeteredJob, MeterHold } from './meter';
 import type { MetricsSink } from './metrics';
+import { encodePassthrough, materialize, passthroughByteLength, type PassthroughJson } from './passthrough-json';
 import { resolveModel, translateRequest, type TranslatedRequest } from './translate-request';
 import { translateResponse, UnrecognisedResponseError, type AnthropicMessage } from './translate-response';
 import { encodeSse, PING, StreamTranslator, type AnthropicStreamEvent } from './translate-stream';
@@ -33,6 +34,15 @@ export interface MessagesDeps {
   pingIntervalMs: number;
 }
 
+/**
+ * A parsed request body. With `passthrough`, long strings of `value` are placeholders for the
+ * client's bytes (passthrough-json.ts): they are moved into the upstream request unread.
+ */
+export interface RequestBody {
+  value: unknown;
+  passthrough: PassthroughJson | null;
+}
+
 /** An answer the handler sends instead of calling upstream (bad request, budget refusal). */
 type Refusal = AnthropicHttpError;
 
@@ -45,13 +55,15 @@ const NO_RETRY = { 'x-should-retry': 'false' };
  * never settled. `clientGone` aborts when the client disconnects; the job's own signal (cancel)
  * aborts too. Never throws: every failure is answered in Anthropic's error shape.
  */
-export async function handleMessages(deps: MessagesDeps, job: MeteredJob, body: unknown, res: ServerResponse, clientGone: AbortSignal): Promise<void> {
-  const parsed = parseAnthropic(AnthropicRequestSchema, body);
+export async function handleMessages(deps: MessagesDeps, job: MeteredJob, body: RequestBody, res: ServerResponse, clientGone: AbortSignal): Promise<void> {
+  const parsed = parseAnthropic(AnthropicRequestSchema, body.value);
   if (!parsed.ok) return sendError(res, { status: 400, body: anthropicError('invalid_request_error', parsed.message), headers: NO_RETRY });
-  const tr = translateRequest(parsed.value, {
-    gatewayModel: job.model, perJobTokenLimit: deps.perJobTokenLimit, modelOutputLimit: deps.modelOutputLimits[resolveModel(parsed.value.model, job.model)],
+  const p = body.passthrough;
+  const request = p ? readableFields(parsed.value, p) : parsed.value;
+  const tr = translateRequest(request, {
+    gatewayModel: job.model, perJobTokenLimit: deps.perJobTokenLimit, modelOutputLimit: deps.modelOutputLimits[resolveModel(request.model, job.model)],
   });
-  const bound = promptTokensUpperBound(tr.params);
+  const bound = p ? promptTokensUpperBound(tr.params, (s) => passthroughByteLength(s, p)) : promptTokensUpperBound(tr.params);
   let hold: MeterHold;
   try {
     hold = await deps.meter.reserve(job, tr.upstreamModel, bound, tr.maxTokens);
@@ -61,6 +73,8 @@ export async function handleMessages(deps: MessagesDeps, job: MeteredJob, body: 
   const signal = AbortSignal.any([clientGone, ...(job.signal ? [job.signal] : [])]);
   const call: Call = {
     deps, job, hold, tr, bound, started: deps.clock(), settled: false,
+    encodeBody: p ? (model) => encodePassthrough(JSON.stringify({ ...tr.params, model }), p) : undefined,
+    dropBody: () => void (p && (p.slices = [])),
     hooks: {
       onFailedAttempt: (a) => deps.metrics.record({
         job: job.jobId, route: a.route, model: a.model, usage: ZERO_USAGE, costMicros: 0, latencyMs: a.latencyMs, status: statusLabel(a.error),
@@ -94,8 +108,28 @@ function refusal(deps: MessagesDeps, job: MeteredJob, err: unknown): Refusal {
   return { status: 500, body: anthropicError('api_error', `Offload ledger: ${err instanceof Error ? err.message : String(err)}`), headers: NO_RETRY };
 }
 
+/**
+ * The request with placeholders replaced by text wherever the adapter reads rather than moves
+ * (everything but the system prompt, message contents and tool definitions; inside message
+ * contents, tool_use inputs, which are re-serialised as arguments).
+ */
+function readableFields(req: AnthropicRequest, p: PassthroughJson): AnthropicRequest {
+  const { system, messages, tools, ...rest } = req;
+  return {
+    ...materialize(rest, p),
+    system, tools,
+    messages: messages.map((m) => (typeof m.content === 'string' ? m : {
+      ...m, content: m.content.map((b) => (b.type === 'tool_use' ? { ...b, input: materialize(b.input, p) } : b)),
+    })),
+  };
+}
+
 interface Call {
   deps: MessagesDeps;
+  /** The upstream body for a gateway model, long strings spliced in as the client's bytes; undefined: JSON.stringify. */
+  encodeBody: ((model: string) => Buffer[]) | undefined;
+  /** Lets go of the client's bytes once no attempt can need them again (the upstream answered). */
+  dropBody: () => void;
   job: MeteredJob;
   hold: MeterHold;
   hooks: CallHooks;
@@ -134,10 +168,12 @@ function outputBytesOf(message: AnthropicMessage): number {
 async function completeCall(call: Call, res: ServerResponse, signal: AbortSignal): Promise<void> {
   let served;
   try {
-    served = await call.deps.upstream.complete(call.tr.params as ChatCompletionCreateParamsNonStreaming, signal, call.hooks);
+    served = await call.deps.upstream.complete(call.tr.params as ChatCompletionCreateParamsNonStreaming, signal, call.hooks, call.encodeBody);
   } catch (err) {
     await settle(call, call.tr.upstreamModel, ZERO_USAGE, statusLabel(err), routeOfError(err) ?? 'primary');
     return sendError(res, upstreamError(err));
+  } finally {
+    call.dropBody(); // no attempt follows: retries and the fallback happened inside the call
   }
   const { completion, route, model } = served;
   try {
@@ -170,10 +206,12 @@ async function completeCall(call: Call, res: ServerResponse, signal: AbortSignal
 async function streamCall(call: Call, res: ServerResponse, signal: AbortSignal): Promise<void> {
   let served;
   try {
-    served = await call.deps.upstream.stream(call.tr.params as ChatCompletionCreateParamsStreaming, signal, call.hooks);
+    served = await call.deps.upstream.stream(call.tr.params as ChatCompletionCreateParamsStreaming, signal, call.hooks, call.encodeBody);
   } catch (err) {
     await settle(call, call.tr.upstreamModel, ZERO_USAGE, statusLabel(err), routeOfError(err) ?? 'primary');
     return sendError(res, upstreamError(err));
+  } finally {
+    call.dropBody(); // no attempt follows: retries and the fallback happened inside the call
   }
   const t = new StreamTranslator({ id: call.deps.newMessageId(), requestedModel: call.tr.requestedModel, toolNames: call.tr.toolNames, stopSequences: stopOf(call.tr) });
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });

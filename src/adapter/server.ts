@@ -4,9 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { anthropicError } from './anthropic-errors';
 import { AnthropicCountTokensRequest, parseAnthropic } from './anthropic-schema';
 import { countRequestTokens } from './count-tokens';
-import { handleMessages, sendError, sendJson } from './messages-handler';
+import { handleMessages, sendError, sendJson, type RequestBody } from './messages-handler';
 import type { Meter } from './meter';
 import { createMetricsFile, NO_METRICS, type MetricsSink } from './metrics';
+import { parsePassthrough } from './passthrough-json';
 import type { Upstream } from './upstream';
 
 /** Options of startAdapterServer. */
@@ -89,7 +90,8 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
     if (req.method !== 'POST') return sendError(res, { status: 405, body: anthropicError('invalid_request_error', `use POST for ${url.pathname}`), headers: {} });
     const job = opts.meter.authorize(keyOf(req));
     if (!job) return sendError(res, { status: 401, body: anthropicError('authentication_error', 'invalid x-api-key'), headers: {} });
-    const body = await readJson(req, maxBody);
+    // /v1/messages keeps long strings as the client's bytes (passthrough-json.ts); count_tokens reads them all.
+    const body = await readJson(req, maxBody, isMessages);
     if (!body.ok) return sendError(res, { status: body.status, body: anthropicError(body.status === 413 ? 'request_too_large' : 'invalid_request_error', body.message), headers: {} });
     if (isCount) {
       const parsed = parseAnthropic(AnthropicCountTokensRequest, body.value);
@@ -100,7 +102,7 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
     res.on('close', () => {
       if (!res.writableFinished) gone.abort();
     });
-    await handleMessages(deps, job, body.value, res, gone.signal);
+    await handleMessages(deps, job, body, res, gone.signal);
   }
 
   const server = createServer((req, res) => {
@@ -144,9 +146,10 @@ function allowedHost(host: string | undefined, port: number): boolean {
   return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
 }
 
-type BodyResult = { ok: true; value: unknown } | { ok: false; status: number; message: string };
+type BodyResult = ({ ok: true } & RequestBody) | { ok: false; status: number; message: string };
 
-async function readJson(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
+/** Reads and parses a JSON body; with `passthrough`, long strings stay placeholders for the client's bytes when they can. */
+async function readJson(req: IncomingMessage, maxBytes: number, passthrough: boolean): Promise<BodyResult> {
   const parts: Buffer[] = [];
   let size = 0;
   for await (const part of req) {
@@ -154,8 +157,11 @@ async function readJson(req: IncomingMessage, maxBytes: number): Promise<BodyRes
     if (size > maxBytes) return { ok: false, status: 413, message: `request body over ${maxBytes} bytes` };
     parts.push(part as Buffer);
   }
+  const bytes = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
+  const fast = passthrough ? parsePassthrough(bytes) : null;
+  if (fast) return { ok: true, value: fast.value, passthrough: fast };
   try {
-    return { ok: true, value: JSON.parse(Buffer.concat(parts).toString('utf8')) };
+    return { ok: true, value: JSON.parse(bytes.toString('utf8')), passthrough: null };
   } catch {
     return { ok: false, status: 400, message: 'request body is not valid JSON' };
   }

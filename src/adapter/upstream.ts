@@ -1,10 +1,11 @@
-import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
+import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionCreateParamsStreaming,
 } from 'openai/resources/chat/completions';
+import { createGatewayClient, type GatewayClient } from './http-upstream';
 
 /** Which gateway served a call (written to the ledger's spend row). */
 export type Route = 'primary' | 'fallback';
@@ -32,8 +33,6 @@ export interface UpstreamOptions {
   /** Wall clock for HTTP-date Retry-After values. */
   now?: () => number;
   log?: (line: string) => void;
-  /** fetch for the SDK (tests, proxies). */
-  fetch?: typeof fetch;
 }
 
 /** Which gateway served a call and the model it ran on there. */
@@ -43,13 +42,29 @@ export interface ServedBy {
 }
 
 /**
- * The upstream port of the adapter. Errors are the `openai` SDK's: APIError (with status and
- * headers) after retries and fallback, APIConnectionError, APIUserAbortError when `signal` aborts.
+ * The request body for the gateway whose model is `model` (the request's model, or the gateway's
+ * own name for it): a JSON string, or UTF-8 byte chunks sent in order — so a caller can splice
+ * pre-serialised slices of the client's request in without re-encoding them. Called once per
+ * attempt. Without it the body is `JSON.stringify({ ...params, model })`.
+ */
+export type EncodeBody = (model: string) => Uint8Array[] | string;
+
+/**
+ * The upstream port of the adapter. Errors are the `openai` SDK's classes: APIError (BadRequestError,
+ * RateLimitError, InternalServerError…, with `status` and web `Headers`) after retries and
+ * fallback, APIConnectionError (APIConnectionTimeoutError for the per-attempt timeout),
+ * APIUserAbortError when `signal` aborts; OpenAIError for a 2xx body that is not JSON.
+ * `encodeBody` (optional) replaces the serialisation of `params`: `params.model` still names the
+ * model it is called with, and for `stream` the body it returns must itself say `stream: true`.
  */
 export interface Upstream {
-  complete(params: ChatCompletionCreateParamsNonStreaming, signal?: AbortSignal, hooks?: CallHooks): Promise<ServedBy & { completion: ChatCompletion }>;
-  /** Resolves once the response headers arrived; errors after that come from the iterator and are not retried. */
-  stream(params: ChatCompletionCreateParamsStreaming, signal?: AbortSignal, hooks?: CallHooks): Promise<ServedBy & { stream: AsyncIterable<ChatCompletionChunk> }>;
+  complete(params: ChatCompletionCreateParamsNonStreaming, signal?: AbortSignal, hooks?: CallHooks, encodeBody?: EncodeBody): Promise<ServedBy & { completion: ChatCompletion }>;
+  /**
+   * Resolves once the response headers arrived; errors after that come from the iterator and are
+   * not retried (see GatewayClient.stream in http-upstream.ts). Iterate the stream to its end or
+   * leave it with break/return(): that closes the upstream response.
+   */
+  stream(params: ChatCompletionCreateParamsStreaming, signal?: AbortSignal, hooks?: CallHooks, encodeBody?: EncodeBody): Promise<ServedBy & { stream: AsyncIterable<ChatCompletionChunk> }>;
 }
 
 /** A failed attempt that is followed by another one (a retry, or the fallback). Times in ms. */
@@ -78,8 +93,8 @@ export interface RetryDecision {
 /**
  * The retry rule. Retryable: connection errors and timeouts, 408, 409, 429, 5xx — unless the
  * gateway says `x-should-retry: false`. Delay: `retry-after-ms` (OpenAI), else `retry-after` in
- * seconds or as an HTTP date, else 500 ms × 2^attempt up to 8 s. The SDK's own retries are off
- * (maxRetries: 0) because it hides a long Retry-After, which should send us to the fallback.
+ * seconds or as an HTTP date, else 500 ms × 2^attempt up to 8 s. This is the only retry loop (the
+ * `openai` SDK's own retries hid a long Retry-After, which should send us to the fallback).
  */
 export function retryDecision(err: unknown, attempt: number, now: number = Date.now()): RetryDecision {
   const backoff = Math.min(8_000, 500 * 2 ** attempt);
@@ -124,10 +139,10 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * The upstream client over the `openai` SDK: per gateway, up to 1 + maxRetries attempts with the
- * retryDecision rule; then the fallback gateway (if configured) for a retryable failure. A
- * non-retryable error (400, 401, 403, 404, 422) is returned at once: another gateway would not fix
- * the request.
+ * The upstream client over node:http(s) (http-upstream.ts, one keep-alive agent per gateway): per
+ * gateway, up to 1 + maxRetries attempts with the retryDecision rule; then the fallback gateway (if
+ * configured) for a retryable failure. A non-retryable error (400, 401, 403, 404, 422) is returned
+ * at once: another gateway would not fix the request.
  */
 export function createUpstream(opts: UpstreamOptions): Upstream {
   const maxRetries = opts.maxRetries ?? 2;
@@ -140,11 +155,11 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     .map((g, i) => ({
       route: (i === 0 ? 'primary' : 'fallback') as Route,
       config: g,
-      client: new OpenAI({ baseURL: g.baseURL, apiKey: g.apiKey, maxRetries: 0, timeout: opts.timeoutMs ?? 600_000, fetch: opts.fetch }),
+      client: createGatewayClient({ baseURL: g.baseURL, apiKey: g.apiKey, timeoutMs: opts.timeoutMs ?? 600_000 }),
     }));
 
   async function call<T>(
-    model: string, signal: AbortSignal | undefined, hooks: CallHooks | undefined, run: (client: OpenAI, model: string) => Promise<T>,
+    model: string, signal: AbortSignal | undefined, hooks: CallHooks | undefined, run: (client: GatewayClient, model: string) => Promise<T>,
   ): Promise<ServedBy & { value: T }> {
     let lastError: unknown;
     for (const [gi, g] of gateways.entries()) {
@@ -178,13 +193,16 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     throw lastError;
   }
 
+  const bodyOf = (params: object, encodeBody: EncodeBody | undefined, model: string) =>
+    encodeBody ? encodeBody(model) : JSON.stringify({ ...params, model });
+
   return {
-    async complete(params, signal, hooks) {
-      const { value, route, model } = await call(params.model, signal, hooks, (c, m) => c.chat.completions.create({ ...params, model: m }, { signal }));
+    async complete(params, signal, hooks, encodeBody) {
+      const { value, route, model } = await call(params.model, signal, hooks, (c, m) => c.complete(bodyOf(params, encodeBody, m), signal));
       return { completion: value, route, model };
     },
-    async stream(params, signal, hooks) {
-      const { value, route, model } = await call(params.model, signal, hooks, (c, m) => c.chat.completions.create({ ...params, model: m }, { signal }));
+    async stream(params, signal, hooks, encodeBody) {
+      const { value, route, model } = await call(params.model, signal, hooks, (c, m) => c.stream(bodyOf(params, encodeBody, m), signal));
       return { stream: value, route, model };
     },
   };

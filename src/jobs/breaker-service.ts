@@ -116,7 +116,7 @@ export class BreakerService {
    * promise settles (for streams: when the headers arrived). Errors pass through unchanged;
    * aborted calls and client errors (4xx but 408/429) are not failures.
    */
-  guard<U extends { complete(p: never, s?: AbortSignal): Promise<unknown>; stream(p: never, s?: AbortSignal): Promise<unknown> }>(upstream: U): U {
+  guard<U extends { complete(p: never, s?: AbortSignal, ...rest: never[]): Promise<unknown>; stream(p: never, s?: AbortSignal, ...rest: never[]): Promise<unknown> }>(upstream: U): U {
     const watch = async <T>(call: Promise<T>, signal?: AbortSignal): Promise<T> => {
       try {
         const out = await call;
@@ -127,10 +127,11 @@ export class BreakerService {
         throw err;
       }
     };
+    // Every argument goes through: the per-attempt hooks (WORKER_METRICS_FILE) and the body encoder ride after the signal.
     return {
       ...upstream,
-      complete: (p: never, s?: AbortSignal) => watch(upstream.complete(p, s), s),
-      stream: (p: never, s?: AbortSignal) => watch(upstream.stream(p, s), s),
+      complete: (p: never, s?: AbortSignal, ...rest: never[]) => watch(upstream.complete(p, s, ...rest), s),
+      stream: (p: never, s?: AbortSignal, ...rest: never[]) => watch(upstream.stream(p, s, ...rest), s),
     } as U;
   }
 }

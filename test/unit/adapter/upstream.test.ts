@@ -1,6 +1,7 @@
 import { deepStrictEqual } from 'node:assert/strict';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import { retryDecision } from '../../../src/adapter/upstream';
+import { createUpstream, retryDecision, type EncodeBody } from '../../../src/adapter/upstream';
+import { startScriptedGateway, type ScriptedGateway } from '../../support/scripted-gateway';
 
 const httpError = (status: number, headers: Record<string, string> = {}) =>
   APIError.generate(status, { error: { message: 'x' } }, undefined, new Headers(headers));
@@ -28,4 +29,52 @@ describe('retryDecision', () => {
   for (const [what, err, attempt, expected] of cases) {
     it(`decides ${JSON.stringify(expected)} for ${what}`, () => deepStrictEqual(retryDecision(err, attempt, now), expected));
   }
+});
+
+describe('createUpstream encodeBody', () => {
+  let primary: ScriptedGateway;
+  let fallback: ScriptedGateway;
+  beforeEach(async () => {
+    primary = await startScriptedGateway({ script: () => ({ error: { status: 500, message: 'down' } }) });
+    fallback = await startScriptedGateway({ script: () => ({ text: 'from fallback', usage: { prompt_tokens: 3, completion_tokens: 2 } }) });
+  });
+  afterEach(async () => {
+    await primary.close();
+    await fallback.close();
+  });
+  const upstream = () => createUpstream({
+    primary: { baseURL: primary.url, apiKey: 'p' }, fallback: { baseURL: fallback.url, apiKey: 'f', model: 'fb-model' }, maxRetries: 0, sleep: async () => {},
+  });
+  const params = { model: 'gw-model', messages: [{ role: 'user' as const, content: 'ignored' }] };
+  /** Encodes a body naming `model` as byte chunks cut inside a UTF-8 character, recording each model asked for. */
+  const recording = (models: string[], extra: object = {}): EncodeBody => (model) => {
+    models.push(model);
+    const bytes = Buffer.from(JSON.stringify({ model, messages: [{ role: 'user', content: 'é 🙂' }], ...extra }));
+    const cut = bytes.indexOf(Buffer.from('🙂')) + 1;
+    return [bytes.subarray(0, cut), bytes.subarray(cut)];
+  };
+
+  it('sends, per attempt, the body encodeBody returns for that gateway\'s model', async () => {
+    const models: string[] = [];
+    const r = await upstream().complete(params, undefined, undefined, recording(models));
+    deepStrictEqual([models, r.route, r.model, r.completion.choices[0]?.message.content], [['gw-model', 'fb-model'], 'fallback', 'fb-model', 'from fallback']);
+    deepStrictEqual([primary.requests[0]?.body, fallback.requests[0]?.body], [
+      { model: 'gw-model', messages: [{ role: 'user', content: 'é 🙂' }] },
+      { model: 'fb-model', messages: [{ role: 'user', content: 'é 🙂' }] },
+    ]);
+  });
+
+  it('streams with an encoded body too', async () => {
+    const models: string[] = [];
+    const extra = { stream: true, stream_options: { include_usage: true } };
+    const r = await upstream().stream({ ...params, stream: true }, undefined, undefined, recording(models, extra));
+    const text: string[] = [];
+    for await (const c of r.stream) text.push(c.choices[0]?.delta.content ?? '');
+    deepStrictEqual([models, text.join(''), fallback.requests[0]?.body.messages[0].content], [['gw-model', 'fb-model'], 'from fallback', 'é 🙂']);
+  });
+
+  it('sends JSON.stringify({ ...params, model }) without it', async () => {
+    await upstream().complete({ ...params, max_tokens: 5 });
+    deepStrictEqual(fallback.requests[0]?.body, { ...params, max_tokens: 5, model: 'fb-model' });
+  });
 });

@@ -134,6 +134,22 @@ describe('BreakerService', () => {
       assert.equal((await ledger.breakerStatus()).state, 'closed');
     });
 
+    it('passes every argument of a call through: the per-attempt hooks and the body encoder', async () => {
+      const s = service('http://127.0.0.1:9/unused', 'any');
+      const seen: unknown[][] = [];
+      const recording = {
+        complete: async (...args: unknown[]) => void seen.push(args),
+        stream: async (...args: unknown[]) => void seen.push(args),
+      };
+      const signal = new AbortController().signal;
+      const hooks = { onFailedAttempt: () => {} };
+      const encodeBody = (model: string) => model;
+      const guarded = s.guard(recording as { complete(p: never, s?: AbortSignal, ...rest: never[]): Promise<void>; stream(p: never, s?: AbortSignal, ...rest: never[]): Promise<void> });
+      await guarded.complete('p1' as never, signal, hooks as never, encodeBody as never);
+      await guarded.stream('p2' as never, signal, hooks as never, encodeBody as never);
+      assert.deepEqual(seen, [['p1', signal, hooks, encodeBody], ['p2', signal, hooks, encodeBody]]);
+    });
+
     it('re-opens at once when the half-open trial fails, and ignores client errors (400)', async () => {
       const s = service('http://127.0.0.1:9/unused', 'any');
       await ledger.tripBreaker({ reason: 'upstream_failures', detail: 'x', until: clock.now() });

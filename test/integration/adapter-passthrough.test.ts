@@ -1,0 +1,93 @@
+import { deepStrictEqual, ok, strictEqual } from 'node:assert/strict';
+import { request } from 'node:http';
+import type { AnthropicRequest } from '../../src/adapter/anthropic-schema';
+import type { Meter } from '../../src/adapter/meter';
+import { startAdapterServer, type AdapterServer } from '../../src/adapter/server';
+import { translateRequest } from '../../src/adapter/translate-request';
+import { createUpstream } from '../../src/adapter/upstream';
+import { promptTokensUpperBound } from '../../src/core/token-bound';
+import { startScriptedGateway, type ScriptedGateway } from '../support/scripted-gateway';
+
+// Long enough (≥ 512 escaped bytes) to be passed through as the client's bytes, and full of what escaping must get right.
+const TRICKY = 'line 1\n\t"quoted" \\ back\\slash / ünïcode ✓ emoji 😀 \u0001 nul\u0000 line-sep \u2028 '.repeat(12);
+
+/** A Claude Code-shaped request whose long strings sit everywhere the translation moves or reads them. */
+function bigRequest(stream: boolean): AnthropicRequest {
+  return {
+    model: 'claude-sonnet-5',
+    max_tokens: 4096,
+    stream,
+    system: [
+      { type: 'text', text: 'x-anthropic-billing-header: cc_version=2.1.197.abc; cc_entrypoint=cli;' },
+      { type: 'text', text: `System ${TRICKY}` },
+    ],
+    tools: [{ name: 'Write', description: `Writes a file. ${TRICKY}`, input_schema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { content: { type: 'string', description: TRICKY } } } }],
+    stop_sequences: [`STOP ${TRICKY}`.slice(0, 600)],
+    messages: [
+      { role: 'user', content: [{ type: 'text', text: `Task ${TRICKY}` }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo'.repeat(80) } }] },
+      { role: 'assistant', content: [{ type: 'thinking', thinking: `Thinking ${TRICKY}`, signature: 's' }, { type: 'text', text: 'Writing.' }, { type: 'tool_use', id: 'toolu_1', name: 'Write', input: { file_path: '/r/a.ts', content: TRICKY } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', is_error: true, content: [{ type: 'text', text: `Result ${TRICKY}` }, { type: 'text', text: 'second' }] }] },
+      { role: 'system', content: `Mid-conversation ${TRICKY}` },
+      { role: 'user', content: `Continue ${TRICKY}` },
+    ],
+  } as AnthropicRequest;
+}
+
+function post(url: string, key: string, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' } }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('adapter passthrough of long strings (client bytes spliced into the upstream request)', () => {
+  let gateway: ScriptedGateway;
+  let adapter: AdapterServer;
+  let bounds: number[];
+
+  beforeEach(async () => {
+    bounds = [];
+    gateway = await startScriptedGateway({ script: [] });
+    const job = { jobId: 'job-1', model: 'gw-model' };
+    const meter: Meter = {
+      authorize: (k) => (k === 'key' ? job : undefined),
+      reserve: async (_job, _model, bound) => {
+        bounds.push(bound);
+        return { id: 'hold' };
+      },
+      settle: async () => 0,
+      release: async () => {},
+    };
+    adapter = await startAdapterServer({ meter, upstream: createUpstream({ primary: { baseURL: gateway.url, apiKey: 'gw' } }), perJobTokenLimit: 8192 });
+  });
+  afterEach(async () => {
+    await adapter.close();
+    await gateway.close();
+  });
+
+  for (const stream of [false, true]) {
+    it(`sends upstream exactly what translating the fully parsed request gives (${stream ? 'streaming' : 'non-streaming'})`, async () => {
+      gateway.setScript([{ text: 'ok' }]);
+      const req = bigRequest(stream);
+      const res = await post(adapter.url, 'key', JSON.stringify(req));
+      strictEqual(res.status, 200, res.text);
+      const expected = translateRequest(req, { gatewayModel: 'gw-model', perJobTokenLimit: 8192 }).params;
+      deepStrictEqual(gateway.requests[0]?.body, JSON.parse(JSON.stringify(expected)));
+      // The reservation's input bound still covers every byte of the long strings.
+      ok((bounds[0] ?? 0) >= promptTokensUpperBound(expected), `bound ${bounds[0]} ≥ ${promptTokensUpperBound(expected)}`);
+    });
+  }
+
+  it('answers a body with a raw control character inside a long string as the usual invalid JSON', async () => {
+    const body = JSON.stringify(bigRequest(false)).replace('Continue ', 'Continue \t');
+    const res = await post(adapter.url, 'key', body.replace('\\t', '\t'));
+    strictEqual(res.status, 400);
+    deepStrictEqual(JSON.parse(res.text).error, { type: 'invalid_request_error', message: 'request body is not valid JSON' });
+    strictEqual(gateway.requests.length, 0);
+  });
+});
