@@ -1,7 +1,8 @@
 import { evaluate, velocityWindowStart, type BreakerPolicy, type BreakerRecord, type BreakerState, type SpendSnapshot, type TripReason } from '../core/breaker';
+import type { Micros } from '../core/money';
 import { dayPeriod, monthPeriod } from '../core/period';
 import type { LedgerCaps } from './ledger';
-import { settledIn } from './queries';
+import { settledAtMost, settledIn } from './queries';
 import { one, run } from './rows';
 import type { Database } from './sqljs';
 
@@ -21,7 +22,7 @@ export function readBreaker(db: Database): BreakerRecord {
 
 /** Stores `next` if it differs from `prev`, with a breaker_events row when the state or reason changed. */
 export function writeBreaker(db: Database, prev: BreakerRecord, next: BreakerRecord, nowMs: number): void {
-  if (JSON.stringify(prev) === JSON.stringify(next)) return;
+  if (sameRecord(prev, next)) return;
   run(db, 'UPDATE breaker SET state = ?, reason = ?, detail = ?, opened_at = ?, until = ?, trial_id = ?, updated_at = ? WHERE id = 1',
     [next.state, next.reason, next.detail, next.since, next.until, next.trialId, nowMs]);
   if (prev.state !== next.state || prev.reason !== next.reason) {
@@ -29,21 +30,47 @@ export function writeBreaker(db: Database, prev: BreakerRecord, next: BreakerRec
   }
 }
 
-/** The spend figures of the breaker's spend rules at `nowMs`, µUSD. */
+function sameRecord(a: BreakerRecord, b: BreakerRecord): boolean {
+  return a === b || (a.state === b.state && a.reason === b.reason && a.detail === b.detail && a.since === b.since
+    && a.until === b.until && a.trialId === b.trialId);
+}
+
+/**
+ * Spend in the velocity window at `nowMs`, µUSD, as far as the velocity rule needs it: exact
+ * whenever it could trip the rule; otherwise (the usual case) the whole UTC hours the window
+ * touches, an upper bound still below the rule's threshold, so `evaluate` decides the same. That
+ * keeps the sum from reading every call of the last hour on each reserve and settle. 0 when the rule
+ * is off (velocityPct 0 or a monthly cap of 0), which `evaluate` does not read then.
+ */
+function velocitySettled(db: Database, caps: LedgerCaps, rec: BreakerRecord, policy: BreakerPolicy, nowMs: number): Micros {
+  if (policy.velocityPct <= 0 || caps.monthlyMicros <= 0) return 0;
+  const window = { startMs: velocityWindowStart(rec, policy, nowMs), endMs: nowMs + 1 };
+  const bound = settledAtMost(db, window);
+  return bound * 100 < policy.velocityPct * caps.monthlyMicros ? bound : settledIn(db, window);
+}
+
+/**
+ * The spend figures of the breaker's spend rules at `nowMs`, µUSD. `windowSettled` is exact only
+ * where the velocity rule could trip (see velocitySettled); the month and day sums are exact.
+ */
 export function spendSnapshot(db: Database, caps: LedgerCaps, rec: BreakerRecord, policy: BreakerPolicy, nowMs: number): SpendSnapshot {
   return {
     monthSettled: settledIn(db, monthPeriod(nowMs)),
     monthCap: caps.monthlyMicros,
     daySettled: settledIn(db, dayPeriod(nowMs)),
     dayCap: caps.dailyMicros,
-    windowSettled: settledIn(db, { startMs: velocityWindowStart(rec, policy, nowMs), endMs: nowMs + 1 }),
+    windowSettled: velocitySettled(db, caps, rec, policy, nowMs),
   };
 }
 
-/** The effective breaker at `nowMs` (stored record re-evaluated against the spend now); nothing is written. */
-export function effectiveBreaker(db: Database, caps: LedgerCaps, policy: BreakerPolicy, nowMs: number): { stored: BreakerRecord; current: BreakerRecord } {
+/**
+ * The effective breaker at `nowMs` (stored record re-evaluated against the spend now), and the spend
+ * it was evaluated on (admission reuses its month and day sums); nothing is written.
+ */
+export function effectiveBreaker(db: Database, caps: LedgerCaps, policy: BreakerPolicy, nowMs: number): { stored: BreakerRecord; current: BreakerRecord; spend: SpendSnapshot } {
   const stored = readBreaker(db);
-  return { stored, current: evaluate(stored, spendSnapshot(db, caps, stored, policy, nowMs), policy, nowMs) };
+  const spend = spendSnapshot(db, caps, stored, policy, nowMs);
+  return { stored, current: evaluate(stored, spend, policy, nowMs), spend };
 }
 
 /** Re-evaluates and stores the breaker (after spend changed). Returns the stored record. */

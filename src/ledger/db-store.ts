@@ -50,13 +50,14 @@ export async function memoryDbStore(): Promise<DbStore> {
  * LedgerVersionError for a newer schema; the database is closed then.
  */
 export function openSnapshot(SQL: SqlJsStatic, file: string, bytes: Uint8Array | null): { db: Database; found: number } {
-  const db = openDatabase(SQL, bytes);
+  let db: Database | undefined;
   try {
+    db = openDatabase(SQL, bytes);
     const found = schemaVersion(db);
     if (found > SCHEMA_VERSION) throw new LedgerVersionError(found, SCHEMA_VERSION);
     return { db, found };
   } catch (err) {
-    db.close();
+    db?.close();
     if (err instanceof Error && /not a database|malformed/i.test(err.message)) {
       throw new LedgerFileError(`ledger ${file} is not a valid SQLite database (${err.message}); it was left untouched`, { cause: err });
     }

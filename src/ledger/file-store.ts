@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, promises as fs, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, promises as fs, readSync, statSync } from 'node:fs';
 import path from 'node:path';
-import * as lockfile from 'proper-lockfile';
+import { LockBusyError, takeDirLock, type HeldLock } from './dir-lock';
 
 /** Thrown when the ledger file cannot be locked, read or written. The ledger then admits nothing (fail closed). */
 export class LedgerFileError extends Error {
@@ -40,7 +40,7 @@ function describe(err: unknown): string {
 }
 
 /**
- * The database bytes at one path, shared by processes: a cross-process lock (proper-lockfile, a
+ * The database bytes at one path, shared by processes: a cross-process lock (dir-lock.ts, a
  * sibling `<path>.lock` directory), change detection by stamp, and atomic replacement (temp file,
  * fsync, rename, fsync of the folder), so the file on disk is always one complete database.
  */
@@ -53,55 +53,32 @@ export class FileStore {
   }
 
   /**
-   * Runs `fn` holding the lock, creating the parent folder first. Throws LedgerFileError when the
-   * lock cannot be taken in time. A failure to release is ignored: the work is done and a lock
-   * left behind goes stale in `staleMs`.
+   * Runs `fn` holding the lock (dir-lock.ts: a sibling `<path>.lock` directory, proper-lockfile's
+   * protocol), creating the parent folder when needed. Throws LedgerFileError when the lock cannot
+   * be taken in time. A failure to release is ignored: the work is done and a lock left behind goes
+   * stale in `staleMs`.
    */
   async withLock<T>(fn: (guard: LockGuard) => Promise<T>): Promise<T> {
-    let lost: Error | undefined;
-    let release: () => unknown;
-    const retries = this.opts.lockRetries ?? 100;
-    const options = {
-      lockfilePath: this.lockPath,
-      realpath: false,
-      stale: this.opts.staleMs ?? 10_000,
-      onCompromised: (err: Error) => { lost = err; },
-    };
+    let lock: HeldLock;
     try {
-      // Hot path, synchronous on purpose: an uncontended lock is mkdir + utimes + stat (+ rmdir to
-      // release), stale takeover included, and each async call was a libuv threadpool round trip
-      // (async lock + unlock measured ~0.5 ms and mostly idle; sync ~0.3 ms, blocking the event loop
-      // that long, accepted for a ledger write). Only a lock held elsewhere waits asynchronously, in
-      // the retry loop below.
-      mkdirSync(path.dirname(this.path), { recursive: true });
-      try {
-        release = lockfile.lockSync(this.path, options);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ELOCKED' || retries <= 0) throw err;
-        release = await lockfile.lock(this.path, {
-          ...options,
-          retries: { retries: retries - 1, factor: 1.2, minTimeout: 10, maxTimeout: 200, randomize: true },
-        });
-      }
+      // An uncontended lock is taken synchronously (mkdir + stat, rmdir to release); only a lock
+      // held elsewhere waits asynchronously between attempts.
+      lock = await takeDirLock(this.lockPath, { staleMs: this.opts.staleMs ?? 10_000, retries: this.opts.lockRetries ?? 100 });
     } catch (err) {
-      const busy = (err as NodeJS.ErrnoException).code === 'ELOCKED';
-      throw new LedgerFileError(busy
+      throw new LedgerFileError(err instanceof LockBusyError
         ? `ledger ${this.path} stayed locked by another process (${this.lockPath}); nothing was changed, try again`
         : `cannot lock ledger ${this.path}: ${describe(err)}`, { cause: err });
     }
     const guard: LockGuard = {
       assertHeld: () => {
+        const lost = lock.compromised;
         if (lost) throw new LedgerFileError(`lost the lock on ledger ${this.path} (${lost.message}); nothing was written`, { cause: lost });
       },
     };
     try {
       return await fn(guard);
     } finally {
-      try {
-        await release();
-      } catch {
-        // ignored: the work is done, and a lock left behind goes stale in staleMs
-      }
+      lock.release();
     }
   }
 

@@ -162,13 +162,14 @@ export class JournalFile {
   }
 
   /**
-   * Writes `line` at byte `offset` of the journal whose inode is `ino`, dropping whatever followed
+   * Writes `lines` (one or more complete lines: a group commit appends its transactions' lines in
+   * one write) at byte `offset` of the journal whose inode is `ino`, dropping whatever followed
    * (a torn tail), then fdatasync. Call holding the lock, with `ino` the inode found at the path
    * under it. Returns the new size. Throws LedgerFileError (lock lost, journal replaced, I/O
    * error); the journal is then cut back to `offset` when possible.
    */
-  async append(ino: bigint, offset: number, line: string, guard: LockGuard): Promise<number> {
-    const bytes = Buffer.from(line, 'utf8');
+  async append(ino: bigint, offset: number, lines: string, guard: LockGuard): Promise<number> {
+    const bytes = Buffer.from(lines, 'utf8');
     let fd: number | undefined;
     let writing = false;
     try {

@@ -3,7 +3,7 @@ import { openSnapshot, Serial, type DbStore } from './db-store';
 import { FileStore, LedgerFileError, type FileStoreOptions, type LockGuard } from './file-store';
 import { entryLine, JournalFile, parseChunk } from './journal';
 import { migrate } from './migrations';
-import { replay, transact } from './recorder';
+import { replay, transact, type RecordedStatement } from './recorder';
 import { num } from './rows';
 import { SCHEMA_VERSION } from './schema';
 import { loadSqlJs, type Database, type SqlJsStatic } from './sqljs';
@@ -27,6 +27,14 @@ interface Replica {
   unpersisted: boolean;
 }
 
+/** A write transaction waiting for (or run in) a group commit, with what its caller gets. */
+interface Pending {
+  fn: (db: Database) => unknown;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+  outcome?: { ok: true; value: unknown } | { ok: false; error: unknown };
+}
+
 /** Thrown while following the journal when a line does not continue the replica; the store reloads. */
 class Diverged extends Error {}
 
@@ -45,7 +53,9 @@ function generation(db: Database, version: number): number {
  * - write: lock → catch up (reload the snapshot if its identity changed, else apply the journal's
  *   new lines) → transaction → append one line + fdatasync → unlock; past `journalMaxBytes` or
  *   `journalMaxLines` the writer then folds everything into a new snapshot (generation + 1,
- *   written atomically) and replaces the journal with an empty one of that generation.
+ *   written atomically) and replaces the journal with an empty one of that generation. Writes
+ *   queued in this process while a lock hold runs share the next one (group commit, commitBatch):
+ *   one lock, one catch-up, their transactions one by one, their lines in one append + fdatasync.
  * - read: the same catch-up without the lock. It sees a committed prefix: the snapshot it loaded
  *   plus the complete lines present when it read; an up-to-date reader pays two stat calls.
  * - open: loads without the lock; a new file, or one needing a migration, is written under the
@@ -170,37 +180,92 @@ export async function fileDbStore(file: string, opts: FileStoreOptions = {}): Pr
     if (outcome === 'reload') await reload(guard);
   }
 
-  async function commit<T>(fn: (db: Database) => T, guard: LockGuard): Promise<T> {
+  /**
+   * One lock hold for a batch of write transactions (group commit): catch up, run each transaction
+   * (its own BEGIN … COMMIT; one that throws is rolled back and fails alone), append one journal
+   * line per changing transaction in a single write + fdatasync, then settle every caller. Nothing
+   * is reported before that fdatasync. When the append fails, every transaction from the first
+   * changing one on fails with its error (they committed, or saw commits, only in memory) and the
+   * replica reloads before the next call. A lock or catch-up failure fails the whole batch.
+   */
+  async function commitBatch(batch: Pending[], guard: LockGuard): Promise<void> {
     await catchUp(guard);
     const r = replica;
     if (r.stale || r.jIno === null) {
       const st = await journal.reset(r.gen, guard);
       Object.assign(r, { jIno: st.ino, offset: st.size, seq: 0, stale: false });
     }
-    const { result, statements } = transact(r.db, fn);
-    if (statements.length === 0) return result;
+    const lines: string[] = [];
+    let firstChange = batch.length;
     try {
-      r.offset = await journal.append(r.jIno as bigint, r.offset, entryLine({ g: r.gen, n: r.seq + 1, s: statements }), guard);
-      r.seq += 1;
+      for (const [i, item] of batch.entries()) {
+        let committed: { result: unknown; statements: RecordedStatement[] };
+        try {
+          committed = transact(r.db, item.fn);
+        } catch (err) {
+          item.outcome = { ok: false, error: err }; // rolled back: this caller's own error
+          continue;
+        }
+        item.outcome = { ok: true, value: committed.result };
+        if (committed.statements.length === 0) continue;
+        firstChange = Math.min(firstChange, i);
+        lines.push(entryLine({ g: r.gen, n: r.seq + lines.length + 1, s: committed.statements }));
+      }
+      if (lines.length === 0) return;
+      r.offset = await journal.append(r.jIno as bigint, r.offset, lines.join(''), guard);
+      r.seq += lines.length;
     } catch (err) {
-      r.dirty = true; // memory holds a change the files may not: reload before the next call
-      throw err;
+      r.dirty = true; // memory holds changes the files may not: reload before the next call
+      for (const item of batch.slice(firstChange)) if (item.outcome?.ok !== false) item.outcome = { ok: false, error: err };
+      return;
     }
     if (r.offset >= maxBytes || r.seq >= maxLines) {
-      // The transaction is durable in the journal already; a failed compaction is retried by the next write.
+      // The transactions are durable in the journal already; a failed compaction is retried by the next write.
       await writeSnapshot(r, r.gen + 1, guard).catch(() => { r.dirty = true; });
     }
-    return result;
   }
 
   const serial = new Serial();
+  /** Writes waiting for the next lock hold; null once that hold started (or a read was queued after them). */
+  let gathering: Pending[] | null = null;
+
+  function write(fn: (db: Database) => unknown): Promise<unknown> {
+    if (serial.closed) return Promise.reject(new Error('the ledger is closed'));
+    return new Promise((resolve, reject) => {
+      const item: Pending = { fn, resolve, reject };
+      if (gathering) {
+        gathering.push(item);
+        return;
+      }
+      const batch = [item];
+      gathering = batch;
+      void serial.run(async () => {
+        if (gathering === batch) gathering = null;
+        try {
+          await files.withLock((guard) => commitBatch(batch, guard));
+        } catch (err) {
+          for (const it of batch) it.outcome = { ok: false, error: err };
+        }
+        for (const it of batch) {
+          const o = it.outcome ?? { ok: false, error: new Error('ledger write was not run') };
+          if (o.ok) it.resolve(o.value);
+          else it.reject(o.error);
+        }
+      });
+    });
+  }
+
   return {
-    read: (fn) => serial.run(async () => {
-      await catchUp(null);
-      return fn(replica.db);
-    }),
-    write: (fn) => serial.run(() => files.withLock((guard) => commit(fn, guard))),
+    read: (fn) => {
+      gathering = null; // writes queued after this read run after it
+      return serial.run(async () => {
+        await catchUp(null);
+        return fn(replica.db);
+      });
+    },
+    write: write as DbStore['write'],
     close: async () => {
+      gathering = null;
       await serial.run(async () => undefined);
       serial.closed = true;
       journal.close();

@@ -65,6 +65,16 @@ export function settledIn(db: Database, p: Period): Micros {
 
 const HOUR_MS = 3_600_000;
 
+/**
+ * An upper bound of settledIn(p) from spend_hours alone, µUSD: the whole UTC hours that [startMs,
+ * endMs) touches (every call in p counts in its hour; costs are ≥ 0). A couple of rows for an hour's
+ * window, however many calls it holds.
+ */
+export function settledAtMost(db: Database, p: Period): Micros {
+  if (p.startMs >= p.endMs) return 0;
+  return num(db, 'SELECT SUM(cost_micros) FROM spend_hours WHERE hour_start >= ? AND hour_start < ?', [Math.floor(p.startMs / HOUR_MS) * HOUR_MS, p.endMs]);
+}
+
 function callsIn(db: Database, startMs: number, endMs: number): Micros {
   if (startMs >= endMs) return 0;
   return num(db, 'SELECT SUM(cost_micros) FROM model_calls WHERE created_at >= ? AND created_at < ?', [startMs, endMs]);

