@@ -70,7 +70,7 @@ export async function handleMessages(deps: MessagesDeps, job: MeteredJob, body: 
   } catch (err) {
     return sendError(res, refusal(deps, job, err));
   }
-  const signal = AbortSignal.any([clientGone, ...(job.signal ? [job.signal] : [])]);
+  const signal = job.signal ? AbortSignal.any([clientGone, job.signal]) : clientGone;
   const call: Call = {
     deps, job, hold, tr, bound, started: deps.clock(), settled: false,
     encodeBody: p ? (model) => encodePassthrough(JSON.stringify({ ...tr.params, model }), p) : undefined,

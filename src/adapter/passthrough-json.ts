@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 /**
  * Long JSON strings passed through as the client's bytes.
@@ -43,7 +43,8 @@ const COLON = 0x3a;
  */
 export function parsePassthrough(body: Buffer, minBytes = PASSTHROUGH_MIN_BYTES): PassthroughJson | null {
   if (!isUtf8(body)) return null;
-  const nonce = randomBytes(8).toString('hex');
+  // randomUUID draws from a cached entropy pool: a randomBytes call per request cost more than the rest of the parse of a small body.
+  const nonce = randomUUID().replace(/-/g, '').slice(0, 16);
   const slices: Buffer[] = [];
   const skeleton: string[] = [];
   let copiedTo = 0;
@@ -129,9 +130,31 @@ function escapeEnd(body: Buffer, at: number, end: number): number {
   const e = body[at + 1] as number;
   if (at + 1 >= end || ESCAPES[e] !== 1) return -1;
   if (e !== 0x75) return at + 2;
-  if (at + 5 >= end + 0 && at + 5 > end) return -1;
+  if (at + 5 >= end) return -1;
   for (let h = at + 2; h < at + 6; h++) if (HEX[body[h] as number] !== 1) return -1;
   return at + 6;
+}
+
+/**
+ * Each `ofr<nonce>:<index>;` tag of `p` in `text`, in order: where it starts, the slice index and
+ * where it ends. The caller checks what precedes it (U+0000, or the text `\u0000`). Found with
+ * indexOf rather than a RegExp: the nonce changes per request, and compiling a fresh RegExp each
+ * time cost more than the rest of the encoding.
+ */
+function* tags(text: string, p: PassthroughJson): Generator<{ at: number; index: number; end: number }> {
+  const tag = `ofr${p.nonce}:`;
+  for (let at = text.indexOf(tag); at !== -1; at = text.indexOf(tag, at + tag.length)) {
+    const semi = text.indexOf(';', at + tag.length);
+    if (semi === -1) return;
+    const digits = text.slice(at + tag.length, semi);
+    if (/^\d+$/.test(digits)) yield { at, index: Number(digits), end: semi + 1 };
+  }
+}
+
+function sliceOf(p: PassthroughJson, index: number): Buffer {
+  const slice = p.slices[index];
+  if (!slice) throw new Error(`passthrough placeholder ${index} has no slice (${p.slices.length} held)`);
+  return slice;
 }
 
 /**
@@ -142,19 +165,19 @@ function escapeEnd(body: Buffer, at: number, end: number): number {
  */
 export function encodePassthrough(json: string, p: PassthroughJson): Buffer[] {
   const out: Buffer[] = [];
-  const found = new RegExp(`(\\\\+)u0000ofr${p.nonce}:(\\d+);`, 'g');
   let copiedTo = 0;
-  for (let m = found.exec(json); m !== null; m = found.exec(json)) {
-    const run = (m[1] as string).length;
+  for (const { at, index, end } of tags(json, p)) {
+    if (json.slice(at - 5, at) !== 'u0000') continue;
+    let run = 0;
+    while (json.charCodeAt(at - 6 - run) === BACKSLASH) run++;
     // Inside one string the placeholder's `\u0000` is 1 backslash after an even run (escaped backslashes of the text before it);
     // inside a JSON text embedded in a string it is 2 after a multiple of 4. Anything else is text that merely looks alike.
     const depth = run % 2 === 1 ? 1 : run % 4 === 2 ? 2 : 0;
     if (depth === 0) continue;
-    const slice = p.slices[Number(m[2])];
-    if (!slice) throw new Error(`passthrough placeholder ${m[2]} has no slice (${p.slices.length} held)`);
-    out.push(Buffer.from(json.slice(copiedTo, m.index + run - depth), 'utf8'));
+    const slice = sliceOf(p, index);
+    out.push(Buffer.from(json.slice(copiedTo, at - 5 - depth), 'utf8'));
     out.push(depth === 1 ? slice : Buffer.from(JSON.stringify(slice.toString('utf8')).slice(1, -1), 'utf8'));
-    copiedTo = m.index + m[0].length;
+    copiedTo = end;
   }
   out.push(Buffer.from(json.slice(copiedTo), 'utf8'));
   return out;
@@ -167,15 +190,13 @@ export function encodePassthrough(json: string, p: PassthroughJson): Buffer[] {
  * `s` (written `\\u0000…`, e.g. JSON.stringify of a tool definition).
  */
 export function passthroughByteLength(s: string, p: PassthroughJson): number {
-  if (!s.includes('u0000ofr') && !s.includes('\u0000ofr')) return Buffer.byteLength(s, 'utf8');
-  let n = 0;
-  let last = 0;
-  const found = new RegExp(`(?:\u0000|\\\\u0000)ofr${p.nonce}:(\\d+);`, 'g');
-  for (let m = found.exec(s); m !== null; m = found.exec(s)) {
-    n += Buffer.byteLength(s.slice(last, m.index), 'utf8') + (p.slices[Number(m[1])]?.length ?? 0);
-    last = m.index + m[0].length;
+  let n = Buffer.byteLength(s, 'utf8');
+  if (!s.includes('ofr')) return n;
+  for (const { at, index, end } of tags(s, p)) {
+    const start = s.charCodeAt(at - 1) === 0 ? at - 1 : s.slice(at - 6, at) === '\\u0000' ? at - 6 : -1;
+    if (start >= 0) n += (p.slices[index]?.length ?? 0) - (end - start); // the placeholder's own characters are ASCII but U+0000 (1 byte)
   }
-  return n + Buffer.byteLength(s.slice(last), 'utf8');
+  return n;
 }
 
 /**
@@ -186,7 +207,14 @@ export function passthroughByteLength(s: string, p: PassthroughJson): number {
 export function materialize<T>(value: T, p: PassthroughJson): T {
   if (typeof value === 'string') {
     if (!value.includes('\u0000ofr')) return value;
-    return value.replace(new RegExp(`\u0000ofr${p.nonce}:(\\d+);`, 'g'), (_m, i: string) => JSON.parse(`"${p.slices[Number(i)]?.toString('utf8') ?? ''}"`) as string) as T;
+    let out = '';
+    let copiedTo = 0;
+    for (const { at, index, end } of tags(value, p)) {
+      if (value.charCodeAt(at - 1) !== 0) continue;
+      out += value.slice(copiedTo, at - 1) + (JSON.parse(`"${sliceOf(p, index).toString('utf8')}"`) as string);
+      copiedTo = end;
+    }
+    return (out + value.slice(copiedTo)) as T;
   }
   if (Array.isArray(value)) return value.map((v) => materialize(v, p)) as T;
   if (value !== null && typeof value === 'object') {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { anthropicError } from './anthropic-errors';
@@ -70,7 +70,7 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
     log,
     onBudgetExceeded: opts.onBudgetExceeded ?? (() => {}),
     clock: opts.clock ?? Date.now,
-    newMessageId: opts.newMessageId ?? (() => `msg_${randomBytes(12).toString('hex')}`),
+    newMessageId: opts.newMessageId ?? (() => `msg_${randomUUID().replace(/-/g, '')}`),
     metrics: opts.metrics ?? (opts.metricsFile ? createMetricsFile(opts.metricsFile, { secrets: opts.secrets, log }) : NO_METRICS),
     pingIntervalMs: opts.pingIntervalMs ?? 10_000,
   };
@@ -92,7 +92,10 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
     if (!job) return sendError(res, { status: 401, body: anthropicError('authentication_error', 'invalid x-api-key'), headers: {} });
     // /v1/messages keeps long strings as the client's bytes (passthrough-json.ts); count_tokens reads them all.
     const body = await readJson(req, maxBody, isMessages);
-    if (!body.ok) return sendError(res, { status: body.status, body: anthropicError(body.status === 413 ? 'request_too_large' : 'invalid_request_error', body.message), headers: {} });
+    if (!body.ok) {
+      const tooLarge = body.status === 413;
+      return sendError(res, { status: body.status, body: anthropicError(tooLarge ? 'request_too_large' : 'invalid_request_error', body.message), headers: tooLarge ? { connection: 'close' } : {} });
+    }
     if (isCount) {
       const parsed = parseAnthropic(AnthropicCountTokensRequest, body.value);
       if (!parsed.ok) return sendError(res, { status: 400, body: anthropicError('invalid_request_error', parsed.message), headers: {} });
@@ -152,11 +155,20 @@ type BodyResult = ({ ok: true } & RequestBody) | { ok: false; status: number; me
 async function readJson(req: IncomingMessage, maxBytes: number, passthrough: boolean): Promise<BodyResult> {
   const parts: Buffer[] = [];
   let size = 0;
-  for await (const part of req) {
-    size += (part as Buffer).length;
-    if (size > maxBytes) return { ok: false, status: 413, message: `request body over ${maxBytes} bytes` };
-    parts.push(part as Buffer);
-  }
+  // Events rather than `for await`: the async iterator cost more per request than the parsing of a small body.
+  const tooLarge = await new Promise<boolean>((resolve, reject) => {
+    const onData = (part: Buffer) => {
+      size += part.length;
+      if (size <= maxBytes) return void parts.push(part);
+      req.off('data', onData);
+      req.pause(); // the rest stays unread: the 413 goes out with connection: close
+      resolve(true);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(false));
+    req.once('error', reject);
+  });
+  if (tooLarge) return { ok: false, status: 413, message: `request body over ${maxBytes} bytes` };
   const bytes = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
   const fast = passthrough ? parsePassthrough(bytes) : null;
   if (fast) return { ok: true, value: fast.value, passthrough: fast };

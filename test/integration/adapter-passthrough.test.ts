@@ -63,7 +63,7 @@ describe('adapter passthrough of long strings (client bytes spliced into the ups
       settle: async () => 0,
       release: async () => {},
     };
-    adapter = await startAdapterServer({ meter, upstream: createUpstream({ primary: { baseURL: gateway.url, apiKey: 'gw' } }), perJobTokenLimit: 8192 });
+    adapter = await startAdapterServer({ meter, upstream: createUpstream({ primary: { baseURL: gateway.url, apiKey: 'gw' } }), perJobTokenLimit: 8192, maxBodyBytes: 64 * 1024 });
   });
   afterEach(async () => {
     await adapter.close();
@@ -89,5 +89,12 @@ describe('adapter passthrough of long strings (client bytes spliced into the ups
     strictEqual(res.status, 400);
     deepStrictEqual(JSON.parse(res.text).error, { type: 'invalid_request_error', message: 'request body is not valid JSON' });
     strictEqual(gateway.requests.length, 0);
+  });
+
+  it('answers a body over maxBodyBytes with 413 request_too_large, unread, and nothing reserved', async () => {
+    const res = await post(adapter.url, 'key', JSON.stringify({ ...bigRequest(false), pad: 'x'.repeat(200 * 1024) }));
+    strictEqual(res.status, 413);
+    deepStrictEqual(JSON.parse(res.text).error, { type: 'request_too_large', message: 'request body over 65536 bytes' });
+    deepStrictEqual([bounds.length, gateway.requests.length], [0, 0]);
   });
 });
