@@ -153,23 +153,27 @@ type BodyResult = ({ ok: true } & RequestBody) | { ok: false; status: number; me
 
 /** Reads and parses a JSON body; with `passthrough`, long strings stay placeholders for the client's bytes when they can. */
 async function readJson(req: IncomingMessage, maxBytes: number, passthrough: boolean): Promise<BodyResult> {
-  const parts: Buffer[] = [];
-  let size = 0;
   // Events rather than `for await`: the async iterator cost more per request than the parsing of a small body.
-  const tooLarge = await new Promise<boolean>((resolve, reject) => {
+  const parts = await new Promise<Buffer[] | null>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
     const onData = (part: Buffer) => {
       size += part.length;
-      if (size <= maxBytes) return void parts.push(part);
+      if (size <= maxBytes) return void chunks.push(part);
       req.off('data', onData);
       req.pause(); // the rest stays unread: the 413 goes out with connection: close
-      resolve(true);
+      resolve(null);
     };
     req.on('data', onData);
-    req.once('end', () => resolve(false));
+    // Detached at the end: `req` lives as long as the call, and a listener holding the chunks would keep a second copy of the body.
+    req.once('end', () => {
+      req.off('data', onData);
+      resolve(chunks);
+    });
     req.once('error', reject);
   });
-  if (tooLarge) return { ok: false, status: 413, message: `request body over ${maxBytes} bytes` };
-  const bytes = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
+  if (!parts) return { ok: false, status: 413, message: `request body over ${maxBytes} bytes` };
+  const bytes = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
   const fast = passthrough ? parsePassthrough(bytes) : null;
   if (fast) return { ok: true, value: fast.value, passthrough: fast };
   try {
