@@ -6,7 +6,7 @@
  * in-flight stream. Run with `npm run bench` (or `npx tsx bench/run.ts adapter`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -101,6 +101,16 @@ function claudeLikeRequest(bytes: number, stream: boolean, marker = ''): Anthrop
 /** A small request (~200 B): one user message, no tools — for requests/s. */
 function smallRequest(stream: boolean): AnthropicRequest {
   return { model: 'claude-sonnet-5', max_tokens: 1024, stream, messages: [{ role: 'user', content: 'Rename the variable x to count in src/a.ts and say done.' }] } as AnthropicRequest;
+}
+
+/** bench/support/adapter-bench-server.ts bundled like dist/worker.js (esbuild, node20, sql-wasm.wasm beside it) into a temporary directory. */
+async function bundleAdapterServer(): Promise<{ dir: string; file: string }> {
+  const esbuild = await import('esbuild');
+  const dir = mkdtempSync(join(tmpdir(), 'offload-bench-adapter-'));
+  const file = join(dir, 'adapter-bench-server.js');
+  await esbuild.build({ entryPoints: [join(__dirname, 'support/adapter-bench-server.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: file, logLevel: 'error' });
+  copyFileSync(join(ROOT, 'node_modules/sql.js/dist/sql-wasm.wasm'), join(dir, 'sql-wasm.wasm'));
+  return { dir, file };
 }
 
 function freePort(): Promise<number> {
@@ -220,14 +230,17 @@ export async function run(log: (line: string) => void): Promise<string> {
   const started = Date.now();
   const tsx = ['--import', 'tsx'];
   const holdMs = 3000;
+  // The adapter runs as the app ships: an esbuild bundle (as in dist/), not TypeScript through tsx's loader hooks.
+  const adapterBundle = await bundleAdapterServer();
   const gw = await spawnJson([...tsx, join(__dirname, 'support/adapter-bench-gateway.ts'), '--hold-ms', String(holdMs)]);
   const gatewayUrl = gw.info.url!;
-  const off = await spawnJson(['--expose-gc', ...tsx, join(__dirname, 'support/adapter-bench-server.ts'), '--gateway', gatewayUrl]);
+  const off = await spawnJson(['--expose-gc', adapterBundle.file, '--gateway', gatewayUrl]);
   const ledgerDir = mkdtempSync(join(tmpdir(), 'offload-bench-ledger-'));
-  const offFile = await spawnJson([...tsx, join(__dirname, 'support/adapter-bench-server.ts'), '--gateway', gatewayUrl, '--ledger', `file:${join(ledgerDir, 'ledger.sqlite')}`]);
-  const offBare = await spawnJson([...tsx, join(__dirname, 'support/adapter-bench-server.ts'), '--gateway', gatewayUrl, '--ledger', 'none']);
+  const offFile = await spawnJson([adapterBundle.file, '--gateway', gatewayUrl, '--ledger', `file:${join(ledgerDir, 'ledger.sqlite')}`]);
+  const offBare = await spawnJson([adapterBundle.file, '--gateway', gatewayUrl, '--ledger', 'none']);
+  const proxy = await spawnJson([...tsx, join(__dirname, 'support/bare-proxy.ts'), '--gateway', gatewayUrl]);
   const ccr = await startCcr(gatewayUrl, log);
-  const children = [gw.child, off.child, offFile.child, offBare.child];
+  const children = [gw.child, off.child, offFile.child, offBare.child, proxy.child];
   try {
     const gwUrl = new URL(gatewayUrl);
     const offUrl = new URL(off.info.url!);
@@ -238,6 +251,8 @@ export async function run(log: (line: string) => void): Promise<string> {
     const offload: Target = { name: 'offload', host: '127.0.0.1', port: Number(offUrl.port), path: '/v1/messages?beta=true', headers: anthropicHeaders(off.info.key!), bodies: new Map() };
     const offloadFile: Target = { name: 'offload+file-ledger', host: '127.0.0.1', port: Number(offFileUrl.port), path: '/v1/messages?beta=true', headers: anthropicHeaders(offFile.info.key!), bodies: new Map() };
     const bare: Target = { name: 'offload-no-ledger', host: '127.0.0.1', port: Number(offBareUrl.port), path: '/v1/messages?beta=true', headers: anthropicHeaders(offBare.info.key!), bodies: new Map() };
+    const proxyUrl = new URL(proxy.info.url!);
+    const floor: Target = { name: 'node:http proxy', host: '127.0.0.1', port: Number(proxyUrl.port), path: '/v1/chat/completions', headers: {}, bodies: new Map() };
     const router: Target | undefined = ccr.target ? { ...ccr.target, bodies: new Map() } : undefined;
     const sizes = [['50k', 50 * KIB], ['400k', 400 * KIB], ['small', 1.5 * KIB]] as const;
     const bodySize: Record<string, number> = {};
@@ -249,10 +264,11 @@ export async function run(log: (line: string) => void): Promise<string> {
         bodySize[label] = a.length;
         const openai = translateRequest(anthropic, { gatewayModel: 'bench-model', perJobTokenLimit: 8192 }).params;
         direct.bodies.set(key, Buffer.from(JSON.stringify(openai)));
+        floor.bodies.set(key, direct.bodies.get(key)!);
         for (const t of [offload, offloadFile, bare, router]) t?.bodies.set(key, a);
       }
     }
-    const targets = [direct, offload, bare, ...(router ? [router] : [])];
+    const targets = [direct, offload, bare, floor, ...(router ? [router] : [])];
 
     // 1. Latency, interleaved.
     const cases: CaseResult[] = [];
@@ -308,25 +324,33 @@ export async function run(log: (line: string) => void): Promise<string> {
     const check = (ok: boolean) => (ok ? '✔ met' : '✘ missed');
     const ratios = ['50k:json', '400k:json', '50k:stream', '400k:stream'].map((k) => get(k) / getR(k));
     const [f50] = added(fileCase, offloadFile.name, 'total');
+    const floorOf = (key: string, f: keyof Timing = 'total') => added(cases.find((c) => c.key === key)!, floor.name, f)[0];
+    const rpsOf = (name: string, mode: string) => Math.round(rps.find(([n, m]) => n === name && m === mode)?.[2] ?? NaN);
     const lines = [
       '## Adapter',
       '',
       `Command: \`npm run bench\` (this section alone: \`npx tsx bench/run.ts adapter\`). Machine: ${machine()}. Run ${new Date().toISOString().slice(0, 16)}Z, ${Math.round((Date.now() - started) / 1000)} s.`,
       '',
       'Setup: the scripted gateway (test/support/scripted-gateway.ts, stand-in for the model provider) in its own process answers every',
-      'chat-completions call with the same ~100-character reply (7 SSE chunks + usage when streaming). Three clients hit it side by side, requests',
-      'interleaved round by round: **direct** (the OpenAI body the adapter would send, straight to the gateway), **Offload** (its adapter in',
-      'its own process, built as the app builds it: auth, zod validation, translation, reservation and settlement in an in-memory sql.js ledger,',
-      'the `openai` SDK upstream, stream translation) and **claude-code-router 2.0.0** (`ccr start` in its own process with a config',
-      'pointing at the same gateway). Requests are Claude Code-shaped Anthropic bodies (billing-header system block, 3 tools with',
-      '`$schema`, Read/tool_result turns with non-ASCII code) sent over keep-alive HTTP/1.1. "Added" = p50 / p95 of the per-round',
-      'difference to the direct call, in ms; the last column is Offload\'s added p50 over claude-code-router\'s. "Without the ledger" is',
-      'the same adapter with a meter that prices each call but writes nothing (offload-no-ledger): the translation and proxy cost alone.',
+      'chat-completions call with the same ~100-character reply (7 SSE chunks + usage when streaming). The clients hit it side by side,',
+      'requests interleaved round by round: **direct** (the OpenAI body the adapter would send, straight to the gateway), **Offload** (its',
+      'adapter in its own process, bundled by esbuild as dist/ ships it: auth, long strings passed through as the client\'s bytes',
+      '(src/adapter/passthrough-json.ts), zod validation, translation, the input bound, reservation and settlement in an in-memory sql.js',
+      'ledger, the node:http upstream client, stream translation), **claude-code-router 2.0.0** (`ccr start` in its own process with a',
+      'config pointing at the same gateway) and, for reference, a **bare node:http proxy** (bench/support/bare-proxy.ts: reads the body,',
+      'forwards it unchanged, pipes the answer back; no parsing at all), the floor of any Node proxy on this machine. Requests are Claude',
+      'Code-shaped Anthropic bodies (billing-header system block, 3 tools with `$schema`, Read/tool_result turns with non-ASCII code) sent',
+      'over keep-alive HTTP/1.1. "Added" = p50 / p95 of the per-round difference to the direct call, in ms; the last column is Offload\'s',
+      'added p50 over claude-code-router\'s. "Without the ledger" is the same adapter with a meter that prices each call but writes',
+      'nothing (offload-no-ledger).',
       ...(ccr.why ? ['', `claude-code-router could not run here: ${ccr.why}`] : []),
       '',
       '| request | mode | direct p50 / p95 | Offload p50 / p95 | ccr p50 / p95 | added by Offload | … of which without the ledger | added by ccr | Offload ÷ ccr |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       ...cases.flatMap(rowsOf),
+      '',
+      `The bare node:http proxy adds p50 **${ms(floorOf('50k:json'))}** ms at 50 KiB and **${ms(floorOf('400k:json'))}** ms at 400 KiB non-streaming ` +
+        `(streaming total: ${ms(floorOf('50k:stream'))} / ${ms(floorOf('400k:stream'))} ms): the second HTTP hop alone.`,
       '',
       `Requests/s with small (${bodySize.small} B) requests, 16 concurrent, through one process each: ` +
         rps.map(([n, m, r]) => `${n} ${m === 'json' ? 'non-streaming' : 'streaming'} **${Math.round(r)}**`).join(', ') + '.',
@@ -334,7 +358,7 @@ export async function run(log: (line: string) => void): Promise<string> {
       `Memory per in-flight stream (${inFlight} streaming 400 KiB requests held by the gateway, adapter heap + external after a full GC): ` +
         `**${Math.round(perStream / KIB)} KiB** per stream = ${(perStream / bodySize['400k']!).toFixed(2)} × the ${Math.round(bodySize['400k']! / KIB)} KiB body (RSS grew ${Math.round(rssPerStream / KIB)} KiB per stream).`,
       '',
-      `With the file-backed ledger instead (the production ledger: a file lock, reload check and atomic write on each reserve and settle), 50 KiB non-streaming adds **${ms(f50)} ms** p50 — that cost belongs to the ledger, not the translation.`,
+      `With the file-backed ledger instead (the production ledger: each reserve takes the file lock, catches up and appends one fdatasync'ed journal line; settles after the answer), 50 KiB non-streaming adds **${ms(f50)} ms** p50.`,
       '',
       'Targets (issue 4):',
       `- added p50 ≤ 1 ms at 50 KiB: ${ms(get('50k:json'))} ms non-streaming, ${ms(get('50k:stream'))} ms streaming total — ${check(get('50k:json') <= 1 && get('50k:stream') <= 1)}`,
@@ -343,19 +367,29 @@ export async function run(log: (line: string) => void): Promise<string> {
       `- ≥ 1,000 requests/s: ${Math.round(offRps)} at worst — ${check(offRps >= 1000)}`,
       `- memory per in-flight stream ≤ 2 × its body: ${(perStream / bodySize['400k']!).toFixed(2)} × — ${check(perStream <= 2 * bodySize['400k']!)}`,
       '',
-      'Where the time goes (profiled separately with `--cpu-prof` and per-stage timers on the 400 KiB body, same machine): JSON.parse 3.7 ms,',
-      'zod validation 1.1 ms, translation 0.7 ms, the input-token bound 0.8 ms (2.1 ms before utf8ByteLength used Buffer.byteLength),',
-      'JSON.stringify of the OpenAI body 1.4 ms: ~8 ms of CPU that any parse-translate-serialise proxy pays, which is why the 4 ms target is',
-      'out of reach without a streaming JSON rewrite. At 50 KiB those stages sum to ~1.1 ms; the rest is the `openai` SDK\'s per-request',
-      'cost (undici fetch, header building, abort signals: ~2 ms a request, which also caps requests/s) and the ledger: reserve + settle',
-      'on the in-memory sql.js ledger take ~2.7 ms and are serialised, the file-backed ledger ~18 ms. Settling now happens after the',
-      'response has ended, so only the reservation is on the latency path.',
+      'Where the time goes (CPU profiles of the bundled adapter, `node --cpu-prof`, same machine): Node\'s HTTP stack for the second hop',
+      `is the floor above (a bare proxy spends ~0.75–0.9 ms of CPU per request here, kernel loopback writes included, and tops out near ` +
+        `${rpsOf(floor.name, 'json')} requests/s non-streaming in this run). On top of it the adapter parses only a skeleton: strings of 512+ bytes`,
+      'stay the client\'s bytes, checked for legal escapes and control characters four bytes at a time, and are spliced into the',
+      'upstream body unread (0.1 ms at 50 KiB, ~1.1 ms at 400 KiB, against ~3 ms for JSON.parse + ~4 ms for JSON.stringify of the 400',
+      'KiB body before). zod, translation and the input bound run on the small skeleton (~0.1 ms); the in-memory ledger\'s reserve +',
+      'settle cost ~0.2 ms; the node:http upstream client replaced the `openai` SDK (~2 ms a request: undici fetch, header building,',
+      'abort signals). What is left at 50 KiB is mostly the floor plus ~0.2 ms of our work per hop; the file ledger adds its lock and',
+      'fdatasync (~1 ms) to the reservation, which must precede the call.',
+      '',
+      'Memory: a heap snapshot of the adapter with 40 held streams (`v8.writeHeapSnapshot`) shows one body-sized ArrayBuffer per stream, the',
+      'client\'s bytes that the spliced upstream body points into (before, the body was also held decoded, parsed and re-serialised:',
+      '4.6 ×). `process.memoryUsage().arrayBuffers` nevertheless grows by about two bodies per held stream, also with two full GCs',
+      '50 ms apart and also when the upstream body is written as one concatenated buffer; the second body\'s worth is not reachable',
+      'from JS in the snapshot, and where Node or V8 keeps it was not found in this session. It is released when the call ends',
+      '(measured: back to the baseline after the streams complete).',
     ];
     return lines.join('\n');
   } finally {
     ccr.stop();
     for (const c of children) c.kill('SIGTERM');
     rmSync(ledgerDir, { recursive: true, force: true });
+    rmSync(adapterBundle.dir, { recursive: true, force: true });
     agent.destroy();
   }
 }
