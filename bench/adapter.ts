@@ -103,14 +103,19 @@ function smallRequest(stream: boolean): AnthropicRequest {
   return { model: 'claude-sonnet-5', max_tokens: 1024, stream, messages: [{ role: 'user', content: 'Rename the variable x to count in src/a.ts and say done.' }] } as AnthropicRequest;
 }
 
-/** bench/support/adapter-bench-server.ts bundled like dist/worker.js (esbuild, node20, sql-wasm.wasm beside it) into a temporary directory. */
-async function bundleAdapterServer(): Promise<{ dir: string; file: string }> {
+/**
+ * The benchmark's own server processes (bench/support/adapter-bench-server.ts and the bare-proxy
+ * floor) bundled like dist/worker.js (esbuild, node20, sql-wasm.wasm beside them) into a temporary
+ * directory, so both run as plain JavaScript: tsx's loader hooks slowed a server ~30 %.
+ */
+async function bundleServers(): Promise<{ dir: string; adapter: string; proxy: string }> {
   const esbuild = await import('esbuild');
   const dir = mkdtempSync(join(tmpdir(), 'offload-bench-adapter-'));
-  const file = join(dir, 'adapter-bench-server.js');
-  await esbuild.build({ entryPoints: [join(__dirname, 'support/adapter-bench-server.ts')], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: file, logLevel: 'error' });
+  const build = (entry: string, out: string) =>
+    esbuild.build({ entryPoints: [join(__dirname, entry)], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: join(dir, out), logLevel: 'error' });
+  await Promise.all([build('support/adapter-bench-server.ts', 'adapter-bench-server.js'), build('support/bare-proxy.ts', 'bare-proxy.js')]);
   copyFileSync(join(ROOT, 'node_modules/sql.js/dist/sql-wasm.wasm'), join(dir, 'sql-wasm.wasm'));
-  return { dir, file };
+  return { dir, adapter: join(dir, 'adapter-bench-server.js'), proxy: join(dir, 'bare-proxy.js') };
 }
 
 function freePort(): Promise<number> {
@@ -230,15 +235,15 @@ export async function run(log: (line: string) => void): Promise<string> {
   const started = Date.now();
   const tsx = ['--import', 'tsx'];
   const holdMs = 3000;
-  // The adapter runs as the app ships: an esbuild bundle (as in dist/), not TypeScript through tsx's loader hooks.
-  const adapterBundle = await bundleAdapterServer();
+  // The adapter runs as the app ships, an esbuild bundle (as in dist/); so does the bare proxy it is compared with.
+  const bundles = await bundleServers();
   const gw = await spawnJson([...tsx, join(__dirname, 'support/adapter-bench-gateway.ts'), '--hold-ms', String(holdMs)]);
   const gatewayUrl = gw.info.url!;
-  const off = await spawnJson(['--expose-gc', adapterBundle.file, '--gateway', gatewayUrl]);
+  const off = await spawnJson(['--expose-gc', bundles.adapter, '--gateway', gatewayUrl]);
   const ledgerDir = mkdtempSync(join(tmpdir(), 'offload-bench-ledger-'));
-  const offFile = await spawnJson([adapterBundle.file, '--gateway', gatewayUrl, '--ledger', `file:${join(ledgerDir, 'ledger.sqlite')}`]);
-  const offBare = await spawnJson([adapterBundle.file, '--gateway', gatewayUrl, '--ledger', 'none']);
-  const proxy = await spawnJson([...tsx, join(__dirname, 'support/bare-proxy.ts'), '--gateway', gatewayUrl]);
+  const offFile = await spawnJson([bundles.adapter, '--gateway', gatewayUrl, '--ledger', `file:${join(ledgerDir, 'ledger.sqlite')}`]);
+  const offBare = await spawnJson([bundles.adapter, '--gateway', gatewayUrl, '--ledger', 'none']);
+  const proxy = await spawnJson([bundles.proxy, '--gateway', gatewayUrl]);
   const ccr = await startCcr(gatewayUrl, log);
   const children = [gw.child, off.child, offFile.child, offBare.child, proxy.child];
   try {
@@ -389,7 +394,7 @@ export async function run(log: (line: string) => void): Promise<string> {
     ccr.stop();
     for (const c of children) c.kill('SIGTERM');
     rmSync(ledgerDir, { recursive: true, force: true });
-    rmSync(adapterBundle.dir, { recursive: true, force: true });
+    rmSync(bundles.dir, { recursive: true, force: true });
     agent.destroy();
   }
 }
