@@ -151,25 +151,36 @@ function allowedHost(host: string | undefined, port: number): boolean {
 
 type BodyResult = ({ ok: true } & RequestBody) | { ok: false; status: number; message: string };
 
+function ignore(): void {}
+
 /** Reads and parses a JSON body; with `passthrough`, long strings stay placeholders for the client's bytes when they can. */
 async function readJson(req: IncomingMessage, maxBytes: number, passthrough: boolean): Promise<BodyResult> {
   // Events rather than `for await`: the async iterator cost more per request than the parsing of a small body.
   const parts = await new Promise<Buffer[] | null>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // Every listener is detached once the body is read: `req` lives as long as the call, and a listener still attached would keep
+    // a second copy of the body alive — the chunks through a closure, or this promise (which holds them as its value) through `reject`.
+    const detach = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', reject);
+      req.on('error', ignore);
+    };
     const onData = (part: Buffer) => {
       size += part.length;
       if (size <= maxBytes) return void chunks.push(part);
-      req.off('data', onData);
+      detach();
+      chunks.length = 0;
       req.pause(); // the rest stays unread: the 413 goes out with connection: close
       resolve(null);
     };
-    req.on('data', onData);
-    // Detached at the end: `req` lives as long as the call, and a listener holding the chunks would keep a second copy of the body.
-    req.once('end', () => {
-      req.off('data', onData);
+    const onEnd = () => {
+      detach();
       resolve(chunks);
-    });
+    };
+    req.on('data', onData);
+    req.once('end', onEnd);
     req.once('error', reject);
   });
   if (!parts) return { ok: false, status: 413, message: `request body over ${maxBytes} bytes` };
