@@ -93,36 +93,51 @@ const HEX = new Uint8Array(256);
 for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
 
 /**
- * True when body[start, end) is valid JSON string content: no byte below 0x20, and every backslash
- * starts a legal escape. Reads four bytes at a time: for a 32-bit word w, (w − 0x20202020) & ~w &
- * 0x80808080 is non-zero exactly when one of its bytes is below 0x20, and the same test of
- * w ^ 0x5c5c5c5c against 0x01010101 finds a backslash ("hasless"/"haszero", Sean Eron Anderson,
- * Bit Twiddling Hacks); only words holding a backslash are looked at byte by byte.
+ * True when body[start, end) is valid JSON string content (RFC 8259 §7): no byte below 0x20, and
+ * every backslash starts a legal escape. Two passes, each at memory speed rather than a byte at a
+ * time: the control-byte test on 32-bit words, and the escapes found with indexOf (memchr).
  */
 function validStringBytes(body: Buffer, start: number, end: number): boolean {
-  let next = start; // bytes before `next` belong to an escape already checked
-  const bytewise = (from: number, to: number): boolean => {
-    for (let j = Math.max(from, next); j < to; j++) {
-      const b = body[j] as number;
-      if (b < 0x20) return false;
-      if (b !== BACKSLASH) continue;
-      next = escapeEnd(body, j, end);
-      if (next < 0) return false;
-      j = next - 1;
-    }
-    return true;
-  };
+  return noControlBytes(body, start, end) && legalEscapes(body.subarray(start, end));
+}
+
+/**
+ * True when body[start, end) holds no byte below 0x20. For a 32-bit word w, (w − 0x20202020) & ~w
+ * & 0x80808080 is non-zero exactly when one of its bytes is below 0x20 ("hasless", Sean Eron
+ * Anderson, Bit Twiddling Hacks); the words' terms are OR-ed together, eight words per step, and
+ * tested once at the end.
+ */
+function noControlBytes(body: Buffer, start: number, end: number): boolean {
   const head = Math.min(end, start + ((4 - ((body.byteOffset + start) & 3)) & 3));
-  if (!bytewise(start, head)) return false;
-  const aligned = ((body.byteOffset + head) & 3) === 0; // false only when the string ended before a 4-byte boundary
-  const words = aligned ? new Uint32Array(body.buffer, body.byteOffset + head, (end - head) >>> 2) : new Uint32Array(0);
-  for (let k = 0; k < words.length; k++) {
-    const w = words[k] as number;
-    if (((w - 0x20202020) & ~w & 0x80808080) !== 0) return false;
-    const x = w ^ 0x5c5c5c5c;
-    if (((x - 0x01010101) & ~x & 0x80808080) !== 0 && !bytewise(head + k * 4, head + k * 4 + 4)) return false;
+  for (let i = start; i < head; i++) if ((body[i] as number) < 0x20) return false;
+  const n = (end - head) >>> 2;
+  let acc = 0;
+  if (n > 0) {
+    const w = new Uint32Array(body.buffer, body.byteOffset + head, n);
+    let k = 0;
+    for (const m = n & ~7; k < m; k += 8) {
+      const a = w[k] as number, b = w[k + 1] as number, c = w[k + 2] as number, d = w[k + 3] as number;
+      const e = w[k + 4] as number, f = w[k + 5] as number, g = w[k + 6] as number, h = w[k + 7] as number;
+      acc |= ((a - 0x20202020) & ~a) | ((b - 0x20202020) & ~b) | ((c - 0x20202020) & ~c) | ((d - 0x20202020) & ~d)
+        | ((e - 0x20202020) & ~e) | ((f - 0x20202020) & ~f) | ((g - 0x20202020) & ~g) | ((h - 0x20202020) & ~h);
+    }
+    for (; k < n; k++) {
+      const a = w[k] as number;
+      acc |= (a - 0x20202020) & ~a;
+    }
   }
-  return bytewise(head + words.length * 4, end);
+  if ((acc & 0x80808080) !== 0) return false;
+  for (let i = head + n * 4; i < end; i++) if ((body[i] as number) < 0x20) return false;
+  return true;
+}
+
+/** True when every backslash in `s` (a string's escaped bytes) starts a legal escape. */
+function legalEscapes(s: Buffer): boolean {
+  for (let at = s.indexOf(BACKSLASH); at !== -1; at = s.indexOf(BACKSLASH, at)) {
+    at = escapeEnd(s, at, s.length);
+    if (at < 0) return false;
+  }
+  return true;
 }
 
 /** The index after the escape that starts with the backslash at `at`, or -1 if it is not a legal one (RFC 8259 §7). */

@@ -77,6 +77,25 @@ describe('passthrough-json', () => {
     for (const [what, body] of cases) strictEqual(parsePassthrough(body, 4), null, what);
   });
 
+  it('accepts a long string exactly when JSON.parse does, wherever a control byte or backslash falls (property)', () => {
+    // Raw string content from a small alphabet heavy in the bytes that matter, at any offset (the control-byte test reads aligned
+    // 32-bit words, eight at a time), compared with JSON.parse on the same body.
+    const unit = fc.constantFrom('a', 'é', '\\', '\\n', '\\u00e9', '\\u12', '\\x', '\t', '\u0001', '\u001f', ' ', '"');
+    fc.assert(fc.property(fc.nat(7), fc.array(unit, { maxLength: 80 }), (pad, units) => {
+      const content = units.join('').replace(/"/g, '\\"');
+      const body = Buffer.from(`{"${'k'.repeat(pad)}":"${content}"}`, 'utf8');
+      let valid = true;
+      try {
+        JSON.parse(body.toString('utf8'));
+      } catch {
+        valid = false;
+      }
+      const p = parsePassthrough(body, 0);
+      strictEqual(p !== null, valid, JSON.stringify(body.toString('utf8')));
+      if (p) deepStrictEqual(sent(p.value, p), JSON.parse(body.toString('utf8')));
+    }), { numRuns: 2000 });
+  });
+
   it('bounds the bytes of a string holding placeholders by the bytes sent, in both forms', () => {
     const p = parse(JSON.stringify({ a: TRICKY, b: 'é'.repeat(100) }));
     const v = p.value as { a: string; b: string };
