@@ -1,15 +1,21 @@
 import { evaluate, velocityWindowStart, type BreakerPolicy, type BreakerRecord, type BreakerState, type SpendSnapshot, type TripReason } from '../core/breaker';
-import type { Micros } from '../core/money';
 import { dayPeriod, monthPeriod } from '../core/period';
 import type { LedgerCaps } from './ledger';
-import { settledAtMost, settledIn } from './queries';
-import { one, run } from './rows';
+import { hourSums, onWholeHours, settledIn } from './queries';
+import { one, run, type Row } from './rows';
 import type { Database } from './sqljs';
 
 /** The stored breaker row (migration v3 seeds it closed). Opened_at holds `since`. */
 export function readBreaker(db: Database): BreakerRecord {
-  const r = one(db, 'SELECT * FROM breaker WHERE id = 1');
-  if (!r) return { state: 'closed', reason: null, detail: null, since: null, until: null, trialId: null };
+  return breakerOf(one(db, 'SELECT state, reason, detail, opened_at, until, trial_id FROM breaker WHERE id = 1'));
+}
+
+/**
+ * The record held in a row with the breaker table's columns (state, reason, detail, opened_at,
+ * until, trial_id), e.g. joined into another query; a missing row (or a NULL state) is closed.
+ */
+export function breakerOf(r: Row | undefined): BreakerRecord {
+  if (!r || r.state === null || r.state === undefined) return { state: 'closed', reason: null, detail: null, since: null, until: null, trialId: null };
   return {
     state: String(r.state) as BreakerState,
     reason: r.reason === null ? null : (String(r.reason) as TripReason),
@@ -36,39 +42,42 @@ function sameRecord(a: BreakerRecord, b: BreakerRecord): boolean {
 }
 
 /**
- * Spend in the velocity window at `nowMs`, µUSD, as far as the velocity rule needs it: exact
- * whenever it could trip the rule; otherwise (the usual case) the whole UTC hours the window
- * touches, an upper bound still below the rule's threshold, so `evaluate` decides the same. That
- * keeps the sum from reading every call of the last hour on each reserve and settle. 0 when the rule
- * is off (velocityPct 0 or a monthly cap of 0), which `evaluate` does not read then.
- */
-function velocitySettled(db: Database, caps: LedgerCaps, rec: BreakerRecord, policy: BreakerPolicy, nowMs: number): Micros {
-  if (policy.velocityPct <= 0 || caps.monthlyMicros <= 0) return 0;
-  const window = { startMs: velocityWindowStart(rec, policy, nowMs), endMs: nowMs + 1 };
-  const bound = settledAtMost(db, window);
-  return bound * 100 < policy.velocityPct * caps.monthlyMicros ? bound : settledIn(db, window);
-}
-
-/**
- * The spend figures of the breaker's spend rules at `nowMs`, µUSD. `windowSettled` is exact only
- * where the velocity rule could trip (see velocitySettled); the month and day sums are exact.
+ * The spend figures of the breaker's spend rules at `nowMs`, µUSD, from one query of spend_hours.
+ * The month and day sums are exact (UTC months and days are whole hours). `windowSettled` is exact
+ * only where the velocity rule could trip: usually it is the whole UTC hours the window touches,
+ * an upper bound still below the rule's threshold, so `evaluate` decides the same, and only when
+ * that bound reaches the threshold are the window's calls summed. That keeps the sums from reading
+ * every call of the last hour on each reserve and settle. `windowSettled` is 0 when the rule is off
+ * (velocityPct 0 or a monthly cap of 0), which `evaluate` does not read then.
  */
 export function spendSnapshot(db: Database, caps: LedgerCaps, rec: BreakerRecord, policy: BreakerPolicy, nowMs: number): SpendSnapshot {
+  const month = monthPeriod(nowMs);
+  const day = dayPeriod(nowMs);
+  const velocityOn = policy.velocityPct > 0 && caps.monthlyMicros > 0;
+  const window = { startMs: velocityWindowStart(rec, policy, nowMs), endMs: nowMs + 1 };
+  const hours = { startMs: Math.floor(window.startMs / HOUR_MS) * HOUR_MS, endMs: window.endMs };
+  const [monthHours, dayHours, windowBound] = hourSums(db, velocityOn ? [month, day, hours] : [month, day]);
+  let windowSettled = 0;
+  if (velocityOn) windowSettled = windowBound! * 100 < policy.velocityPct * caps.monthlyMicros ? windowBound! : settledIn(db, window);
   return {
-    monthSettled: settledIn(db, monthPeriod(nowMs)),
+    monthSettled: onWholeHours(month) ? monthHours! : settledIn(db, month),
     monthCap: caps.monthlyMicros,
-    daySettled: settledIn(db, dayPeriod(nowMs)),
+    daySettled: onWholeHours(day) ? dayHours! : settledIn(db, day),
     dayCap: caps.dailyMicros,
-    windowSettled: velocitySettled(db, caps, rec, policy, nowMs),
+    windowSettled,
   };
 }
 
+const HOUR_MS = 3_600_000;
+
 /**
  * The effective breaker at `nowMs` (stored record re-evaluated against the spend now), and the spend
- * it was evaluated on (admission reuses its month and day sums); nothing is written.
+ * it was evaluated on (admission reuses its month and day sums); nothing is written. `stored`: the
+ * stored record when the caller already read it (admission reads it with its other figures).
  */
-export function effectiveBreaker(db: Database, caps: LedgerCaps, policy: BreakerPolicy, nowMs: number): { stored: BreakerRecord; current: BreakerRecord; spend: SpendSnapshot } {
-  const stored = readBreaker(db);
+export function effectiveBreaker(
+  db: Database, caps: LedgerCaps, policy: BreakerPolicy, nowMs: number, stored: BreakerRecord = readBreaker(db),
+): { stored: BreakerRecord; current: BreakerRecord; spend: SpendSnapshot } {
   const spend = spendSnapshot(db, caps, stored, policy, nowMs);
   return { stored, current: evaluate(stored, spend, policy, nowMs), spend };
 }

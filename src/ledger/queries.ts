@@ -4,6 +4,7 @@ import type { Period } from '../core/period';
 import type { Reservation } from './ledger';
 import { all, num, one, run, type Row } from './rows';
 import type { Database } from './sqljs';
+import { withStatement } from './statements';
 
 /** Jobs with their settled spend and usage summed over their model calls (µUSD, tokens). */
 const JOB_SELECT = `
@@ -66,13 +67,39 @@ export function settledIn(db: Database, p: Period): Micros {
 const HOUR_MS = 3_600_000;
 
 /**
- * An upper bound of settledIn(p) from spend_hours alone, µUSD: the whole UTC hours that [startMs,
- * endMs) touches (every call in p counts in its hour; costs are ≥ 0). A couple of rows for an hour's
- * window, however many calls it holds.
+ * For each range, the sum of spend_hours rows whose hour_start lies in [startMs, endMs), µUSD, all
+ * in one statement (one scan of the hours they span). For a range on whole UTC hours (a UTC month
+ * or day) that is exactly settledIn. For [start floored to its hour, end) it is an upper bound of
+ * settledIn([start, end)) — every call counts in its hour, costs are ≥ 0 — read from a couple of rows
+ * however many calls they hold. Each statement is a round trip into sql.js, so the admission sums
+ * go together.
  */
-export function settledAtMost(db: Database, p: Period): Micros {
-  if (p.startMs >= p.endMs) return 0;
-  return num(db, 'SELECT SUM(cost_micros) FROM spend_hours WHERE hour_start >= ? AND hour_start < ?', [Math.floor(p.startMs / HOUR_MS) * HOUR_MS, p.endMs]);
+export function hourSums(db: Database, ranges: readonly Period[]): Micros[] {
+  if (ranges.length === 0) return [];
+  const params: number[] = [];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const r of ranges) {
+    params.push(r.startMs, r.endMs);
+    lo = Math.min(lo, r.startMs);
+    hi = Math.max(hi, r.endMs);
+  }
+  params.push(lo, hi);
+  const row = withStatement(db, hourSumsSql(ranges.length), params,
+    (stmt) => (stmt.step() ? stmt.get() : []));
+  return ranges.map((_, i) => Number(row[i] ?? 0));
+}
+
+const hourSumsSqls: string[] = [];
+
+function hourSumsSql(n: number): string {
+  const column = 'COALESCE(SUM(CASE WHEN hour_start >= ? AND hour_start < ? THEN cost_micros END), 0)';
+  return (hourSumsSqls[n] ??= `SELECT ${Array(n).fill(column).join(', ')} FROM spend_hours WHERE hour_start >= ? AND hour_start < ?`);
+}
+
+/** True when `p` starts and ends on whole UTC hours (spend_hours alone then sums it exactly). */
+export function onWholeHours(p: Period): boolean {
+  return p.startMs % HOUR_MS === 0 && p.endMs % HOUR_MS === 0;
 }
 
 function callsIn(db: Database, startMs: number, endMs: number): Micros {

@@ -16,6 +16,17 @@ const active = new WeakMap<Database, RecordedStatement[]>();
  */
 const NONDETERMINISTIC = /\b(random|randomblob|date|time|datetime|julianday|strftime|unixepoch|changes|total_changes|last_insert_rowid)\s*\(|\bcurrent_(date|time|timestamp)\b/i;
 
+/** SQL texts already found deterministic (the ledger's SQL is a fixed set of literals; bounded like statements.ts). */
+const checked = new Set<string>();
+
+function deterministic(sql: string): boolean {
+  if (checked.has(sql)) return true;
+  if (NONDETERMINISTIC.test(sql)) return false;
+  if (checked.size >= 500) checked.clear();
+  checked.add(sql);
+  return true;
+}
+
 function encode(v: SqlValue): JournalParam {
   if (v instanceof Uint8Array) return { b: Buffer.from(v).toString('base64') };
   if (typeof v === 'number' && !Number.isFinite(v)) return { n: String(v) };
@@ -39,7 +50,7 @@ function totalChanges(db: Database): number {
 export function record(db: Database, sql: string, params: readonly SqlValue[], changes: number): void {
   const statements = active.get(db);
   if (!statements) return;
-  if (NONDETERMINISTIC.test(sql)) throw new Error(`ledger writes must be deterministic to be journaled; bind the value instead: ${sql}`);
+  if (!deterministic(sql)) throw new Error(`ledger writes must be deterministic to be journaled; bind the value instead: ${sql}`);
   if (changes > 0) statements.push([sql, params.map(encode), changes]);
 }
 

@@ -1,5 +1,5 @@
 import { record } from './recorder';
-import type { Database, SqlValue } from './sqljs';
+import type { Database, SqlValue, Statement } from './sqljs';
 import { withStatement } from './statements';
 
 /** One result row, by column name. */
@@ -10,18 +10,33 @@ export type Params = SqlValue[];
 
 // Every helper runs a statement compiled once per database (statements.ts).
 
+/**
+ * Column names by compiled statement. sql.js's getAsObject asks SQLite for every column name (and
+ * decodes it from UTF-8) on each row; a statement's columns never change, so they are read once.
+ */
+const columnNames = new WeakMap<Statement, string[]>();
+
+function rowOf(stmt: Statement): Row {
+  let names = columnNames.get(stmt);
+  if (!names) columnNames.set(stmt, (names = stmt.getColumnNames()));
+  const values = stmt.get();
+  const row: Row = {};
+  for (let i = 0; i < names.length; i++) row[names[i] as string] = values[i] as SqlValue;
+  return row;
+}
+
 /** All rows of a query. */
 export function all(db: Database, sql: string, params: Params = []): Row[] {
   return withStatement(db, sql, params, (stmt) => {
     const rows: Row[] = [];
-    while (stmt.step()) rows.push(stmt.getAsObject());
+    while (stmt.step()) rows.push(rowOf(stmt));
     return rows;
   });
 }
 
 /** The first row of a query, or undefined. */
 export function one(db: Database, sql: string, params: Params = []): Row | undefined {
-  return withStatement(db, sql, params, (stmt) => (stmt.step() ? stmt.getAsObject() : undefined));
+  return withStatement(db, sql, params, (stmt) => (stmt.step() ? rowOf(stmt) : undefined));
 }
 
 /** The first column of the first row as a number (0 for no row or NULL, e.g. SUM over nothing). */
