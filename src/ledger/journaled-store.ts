@@ -53,9 +53,11 @@ function generation(db: Database, version: number): number {
  * - write: lock → catch up (reload the snapshot if its identity changed, else apply the journal's
  *   new lines) → transaction → append one line + fdatasync → unlock; past `journalMaxBytes` or
  *   `journalMaxLines` the writer then folds everything into a new snapshot (generation + 1,
- *   written atomically) and replaces the journal with an empty one of that generation. Writes
- *   queued in this process while a lock hold runs share the next one (group commit, commitBatch):
- *   one lock, one catch-up, their transactions one by one, their lines in one append + fdatasync.
+ *   written atomically) and replaces the journal with an empty one of that generation. A hold
+ *   starts in setImmediate, and writes queued in this process before it starts share it (group
+ *   commit, commitBatch): those of the same turn of the event loop, and those queued while an
+ *   earlier hold runs. One lock, one catch-up, their transactions one by one, their lines in one
+ *   append + fdatasync.
  * - read: the same catch-up without the lock. It sees a committed prefix: the snapshot it loaded
  *   plus the complete lines present when it read; an up-to-date reader pays two stat calls.
  * - open: loads without the lock; a new file, or one needing a migration, is written under the
@@ -228,6 +230,33 @@ export async function fileDbStore(file: string, opts: FileStoreOptions = {}): Pr
   const serial = new Serial();
   /** Writes waiting for the next lock hold; null once that hold started (or a read was queued after them). */
   let gathering: Pending[] | null = null;
+  /** The gathering batch's hold, not queued on `serial` yet: it starts once this turn of the event loop has run its I/O callbacks. */
+  let deferred: { batch: Pending[]; immediate: NodeJS.Immediate } | null = null;
+
+  function hold(batch: Pending[]): void {
+    void serial.run(async () => {
+      if (gathering === batch) gathering = null;
+      try {
+        await files.withLock((guard) => commitBatch(batch, guard));
+      } catch (err) {
+        for (const it of batch) it.outcome = { ok: false, error: err };
+      }
+      for (const it of batch) {
+        const o = it.outcome ?? { ok: false, error: new Error('ledger write was not run') };
+        if (o.ok) it.resolve(o.value);
+        else it.reject(o.error);
+      }
+    });
+  }
+
+  /** Queues the deferred hold now, so that what is queued next runs after it. */
+  function undefer(): void {
+    if (!deferred) return;
+    clearImmediate(deferred.immediate);
+    const { batch } = deferred;
+    deferred = null;
+    hold(batch);
+  }
 
   function write(fn: (db: Database) => unknown): Promise<unknown> {
     if (serial.closed) return Promise.reject(new Error('the ledger is closed'));
@@ -239,24 +268,20 @@ export async function fileDbStore(file: string, opts: FileStoreOptions = {}): Pr
       }
       const batch = [item];
       gathering = batch;
-      void serial.run(async () => {
-        if (gathering === batch) gathering = null;
-        try {
-          await files.withLock((guard) => commitBatch(batch, guard));
-        } catch (err) {
-          for (const it of batch) it.outcome = { ok: false, error: err };
-        }
-        for (const it of batch) {
-          const o = it.outcome ?? { ok: false, error: new Error('ledger write was not run') };
-          if (o.ok) it.resolve(o.value);
-          else it.reject(o.error);
-        }
+      // The hold starts in setImmediate, after the I/O callbacks of this turn of the event loop: requests that arrived together
+      // (their reserves, or the settles of answers that came back together) then share one lock and one fdatasync, which are
+      // synchronous and would otherwise be paid once per request. Alone, a write waits only for the rest of this turn.
+      const immediate = setImmediate(() => {
+        deferred = null;
+        hold(batch);
       });
+      deferred = { batch, immediate };
     });
   }
 
   return {
     read: (fn) => {
+      undefer(); // a read sees the writes queued before it
       gathering = null; // writes queued after this read run after it
       return serial.run(async () => {
         await catchUp(null);
@@ -265,6 +290,7 @@ export async function fileDbStore(file: string, opts: FileStoreOptions = {}): Pr
     },
     write: write as DbStore['write'],
     close: async () => {
+      undefer();
       gathering = null;
       await serial.run(async () => undefined);
       serial.closed = true;

@@ -49,6 +49,24 @@ describe('ledger group commit (writes queued in one process share a lock hold an
     await l.close();
   });
 
+  it('gathers the writes issued in one turn of the event loop into one hold, also those issued after awaits', async () => {
+    const l = await openLedger(file, { caps: caps(1e9) });
+    await l.createJob({ id: 'first', kind: 'llm', model: 'm', request: null });
+    const { holds } = await countingHolds(async () => {
+      // As in the adapter: each request reaches its reserve a few promise hops after its I/O callback, not all at once.
+      const a = l.createJob({ id: 'a', kind: 'llm', model: 'm', request: null });
+      await Promise.resolve();
+      await Promise.resolve();
+      const b = l.createJob({ id: 'b', kind: 'llm', model: 'm', request: null });
+      await new Promise<void>((resolve) => process.nextTick(resolve));
+      const c = l.createJob({ id: 'c', kind: 'llm', model: 'm', request: null });
+      await Promise.all([a, b, c]);
+    });
+    assert.equal(holds, 1);
+    assert.deepEqual((await l.listJobs()).map((j) => j.id).sort(), ['a', 'b', 'c', 'first']);
+    await l.close();
+  });
+
   it('fails only the transactions that throw; the others in the same lock hold commit', async () => {
     const l = await openLedger(file, { caps: caps(1000) });
     await l.createJob({ id: 'j', kind: 'llm', model: 'm', request: null });
