@@ -70,7 +70,8 @@ function valueBytes(value: unknown, stringBytes: (s: string) => number): number 
   if (value && typeof value === 'object') {
     if ((value as { type?: unknown }).type === 'image_url') return IMAGE_TOKEN_BOUND;
     let n = 0;
-    for (const [key, item] of Object.entries(value)) n += utf8ByteLength(key) + valueBytes(item, stringBytes);
+    // Keys, not entries: entries allocates a pair per property, and this runs over every part of every request.
+    for (const key of Object.keys(value)) n += utf8ByteLength(key) + valueBytes((value as Record<string, unknown>)[key], stringBytes);
     return n;
   }
   return 0;
