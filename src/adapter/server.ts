@@ -149,12 +149,17 @@ function allowedHost(host: string | undefined, port: number): boolean {
   return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
 }
 
-type BodyResult = ({ ok: true } & RequestBody) | { ok: false; status: number; message: string };
+/** What readJson gives: the parsed body, or the HTTP status and message of the error answer (400, 413). */
+export type BodyResult = ({ ok: true } & RequestBody) | { ok: false; status: number; message: string };
 
 function ignore(): void {}
 
-/** Reads and parses a JSON body; with `passthrough`, long strings stay placeholders for the client's bytes when they can. */
-async function readJson(req: IncomingMessage, maxBytes: number, passthrough: boolean): Promise<BodyResult> {
+/**
+ * Reads and parses a JSON body; with `passthrough`, long strings stay placeholders for the client's
+ * bytes when they can. A body over `maxBytes` is left unread (413; answer it with connection:
+ * close); one that is not JSON gives 400. Leaves only a no-op `error` listener on `req`.
+ */
+export async function readJson(req: IncomingMessage, maxBytes: number, passthrough: boolean): Promise<BodyResult> {
   // Events rather than `for await`: the async iterator cost more per request than the parsing of a small body.
   const parts = await new Promise<Buffer[] | null>((resolve, reject) => {
     const chunks: Buffer[] = [];
