@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { calcPrice } from '@pydantic/genai-prices';
+import fc from 'fast-check';
+import { usdToMicros } from '../../../src/core/money';
 import { PriceBook, UnknownPriceError } from '../../../src/core/pricing';
 
 const usage = (input_tokens: number, output_tokens: number, cache_read_tokens = 0) => ({ input_tokens, output_tokens, cache_read_tokens });
@@ -100,6 +103,20 @@ describe('PriceBook', () => {
     it('uses an override, at the higher of its input and cached prices', () => {
       const custom = new PriceBook({ odd: { input_mtok: 1, output_mtok: 2, cache_read_mtok: 3 } });
       assert.equal(custom.worstCase('odd', 1000, 1000), 3000 + 2000);
+    });
+
+    it('prices exactly as a fresh genai-prices lookup, also on a book that has priced these models before (property)', () => {
+      // Guards any caching of lookups in the book (tried: remembering each model's provider; not reliably faster, not kept).
+      const models = ['deepseek-chat', 'deepseek-reasoner', 'gpt-4o-mini', 'gpt-4.1', 'claude-sonnet-4-5', 'gemini-2.5-flash', 'o3-mini'];
+      const warm = new PriceBook();
+      for (const m of models) warm.has(m);
+      const tokens = fc.nat(300_000);
+      const at = fc.integer({ min: Date.UTC(2025, 0, 1), max: Date.UTC(2026, 11, 31) }).map((t) => new Date(t));
+      fc.assert(fc.property(fc.constantFrom(...models), tokens, tokens, tokens, at, (model, input, output, cached, when) => {
+        const direct = calcPrice({ input_tokens: input + cached, cache_read_tokens: cached, output_tokens: output }, model, { timestamp: when });
+        if (!direct) return assert.throws(() => warm.cost(model, usage(input, output, cached), when), UnknownPriceError);
+        assert.equal(warm.cost(model, usage(input, output, cached), when), usdToMicros(direct.total_price));
+      }), { numRuns: 400 });
     });
 
     it('throws UnknownPriceError for an unknown model', () => {
