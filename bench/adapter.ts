@@ -284,15 +284,24 @@ export async function run(log: (line: string) => void): Promise<string> {
     log('latency 50k:json with the file-backed ledger');
     const fileCase = await latencyCase([direct, offloadFile], '50k:json', 10, 60);
 
-    // 2. Throughput with small requests.
-    const rps: Array<[string, string, number]> = [];
-    for (const t of [...targets, offloadFile]) {
-      for (const mode of ['json', 'stream']) {
-        log(`throughput ${t.name} ${mode}`);
-        await throughput(t, t.bodies.get(`small:${mode}`)!, 16, 0.5);
-        rps.push([t.name, mode, await throughput(t, t.bodies.get(`small:${mode}`)!, 16, t === router ? 2 : 3)]);
+    // 2. Throughput with small requests: ROUNDS rounds, each measuring every target and mode in turn, so that a slow phase of
+    // this shared machine falls on all of them alike; the median round counts, and the range is reported beside it.
+    const ROUNDS = 3;
+    const rpsRounds = new Map<string, { name: string; mode: string; xs: number[] }>();
+    const tpTargets = [...targets, offloadFile];
+    for (const t of tpTargets) for (const mode of ['json', 'stream']) await throughput(t, t.bodies.get(`small:${mode}`)!, 16, 0.5);
+    for (let round = 1; round <= ROUNDS; round++) {
+      log(`throughput round ${round} of ${ROUNDS}`);
+      for (const t of tpTargets) {
+        for (const mode of ['json', 'stream']) {
+          const r = await throughput(t, t.bodies.get(`small:${mode}`)!, 16, t === router ? 1 : 1.5);
+          const key = JSON.stringify([t.name, mode]);
+          if (!rpsRounds.has(key)) rpsRounds.set(key, { name: t.name, mode, xs: [] });
+          rpsRounds.get(key)!.xs.push(r);
+        }
       }
     }
+    const rps: Array<[string, string, number, number, number]> = [...rpsRounds.values()].map(({ name, mode, xs }) => [name, mode, pct(xs, 50), Math.min(...xs), Math.max(...xs)]);
 
     // 3. Memory per in-flight stream (400 KiB bodies held by the gateway).
     log('memory per in-flight stream');
@@ -358,8 +367,9 @@ export async function run(log: (line: string) => void): Promise<string> {
       `The bare node:http proxy adds p50 **${ms(floorOf('50k:json'))}** ms at 50 KiB and **${ms(floorOf('400k:json'))}** ms at 400 KiB non-streaming ` +
         `(streaming total: ${ms(floorOf('50k:stream'))} / ${ms(floorOf('400k:stream'))} ms): the second HTTP hop alone.`,
       '',
-      `Requests/s with small (${bodySize.small} B) requests, 16 concurrent, through one process each: ` +
-        rps.map(([n, m, r]) => `${n} ${m === 'json' ? 'non-streaming' : 'streaming'} **${Math.round(r)}**`).join(', ') + '.',
+      `Requests/s with small (${bodySize.small} B) requests, 16 concurrent, through one process each; median of ${ROUNDS} interleaved rounds ` +
+        `(each target and mode 1.5 s per round, claude-code-router 1 s), min–max in brackets: ` +
+        rps.map(([n, m, r, lo, hi]) => `${n} ${m === 'json' ? 'non-streaming' : 'streaming'} **${Math.round(r)}** (${Math.round(lo)}–${Math.round(hi)})`).join(', ') + '.',
       '',
       `Memory per in-flight stream (${inFlight} streaming 400 KiB requests held by the gateway, adapter heap + external after a full GC): ` +
         `**${Math.round(perStream / KIB)} KiB** per stream = ${(perStream / bodySize['400k']!).toFixed(2)} × the ${Math.round(bodySize['400k']! / KIB)} KiB body (RSS grew ${Math.round(rssPerStream / KIB)} KiB per stream).`,
@@ -370,7 +380,7 @@ export async function run(log: (line: string) => void): Promise<string> {
       `- added p50 ≤ 1 ms at 50 KiB: ${ms(get('50k:json'))} ms non-streaming, ${ms(get('50k:stream'))} ms streaming total — ${check(get('50k:json') <= 1 && get('50k:stream') <= 1)}`,
       `- added p50 ≤ 4 ms at 400 KiB: ${ms(get('400k:json'))} ms non-streaming, ${ms(get('400k:stream'))} ms streaming total — ${check(get('400k:json') <= 4 && get('400k:stream') <= 4)}`,
       `- overhead ≤ ⅓ of claude-code-router's: ratios ${ratios.map((r) => (Number.isFinite(r) ? r.toFixed(3) : '—')).join(', ')} — ${router ? check(ratios.every((r) => r <= 1 / 3)) : 'not measured'}`,
-      `- ≥ 1,000 requests/s: ${Math.round(offRps)} at worst with the in-memory ledger, ${Math.round(fileRps)} with the file ledger the app uses — ${check(offRps >= 1000 && fileRps >= 1000)}`,
+      `- ≥ 1,000 requests/s (median round, worse of non-streaming and streaming): ${Math.round(offRps)} with the in-memory ledger, ${Math.round(fileRps)} with the file ledger the app uses — ${check(offRps >= 1000 && fileRps >= 1000)}`,
       `- memory per in-flight stream ≤ 2 × its body: ${(perStream / bodySize['400k']!).toFixed(2)} × — ${check(perStream <= 2 * bodySize['400k']!)}`,
       '',
       'Where the time goes (CPU profiles of the bundled adapter, `node --cpu-prof`, same machine): Node\'s HTTP stack for the second hop',
