@@ -58,7 +58,8 @@ const NO_RETRY = { 'x-should-retry': 'false' };
 export async function handleMessages(deps: MessagesDeps, job: MeteredJob, body: RequestBody, res: ServerResponse, clientGone: AbortSignal): Promise<void> {
   const parsed = parseAnthropic(AnthropicRequestSchema, body.value);
   if (!parsed.ok) return sendError(res, { status: 400, body: anthropicError('invalid_request_error', parsed.message), headers: NO_RETRY });
-  const p = body.passthrough;
+  // A body without long strings has no placeholders: it is handled as a plain parsed body.
+  const p = body.passthrough && body.passthrough.slices.length > 0 ? body.passthrough : null;
   const request = p ? readableFields(parsed.value, p) : parsed.value;
   const tr = translateRequest(request, {
     gatewayModel: job.model, perJobTokenLimit: deps.perJobTokenLimit, modelOutputLimit: deps.modelOutputLimits[resolveModel(request.model, job.model)],

@@ -24,7 +24,7 @@ export interface PassthroughJson {
   value: unknown;
   /** The escaped bytes (between the quotes) of each long string, by placeholder index: views into the client's buffer. */
   slices: Buffer[];
-  /** The random part of this request's placeholders (hex). */
+  /** The random part of this request's placeholders (hex); '' when the body has no long string (and so no placeholder). */
   nonce: string;
 }
 
@@ -43,8 +43,9 @@ const COLON = 0x3a;
  */
 export function parsePassthrough(body: Buffer, minBytes = PASSTHROUGH_MIN_BYTES): PassthroughJson | null {
   if (!isUtf8(body)) return null;
-  // randomUUID draws from a cached entropy pool: a randomBytes call per request cost more than the rest of the parse of a small body.
-  const nonce = randomUUID().replace(/-/g, '').slice(0, 16);
+  // Drawn only for a body that has a long string. randomUUID draws from a cached entropy pool: a randomBytes call per request cost
+  // more than the rest of the parse of a small body.
+  let nonce = '';
   const slices: Buffer[] = [];
   const skeleton: string[] = [];
   let copiedTo = 0;
@@ -54,6 +55,7 @@ export function parsePassthrough(body: Buffer, minBytes = PASSTHROUGH_MIN_BYTES)
     if (close === -1) return null;
     if (close - open - 1 >= minBytes && !isKey(body, close + 1)) {
       if (!validStringBytes(body, open + 1, close)) return null;
+      if (!nonce) nonce = randomUUID().replace(/-/g, '').slice(0, 16);
       // Written escaped: JSON.parse turns `\u0000` into the U+0000 that starts the placeholder.
       skeleton.push(body.toString('utf8', copiedTo, open + 1), `\\u0000ofr${nonce}:${slices.length};`);
       slices.push(body.subarray(open + 1, close));
@@ -157,6 +159,7 @@ function escapeEnd(body: Buffer, at: number, end: number): number {
  * time cost more than the rest of the encoding.
  */
 function* tags(text: string, p: PassthroughJson): Generator<{ at: number; index: number; end: number }> {
+  if (p.slices.length === 0) return; // no long string: no placeholder (and no nonce to look for)
   const tag = `ofr${p.nonce}:`;
   for (let at = text.indexOf(tag); at !== -1; at = text.indexOf(tag, at + tag.length)) {
     const semi = text.indexOf(';', at + tag.length);
