@@ -17,9 +17,10 @@ export type Params = SqlValue[];
 const columnNames = new WeakMap<Statement, string[]>();
 
 function rowOf(stmt: Statement): Row {
-  let names = columnNames.get(stmt);
-  if (!names) columnNames.set(stmt, (names = stmt.getColumnNames()));
   const values = stmt.get();
+  let names = columnNames.get(stmt);
+  // SQLite recompiles a statement whose tables changed shape (a `SELECT *` after ALTER TABLE): then the names are read again.
+  if (!names || names.length !== values.length) columnNames.set(stmt, (names = stmt.getColumnNames()));
   const row: Row = {};
   for (let i = 0; i < names.length; i++) row[names[i] as string] = values[i] as SqlValue;
   return row;
