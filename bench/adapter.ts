@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AnthropicRequest } from '../src/adapter/anthropic-schema';
 import { translateRequest } from '../src/adapter/translate-request';
-import { machine } from './run';
+import { cpuMark, machine, stealSince } from './run';
 
 /** The marker name of this section in BENCHMARKS.md. */
 export const section = 'adapter';
@@ -233,6 +233,7 @@ function mem(child: ChildProcess): Promise<NodeJS.MemoryUsage> {
 /** Runs the benchmark and returns the Markdown of the section. */
 export async function run(log: (line: string) => void): Promise<string> {
   const started = Date.now();
+  const cpu0 = cpuMark();
   const tsx = ['--import', 'tsx'];
   const holdMs = 3000;
   // The adapter runs as the app ships, an esbuild bundle (as in dist/); so does the bare proxy it is compared with.
@@ -344,7 +345,7 @@ export async function run(log: (line: string) => void): Promise<string> {
     const lines = [
       '## Adapter',
       '',
-      `Command: \`npm run bench\` (this section alone: \`npx tsx bench/run.ts adapter\`). Machine: ${machine()}. Run ${new Date().toISOString().slice(0, 16)}Z, ${Math.round((Date.now() - started) / 1000)} s.`,
+      `Command: \`npm run bench\` (this section alone: \`npx tsx bench/run.ts adapter\`). Machine: ${machine()}. Run ${new Date().toISOString().slice(0, 16)}Z, ${Math.round((Date.now() - started) / 1000)} s, ${stealSince(cpu0)} (time the hypervisor gave to other guests; figures of a run with high steal are slower).`,
       '',
       'Setup: the scripted gateway (test/support/scripted-gateway.ts, stand-in for the model provider) in its own process answers every',
       'chat-completions call with the same ~100-character reply (7 SSE chunks + usage when streaming). The clients hit it side by side,',

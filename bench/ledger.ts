@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { migrate } from '../src/ledger/migrations';
 import { openLedger, openMemoryLedger, type SqliteLedger } from '../src/ledger/sqlite-ledger';
 import { loadSqlJs, openDatabase } from '../src/ledger/sqljs';
-import { machine } from './run';
+import { cpuMark, machine, stealSince } from './run';
 
 /** The marker name of this section in BENCHMARKS.md. */
 export const section = 'ledger';
@@ -117,6 +117,7 @@ async function measure(path: string, rounds: number, loops: number[]): Promise<{
 /** Runs the section and returns its Markdown. */
 export async function run(log: (line: string) => void): Promise<string> {
   const started = Date.now();
+  const cpu0 = cpuMark();
   const dir = mkdtempSync(join(tmpdir(), 'offload-bench-ledger-'));
   const t = performance.now();
   await loadSqlJs();
@@ -146,7 +147,7 @@ export async function run(log: (line: string) => void): Promise<string> {
   return [
     '## Ledger',
     '',
-    `Command: \`npm run bench\` (this section alone: \`npx tsx bench/run.ts ledger\`). Machine: ${machine()}. Run ${new Date(started).toISOString().slice(0, 16)}Z, ${Math.round((Date.now() - started) / 1000)} s.`,
+    `Command: \`npm run bench\` (this section alone: \`npx tsx bench/run.ts ledger\`). Machine: ${machine()}. Run ${new Date(started).toISOString().slice(0, 16)}Z, ${Math.round((Date.now() - started) / 1000)} s, ${stealSince(cpu0)} (time the hypervisor gave to other guests; figures of a run with high steal are slower).`,
     '',
     'A file ledger (sql.js, the real `openLedger`) holding N finished jobs with one model call each (realistic request/result JSON),',
     'spread over 60 days. "reserve + settle" is one paid call\'s bookkeeping, measured after 50 warm-up calls: two transactions,',

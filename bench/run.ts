@@ -31,6 +31,35 @@ export function replaceSection(doc: string, name: string, body: string): string 
 }
 
 /** The machine line every section can quote. */
+/** CPU time counters of the whole machine from /proc/stat (Linux), in clock ticks; null elsewhere. */
+export interface CpuMark {
+  steal: number;
+  total: number;
+}
+
+/** The machine's CPU counters now (see stealSince). */
+export function cpuMark(): CpuMark | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already counted in user)
+    const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+    return { steal: fields[7] ?? 0, total };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * "CPU steal during the run: N %": the share of this VM's CPU time the hypervisor gave to other
+ * guests since `mark` (the `st` column of vmstat). On this shared machine it reached 16–32 % in
+ * slow phases, and every figure of a run with high steal is slower; "n/a" off Linux.
+ */
+export function stealSince(mark: CpuMark | null): string {
+  const now = cpuMark();
+  if (!mark || !now || now.total <= mark.total) return 'CPU steal during the run: n/a';
+  return `CPU steal during the run: ${(((now.steal - mark.steal) / (now.total - mark.total)) * 100).toFixed(1)} %`;
+}
+
 export function machine(): string {
   const cpu = cpus();
   return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
