@@ -372,7 +372,7 @@ export async function run(log: (line: string) => void): Promise<string> {
         `(each target and mode 1.5 s per round, claude-code-router 1 s), min–max in brackets: ` +
         rps.map(([n, m, r, lo, hi]) => `${n} ${m === 'json' ? 'non-streaming' : 'streaming'} **${Math.round(r)}** (${Math.round(lo)}–${Math.round(hi)})`).join(', ') + '.',
       '',
-      `Memory per in-flight stream (${inFlight} streaming 400 KiB requests held by the gateway, adapter heap + external after a full GC): ` +
+      `Memory per in-flight stream (${inFlight} streaming 400 KiB requests held by the gateway, adapter heap + external after two full GCs and the ArrayBuffer sweeper): ` +
         `**${Math.round(perStream / KIB)} KiB** per stream = ${(perStream / bodySize['400k']!).toFixed(2)} × the ${Math.round(bodySize['400k']! / KIB)} KiB body (RSS grew ${Math.round(rssPerStream / KIB)} KiB per stream).`,
       '',
       `With the file-backed ledger instead (the production ledger: each reserve takes the file lock, catches up and appends one fdatasync'ed journal line; settles after the answer), 50 KiB non-streaming adds **${ms(f50)} ms** p50.`,
@@ -398,10 +398,11 @@ export async function run(log: (line: string) => void): Promise<string> {
       'socket write (Node\'s own cork ends at the next tick; strace, 50 KiB streaming one at a time: 3.5 → 2.7 writev per request).',
       'This machine is shared and its speed drifts by tens of percent within minutes: compare columns of one run, not runs.',
       '',
-      'Memory: one body per held stream, the client\'s bytes that the spliced upstream body points into, plus ~0.2 × in parsed skeleton and',
-      'translation. (Before this session it measured ~2 ×: the body reader left its `error` listener on the request, and that listener —',
-      'the read promise\'s reject function — kept the promise, and with it every chunk of the body, alive for the whole call; a heap',
-      'snapshot did not show it, because the chunks were held from a promise rather than a JS path one would look for.)',
+      'Memory: one body per held stream — the upstream body, built once as one buffer (a retry reuses it, the fallback swaps its',
+      'leading "model" member), after which the client\'s bytes are let go — plus ~0.25 × in parsed skeleton and translation. It once',
+      'measured ~2 ×: the body reader left its `error` listener on the request, and that listener (the read promise\'s reject function)',
+      'kept the promise, and with it every chunk of the body, alive for the whole call. Measured right after a single GC, `external`',
+      'also counts buffers already dead that V8\'s ArrayBuffer sweeper has not freed yet (up to a body per stream), hence two GCs.',
     ];
     return lines.join('\n');
   } finally {

@@ -177,6 +177,7 @@ function exchange(
     });
 
     if (typeof body === 'string') req.end(body);
+    else if (body.length === 1) req.end(body[0]);
     else {
       req.cork();
       for (const chunk of body) req.write(chunk);

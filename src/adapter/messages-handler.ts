@@ -12,7 +12,7 @@ import { AnthropicRequestSchema, parseAnthropic, type AnthropicRequest } from '.
 import { Heartbeat } from './heartbeat';
 import type { Meter, MeteredJob, MeterHold } from './meter';
 import type { MetricsSink } from './metrics';
-import { encodePassthrough, materialize, passthroughByteLength, type PassthroughJson } from './passthrough-json';
+import { materialize, passthroughByteLength, upstreamBodies, type PassthroughJson } from './passthrough-json';
 import { resolveModel, translateRequest, type TranslatedRequest } from './translate-request';
 import { translateResponse, UnrecognisedResponseError, type AnthropicMessage } from './translate-response';
 import { encodeSse, PING, StreamTranslator, type AnthropicStreamEvent } from './translate-stream';
@@ -74,7 +74,7 @@ export async function handleMessages(deps: MessagesDeps, job: MeteredJob, body: 
   const signal = job.signal ? AbortSignal.any([clientGone, job.signal]) : clientGone;
   const call: Call = {
     deps, job, hold, tr, bound, started: deps.clock(), settled: false,
-    encodeBody: p ? (model) => encodePassthrough(JSON.stringify({ ...tr.params, model }), p) : undefined,
+    encodeBody: p ? upstreamBodies(tr.params, p).encode : undefined,
     dropBody: () => void (p && (p.slices = [])),
     hooks: {
       onFailedAttempt: (a) => deps.metrics.record({

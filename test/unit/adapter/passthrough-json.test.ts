@@ -1,6 +1,6 @@
 import { deepStrictEqual, ok, strictEqual } from 'node:assert/strict';
 import fc from 'fast-check';
-import { encodePassthrough, materialize, parsePassthrough, passthroughByteLength, type PassthroughJson } from '../../../src/adapter/passthrough-json';
+import { encodePassthrough, materialize, parsePassthrough, passthroughByteLength, upstreamBodies, type PassthroughJson } from '../../../src/adapter/passthrough-json';
 
 /** The bytes encodePassthrough produces for `value`, parsed back. */
 function sent(value: unknown, p: PassthroughJson): unknown {
@@ -128,5 +128,34 @@ describe('passthrough-json', () => {
       deepStrictEqual(sent(p.value, p), JSON.parse(body));
       return true;
     }), { numRuns: 300 });
+  });
+
+  it('builds each upstream body as one buffer, lets the client bytes go after the first, and swaps the model for a fallback', () => {
+    const text = JSON.stringify({ model: 'claude-x', system: TRICKY.repeat(2), messages: [{ role: 'user', content: 'ünï ✓ '.repeat(20) }] });
+    // What each body must be, from a parse of its own (encodePassthrough before anything is let go).
+    const expected = (model: string) => {
+      const q = parse(text);
+      return Buffer.concat(encodePassthrough(JSON.stringify({ ...(q.value as object), model }), q));
+    };
+    const p = parse(text);
+    const params = { ...(p.value as object), model: 'gw-primary' }; // translateRequest puts model first
+    const bodies = upstreamBodies(params, p);
+    const primary = bodies.encode('gw-primary');
+    strictEqual(primary.length, 1);
+    ok(primary[0]!.equals(expected('gw-primary')));
+    strictEqual(p.slices.length, 0, 'the client bytes are let go once the first body exists');
+    strictEqual(bodies.encode('gw-primary')[0], primary[0], 'a retry on the same gateway reuses the buffer');
+    const fallback = bodies.encode('fallback/model "q"');
+    ok(fallback[0]!.equals(expected('fallback/model "q"')));
+    deepStrictEqual(JSON.parse(fallback[0]!.toString('utf8')).model, 'fallback/model "q"');
+  });
+
+  it('keeps the client bytes and encodes afresh when model is not the first member', () => {
+    const p = parse(JSON.stringify({ system: TRICKY, model: 'm' }));
+    const bodies = upstreamBodies({ system: (p.value as { system: string }).system, model: 'a' }, p);
+    const a = bodies.encode('a');
+    strictEqual(p.slices.length, 1);
+    deepStrictEqual(JSON.parse(Buffer.concat(a).toString('utf8')), { system: TRICKY, model: 'a' });
+    deepStrictEqual(JSON.parse(Buffer.concat(bodies.encode('b')).toString('utf8')), { system: TRICKY, model: 'b' });
   });
 });
