@@ -1,21 +1,14 @@
 import { evaluate, velocityWindowStart, type BreakerPolicy, type BreakerRecord, type BreakerState, type SpendSnapshot, type TripReason } from '../core/breaker';
 import { dayPeriod, monthPeriod } from '../core/period';
 import type { LedgerCaps } from './ledger';
-import { hourSums, onWholeHours, settledIn } from './queries';
-import { one, run, type Row } from './rows';
+import { HOUR_MS, hourSums, onWholeHours, settledIn } from './queries';
+import { one, run } from './rows';
 import type { Database } from './sqljs';
 
 /** The stored breaker row (migration v3 seeds it closed). Opened_at holds `since`. */
 export function readBreaker(db: Database): BreakerRecord {
-  return breakerOf(one(db, 'SELECT state, reason, detail, opened_at, until, trial_id FROM breaker WHERE id = 1'));
-}
-
-/**
- * The record held in a row with the breaker table's columns (state, reason, detail, opened_at,
- * until, trial_id), e.g. joined into another query; a missing row (or a NULL state) is closed.
- */
-export function breakerOf(r: Row | undefined): BreakerRecord {
-  if (!r || r.state === null || r.state === undefined) return { state: 'closed', reason: null, detail: null, since: null, until: null, trialId: null };
+  const r = one(db, 'SELECT state, reason, detail, opened_at, until, trial_id FROM breaker WHERE id = 1');
+  if (!r) return { state: 'closed', reason: null, detail: null, since: null, until: null, trialId: null };
   return {
     state: String(r.state) as BreakerState,
     reason: r.reason === null ? null : (String(r.reason) as TripReason),
@@ -68,16 +61,13 @@ export function spendSnapshot(db: Database, caps: LedgerCaps, rec: BreakerRecord
   };
 }
 
-const HOUR_MS = 3_600_000;
 
 /**
  * The effective breaker at `nowMs` (stored record re-evaluated against the spend now), and the spend
- * it was evaluated on (admission reuses its month and day sums); nothing is written. `stored`: the
- * stored record when the caller already read it (admission reads it with its other figures).
+ * it was evaluated on (admission reuses its month and day sums); nothing is written.
  */
-export function effectiveBreaker(
-  db: Database, caps: LedgerCaps, policy: BreakerPolicy, nowMs: number, stored: BreakerRecord = readBreaker(db),
-): { stored: BreakerRecord; current: BreakerRecord; spend: SpendSnapshot } {
+export function effectiveBreaker(db: Database, caps: LedgerCaps, policy: BreakerPolicy, nowMs: number): { stored: BreakerRecord; current: BreakerRecord; spend: SpendSnapshot } {
+  const stored = readBreaker(db);
   const spend = spendSnapshot(db, caps, stored, policy, nowMs);
   return { stored, current: evaluate(stored, spend, policy, nowMs), spend };
 }

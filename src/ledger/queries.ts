@@ -64,7 +64,8 @@ export function settledIn(db: Database, p: Period): Micros {
     + callsIn(db, p.startMs, a) + callsIn(db, b, p.endMs);
 }
 
-const HOUR_MS = 3_600_000;
+/** One UTC hour, ms: the unit of spend_hours. */
+export const HOUR_MS = 3_600_000;
 
 /**
  * For each range, the sum of spend_hours rows whose hour_start lies in [startMs, endMs), µUSD, all
