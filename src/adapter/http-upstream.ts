@@ -11,8 +11,8 @@ import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortEr
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { SseDecoder, type ServerSentEvent } from './sse-parse';
 
-/** A request body: one string, or byte chunks sent in order (content-length = the sum of their byteLength). */
-export type RequestBody = string | readonly Uint8Array[];
+/** A request body: a string (sent as UTF-8), or bytes sent as they are. */
+export type RequestBody = string | Uint8Array;
 
 /** Options of createGatewayClient. */
 export interface GatewayClientOptions {
@@ -114,7 +114,7 @@ function exchange(
 ): Promise<{ res: IncomingMessage; body?: Buffer }> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new APIUserAbortError());
-    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.reduce((n, c) => n + c.byteLength, 0);
+    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
     const req = target.send({
       ...target.options,
       headers: {
@@ -176,13 +176,7 @@ function exchange(
       });
     });
 
-    if (typeof body === 'string') req.end(body);
-    else if (body.length === 1) req.end(body[0]);
-    else {
-      req.cork();
-      for (const chunk of body) req.write(chunk);
-      req.end();
-    }
+    req.end(body);
   });
 }
 

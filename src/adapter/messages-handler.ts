@@ -16,7 +16,7 @@ import { materialize, passthroughByteLength, upstreamBodies, type PassthroughJso
 import { resolveModel, translateRequest, type TranslatedRequest } from './translate-request';
 import { translateResponse, UnrecognisedResponseError, type AnthropicMessage } from './translate-response';
 import { encodeSse, PING, StreamTranslator, type AnthropicStreamEvent } from './translate-stream';
-import { routeOfError, type CallHooks, type Route, type Upstream } from './upstream';
+import { routeOfError, type CallHooks, type EncodeBody, type Route, type Upstream } from './upstream';
 
 /** What POST /v1/messages needs; built once by startAdapterServer. Times are epoch ms. */
 export interface MessagesDeps {
@@ -128,7 +128,7 @@ function readableFields(req: AnthropicRequest, p: PassthroughJson): AnthropicReq
 interface Call {
   deps: MessagesDeps;
   /** The upstream body for a gateway model, long strings spliced in as the client's bytes; undefined: JSON.stringify. */
-  encodeBody: ((model: string) => Buffer[]) | undefined;
+  encodeBody: EncodeBody | undefined;
   /** Lets go of the client's bytes once no attempt can need them again (the upstream answered). */
   dropBody: () => void;
   job: MeteredJob;

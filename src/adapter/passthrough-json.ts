@@ -249,23 +249,23 @@ export function materialize<T>(value: T, p: PassthroughJson): T {
  * model (the fallback gateway's name) is that buffer with its leading `"model"` member replaced.
  * That needs `model` to be the first member of `params` (translateRequest puts it first); when it
  * is not, the client's bytes are kept and each body is encoded afresh. One buffer rather than ~80
- * pieces: one write into the upstream socket instead of a corked write per piece (~0.2 ms less per
+ * pieces: one write into the upstream socket instead of a corked write per piece (0–0.4 ms less per
  * 400 KiB request, measured).
  */
-export function upstreamBodies(params: object, p: PassthroughJson): { encode(model: string): Buffer[] } {
+export function upstreamBodies(params: object, p: PassthroughJson): { encode(model: string): Buffer } {
   let first: { model: string; bytes: Buffer; head: number } | undefined;
   return {
     encode(model) {
-      if (first?.model === model) return [first.bytes];
+      if (first?.model === model) return first.bytes;
       const head = `{"model":${JSON.stringify(model)}`;
-      if (first && first.head > 0) return [Buffer.concat([Buffer.from(head, 'utf8'), first.bytes.subarray(first.head)])];
+      if (first && first.head > 0) return Buffer.concat([Buffer.from(head, 'utf8'), first.bytes.subarray(first.head)]);
       const json = JSON.stringify({ ...params, model });
       const bytes = Buffer.concat(encodePassthrough(json, p));
-      if (first) return [bytes]; // the model is not the first member: no swap, the client's bytes are still held
+      if (first) return bytes; // the model is not the first member: no swap, the client's bytes are still held
       const swappable = json.startsWith(head) && (json[head.length] === ',' || json[head.length] === '}');
       first = { model, bytes, head: swappable ? Buffer.byteLength(head, 'utf8') : 0 };
       if (swappable) p.slices = [];
-      return [bytes];
+      return bytes;
     },
   };
 }

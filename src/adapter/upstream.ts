@@ -43,11 +43,11 @@ export interface ServedBy {
 
 /**
  * The request body for the gateway whose model is `model` (the request's model, or the gateway's
- * own name for it): a JSON string, or UTF-8 byte chunks sent in order — so a caller can splice
- * pre-serialised slices of the client's request in without re-encoding them. Called once per
- * attempt. Without it the body is `JSON.stringify({ ...params, model })`.
+ * own name for it): a JSON string, or its UTF-8 bytes — so a caller can splice pre-serialised
+ * slices of the client's request in without re-encoding them. Called once per attempt. Without it
+ * the body is `JSON.stringify({ ...params, model })`.
  */
-export type EncodeBody = (model: string) => Uint8Array[] | string;
+export type EncodeBody = (model: string) => Uint8Array | string;
 
 /**
  * The upstream port of the adapter. Errors are the `openai` SDK's classes: APIError (BadRequestError,

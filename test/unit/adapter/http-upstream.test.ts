@@ -89,12 +89,10 @@ describe('createGatewayClient (against a node:http server on 127.0.0.1)', () => 
       ['POST', '/v1/chat/completions', 'Bearer sk-test', 'application/json', 'application/json', String(Buffer.byteLength(body)), body]);
   });
 
-  it('sends byte chunks byte-exact, even when a chunk boundary splits a UTF-8 character', async () => {
+  it('sends a byte body byte-exact, its content-length in bytes', async () => {
     await start((_req, res) => json(res, 200, completion));
     const whole = Buffer.from('{"model":"m","messages":[{"role":"user","content":"é 🙂 世界"}]}');
-    const cut = whole.indexOf(Buffer.from('🙂')) + 2;
-    const chunks = [whole.subarray(0, 10), whole.subarray(10, cut), new Uint8Array(0), whole.subarray(cut)];
-    await client.complete(chunks);
+    await client.complete(whole.subarray(0)); // a view, as the adapter's bodies may be
     deepStrictEqual([server.seen[0]?.body.equals(whole), server.seen[0]?.headers['content-length']], [true, String(whole.length)]);
   });
 
