@@ -47,6 +47,9 @@ export interface GatewayClient {
   close(): void;
 }
 
+/** Parsed chunks waiting for the reader before the upstream response is paused. */
+const HIGH_WATER = 64;
+
 /**
  * The chat-completions URL of a base URL, joined as the SDK's buildURL does: base + '/chat/completions',
  * without doubling a trailing slash. Throws TypeError for an invalid URL.
@@ -92,8 +95,7 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
     async stream(body, signal) {
       const { res } = await post(body, true, signal);
       const chunks = chunksOf(res);
-      // A generator return()ed before its first next() never runs its finally: close the response here too.
-      return { [Symbol.asyncIterator]: () => ({ next: () => chunks.next(), return: (v?: unknown) => (res.destroy(), chunks.return(v)) }) };
+      return { [Symbol.asyncIterator]: () => chunks };
     },
     close() {
       target?.agent.destroy();
@@ -229,27 +231,91 @@ function parseCompletion(res: IncomingMessage, bytes: Buffer): ChatCompletion {
   return value as ChatCompletion;
 }
 
-/** The chunks of an SSE response; see GatewayClient.stream. */
-async function* chunksOf(res: IncomingMessage): AsyncGenerator<ChatCompletionChunk> {
+/**
+ * The chunks of an SSE response; see GatewayClient.stream. Push-based: each body read is decoded
+ * and parsed in the response's 'data' handler, and `next()` takes from that queue, so a chunk costs
+ * one resolved promise (an async generator over the response's async iterator costs several
+ * microtask hops per chunk, in both layers). The response is paused while HIGH_WATER chunks wait.
+ */
+function chunksOf(res: IncomingMessage): AsyncIterator<ChatCompletionChunk> {
   const decoder = new SseDecoder();
-  let done = false;
+  const queue: ChatCompletionChunk[] = [];
+  let head = 0;
+  let done = false; // [DONE] seen: later events are read (so the socket can be reused) and ignored
   let ended = false;
-  try {
-    for await (const bytes of res as AsyncIterable<Buffer>) {
+  let failure: OpenAIError | undefined;
+  let finished = false; // returned, failed or ended and drained: next() answers done
+  let waiter: { resolve: (r: IteratorResult<ChatCompletionChunk>) => void; reject: (e: unknown) => void } | undefined;
+
+  const wake = () => {
+    if (!waiter) return;
+    const w = waiter;
+    waiter = undefined;
+    take().then(w.resolve, w.reject);
+  };
+  const fail = (err: unknown) => {
+    if (failure || ended || finished) return;
+    failure = err instanceof OpenAIError ? err : new OpenAIError(`upstream stream broke: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    res.destroy();
+    wake();
+  };
+  res.on('data', (bytes: Buffer) => {
+    if (failure || finished) return;
+    try {
       for (const sse of decoder.push(bytes)) {
-        if (done) continue; // the SDK reads on after [DONE] and ignores the rest, so the socket can be reused
+        if (done) continue;
         if (sse.data.startsWith('[DONE]')) done = true;
-        else yield chunkOf(sse, res);
+        else queue.push(chunkOf(sse, res));
       }
+    } catch (err) {
+      fail(err);
+      return;
     }
+    if (queue.length - head >= HIGH_WATER) res.pause();
+    wake();
+  });
+  res.on('end', () => {
     ended = true;
-  } catch (err) {
-    if (err instanceof OpenAIError) throw err;
-    const message = err instanceof Error ? err.message : String(err);
-    throw new OpenAIError(`upstream stream broke: ${message}`, { cause: err });
-  } finally {
-    if (!ended) res.destroy();
+    wake();
+  });
+  res.on('error', fail);
+  res.on('close', () => {
+    if (!ended) fail(new Error('Premature close'));
+  });
+
+  function take(): Promise<IteratorResult<ChatCompletionChunk>> {
+    if (head < queue.length) {
+      const value = queue[head]!;
+      queue[head++] = undefined as unknown as ChatCompletionChunk;
+      if (head === queue.length) {
+        queue.length = 0;
+        head = 0;
+        if (res.isPaused() && !ended) res.resume();
+      }
+      return Promise.resolve({ value, done: false });
+    }
+    if (failure && !finished) {
+      finished = true;
+      return Promise.reject(failure);
+    }
+    if (ended || finished) {
+      finished = true;
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    return new Promise((resolve, reject) => (waiter = { resolve, reject }));
   }
+
+  return {
+    next: take,
+    return(): Promise<IteratorResult<ChatCompletionChunk>> {
+      finished = true;
+      queue.length = 0;
+      head = 0;
+      if (!ended) res.destroy();
+      wake();
+      return Promise.resolve({ value: undefined, done: true });
+    },
+  };
 }
 
 /**

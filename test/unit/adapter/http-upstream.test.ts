@@ -1,6 +1,6 @@
 import { deepStrictEqual, ok, rejects, strictEqual } from 'node:assert/strict';
 import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, IncomingMessage, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError, RateLimitError } from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
@@ -211,6 +211,29 @@ describe('createGatewayClient (against a node:http server on 127.0.0.1)', () => 
     it('yields the chunks up to [DONE] and ignores what follows it', async () => {
       await start((_req, res) => sse(res, [`: comment\ndata: ${JSON.stringify(chunk('a'))}\r\n\r\n`, `data: ${JSON.stringify(chunk('b'))}\n\ndata: [DONE]\n\n`, 'data: not json\n\n']));
       deepStrictEqual(await collect(await client.stream(streamBody)), ['a', 'b']);
+    });
+
+    it('pauses a fast upstream while a slow reader catches up, and resumes it, losing and reordering nothing', async () => {
+      // 4,000 chunks in one write: the iterator's queue stops at 64 parsed chunks, so the response must be paused and resumed.
+      const n = 4000;
+      const text = (i: number) => `${i}:${'x'.repeat(200)}`;
+      await start((_req, res) => sse(res, [Array.from({ length: n }, (_, i) => `data: ${JSON.stringify(chunk(text(i)))}\n\n`).join('') + 'data: [DONE]\n\n']));
+      const calls = { pause: 0, resume: 0 };
+      const { pause, resume } = IncomingMessage.prototype;
+      IncomingMessage.prototype.pause = function (this: IncomingMessage) { calls.pause++; return pause.call(this); };
+      IncomingMessage.prototype.resume = function (this: IncomingMessage) { calls.resume++; return resume.call(this); };
+      try {
+        const got: string[] = [];
+        for await (const c of await client.stream(streamBody)) {
+          got.push(c.choices[0]?.delta.content ?? '');
+          if (got.length % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+        deepStrictEqual(got, Array.from({ length: n }, (_, i) => text(i)));
+      } finally {
+        Object.assign(IncomingMessage.prototype, { pause, resume });
+      }
+      ok(calls.pause > 0, 'the response was never paused');
+      ok(calls.resume > 0, 'the response was never resumed');
     });
 
     it('closes the response when the consumer breaks out early', async () => {
