@@ -220,13 +220,13 @@ async function streamCall(call: Call, res: ServerResponse, signal: AbortSignal):
   const beat = call.deps.pingIntervalMs > 0 ? new Heartbeat(call.deps.pingIntervalMs, ping) : undefined;
   let status = 'ok';
   try {
-    await write(res, t.start(), signal, beat);
-    for await (const chunk of served.stream) await write(res, t.push(chunk), signal, beat);
-    await write(res, t.finish(), signal, beat);
+    if (!write(res, t.start(), beat)) await drained(res, signal);
+    for await (const chunk of served.stream) if (!write(res, t.push(chunk), beat)) await drained(res, signal);
+    if (!write(res, t.finish(), beat)) await drained(res, signal);
   } catch (err) {
     status = statusLabel(err, signal);
     const message = status === 'aborted' ? 'Offload: the request was cancelled' : `upstream stream failed: ${err instanceof Error ? err.message : String(err)}`;
-    if (!res.destroyed) await write(res, t.error(anthropicError('api_error', message)), signal).catch(() => {});
+    if (!res.destroyed) write(res, t.error(anthropicError('api_error', message)));
   } finally {
     beat?.stop();
     for (const bad of t.invalidToolArguments) call.deps.log(`adapter: tool call ${bad.id} had non-object arguments, sent {}: ${bad.raw.slice(0, 200)}`);
@@ -241,11 +241,21 @@ async function streamCall(call: Call, res: ServerResponse, signal: AbortSignal):
   }
 }
 
-async function write(res: ServerResponse, events: AnthropicStreamEvent[], signal: AbortSignal, beat?: Heartbeat): Promise<void> {
-  if (events.length === 0 || res.destroyed) return;
+/**
+ * Writes events to the stream (nothing once the client is gone). Returns false when the response
+ * buffer is full: the caller waits for `drained` before translating more. Synchronous, so a chunk
+ * that needs no waiting costs no promise.
+ */
+function write(res: ServerResponse, events: AnthropicStreamEvent[], beat?: Heartbeat): boolean {
+  if (events.length === 0 || res.destroyed) return true;
   beat?.touch();
   coalesce(res);
-  if (!res.write(events.length === 1 ? encodeSse(events[0]!) : events.map(encodeSse).join(''))) await once(res, 'drain', { signal });
+  return res.write(events.length === 1 ? encodeSse(events[0]!) : events.map(encodeSse).join(''));
+}
+
+/** Resolves on the response's 'drain'; rejects with an AbortError when `signal` aborts first. */
+async function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
+  await once(res, 'drain', { signal });
 }
 
 /** Responses corked by coalesce() until the end of the current turn of the event loop. */

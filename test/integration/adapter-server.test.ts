@@ -1,6 +1,6 @@
 import Anthropic, { AuthenticationError, BadRequestError, NotFoundError } from '@anthropic-ai/sdk';
 import { deepStrictEqual, match, ok, rejects, strictEqual } from 'node:assert/strict';
-import { request } from 'node:http';
+import { request, ServerResponse } from 'node:http';
 import { createLedgerMeter, type LedgerMeter } from '../../src/adapter/ledger-meter';
 import { startAdapterServer, type AdapterServer } from '../../src/adapter/server';
 import { createUpstream } from '../../src/adapter/upstream';
@@ -66,6 +66,28 @@ describe('adapter server (Anthropic SDK → adapter → scripted gateway)', () =
     const message = await client().messages.stream({ ...ask, tools: [readTool] }).finalMessage();
     strictEqual(message.stop_reason, 'tool_use');
     deepStrictEqual(message.content.map((b) => (b.type === 'tool_use' ? [b.name, b.input] : b.type)), [['Read', { file_path: 'a.ts' }], ['Read', { file_path: 'b.ts' }]]);
+  });
+
+  it('waits for the client to drain a response buffer that filled up, and delivers the whole answer', async () => {
+    // A 300 kB tool input goes out as one input_json_delta, far past the response's 16 KiB high-water mark.
+    const content = 'line of a generated file\n'.repeat(12_000);
+    gateway.setScript([{ tool_calls: [{ name: 'Write', arguments: { file_path: 'big.txt', content } }] }]);
+    let full = 0;
+    const write = ServerResponse.prototype.write;
+    ServerResponse.prototype.write = function (this: ServerResponse, ...args: Parameters<typeof write>) {
+      const ok = write.apply(this, args);
+      if (!ok) full++;
+      return ok;
+    } as typeof write;
+    let message;
+    try {
+      message = await client().messages.stream({ ...ask, tools: [{ ...readTool, name: 'Write' }] }).finalMessage();
+    } finally {
+      ServerResponse.prototype.write = write;
+    }
+    ok(full > 0, 'no write found the response buffer full');
+    const block = message.content[0];
+    deepStrictEqual(block?.type === 'tool_use' && block.input, { file_path: 'big.txt', content });
   });
 
   it('answers non-streaming requests, also on the ?beta=true path', async () => {
