@@ -92,6 +92,11 @@ export const MIGRATIONS: readonly string[] = [
   // (reclaimOrphans) instead of staying `running` forever. NULL for jobs written before.
   `ALTER TABLE jobs ADD COLUMN pid INTEGER;
    CREATE INDEX jobs_pid_status ON jobs(pid, status);`,
+  // v7 → v8: a job's settled sum, read by every reservation of a job with max_cost_usd, reads
+  // only this index (covering), not one table row per call of the job: 3,000 calls 2.15 → 0.50 ms
+  // in sql.js. Its job_id prefix serves every old use.
+  `CREATE INDEX model_calls_job_id_cost ON model_calls(job_id, cost_micros);
+   DROP INDEX model_calls_job_id;`,
 ];
 
 /** The schema version this code reads and writes: the number of migrations. */

@@ -25,7 +25,7 @@ describe('ledger migrations', () => {
     assert.equal(migrate(db), 0);
     assert.equal(schemaVersion(db), SCHEMA_VERSION);
     assert.deepEqual(names(db, 'table'), ['breaker', 'breaker_events', 'jobs', 'journal_state', 'model_calls', 'reservations', 'spend_hours']);
-    assert.deepEqual(names(db, 'index'), ['jobs_created_at', 'jobs_pid_status', 'jobs_status', 'model_calls_created_at_cost', 'model_calls_job_id', 'reservations_job_id']);
+    assert.deepEqual(names(db, 'index'), ['jobs_created_at', 'jobs_pid_status', 'jobs_status', 'model_calls_created_at_cost', 'model_calls_job_id_cost', 'reservations_job_id']);
     assert.equal(migrate(db), SCHEMA_VERSION, 'a second run finds the current version and changes nothing');
     db.close();
   });
@@ -79,6 +79,15 @@ describe('ledger migrations', () => {
     const db = await fileDb(file);
     assert.equal(schemaVersion(db), SCHEMA_VERSION);
     assert.ok(names(db, 'index').includes('model_calls_created_at_cost'));
+    db.close();
+  });
+
+  it('answers the sums of every admission from covering indexes, not from a table row per call', async () => {
+    const db = new (await loadSqlJs()).Database();
+    migrate(db);
+    const plan = (sql: string) => (db.exec(`EXPLAIN QUERY PLAN ${sql}`)[0]?.values ?? []).map((r) => String(r[3])).join('; ');
+    assert.match(plan("SELECT SUM(cost_micros) FROM model_calls WHERE job_id = 'j'"), /COVERING INDEX model_calls_job_id_cost/);
+    assert.match(plan('SELECT SUM(cost_micros) FROM model_calls WHERE created_at >= 0 AND created_at < 10'), /COVERING INDEX model_calls_created_at_cost/);
     db.close();
   });
 });
