@@ -30,14 +30,13 @@ export function replaceSection(doc: string, name: string, body: string): string 
   return `${doc.trimEnd()}${doc.trim() ? '\n\n' : ''}${block}\n`;
 }
 
-/** The machine line every section can quote. */
-/** CPU time counters of the whole machine from /proc/stat (Linux), in clock ticks; null elsewhere. */
+/** CPU time counters of the whole machine from /proc/stat (Linux), in clock ticks. */
 export interface CpuMark {
   steal: number;
   total: number;
 }
 
-/** The machine's CPU counters now (see stealSince). */
+/** The machine's CPU counters now (see stealSince); null where /proc/stat cannot be read. */
 export function cpuMark(): CpuMark | null {
   try {
     const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
@@ -60,6 +59,7 @@ export function stealSince(mark: CpuMark | null): string {
   return `CPU steal during the run: ${(((now.steal - mark.steal) / (now.total - mark.total)) * 100).toFixed(1)} %`;
 }
 
+/** The machine line every section can quote. */
 export function machine(): string {
   const cpu = cpus();
   return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;

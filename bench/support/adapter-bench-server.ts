@@ -12,22 +12,15 @@ import type { Meter } from '../../src/adapter/meter';
 import { startAdapterServer } from '../../src/adapter/server';
 import { createUpstream } from '../../src/adapter/upstream';
 import { PriceBook } from '../../src/core/pricing';
-import { openLedger, openMemoryLedger } from '../../src/ledger/sqlite-ledger';
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+import { arg, BENCH_JOB, openBenchLedger } from './bench-child';
 
 async function main(): Promise<void> {
   const gateway = arg('gateway') ?? '';
   const where = arg('ledger') ?? 'memory';
-  const caps = { monthlyMicros: 1_000_000_000_000, dailyMicros: null };
-  const ledger = where.startsWith('file:') ? await openLedger(where.slice(5), { caps }) : await openMemoryLedger({ caps });
-  await ledger.createJob({ id: 'bench', kind: 'claude-code', model: 'bench-model', request: {}, status: 'running' });
-  const prices = new PriceBook({ 'bench-model': { input_mtok: 0.27, output_mtok: 1.1 } });
+  const ledger = await openBenchLedger(where);
+  const prices = new PriceBook({ [BENCH_JOB.model]: { input_mtok: 0.27, output_mtok: 1.1 } });
   const ledgerMeter = createLedgerMeter(ledger, prices);
-  const job = { jobId: 'bench', model: 'bench-model' };
+  const job = BENCH_JOB;
   const key = ledgerMeter.register(job);
   const noLedger: Meter = {
     authorize: (k) => (k === key ? job : undefined),

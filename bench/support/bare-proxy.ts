@@ -10,24 +10,15 @@
  * that meters every call through Offload's ledger; default `none`.
  */
 import { Agent, createServer, request } from 'node:http';
-import { openLedger, openMemoryLedger, type SqliteLedger } from '../../src/ledger/sqlite-ledger';
+import type { SqliteLedger } from '../../src/ledger/sqlite-ledger';
+import { arg, BENCH_JOB, openBenchLedger } from './bench-child';
 
 const USAGE = { input_tokens: 1000, output_tokens: 25, cache_read_tokens: 0 };
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 async function main(): Promise<void> {
   const gateway = new URL(arg('gateway') ?? '');
   const where = arg('ledger') ?? 'none';
-  const caps = { monthlyMicros: 1_000_000_000_000, dailyMicros: null };
-  let ledger: SqliteLedger | undefined;
-  if (where !== 'none') {
-    ledger = where.startsWith('file:') ? await openLedger(where.slice(5), { caps }) : await openMemoryLedger({ caps });
-    await ledger.createJob({ id: 'bench', kind: 'claude-code', model: 'bench-model', request: {}, status: 'running' });
-  }
+  const ledger: SqliteLedger | undefined = where === 'none' ? undefined : await openBenchLedger(where);
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const forward = (body: Buffer, res: import('node:http').ServerResponse, done: () => void) => {
     const up = request({ host: gateway.hostname, port: gateway.port, path: '/v1/chat/completions', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length, authorization: 'Bearer bench' } }, (r) => {
@@ -45,8 +36,8 @@ async function main(): Promise<void> {
       const body = Buffer.concat(parts);
       if (!ledger) return forward(body, res, () => {});
       const l = ledger;
-      l.reserve({ jobId: 'bench', model: 'bench-model', micros: 1_000 }).then((r) => forward(body, res, () => {
-        void l.settle(r.id, { model: 'bench-model', usage: USAGE, costMicros: 300, status: 'ok', latencyMs: 1, route: 'primary' });
+      l.reserve({ jobId: BENCH_JOB.jobId, model: BENCH_JOB.model, micros: 1_000 }).then((r) => forward(body, res, () => {
+        void l.settle(r.id, { model: BENCH_JOB.model, usage: USAGE, costMicros: 300, status: 'ok', latencyMs: 1, route: 'primary' });
       }), () => res.destroy());
     });
   });

@@ -159,7 +159,7 @@ function escapeEnd(body: Buffer, at: number, end: number): number {
  * time cost more than the rest of the encoding.
  */
 function* tags(text: string, p: PassthroughJson): Generator<{ at: number; index: number; end: number }> {
-  if (p.slices.length === 0) return; // no long string: no placeholder (and no nonce to look for)
+  if (!p.nonce) return; // no long string: no placeholder, and no nonce to look for
   const tag = `ofr${p.nonce}:`;
   for (let at = text.indexOf(tag); at !== -1; at = text.indexOf(tag, at + tag.length)) {
     const semi = text.indexOf(';', at + tag.length);

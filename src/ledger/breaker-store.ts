@@ -61,7 +61,6 @@ export function spendSnapshot(db: Database, caps: LedgerCaps, rec: BreakerRecord
   };
 }
 
-
 /**
  * The effective breaker at `nowMs` (stored record re-evaluated against the spend now), and the spend
  * it was evaluated on (admission reuses its month and day sums); nothing is written.
