@@ -104,14 +104,26 @@ export interface DiffResult { text: string; bytes: number; truncated: boolean }
 /** Marker appended to a truncated diff. */
 export const truncationMarker = (shown: number, total: number) => `\n[diff truncated: showing ${shown} of ${total} bytes]\n`;
 
+/** The longest prefix of `buf` of at most `maxBytes` bytes that ends on a UTF-8 character boundary. */
+function utf8Prefix(buf: Buffer, maxBytes: number): string {
+  let end = Math.min(maxBytes, buf.length);
+  while (end > 0 && end < buf.length && (buf[end]! & 0xc0) === 0x80) end--; // a continuation byte starts no character
+  return buf.subarray(0, end).toString('utf8');
+}
+
 /**
- * Cuts `text` to at most `maxBytes` UTF-8 bytes (at the last line break that fits, else at a
- * character boundary) and appends {@link truncationMarker}. `maxBytes` 0 gives only the marker.
+ * Cuts `text` so that the returned text, {@link truncationMarker} included, is at most `maxBytes`
+ * UTF-8 bytes: a hard cap (`max_diff_bytes`, `DIFF_MAX_BYTES`). The kept part ends at the last
+ * line break that fits, else at a character boundary. A cap too small to hold the marker returns
+ * `""`. `bytes` is always the whole diff's size.
  */
 export function truncateDiff(text: string, maxBytes: number): DiffResult {
   const buf = Buffer.from(text, 'utf8');
   if (buf.length <= maxBytes) return { text, bytes: buf.length, truncated: false };
-  let cut = buf.subarray(0, maxBytes).toString('utf8').replace(/\uFFFD$/, '');
+  // The marker shows at most maxBytes kept bytes, so this is an upper bound of its size.
+  const room = maxBytes - Buffer.byteLength(truncationMarker(maxBytes, buf.length));
+  if (room < 0) return { text: '', bytes: buf.length, truncated: true };
+  let cut = utf8Prefix(buf, room);
   const nl = cut.lastIndexOf('\n');
   if (nl > 0) cut = cut.slice(0, nl + 1);
   return { text: cut + truncationMarker(Buffer.byteLength(cut), buf.length), bytes: buf.length, truncated: true };

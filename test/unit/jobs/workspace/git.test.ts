@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { changedFiles, diff, isGitRepo, snapshot, truncateDiff } from '../../../../src/jobs/workspace/git';
+import fc from 'fast-check';
+import { changedFiles, diff, isGitRepo, snapshot, truncateDiff, truncationMarker } from '../../../../src/jobs/workspace/git';
 
 const run = (cwd: string, ...args: string[]) => execa('git', args, { cwd }).then((r) => r.stdout);
 
@@ -103,8 +104,32 @@ describe('workspace git (snapshot, changed files, diff)', () => {
   });
 
   it('never splits a multi-byte character when truncating', () => {
-    const r = truncateDiff('ééééé', 3);
+    const marker = Buffer.byteLength(truncationMarker(60, 200));
+    const r = truncateDiff('é'.repeat(100), marker + 3);
     assert.equal(r.text.split('\n')[0], 'é');
-    assert.equal(r.bytes, 10);
+    assert.equal(r.bytes, 200);
+  });
+
+  it('caps the returned diff, marker included, at exactly max_diff_bytes (a 40-byte cap once returned 82)', () => {
+    const text = 'diff --git a/x b/x\n' + '+line\n'.repeat(50);
+    for (const cap of [0, 10, 40, 45, 60, 100, 299]) {
+      const r = truncateDiff(text, cap);
+      assert.ok(Buffer.byteLength(r.text) <= cap, `cap ${cap}: ${Buffer.byteLength(r.text)} bytes`);
+      assert.equal(r.truncated, true);
+      assert.equal(r.bytes, Buffer.byteLength(text));
+    }
+    assert.equal(truncateDiff(text, 40).text, '', 'a cap smaller than the marker keeps nothing');
+    assert.match(truncateDiff(text, 100).text, /\[diff truncated: showing \d+ of 319 bytes\]\n$/);
+  });
+
+  it('never exceeds the cap for any text and cap (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 300 }), fc.nat(400), (text, cap) => {
+        const r = truncateDiff(text, cap);
+        assert.ok(Buffer.byteLength(r.text) <= Math.max(cap, r.truncated ? 0 : Buffer.byteLength(text)));
+        if (!r.truncated) assert.equal(r.text, text);
+        else assert.ok(text.startsWith(r.text.split('\n[diff truncated')[0]!));
+      }),
+    );
   });
 });
