@@ -35,11 +35,14 @@ function tomlString(s: string): string {
 /**
  * The MCP server entry for `kind` that starts `node <workerPath> mcp` with `env`:
  * Codex's `~/.codex/config.toml` table, or Claude Code's `.mcp.json` object (also Cursor's).
+ * The Codex table approves Offload's tools (`default_tools_approval_mode = "approve"`): under
+ * `codex exec` (approval policy "never") every MCP tool call otherwise fails with "MCP tool call
+ * requires approval, but approval policy is never" (Codex 0.169, measured; ENVIRONMENT.md).
  */
 export function mcpClientConfig(kind: McpClientKind, workerPath: string, env: Record<string, string>): string {
   if (kind === 'codex') {
     const envLine = Object.entries(env).map(([k, v]) => `${k} = ${tomlString(v)}`).join(', ');
-    return `[mcp_servers.offload]\ncommand = "node"\nargs = [${tomlString(workerPath)}, "mcp"]\nenv = { ${envLine} }\n`;
+    return `[mcp_servers.offload]\ncommand = "node"\nargs = [${tomlString(workerPath)}, "mcp"]\ndefault_tools_approval_mode = "approve"\nenv = { ${envLine} }\n`;
   }
   return `${JSON.stringify({ mcpServers: { offload: { command: 'node', args: [workerPath, 'mcp'], env } } }, null, 2)}\n`;
 }

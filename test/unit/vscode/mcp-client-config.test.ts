@@ -26,6 +26,6 @@ describe('copied MCP client configs', () => {
 
   it('writes a Codex TOML table with quoted, escaped values', () => {
     const toml = mcpClientConfig('codex', 'C:\\ext\\dist\\worker.js', { SANDBOX_ROOT: '/a "b"' });
-    assert.equal(toml, '[mcp_servers.offload]\ncommand = "node"\nargs = ["C:\\\\ext\\\\dist\\\\worker.js", "mcp"]\nenv = { SANDBOX_ROOT = "/a \\"b\\"" }\n');
+    assert.equal(toml, '[mcp_servers.offload]\ncommand = "node"\nargs = ["C:\\\\ext\\\\dist\\\\worker.js", "mcp"]\ndefault_tools_approval_mode = "approve"\nenv = { SANDBOX_ROOT = "/a \\"b\\"" }\n');
   });
 });
