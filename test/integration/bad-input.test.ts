@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -20,7 +21,7 @@ interface Bad { what: string; value: unknown; says: RegExp }
 const OMIT = Symbol('omit');
 
 /** The sandbox's layout: a file, a folder, a symlink out of the sandbox. */
-interface Layout { root: string; file: string; dir: string; linkOut: string }
+interface Layout { root: string; file: string; dir: string; linkOut: string; dangling: string; fifo: string }
 
 const TEXT_LIMIT = 100 * 1024;
 
@@ -49,6 +50,8 @@ function path(l: Layout, kind: 'file' | 'folder' | 'file or folder'): Bad[] {
     { what: 'a symlink out of the sandbox', value: l.linkOut, says: /resolves \(through a symlink\) to \/etc, which is outside SANDBOX_ROOT/ },
     { what: 'nonexistent', value: join(l.root, 'nope'), says: /nope does not exist/ },
     { what: 'below a file', value: join(l.file, 'below'), says: /below does not exist \(a part of it is a file/ },
+    { what: 'a dangling symlink', value: l.dangling, says: /dangling does not exist/ },
+    { what: 'a FIFO (reading it would block)', value: l.fifo, says: kind === 'file or folder' ? /fifo is neither a file nor a folder/ : new RegExp(`fifo is not a ${kind}`) },
   ];
   if (kind === 'folder') bads.push({ what: 'a file', value: l.file, says: /is not a folder; give a folder/ });
   if (kind === 'file') bads.push({ what: 'a folder', value: l.dir, says: /is not a file; give a file/ });
@@ -191,10 +194,12 @@ const SCHEMAS: Record<string, { safeParse(v: unknown): { success: boolean } }> =
 };
 
 function layout(root: string): Layout {
-  const l = { root, file: join(root, 'file.txt'), dir: join(root, 'dir'), linkOut: join(root, 'link-out') };
+  const l = { root, file: join(root, 'file.txt'), dir: join(root, 'dir'), linkOut: join(root, 'link-out'), dangling: join(root, 'dangling'), fifo: join(root, 'fifo') };
   writeFileSync(l.file, 'hello\n');
   mkdirSync(l.dir);
   symlinkSync('/etc', l.linkOut);
+  symlinkSync(join(root, 'gone'), l.dangling);
+  execFileSync('mkfifo', [l.fifo]);
   return l;
 }
 
@@ -219,7 +224,7 @@ describe('bad input to every field of every tool (real MCP client, real app, scr
 
   // The layout exists only once the fixture is up, so the table is built with a stand-in root for
   // the test names and rebuilt inside each test with the real one.
-  const names = tables({ root: '/sandbox', file: '/sandbox/file.txt', dir: '/sandbox/dir', linkOut: '/sandbox/link-out' });
+  const names = tables({ root: '/sandbox', file: '/sandbox/file.txt', dir: '/sandbox/dir', linkOut: '/sandbox/link-out', dangling: '/sandbox/dangling', fifo: '/sandbox/fifo' });
   for (const [t, table] of names.entries()) {
     const cases: [Key[] | 'extra', number][] = [['extra', -1], ...table.fields.flatMap(([at, bads]) => bads.map((_, b) => [at, b] as [Key[], number]))];
     for (const [at, b] of cases) {
