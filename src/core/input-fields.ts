@@ -33,7 +33,8 @@ export function textField(field: string, maxBytes: number, limitName: string, hi
     .refine((s) => utf8ByteLength(s) <= maxBytes, {
       error: (iss) => `${field} is ${utf8ByteLength(String(iss.input))} bytes; the limit is ${maxBytes} bytes (${limitName})`,
     })
-    .refine((s) => !s.includes('\0'), `${field} must not contain a NUL byte (\\u0000)`);
+    .refine((s) => !s.includes('\0'), `${field} must not contain a NUL byte (\\u0000)`)
+    .meta({ maxLength: maxBytes }); // advertised in tools/list; a character is at least one byte, so this bound is implied
 }
 
 /** A short name (model, check name, job id): {@link textField} with NAME_MAX_BYTES. */
@@ -59,7 +60,8 @@ export function pathField(field: string, hint?: string) {
     .refine((s) => longSegment(s) === undefined, {
       error: (iss) => `${field} has a name of ${utf8ByteLength(longSegment(String(iss.input)) ?? '')} bytes; a file or folder name is at most ${PATH_SEGMENT_MAX_BYTES} bytes (NAME_MAX)`,
     })
-    .refine((s) => !s.includes('\0'), `${field} must not contain a NUL byte (\\u0000)`);
+    .refine((s) => !s.includes('\0'), `${field} must not contain a NUL byte (\\u0000)`)
+    .meta({ maxLength: PATH_MAX_BYTES });
 }
 
 /** An integer field in [min, max] (`unit` for messages, e.g. "ms"). */

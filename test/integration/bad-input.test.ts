@@ -218,6 +218,15 @@ describe('bad input to every field of every tool (real MCP client, real app, scr
     assert.deepEqual(tables(l).map((t) => t.tool).sort(), listed);
   });
 
+  it('advertises the strictness and the limits in tools/list: no additional properties, maxLength, money bounds', async () => {
+    const { tools } = await fx.client.listTools();
+    for (const t of tools) assert.equal(t.inputSchema.additionalProperties, false, t.name);
+    const start = tools.find((t) => t.name === 'start')!.inputSchema.properties as Record<string, Record<string, unknown>>;
+    assert.equal(start.prompt!.maxLength, TEXT_LIMIT);
+    assert.equal(start.cwd!.maxLength, 4095);
+    assert.deepEqual([start.max_cost_usd!.minimum, start.max_cost_usd!.maximum], [0.000001, 1000]);
+  });
+
   it('starts from base arguments that each tool\'s schema accepts, so each refusal below is its one bad field', () => {
     for (const t of tables(l)) assert.ok(SCHEMAS[t.tool]!.safeParse(t.base).success, t.tool);
   });
