@@ -3,9 +3,9 @@ import { approvalQuestion, approvalReason, APPROVAL_HINT, type Approver } from '
 import { InputError } from '../core/errors';
 import type { JobRecord } from '../core/jobs';
 import { usdToMicros } from '../core/money';
-import { isInside } from '../core/sandbox';
 import type { PriceBook } from '../core/pricing';
 import type { AnalyzeRequest, QueueBatchRequest, RunJobRequest, StartRequest } from '../core/requests';
+import { isInside } from '../core/sandbox';
 import type { JobEngine } from './engine';
 import { forecastRunJob } from './forecast';
 import { resolveExisting, type ResolvePath } from './input-paths';
