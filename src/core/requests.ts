@@ -1,76 +1,98 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AGENTS, PERMISSION_MODES } from './config';
+import {
+  boolField, enumField, intField, listField, nameField, pathField, strictObject, textField, usdField,
+} from './input-fields';
+import {
+  BATCH_MAX_JOBS, CHECKS_MAX_ENTRIES, COMMAND_MAX_BYTES, MAX_DIFF_BYTES_LIMIT, MAX_TOKENS_LIMIT,
+  PATHS_MAX_ENTRIES, TAIL_MAX_LINES, TEXT_MAX_BYTES, TIMEOUT_MAX_MS,
+} from './input-limits';
 
 /**
- * Input schemas of the job-creating MCP tools. They live in core because the CLI, the MCP tools
- * and the VS Code commands all validate the same requests. Messages name the field and the fix.
+ * Input schemas of the MCP tools. They live in core because the CLI, the MCP tools and the VS
+ * Code commands all validate the same requests. Every object is strict (an unknown field is
+ * refused by name), and every message names the field and its limit or the fix (limits in
+ * ./input-limits.ts). Whether a path exists and lies inside the sandbox is checked by JobService.
  */
 
-const jobId = z.string({ error: 'job_id is required: pass the job_id that start or run_job returned' }).min(1, 'job_id must not be empty');
+const jobId = nameField('job_id', 'pass the job_id that start or run_job returned');
+const agent = enumField('agent', AGENTS);
+const maxTokens = intField('max_tokens', 1, MAX_TOKENS_LIMIT, 'tokens').describe('Output token cap, clamped by PER_JOB_TOKEN_LIMIT');
 
-export const CheckSchema = z.object({
-  name: z.string().min(1, 'checks[].name must not be empty'),
-  command: z.string().min(1, 'checks[].command must not be empty'),
-  timeout_ms: z.number().int().positive().max(3_600_000).default(600_000),
+/** A path relative to the job's folder (scoped_patch.paths): no leading `/`, no `..` segment. */
+const relativePath = pathField('scoped_patch.paths[]')
+  .refine((p) => !/^([\\/]|[A-Za-z]:)/.test(p), 'scoped_patch.paths[] must be relative to the job\'s folder (e.g. "src"), not absolute')
+  .refine((p) => !p.split(/[\\/]/).includes('..'), 'scoped_patch.paths[] must not leave the job\'s folder (no ".." segment)');
+
+export const CheckSchema = strictObject('checks[]', {
+  name: nameField('checks[].name', 'a label for the check, e.g. "unit tests"'),
+  command: textField('checks[].command', COMMAND_MAX_BYTES, 'COMMAND_MAX_BYTES', 'the shell command to run, e.g. "npm test"'),
+  timeout_ms: intField('checks[].timeout_ms', 1, TIMEOUT_MAX_MS, 'ms').default(600_000),
 });
 export type Check = z.infer<typeof CheckSchema>;
 
 /** `run_job`: one chat call by a tiered agent on a task, with optional files as context. */
-export const RunJobShape = {
-  agent: z.enum(AGENTS, { error: `agent must be one of ${AGENTS.join(', ')}` }),
-  task: z.string({ error: 'task is required: say what the worker should do' }).min(1, 'task must not be empty'),
-  input_refs: z.array(z.string().min(1)).max(50).optional().describe('Files (inside the sandbox root) given to the model as context'),
-  caps: z.object({
-    max_tokens: z.number().int().positive().optional().describe('Output token cap, clamped by PER_JOB_TOKEN_LIMIT'),
-    max_cost_usd: z.number().positive().optional(),
+export const RunJobSchema = strictObject('run_job', {
+  agent,
+  task: textField('task', TEXT_MAX_BYTES, 'TEXT_MAX_BYTES', 'say what the worker should do'),
+  input_refs: listField('input_refs', pathField('input_refs[]'), 0, PATHS_MAX_ENTRIES).optional()
+    .describe('Files (inside the sandbox root) given to the model as context'),
+  caps: strictObject('caps', {
+    max_tokens: maxTokens.optional(),
+    max_cost_usd: usdField('caps.max_cost_usd').optional(),
   }).optional(),
-};
-export const RunJobSchema = z.object(RunJobShape);
+});
 export type RunJobRequest = z.infer<typeof RunJobSchema>;
 
 /** `queue_batch`: many run_job tasks queued at once; each becomes its own job. */
-export const QueueBatchShape = {
-  jobs: z.array(RunJobSchema, { error: 'jobs is required: a list of run_job requests ({agent, task, input_refs?, caps?})' })
-    .min(1, 'jobs needs at least one job').max(50, 'jobs takes at most 50 jobs per batch'),
-};
-export const QueueBatchSchema = z.object(QueueBatchShape);
+export const QueueBatchSchema = strictObject('queue_batch', {
+  jobs: listField('jobs', RunJobSchema, 1, BATCH_MAX_JOBS, 'a list of run_job requests ({agent, task, input_refs?, caps?})'),
+});
 export type QueueBatchRequest = z.infer<typeof QueueBatchSchema>;
 
 /** `analyze`: a read-only question about files or folders, answered in one call (no agent loop, no edits). */
-export const AnalyzeShape = {
-  question: z.string({ error: 'question is required: what to find out about the files' }).min(1, 'question must not be empty'),
-  paths: z.array(z.string().min(1), { error: 'paths is required: files or folders (inside the sandbox) to read' })
-    .min(1, 'paths needs at least one file or folder').max(50),
-  agent: z.enum(AGENTS, { error: `agent must be one of ${AGENTS.join(', ')}` }).default('mini-worker'),
-  max_tokens: z.number().int().positive().optional().describe('Answer token cap, clamped by PER_JOB_TOKEN_LIMIT'),
-};
-export const AnalyzeSchema = z.object(AnalyzeShape);
+export const AnalyzeSchema = strictObject('analyze', {
+  question: textField('question', TEXT_MAX_BYTES, 'TEXT_MAX_BYTES', 'what to find out about the files'),
+  paths: listField('paths', pathField('paths[]'), 1, PATHS_MAX_ENTRIES, 'files or folders (inside the sandbox) to read'),
+  agent: agent.default('mini-worker'),
+  max_tokens: maxTokens.optional().describe('Answer token cap, clamped by PER_JOB_TOKEN_LIMIT'),
+});
 export type AnalyzeRequest = z.infer<typeof AnalyzeSchema>;
 
 /** `start`: a Claude Code agent job in the background (see DESIGN.md for a typical request). */
-export const StartShape = {
-  prompt: z.string({ error: 'prompt is required: the task for Claude Code' }).min(1, 'prompt must not be empty'),
-  allowed_dirs: z.array(z.string().min(1), { error: 'allowed_dirs is required: the folders the job may touch (inside SANDBOX_ROOT)' })
-    .min(1, 'allowed_dirs needs at least one folder'),
-  cwd: z.string().min(1).optional().describe('Working folder; defaults to allowed_dirs[0]'),
-  model: z.string().min(1).optional().describe('Gateway model, e.g. deepseek-chat; defaults to CLAUDE_MODEL'),
-  permission_mode: z.enum(PERMISSION_MODES, { error: `permission_mode must be one of ${PERMISSION_MODES.join(', ')}` }).optional(),
-  include_diff: z.boolean().default(true),
-  scoped_patch: z.object({
-    paths: z.array(z.string().min(1)).min(1, 'scoped_patch.paths needs at least one path'),
-    max_diff_bytes: z.number().int().positive().optional(),
+export const StartSchema = strictObject('start', {
+  prompt: textField('prompt', TEXT_MAX_BYTES, 'TEXT_MAX_BYTES', 'the task for Claude Code'),
+  allowed_dirs: listField('allowed_dirs', pathField('allowed_dirs[]'), 1, PATHS_MAX_ENTRIES, 'the folders the job may touch (inside SANDBOX_ROOT)'),
+  cwd: pathField('cwd').optional().describe('Working folder; defaults to allowed_dirs[0]'),
+  model: nameField('model').optional().describe('Gateway model, e.g. deepseek-chat; defaults to CLAUDE_MODEL'),
+  permission_mode: enumField('permission_mode', PERMISSION_MODES).optional(),
+  include_diff: boolField('include_diff').default(true),
+  scoped_patch: strictObject('scoped_patch', {
+    paths: listField('scoped_patch.paths', relativePath, 1, PATHS_MAX_ENTRIES),
+    max_diff_bytes: intField('scoped_patch.max_diff_bytes', 1, MAX_DIFF_BYTES_LIMIT, 'bytes').optional(),
   }).optional(),
-  checks: z.array(CheckSchema).max(20).default([]),
-  max_cost_usd: z.number().positive().optional(),
-  max_revisions: z.number().int().min(0).max(3).default(1)
+  checks: listField('checks', CheckSchema, 0, CHECKS_MAX_ENTRIES).default([]),
+  max_cost_usd: usdField('max_cost_usd').optional(),
+  max_revisions: intField('max_revisions', 0, 3).default(1)
     .describe('When checks fail, resume the agent this many times with the failures (on WORKER_ESCALATE_MODEL if set)'),
-};
-export const StartSchema = z.object(StartShape);
+});
 export type StartRequest = z.infer<typeof StartSchema>;
 
-export const JobRefShape = { job_id: jobId };
-export const WaitShape = {
+/** `get_job_status`/`get`, `cancel`: one job by id; `tool` names the tool in messages. */
+export function jobRefSchema(tool: string) {
+  return strictObject(tool, { job_id: jobId });
+}
+
+/** `wait`: a job id and how long to wait. */
+export const WaitSchema = strictObject('wait', {
   job_id: jobId,
-  timeout_ms: z.number().int().nonnegative().max(3_600_000).default(30_000).describe('How long to wait; the job keeps running after a timeout'),
-};
-export const TailShape = { job_id: jobId, lines: z.number().int().positive().max(2000).default(50) };
+  timeout_ms: intField('timeout_ms', 0, TIMEOUT_MAX_MS, 'ms').default(30_000).describe('How long to wait; the job keeps running after a timeout'),
+});
+
+/** `tail`: a job id and how many lines. */
+export const TailSchema = strictObject('tail', { job_id: jobId, lines: intField('lines', 1, TAIL_MAX_LINES).default(50) });
+
+/** Tools without arguments (`get_spend_stats`, `breaker_status`): any field is unknown. */
+export function noArgsSchema(tool: string) {
+  return strictObject(tool, {});
+}

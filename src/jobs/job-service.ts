@@ -5,8 +5,10 @@ import type { JobRecord } from '../core/jobs';
 import { usdToMicros } from '../core/money';
 import type { PriceBook } from '../core/pricing';
 import type { AnalyzeRequest, QueueBatchRequest, RunJobRequest, StartRequest } from '../core/requests';
+import { isInside } from '../core/sandbox';
 import type { JobEngine } from './engine';
 import { forecastRunJob } from './forecast';
+import { resolveExisting, type ResolvePath } from './input-paths';
 
 /** A run_job request that passed the checks: its engine metadata, and the approval question if it needs one. */
 interface Checked {
@@ -21,16 +23,17 @@ function notApproved(question: string, approve: Approver | undefined): string {
 
 /**
  * The entry point for job-creating requests from any surface (MCP tools, CLI, VS Code commands):
- * checks what can be checked before a job exists (agent and model known and priced, folders
- * inside the sandbox, permission mode allowed) so bad input creates no job and no spend row,
- * then hands the job to the engine. Throws InputError naming the field.
+ * checks what can be checked before a job exists (agent and model known and priced, every path
+ * inside the sandbox and existing as the right kind, cwd inside allowed_dirs, permission mode
+ * allowed) so bad input creates no job, no reservation and no spend row, then hands the job to
+ * the engine. Throws InputError naming the field (schemas in core/requests.ts check the rest).
  */
 export class JobService {
   constructor(
     readonly engine: JobEngine,
     private readonly config: Config,
     private readonly prices: PriceBook,
-    private readonly resolvePath: (path: string, field: string) => Promise<string>,
+    private readonly resolvePath: ResolvePath,
   ) {}
 
   /**
@@ -77,7 +80,7 @@ export class JobService {
     if (!model) throw new InputError(`${prefix}agent`, `no model is configured for ${request.agent}`);
     this.requirePrice(model, `${prefix}agent`);
     const paths: string[] = [];
-    for (const [i, ref] of (request.input_refs ?? []).entries()) paths.push(await this.resolvePath(ref, `${prefix}input_refs[${i}]`));
+    for (const [i, ref] of (request.input_refs ?? []).entries()) paths.push(await resolveExisting(this.resolvePath, ref, `${prefix}input_refs[${i}]`, 'file'));
     const meta = {
       agent: request.agent,
       model,
@@ -94,14 +97,18 @@ export class JobService {
     if (!model) throw new InputError('agent', `no model is configured for ${request.agent}`);
     this.requirePrice(model, 'agent');
     const resolved: string[] = [];
-    for (const [i, path] of request.paths.entries()) resolved.push(await this.resolvePath(path, `paths[${i}]`));
+    for (const [i, path] of request.paths.entries()) resolved.push(await resolveExisting(this.resolvePath, path, `paths[${i}]`, 'file or folder'));
     return this.engine.run('analyze', { ...request, resolved }, { agent: request.agent, model });
   }
 
   /** start: checks folders and mode, then queues a Claude Code job and returns it at once. */
   async start(request: StartRequest): Promise<JobRecord> {
-    for (const [i, dir] of request.allowed_dirs.entries()) await this.resolvePath(dir, `allowed_dirs[${i}]`);
-    if (request.cwd) await this.resolvePath(request.cwd, 'cwd');
+    const dirs: string[] = [];
+    for (const [i, dir] of request.allowed_dirs.entries()) dirs.push(await resolveExisting(this.resolvePath, dir, `allowed_dirs[${i}]`, 'folder'));
+    if (request.cwd) {
+      const cwd = await resolveExisting(this.resolvePath, request.cwd, 'cwd', 'folder');
+      if (!dirs.some((d) => isInside(cwd, d))) throw new InputError('cwd', `${request.cwd} is not inside allowed_dirs (${request.allowed_dirs.join(', ')}); pick a folder inside one of them, or add it`);
+    }
     const mode = request.permission_mode ?? this.config.claudePermissionMode;
     if (mode === 'bypassPermissions' && !this.config.allowBypassPermissions) {
       throw new InputError('permission_mode', 'bypassPermissions is blocked; set ALLOW_BYPASS_PERMISSIONS=1 to allow it');

@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { AnalyzeShape, AnalyzeSchema } from '../../core/requests';
+import { AnalyzeSchema } from '../../core/requests';
 import { shapeResult } from '../../core/results';
 import type { ToolDeps } from '../deps';
 import { jsonResult } from '../result';
@@ -10,7 +10,7 @@ export function registerAnalyzeTool(server: McpServer, deps: ToolDeps): void {
     title: 'Analyze files (read-only)',
     description: 'Ask a question about files or folders (inside the sandbox) and get a compact answer from a cheap model, '
       + 'instead of reading them yourself. Read-only: nothing is run or changed. Folders are read recursively (dependency and build folders skipped).',
-    inputSchema: AnalyzeShape,
+    inputSchema: AnalyzeSchema,
   }, async (args) => {
     const job = await deps.jobs.analyze(AnalyzeSchema.parse(args));
     return jsonResult(shapeResult(job));

@@ -1,4 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { noArgsSchema } from '../../core/requests';
 import type { ToolDeps } from '../deps';
 import { jsonResult } from '../result';
 
@@ -13,7 +14,7 @@ export function registerBreakerStatusTool(server: McpServer, deps: ToolDeps): vo
     title: 'Circuit breaker status',
     description: 'Whether Offload\'s circuit breaker admits paid work: state (closed/open/half-open), why it opened, since when, '
       + 'and what would reset it. While it is open every paid job is refused.',
-    inputSchema: {},
+    inputSchema: noArgsSchema('breaker_status'),
     annotations: { readOnlyHint: true },
   }, async () => {
     if (!deps.breaker) return jsonResult({ state: 'unknown', tripped: false, reset: 'this host runs without a breaker' });

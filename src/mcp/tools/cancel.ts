@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { JobRefShape } from '../../core/requests';
+import { jobRefSchema } from '../../core/requests';
 import { shapeResult } from '../../core/results';
 import { InputError } from '../../core/errors';
 import type { ToolDeps } from '../deps';
@@ -10,7 +10,7 @@ export function registerCancelTool(server: McpServer, deps: ToolDeps): void {
   server.registerTool('cancel', {
     title: 'Cancel a job',
     description: 'Cancel a queued or running job (kills the agent\'s process tree). Spend so far is kept.',
-    inputSchema: JobRefShape,
+    inputSchema: jobRefSchema('cancel'),
   }, async ({ job_id }) => {
     const known = await deps.jobs.engine.get(job_id);
     if (!known) throw new InputError('job_id', `no job ${job_id}; use a job_id returned by start or run_job`);

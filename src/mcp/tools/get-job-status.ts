@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { JobRefShape } from '../../core/requests';
+import { jobRefSchema } from '../../core/requests';
 import { shapeResult } from '../../core/results';
 import { InputError } from '../../core/errors';
 import type { ToolDeps } from '../deps';
@@ -13,6 +13,6 @@ export function registerGetJobStatusTool(server: McpServer, deps: ToolDeps): voi
     return jsonResult({ ...shapeResult(job), elapsed_ms: deps.jobs.engine.elapsedMs(job_id) });
   };
   const description = 'The status and compact result of a job (job_status, changed_files, checks, cost_usd).';
-  server.registerTool('get_job_status', { title: 'Get job status', description, inputSchema: JobRefShape }, handler);
-  server.registerTool('get', { title: 'Get job status (alias of get_job_status)', description, inputSchema: JobRefShape }, handler);
+  server.registerTool('get_job_status', { title: 'Get job status', description, inputSchema: jobRefSchema('get_job_status') }, handler);
+  server.registerTool('get', { title: 'Get job status (alias of get_job_status)', description, inputSchema: jobRefSchema('get') }, handler);
 }

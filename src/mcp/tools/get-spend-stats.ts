@@ -1,4 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { noArgsSchema } from '../../core/requests';
 import type { ToolDeps } from '../deps';
 import { jsonResult } from '../result';
 
@@ -11,6 +12,6 @@ export function registerGetSpendStatsTool(server: McpServer, deps: ToolDeps): vo
     title: 'Get spend stats',
     description: 'Spend this month against the budget (USD): current_month, total_budget, remaining, percentage_used, today, reserved in flight, per model; '
       + 'thresholds/thresholds_crossed (warning percentages of the monthly budget) and the circuit breaker state.',
-    inputSchema: {},
+    inputSchema: noArgsSchema('get_spend_stats'),
   }, async () => jsonResult(await deps.jobs.engine.spendStats()));
 }

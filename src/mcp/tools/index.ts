@@ -25,7 +25,7 @@ export const TOOL_REGISTRARS = [
   registerBreakerStatusTool,
 ] as const;
 
-export const TOOLS_VERSION = '3';
+export const TOOLS_VERSION = '4';
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {
   for (const register of TOOL_REGISTRARS) register(server, deps);

@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { QueueBatchShape, QueueBatchSchema } from '../../core/requests';
+import { QueueBatchSchema } from '../../core/requests';
 import type { ToolDeps } from '../deps';
 import { elicitationApprover } from '../elicit-approver';
 import { jsonResult } from '../result';
@@ -14,7 +14,7 @@ export function registerQueueBatchTool(server: McpServer, deps: ToolDeps): void 
     title: 'Queue a batch of jobs',
     description: 'Queue up to 50 run_job tasks (same fields as run_job) at once. Returns job_ids at once; they run under the concurrency limit. '
       + 'Use wait or get per job_id. If any job is invalid, none is queued. premium-worker jobs are asked about once for the whole batch.',
-    inputSchema: QueueBatchShape,
+    inputSchema: QueueBatchSchema,
   }, async (args) => {
     const jobs = await deps.jobs.queueBatch(QueueBatchSchema.parse(args), elicitationApprover(server) ?? deps.approve);
     return jsonResult({ jobs: jobs.map((j) => ({ job_id: j.id, job_status: j.status, agent: j.agent, model: j.model })) });

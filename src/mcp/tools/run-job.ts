@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { RunJobShape, RunJobSchema } from '../../core/requests';
+import { RunJobSchema } from '../../core/requests';
 import { shapeResult } from '../../core/results';
 import type { ToolDeps } from '../deps';
 import { elicitationApprover } from '../elicit-approver';
@@ -15,7 +15,7 @@ export function registerRunJobTool(server: McpServer, deps: ToolDeps): void {
     title: 'Run a job on a cheap model',
     description: 'Hand a bulk task (format, rename, summarize, small edit) to a cheap worker model and get the compact result. '
       + 'agent: mini-worker (cheapest), balanced-worker, premium-worker. input_refs: files given as context. Spend is metered against the monthly budget.',
-    inputSchema: RunJobShape,
+    inputSchema: RunJobSchema,
   }, async (args) => {
     const job = await deps.jobs.runJob(RunJobSchema.parse(args), elicitationApprover(server) ?? deps.approve);
     return jsonResult(shapeResult(job));

@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StartShape, StartSchema } from '../../core/requests';
+import { StartSchema } from '../../core/requests';
 import { shapeResult } from '../../core/results';
 import type { ToolDeps } from '../deps';
 import { jsonResult } from '../result';
@@ -10,7 +10,7 @@ export function registerStartTool(server: McpServer, deps: ToolDeps): void {
     title: 'Start an agent job',
     description: 'Start a Claude Code job in the background on a cheap gateway model (read-edit-test loops). '
       + 'Returns job_id at once; use wait, tail, get and cancel. checks run after the agent; scoped_patch limits where it may change files.',
-    inputSchema: StartShape,
+    inputSchema: StartSchema,
   }, async (args) => {
     const job = await deps.jobs.start(StartSchema.parse(args));
     return jsonResult(shapeResult(job));

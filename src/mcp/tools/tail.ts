@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { TailShape } from '../../core/requests';
+import { TailSchema } from '../../core/requests';
 import { InputError } from '../../core/errors';
 import type { ToolDeps } from '../deps';
 import { jsonResult } from '../result';
@@ -9,7 +9,7 @@ export function registerTailTool(server: McpServer, deps: ToolDeps): void {
   server.registerTool('tail', {
     title: 'Tail a job log',
     description: 'The last lines of a job\'s live log: agent steps, tool calls, checks.',
-    inputSchema: TailShape,
+    inputSchema: TailSchema,
   }, async ({ job_id, lines }) => {
     const job = await deps.jobs.engine.get(job_id);
     if (!job) throw new InputError('job_id', `no job ${job_id}; use a job_id returned by start or run_job`);
