@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { applyHttpTimeouts, guardHandler, isJsonContentType, parseRequestTarget, type HttpTimeouts } from '../core/http-guard';
 import { anthropicError } from './anthropic-errors';
 import { AnthropicCountTokensRequest, parseAnthropic } from './anthropic-schema';
 import { countRequestTokens } from './count-tokens';
@@ -40,6 +41,8 @@ export interface AdapterServerOptions {
   secrets?: () => readonly (string | undefined)[];
   /** A `ping` event after this many ms without another event on a stream (default 10,000; 0: never). */
   pingIntervalMs?: number;
+  /** Header, body and idle limits of the listener, ms (core/http-guard.ts defaults; the body limit is raised to 120 s for 32 MiB bodies). */
+  timeouts?: Partial<HttpTimeouts>;
 }
 
 /** A running adapter: `url` is the base URL for ANTHROPIC_BASE_URL (no trailing slash, no /v1). */
@@ -78,7 +81,8 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
   let port = 0;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://adapter');
+    const url = parseRequestTarget(req.url);
+    if (!url.ok) return sendError(res, { status: 400, body: anthropicError('invalid_request_error', url.message), headers: {} });
     if (!allowedHost(req.headers.host, port)) return sendError(res, { status: 403, body: anthropicError('permission_error', 'host not allowed'), headers: {} });
     if (url.pathname === '/' && (req.method === 'HEAD' || req.method === 'GET')) {
       res.writeHead(200, { 'content-type': 'text/plain' });
@@ -90,6 +94,7 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
     if (req.method !== 'POST') return sendError(res, { status: 405, body: anthropicError('invalid_request_error', `use POST for ${url.pathname}`), headers: {} });
     const job = opts.meter.authorize(keyOf(req));
     if (!job) return sendError(res, { status: 401, body: anthropicError('authentication_error', 'invalid x-api-key'), headers: {} });
+    if (!isJsonContentType(req.headers['content-type'])) return sendError(res, { status: 415, body: anthropicError('invalid_request_error', 'send Content-Type: application/json'), headers: {} });
     // /v1/messages keeps long strings as the client's bytes (passthrough-json.ts); count_tokens reads them all.
     const body = await readJson(req, maxBody, isMessages);
     if (!body.ok) {
@@ -108,20 +113,24 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
     await handleMessages(deps, job, body, res, gone.signal);
   }
 
+  const guarded = guardHandler(route, (err, req, res) => {
+    log(`adapter: ${req.method} ${JSON.stringify(req.url)} failed: ${err instanceof Error ? err.message : String(err)}`);
+    if (!res.headersSent) sendError(res, { status: 500, body: anthropicError('api_error', 'Offload adapter error'), headers: {} });
+    else res.destroy();
+  });
   const server = createServer((req, res) => {
     const started = deps.clock();
-    res.on('close', () => log(`adapter: ${req.method} ${req.url} → ${res.statusCode}${res.writableFinished ? '' : ' (closed early)'} ${deps.clock() - started} ms`));
-    const p = route(req, res).catch((err) => {
-      log(`adapter: ${req.method} ${req.url} failed: ${err instanceof Error ? err.message : String(err)}`);
-      sendError(res, { status: 500, body: anthropicError('api_error', 'Offload adapter error'), headers: {} });
-    });
+    res.on('close', () => log(`adapter: ${req.method} ${JSON.stringify(req.url)} → ${res.statusCode}${res.writableFinished ? '' : ' (closed early)'} ${deps.clock() - started} ms`));
+    const p = guarded(req, res);
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
   });
+  applyHttpTimeouts(server, { requestTimeout: 120_000, ...opts.timeouts });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => resolve());
+    server.listen(opts.port ?? 0, host, () => { server.off('error', reject); resolve(); });
   });
+  server.on('error', (err) => log(`adapter: server error: ${err.message}`));
   port = (server.address() as AddressInfo).port;
   log(`adapter listening on http://${host}:${port}`);
   return {
@@ -157,19 +166,19 @@ function ignore(): void {}
 /**
  * Reads and parses a JSON body; with `passthrough`, long strings stay placeholders for the client's
  * bytes when they can. A body over `maxBytes` is left unread (413; answer it with connection:
- * close); one that is not JSON gives 400. Leaves only a no-op `error` listener on `req`.
+ * close); one that is not JSON, or that ends early, gives 400. Leaves only a no-op `error` listener on `req`.
  */
 export async function readJson(req: IncomingMessage, maxBytes: number, passthrough: boolean): Promise<BodyResult> {
   // Events rather than `for await`: the async iterator cost more per request than the parsing of a small body.
-  const parts = await new Promise<Buffer[] | null>((resolve, reject) => {
+  const parts = await new Promise<Buffer[] | null | 'aborted'>((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     // Every listener is detached once the body is read: `req` lives as long as the call, and a listener still attached would keep
-    // a second copy of the body alive — the chunks through a closure, or this promise (which holds them as its value) through `reject`.
+    // a second copy of the body alive — the chunks through a closure, or this promise (which holds them as its value) through `onError`.
     const detach = () => {
       req.off('data', onData);
       req.off('end', onEnd);
-      req.off('error', reject);
+      req.off('error', onError);
       req.on('error', ignore);
     };
     const onData = (part: Buffer) => {
@@ -184,10 +193,16 @@ export async function readJson(req: IncomingMessage, maxBytes: number, passthrou
       detach();
       resolve(chunks);
     };
+    const onError = () => {
+      detach();
+      chunks.length = 0;
+      resolve('aborted');
+    };
     req.on('data', onData);
     req.once('end', onEnd);
-    req.once('error', reject);
+    req.once('error', onError);
   });
+  if (parts === 'aborted') return { ok: false, status: 400, message: 'request body ended early (the client went away)' };
   if (!parts) return { ok: false, status: 413, message: `request body over ${maxBytes} bytes` };
   const bytes = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
   const fast = passthrough ? parsePassthrough(bytes) : null;

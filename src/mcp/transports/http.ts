@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { applyHttpTimeouts, guardHandler, isJsonContentType, parseRequestTarget, type HttpTimeouts } from '../../core/http-guard';
 
 /** What the transport needs per session: a fresh server and how to dispose of it (createMcpServer's shape). */
 export type McpServerFactory = () => { server: McpServer; cleanup: () => Promise<void> } | Promise<{ server: McpServer; cleanup: () => Promise<void> }>;
@@ -16,7 +17,7 @@ export interface McpHttpRequestRecord {
   sessionId: string | null;
   rpcMethods: string[];
   userAgent: string | null;
-  /** Why the request was refused (403/401/404/413), or null when it reached the MCP transport. */
+  /** Why the request was refused (400/403/401/404/413/415), or null when it reached the MCP transport. */
   refused: string | null;
 }
 
@@ -30,11 +31,18 @@ export interface McpHttpOptions {
   token?: string;
   /** Called after every request (also refused ones). Must not throw. */
   onRequest?: (record: McpHttpRequestRecord) => void;
-  /** Sessions held at once before new `initialize` requests get 503 (default 64). */
+  /** Sessions held at once; at the cap a new `initialize` evicts the idlest session (default {@link DEFAULT_MAX_SESSIONS}). */
   maxSessions?: number;
-  /** A session with no open request for this long is closed (clients that vanish without DELETE). Default 1 h, ms. */
+  /** A session with no open request for this long is closed (clients that vanish without DELETE), ms. Default {@link DEFAULT_IDLE_SESSION_MS}. */
   idleSessionMs?: number;
+  /** Header, body and idle limits of the listener, ms (core/http-guard.ts defaults). */
+  timeouts?: Partial<HttpTimeouts>;
 }
+
+/** Default cap on MCP sessions held at once. */
+export const DEFAULT_MAX_SESSIONS = 100;
+/** Default idle time after which a session without open requests is closed: 5 min, ms. */
+export const DEFAULT_IDLE_SESSION_MS = 5 * 60 * 1000;
 
 /** A running Streamable HTTP MCP server. `url` ends in `/mcp`; clients send `Authorization: Bearer <token>`. */
 export interface McpHttpServer {
@@ -63,13 +71,17 @@ function sendError(res: ServerResponse, status: number, message: string, headers
   res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
 }
 
-async function readJson(req: IncomingMessage): Promise<{ body?: unknown; tooLarge?: boolean; invalid?: boolean }> {
+async function readJson(req: IncomingMessage): Promise<{ body?: unknown; tooLarge?: boolean; invalid?: boolean; aborted?: boolean }> {
   const parts: Buffer[] = [];
   let size = 0;
-  for await (const part of req) {
-    size += (part as Buffer).length;
-    if (size > MAX_BODY_BYTES) return { tooLarge: true };
-    parts.push(part as Buffer);
+  try {
+    for await (const part of req) {
+      size += (part as Buffer).length;
+      if (size > MAX_BODY_BYTES) return { tooLarge: true };
+      parts.push(part as Buffer);
+    }
+  } catch {
+    return { aborted: true }; // the client went away mid-body
   }
   try {
     return { body: JSON.parse(Buffer.concat(parts).toString('utf8')) };
@@ -83,19 +95,38 @@ function rpcMethods(body: unknown): string[] {
   return messages.flatMap((m) => (m && typeof m === 'object' && typeof (m as { method?: unknown }).method === 'string' ? [(m as { method: string }).method] : []));
 }
 
+interface Session {
+  transport: StreamableHTTPServerTransport;
+  cleanup: () => Promise<void>;
+  /** Requests of this session still open (a standalone SSE GET counts while it lasts). */
+  open: number;
+  /** Epoch ms of the last request's start or end. */
+  lastSeen: number;
+}
+
+/** The session to evict at the cap: fewest open requests, then least recently seen. */
+function idlest(sessions: Iterable<Session>): Session | undefined {
+  let best: Session | undefined;
+  for (const s of sessions) if (!best || s.open < best.open || (s.open === best.open && s.lastSeen < best.lastSeen)) best = s;
+  return best;
+}
+
 /**
  * Serves MCP over Streamable HTTP (stateful: one SDK transport and one server per session, keyed
  * by `Mcp-Session-Id`; sessions end on DELETE or close). Security (DESIGN.md): binds 127.0.0.1
- * only; a request whose Host is not `127.0.0.1:<port>` or `localhost:<port>`, or whose Origin
- * (when sent) is not one of those over http, gets 403 (DNS rebinding protection) before the token
- * is looked at; a missing or wrong bearer token gets 401. Only `/mcp` exists (else 404).
- * Resolves once listening; rejects when the port cannot be bound.
+ * only; a request target that is not a plain path (`//a:99999/mcp`, `http://[`) gets 400 before
+ * anything else; a request whose Host is not `127.0.0.1:<port>` or `localhost:<port>`, or whose
+ * Origin (when sent) is not one of those over http, gets 403 (DNS rebinding protection) before
+ * the token is looked at; a missing or wrong bearer token gets 401. Only `/mcp` exists (else
+ * 404); a POST must be `application/json` (else 415). Sessions idle for `idleSessionMs` are
+ * closed; at `maxSessions` a new `initialize` evicts the idlest one. No error of a request reaches
+ * the event loop (core/http-guard.ts). Resolves once listening; rejects when the port cannot be bound.
  */
 export async function serveMcpHttp(opts: McpHttpOptions): Promise<McpHttpServer> {
   const token = opts.token ?? randomBytes(32).toString('base64url');
-  const maxSessions = opts.maxSessions ?? 64;
-  const idleMs = opts.idleSessionMs ?? 60 * 60 * 1000;
-  const sessions = new Map<string, { transport: StreamableHTTPServerTransport; cleanup: () => Promise<void>; open: number; lastSeen: number }>();
+  const maxSessions = Math.max(1, opts.maxSessions ?? DEFAULT_MAX_SESSIONS);
+  const idleMs = opts.idleSessionMs ?? DEFAULT_IDLE_SESSION_MS;
+  const sessions = new Map<string, Session>();
   let allowedHosts = new Set<string>();
   let allowedOrigins = new Set<string>();
 
@@ -104,6 +135,9 @@ export async function serveMcpHttp(opts: McpHttpOptions): Promise<McpHttpServer>
       record.refused = why;
       sendError(res, status, why, headers);
     };
+    const target = parseRequestTarget(req.url);
+    if (!target.ok) return refuse(400, target.message);
+    record.path = target.pathname;
     if (!allowedHosts.has(req.headers.host ?? '')) return refuse(403, 'forbidden: Host must be this loopback server');
     const origin = req.headers.origin;
     if (origin !== undefined && !allowedOrigins.has(origin)) return refuse(403, 'forbidden: Origin is not allowed');
@@ -112,8 +146,10 @@ export async function serveMcpHttp(opts: McpHttpOptions): Promise<McpHttpServer>
 
     let body: unknown;
     if (req.method === 'POST') {
+      if (!isJsonContentType(req.headers['content-type'])) return refuse(415, 'unsupported media type: send Content-Type: application/json');
       const parsed = await readJson(req);
-      if (parsed.tooLarge) return refuse(413, `request body over ${MAX_BODY_BYTES} bytes`);
+      if (parsed.tooLarge) return refuse(413, `request body over ${MAX_BODY_BYTES} bytes`, { connection: 'close' });
+      if (parsed.aborted) return refuse(400, 'bad request: the body ended early');
       if (parsed.invalid) return refuse(400, 'parse error: the body is not JSON');
       body = parsed.body;
       record.rpcMethods = rpcMethods(body);
@@ -123,11 +159,16 @@ export async function serveMcpHttp(opts: McpHttpOptions): Promise<McpHttpServer>
       const session = sessions.get(sessionId);
       if (!session) return refuse(404, 'session not found: initialize a new session');
       session.open += 1;
+      session.lastSeen = Date.now();
       res.once('close', () => { session.open -= 1; session.lastSeen = Date.now(); });
       return session.transport.handleRequest(req, res, body);
     }
     if (req.method !== 'POST') return refuse(400, 'bad request: Mcp-Session-Id header is required');
-    if (sessions.size >= maxSessions) return refuse(503, `too many MCP sessions (${maxSessions}); close one first`);
+    if (!record.rpcMethods.includes('initialize')) return refuse(400, 'bad request: Mcp-Session-Id header is required (only initialize starts a session)');
+    if (sessions.size >= maxSessions) {
+      const evicted = idlest(sessions.values());
+      if (evicted) await evicted.transport.close();
+    }
     const created = await opts.createServer();
     let cleaned: Promise<void> | undefined;
     // Once only: server.close() closes the transport, whose onclose lands here again.
@@ -143,37 +184,44 @@ export async function serveMcpHttp(opts: McpHttpOptions): Promise<McpHttpServer>
     };
     await server.connect(transport);
     await transport.handleRequest(req, res, body);
-    // Not an initialize request: the transport answered 400 and no session exists to keep.
+    // The transport refused the initialize (bad params): no session exists to keep.
     if (!transport.sessionId || !sessions.has(transport.sessionId)) await cleanup();
   };
 
+  const guarded = guardHandler(handle, (err, _req, res) => {
+    if (!res.headersSent) sendError(res, 500, `internal error: ${err instanceof Error ? err.message : String(err)}`);
+    else res.destroy();
+  });
   const http = createServer((req, res) => {
     const record: McpHttpRequestRecord = {
-      at: Date.now(), method: req.method ?? '', path: new URL(req.url ?? '/', 'http://x').pathname, status: 0,
+      at: Date.now(), method: req.method ?? '', path: req.url ?? '', status: 0,
       sessionId: typeof req.headers['mcp-session-id'] === 'string' ? req.headers['mcp-session-id'] : null,
       rpcMethods: [], userAgent: req.headers['user-agent'] ?? null, refused: null,
     };
     res.on('finish', () => {
       record.status = res.statusCode;
       record.sessionId ??= (res.getHeader('mcp-session-id') as string | undefined) ?? null;
-      opts.onRequest?.(record);
+      try {
+        opts.onRequest?.(record);
+      } catch {
+        // onRequest must not throw; if it does, the request is already answered and the server goes on.
+      }
     });
-    handle(req, res, record).catch((err: unknown) => {
-      if (!res.headersSent) sendError(res, 500, `internal error: ${err instanceof Error ? err.message : String(err)}`);
-      else res.end();
-    });
+    void guarded(req, res, record);
   });
+  applyHttpTimeouts(http, opts.timeouts);
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(opts.port ?? 0, '127.0.0.1', () => { http.off('error', reject); resolve(); });
   });
+  http.on('error', () => undefined); // after listen, errors belong to sockets (each has its own handler)
   const port = (http.address() as AddressInfo).port;
   allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   allowedOrigins = new Set([...allowedHosts].map((h) => `http://${h}`));
   const sweep = setInterval(() => {
     const cutoff = Date.now() - idleMs;
-    for (const s of sessions.values()) if (s.open === 0 && s.lastSeen < cutoff) void s.transport.close();
-  }, Math.min(idleMs, 60_000));
+    for (const s of sessions.values()) if (s.open === 0 && s.lastSeen < cutoff) void s.transport.close().catch(() => undefined);
+  }, Math.max(10, Math.min(idleMs / 2, 30_000)));
   sweep.unref();
   const closeSessions = async () => {
     const open = [...sessions.values()];
@@ -189,9 +237,11 @@ export async function serveMcpHttp(opts: McpHttpOptions): Promise<McpHttpServer>
     closeSessions,
     close: () => (closing ??= (async () => {
       clearInterval(sweep);
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeAllConnections();
       await closeSessions();
       http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await closed;
     })()),
   };
 }
