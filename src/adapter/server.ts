@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { applyHttpTimeouts, guardHandler, isJsonContentType, parseRequestTarget, type HttpTimeouts } from '../core/http-guard';
+import { guardHandler, httpServerOptions, isJsonContentType, parseRequestTarget, type HttpTimeouts } from '../core/http-guard';
 import { anthropicError } from './anthropic-errors';
 import { AnthropicCountTokensRequest, parseAnthropic } from './anthropic-schema';
 import { countRequestTokens } from './count-tokens';
@@ -118,14 +118,13 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
     if (!res.headersSent) sendError(res, { status: 500, body: anthropicError('api_error', 'Offload adapter error'), headers: {} });
     else res.destroy();
   });
-  const server = createServer((req, res) => {
+  const server = createServer(httpServerOptions({ requestTimeout: 120_000, ...opts.timeouts }), (req, res) => {
     const started = deps.clock();
     res.on('close', () => log(`adapter: ${req.method} ${JSON.stringify(req.url)} → ${res.statusCode}${res.writableFinished ? '' : ' (closed early)'} ${deps.clock() - started} ms`));
     const p = guarded(req, res);
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
   });
-  applyHttpTimeouts(server, { requestTimeout: 120_000, ...opts.timeouts });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => { server.off('error', reject); resolve(); });

@@ -2,12 +2,15 @@ import { createApp } from '../app';
 import { serveMcpHttp } from '../mcp/transports/http';
 import { serveStdio } from '../mcp/transports/stdio';
 import { cliConfig, hasFlag, intFlag } from './args';
+import { shutdown, untilSignal } from './shutdown';
 
 /**
  * `offload-worker mcp --http [--port N]`: the same tools over Streamable HTTP on 127.0.0.1 with a
- * fresh bearer token (OFFLOAD_MCP_TOKEN when set), printed with the URL. Runs until SIGINT/SIGTERM.
+ * fresh bearer token (OFFLOAD_MCP_TOKEN when set), printed with the URL. Runs until SIGINT/SIGTERM,
+ * then stops within 2 s (shutdown.ts): sessions and listener closed, running jobs cancelled.
  */
 async function runHttp(args: string[]): Promise<number> {
+  const signal = untilSignal();
   const port = intFlag(args, 'port', 0);
   const config = cliConfig();
   const app = await createApp(config, { env: process.env, log: (line) => process.stderr.write(`offload: ${line}\n`) });
@@ -15,10 +18,8 @@ async function runHttp(args: string[]): Promise<number> {
   const http = await serveMcpHttp({ createServer: () => app.createMcpServer(), port, token });
   process.stdout.write(`MCP (Streamable HTTP) listening on ${http.url}\nAuthorization: Bearer ${http.token}\n`);
   process.stderr.write(`offload: ledger ${config.ledgerPath}\n`);
-  await new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
-  await http.close();
-  await app.close();
-  return 0;
+  await signal;
+  return shutdown([['close the MCP HTTP server', () => http.close()], ['close the app', () => app.close()]]);
 }
 
 /**

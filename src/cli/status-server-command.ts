@@ -1,15 +1,16 @@
-import { once } from 'node:events';
 import { createApp } from '../app';
 import { cliConfig, intFlag } from './args';
+import { shutdown, untilSignal } from './shutdown';
 import { startStatusServer } from './status-server';
 
 /**
  * `offload-worker status-server [--port 5555] [--host 127.0.0.1]`: answers `STATUS\n` with `TRUE`
  * or `FALSE` from the shared ledger's breaker (and polls the provider's costs every
  * BREAKER_POLL_MS when OPENAI_ADMIN_KEY is set). Loopback only: another host is refused (exit 2).
- * Runs until SIGINT/SIGTERM.
+ * Runs until SIGINT/SIGTERM, then stops within 2 s (shutdown.ts).
  */
 export async function runStatusServerCommand(args: string[]): Promise<number> {
+  const signal = untilSignal();
   const hostAt = args.indexOf('--host');
   const host = hostAt >= 0 ? (args[hostAt + 1] ?? '') : '127.0.0.1';
   const port = intFlag(args, 'port', 5555);
@@ -23,8 +24,6 @@ export async function runStatusServerCommand(args: string[]): Promise<number> {
     return 2;
   }
   process.stderr.write(`offload: STATUS server on ${server.host}:${server.port}\n`);
-  await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
-  await server.close();
-  await app.close();
-  return 0;
+  await signal;
+  return shutdown([['close the STATUS server', () => server.close()], ['close the app', () => app.close()]]);
 }

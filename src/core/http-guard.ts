@@ -34,41 +34,34 @@ export function isJsonContentType(contentType: string | undefined): boolean {
   return /^application\/json\s*(;|$)/i.test(contentType ?? '');
 }
 
-/** The timeouts of an HTTP server, ms (node:http's `Server` fields of the same names). */
+/**
+ * The limits of an HTTP server, ms: node:http's `createServer` options of the same names. There is
+ * no socket inactivity timeout: an MCP SSE stream, or an adapter call waiting for a slow model
+ * before its first byte, may be silent for minutes, and both end when their client goes.
+ */
 export interface HttpTimeouts {
   /** Time to receive the request line and all headers (slowloris); node's default is 60 s. */
   headersTimeout: number;
   /** Time to receive the whole request, headers and body; node's default is 300 s. */
   requestTimeout: number;
-  /** How long a kept-alive connection may sit between requests. */
+  /** Idle time allowed on a kept-alive connection between two requests; node's default is 5 s. */
   keepAliveTimeout: number;
-  /** A socket with no traffic in either direction for this long is destroyed; 0: never (SSE streams that may stay silent). */
-  timeout: number;
+  /** How often node checks the two limits above; node's default of 30 s would let a slow client overstay them by that much. */
+  connectionsCheckingInterval: number;
 }
 
-/** Offload's defaults: loopback clients send their headers at once and bodies of at most a few MiB. */
-export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { headersTimeout: 10_000, requestTimeout: 60_000, keepAliveTimeout: 5_000, timeout: 0 };
-
-/** The fields of node:http's Server that {@link applyHttpTimeouts} sets. */
-export interface TimeoutTarget {
-  headersTimeout: number;
-  requestTimeout: number;
-  keepAliveTimeout: number;
-  timeout: number;
-}
+/** Offload's limits: loopback clients send their headers at once and bodies of at most a few MiB. */
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { headersTimeout: 10_000, requestTimeout: 60_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 };
 
 /**
- * Sets every timeout explicitly (defaults overridden by `overrides`). node requires
- * headersTimeout ≤ requestTimeout when both are set, so the header limit is capped by the request
- * limit. Returns the values applied.
+ * The `createServer` options that set every limit explicitly: the defaults, overridden by
+ * `overrides`. node requires headersTimeout ≤ requestTimeout, so the header limit is capped by the
+ * request limit, and the checking interval by the header limit.
  */
-export function applyHttpTimeouts(server: TimeoutTarget, overrides: Partial<HttpTimeouts> = {}): HttpTimeouts {
+export function httpServerOptions(overrides: Partial<HttpTimeouts> = {}): HttpTimeouts {
   const t = { ...DEFAULT_HTTP_TIMEOUTS, ...overrides };
   t.headersTimeout = Math.min(t.headersTimeout, t.requestTimeout);
-  server.headersTimeout = t.headersTimeout;
-  server.requestTimeout = t.requestTimeout;
-  server.keepAliveTimeout = t.keepAliveTimeout;
-  server.timeout = t.timeout;
+  t.connectionsCheckingInterval = Math.min(t.connectionsCheckingInterval, t.headersTimeout);
   return t;
 }
 

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { applyHttpTimeouts, guardHandler, isJsonContentType, parseRequestTarget, type HttpTimeouts } from '../../core/http-guard';
+import { guardHandler, httpServerOptions, isJsonContentType, parseRequestTarget, type HttpTimeouts } from '../../core/http-guard';
 
 /** What the transport needs per session: a fresh server and how to dispose of it (createMcpServer's shape). */
 export type McpServerFactory = () => { server: McpServer; cleanup: () => Promise<void> } | Promise<{ server: McpServer; cleanup: () => Promise<void> }>;
@@ -192,7 +192,7 @@ export async function serveMcpHttp(opts: McpHttpOptions): Promise<McpHttpServer>
     if (!res.headersSent) sendError(res, 500, `internal error: ${err instanceof Error ? err.message : String(err)}`);
     else res.destroy();
   });
-  const http = createServer((req, res) => {
+  const http = createServer(httpServerOptions(opts.timeouts), (req, res) => {
     const record: McpHttpRequestRecord = {
       at: Date.now(), method: req.method ?? '', path: req.url ?? '', status: 0,
       sessionId: typeof req.headers['mcp-session-id'] === 'string' ? req.headers['mcp-session-id'] : null,
@@ -209,7 +209,6 @@ export async function serveMcpHttp(opts: McpHttpOptions): Promise<McpHttpServer>
     });
     void guarded(req, res, record);
   });
-  applyHttpTimeouts(http, opts.timeouts);
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(opts.port ?? 0, '127.0.0.1', () => { http.off('error', reject); resolve(); });

@@ -1,0 +1,49 @@
+/** How long a server command may take to stop after SIGINT/SIGTERM before it exits anyway, ms. */
+export const SHUTDOWN_DEADLINE_MS = 1500;
+
+/**
+ * Resolves with the first SIGINT or SIGTERM. Call it before start-up, so a signal that arrives
+ * while the app is still opening its ledger is kept (the command then stops as soon as it is up)
+ * rather than killing the process with the default action. A second signal while the command is
+ * stopping exits at once (code 130/143).
+ */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let got: NodeJS.Signals | undefined;
+    const on = (signal: NodeJS.Signals) => {
+      if (got) process.exit(signal === 'SIGINT' ? 130 : 143);
+      got = signal;
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+/**
+ * Runs the steps of a server's shutdown in order (stop listening, settle or release in-flight
+ * calls, end child processes, close the ledger) and resolves when they are done. Past `deadlineMs`
+ * (default {@link SHUTDOWN_DEADLINE_MS}) it writes which step was still running to stderr and ends
+ * the process with exit code 1, so no server outlives a SIGTERM by more than about 2 s; a step
+ * that throws is reported and the next one still runs. Resolves to 0, or 1 when a step failed.
+ */
+export async function shutdown(steps: Array<[name: string, step: () => Promise<unknown>]>, deadlineMs = SHUTDOWN_DEADLINE_MS): Promise<number> {
+  let current = 'start';
+  const timer = setTimeout(() => {
+    process.stderr.write(`offload: shutdown took over ${deadlineMs} ms (still at "${current}"); exiting now\n`);
+    process.exit(1);
+  }, deadlineMs);
+  timer.unref();
+  let code = 0;
+  for (const [name, step] of steps) {
+    current = name;
+    try {
+      await step();
+    } catch (err) {
+      code = 1;
+      process.stderr.write(`offload: shutdown step "${name}" failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
+  }
+  clearTimeout(timer);
+  return code;
+}
