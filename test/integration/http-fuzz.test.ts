@@ -1,0 +1,161 @@
+import { strict as assert } from 'node:assert';
+import Anthropic from '@anthropic-ai/sdk';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import fc from 'fast-check';
+import { createLedgerMeter } from '../../src/adapter/ledger-meter';
+import { startAdapterServer, type AdapterServer } from '../../src/adapter/server';
+import { createUpstream } from '../../src/adapter/upstream';
+import { PriceBook } from '../../src/core/pricing';
+import { openMemoryLedger, type SqliteLedger } from '../../src/ledger/sqlite-ledger';
+import { serveMcpHttp, type McpHttpServer } from '../../src/mcp/transports/http';
+import { startAppFixture, type AppFixture } from '../support/app-fixture';
+import { fillCase, malformedCases, rawExchange, type RawReply } from '../support/raw-http';
+import { startScriptedGateway, type ScriptedGateway } from '../support/scripted-gateway';
+
+/** Short limits, so slow clients are cut within the test's time; the production defaults are core/http-guard.ts's. */
+const TIMEOUTS = { headersTimeout: 500, requestTimeout: 1_000, keepAliveTimeout: 500, connectionsCheckingInterval: 250 };
+
+/** One HTTP server under fuzz: where it listens, its real endpoint, the auth line a client sends, and a real client that must still work. */
+interface Target {
+  name: string;
+  port: () => number;
+  path: string;
+  auth: () => string;
+  realClient: () => Promise<void>;
+  before: () => Promise<void>;
+  after: () => Promise<void>;
+}
+
+/** A reply is a 4xx, or no reply from a server that closed the connection itself: never a 5xx, never a hang. */
+function assertClientError(reply: RawReply, what: string): void {
+  if (reply.status === null) assert.ok(reply.closedByServer, `${what}: no answer and the connection left open (${reply.ms} ms)`);
+  else assert.ok(reply.status >= 400 && reply.status < 500, `${what}: got ${reply.status}\n${reply.text.slice(0, 300)}`);
+}
+
+let fixture: AppFixture;
+let mcp: McpHttpServer;
+const mcpTarget: Target = {
+  name: 'MCP Streamable HTTP (mcp --http and the extension host)',
+  port: () => mcp.port,
+  path: '/mcp',
+  auth: () => `Authorization: Bearer ${mcp.token}`,
+  async before() {
+    fixture = await startAppFixture(() => ({ text: 'ok', usage: { prompt_tokens: 10, completion_tokens: 2 } }));
+    mcp = await serveMcpHttp({ createServer: () => fixture.app.createMcpServer(), timeouts: TIMEOUTS });
+  },
+  async after() {
+    await mcp.close();
+    await fixture.close();
+  },
+  async realClient() {
+    const client = new Client({ name: 'fuzz-survivor', version: '0.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(mcp.url), { requestInit: { headers: { Authorization: `Bearer ${mcp.token}` } } }));
+    try {
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      assert.ok(names.includes('get_spend_stats'), names.join(','));
+      const stats = await client.callTool({ name: 'get_spend_stats', arguments: {} });
+      assert.notEqual(stats.isError, true);
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+let gateway: ScriptedGateway;
+let ledger: SqliteLedger;
+let adapter: AdapterServer;
+let adapterKey = '';
+const adapterTarget: Target = {
+  name: 'adapter (Anthropic Messages)',
+  port: () => adapter.port,
+  path: '/v1/messages',
+  auth: () => `x-api-key: ${adapterKey}`,
+  async before() {
+    gateway = await startScriptedGateway({ script: () => ({ text: 'Still here.', usage: { prompt_tokens: 50, completion_tokens: 3 } }) });
+    ledger = await openMemoryLedger({ caps: { monthlyMicros: 1_000_000, dailyMicros: null } });
+    await ledger.createJob({ id: 'job-fuzz', kind: 'claude-code', model: 'gw-model', request: {}, status: 'running' });
+    const meter = createLedgerMeter(ledger, new PriceBook({ 'gw-model': { input_mtok: 1, output_mtok: 2 } }));
+    adapterKey = meter.register({ jobId: 'job-fuzz', model: 'gw-model' });
+    adapter = await startAdapterServer({ meter, upstream: createUpstream({ primary: { baseURL: gateway.url, apiKey: 'k' } }), perJobTokenLimit: 1024, timeouts: TIMEOUTS });
+  },
+  async after() {
+    await adapter.close();
+    await gateway.close();
+    await ledger.close();
+  },
+  async realClient() {
+    const client = new Anthropic({ baseURL: adapter.url, apiKey: adapterKey, maxRetries: 0 });
+    const message = await client.messages.create({ model: 'claude-sonnet-5', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
+    assert.deepEqual(message.content, [{ type: 'text', text: 'Still here.' }]);
+    const streamed = await client.messages.stream({ model: 'claude-sonnet-5', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
+    assert.deepEqual(streamed.content, [{ type: 'text', text: 'Still here.' }]);
+  },
+};
+
+/** Request parts a fuzzer may combine: targets, header lines and bodies, printable or not. */
+const anyTarget = fc.oneof(
+  fc.string({ unit: 'binary-ascii', maxLength: 40 }),
+  fc.string({ maxLength: 30 }).map((s) => `/${s}`),
+  fc.string({ maxLength: 30 }).map((s) => `//${s}`),
+  fc.tuple(fc.string({ maxLength: 10 }), fc.integer({ min: -1, max: 1e7 })).map(([h, p]) => `//${h}:${p}/mcp`),
+  fc.constantFrom('http://[', '//a:99999/mcp', 'http://[::1', '/%', '/mcp?%zz', '*', 'http://a:b@c/', '/\u0000', '//'),
+);
+const anyHeader = fc.tuple(fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 12 }), fc.string({ unit: 'binary-ascii', maxLength: 40 })).map(([k, v]) => `${k}: ${v}`);
+const anyBody = fc.oneof(fc.string({ unit: 'binary-ascii', maxLength: 200 }), fc.json({ maxDepth: 3 }));
+
+for (const target of [mcpTarget, adapterTarget]) {
+  describe(`HTTP fuzz: ${target.name}`, function () {
+    this.timeout(60_000);
+    before(() => target.before());
+    after(() => target.after());
+
+    it('answers a real client before the fuzz (the baseline)', () => target.realClient());
+
+    it('answers every malformed request line, header and body with a 4xx (or closes), without a 5xx', async () => {
+      const cases = malformedCases(target.path);
+      const replies = await Promise.all(cases.map((c) => rawExchange(target.port(), [fillCase(c.raw, target.port(), target.auth())], { end: c.expect === 'no-answer' })));
+      cases.forEach((c, i) => {
+        const reply = replies[i]!;
+        if (c.expect === 'client-error') assert.ok(reply.status !== null && reply.status >= 400 && reply.status < 500, `${c.name}: got ${reply.status}\n${reply.text.slice(0, 300)}`);
+        else assertClientError(reply, c.name);
+      });
+      await target.realClient();
+    });
+
+    it('answers GET //a:99999/mcp with 400 naming the request target', async () => {
+      const reply = await rawExchange(target.port(), [`GET //a:99999${target.path} HTTP/1.1\r\nHost: 127.0.0.1:${target.port()}\r\n\r\n`]);
+      assert.equal(reply.status, 400);
+      assert.match(reply.text, /request target/);
+    });
+
+    it('holds for random request targets, headers and bodies (fast-check)', async () => {
+      await fc.assert(fc.asyncProperty(anyTarget, fc.array(anyHeader, { maxLength: 4 }), anyBody, fc.boolean(), async (path, headers, body, withAuth) => {
+        const head = [`POST ${path} HTTP/1.1`, `Host: 127.0.0.1:${target.port()}`, ...(withAuth ? [target.auth()] : []), 'Content-Type: application/json', ...headers, `Content-Length: ${Buffer.byteLength(body, 'latin1')}`];
+        const reply = await rawExchange(target.port(), [`${head.join('\r\n')}\r\n\r\n`, Buffer.from(body, 'latin1')]);
+        assertClientError(reply, JSON.stringify({ path, headers, body: body.slice(0, 80) }));
+      }), { numRuns: 80 });
+      await target.realClient();
+    });
+
+    it('cuts a slowloris (headers one byte at a time) at the header timeout, and a real client gets in meanwhile', async () => {
+      const head = `GET ${target.path} HTTP/1.1\r\nHost: 127.0.0.1:${target.port()}\r\nX-Slow: ${'a'.repeat(40)}\r\n\r\n`;
+      const slow = Array.from({ length: 4 }, () => rawExchange(target.port(), [...head], { dripMs: 100, timeoutMs: 5_000 }));
+      await target.realClient();
+      for (const reply of await Promise.all(slow)) {
+        assert.ok(reply.closedByServer, 'the server closed the slow connection');
+        assert.ok(reply.ms < 2_500, `cut after ${reply.ms} ms (header timeout ${TIMEOUTS.headersTimeout} ms)`);
+        if (reply.status !== null) assert.equal(reply.status, 408);
+      }
+    });
+
+    it('cuts a body that never finishes at the request timeout with 408', async () => {
+      const head = `POST ${target.path} HTTP/1.1\r\nHost: 127.0.0.1:${target.port()}\r\n${target.auth()}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"a":`;
+      const reply = await rawExchange(target.port(), [head], { timeoutMs: 5_000 });
+      assert.ok(reply.closedByServer);
+      assert.ok(reply.ms < 3_000, `cut after ${reply.ms} ms`);
+      if (reply.status !== null) assert.equal(reply.status, 408);
+      await target.realClient();
+    });
+  });
+}
