@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { createLedgerMeter } from '../../src/adapter/ledger-meter';
 import { startAdapterServer, type AdapterServer } from '../../src/adapter/server';
 import { createUpstream } from '../../src/adapter/upstream';
+import { startStatusServer, type StatusServer } from '../../src/cli/status-server';
 import { PriceBook } from '../../src/core/pricing';
 import { openMemoryLedger, type SqliteLedger } from '../../src/ledger/sqlite-ledger';
 import { serveMcpHttp, type McpHttpServer } from '../../src/mcp/transports/http';
@@ -159,3 +160,54 @@ for (const target of [mcpTarget, adapterTarget]) {
     });
   });
 }
+
+describe('TCP fuzz: STATUS server (status-server)', function () {
+  this.timeout(30_000);
+  let status: StatusServer;
+  before(async () => { status = await startStatusServer({ port: 0, answer: async () => false, idleMs: 1_000 }); });
+  after(() => status.close());
+
+  /** A real STATUS query on a fresh connection. */
+  const query = async () => {
+    const reply = await rawExchange(status.port, ['STATUS\n'], { timeoutMs: 1_000, until: (text) => text.endsWith('\n') });
+    assert.equal(reply.text, 'FALSE\n');
+  };
+  /** Every line a server sends is one of its three answers. */
+  const wellFormed = (reply: RawReply, what: string) => {
+    for (const line of reply.text.split('\n').slice(0, -1)) assert.match(line, /^(TRUE|FALSE|ERROR [^\n]*)$/, what);
+  };
+
+  it('answers STATUS after malformed lines, HTTP requests, garbage, NUL bytes and a 1 MiB line', async () => {
+    const cases: Array<[string, Array<string | Buffer>]> = [
+      ['an HTTP request with a bad port', ['GET //a:99999/mcp HTTP/1.1\r\nHost: x\r\n\r\n']],
+      ['an HTTP request with a bad URL', ['GET http://[ HTTP/1.1\r\n\r\n']],
+      ['binary garbage', [Buffer.from([0x16, 0x03, 0x01, 0xff, 0x00, 0x0a, 0xfe])]],
+      ['NUL bytes around STATUS', ['\0STATUS\0\n']],
+      ['a 1 MiB line with no newline', ['S'.repeat(1024 * 1024)]],
+      ['10,000 empty lines', ['\n'.repeat(10_000)]],
+      ['a line cut short by the client', ['STAT']],
+      ['invalid UTF-8', [Buffer.from([0xc3, 0x28, 0x0a])]],
+    ];
+    const replies = await Promise.all(cases.map(([, pieces]) => rawExchange(status.port, pieces, { timeoutMs: 500, end: true })));
+    cases.forEach(([name], i) => wellFormed(replies[i]!, name));
+    await query();
+  });
+
+  it('answers a STATUS sent one byte at a time (slow but well-formed)', async () => {
+    const reply = await rawExchange(status.port, [...'STATUS\n'], { dripMs: 30, timeoutMs: 2_000, until: (text) => text.endsWith('\n') });
+    assert.equal(reply.text, 'FALSE\n');
+  });
+
+  it('closes a connection that stays silent past its idle limit', async () => {
+    const reply = await rawExchange(status.port, ['STA'], { timeoutMs: 4_000 });
+    assert.ok(reply.closedByServer && reply.ms < 3_000, `closed by the server after ${reply.ms} ms`);
+    await query();
+  });
+
+  it('holds for random bytes (fast-check)', async () => {
+    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), async (bytes) => {
+      wellFormed(await rawExchange(status.port, [Buffer.from(bytes)], { timeoutMs: 200, end: true }), Buffer.from(bytes).toString('hex'));
+    }), { numRuns: 40 });
+    await query();
+  });
+});

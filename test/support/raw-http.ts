@@ -20,6 +20,8 @@ export interface RawOptions {
   dripMs?: number;
   /** Half-close after writing (the client says it sends no more). Default false. */
   end?: boolean;
+  /** Close as soon as the text received so far satisfies this; default: one whole HTTP response. */
+  until?: (text: string) => boolean;
 }
 
 /**
@@ -42,7 +44,7 @@ export function rawExchange(port: number, pieces: Array<string | Buffer>, opts: 
     };
     socket.on('data', (d: Buffer) => {
       text += d.toString('latin1');
-      if (responseComplete(text)) { weClosed = true; socket.destroy(); }
+      if ((opts.until ?? responseComplete)(text)) { weClosed = true; socket.destroy(); }
     });
     socket.on('error', () => undefined);
     socket.on('end', () => { if (!weClosed) closedByServer = true; });
