@@ -1,5 +1,4 @@
-/** How long a server command may take to stop after SIGINT/SIGTERM before it exits anyway, ms. */
-export const SHUTDOWN_DEADLINE_MS = 1500;
+import { SERVER_STOP_DEADLINE_MS } from '../core/http-guard';
 
 /**
  * Resolves with the first SIGINT or SIGTERM. Call it before start-up, so a signal that arrives
@@ -23,11 +22,11 @@ export function untilSignal(): Promise<NodeJS.Signals> {
 /**
  * Runs the steps of a server's shutdown in order (stop listening, settle or release in-flight
  * calls, end child processes, close the ledger) and resolves when they are done. Past `deadlineMs`
- * (default {@link SHUTDOWN_DEADLINE_MS}) it writes which step was still running to stderr and ends
+ * (default {@link SERVER_STOP_DEADLINE_MS}) it writes which step was still running to stderr and ends
  * the process with exit code 1, so no server outlives a SIGTERM by more than about 2 s; a step
  * that throws is reported and the next one still runs. Resolves to 0, or 1 when a step failed.
  */
-export async function shutdown(steps: Array<[name: string, step: () => Promise<unknown>]>, deadlineMs = SHUTDOWN_DEADLINE_MS): Promise<number> {
+export async function shutdown(steps: Array<[name: string, step: () => Promise<unknown>]>, deadlineMs = SERVER_STOP_DEADLINE_MS): Promise<number> {
   let current = 'start';
   const timer = setTimeout(() => {
     process.stderr.write(`offload: shutdown took over ${deadlineMs} ms (still at "${current}"); exiting now\n`);

@@ -5,6 +5,13 @@
  * are taken by shape, so this file imports no I/O module.
  */
 
+/**
+ * How long any Offload server may take to stop once told to (SIGINT/SIGTERM for the CLI's
+ * `adapter`, `mcp --http`, `status-server`; deactivate for the extension host), ms: within it in-flight
+ * calls are aborted and settled or released, jobs cancelled and their children ended.
+ */
+export const SERVER_STOP_DEADLINE_MS = 1500;
+
 /** A request target read by {@link parseRequestTarget}: the path and the query (with its `?`, or ''). */
 export type RequestTarget = { ok: true; pathname: string; search: string } | { ok: false; message: string };
 

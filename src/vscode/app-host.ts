@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { App, McpHttpRequestRecord, McpHttpServer } from '../app';
 import type { Approver } from '../core/approval';
 import type { Config } from '../core/config';
+import { SERVER_STOP_DEADLINE_MS } from '../core/http-guard';
 import type { JobRecord } from '../core/jobs';
 import { approveInModal } from './approval-modal';
 import { loadAppModule } from './load-app';
@@ -113,13 +114,26 @@ export class AppHost implements vscode.Disposable {
     this.restartEmitter.fire();
   }
 
-  /** Stops everything; awaited by deactivate. */
+  /**
+   * Stops everything (the MCP listener and its sessions, then the app: jobs cancelled, their
+   * children ended, reservations released); awaited by deactivate. Resolves within
+   * SERVER_STOP_DEADLINE_MS even if a step hangs (logged), so VS Code never waits on Offload.
+   */
   async close(): Promise<void> {
     const [app, http] = [this.app, this.http];
     this.app = undefined;
     this.http = undefined;
-    if (http) await (await http.catch(() => undefined))?.close();
-    if (app) await (await app.catch(() => undefined))?.close();
+    const stopping = (async () => {
+      if (http) await (await http.catch(() => undefined))?.close();
+      if (app) await (await app.catch(() => undefined))?.close();
+    })().then(() => true, (err: unknown) => {
+      this.log.error(`stopping Offload failed: ${err instanceof Error ? err.message : String(err)}`);
+      return true;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), SERVER_STOP_DEADLINE_MS); });
+    if (!(await Promise.race([stopping, late]))) this.log.warn(`stopping Offload took over ${SERVER_STOP_DEADLINE_MS} ms; not waiting any longer`);
+    clearTimeout(timer);
   }
 
   dispose(): void {
