@@ -114,13 +114,13 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
   }
 
   const guarded = guardHandler(route, (err, req, res) => {
-    log(`adapter: ${req.method} ${JSON.stringify(req.url)} failed: ${err instanceof Error ? err.message : String(err)}`);
+    log(`adapter: ${req.method} ${req.url?.slice(0, 200)} failed: ${err instanceof Error ? err.message : String(err)}`);
     if (!res.headersSent) sendError(res, { status: 500, body: anthropicError('api_error', 'Offload adapter error'), headers: {} });
     else res.destroy();
   });
   const server = createServer(httpServerOptions({ requestTimeout: 120_000, ...opts.timeouts }), (req, res) => {
     const started = deps.clock();
-    res.on('close', () => log(`adapter: ${req.method} ${JSON.stringify(req.url)} → ${res.statusCode}${res.writableFinished ? '' : ' (closed early)'} ${deps.clock() - started} ms`));
+    res.on('close', () => log(`adapter: ${req.method} ${req.url?.slice(0, 200)} → ${res.statusCode}${res.writableFinished ? '' : ' (closed early)'} ${deps.clock() - started} ms`));
     const p = guarded(req, res);
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));

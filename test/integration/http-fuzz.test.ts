@@ -211,3 +211,44 @@ describe('TCP fuzz: STATUS server (status-server)', function () {
     await query();
   });
 });
+
+describe('HTTP fuzz: MCP messages inside a live session', function () {
+  this.timeout(30_000);
+  before(() => mcpTarget.before());
+  after(() => mcpTarget.after());
+
+  /** Opens a session by a raw initialize; returns its id. */
+  async function rawSession(): Promise<string> {
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } });
+    const reply = await rawExchange(mcp.port, [`POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${mcp.port}\r\nAuthorization: Bearer ${mcp.token}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`], { until: (t) => /\r\n\r\n[\s\S]*"result"/.test(t) });
+    const id = /mcp-session-id: *(\S+)/i.exec(reply.text)?.[1];
+    assert.ok(id, reply.text.slice(0, 400));
+    return id;
+  }
+  const send = (session: string, method: string, body: string, accept = 'application/json, text/event-stream') => rawExchange(mcp.port, [
+    `${method} /mcp HTTP/1.1\r\nHost: 127.0.0.1:${mcp.port}\r\nAuthorization: Bearer ${mcp.token}\r\nMcp-Session-Id: ${session}\r\nContent-Type: application/json\r\nAccept: ${accept}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  ], { timeoutMs: 1_500, until: (t) => /^HTTP\/1\.1 \d{3}/.test(t) });
+
+  it('answers junk JSON-RPC, wrong Accept headers and unknown session ids without a 5xx, and the session still works', async () => {
+    const session = await rawSession();
+    const junk = ['[]', '{}', '{"jsonrpc":"2.0"}', '{"jsonrpc":"1.0","id":1,"method":"ping"}', '[1,2,3]', '"x"', '{"jsonrpc":"2.0","id":{},"method":"tools/call","params":7}', JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'initialize', params: {} })];
+    for (const body of junk) {
+      const reply = await send(session, 'POST', body);
+      assert.ok(reply.status !== null && reply.status < 500, `${body}: ${reply.status}\n${reply.text.slice(0, 300)}`);
+    }
+    for (const reply of [await send(session, 'GET', '', 'text/html'), await send(session, 'POST', '{"jsonrpc":"2.0","id":3,"method":"ping"}', 'text/html'), await send('no-such-session', 'POST', '{}')]) {
+      assert.ok(reply.status !== null && reply.status >= 400 && reply.status < 500, `${reply.status}\n${reply.text.slice(0, 300)}`);
+    }
+    const ping = await send(session, 'POST', '{"jsonrpc":"2.0","id":4,"method":"ping"}');
+    assert.equal(ping.status, 200, ping.text.slice(0, 300));
+  });
+
+  it('holds for random JSON bodies sent inside a session (fast-check)', async () => {
+    const session = await rawSession();
+    await fc.assert(fc.asyncProperty(fc.oneof(fc.json({ maxDepth: 4 }), fc.record({ jsonrpc: fc.constant('2.0'), id: fc.oneof(fc.integer(), fc.string()), method: fc.constantFrom('tools/call', 'tools/list', 'ping', 'resources/read', 'x'), params: fc.anything() }).map((m) => JSON.stringify(m))), async (body) => {
+      const reply = await send(session, 'POST', body);
+      assert.ok(reply.status === null ? reply.closedByServer : reply.status < 500, `${body.slice(0, 200)}: ${reply.status}\n${reply.text.slice(0, 300)}`);
+    }), { numRuns: 60 });
+    await mcpTarget.realClient();
+  });
+});

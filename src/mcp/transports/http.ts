@@ -194,7 +194,7 @@ export async function serveMcpHttp(opts: McpHttpOptions): Promise<McpHttpServer>
   });
   const http = createServer(httpServerOptions(opts.timeouts), (req, res) => {
     const record: McpHttpRequestRecord = {
-      at: Date.now(), method: req.method ?? '', path: req.url ?? '', status: 0,
+      at: Date.now(), method: (req.method ?? '').slice(0, 20), path: (req.url ?? '').slice(0, 200), status: 0,
       sessionId: typeof req.headers['mcp-session-id'] === 'string' ? req.headers['mcp-session-id'] : null,
       rpcMethods: [], userAgent: req.headers['user-agent'] ?? null, refused: null,
     };
