@@ -21,19 +21,26 @@ export function untilSignal(): Promise<NodeJS.Signals> {
 
 /**
  * Runs the steps of a server's shutdown in order (stop listening, settle or release in-flight
- * calls, end child processes, close the ledger) and resolves when they are done. Past `deadlineMs`
- * (default {@link SERVER_STOP_DEADLINE_MS}) it writes which step was still running to stderr and ends
- * the process with exit code 1, so no server outlives a SIGTERM by more than about 2 s; a step
- * that throws is reported and the next one still runs. Resolves to 0, or 1 when a step failed.
+ * calls, end child processes, close the ledger) and resolves when they are done, to 0, or 1 when a
+ * step threw (it is reported and the next one still runs). At `deadlineMs` (default
+ * {@link SERVER_STOP_DEADLINE_MS}) the process ends whatever holds it: with exit code 1 and the
+ * name of the step still running, or — every step done but a handle (a socket, a timer) still
+ * keeping the event loop alive — with the steps' code and the kinds of handles left. So no server
+ * outlives a SIGTERM by more than about 2 s.
  */
 export async function shutdown(steps: Array<[name: string, step: () => Promise<unknown>]>, deadlineMs = SERVER_STOP_DEADLINE_MS): Promise<number> {
-  let current = 'start';
-  const timer = setTimeout(() => {
-    process.stderr.write(`offload: shutdown took over ${deadlineMs} ms (still at "${current}"); exiting now\n`);
-    process.exit(1);
-  }, deadlineMs);
-  timer.unref();
+  let current: string | undefined = 'start';
   let code = 0;
+  const timer = setTimeout(() => {
+    if (current !== undefined) {
+      process.stderr.write(`offload: shutdown took over ${deadlineMs} ms (still at "${current}"); exiting now\n`);
+      process.exit(1);
+    }
+    const open = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
+    process.stderr.write(`offload: stopped, but ${open.join(', ') || 'a handle'} kept the process alive; exiting\n`);
+    process.exit(code);
+  }, deadlineMs);
+  timer.unref(); // it never holds the process: when the loop drains first, the process exits on its own
   for (const [name, step] of steps) {
     current = name;
     try {
@@ -43,6 +50,6 @@ export async function shutdown(steps: Array<[name: string, step: () => Promise<u
       process.stderr.write(`offload: shutdown step "${name}" failed: ${err instanceof Error ? err.message : String(err)}\n`);
     }
   }
-  clearTimeout(timer);
+  current = undefined;
   return code;
 }

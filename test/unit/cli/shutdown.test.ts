@@ -38,6 +38,13 @@ describe('cli/shutdown: how a server command stops', function () {
     assert.match(r.out, /shutdown took over 300 ms \(still at "close the adapter"\); exiting now/);
   });
 
+  it('ends the process at the deadline with the steps\' code when a handle outlives the steps', async () => {
+    const r = await run(`setInterval(() => {}, 1000); process.exitCode = await shutdown([['a', async () => undefined]], 300);`);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /stopped, but .*Timeout.* kept the process alive; exiting/);
+    assert.ok(r.ms < 5_000);
+  });
+
   it('keeps a SIGTERM that arrives before start-up is done, instead of dying by the signal', async () => {
     const r = await run(`const signal = untilSignal(); setInterval(() => {}, 1000); console.log('got ' + await signal); process.exit(0);`, 1_000);
     assert.equal(r.code, 0, r.out);
