@@ -15,7 +15,7 @@ async function connect(server: McpHttpServer): Promise<Client> {
 /** A client that vanishes: it closes its connections without DELETE (client.close() never ends the session). */
 async function connectAndVanish(server: McpHttpServer): Promise<void> {
   const client = await connect(server);
-  await client.listTools();
+  await client.ping();
   await client.close();
 }
 
