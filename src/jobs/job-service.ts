@@ -1,5 +1,6 @@
 import type { Config } from '../core/config';
 import { approvalQuestion, approvalReason, APPROVAL_HINT, type Approver } from '../core/approval';
+import { checkAllowRules } from '../core/claude-permissions';
 import { InputError } from '../core/errors';
 import type { JobRecord } from '../core/jobs';
 import { usdToMicros } from '../core/money';
@@ -102,6 +103,7 @@ export class JobService {
   async start(request: StartRequest): Promise<JobRecord> {
     for (const [i, dir] of request.allowed_dirs.entries()) await this.resolvePath(dir, `allowed_dirs[${i}]`);
     if (request.cwd) await this.resolvePath(request.cwd, 'cwd');
+    checkAllowRules(request.checks); // a check command that cannot be a permission rule safely is refused here, before any spend
     const mode = request.permission_mode ?? this.config.claudePermissionMode;
     if (mode === 'bypassPermissions' && !this.config.allowBypassPermissions) {
       throw new InputError('permission_mode', 'bypassPermissions is blocked; set ALLOW_BYPASS_PERMISSIONS=1 to allow it');
