@@ -140,6 +140,7 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     async serveAdapterSession(key, port) {
       const job = await ledger.createJob({ id: randomUUID(), kind: 'claude-code', model: config.claudeModel, request: { source: 'offload-worker adapter' }, status: 'running' });
       meter.register({ jobId: job.id, model: config.claudeModel, escalateModel: config.escalateModel }, key);
+      issuedKeys.add(key);
       return { url: (await startAdapter(port)).url, jobId: job.id };
     },
     async close() {

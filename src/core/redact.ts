@@ -9,7 +9,7 @@
 export const REDACTED = '[REDACTED]';
 
 /** Characters a key value is made of: never a quote, a backslash or whitespace, so a match stays inside one JSON string literal. */
-const V = String.raw`[^\s"'\\,;)}\]]`;
+const V = String.raw`[^\s"'\\,;)}[\]]`;
 
 const PATTERNS: RegExp[] = [
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g,

@@ -14,7 +14,7 @@ export const SECRET_FILE_PATTERNS: readonly string[] = [
   '*.pem', '*.key', '*.p12', '*.pfx', '*.jks', '*.keystore', '*.kdbx', '*.ppk',
   'id_rsa*', 'id_dsa*', 'id_ecdsa*', 'id_ed25519*', '!*.pub',
   '.npmrc', '.pypirc', '.netrc', '_netrc', '.git-credentials', '.pgpass', '.htpasswd',
-  '.ssh/', '.gnupg/', '.aws/credentials', '.docker/config.json', 'credentials.json', 'service-account*.json',
+  '.ssh/', '.gnupg/', '**/.aws/credentials', '**/.docker/config.json', 'credentials.json', 'service-account*.json',
 ];
 
 const matcher = ignore().add([...SECRET_FILE_PATTERNS]);
@@ -43,6 +43,6 @@ export function assertNotSecretFile(relPath: string, field: string, allow = fals
  * `Read(//**\/.env)`. Negated patterns have no deny form and are left out (stricter).
  */
 export function secretFileDenyRules(): string[] {
-  const globs = SECRET_FILE_PATTERNS.filter((p) => !p.startsWith('!')).map((p) => (p.endsWith('/') ? `**/${p}**` : `**/${p}`));
+  const globs = SECRET_FILE_PATTERNS.filter((p) => !p.startsWith('!')).map((p) => (p.startsWith('**/') ? p : `**/${p}`)).map((g) => (g.endsWith('/') ? `${g}**` : g));
   return ['Read', 'Edit'].flatMap((tool) => globs.flatMap((g) => [`${tool}(./${g})`, `${tool}(//${g})`]));
 }
