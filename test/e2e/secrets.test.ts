@@ -21,9 +21,12 @@ const PLANTED = {
 };
 const DOTENV_VALUE = 'planted-dotenv-value-0007';
 const MODEL_LEAK = 'planted-model-echo-0008';
-const ALL = [...Object.values(PLANTED), DOTENV_VALUE, MODEL_LEAK];
+const ALL = [...Object.values(PLANTED), DOTENV_VALUE, MODEL_LEAK, 'planted-private-key-0009', 'planted-npm-token-0010'];
 
 const REVISE_MARK = 'These checks failed after your change';
+/** In the question of an analyze or the task of a run_job: the model answers with `NAME_KEY=value` text inside JSON-looking text. */
+const ONE_CALL_MARK = 'ONE-CALL-QUESTION';
+const KEY_FILE = `-----BEGIN OPENSSH PRIVATE KEY-----\nplanted-private-key-0009\n-----END OPENSSH PRIVATE KEY-----\n`;
 const ENV_CHECK = { name: 'env dump', command: 'env | sort; exit 1', timeout_ms: 60_000 };
 
 interface Msg { role: string; content?: unknown; tool_calls?: { function?: { name?: string } }[] }
@@ -37,9 +40,10 @@ const text = (c: unknown): string => (typeof c === 'string' ? c : Array.isArray(
 function hostileModel(req: RecordedRequest): Reply {
   const usage = { prompt_tokens: 1000, completion_tokens: 30 };
   const messages: Msg[] = req.body.messages ?? [];
+  const leak = `MODEL_SERVICE_API_KEY=${MODEL_LEAK} and OPENAI_API_KEY=${MODEL_LEAK}`;
+  if (JSON.stringify(req.body.messages).includes(ONE_CALL_MARK)) return { text: `{"answer": "see below"} "${leak}"}`, usage };
   if (!req.body.tools?.length) return { text: '{"title":"Secrets"}', usage };
   const reviseAt = messages.findLastIndex((m) => m.role === 'user' && text(m.content).includes(REVISE_MARK));
-  const leak = `MODEL_SERVICE_API_KEY=${MODEL_LEAK} and OPENAI_API_KEY=${MODEL_LEAK}`;
   if (reviseAt >= 0) return { text: `Nothing more to do. ${leak}`, usage };
   const cwd = cwdFromRequest(req.body) ?? '.';
   const steps = messages.filter((m) => m.role === 'tool').length;
@@ -80,6 +84,8 @@ describe('end to end: no planted secret leaves through a real Claude Code job', 
     gateway = await startScriptedGateway({ script: hostileModel });
     repo = createDemoRepo();
     writeFileSync(join(repo, '.env'), `GREETING=${DOTENV_VALUE}\n`);
+    writeFileSync(join(repo, 'deploy.key'), KEY_FILE);
+    writeFileSync(join(repo, '.npmrc'), '//registry.example/:_authToken=planted-npm-token-0010\n');
     logDir = realpathSync(mkdtempSync(join(tmpdir(), 'offload-secrets-logs-')));
     ({ client, stderr } = await connectWorker({
       ...PLANTED,
@@ -138,5 +144,49 @@ describe('end to end: no planted secret leaves through a real Claude Code job', 
     assert.match(err, /checks\[0\]\.command: holds "\)"/);
     const after = toolJson(await client.callTool({ name: 'get_spend_stats', arguments: {} }));
     assert.equal(after.current_month, before.current_month);
+  });
+
+  it('analyze on a folder holding .env, a key file and .npmrc reads the other files and none of those, and a NAME_KEY=value answer comes back as valid, redacted JSON', async () => {
+    const r = toolJson(await client.callTool({ name: 'analyze', arguments: { question: `${ONE_CALL_MARK} what is here?`, paths: [repo] } }));
+    assert.equal(r.job_status, 'completed', JSON.stringify(r));
+    assert.ok(r.files_read.includes('project/src/math.js'), JSON.stringify(r.files_read));
+    for (const f of ['project/.env', 'project/deploy.key', 'project/.npmrc']) assert.ok(!r.files_read.includes(f), f);
+    assert.match(r.output, /MODEL_SERVICE_API_KEY=\[REDACTED\]/);
+    const sent = JSON.stringify(gateway.requests.at(-1)!.body);
+    assert.match(sent, /function add/);
+    assertNoSecret('the analyze request', sent);
+    assertNoSecret('the analyze result', JSON.stringify(r));
+  });
+
+  const asked: [string, string, string][] = [
+    ['analyze', 'paths[0]', '.env'],
+    ['analyze', 'paths[0]', 'deploy.key'],
+    ['run_job', 'input_refs[0]', '.npmrc'],
+    ['run_job', 'input_refs[0]', '.env'],
+  ];
+  for (const [tool, field, file] of asked) {
+    it(`${tool} refuses ${file} by name when it is asked for explicitly (${field}), before any call`, async () => {
+      const calls = gateway.requests.length;
+      const args = tool === 'analyze' ? { question: 'q', paths: [join(repo, file)] } : { agent: 'mini-worker', task: 't', input_refs: [join(repo, file)] };
+      const err = toolError(await client.callTool({ name: tool, arguments: args }));
+      assert.match(err, new RegExp(`^${field.replace(/[[\]]/g, '\\$&')}: .*${file.replace('.', '\\.')} is a secret or credential file.*OFFLOAD_READ_SECRET_FILES=1`));
+      assert.equal(gateway.requests.length, calls);
+    });
+  }
+
+  it('run_job: a model answer holding NAME_KEY=value completes with a valid, redacted result (it used to corrupt the JSON and leave the job running)', async () => {
+    const r = toolJson(await client.callTool({ name: 'run_job', arguments: { agent: 'mini-worker', task: `${ONE_CALL_MARK} echo`, input_refs: [join(repo, 'src/math.js')] } }));
+    assert.equal(r.job_status, 'completed', JSON.stringify(r));
+    assert.equal(r.output, '{"answer": "see below"} "MODEL_SERVICE_API_KEY=[REDACTED] and OPENAI_API_KEY=[REDACTED]"}');
+    const got = toolJson(await client.callTool({ name: 'get', arguments: { job_id: r.job_id } }));
+    assert.equal(got.job_status, 'completed');
+    assertNoSecret('the run_job result', JSON.stringify([r, got]));
+  });
+
+  it('leaves no planted secret in the ledger files, metrics or stderr after all of the above', () => {
+    for (const p of filesUnder(dirname(repo)).filter((f) => f.slice(dirname(repo).length + 1).startsWith('ledger'))) assertNoSecret(`ledger file ${p}`, readFileSync(p).toString('latin1'));
+    assertNoSecret('the metrics file', readFileSync(join(logDir, 'metrics.jsonl'), 'utf8'));
+    assertNoSecret('the worker stderr', stderr());
+    assertNoSecret('a request sent upstream', JSON.stringify(gateway.requests.map((r) => r.body)));
   });
 });
