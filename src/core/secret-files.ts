@@ -30,9 +30,12 @@ export function isSecretFile(relPath: string): boolean {
   return matcher.ignores(rel);
 }
 
-/** Throws InputError naming `field` when `relPath` is a secret file; `allow` (OFFLOAD_READ_SECRET_FILES) turns the rule off. */
+/**
+ * Throws InputError naming `field` when `relPath` is a secret file or folder (it is checked both
+ * ways, since a caller's path does not say which it is); `allow` (OFFLOAD_READ_SECRET_FILES) turns the rule off.
+ */
 export function assertNotSecretFile(relPath: string, field: string, allow = false): void {
-  if (!allow && isSecretFile(relPath)) {
+  if (!allow && (isSecretFile(relPath) || isSecretFile(`${relPath.replace(/[\\/]+$/, '')}/`))) {
     throw new InputError(field, `${relPath} is a secret or credential file (.env, keys, .npmrc, …); Offload never sends it to a model. Set OFFLOAD_READ_SECRET_FILES=1 to allow it`);
   }
 }

@@ -11,5 +11,7 @@ describe('secret files', () => {
   it('refuses a secret file by name, naming the field and the setting that allows it', () => {
     assert.throws(() => assertNotSecretFile('proj/.env', 'paths[1]'), /^InputError: paths\[1\]: proj\/\.env is a secret or credential file.*OFFLOAD_READ_SECRET_FILES=1/);
     assert.doesNotThrow(() => assertNotSecretFile('proj/.env', 'paths[1]', true));
+    assert.throws(() => assertNotSecretFile('home/.ssh', 'allowed_dirs[0]'), /^InputError: allowed_dirs\[0\]: home\/\.ssh is a secret/);
+    assert.doesNotThrow(() => assertNotSecretFile('proj/src', 'paths[0]'));
   });
 });
