@@ -190,3 +190,31 @@ describe('end to end: no planted secret leaves through a real Claude Code job', 
     assertNoSecret('a request sent upstream', JSON.stringify(gateway.requests.map((r) => r.body)));
   });
 });
+
+describe('end to end: the .env denial comes from the job settings Offload starts Claude Code with', function () {
+  this.timeout(120_000);
+
+  it('with OFFLOAD_READ_SECRET_FILES=1 the same Read of .env succeeds (so the refusal above is the deny rule, not the CLI default)', async () => {
+    const gateway = await startScriptedGateway({
+      script: (req) => {
+        const usage = { prompt_tokens: 100, completion_tokens: 10 };
+        if (!req.body.tools?.length) return { text: '{"title":"x"}', usage };
+        const done = (req.body.messages as Msg[]).some((m) => m.role === 'tool');
+        return done ? { text: 'read it', usage } : { tool_calls: [{ name: 'Read', arguments: { file_path: `${cwdFromRequest(req.body) ?? '.'}/.env` } }], usage };
+      },
+    });
+    const repo = createDemoRepo();
+    writeFileSync(join(repo, '.env'), 'GREETING=allowed-dotenv-value\n');
+    const { client } = await connectWorker({ OPENAI_BASE_URL: gateway.url, OPENAI_API_KEY: 'scripted-key', OFFLOAD_LEDGER: join(dirname(repo), 'ledger.sqlite'), SANDBOX_ROOT: dirname(repo), OFFLOAD_READ_SECRET_FILES: '1' });
+    try {
+      const started = toolJson(await client.callTool({ name: 'start', arguments: { prompt: 'read .env', allowed_dirs: [repo] } }));
+      const result = await waitDone(client, started.job_id);
+      assert.equal(result.job_status, 'completed', JSON.stringify(result));
+      const read = toolResults(gateway.requests).find((r) => r.name === 'Read');
+      assert.ok(read && read.text.includes('allowed-dotenv-value'), JSON.stringify(read));
+    } finally {
+      await client.close();
+      await gateway.close();
+    }
+  });
+});
