@@ -18,8 +18,9 @@ const PATTERNS: RegExp[] = [
   /\bAKIA[0-9A-Z]{16}\b/g,
   /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{12,}/gi,
   /\b(x-api-key["']?\s*[:=]\s*["']?)[A-Za-z0-9._-]{12,}/gi,
-  // NAME_KEY=value, NAME_TOKEN=value, NAME_SECRET=value, NAME_PASSWORD=value (env dumps, .env lines, logs).
-  new RegExp(String.raw`\b([A-Za-z][A-Za-z0-9_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)\s*[=:]\s*["']?)${V}+`, 'g'),
+  // NAME_KEY=value, NAME_TOKEN=value, NAME_SECRET=value, NAME_PASSWORD=value: env dumps, .env lines, logs. Upper-case
+  // names and no space around `=` only, so source code the model must edit (`const API_KEY = process.env.X`) is left alone.
+  new RegExp(String.raw`\b([A-Z][A-Z0-9_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)=["']?)${V}+`, 'g'),
 ];
 
 /** Secrets worth matching: set, and at least 6 characters (shorter ones would mask ordinary text). */

@@ -38,6 +38,11 @@ describe('redactValue', () => {
     assert.ok(!out.includes('AKIAABCDEFGH'));
   });
 
+  it('leaves source code alone: names in code, spaced assignments, lower-case names', () => {
+    const code = 'const OPENAI_API_KEY = process.env.OPENAI_API_KEY;\nconfig.apiKey=load();\nheaders: { API_TOKEN: token }';
+    assert.equal(redact(code), code);
+  });
+
   it('masks a private key block', () => {
     const out = redact('x\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----\ny');
     assert.equal(out, 'x\n[REDACTED]\ny');
