@@ -65,7 +65,13 @@ export async function handleMessages(deps: MessagesDeps, job: MeteredJob, body: 
   const p = body.passthrough && body.passthrough.slices.length > 0 ? body.passthrough : null;
   // Outbound redaction (README, Security) on values: the parsed fields, and each held long string as a string.
   const secrets = deps.secrets?.() ?? [];
-  if (p) p.slices = p.slices.map((slice) => redactJsonStringContent(slice, secrets));
+  if (p) {
+    try {
+      p.slices = p.slices.map((slice) => redactJsonStringContent(slice, secrets));
+    } catch {
+      return sendError(res, { status: 400, body: anthropicError('invalid_request_error', 'the request body holds a string that is not valid JSON (a bad escape)'), headers: NO_RETRY });
+    }
+  }
   const request = p ? readableFields(parsed.value, p) : parsed.value;
   const translated = translateRequest(request, {
     gatewayModel: job.model, perJobTokenLimit: deps.perJobTokenLimit, modelOutputLimit: deps.modelOutputLimits[resolveModel(request.model, job.model)],
