@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Approver } from './core/approval';
 import type { Config } from './core/config';
 import { childEnv } from './core/child-env';
-import { redact, redactValue } from './core/redact';
+import { redact } from './core/redact';
 import { assertNotSecretFile } from './core/secret-files';
 import { usdToMicros } from './core/money';
 import { PriceBook } from './core/pricing';
@@ -123,11 +123,11 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     assertNotSecretFile(displayPath(real, config.sandboxRoots), field, config.readSecretFiles);
     return real;
   };
-  // Every prompt of run_job, queue_batch and analyze goes out redacted (the adapter does the same for agent jobs).
-  const chat: ChatCall = (params, signal) => upstream.complete(redactValue(params, secrets()), signal);
+  const chat: ChatCall = (params, signal) => upstream.complete(params, signal);
   const engine = new JobEngine(ledger, { concurrency: config.maxConcurrency, secrets });
-  engine.register(createLlmRunner({ config, ledger, prices, resolvePath, chat }));
-  engine.register(createAnalyzeRunner({ config, ledger, prices, chat }));
+  // Every prompt of run_job, queue_batch and analyze goes out redacted (metered-chat.ts; the adapter does the same for agent jobs).
+  engine.register(createLlmRunner({ config, ledger, prices, resolvePath, chat, secrets }));
+  engine.register(createAnalyzeRunner({ config, ledger, prices, chat, secrets }));
   const checkEnv = () => childEnv(ports.env, { extraNames: config.childEnv, secrets: secrets() });
   engine.register(createClaudeCodeRunner({
     config, adapter: adapterPort, workspace: createWorkspace(checkEnv), resolvePath, baseEnv: ports.env, secrets, claudePath: findClaude(config.claudePath),
