@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Approver } from './core/approval';
 import type { Config } from './core/config';
+import { childEnv } from './core/child-env';
 import { redact } from './core/redact';
+import { assertNotSecretFile } from './core/secret-files';
 import { usdToMicros } from './core/money';
 import { PriceBook } from './core/pricing';
 import { createLedgerMeter } from './adapter/ledger-meter';
@@ -17,6 +19,8 @@ import { createAnalyzeRunner } from './jobs/runners/analyze';
 import { createLlmRunner } from './jobs/runners/llm';
 import { createWorkspace } from './jobs/workspace';
 import { resolveInSandbox } from './jobs/workspace/paths';
+import { displayPath } from './jobs/workspace/collect-files';
+import type { ChatCall } from './jobs/runners/metered-chat';
 import { createMcpServer } from './mcp/server';
 
 // Hosts connect the app to I/O through these (src/vscode may import only app, core and shared).
@@ -36,6 +40,8 @@ export interface AppPorts {
    * `run_job` when the MCP client cannot elicit. Order: elicitation, this, else rejection.
    */
   approve?: Approver;
+  /** More secrets the host knows (the extension's MCP bearer token, SecretStorage keys): redacted everywhere, never given to a child. */
+  secrets?: () => readonly (string | undefined)[];
 }
 
 /** The running app: every host (CLI worker, VS Code extension) builds exactly this. */
@@ -65,7 +71,10 @@ export interface App {
  * its runners, and the MCP server factory. Throws when the ledger cannot be opened (fail closed).
  */
 export async function createApp(config: Config, ports: AppPorts): Promise<App> {
-  const secrets = () => [config.openaiApiKey, config.fallbackApiKey, config.adapterKey, config.openaiAdminKey];
+  // Every configured secret (README, Security): provider, fallback and admin keys, the MCP token,
+  // the standalone adapter key and every per-job adapter key issued by this process.
+  const issuedKeys = new Set<string>();
+  const secrets = () => [config.openaiApiKey, config.fallbackApiKey, config.adapterKey, config.openaiAdminKey, config.mcpToken, ...(ports.secrets?.() ?? []), ...issuedKeys];
   const log = (line: string) => ports.log?.(redact(line, secrets()));
   const caps = { monthlyMicros: usdToMicros(config.monthlyBudgetUsd), dailyMicros: config.dailyBudgetUsd !== undefined ? usdToMicros(config.dailyBudgetUsd) : null };
   const breakerPolicy = { velocityPct: config.breakerVelocityPct, velocityWindowMs: config.breakerVelocityWindowMs, failureThreshold: config.breakerFailures, cooldownMs: config.breakerCooldownMs };
@@ -99,7 +108,9 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     url: async () => (await startAdapter()).url,
     register(job, onBudgetExceeded) {
       budgetListeners.set(job.jobId, onBudgetExceeded);
-      return meter.register(job);
+      const key = meter.register(job);
+      issuedKeys.add(key);
+      return key;
     },
     unregister(key) {
       const job = meter.authorize(key);
@@ -107,12 +118,19 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
       meter.unregister(key);
     },
   };
-  const resolvePath = (path: string, field: string) => resolveInSandbox(path, config.sandboxRoots, field);
+  const resolvePath = async (path: string, field: string) => {
+    const real = await resolveInSandbox(path, config.sandboxRoots, field);
+    assertNotSecretFile(displayPath(real, config.sandboxRoots), field, config.readSecretFiles);
+    return real;
+  };
+  const chat: ChatCall = (params, signal) => upstream.complete(params, signal);
   const engine = new JobEngine(ledger, { concurrency: config.maxConcurrency, secrets });
-  engine.register(createLlmRunner({ config, ledger, prices, resolvePath, chat: (params, signal) => upstream.complete(params, signal) }));
-  engine.register(createAnalyzeRunner({ config, ledger, prices, chat: (params, signal) => upstream.complete(params, signal) }));
+  // Every prompt of run_job, queue_batch and analyze goes out redacted (metered-chat.ts; the adapter does the same for agent jobs).
+  engine.register(createLlmRunner({ config, ledger, prices, resolvePath, chat, secrets }));
+  engine.register(createAnalyzeRunner({ config, ledger, prices, chat, secrets }));
+  const checkEnv = () => childEnv(ports.env, { extraNames: config.childEnv, secrets: secrets() });
   engine.register(createClaudeCodeRunner({
-    config, adapter: adapterPort, workspace: createWorkspace(), resolvePath, baseEnv: ports.env, claudePath: findClaude(config.claudePath),
+    config, adapter: adapterPort, workspace: createWorkspace(checkEnv), resolvePath, baseEnv: ports.env, secrets, claudePath: findClaude(config.claudePath),
   }));
   const jobs = new JobService(engine, config, prices, resolvePath);
   return {
@@ -122,6 +140,7 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     async serveAdapterSession(key, port) {
       const job = await ledger.createJob({ id: randomUUID(), kind: 'claude-code', model: config.claudeModel, request: { source: 'offload-worker adapter' }, status: 'running' });
       meter.register({ jobId: job.id, model: config.claudeModel, escalateModel: config.escalateModel }, key);
+      issuedKeys.add(key);
       return { url: (await startAdapter(port)).url, jobId: job.id };
     },
     async close() {

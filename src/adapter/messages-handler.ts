@@ -14,6 +14,7 @@ import type { Meter, MeteredJob, MeterHold } from './meter';
 import type { MetricsSink } from './metrics';
 import { materialize, passthroughByteLength, upstreamBodies, type PassthroughJson } from './passthrough-json';
 import { resolveModel, translateRequest, type TranslatedRequest } from './translate-request';
+import { redactJsonStringContent, redactValue } from '../core/redact';
 import { translateResponse, UnrecognisedResponseError, type AnthropicMessage } from './translate-response';
 import { encodeSse, PING, StreamTranslator, type AnthropicStreamEvent } from './translate-stream';
 import { routeOfError, type CallHooks, type EncodeBody, type Route, type Upstream } from './upstream';
@@ -32,6 +33,8 @@ export interface MessagesDeps {
   metrics: MetricsSink;
   /** A `ping` event goes out after this long without any other event on a stream (0: never). */
   pingIntervalMs: number;
+  /** The configured secrets: masked, with key shapes, in every request before it goes upstream. */
+  secrets?: () => readonly (string | undefined)[];
 }
 
 /**
@@ -60,10 +63,20 @@ export async function handleMessages(deps: MessagesDeps, job: MeteredJob, body: 
   if (!parsed.ok) return sendError(res, { status: 400, body: anthropicError('invalid_request_error', parsed.message), headers: NO_RETRY });
   // A body without long strings has no placeholders: it is handled as a plain parsed body.
   const p = body.passthrough && body.passthrough.slices.length > 0 ? body.passthrough : null;
+  // Outbound redaction (README, Security) on values: the parsed fields, and each held long string as a string.
+  const secrets = deps.secrets?.() ?? [];
+  if (p) {
+    try {
+      p.slices = p.slices.map((slice) => redactJsonStringContent(slice, secrets));
+    } catch {
+      return sendError(res, { status: 400, body: anthropicError('invalid_request_error', 'the request body holds a string that is not valid JSON (a bad escape)'), headers: NO_RETRY });
+    }
+  }
   const request = p ? readableFields(parsed.value, p) : parsed.value;
-  const tr = translateRequest(request, {
+  const translated = translateRequest(request, {
     gatewayModel: job.model, perJobTokenLimit: deps.perJobTokenLimit, modelOutputLimit: deps.modelOutputLimits[resolveModel(request.model, job.model)],
   });
+  const tr: TranslatedRequest = { ...translated, params: redactValue(translated.params, secrets) };
   const bound = p ? promptTokensUpperBound(tr.params, (s) => passthroughByteLength(s, p)) : promptTokensUpperBound(tr.params);
   let hold: MeterHold;
   try {

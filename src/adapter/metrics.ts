@@ -1,6 +1,6 @@
 import { appendFile } from 'node:fs/promises';
 import { microsToUsd, type Micros } from '../core/money';
-import { redact } from '../core/redact';
+import { redactValue } from '../core/redact';
 import type { Usage } from '../core/usage';
 import type { Route } from './upstream';
 
@@ -77,7 +77,7 @@ export function createMetricsFile(path: string, opts: MetricsFileOptions = {}): 
         latency_ms: m.latencyMs,
         status: m.status,
       };
-      const text = `${redact(JSON.stringify(line), opts.secrets?.() ?? [])}\n`;
+      const text = `${JSON.stringify(redactValue(line, opts.secrets?.() ?? []))}\n`; // redacted as values: the line stays valid JSON
       chain = chain.then(() => appendFile(path, text, 'utf8')).catch((err: unknown) => opts.log?.(`adapter: metrics file ${path}: ${err instanceof Error ? err.message : String(err)}`));
     },
     flush: () => chain,

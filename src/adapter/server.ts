@@ -76,6 +76,7 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
     newMessageId: opts.newMessageId ?? (() => `msg_${randomUUID().replace(/-/g, '')}`),
     metrics: opts.metrics ?? (opts.metricsFile ? createMetricsFile(opts.metricsFile, { secrets: opts.secrets, log }) : NO_METRICS),
     pingIntervalMs: opts.pingIntervalMs ?? 10_000,
+    secrets: opts.secrets,
   };
   const inFlight = new Set<Promise<void>>();
   let port = 0;

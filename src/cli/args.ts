@@ -1,10 +1,14 @@
 import { homedir } from 'node:os';
 import { configFromEnv, type Config } from '../core/config';
 import { InputError } from '../core/errors';
+import { resolveKeyCommands } from './key-commands';
 
-/** The CLI's config: the environment variables of DESIGN.md. Throws ConfigError naming the variable. */
+/**
+ * The CLI's config: the environment variables of DESIGN.md, with `NAME_COMMAND` keys run once
+ * (key-commands.ts). Throws ConfigError naming the variable.
+ */
 export function cliConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return configFromEnv(env, { cwd: process.cwd(), home: homedir(), platform: process.platform });
+  return configFromEnv(resolveKeyCommands(env), { cwd: process.cwd(), home: homedir(), platform: process.platform });
 }
 
 /** Value of `--name N` as an integer port/number, or `fallback`. Throws InputError naming the flag. */

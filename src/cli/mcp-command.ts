@@ -6,16 +6,17 @@ import { shutdown, untilSignal } from './shutdown';
 
 /**
  * `offload-worker mcp --http [--port N]`: the same tools over Streamable HTTP on 127.0.0.1 with a
- * fresh bearer token (OFFLOAD_MCP_TOKEN when set), printed with the URL. Runs until SIGINT/SIGTERM,
- * then stops within 2 s (shutdown.ts): sessions and listener closed, running jobs cancelled.
+ * fresh bearer token (OFFLOAD_MCP_TOKEN or OFFLOAD_MCP_TOKEN_COMMAND when set), printed with the URL. Runs until
+ * SIGINT/SIGTERM, then stops within 2 s (shutdown.ts): sessions and listener closed, running jobs cancelled.
  */
 async function runHttp(args: string[]): Promise<number> {
   const signal = untilSignal();
   const port = intFlag(args, 'port', 0);
   const config = cliConfig();
-  const app = await createApp(config, { env: process.env, log: (line) => process.stderr.write(`offload: ${line}\n`) });
-  const token = process.env.OFFLOAD_MCP_TOKEN || undefined;
-  const http = await serveMcpHttp({ createServer: () => app.createMcpServer(), port, token });
+  const generated: { token?: string } = {}; // a generated token is a secret too: redacted in logs and results, never given to a child
+  const app = await createApp(config, { env: process.env, log: (line) => process.stderr.write(`offload: ${line}\n`), secrets: () => [generated.token] });
+  const http = await serveMcpHttp({ createServer: () => app.createMcpServer(), port, token: config.mcpToken });
+  generated.token = http.token;
   process.stdout.write(`MCP (Streamable HTTP) listening on ${http.url}\nAuthorization: Bearer ${http.token}\n`);
   process.stderr.write(`offload: ledger ${config.ledgerPath}\n`);
   await signal;

@@ -73,6 +73,12 @@ export const ConfigSchema = z.object({
   premiumAutoApprove: z.boolean().default(false),
   /** Jobs whose worst-case forecast exceeds this (USD) need approval like premium-worker jobs. */
   approvalThresholdUsd: z.number().nonnegative().optional(),
+  /** The bearer token of `mcp --http` (OFFLOAD_MCP_TOKEN); a configured secret, redacted everywhere. */
+  mcpToken: z.string().min(8).optional(),
+  /** OFFLOAD_CHILD_ENV: extra variable names (comma-separated) that check commands and the Claude Code child may see. */
+  childEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be variable names such as MY_VAR')).default([]),
+  /** OFFLOAD_READ_SECRET_FILES=1: analyze, input_refs and Claude Code may read .env, key and credential files. */
+  readSecretFiles: z.boolean().default(false),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
@@ -119,6 +125,9 @@ const ENV_KEYS: Record<string, keyof Config> = {
   BREAKER_POLL_MS: 'breakerPollMs',
   PREMIUM_AUTO_APPROVE: 'premiumAutoApprove',
   APPROVAL_THRESHOLD_USD: 'approvalThresholdUsd',
+  OFFLOAD_MCP_TOKEN: 'mcpToken',
+  OFFLOAD_CHILD_ENV: 'childEnv',
+  OFFLOAD_READ_SECRET_FILES: 'readSecretFiles',
 };
 
 /** Where the shared ledger lives by default: the user's data folder, per platform. */
@@ -170,6 +179,7 @@ export function configFromEnv(env: Record<string, string | undefined>, defaults:
     const shape = ConfigSchema.shape[key];
     const base = shape instanceof z.ZodDefault || shape instanceof z.ZodOptional ? shape.unwrap() : shape;
     if (key === 'sandboxRoots') input[key] = raw.split(/[:;](?![\\/])/).filter(Boolean);
+    else if (key === 'childEnv') input[key] = raw.split(',').map((part) => part.trim()).filter(Boolean);
     else if (base instanceof z.ZodArray) input[key] = raw.split(',').map((part) => num(name, part));
     else if (base instanceof z.ZodNumber) input[key] = num(name, raw);
     else if (base instanceof z.ZodBoolean) input[key] = bool(name, raw);

@@ -1,19 +1,66 @@
 /**
- * Secret redaction for logs, metrics and tool output (DESIGN.md, security): known secret values
- * are replaced wherever they appear, and common key shapes (sk-…, Bearer …, x-api-key: …) are
- * masked even when unknown.
+ * Secret redaction (README, Security): known secret values are replaced wherever they appear, and
+ * common key shapes (sk-…, Bearer …, x-api-key: …, NAME_KEY=…, private-key blocks) are masked
+ * even when unknown. Redaction works on parsed values ({@link redactValue}), never on serialized
+ * JSON: a pattern that ran over JSON text could eat a closing quote and corrupt the document.
  */
+
+/** The marker that replaces a secret. */
+export const REDACTED = '[REDACTED]';
+
+/** Characters a key value is made of: never a quote, a backslash or whitespace, so a match stays inside one JSON string literal. */
+const V = String.raw`[^\s"'\\,;)}[\]]`;
+
 const PATTERNS: RegExp[] = [
-  /\bsk-[A-Za-z0-9_-]{12,}\b/g,
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g,
+  /\bsk-[A-Za-z0-9_-]{12,}/g,
+  /\b(?:ghp|gho|ghu|ghs|ghr|github_pat|glpat|xox[abpr]|npm)_[A-Za-z0-9_-]{16,}/g,
+  /\bAKIA[0-9A-Z]{16}\b/g,
   /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{12,}/gi,
   /\b(x-api-key["']?\s*[:=]\s*["']?)[A-Za-z0-9._-]{12,}/gi,
-  /\b((?:OPENAI|ONEAPI|FALLBACK|ANTHROPIC|OFFLOAD_ADAPTER)_(?:API_)?KEY=)\S+/g,
+  // NAME_KEY=value, NAME_TOKEN=value, NAME_SECRET=value, NAME_PASSWORD=value: env dumps, .env lines, logs. Upper-case
+  // names and no space around `=` only, so source code the model must edit (`const API_KEY = process.env.X`) is left alone.
+  new RegExp(String.raw`\b([A-Z][A-Z0-9_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)=["']?)${V}+`, 'g'),
 ];
+
+/** Secrets worth matching: set, and at least 6 characters (shorter ones would mask ordinary text). */
+function usable(secrets: readonly (string | undefined)[]): string[] {
+  return [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 6))].sort((a, b) => b.length - a.length);
+}
 
 /** Returns `text` with every secret in `secrets` (ignoring ones shorter than 6 chars) and every key-shaped token replaced by "[REDACTED]". */
 export function redact(text: string, secrets: readonly (string | undefined)[] = []): string {
   let out = text;
-  for (const s of secrets) if (s && s.length >= 6) out = out.split(s).join('[REDACTED]');
-  for (const p of PATTERNS) out = out.replace(p, (_m, prefix?: string) => `${typeof prefix === 'string' ? prefix : ''}[REDACTED]`);
+  for (const s of usable(secrets)) if (out.includes(s)) out = out.split(s).join(REDACTED);
+  for (const p of PATTERNS) out = out.replace(p, (_m, prefix?: unknown) => `${typeof prefix === 'string' ? prefix : ''}${REDACTED}`);
   return out;
+}
+
+/**
+ * A deep copy of `value` with {@link redact} applied to every string in it (object keys included);
+ * numbers, booleans and null are kept, so the result is the same shape and serializes to valid
+ * JSON. Cycles are not supported (request and result values are trees).
+ */
+export function redactValue<T>(value: T, secrets: readonly (string | undefined)[] = []): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return redact(v, secrets);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [redact(k, secrets), walk(x)]));
+    }
+    return v;
+  };
+  return walk(value) as T;
+}
+
+/**
+ * {@link redact} for the escaped characters between the quotes of one JSON string literal (the
+ * adapter keeps long strings of a request as such byte slices): the literal is parsed to its
+ * value, redacted, and escaped again, so the result is a valid literal. Returns the same buffer
+ * when nothing matched. Throws SyntaxError if `escaped` is not the inside of a JSON string.
+ */
+export function redactJsonStringContent(escaped: Buffer, secrets: readonly (string | undefined)[] = []): Buffer {
+  const value = JSON.parse(`"${escaped.toString('utf8')}"`) as string;
+  const out = redact(value, secrets);
+  return out === value ? escaped : Buffer.from(JSON.stringify(out).slice(1, -1), 'utf8');
 }

@@ -4,7 +4,7 @@ import PQueue from 'p-queue';
 import { BreakerOpenError } from '../core/breaker';
 import { BudgetExceededError } from '../core/budget';
 import { TERMINAL_STATUSES, type JobKind, type JobRecord } from '../core/jobs';
-import { redact } from '../core/redact';
+import { redact, redactValue } from '../core/redact';
 import type { Ledger, SpendStats } from '../ledger/ledger';
 import { LogBuffer } from './log-buffer';
 import type { RunOutcome, Runner } from './runner';
@@ -48,7 +48,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
   async submit(kind: JobKind, request: unknown, meta: SubmitMeta): Promise<JobRecord> {
     const runner = this.runners.get(kind);
     if (!runner) throw new Error(`no runner for job kind ${kind}`);
-    const job = await this.ledger.createJob({ id: randomUUID(), kind, agent: meta.agent ?? null, model: meta.model, request, maxCostMicros: meta.maxCostMicros ?? null });
+    const job = await this.ledger.createJob({ id: randomUUID(), kind, agent: meta.agent ?? null, model: meta.model, request: this.redacted(request), maxCostMicros: meta.maxCostMicros ?? null });
     const controller = new AbortController();
     const logs = new LogBuffer();
     const done = this.queue.add(() => this.execute(runner, job, request, controller.signal, logs)) as Promise<JobRecord>;
@@ -61,7 +61,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
 
   /** Stores a job that never runs: status `rejected` with `error` (e.g. not approved). */
   async reject(kind: JobKind, request: unknown, meta: SubmitMeta, error: string): Promise<JobRecord> {
-    const job = await this.ledger.createJob({ id: randomUUID(), kind, agent: meta.agent ?? null, model: meta.model, request, maxCostMicros: meta.maxCostMicros ?? null, status: 'rejected' });
+    const job = await this.ledger.createJob({ id: randomUUID(), kind, agent: meta.agent ?? null, model: meta.model, request: this.redacted(request), maxCostMicros: meta.maxCostMicros ?? null, status: 'rejected' });
     const record = await this.ledger.updateJob(job.id, { error });
     this.emit('job', record);
     return record;
@@ -165,11 +165,16 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     const secrets = this.opts.secrets?.() ?? [];
     const record = await this.ledger.updateJob(jobId, {
       status: outcome.status,
-      result: outcome.result ? JSON.parse(redact(JSON.stringify(outcome.result), secrets)) : null,
+      result: outcome.result ? redactValue(outcome.result, secrets) : null,
       error: outcome.error ? redact(outcome.error, secrets) : null,
     });
     this.emit('job', record);
     return record;
+  }
+
+  /** `value` as the ledger stores it: every configured secret and key shape masked (the runner still gets the original). */
+  private redacted<T>(value: T): T {
+    return redactValue(value, this.opts.secrets?.() ?? []);
   }
 
   private now(): number {

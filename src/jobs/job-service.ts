@@ -1,5 +1,6 @@
 import type { Config } from '../core/config';
 import { approvalQuestion, approvalReason, APPROVAL_HINT, type Approver } from '../core/approval';
+import { checkAllowRules } from '../core/claude-permissions';
 import { InputError } from '../core/errors';
 import type { JobRecord } from '../core/jobs';
 import { usdToMicros } from '../core/money';
@@ -109,6 +110,7 @@ export class JobService {
       const cwd = await resolveExisting(this.resolvePath, request.cwd, 'cwd', 'folder');
       if (!dirs.some((d) => isInside(cwd, d))) throw new InputError('cwd', `${request.cwd} is not inside allowed_dirs (${request.allowed_dirs.join(', ')}); pick a folder inside one of them, or add it`);
     }
+    checkAllowRules(request.checks); // a check command that cannot be a permission rule safely is refused here, before any spend
     const mode = request.permission_mode ?? this.config.claudePermissionMode;
     if (mode === 'bypassPermissions' && !this.config.allowBypassPermissions) {
       throw new InputError('permission_mode', 'bypassPermissions is blocked; set ALLOW_BYPASS_PERMISSIONS=1 to allow it');

@@ -147,7 +147,10 @@ export class AppHost implements vscode.Disposable {
     const started = performance.now();
     const config = await this.loadConfig();
     const { createApp } = await loadAppModule();
-    const app = await createApp(config, { env: process.env, log: (line) => this.log.info(line), approve: this.approve });
+    const http = this.http;
+    let token: string | undefined; // the MCP bearer token is a configured secret (README, Security)
+    void http?.then((h) => { token = h.token; }, () => undefined);
+    const app = await createApp(config, { env: process.env, log: (line) => this.log.info(line), approve: this.approve, secrets: () => [token] });
     app.engine.on('job', (job) => this.jobEmitter.fire(job));
     this.log.info(`app ready in ${Math.round(performance.now() - started)} ms; ledger ${config.ledgerPath}; sandbox ${config.sandboxRoots.join(', ')}`);
     return app;

@@ -51,6 +51,8 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   { name: 'breakerCostsUrl', config: 'breakerCostsUrl', scope: 'application', env: 'BREAKER_COSTS_URL' },
   { name: 'premiumAutoApprove', config: 'premiumAutoApprove', scope: 'application', env: 'PREMIUM_AUTO_APPROVE' },
   { name: 'approvalThresholdUsd', config: 'approvalThresholdUsd', scope: 'application', env: 'APPROVAL_THRESHOLD_USD' },
+  { name: 'childEnv', config: 'childEnv', scope: 'application', env: 'OFFLOAD_CHILD_ENV' },
+  { name: 'readSecretFiles', config: 'readSecretFiles', scope: 'application', env: 'OFFLOAD_READ_SECRET_FILES' },
 ];
 
 /** Settings that only change the ledger's caps: applied live, without restarting the server. */

@@ -97,4 +97,28 @@ describe('adapter passthrough of long strings (client bytes spliced into the ups
     deepStrictEqual(JSON.parse(res.text).error, { type: 'request_too_large', message: 'request body over 65536 bytes' });
     deepStrictEqual([bounds.length, gateway.requests.length], [0, 0]);
   });
+
+  it('redacts configured secrets and key shapes inside passed-through long strings and parsed fields, leaving every other byte as translated', async () => {
+    const planted = 'planted-configured-secret-0001';
+    const secretAdapter = await startAdapterServer({
+      meter: { authorize: (k) => (k === 'key' ? { jobId: 'job-2', model: 'gw-model' } : undefined), reserve: async () => ({ id: 'h' }), settle: async () => 0, release: async () => {} },
+      upstream: createUpstream({ primary: { baseURL: gateway.url, apiKey: 'gw' } }), perJobTokenLimit: 8192, secrets: () => [planted],
+    });
+    try {
+      gateway.setScript([{ text: 'ok' }]);
+      const leak = (t: string) => `${t} ${planted} OPENAI_API_KEY=sk-shapedKey0002abcdefgh`;
+      const req = bigRequest(false);
+      req.messages.push({ role: 'user', content: leak(`Long ${TRICKY}`) }, { role: 'assistant', content: leak('short') }, { role: 'user', content: 'go on' });
+      const res = await post(secretAdapter.url, 'key', JSON.stringify(req));
+      strictEqual(res.status, 200, res.text);
+      const sent = JSON.stringify(gateway.requests[0]?.body);
+      ok(!sent.includes(planted) && !sent.includes('sk-shapedKey0002'), 'no secret went upstream');
+      const clean = (t: string) => `${t} [REDACTED] OPENAI_API_KEY=[REDACTED]`;
+      const expectedReq = bigRequest(false);
+      expectedReq.messages.push({ role: 'user', content: clean(`Long ${TRICKY}`) }, { role: 'assistant', content: clean('short') }, { role: 'user', content: 'go on' });
+      deepStrictEqual(gateway.requests[0]?.body, JSON.parse(JSON.stringify(translateRequest(expectedReq, { gatewayModel: 'gw-model', perJobTokenLimit: 8192 }).params)));
+    } finally {
+      await secretAdapter.close();
+    }
+  });
 });

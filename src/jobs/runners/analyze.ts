@@ -9,7 +9,7 @@ import { meteredChat, type MeteredChatDeps } from './metered-chat';
 export const ANALYZE_LIMITS = { maxFiles: 200, maxBytes: 400 * 1024 };
 
 export interface AnalyzeRunnerDeps extends MeteredChatDeps {
-  config: Pick<Config, 'perJobTokenLimit' | 'sandboxRoots'>;
+  config: Pick<Config, 'perJobTokenLimit' | 'sandboxRoots' | 'readSecretFiles'>;
 }
 
 const SYSTEM = 'You answer questions about code you are shown. You cannot run or change anything. Be specific: cite file paths and line content. If the files do not answer the question, say so.';
@@ -24,7 +24,7 @@ export function createAnalyzeRunner(deps: AnalyzeRunnerDeps): Runner<AnalyzeRequ
     kind: 'analyze',
     async run(ctx, request) {
       const roots = deps.config.sandboxRoots;
-      const found = await collectFiles(request.resolved, roots, ANALYZE_LIMITS);
+      const found = await collectFiles(request.resolved, roots, { ...ANALYZE_LIMITS, allowSecretFiles: deps.config.readSecretFiles });
       const listing = found.files.map((f) => `<file path="${displayPath(f.path, roots)}">\n${f.text}\n</file>`).join('\n\n');
       ctx.log(`analyze: read ${found.files.length} file(s)${found.truncated ? ' (cut at the size limit)' : ''}, skipped ${found.skipped}`);
       const messages: ChatCompletionMessageParam[] = [

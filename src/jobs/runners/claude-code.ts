@@ -34,6 +34,8 @@ export interface ClaudeCodeRunnerDeps {
   resolvePath: (path: string, field: string) => Promise<string>;
   /** Environment the CLI child starts from (secrets are filtered out by claudeEnv). */
   baseEnv: Record<string, string | undefined>;
+  /** The configured secrets (a variable holding one is never passed to the child). */
+  secrets?: () => readonly (string | undefined)[];
 }
 
 /** The verdict on one pass: its check lines, whether all passed, and what failed (for a revise prompt). */
@@ -119,7 +121,7 @@ export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<Start
           ctx.log(pass === 0 ? `claude: starting in ${cwd} (gateway model ${model}) via adapter ${url}` : `revise pass ${pass}: checks failed; resuming the session on ${model}`);
           const args = claudeArgs({ ...request, prompt }, deps.config, dirs.filter((d) => d !== cwd), pass > 0 ? run.sessionId : undefined);
           const sessionId = run.sessionId;
-          run = await runClaudeProcess({ claudePath: deps.claudePath, args, cwd, env: claudeEnv(deps.baseEnv, url, key), signal: ctx.signal, log: ctx.log });
+          run = await runClaudeProcess({ claudePath: deps.claudePath, args, cwd, env: claudeEnv(deps.baseEnv, url, key, { extraNames: deps.config.childEnv, secrets: deps.secrets?.() }), signal: ctx.signal, log: ctx.log });
           run.sessionId ??= sessionId;
         } finally {
           deps.adapter.unregister(key);

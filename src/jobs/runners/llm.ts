@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { Config } from '../../core/config';
 import type { RunJobRequest } from '../../core/requests';
 import type { Runner } from '../runner';
+import { openChecked, readHead } from '../workspace/read-checked';
 import { meteredChat, type MeteredChatDeps } from './metered-chat';
 
 export type { ChatCall } from './metered-chat';
@@ -11,18 +11,26 @@ export type { ChatCall } from './metered-chat';
 export const MAX_INPUT_REF_BYTES = 256 * 1024;
 
 export interface LlmRunnerDeps extends MeteredChatDeps {
-  config: Pick<Config, 'agents' | 'perJobTokenLimit'>;
+  config: Pick<Config, 'agents' | 'perJobTokenLimit' | 'sandboxRoots'>;
   /** Resolves a user path (symlinks too) inside the sandbox roots; throws naming `field` otherwise. */
   resolvePath: (path: string, field: string) => Promise<string>;
 }
 
 const SYSTEM = 'You are a careful worker model. Do exactly the task. Answer with the result only: no preamble, no commentary.';
 
-/** Reads a file for a prompt: UTF-8, cut at MAX_INPUT_REF_BYTES with a marker. */
-export async function fileForPrompt(path: string, label: string): Promise<string> {
-  const bytes = await readFile(path);
-  const text = bytes.subarray(0, MAX_INPUT_REF_BYTES).toString('utf8') + (bytes.length > MAX_INPUT_REF_BYTES ? '\n[… truncated by Offload]' : '');
-  return `<file path="${label}">\n${text}\n</file>`;
+/**
+ * Reads a file for a prompt through one descriptor (read-checked.ts: `real` is the checked real
+ * path; a swap since the check throws naming `field`): UTF-8, cut at MAX_INPUT_REF_BYTES with a marker.
+ */
+export async function fileForPrompt(real: string, label: string, roots: readonly string[], field: string): Promise<string> {
+  const handle = await openChecked(real, roots, field);
+  try {
+    const { bytes, size } = await readHead(handle, MAX_INPUT_REF_BYTES);
+    const text = bytes.toString('utf8') + (size > MAX_INPUT_REF_BYTES ? '\n[… truncated by Offload]' : '');
+    return `<file path="${label}">\n${text}\n</file>`;
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -35,7 +43,7 @@ export function createLlmRunner(deps: LlmRunnerDeps): Runner<RunJobRequest> {
     kind: 'llm',
     async run(ctx, request) {
       const refs: string[] = [];
-      for (const [i, ref] of (request.input_refs ?? []).entries()) refs.push(await fileForPrompt(await deps.resolvePath(ref, `input_refs[${i}]`), ref));
+      for (const [i, ref] of (request.input_refs ?? []).entries()) refs.push(await fileForPrompt(await deps.resolvePath(ref, `input_refs[${i}]`), ref, deps.config.sandboxRoots, `input_refs[${i}]`));
       const messages: ChatCompletionMessageParam[] = [
         { role: 'system', content: SYSTEM },
         { role: 'user', content: refs.length ? `${request.task}\n\n${refs.join('\n\n')}` : request.task },

@@ -1,5 +1,6 @@
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { PriceBook } from '../../core/pricing';
+import { redactValue } from '../../core/redact';
 import { promptTokensUpperBound } from '../../core/token-bound';
 import { usageFromOpenAI, type Usage } from '../../core/usage';
 import type { Ledger } from '../../ledger/ledger';
@@ -12,6 +13,8 @@ export interface MeteredChatDeps {
   ledger: Ledger;
   prices: PriceBook;
   chat: ChatCall;
+  /** The configured secrets: masked (with key shapes) in the messages before they are bounded and sent. */
+  secrets?: () => readonly (string | undefined)[];
 }
 
 /** What one metered call produced. Usage in tokens. */
@@ -23,13 +26,15 @@ export interface MeteredChatResult {
 }
 
 /**
- * One paid chat call under the money rules (DESIGN.md): reserve the worst case (input bound from
+ * One paid chat call under the money rules (DESIGN.md), its messages redacted first (README,
+ * Security): reserve the worst case (input bound from
  * UTF-8 bytes, `maxTokens` output) before it goes out, settle to the reported usage after,
  * release in finally if it never completed. Throws BudgetExceededError (nothing sent),
  * UnknownPriceError, or the upstream's error (nothing billed: a non-streaming call that failed
  * returned no tokens).
  */
-export async function meteredChat(deps: MeteredChatDeps, ctx: RunContext, model: string, messages: ChatCompletionMessageParam[], maxTokens: number): Promise<MeteredChatResult> {
+export async function meteredChat(deps: MeteredChatDeps, ctx: RunContext, model: string, prompt: ChatCompletionMessageParam[], maxTokens: number): Promise<MeteredChatResult> {
+  const messages = redactValue(prompt, deps.secrets?.() ?? []); // before the bound: a short secret's marker may be longer than it
   const bound = promptTokensUpperBound({ messages });
   const micros = deps.prices.worstCase(model, bound, maxTokens);
   ctx.log(`reserving $${(micros / 1e6).toFixed(6)} for ${model} (≤${bound} input tokens, ≤${maxTokens} output tokens)`);

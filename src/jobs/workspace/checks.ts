@@ -4,6 +4,7 @@
  * the last few KB of output for the result.
  */
 import { execa } from 'execa';
+import { childEnv } from '../../core/child-env';
 
 /** One check as requested. `timeout_ms` in ms. */
 export interface CheckSpec { name: string; command: string; timeout_ms: number }
@@ -24,7 +25,7 @@ export interface RunCheckOptions {
   signal?: AbortSignal;
   /** Bytes of output kept (the end). Default 4096. */
   tailBytes?: number;
-  /** Environment of the command (default: this process's). */
+  /** Environment of the command, used as is (default: src/core/child-env.ts's allow-list over this process's env). */
   env?: Record<string, string | undefined>;
   /** Grace between SIGTERM and SIGKILL, ms. Default 2000. */
   killGraceMs?: number;
@@ -69,7 +70,7 @@ export async function runCheck(check: CheckSpec, cwd: string, opts: RunCheckOpti
   let ended: 'timed_out' | 'cancelled' | null = null;
   const sub = execa(check.command, {
     shell: true, cwd, detached: process.platform !== 'win32', stdin: 'ignore', all: true, buffer: false, reject: false,
-    ...(opts.env ? { env: opts.env, extendEnv: false } : {}),
+    env: opts.env ?? childEnv(process.env), extendEnv: false,
   });
   sub.all?.on('data', (b: Buffer) => tail.push(b));
   const timers: NodeJS.Timeout[] = [];

@@ -2,6 +2,7 @@
  * The workspace layer as the Claude Code runner uses it (its `WorkspacePort`): git snapshots and
  * diffs (./git.ts) and check commands (./checks.ts). Paths and the sandbox are in ./paths.ts.
  */
+import { childEnv } from '../../core/child-env';
 import { formatCheckLine, runCheck, type CheckSpec } from './checks';
 import { changedFiles, diff, snapshot, type DiffResult, type Snapshot } from './git';
 import { createWorktree, type JobWorktree } from './worktree';
@@ -17,15 +18,18 @@ export interface Workspace {
   createWorktree(dir: string, jobId: string): Promise<JobWorktree>;
 }
 
-/** The real workspace: git via execa, checks via the shell. */
-export function createWorkspace(): Workspace {
+/**
+ * The real workspace: git via execa, checks via the shell in the environment `checkEnv()` gives
+ * (the host builds it with src/core/child-env.ts; default: that rule over this process's env).
+ */
+export function createWorkspace(checkEnv: () => Record<string, string> = () => childEnv(process.env)): Workspace {
   return {
     snapshot,
     createWorktree,
     changedFiles: (dir, before) => changedFiles(dir, before as Snapshot),
     diff: (dir, before, maxBytes) => diff(dir, before as Snapshot, maxBytes),
     async runCheck(check, cwd, signal) {
-      const r = await runCheck(check, cwd, { signal });
+      const r = await runCheck(check, cwd, { signal, env: checkEnv() });
       return { passed: r.status === 'passed', line: formatCheckLine(r), outputTail: r.outputTail };
     },
   };

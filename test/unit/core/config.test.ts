@@ -35,10 +35,23 @@ describe('configFromEnv', () => {
     [{ ALLOW_BYPASS_PERMISSIONS: 'maybe' }, 'ALLOW_BYPASS_PERMISSIONS'],
     [{ OFFLOAD_PRICES: '{not json' }, 'OFFLOAD_PRICES'],
     [{ OPENAI_BASE_URL: 'not a url' }, 'OPENAI_BASE_URL'],
+    [{ OFFLOAD_CHILD_ENV: 'GOOD,bad name' }, 'OFFLOAD_CHILD_ENV'],
+    [{ OFFLOAD_READ_SECRET_FILES: 'sometimes' }, 'OFFLOAD_READ_SECRET_FILES'],
+    [{ OFFLOAD_MCP_TOKEN: 'short' }, 'OFFLOAD_MCP_TOKEN'],
   ];
   for (const [env, name] of bad) {
     it(`rejects ${JSON.stringify(env)} with an error naming ${name}`, () => throwsNaming(() => fromEnv(env), name));
   }
+
+  it('reads the secrets settings: OFFLOAD_CHILD_ENV names (comma-separated), OFFLOAD_READ_SECRET_FILES, OFFLOAD_MCP_TOKEN', () => {
+    const c = fromEnv({ OFFLOAD_CHILD_ENV: 'JAVA_HOME, GOPATH', OFFLOAD_READ_SECRET_FILES: '1', OFFLOAD_MCP_TOKEN: 'a-long-token' });
+    assert.deepEqual(c.childEnv, ['JAVA_HOME', 'GOPATH']);
+    assert.equal(c.readSecretFiles, true);
+    assert.equal(c.mcpToken, 'a-long-token');
+    const d = fromEnv({});
+    assert.deepEqual(d.childEnv, []);
+    assert.equal(d.readSecretFiles, false);
+  });
 
   it('prefers ONEAPI_API_KEY and ONEAPI_BASE_URL over the OpenAI pair', () => {
     const c = fromEnv({ OPENAI_API_KEY: 'sk-openai', OPENAI_BASE_URL: 'https://api.openai.com/v1', ONEAPI_API_KEY: 'sk-oneapi', ONEAPI_BASE_URL: 'http://127.0.0.1:3000/v1' });

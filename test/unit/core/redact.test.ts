@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { redact } from '../../../src/core/redact';
+import { redact, redactJsonStringContent, redactValue } from '../../../src/core/redact';
 
 describe('redact', () => {
   it('replaces known secret values wherever they appear', () => {
@@ -16,5 +16,50 @@ describe('redact', () => {
 
   it('leaves ordinary text and short secrets alone', () => {
     assert.equal(redact('fixed add() in src/math.js', ['abc']), 'fixed add() in src/math.js');
+  });
+});
+
+describe('redactValue', () => {
+  it('keeps a result valid JSON when its text holds NAME_KEY=value (it used to eat the closing quote)', () => {
+    const result = { output: 'done. OPENAI_API_KEY=x', nested: [{ note: 'MY_SERVICE_TOKEN="abc"' }], n: 3, ok: true, none: null };
+    const clean = redactValue(result, []);
+    assert.deepEqual(JSON.parse(JSON.stringify(clean)), clean);
+    assert.equal(clean.output, 'done. OPENAI_API_KEY=[REDACTED]');
+    assert.equal(clean.nested[0]!.note, 'MY_SERVICE_TOKEN="[REDACTED]"');
+    assert.equal(clean.n, 3);
+    assert.equal(clean.ok, true);
+    assert.equal(clean.none, null);
+  });
+
+  it('masks configured secrets in keys and values at any depth, and key shapes it does not know', () => {
+    const out = JSON.stringify(redactValue({ a: { 'planted-secret-1': ['x planted-secret-1 y'] }, b: 'ghp_ABCDEFGHIJKLMNOPQRSTUV', c: 'AKIAABCDEFGHIJKLMNOP' }, ['planted-secret-1']));
+    assert.ok(!out.includes('planted-secret-1'));
+    assert.ok(!out.includes('ghp_ABCDEFGHIJ'));
+    assert.ok(!out.includes('AKIAABCDEFGH'));
+  });
+
+  it('leaves source code alone: names in code, spaced assignments, lower-case names', () => {
+    const code = 'const OPENAI_API_KEY = process.env.OPENAI_API_KEY;\nconfig.apiKey=load();\nheaders: { API_TOKEN: token }';
+    assert.equal(redact(code), code);
+  });
+
+  it('masks a private key block', () => {
+    const out = redact('x\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----\ny');
+    assert.equal(out, 'x\n[REDACTED]\ny');
+  });
+});
+
+describe('redactJsonStringContent', () => {
+  it('redacts inside one escaped JSON string literal and keeps it a valid literal', () => {
+    const value = 'line1\n"quoted" OPENAI_API_KEY=sk-proj-ABCDEFGHIJKLMNOP\\tail planted-secret-2';
+    const escaped = Buffer.from(JSON.stringify(value).slice(1, -1));
+    const out = redactJsonStringContent(escaped, ['planted-secret-2']).toString();
+    const back = JSON.parse(`"${out}"`) as string;
+    assert.equal(back, 'line1\n"quoted" OPENAI_API_KEY=[REDACTED]\\tail [REDACTED]');
+  });
+
+  it('returns the same buffer when nothing matched', () => {
+    const escaped = Buffer.from('plain text \\n here');
+    assert.equal(redactJsonStringContent(escaped, ['planted-secret-3']), escaped);
   });
 });
