@@ -11,6 +11,7 @@ import { openLedger, processAlive, type SqliteLedger } from './ledger/sqlite-led
 import { findClaude } from './jobs/claude-path';
 import { BreakerService } from './jobs/breaker-service';
 import { JobEngine } from './jobs/engine';
+import { JOB_LOG_RETENTION_MS, jobLogDir, pruneJobLogs } from './jobs/job-log-file';
 import { JobService } from './jobs/job-service';
 import { createClaudeCodeRunner, type AdapterPort } from './jobs/runners/claude-code';
 import { createAnalyzeRunner } from './jobs/runners/analyze';
@@ -108,7 +109,10 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     },
   };
   const resolvePath = (path: string, field: string) => resolveInSandbox(path, config.sandboxRoots, field);
-  const engine = new JobEngine(ledger, { concurrency: config.maxConcurrency, secrets });
+  // Job logs beside the ledger file, so every process sharing it can tail every job (none for a ledger the host passed in).
+  const logDir = ports.ledger ? undefined : jobLogDir(config.ledgerPath);
+  if (logDir) pruneJobLogs(logDir, JOB_LOG_RETENTION_MS, Date.now());
+  const engine = new JobEngine(ledger, { concurrency: config.maxConcurrency, secrets, logDir });
   engine.register(createLlmRunner({ config, ledger, prices, resolvePath, chat: (params, signal) => upstream.complete(params, signal) }));
   engine.register(createAnalyzeRunner({ config, ledger, prices, chat: (params, signal) => upstream.complete(params, signal) }));
   engine.register(createClaudeCodeRunner({
@@ -128,6 +132,7 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
       stopPolling();
       await engine.cancelAll();
       await engine.idle();
+      engine.stopWatching();
       if (adapter) await (await adapter).close();
       await ledger.close();
     },

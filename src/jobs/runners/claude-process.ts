@@ -39,6 +39,7 @@ export async function runClaudeProcess(opts: ClaudeProcessOptions): Promise<Clau
   });
   const killTree = () => { if (child.pid) try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ } };
   opts.signal.addEventListener('abort', killTree, { once: true });
+  if (child.pid) opts.log(`claude started: pid ${child.pid} (leader of its process group)`);
   const take = (line: string) => {
     const read = readStreamLine(line);
     for (const l of read.logs) opts.log(l);
