@@ -26,7 +26,13 @@ export interface SubmitMeta {
  */
 export interface CancelOutcome {
   cancel: 'stopped' | 'stopped_by_owner' | 'requested' | 'owner_gone' | 'already_ended';
+  /** True when this call stopped the job or asked its process to (stopped, stopped_by_owner, requested). */
+  cancelled: boolean;
   job: JobRecord;
+}
+
+function outcome(cancel: CancelOutcome['cancel'], job: JobRecord): CancelOutcome {
+  return { cancel, cancelled: cancel === 'stopped' || cancel === 'stopped_by_owner' || cancel === 'requested', job };
 }
 
 /** Options of the engine. Times in ms. */
@@ -169,14 +175,14 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     const waitMs = this.opts.cancelWaitMs ?? 5_000;
     const before = await this.ledger.getJob(jobId);
     if (!before) throw new Error(`job_id ${jobId} is unknown: use a job_id returned by start or run_job`);
-    if (TERMINAL_STATUSES.has(before.status)) return { cancel: 'already_ended', job: before };
-    if (await this.cancel(jobId)) return { cancel: 'stopped', job: await this.wait(jobId, Math.max(waitMs, 10_000)) };
+    if (TERMINAL_STATUSES.has(before.status)) return outcome('already_ended', before);
+    if (await this.cancel(jobId)) return outcome('stopped', await this.wait(jobId, Math.max(waitMs, 10_000)));
     const asked = await this.ledger.requestCancel(jobId);
-    if (TERMINAL_STATUSES.has(asked.job.status)) return { cancel: asked.ownerGone ? 'owner_gone' : 'already_ended', job: asked.job };
+    if (TERMINAL_STATUSES.has(asked.job.status)) return outcome(asked.ownerGone ? 'owner_gone' : 'already_ended', asked.job);
     const deadline = Date.now() + waitMs;
     for (let job = asked.job; ; job = (await this.ledger.getJob(jobId))!) {
-      if (TERMINAL_STATUSES.has(job.status)) return { cancel: 'stopped_by_owner', job };
-      if (Date.now() >= deadline) return { cancel: 'requested', job };
+      if (TERMINAL_STATUSES.has(job.status)) return outcome('stopped_by_owner', job);
+      if (Date.now() >= deadline) return outcome('requested', job);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

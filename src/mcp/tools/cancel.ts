@@ -19,8 +19,7 @@ export function registerCancelTool(server: McpServer, deps: ToolDeps): void {
   }, async ({ job_id }) => {
     const known = await deps.jobs.engine.get(job_id);
     if (!known) throw new InputError('job_id', `no job ${job_id}; use a job_id returned by start or run_job`);
-    const { cancel, job } = await deps.jobs.engine.cancelAnywhere(job_id);
-    const cancelled = cancel === 'stopped' || cancel === 'stopped_by_owner' || cancel === 'requested';
+    const { cancel, cancelled, job } = await deps.jobs.engine.cancelAnywhere(job_id);
     return jsonResult({ ...shapeResult(job), cancelled, cancel });
   });
 }

@@ -108,7 +108,7 @@ describe('JobEngine across processes (tail and cancel from another process)', ()
     const job = await startJob();
     const quick = new JobEngine(ledgers[1]!, { concurrency: 1, cancelWaitMs: 100 });
     const outcome = await quick.cancelAnywhere(job.id);
-    assert.deepEqual([outcome.cancel, outcome.job.status], ['requested', 'running']);
+    assert.deepEqual([outcome.cancel, outcome.cancelled, outcome.job.status], ['requested', true, 'running']);
     timer.fire();
     assert.equal((await owner.wait(job.id, 2_000)).status, 'cancelled', 'the owner still acts on it later');
   });
@@ -117,7 +117,8 @@ describe('JobEngine across processes (tail and cancel from another process)', ()
     const job = await startJob();
     const stopped = await owner.cancelAnywhere(job.id);
     assert.deepEqual([stopped.cancel, stopped.job.status], ['stopped', 'cancelled']);
-    assert.equal((await other.cancelAnywhere(job.id)).cancel, 'already_ended');
+    const again = await other.cancelAnywhere(job.id);
+    assert.deepEqual([again.cancel, again.cancelled], ['already_ended', false]);
     await assert.rejects(other.cancelAnywhere('nope'), /job_id nope is unknown/);
   });
 
