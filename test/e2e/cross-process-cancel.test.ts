@@ -50,8 +50,44 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
   }
 }
 
+/** Starts the slow job on `client` and waits until its background Bash step runs. Returns the job id. */
+async function startSlowJob(client: Client, repo: string): Promise<string> {
+  const started = toolJson(await client.callTool({ name: 'start', arguments: {
+    prompt: 'Wait for the slow step.', allowed_dirs: [repo], checks: [{ name: 'slow', command: SLOW, timeout_ms: 300_000 }],
+  } }));
+  await eventually('the background Bash step', async () => (processesIn(repo).some((p) => p.includes(SLOW)) ? true : undefined));
+  return String(started.job_id);
+}
+
 describe('end to end: tail and cancel a real Claude Code job from a second worker process', function () {
   this.timeout(180_000);
+
+  it('kills the job\'s process tree when its worker gets SIGTERM (the CLI runs detached and would outlive it)', async () => {
+    const gateway = await startScriptedGateway({ script });
+    const repo = createDemoRepo();
+    const ledgerPath = join(dirname(repo), 'ledger.sqlite');
+    const worker = await connectWorker({ OPENAI_BASE_URL: gateway.url, OPENAI_API_KEY: 'scripted-key', OFFLOAD_LEDGER: ledgerPath, SANDBOX_ROOT: dirname(repo) });
+    try {
+      const jobId = await startSlowJob(worker.client, repo);
+      assert.ok(worker.pid);
+      process.kill(worker.pid, 'SIGTERM');
+      await eventually('the worker to exit', async () => (alive(worker.pid!) ? undefined : true), 20_000);
+      const left = await eventually('the job\'s processes to exit', async () => (processesIn(repo).length === 0 ? [] : undefined), 5_000)
+        .catch(() => processesIn(repo));
+      assert.deepEqual(left, [], `processes left behind: ${left.join('; ')}`);
+      const ledger = await openLedger(ledgerPath, { caps: { monthlyMicros: 25e6, dailyMicros: null } });
+      try {
+        assert.equal((await ledger.getJob(jobId))?.status, 'cancelled');
+        assert.deepEqual((await ledger.listReservations()).filter((r) => r.jobId === jobId), [], 'no reservation left for the job');
+      } finally {
+        await ledger.close();
+      }
+    } finally {
+      await worker.client.close();
+      await gateway.close();
+      rmSync(dirname(repo), { recursive: true, force: true });
+    }
+  });
 
   it('tails the job from its log file, cancels it through the shared ledger, and leaves no process or reservation behind', async () => {
     const gateway = await startScriptedGateway({ script });
@@ -65,10 +101,7 @@ describe('end to end: tail and cancel a real Claude Code job from a second worke
       const other = await connectWorker(env);
       clients.push(other.client);
 
-      const started = toolJson(await owner.client.callTool({ name: 'start', arguments: {
-        prompt: 'Wait for the slow step.', allowed_dirs: [repo], checks: [{ name: 'slow', command: SLOW, timeout_ms: 300_000 }],
-      } }));
-      const jobId = String(started.job_id);
+      const jobId = await startSlowJob(owner.client, repo);
 
       // The second worker never ran the job: it tails it from the job's log file beside the ledger.
       const tail = await eventually('the Bash step in the log read by the second worker', async () => {
