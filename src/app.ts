@@ -13,6 +13,7 @@ import { openLedger, processAlive, type SqliteLedger } from './ledger/sqlite-led
 import { findClaude } from './jobs/claude-path';
 import { BreakerService } from './jobs/breaker-service';
 import { JobEngine } from './jobs/engine';
+import { JOB_LOG_RETENTION_MS, jobLogDir, pruneJobLogs } from './jobs/job-log-file';
 import { JobService } from './jobs/job-service';
 import { createClaudeCodeRunner, type AdapterPort } from './jobs/runners/claude-code';
 import { createAnalyzeRunner } from './jobs/runners/analyze';
@@ -124,7 +125,10 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     return real;
   };
   const chat: ChatCall = (params, signal) => upstream.complete(params, signal);
-  const engine = new JobEngine(ledger, { concurrency: config.maxConcurrency, secrets });
+  // Job logs beside the ledger file, so every process sharing it can tail every job (none for a ledger the host passed in).
+  const logDir = ports.ledger ? undefined : jobLogDir(config.ledgerPath);
+  if (logDir) pruneJobLogs(logDir, JOB_LOG_RETENTION_MS, Date.now());
+  const engine = new JobEngine(ledger, { concurrency: config.maxConcurrency, secrets, logDir });
   // Every prompt of run_job, queue_batch and analyze goes out redacted (metered-chat.ts; the adapter does the same for agent jobs).
   engine.register(createLlmRunner({ config, ledger, prices, resolvePath, chat, secrets }));
   engine.register(createAnalyzeRunner({ config, ledger, prices, chat, secrets }));
@@ -147,6 +151,7 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
       stopPolling();
       await engine.cancelAll();
       await engine.idle();
+      engine.stopWatching();
       if (adapter) await (await adapter).close();
       await ledger.close();
     },

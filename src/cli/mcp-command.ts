@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createApp } from '../app';
 import { serveMcpHttp } from '../mcp/transports/http';
 import { serveStdio } from '../mcp/transports/stdio';
@@ -25,8 +26,9 @@ async function runHttp(args: string[]): Promise<number> {
 
 /**
  * `offload-worker mcp`: the MCP tools over stdio for Codex, Claude Code, Cursor. stdout carries
- * only MCP messages; logs go to stderr. Runs until stdin closes, then cancels running jobs.
- * With `--http` see runHttp.
+ * only MCP messages; logs go to stderr. Runs until stdin closes or SIGINT/SIGTERM, then cancels
+ * running jobs (killing their process trees: the Claude Code CLI runs detached and would outlive
+ * a worker that just exits). With `--http` see runHttp.
  */
 export async function runMcpCommand(args: string[]): Promise<number> {
   if (hasFlag(args, 'http')) return runHttp(args);
@@ -35,7 +37,8 @@ export async function runMcpCommand(args: string[]): Promise<number> {
   const { server } = app.createMcpServer();
   const { closed } = await serveStdio(server);
   process.stderr.write(`offload: MCP server on stdio; ledger ${config.ledgerPath}\n`);
-  await closed;
+  const signalled = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]).then(() => true);
+  if (await Promise.race([closed.then(() => false), signalled])) await server.close();
   await app.close();
   return 0;
 }

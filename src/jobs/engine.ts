@@ -6,6 +6,8 @@ import { BudgetExceededError } from '../core/budget';
 import { TERMINAL_STATUSES, type JobKind, type JobRecord } from '../core/jobs';
 import { redact, redactValue } from '../core/redact';
 import type { Ledger, SpendStats } from '../ledger/ledger';
+import { CancelWatch, type IntervalTimer } from './cancel-watch';
+import { JobLogFile, jobLogPath, readJobLog } from './job-log-file';
 import { LogBuffer } from './log-buffer';
 import type { RunOutcome, Runner } from './runner';
 
@@ -14,6 +16,43 @@ export interface SubmitMeta {
   agent?: string | null;
   model: string;
   maxCostMicros?: number | null;
+}
+
+/**
+ * What `cancelAnywhere` did: `stopped` (this process ran the job and stopped it), `stopped_by_owner`
+ * (another process ran it and ended it within the wait), `requested` (asked; its process has not
+ * ended it yet), `owner_gone` (its process had died; the job was ended as an orphan),
+ * `already_ended` (it was terminal before). `job` is the record after the wait.
+ */
+export interface CancelOutcome {
+  cancel: 'stopped' | 'stopped_by_owner' | 'requested' | 'owner_gone' | 'already_ended';
+  /** True when this call stopped the job or asked its process to (stopped, stopped_by_owner, requested). */
+  cancelled: boolean;
+  job: JobRecord;
+}
+
+function outcome(cancel: CancelOutcome['cancel'], job: JobRecord): CancelOutcome {
+  return { cancel, cancelled: cancel === 'stopped' || cancel === 'stopped_by_owner' || cancel === 'requested', job };
+}
+
+/** Options of the engine. Times in ms. */
+export interface JobEngineOptions {
+  concurrency: number;
+  secrets?: () => readonly (string | undefined)[];
+  clock?: () => number;
+  /**
+   * Where each job's redacted log is also written (`<logDir>/<job_id>.log`, bounded, see
+   * JobLogFile), so `tail` works from other processes sharing the ledger. Unset: memory only.
+   */
+  logDir?: string;
+  /** Bound of each job log file, bytes. Default JOB_LOG_MAX_BYTES. */
+  logMaxBytes?: number;
+  /** How often to look for cancels other processes asked for this process's jobs. Default CANCEL_POLL_MS. */
+  cancelPollMs?: number;
+  /** The timer of that watch (tests drive it by hand). */
+  cancelTimer?: IntervalTimer;
+  /** How long cancelAnywhere waits for the job to end, ms. Default 5,000. */
+  cancelWaitMs?: number;
 }
 
 /** Events: 'job' (JobRecord) on every state change, 'log' ({jobId, line}). */
@@ -31,13 +70,20 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
   private readonly runners = new Map<JobKind, Runner>();
   private readonly queue: PQueue;
   private readonly live = new Map<string, { controller: AbortController; logs: LogBuffer; done: Promise<JobRecord>; startedAt: number; ended: boolean }>();
+  private readonly watch: CancelWatch;
 
   constructor(
     readonly ledger: Ledger,
-    private readonly opts: { concurrency: number; secrets?: () => readonly (string | undefined)[]; clock?: () => number },
+    private readonly opts: JobEngineOptions,
   ) {
     super();
     this.queue = new PQueue({ concurrency: opts.concurrency });
+    this.watch = new CancelWatch(ledger, {
+      jobIds: () => this.activeJobIds(),
+      abort: (id) => this.live.get(id)?.controller.abort(new Error('cancelled from another process')),
+      pollMs: opts.cancelPollMs,
+      timer: opts.cancelTimer,
+    });
   }
 
   register(runner: Runner<never>): void {
@@ -51,10 +97,13 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     const job = await this.ledger.createJob({ id: randomUUID(), kind, agent: meta.agent ?? null, model: meta.model, request: this.redacted(request), maxCostMicros: meta.maxCostMicros ?? null });
     const controller = new AbortController();
     const logs = new LogBuffer();
-    const done = this.queue.add(() => this.execute(runner, job, request, controller.signal, logs)) as Promise<JobRecord>;
+    const file = this.opts.logDir === undefined ? undefined
+      : new JobLogFile(jobLogPath(this.opts.logDir, job.id), { maxBytes: this.opts.logMaxBytes, onError: (m) => logs.push(m) });
+    const done = this.queue.add(() => this.execute(runner, job, request, controller.signal, logs, file)) as Promise<JobRecord>;
     const entry = { controller, logs, done, startedAt: this.now(), ended: false };
     this.live.set(job.id, entry);
     void done.finally(() => { entry.ended = true; }).catch(() => undefined);
+    this.watch.wake();
     this.emit('job', job);
     return job;
   }
@@ -92,10 +141,15 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     return job;
   }
 
-  /** Last `n` log lines of a job run by this process (empty for jobs of other processes). */
-  tail(jobId: string, n: number): { lines: string[]; total: number } {
+  /**
+   * Last `n` log lines of a job and how many it has logged: from memory when this process runs or
+   * ran it (`source: 'memory'`), else from its log file (`'file'`; empty when no file exists:
+   * the job logged nothing yet, or its process keeps no files). Lines are redacted.
+   */
+  async tail(jobId: string, n: number): Promise<{ lines: string[]; total: number; source: 'memory' | 'file' }> {
     const logs = this.live.get(jobId)?.logs;
-    return { lines: logs?.tail(n) ?? [], total: logs?.total ?? 0 };
+    if (logs || this.opts.logDir === undefined) return { lines: logs?.tail(n) ?? [], total: logs?.total ?? 0, source: 'memory' };
+    return { ...readJobLog(jobLogPath(this.opts.logDir, jobId), n), source: 'file' };
   }
 
   elapsedMs(jobId: string): number {
@@ -110,6 +164,27 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     if (!entry || !job || TERMINAL_STATUSES.has(job.status)) return false;
     entry.controller.abort(new Error('cancelled'));
     return true;
+  }
+
+  /**
+   * Cancels a job whichever process runs it: this one's directly (waiting up to 10 s for it to
+   * end), another's by a request in the ledger that its process acts on (CancelWatch), waiting up
+   * to `cancelWaitMs` for the job to end. Throws Error naming job_id for an unknown job.
+   */
+  async cancelAnywhere(jobId: string): Promise<CancelOutcome> {
+    const waitMs = this.opts.cancelWaitMs ?? 5_000;
+    const before = await this.ledger.getJob(jobId);
+    if (!before) throw new Error(`job_id ${jobId} is unknown: use a job_id returned by start or run_job`);
+    if (TERMINAL_STATUSES.has(before.status)) return outcome('already_ended', before);
+    if (await this.cancel(jobId)) return outcome('stopped', await this.wait(jobId, Math.max(waitMs, 10_000)));
+    const asked = await this.ledger.requestCancel(jobId);
+    if (TERMINAL_STATUSES.has(asked.job.status)) return outcome(asked.ownerGone ? 'owner_gone' : 'already_ended', asked.job);
+    const deadline = Date.now() + waitMs;
+    for (let job = asked.job; ; job = (await this.ledger.getJob(jobId))!) {
+      if (TERMINAL_STATUSES.has(job.status)) return outcome('stopped_by_owner', job);
+      if (Date.now() >= deadline) return outcome('requested', job);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   /** Ids of the jobs this process has queued or running (other processes' jobs are not listed). */
@@ -131,10 +206,16 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     await this.queue.onIdle();
   }
 
-  private async execute(runner: Runner, job: JobRecord, request: unknown, signal: AbortSignal, logs: LogBuffer): Promise<JobRecord> {
+  /** Stops watching the ledger for cancel requests (at shutdown, after cancelAll). */
+  stopWatching(): void {
+    this.watch.stop();
+  }
+
+  private async execute(runner: Runner, job: JobRecord, request: unknown, signal: AbortSignal, logs: LogBuffer, file?: JobLogFile): Promise<JobRecord> {
     const log = (line: string) => {
       const clean = redact(line, this.opts.secrets?.() ?? []);
       logs.push(clean);
+      file?.append(clean);
       this.emit('log', { jobId: job.id, line: clean });
     };
     if (signal.aborted) return this.finish(job.id, { status: 'cancelled', error: 'cancelled before it started' });

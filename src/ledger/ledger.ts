@@ -110,6 +110,16 @@ export interface Ledger {
   /** The newest jobs first; `limit` defaults to 50. */
   listJobs(limit?: number): Promise<JobRecord[]>;
   /**
+   * Asks the process that runs a queued or running job to cancel it (it sees the mark through
+   * cancelRequested and aborts the job, which kills its process tree and releases its
+   * reservations). When that process is gone, its jobs are ended at once (reclaimOrphans' rule).
+   * A terminal job is left as it is. Returns the job as stored afterwards, and whether its process
+   * was found gone (the job then ended `failed`, saying so). Throws Error on an unknown id.
+   */
+  requestCancel(id: string): Promise<{ job: JobRecord; ownerGone: boolean }>;
+  /** Of `ids`, those not yet terminal whose cancel was requested (requestCancel), in no set order. */
+  cancelRequested(ids: readonly string[]): Promise<string[]>;
+  /**
    * Admits one paid call: holds `micros` if settled + reserved + micros stays within the monthly
    * cap, the daily cap and the job's max cost, and the circuit breaker admits it (closed, or
    * half-open with no trial in flight: this call becomes the trial). Throws BreakerOpenError

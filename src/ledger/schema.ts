@@ -97,6 +97,9 @@ export const MIGRATIONS: readonly string[] = [
   // in sql.js. Its job_id prefix serves every old use.
   `CREATE INDEX model_calls_job_id_cost ON model_calls(job_id, cost_micros);
    DROP INDEX model_calls_job_id;`,
+  // v8 → v9: a cancel asked for by another process (the `cancel` tool in another window or the
+  // CLI). The process that runs the job polls it (JobEngine) and aborts the job; epoch ms or NULL.
+  `ALTER TABLE jobs ADD COLUMN cancel_requested_at INTEGER;`,
 ];
 
 /** The schema version this code reads and writes: the number of migrations. */

@@ -33,6 +33,8 @@ export interface LedgerOptions {
   maxInFlight?: number;
   /** How long reserve waits for a free slot before throwing InFlightLimitError, ms. Default 10 minutes. */
   inFlightWaitMs?: number;
+  /** Whether a process still runs (requestCancel's check of a job's process). Default processAlive. */
+  isAlive?: (pid: number) => boolean;
 }
 
 /** Thrown when no in-flight slot freed up within `inFlightWaitMs`; nothing is held. */
@@ -93,6 +95,7 @@ class SqlLedger implements SqliteLedger {
   private readonly thresholds: number[] | undefined;
   private readonly maxInFlight: number | null;
   private readonly inFlightWaitMs: number;
+  private readonly isAlive: (pid: number) => boolean;
 
   constructor(private readonly store: DbStore, opts: LedgerOptions) {
     this.current = assertCaps(opts.caps);
@@ -103,6 +106,7 @@ class SqlLedger implements SqliteLedger {
     this.thresholds = opts.warnThresholds;
     this.maxInFlight = opts.maxInFlight ?? null;
     this.inFlightWaitMs = opts.inFlightWaitMs ?? 10 * 60_000;
+    this.isAlive = opts.isAlive ?? processAlive;
   }
 
   get caps(): LedgerCaps {
@@ -147,6 +151,30 @@ class SqlLedger implements SqliteLedger {
 
   listJobs(limit = 50): Promise<JobRecord[]> {
     return this.store.read((db) => selectJobs(db, limit));
+  }
+
+  async requestCancel(id: string): Promise<{ job: JobRecord; ownerGone: boolean }> {
+    const now = this.clock();
+    const marked = await this.store.write((db) => {
+      const row = one(db, 'SELECT status, pid FROM jobs WHERE id = ?', [id]);
+      if (!row) throw new Error(`unknown job ${id}: use a job_id returned by start or run_job`);
+      if (!TERMINAL_STATUSES.has(row.status as never)) {
+        run(db, 'UPDATE jobs SET cancel_requested_at = COALESCE(cancel_requested_at, ?) WHERE id = ?', [now, id]);
+      }
+      return { pid: row.pid === null ? null : Number(row.pid), job: selectJob(db, id) as JobRecord };
+    });
+    // A job whose process is gone would wait for a cancel nobody reads: end it now, as reclaim does.
+    const { pid, job } = marked;
+    if (pid === null || pid === this.pid || TERMINAL_STATUSES.has(job.status) || this.isAlive(pid)) return { job, ownerGone: false };
+    await this.reclaimOrphans(this.isAlive);
+    return { job: (await this.getJob(id)) as JobRecord, ownerGone: true };
+  }
+
+  cancelRequested(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.store.read((db) => all(db,
+      `SELECT id FROM jobs WHERE cancel_requested_at IS NOT NULL AND status IN ('queued', 'running')
+        AND id IN (SELECT value FROM json_each(?))`, [JSON.stringify(ids)]).map((r) => String(r.id)));
   }
 
   async reserve(req: ReserveRequest): Promise<Reservation> {

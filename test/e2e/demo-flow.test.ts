@@ -70,7 +70,7 @@ describe('end to end: the real Claude Code CLI through the worker, the adapter a
       while (gateway.requests.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       assert.equal(gateway.requests.length, 1, 'the first upstream call is in flight');
       const cancelled = toolJson(await client.callTool({ name: 'cancel', arguments: { job_id: started.job_id } }));
-      assert.equal(cancelled.cancelled, true);
+      assert.deepEqual([cancelled.cancelled, cancelled.cancel], [true, 'stopped'], 'stopped by the process that runs it');
       assert.equal(cancelled.job_status, 'cancelled');
       const stats = toolJson(await client.callTool({ name: 'get_spend_stats', arguments: {} }));
       assert.equal(stats.reservations_in_flight, 0);

@@ -6,8 +6,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 /** The built worker; `npm test` builds before mocha runs. */
 export const WORKER = resolve(__dirname, '../../dist/worker.js');
 
-/** Connects the real MCP SDK client to `node dist/worker.js mcp` over stdio with `env` added. */
-export async function connectWorker(env: Record<string, string>): Promise<{ client: Client; stderr: () => string }> {
+/** Connects the real MCP SDK client to `node dist/worker.js mcp` over stdio with `env` added; `pid` is the worker's. */
+export async function connectWorker(env: Record<string, string>): Promise<{ client: Client; stderr: () => string; pid: number | null }> {
   if (!existsSync(WORKER)) throw new Error(`${WORKER} is missing: run npm run build first`);
   let stderr = '';
   const transport = new StdioClientTransport({
@@ -19,7 +19,7 @@ export async function connectWorker(env: Record<string, string>): Promise<{ clie
   transport.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
   const client = new Client({ name: 'offload-stdio-test', version: '0.0.0' });
   await client.connect(transport);
-  return { client, stderr: () => stderr };
+  return { client, stderr: () => stderr, pid: transport.pid };
 }
 
 export function tempLedgerPath(dir: string): string {

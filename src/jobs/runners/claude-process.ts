@@ -1,4 +1,5 @@
 import { execa } from 'execa';
+import { killProcessTree } from '../process-tree';
 import { readStreamLine, type ClaudeResultEvent } from './claude-stream';
 
 /** How one Claude Code process ended. */
@@ -22,8 +23,8 @@ export interface ClaudeProcessOptions {
 /**
  * Runs the Claude Code CLI once with stream-json output, turning its events into log lines.
  * stdin is closed (an open stdin makes the CLI wait 3 s, measured on 2.1.197). The CLI runs as
- * the leader of its own process group, and `signal` kills the whole group (the CLI, its Bash
- * tool's children, their children). Never rejects on a non-zero exit: that is in the result.
+ * the leader of its own process group, and `signal` kills its whole process tree (the CLI, its
+ * Bash tool's commands, which run in sessions of their own, their children: killProcessTree). Never rejects on a non-zero exit: that is in the result.
  */
 export async function runClaudeProcess(opts: ClaudeProcessOptions): Promise<ClaudeRun> {
   const run: ClaudeRun = {};
@@ -37,8 +38,9 @@ export async function runClaudeProcess(opts: ClaudeProcessOptions): Promise<Clau
     buffer: { stdout: false, stderr: true },
     maxBuffer: { stderr: 64 * 1024 },
   });
-  const killTree = () => { if (child.pid) try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ } };
+  const killTree = () => { if (child.pid) killProcessTree(child.pid); };
   opts.signal.addEventListener('abort', killTree, { once: true });
+  if (child.pid) opts.log(`claude started: pid ${child.pid} (leader of its process group)`);
   const take = (line: string) => {
     const read = readStreamLine(line);
     for (const l of read.logs) opts.log(l);

@@ -5,17 +5,21 @@ import { InputError } from '../../core/errors';
 import type { ToolDeps } from '../deps';
 import { jsonResult } from '../result';
 
-/** `cancel`: stops a job and kills its process tree; spend so far stays in the ledger. */
+/**
+ * `cancel`: stops a job and kills its process tree; spend so far stays in the ledger. Works for
+ * jobs of any process sharing the ledger: `cancel` in the result says how (CancelOutcome:
+ * `stopped` here, `stopped_by_owner`, `requested` when its process has not confirmed within 5 s,
+ * `owner_gone`, `already_ended`); `cancelled` is true when the job ended cancelled or was asked to.
+ */
 export function registerCancelTool(server: McpServer, deps: ToolDeps): void {
   server.registerTool('cancel', {
     title: 'Cancel a job',
-    description: 'Cancel a queued or running job (kills the agent\'s process tree). Spend so far is kept.',
+    description: 'Cancel a queued or running job (kills the agent\'s process tree), whichever Offload process runs it. Spend so far is kept.',
     inputSchema: jobRefSchema('cancel'),
   }, async ({ job_id }) => {
     const known = await deps.jobs.engine.get(job_id);
     if (!known) throw new InputError('job_id', `no job ${job_id}; use a job_id returned by start or run_job`);
-    const cancelled = await deps.jobs.engine.cancel(job_id);
-    const job = cancelled ? await deps.jobs.engine.wait(job_id, 10_000) : known;
-    return jsonResult({ ...shapeResult(job), cancelled });
+    const { cancel, cancelled, job } = await deps.jobs.engine.cancelAnywhere(job_id);
+    return jsonResult({ ...shapeResult(job), cancelled, cancel });
   });
 }

@@ -4,16 +4,20 @@ import { InputError } from '../../core/errors';
 import type { ToolDeps } from '../deps';
 import { jsonResult } from '../result';
 
-/** `tail`: the last lines of a job's live log (tool calls, checks, errors), secrets redacted. */
+/**
+ * `tail`: the last lines of a job's log (tool calls, checks, errors), secrets redacted, whichever
+ * process runs it: from memory for this process's jobs, else from the job's log file beside the
+ * ledger (`log_source`).
+ */
 export function registerTailTool(server: McpServer, deps: ToolDeps): void {
   server.registerTool('tail', {
     title: 'Tail a job log',
-    description: 'The last lines of a job\'s live log: agent steps, tool calls, checks.',
+    description: 'The last lines of a job\'s live log: agent steps, tool calls, checks. Works for jobs run by any Offload process sharing the ledger.',
     inputSchema: TailSchema,
   }, async ({ job_id, lines }) => {
     const job = await deps.jobs.engine.get(job_id);
     if (!job) throw new InputError('job_id', `no job ${job_id}; use a job_id returned by start or run_job`);
-    const tail = deps.jobs.engine.tail(job_id, lines);
-    return jsonResult({ job_id, job_status: job.status, lines: tail.lines, total_lines: tail.total });
+    const tail = await deps.jobs.engine.tail(job_id, lines);
+    return jsonResult({ job_id, job_status: job.status, lines: tail.lines, total_lines: tail.total, log_source: tail.source });
   });
 }

@@ -42,7 +42,7 @@ export async function startAgentJob(deps: CommandDeps, args?: { prompt?: string;
   return done;
 }
 
-/** `offload.cancelJob [{jobId}]`: cancels a queued or running job of this window (picked from a list). */
+/** `offload.cancelJob [{jobId}]`: cancels a queued or running job (of any window when given its id; else picked from this window's). */
 export async function cancelJob(deps: CommandDeps, args?: { jobId?: string }): Promise<boolean> {
   const app = await deps.host.getApp();
   let jobId = args?.jobId;
@@ -55,7 +55,7 @@ export async function cancelJob(deps: CommandDeps, args?: { jobId?: string }): P
     jobId = (await vscode.window.showQuickPick(active.map((j) => ({ label: jobLine(j), description: j.id, id: j.id })), { title: 'Offload: Cancel Job' }))?.id;
   }
   if (!jobId) return false;
-  const cancelled = await app.engine.cancel(jobId);
-  deps.log.info(`cancel ${jobId}: ${cancelled ? 'cancelled' : 'already ended or not run by this window'}`);
+  const { cancel, cancelled } = await app.engine.cancelAnywhere(jobId);
+  deps.log.info(`cancel ${jobId}: ${cancel}`);
   return cancelled;
 }

@@ -5,7 +5,7 @@ import { jobLine, showJobResult } from './show-result';
 /**
  * `offload.showJobs`: the recent jobs of the shared ledger (every window and CLI worker) in a
  * quick pick — the stand-in for the jobs panel. Picking one opens its result; a running job of
- * this window can be cancelled from there.
+ * any window or CLI worker can be cancelled from there.
  */
 export async function showJobs(deps: CommandDeps): Promise<void> {
   const app = await deps.host.getApp();
@@ -17,7 +17,7 @@ export async function showJobs(deps: CommandDeps): Promise<void> {
   if (!picked) return;
   if (picked.job.status === 'running' || picked.job.status === 'queued') {
     const action = await vscode.window.showQuickPick(['Show Status', 'Cancel Job'], { title: jobLine(picked.job) });
-    if (action === 'Cancel Job') { await app.engine.cancel(picked.job.id); return; }
+    if (action === 'Cancel Job') { deps.log.info(`cancel ${picked.job.id}: ${(await app.engine.cancelAnywhere(picked.job.id)).cancel}`); return; }
     if (!action) return;
   }
   await showJobResult(picked.job);

@@ -88,7 +88,7 @@ describe('JobEngine', () => {
     runner.started[0]!.log('calling with sk-very-secret-key-123');
     runner.finish(0, { status: 'failed', error: 'key sk-very-secret-key-123 rejected', result: { echo: 'sk-very-secret-key-123' } });
     const done = await engine.wait(job.id, 1000);
-    const everything = JSON.stringify([done, engine.tail(job.id, 10)]);
+    const everything = JSON.stringify([done, await engine.tail(job.id, 10)]);
     assert.ok(!everything.includes('sk-very-secret-key-123'));
     assert.match(everything, /\[REDACTED\]/);
   });
