@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { LedgerDamageError, LedgerFileError, snapshotDamage } from './damage';
 import { openSnapshot, Serial, type DbStore } from './db-store';
-import { FileStore, LedgerFileError, type FileStoreOptions, type LockGuard } from './file-store';
+import { FileStore, type FileStoreOptions, type LockGuard } from './file-store';
 import { entryLine, JournalFile, parseChunk } from './journal';
 import { migrate } from './migrations';
 import { replay, transact, type RecordedStatement } from './recorder';
@@ -15,6 +16,13 @@ interface Replica {
   stamp: string | null;
   /** The snapshot's generation (journal_state); journal lines of another generation do not apply. */
   gen: number;
+  /** The generation the snapshot folded in and its last record (null: a snapshot older than schema v9, which does not say). */
+  prevGen: number | null;
+  folded: number;
+  /** A snapshot older than the journal (schema < 4): no journal is expected beside it. */
+  legacy: boolean;
+  /** The journal's header has the `last` field, rewritten by every append. */
+  marked: boolean;
   /** The journal file followed (inode), its bytes consumed and the last sequence number applied. */
   jIno: bigint | null;
   offset: number;
@@ -43,8 +51,32 @@ function freshGeneration(): number {
   return randomBytes(6).readUIntBE(0, 6);
 }
 
-function generation(db: Database, version: number): number {
-  return version >= 4 ? num(db, 'SELECT generation FROM journal_state WHERE id = 1') : 0;
+/** What the snapshot says about its place in the journal's history (journal_state; schema v4, v9). */
+function journalState(db: Database, version: number): Pick<Replica, 'gen' | 'prevGen' | 'folded' | 'legacy'> {
+  if (version < 4) return { gen: 0, prevGen: null, folded: 0, legacy: true };
+  const gen = num(db, 'SELECT generation FROM journal_state WHERE id = 1');
+  if (version < 9) return { gen, prevGen: null, folded: 0, legacy: false };
+  return { gen, prevGen: num(db, 'SELECT prev_generation FROM journal_state WHERE id = 1'), folded: num(db, 'SELECT folded_seq FROM journal_state WHERE id = 1'), legacy: false };
+}
+
+/** Generations a process may see pass between two catch-ups: compactions add 1 each; a fresh ledger's generation is random (48 bits). */
+const MAX_GENERATIONS_BETWEEN = 1_000_000;
+
+/** Store options beyond the file store's. */
+export interface JournaledStoreOptions extends FileStoreOptions {
+  /** Open without ever writing (`ledger check`): no file is created, migrated or compacted; writes are refused. */
+  readOnly?: boolean;
+  /** Hears what the store repaired on its own (a torn journal tail cut). Default: a process warning on stderr. */
+  notice?: (message: string) => void;
+}
+
+/** Where a file-backed store stands (`ledger check`). */
+export interface StoreState {
+  generation: number;
+  /** Records of the journal applied on top of the snapshot. */
+  records: number;
+  /** Bytes of the journal read (header and complete records); what follows is a torn tail. */
+  journalBytes: number;
 }
 
 /**
@@ -64,39 +96,63 @@ function generation(db: Database, version: number): number {
  *   lock as a new snapshot with a fresh generation.
  * A kill mid-append leaves a torn last line (ignored by readers, cut by the next writer); a kill
  * mid-compaction leaves the old snapshot + journal, or the new snapshot + a journal of the old
- * generation, which is ignored and replaced. Throws LedgerFileError (cannot lock/read/write, not a
- * database, snapshot or journal vanished, journal corrupt) or LedgerVersionError (newer Offload).
+ * generation, which is ignored and replaced.
+ *
+ * Integrity (ARCHITECTURE.md): a new ledger is created only where neither file exists (or only the
+ * journal of a creation that was cut short, holding no record). The snapshot records its
+ * generation and what it folded in (the previous generation and its last record); the journal's
+ * header names its generation and the number of its last record. Every other mismatch — a snapshot
+ * missing, empty, truncated or garbage, a journal missing, empty, cut below its last record, out of
+ * sequence, of a generation the snapshot does not continue, a file read-only, a lock that cannot be
+ * taken, or files that went back while this process had read further — throws LedgerDamageError
+ * naming the file, in every call of every process, until `ledger repair`. Also throws
+ * LedgerFileError (cannot lock/read/write) or LedgerVersionError (newer Offload).
  */
-export async function fileDbStore(file: string, opts: FileStoreOptions = {}): Promise<DbStore> {
+export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}): Promise<DbStore & { state(): StoreState }> {
   const SQL: SqlJsStatic = await loadSqlJs();
   const files = new FileStore(file, opts);
-  const journal = new JournalFile(`${file}.journal`);
+  const journal = new JournalFile(`${file}.journal`, opts.notice);
   const maxBytes = opts.journalMaxBytes ?? 4 * 2 ** 20;
   const maxLines = opts.journalMaxLines ?? 5000;
 
-  /** Applies the journal lines `r` has not seen. 'reload' when only a full reload can catch up. */
+  /** Applies the journal lines `r` has not seen. 'reload' when only a full reload can catch up. Throws LedgerDamageError. */
   async function follow(r: Replica): Promise<'ok' | 'reload'> {
     const st = await journal.stat();
     if (!st) {
-      if (r.seq > 0) throw new LedgerFileError(`ledger journal ${journal.path} disappeared with committed transactions in it; refusing to continue (restore it, or restart to accept the loss)`);
-      Object.assign(r, { jIno: null, offset: 0, stale: true });
-      return 'ok';
+      if (r.legacy && r.seq === 0) {
+        Object.assign(r, { jIno: null, offset: 0, stale: true });
+        return 'ok';
+      }
+      throw new LedgerDamageError(journal.path, r.seq > 0
+        ? `disappeared with ${r.seq} committed records of generation ${r.gen} in it`
+        : `is missing: the snapshot ${file} (generation ${r.gen}) is always written with a journal beside it, so the journal was deleted or moved`);
     }
-    if (st.ino !== r.jIno || st.size < r.offset) {
-      if (r.seq > 0) return 'reload'; // replaced or cut below what we applied
+    if (st.ino === r.jIno && st.size < r.offset) {
+      throw new LedgerDamageError(journal.path, `was cut to ${st.size} bytes, below the ${r.offset} bytes (record ${r.seq} of generation ${r.gen}) already committed`);
+    }
+    if (st.ino !== r.jIno) {
+      if (r.seq > 0) return 'reload'; // replaced (compaction): the snapshot changed too
       Object.assign(r, { jIno: st.ino, offset: 0, stale: false });
     }
+    if (st.size === 0) throw new LedgerDamageError(journal.path, 'is empty (0 bytes): a journal always starts with its header line');
     if (st.size === r.offset) return 'ok';
     const bytes = await journal.readFrom(st.ino, r.offset);
     if (!bytes) return 'reload';
+    const fromStart = r.offset === 0;
     const chunk = parseChunk(journal.path, bytes, r.offset);
-    if (r.offset === 0) {
+    if (fromStart) {
+      if (chunk.header === null) throw new LedgerDamageError(journal.path, 'has no valid header line (garbage where the generation should be)');
       if (chunk.header !== r.gen) {
         if ((await files.stamp()) !== r.stamp) return 'reload'; // a newer snapshot came with this journal
-        Object.assign(r, { offset: bytes.length, stale: true }); // left by an interrupted compaction
+        const newest = Math.max(chunk.entries.at(-1)?.entry.n ?? 0, chunk.last ?? 0);
+        if (r.prevGen !== null && (chunk.header !== r.prevGen || newest > r.folded)) {
+          throw new LedgerDamageError(journal.path, `belongs to generation ${chunk.header} (records up to ${newest}), but the snapshot ${file} is generation ${r.gen} and folded in generation ${r.prevGen} only up to record ${r.folded}: the snapshot is older than the journal, or the two come from different ledgers`);
+        }
+        Object.assign(r, { offset: bytes.length, stale: true }); // left by an interrupted compaction: every record is in the snapshot
         return 'ok';
       }
       r.offset = chunk.headerEnd;
+      r.marked = chunk.last !== null;
     }
     for (const { entry, end } of chunk.entries) {
       if (entry.g !== r.gen || entry.n !== r.seq + 1) throw new Diverged(`journal line ${entry.g}/${entry.n} does not follow ${r.gen}/${r.seq}`);
@@ -108,16 +164,44 @@ export async function fileDbStore(file: string, opts: FileStoreOptions = {}): Pr
       r.seq = entry.n;
       r.offset = end;
     }
+    if (fromStart && chunk.last !== null && r.seq < chunk.last) {
+      throw new LedgerDamageError(journal.path, `is truncated: its header records ${chunk.last} records of generation ${r.gen}, only ${r.seq} complete ones are left`);
+    }
     return 'ok';
   }
 
-  /** Writes `r` as a new snapshot (generation `gen`) and an empty journal for it. Call holding the lock. */
-  async function writeSnapshot(r: Replica, gen: number, guard: LockGuard): Promise<void> {
-    r.db.run('UPDATE journal_state SET generation = ? WHERE id = 1', [gen]); // carried by the snapshot, never journaled
-    Object.assign(r, { gen, stale: true, unpersisted: false });
+  /**
+   * Writes `r` as a new snapshot (generation `gen`, folding in r's generation up to its last
+   * record) and an empty journal for it. Call holding the lock. A new ledger (`fresh`) writes the
+   * journal first, so a creation cut short leaves a journal with no record (created again), never
+   * a snapshot without its journal.
+   */
+  async function writeSnapshot(r: Replica, gen: number, guard: LockGuard, fresh = false): Promise<void> {
+    if (opts.readOnly) throw new LedgerFileError(`ledger ${file} is open read-only; nothing was written`);
+    const folded = { prevGen: r.gen, folded: r.seq };
+    // carried by the snapshot, never journaled
+    r.db.run('UPDATE journal_state SET generation = ?, prev_generation = ?, folded_seq = ? WHERE id = 1', [gen, r.gen, r.seq]);
+    if (fresh) await journal.reset(gen, guard);
     r.stamp = await files.write(r.db.export(), guard);
-    const st = await journal.reset(gen, guard);
-    Object.assign(r, { jIno: st.ino, offset: st.size, seq: 0, stale: false });
+    Object.assign(r, { gen, ...folded, seq: 0, stale: true, unpersisted: false, legacy: false });
+    const st = fresh ? await journal.stat() : await journal.reset(gen, guard);
+    if (!st) throw new LedgerFileError(`ledger journal ${journal.path} vanished right after it was written`);
+    Object.assign(r, { jIno: st.ino, offset: st.size, stale: false, marked: true });
+  }
+
+  /** What the journal says when the snapshot is missing: why a ledger existed here, or null when none did. */
+  async function journalShowsLedger(): Promise<string | null> {
+    const st = await journal.stat();
+    if (!st) return null;
+    let chunk;
+    try {
+      chunk = parseChunk(journal.path, (await journal.readFrom(st.ino, 0)) ?? Buffer.alloc(0), 0);
+    } catch {
+      return `its journal ${journal.path} exists (and is corrupt)`;
+    }
+    if (chunk.header === null) return `its journal ${journal.path} exists (without a valid header)`;
+    const newest = Math.max(chunk.entries.at(-1)?.entry.n ?? 0, chunk.last ?? 0);
+    return newest > 0 ? `its journal ${journal.path} holds records up to ${newest} of generation ${chunk.header}` : null;
   }
 
   /**
@@ -127,9 +211,15 @@ export async function fileDbStore(file: string, opts: FileStoreOptions = {}): Pr
   async function load(guard: LockGuard | null): Promise<Replica> {
     for (let attempt = 0; ; attempt++) {
       const snap = await files.read();
-      if (!snap && !guard) throw new LedgerFileError(`ledger ${file} no longer exists; refusing to start a new one silently (restart to create it)`);
+      if (!snap) {
+        const existed = await journalShowsLedger();
+        if (existed) throw new LedgerDamageError(file, `is missing, but ${existed}: a ledger existed here, so a new one is not created`);
+        if (!guard) throw new LedgerDamageError(file, 'no longer exists; refusing to start a new one silently');
+      }
+      const damage = snap ? snapshotDamage(snap.bytes) : null;
+      if (damage) throw new LedgerDamageError(file, damage);
       const { db, found } = openSnapshot(SQL, file, snap?.bytes ?? null);
-      const r: Replica = { db, stamp: snap?.stamp ?? null, gen: generation(db, found), jIno: null, offset: 0, seq: 0, stale: false, dirty: false, unpersisted: false };
+      const r: Replica = { db, stamp: snap?.stamp ?? null, ...journalState(db, found), marked: false, jIno: null, offset: 0, seq: 0, stale: false, dirty: false, unpersisted: false };
       try {
         const outcome = snap ? await follow(r) : 'ok';
         if (outcome === 'reload') {
@@ -139,19 +229,20 @@ export async function fileDbStore(file: string, opts: FileStoreOptions = {}): Pr
         }
         if (!snap || found !== SCHEMA_VERSION) {
           migrate(db);
-          if (guard) await writeSnapshot(r, freshGeneration(), guard);
+          if (guard && !opts.readOnly) await writeSnapshot(r, freshGeneration(), guard, !snap);
           else r.unpersisted = true;
         }
         return r;
       } catch (err) {
         db.close();
-        if (err instanceof Diverged) throw new LedgerFileError(`ledger journal ${journal.path} does not match ${file} (${err.message}); both were left untouched`, { cause: err });
+        if (err instanceof Diverged) throw new LedgerDamageError(journal.path, `is out of sequence with the snapshot ${file} (${err.message}); both were left untouched`, { cause: err });
         throw err;
       }
     }
   }
 
   let replica = await (async () => {
+    if (opts.readOnly) return load(null);
     if ((await files.stamp()) !== null) {
       const r = await load(null);
       if (!r.unpersisted) return r;
@@ -162,15 +253,33 @@ export async function fileDbStore(file: string, opts: FileStoreOptions = {}): Pr
 
   async function reload(guard: LockGuard | null): Promise<void> {
     const next = await load(guard);
+    const back = wentBack(replica, next);
+    if (back) {
+      next.db.close();
+      throw back;
+    }
     replica.db.close();
     replica = next;
+  }
+
+  /** Damage when the files, reloaded, hold less than this process had read from them (cut, or replaced by an older copy). */
+  function wentBack(prev: Replica, next: Replica): LedgerDamageError | null {
+    if (prev.unpersisted || prev.legacy || next.prevGen === null) return null;
+    if (next.gen === prev.gen) {
+      return next.seq < prev.seq ? new LedgerDamageError(journal.path, `went back from record ${prev.seq} to ${next.seq} of generation ${prev.gen} while the ledger was open (cut, or replaced by an older copy)`) : null;
+    }
+    if (next.gen === prev.gen + 1 && next.prevGen === prev.gen) {
+      return next.folded < prev.seq ? new LedgerDamageError(file, `folded in only ${next.folded} records of generation ${prev.gen}, but this process had read ${prev.seq} (replaced by an older copy?)`) : null;
+    }
+    if (next.gen > prev.gen && next.gen - prev.gen < MAX_GENERATIONS_BETWEEN) return null;
+    return new LedgerDamageError(file, `was replaced by a ledger of generation ${next.gen} that does not continue generation ${prev.gen}, which this process had read (an older copy, or another ledger)`);
   }
 
   /** Brings the replica up to date with the files (see fileDbStore). */
   async function catchUp(guard: LockGuard | null): Promise<void> {
     if (replica.dirty || (guard && replica.unpersisted)) return reload(guard);
     const stamp = await files.stamp();
-    if (stamp === null) throw new LedgerFileError(`ledger ${file} no longer exists; refusing to start a new one silently (restart to create it)`);
+    if (stamp === null) throw new LedgerDamageError(file, 'disappeared while the ledger was open; refusing to start a new one silently');
     if (stamp !== replica.stamp) return reload(guard);
     let outcome: 'ok' | 'reload';
     try {
@@ -191,11 +300,12 @@ export async function fileDbStore(file: string, opts: FileStoreOptions = {}): Pr
    * replica reloads before the next call. A lock or catch-up failure fails the whole batch.
    */
   async function commitBatch(batch: Pending[], guard: LockGuard): Promise<void> {
+    if (opts.readOnly) throw new LedgerFileError(`ledger ${file} is open read-only; nothing was written`);
     await catchUp(guard);
     const r = replica;
     if (r.stale || r.jIno === null) {
       const st = await journal.reset(r.gen, guard);
-      Object.assign(r, { jIno: st.ino, offset: st.size, seq: 0, stale: false });
+      Object.assign(r, { jIno: st.ino, offset: st.size, seq: 0, stale: false, marked: true });
     }
     const lines: string[] = [];
     let firstChange = batch.length;
@@ -214,7 +324,7 @@ export async function fileDbStore(file: string, opts: FileStoreOptions = {}): Pr
         lines.push(entryLine({ g: r.gen, n: r.seq + lines.length + 1, s: committed.statements }));
       }
       if (lines.length === 0) return;
-      r.offset = await journal.append(r.jIno as bigint, r.offset, lines.join(''), guard);
+      r.offset = await journal.append(r.jIno as bigint, r.offset, lines.join(''), guard, r.marked ? { g: r.gen, n: r.seq + lines.length } : undefined);
       r.seq += lines.length;
     } catch (err) {
       r.dirty = true; // memory holds changes the files may not: reload before the next call
@@ -280,6 +390,7 @@ export async function fileDbStore(file: string, opts: FileStoreOptions = {}): Pr
   }
 
   return {
+    state: () => ({ generation: replica.gen, records: replica.seq, journalBytes: replica.offset }),
     read: (fn) => {
       undefer(); // a read sees the writes queued before it
       gathering = null; // writes queued after this read run after it

@@ -97,6 +97,12 @@ export const MIGRATIONS: readonly string[] = [
   // in sql.js. Its job_id prefix serves every old use.
   `CREATE INDEX model_calls_job_id_cost ON model_calls(job_id, cost_micros);
    DROP INDEX model_calls_job_id;`,
+  // v8 → v9: what the snapshot folded in (journaled-store.ts): the generation before it and the
+  // last journal record of that generation, so a journal that the snapshot does not continue (a
+  // snapshot older than its journal, or from another ledger) is told apart from the leftover of
+  // an interrupted compaction.
+  `ALTER TABLE journal_state ADD COLUMN prev_generation INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE journal_state ADD COLUMN folded_seq INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** The schema version this code reads and writes: the number of migrations. */
