@@ -24,10 +24,11 @@ export interface JournalEntry {
   s: RecordedStatement[];
 }
 
-/** The journal's identity on disk: inode and size in bytes. */
+/** The journal's identity on disk: inode, size in bytes and mtime (ns: a rewrite in place that keeps the size still changes it). */
 export interface JournalStat {
   ino: bigint;
   size: number;
+  mtimeNs: bigint;
 }
 
 /** Width of the header's `last` field: sequence numbers up to 10^15, padded with JSON whitespace. */
@@ -128,7 +129,7 @@ export class JournalFile {
     try {
       const st = statSync(this.path, { bigint: true });
       assertWritable(this.path, st.mode);
-      return { ino: st.ino, size: Number(st.size) };
+      return { ino: st.ino, size: Number(st.size), mtimeNs: st.mtimeNs };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       if (err instanceof LedgerFileError) throw err;
@@ -137,10 +138,11 @@ export class JournalFile {
   }
 
   /**
-   * The bytes from `offset` to the end of the journal whose inode is `ino`, or null when the path
-   * no longer holds that file (replaced or removed meanwhile). Throws LedgerFileError.
+   * The bytes from `offset` to the end of the journal whose inode is `ino`, with the file's mtime
+   * when they were read, or null when the path no longer holds that file (replaced or removed
+   * meanwhile). Throws LedgerFileError.
    */
-  async readFrom(ino: bigint, offset: number): Promise<Buffer | null> {
+  async readFrom(ino: bigint, offset: number): Promise<{ bytes: Buffer; mtimeNs: bigint } | null> {
     let fd: number | undefined;
     try {
       fd = openSync(this.path, 'r');
@@ -154,7 +156,7 @@ export class JournalFile {
         if (bytesRead === 0) break;
         got += bytesRead;
       }
-      return buf.subarray(0, got);
+      return { bytes: buf.subarray(0, got), mtimeNs: st.mtimeNs };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw new LedgerFileError(`cannot read ledger journal ${this.path}: ${describe(err)}`, { cause: err });
@@ -184,10 +186,10 @@ export class JournalFile {
    * (a torn tail), then fdatasync. Call holding the lock, with `ino` the inode found at the path
    * under it. With `mark` (the journal's generation and the sequence number of the last line in
    * `lines`), the header's `last` is rewritten after the lines, before the one fdatasync. Returns
-   * the new size. Throws LedgerFileError (lock lost, journal replaced, I/O error); the journal is
-   * then cut back to `offset` when possible.
+   * the new size and mtime. Throws LedgerFileError (lock lost, journal replaced, I/O error); the
+   * journal is then cut back to `offset` when possible.
    */
-  async append(ino: bigint, offset: number, lines: string, guard: LockGuard, mark?: { g: number; n: number }): Promise<number> {
+  async append(ino: bigint, offset: number, lines: string, guard: LockGuard, mark?: { g: number; n: number }): Promise<{ size: number; mtimeNs: bigint }> {
     const bytes = Buffer.from(lines, 'utf8');
     let fd: number | undefined;
     let writing = false;
@@ -208,7 +210,7 @@ export class JournalFile {
         writeSync(fd, field, 0, field.length, Buffer.byteLength(headerPrefix(mark.g)));
       }
       fdatasyncSync(fd);
-      return offset + bytes.length;
+      return { size: offset + bytes.length, mtimeNs: fstatSync(fd, { bigint: true }).mtimeNs };
     } catch (err) {
       if (writing && fd !== undefined) {
         try { ftruncateSync(fd, offset); } catch { /* the next writer cuts the torn tail */ }

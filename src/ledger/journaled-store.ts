@@ -25,6 +25,8 @@ interface Replica {
   marked: boolean;
   /** The journal file followed (inode), its bytes consumed and the last sequence number applied. */
   jIno: bigint | null;
+  /** The journal's mtime as of the bytes consumed (null: unknown); a change without growth is a rewrite in place: reload. */
+  jMtime: bigint | null;
   offset: number;
   seq: number;
   /** The journal on disk is missing or belongs to another generation: a writer replaces it before appending. */
@@ -135,9 +137,14 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
       Object.assign(r, { jIno: st.ino, offset: 0, stale: false });
     }
     if (st.size === 0) throw new LedgerDamageError(journal.path, 'is empty (0 bytes): a journal always starts with its header line');
-    if (st.size === r.offset) return 'ok';
-    const bytes = await journal.readFrom(st.ino, r.offset);
-    if (!bytes) return 'reload';
+    if (st.size === r.offset) {
+      if (r.jMtime === null || st.mtimeNs === r.jMtime || r.stale) return 'ok';
+      if (r.seq > 0 || r.offset > 0) return 'reload'; // rewritten in place at the same size: only a full read can tell how
+    }
+    const read = await journal.readFrom(st.ino, r.offset);
+    if (!read) return 'reload';
+    const bytes = read.bytes;
+    r.jMtime = read.mtimeNs;
     const fromStart = r.offset === 0;
     const chunk = parseChunk(journal.path, bytes, r.offset);
     if (fromStart) {
@@ -186,7 +193,7 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
     Object.assign(r, { gen, ...folded, seq: 0, stale: true, unpersisted: false, legacy: false });
     const st = fresh ? await journal.stat() : await journal.reset(gen, guard);
     if (!st) throw new LedgerFileError(`ledger journal ${journal.path} vanished right after it was written`);
-    Object.assign(r, { jIno: st.ino, offset: st.size, stale: false, marked: true });
+    Object.assign(r, { jIno: st.ino, jMtime: st.mtimeNs, offset: st.size, stale: false, marked: true });
   }
 
   /** What the journal says when the snapshot is missing: why a ledger existed here, or null when none did. */
@@ -195,7 +202,7 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
     if (!st) return null;
     let chunk;
     try {
-      chunk = parseChunk(journal.path, (await journal.readFrom(st.ino, 0)) ?? Buffer.alloc(0), 0);
+      chunk = parseChunk(journal.path, (await journal.readFrom(st.ino, 0))?.bytes ?? Buffer.alloc(0), 0);
     } catch {
       return `its journal ${journal.path} exists (and is corrupt)`;
     }
@@ -219,7 +226,7 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
       const damage = snap ? snapshotDamage(snap.bytes) : null;
       if (damage) throw new LedgerDamageError(file, damage);
       const { db, found } = openSnapshot(SQL, file, snap?.bytes ?? null);
-      const r: Replica = { db, stamp: snap?.stamp ?? null, ...journalState(db, found), marked: false, jIno: null, offset: 0, seq: 0, stale: false, dirty: false, unpersisted: false };
+      const r: Replica = { db, stamp: snap?.stamp ?? null, ...journalState(db, found), marked: false, jIno: null, jMtime: null, offset: 0, seq: 0, stale: false, dirty: false, unpersisted: false };
       try {
         const outcome = snap ? await follow(r) : 'ok';
         if (outcome === 'reload') {
@@ -305,7 +312,7 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
     const r = replica;
     if (r.stale || r.jIno === null) {
       const st = await journal.reset(r.gen, guard);
-      Object.assign(r, { jIno: st.ino, offset: st.size, seq: 0, stale: false, marked: true });
+      Object.assign(r, { jIno: st.ino, jMtime: st.mtimeNs, offset: st.size, seq: 0, stale: false, marked: true });
     }
     const lines: string[] = [];
     let firstChange = batch.length;
@@ -324,7 +331,8 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
         lines.push(entryLine({ g: r.gen, n: r.seq + lines.length + 1, s: committed.statements }));
       }
       if (lines.length === 0) return;
-      r.offset = await journal.append(r.jIno as bigint, r.offset, lines.join(''), guard, r.marked ? { g: r.gen, n: r.seq + lines.length } : undefined);
+      const appended = await journal.append(r.jIno as bigint, r.offset, lines.join(''), guard, r.marked ? { g: r.gen, n: r.seq + lines.length } : undefined);
+      Object.assign(r, { offset: appended.size, jMtime: appended.mtimeNs });
       r.seq += lines.length;
     } catch (err) {
       r.dirty = true; // memory holds changes the files may not: reload before the next call
