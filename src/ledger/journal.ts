@@ -66,6 +66,15 @@ export function entryLine(entry: JournalEntry): string {
   return `${JSON.stringify(entry)}\n`;
 }
 
+function parseHeader(line: Buffer): { last: number | null } | null {
+  try {
+    const v = JSON.parse(line.toString('utf8')) as { journal?: unknown; last?: unknown };
+    return v.journal === 1 ? { last: Number.isSafeInteger(v.last) ? (v.last as number) : null } : null;
+  } catch {
+    return null;
+  }
+}
+
 function isEntry(v: unknown): v is JournalEntry {
   const e = v as JournalEntry;
   return typeof e === 'object' && e !== null && Number.isSafeInteger(e.g) && Number.isSafeInteger(e.n) && Array.isArray(e.s);
@@ -139,13 +148,24 @@ export class JournalFile {
 
   /**
    * The bytes from `offset` to the end of the journal whose inode is `ino`, with the file's mtime
-   * when they were read, or null when the path no longer holds that file (replaced or removed
-   * meanwhile). Throws LedgerFileError.
+   * when they were read and the header's `last` (null: none, or offset 0, where the header is in
+   * the bytes), or null when the path no longer holds that file (replaced or removed meanwhile).
+   * The header is read before the size is taken: appenders write their lines before `last`, so
+   * the bytes read then hold at least `last` complete records unless the journal was cut.
+   * Throws LedgerFileError.
    */
-  async readFrom(ino: bigint, offset: number): Promise<{ bytes: Buffer; mtimeNs: bigint } | null> {
+  async readFrom(ino: bigint, offset: number): Promise<{ bytes: Buffer; mtimeNs: bigint; headerLast: number | null } | null> {
     let fd: number | undefined;
     try {
       fd = openSync(this.path, 'r');
+      let headerLast: number | null = null;
+      if (offset > 0) {
+        const head = Buffer.alloc(Math.min(offset, 128));
+        const n = readSync(fd, head, 0, head.length, 0);
+        const nl = head.subarray(0, n).indexOf(NL);
+        const value = nl > 0 ? parseHeader(head.subarray(0, nl)) : null;
+        headerLast = value?.last ?? null;
+      }
       const st = fstatSync(fd, { bigint: true });
       if (st.ino !== ino) return null;
       const length = Math.max(0, Number(st.size) - offset);
@@ -156,7 +176,7 @@ export class JournalFile {
         if (bytesRead === 0) break;
         got += bytesRead;
       }
-      return { bytes: buf.subarray(0, got), mtimeNs: st.mtimeNs };
+      return { bytes: buf.subarray(0, got), mtimeNs: st.mtimeNs, headerLast };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw new LedgerFileError(`cannot read ledger journal ${this.path}: ${describe(err)}`, { cause: err });

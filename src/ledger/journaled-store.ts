@@ -171,8 +171,10 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
       r.seq = entry.n;
       r.offset = end;
     }
-    if (fromStart && chunk.last !== null && r.seq < chunk.last) {
-      throw new LedgerDamageError(journal.path, `is truncated: its header records ${chunk.last} records of generation ${r.gen}, only ${r.seq} complete ones are left`);
+    const last = fromStart ? chunk.last : read.headerLast;
+    if (last !== null && r.seq < last) {
+      r.dirty = true; // it applied what is there: reload (and find the damage again) on every later call
+      throw new LedgerDamageError(journal.path, `is truncated: its header records ${last} records of generation ${r.gen}, only ${r.seq} complete ones are left`);
     }
     return 'ok';
   }
