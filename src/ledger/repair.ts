@@ -4,7 +4,7 @@ import { openSnapshot } from './db-store';
 import { snapshotDamage } from './damage';
 import { FileStore } from './file-store';
 import { JournalFile, type JournalEntry } from './journal';
-import { ledgerPaths } from './integrity-check';
+import { checkLedger, ledgerPaths } from './integrity-check';
 import { migrate } from './migrations';
 import { replay } from './recorder';
 import { num } from './rows';
@@ -65,7 +65,8 @@ function applyRecords(db: Database, entries: JournalEntry[]): { applied: number;
 }
 
 /**
- * `ledger repair` for the ledger at `file`, explicit and never silent. Under the ledger's lock (a
+ * `ledger repair` for the ledger at `file`, explicit and never silent. A sound ledger (checkLedger),
+ * or none at all, is left as it is. Otherwise, under the ledger's lock (a
  * lock that is a file is moved aside first; a lock held by a live process refuses the repair):
  * copies every ledger file to `<name>.damaged-<time>` beside it; restores write permission; keeps
  * the snapshot when it is sound (else starts from an empty ledger and says its contents are lost);
@@ -78,6 +79,8 @@ function applyRecords(db: Database, entries: JournalEntry[]): { applied: number;
 export async function repairLedger(file: string, now = new Date()): Promise<RepairReport> {
   const paths = ledgerPaths(file);
   const lines: string[] = [];
+  const before = await checkLedger(file);
+  if (!before.damaged) return { lines: [...before.lines, 'nothing to repair: the ledger is sound; no file was changed'] };
   const suffix = `damaged-${now.toISOString().replace(/[:.]/g, '-')}`;
   if (existsSync(paths.lock) && !statSync(paths.lock).isDirectory()) {
     renameSync(paths.lock, `${paths.lock}.${suffix}`);

@@ -123,8 +123,19 @@ describe('ledger damage', () => {
       assert.equal((await checkLedger(file)).damaged, false);
     });
 
+    it('repair leaves a sound ledger, or none, as it is', async () => {
+      assert.match((await repairLedger(file)).lines.join('\n'), /nothing to repair/);
+      assert.ok(!existsSync(file));
+      await (await withCalls(1)).close();
+      const before = readFileSync(file);
+      assert.match((await repairLedger(file)).lines.join('\n'), /nothing to repair: the ledger is sound/);
+      assert.deepEqual(readFileSync(file), before);
+      assert.ok(!readdirSync(tmp.dir).some((n) => n.includes('damaged-')));
+    });
+
     it('repair refuses while a live process holds the lock, and changes nothing', async () => {
       await (await withCalls(1)).close();
+      chmodSync(`${file}.journal`, 0o444); // damage, so that repair has work to do
       mkdirSync(`${file}.lock`);
       const before = readFileSync(file);
       await assert.rejects(repairLedger(file), isDamage(`${file}.lock`, /stayed locked/));
