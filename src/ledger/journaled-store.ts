@@ -3,38 +3,28 @@ import { LedgerDamageError, LedgerFileError, snapshotDamage } from './damage';
 import { openSnapshot, Serial, type DbStore } from './db-store';
 import { FileStore, type FileStoreOptions, type LockGuard } from './file-store';
 import { entryLine, JournalFile, parseChunk } from './journal';
+import { journalState, wentBack, type Lineage } from './lineage';
 import { migrate } from './migrations';
 import { replay, transact, type RecordedStatement } from './recorder';
-import { num } from './rows';
 import { SCHEMA_VERSION } from './schema';
 import { loadSqlJs, type Database, type SqlJsStatic } from './sqljs';
 
-/** The in-memory database and how far it has read the files. */
-interface Replica {
+/** The in-memory database and how far it has read the files (its place in their history: Lineage). */
+interface Replica extends Lineage {
   db: Database;
   /** Identity of the snapshot file it was loaded from (FileStore stamp); null before it was first written. */
   stamp: string | null;
-  /** The snapshot's generation (journal_state); journal lines of another generation do not apply. */
-  gen: number;
-  /** The generation the snapshot folded in and its last record (null: a snapshot older than schema v9, which does not say). */
-  prevGen: number | null;
-  folded: number;
-  /** A snapshot older than the journal (schema < 4): no journal is expected beside it. */
-  legacy: boolean;
   /** The journal's header has the `last` field, rewritten by every append. */
   marked: boolean;
-  /** The journal file followed (inode), its bytes consumed and the last sequence number applied. */
+  /** The journal file followed (inode) and its bytes consumed. */
   jIno: bigint | null;
   /** The journal's mtime as of the bytes consumed (null: unknown); a change without growth is a rewrite in place: reload. */
   jMtime: bigint | null;
   offset: number;
-  seq: number;
   /** The journal on disk is missing or belongs to another generation: a writer replaces it before appending. */
   stale: boolean;
   /** Memory may differ from the files (a failed write or compaction): reload before the next call. */
   dirty: boolean;
-  /** Migrated in memory by a reader: the next writer persists it as a new snapshot. */
-  unpersisted: boolean;
 }
 
 /** A write transaction waiting for (or run in) a group commit, with what its caller gets. */
@@ -52,17 +42,6 @@ class Diverged extends Error {}
 function freshGeneration(): number {
   return randomBytes(6).readUIntBE(0, 6);
 }
-
-/** What the snapshot says about its place in the journal's history (journal_state; schema v4, v9). */
-function journalState(db: Database, version: number): Pick<Replica, 'gen' | 'prevGen' | 'folded' | 'legacy'> {
-  if (version < 4) return { gen: 0, prevGen: null, folded: 0, legacy: true };
-  const gen = num(db, 'SELECT generation FROM journal_state WHERE id = 1');
-  if (version < 9) return { gen, prevGen: null, folded: 0, legacy: false };
-  return { gen, prevGen: num(db, 'SELECT prev_generation FROM journal_state WHERE id = 1'), folded: num(db, 'SELECT folded_seq FROM journal_state WHERE id = 1'), legacy: false };
-}
-
-/** Generations a process may see pass between two catch-ups: compactions add 1 each; a fresh ledger's generation is random (48 bits). */
-const MAX_GENERATIONS_BETWEEN = 1_000_000;
 
 /** Store options beyond the file store's. */
 export interface JournaledStoreOptions extends FileStoreOptions {
@@ -262,26 +241,13 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
 
   async function reload(guard: LockGuard | null): Promise<void> {
     const next = await load(guard);
-    const back = wentBack(replica, next);
+    const back = wentBack(replica, next, file, journal.path);
     if (back) {
       next.db.close();
       throw back;
     }
     replica.db.close();
     replica = next;
-  }
-
-  /** Damage when the files, reloaded, hold less than this process had read from them (cut, or replaced by an older copy). */
-  function wentBack(prev: Replica, next: Replica): LedgerDamageError | null {
-    if (prev.unpersisted || prev.legacy || next.prevGen === null) return null;
-    if (next.gen === prev.gen) {
-      return next.seq < prev.seq ? new LedgerDamageError(journal.path, `went back from record ${prev.seq} to ${next.seq} of generation ${prev.gen} while the ledger was open (cut, or replaced by an older copy)`) : null;
-    }
-    if (next.gen === prev.gen + 1 && next.prevGen === prev.gen) {
-      return next.folded < prev.seq ? new LedgerDamageError(file, `folded in only ${next.folded} records of generation ${prev.gen}, but this process had read ${prev.seq} (replaced by an older copy?)`) : null;
-    }
-    if (next.gen > prev.gen && next.gen - prev.gen < MAX_GENERATIONS_BETWEEN) return null;
-    return new LedgerDamageError(file, `was replaced by a ledger of generation ${next.gen} that does not continue generation ${prev.gen}, which this process had read (an older copy, or another ledger)`);
   }
 
   /** Brings the replica up to date with the files (see fileDbStore). */
