@@ -114,6 +114,38 @@ describe('ledger damage matrix: every kind of damage, at rest and while two work
     return answers.map((x) => x.reservation!);
   }
 
+  it('under load: a snapshot cut to 0 bytes while both workers pay nonstop stops every later payment in both, and loses no committed row', async () => {
+    const f = filesOf(path.join(tmp.dir, 'load', 'ledger.sqlite'));
+    for (const x of await Promise.all([a.send({ op: 'open', file: f.snapshot }), b.send({ op: 'open', file: f.snapshot })])) assert.ok(x.ok, JSON.stringify(x.error));
+    const backup = readFileSync(f.snapshot); // appends never rewrite the snapshot (no compaction at this size)
+    const answered = [0, 0];
+    const streams = [a, b].map((w, k) => Array.from({ length: 120 }, (_, i) => w.send({ op: 'pay', micros: 10 + i }).then((x) => { answered[k]!++; return x; })));
+    while (Math.min(...answered) < 3) await new Promise((r) => setTimeout(r, 5));
+    truncateSync(f.snapshot, 0);
+    const results = await Promise.all(streams.map((s) => Promise.all(s)));
+    const committed: string[] = [];
+    for (const answers of results) {
+      const firstRefused = answers.findIndex((x) => !x.ok);
+      assert.ok(firstRefused >= 0, 'this worker saw the damage and was refused');
+      for (const x of answers.slice(firstRefused)) {
+        assert.equal(x.ok, false, 'no payment is admitted once the damage was seen');
+        assert.equal(x.error?.file, f.snapshot, x.error?.message);
+      }
+      committed.push(...answers.slice(0, firstRefused).map((x) => x.reservation!));
+    }
+    assert.ok(committed.length >= 6, 'both paid before the damage');
+    writeFileSync(f.snapshot, backup);
+    await Promise.all([a.send({ op: 'close' }), b.send({ op: 'close' })]);
+    const db = await readLedgerFile(f.snapshot);
+    try {
+      const rows = new Set(all(db, 'SELECT reservation_id FROM model_calls').map((r) => String(r.reservation_id)));
+      assert.deepEqual(committed.filter((id) => !rows.has(id)), [], 'every committed spend row is on disk');
+      assert.equal(rows.size, committed.length);
+    } finally {
+      db.close();
+    }
+  });
+
   for (const mode of ['at rest', 'while workers run'] as const) {
     for (const [i, c] of CASES.entries()) {
       it(`${mode}: ${c.name} → ${c.expect === 'repaired' ? 'repaired automatically, every complete record kept' : `paid work refused in both processes, naming the ${c.names}`}; no committed spend row lost`, async () => {
