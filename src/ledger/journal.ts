@@ -66,6 +66,12 @@ export function entryLine(entry: JournalEntry): string {
   return `${JSON.stringify(entry)}\n`;
 }
 
+/** Rewrites the header's `last` in place (fixed width, so nothing else moves). */
+function writeLast(fd: number, g: number, n: number): void {
+  const field = Buffer.from(String(n).padEnd(LAST_WIDTH), 'latin1');
+  writeSync(fd, field, 0, field.length, Buffer.byteLength(headerPrefix(g)));
+}
+
 function parseHeader(line: Buffer): { last: number | null } | null {
   try {
     const v = JSON.parse(line.toString('utf8')) as { journal?: unknown; last?: unknown };
@@ -225,15 +231,15 @@ export class JournalFile {
       writing = true;
       let done = 0;
       while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, offset + done);
-      if (mark) {
-        const field = Buffer.from(String(mark.n).padEnd(LAST_WIDTH), 'latin1');
-        writeSync(fd, field, 0, field.length, Buffer.byteLength(headerPrefix(mark.g)));
-      }
+      if (mark) writeLast(fd, mark.g, mark.n);
       fdatasyncSync(fd);
       return { size: offset + bytes.length, mtimeNs: fstatSync(fd, { bigint: true }).mtimeNs };
     } catch (err) {
       if (writing && fd !== undefined) {
-        try { ftruncateSync(fd, offset); } catch { /* the next writer cuts the torn tail */ }
+        try {
+          ftruncateSync(fd, offset);
+          if (mark) writeLast(fd, mark.g, mark.n - (lines.split('\n').length - 1)); // back to the records that are left
+        } catch { /* the next writer cuts the torn tail */ }
       }
       this.close(); // reopened by the next append
       if (err instanceof LedgerFileError) throw err;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { appendFileSync, copyFileSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LedgerDamageError } from '../../../src/ledger/damage';
@@ -103,6 +104,23 @@ describe('ledger journal', () => {
       await Promise.all([a.close(), b.close()]);
     });
   }
+
+  it('an append whose fdatasync fails is cut back with the header\'s last record count, so no process reads it as a cut journal', async () => {
+    const a = await openLedger(file, { caps: caps(1e9) });
+    await a.createJob({ id: 'j', kind: 'llm', model: 'm', request: null });
+    const original = fs.fdatasyncSync;
+    fs.fdatasyncSync = () => { throw Object.assign(new Error('EIO: i/o error, fdatasync (simulated)'), { code: 'EIO' }); };
+    try {
+      await assert.rejects(a.reserve({ jobId: 'j', model: 'm', micros: 100 }), /EIO/);
+    } finally {
+      fs.fdatasyncSync = original;
+    }
+    assert.equal(JSON.parse(lines(file)[0]!).last, 1, 'the header counts the one record that is left');
+    const b = await openLedger(file, { caps: caps(1e9) });
+    await b.reserve({ jobId: 'j', model: 'm', micros: 100 });
+    assert.equal((await a.listReservations()).length, 1);
+    await Promise.all([a.close(), b.close()]);
+  });
 
   it('fails closed on a journal corrupt before its last line', async () => {
     const a = await openLedger(file, { caps: caps(1e9) });
