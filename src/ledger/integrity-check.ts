@@ -49,6 +49,10 @@ export async function checkLedger(file: string): Promise<IntegrityReport> {
   try {
     store = await fileDbStore(file, { readOnly: true, notice: () => undefined });
   } catch (err) {
+    if (err instanceof LedgerDamageError && err.file === file && err.damage.startsWith('no longer exists')) {
+      // Only the journal of a creation cut short, holding no record: nothing existed yet.
+      return { damaged: lock?.damage ?? false, lines: [...lines, `ok: no ledger at ${file} yet (only the empty journal of a creation cut short); a new one is created on first use`] };
+    }
     if (err instanceof LedgerDamageError || err instanceof LedgerVersionError) return { damaged: true, lines: [...lines, `damaged: ${err.message}`] };
     throw err;
   }
