@@ -2,6 +2,7 @@ import { ConfigError } from '../core/config';
 import { runAdapterCommand } from './adapter-command';
 import { runDemoCommand } from './demo-command';
 import { runDoctorCommand } from './doctor-command';
+import { runLedgerCommand } from './ledger-command';
 import { runMcpCommand } from './mcp-command';
 import { runSmokeCommand } from './smoke-command';
 import { runSpendCommand } from './spend-command';
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promi
   'status-server': { summary: 'answer STATUS\\n with TRUE/FALSE on 127.0.0.1 (--port 5555)', run: runStatusServerCommand },
   doctor: { summary: 'check configuration, ledger, Claude Code (--network: the gateway too)', run: runDoctorCommand },
   smoke: { summary: 'one tiny paid call through the configured gateway and the ledger', run: runSmokeCommand },
+  ledger: { summary: 'check: report the ledger files\' integrity (exit 1 on damage); repair: rebuild a damaged ledger, keeping the damaged files', run: runLedgerCommand },
   demo: { summary: 'delegate a real coding job end to end (scripted gateway when no API key is set)', run: runDemoCommand },
 };
 

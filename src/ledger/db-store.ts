@@ -1,4 +1,4 @@
-import { LedgerFileError } from './file-store';
+import { LedgerDamageError } from './damage';
 import { LedgerVersionError, migrate, schemaVersion } from './migrations';
 import { transact } from './recorder';
 import { SCHEMA_VERSION } from './schema';
@@ -46,7 +46,7 @@ export async function memoryDbStore(): Promise<DbStore> {
 
 /**
  * Opens snapshot bytes (null: a new, empty database) without migrating, and returns the schema
- * version found. Throws LedgerFileError for bytes that are not a SQLite database and
+ * version found. Throws LedgerDamageError for bytes that are not a SQLite database and
  * LedgerVersionError for a newer schema; the database is closed then.
  */
 export function openSnapshot(SQL: SqlJsStatic, file: string, bytes: Uint8Array | null): { db: Database; found: number } {
@@ -59,7 +59,7 @@ export function openSnapshot(SQL: SqlJsStatic, file: string, bytes: Uint8Array |
   } catch (err) {
     db?.close();
     if (err instanceof Error && /not a database|malformed/i.test(err.message)) {
-      throw new LedgerFileError(`ledger ${file} is not a valid SQLite database (${err.message}); it was left untouched`, { cause: err });
+      throw new LedgerDamageError(file, `is not a valid SQLite database (${err.message}); it was left untouched`, { cause: err });
     }
     throw err;
   }

@@ -46,7 +46,9 @@ function tryTake(lockPath: string, staleMs: number): boolean {
     if (code(err) !== 'EEXIST') throw err;
   }
   try {
-    if (statSync(lockPath).mtimeMs >= Date.now() - staleMs) return false;
+    const st = statSync(lockPath);
+    if (!st.isDirectory()) throw new Error(`${lockPath} is a file, not a lock folder: remove it when no Offload process runs`);
+    if (st.mtimeMs >= Date.now() - staleMs) return false;
     rmdirSync(lockPath); // its holder stopped refreshing it: it died
   } catch (err) {
     if (code(err) !== 'ENOENT') throw err; // ENOENT: released meanwhile

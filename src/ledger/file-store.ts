@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, openSync, promises as fs, readSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { assertWritable, LedgerDamageError, LedgerFileError } from './damage';
 import { LockBusyError, takeDirLock, type HeldLock } from './dir-lock';
 
-/** Thrown when the ledger file cannot be locked, read or written. The ledger then admits nothing (fail closed). */
-export class LedgerFileError extends Error {
-  override name = 'LedgerFileError';
-}
+export { LedgerFileError } from './damage';
 
 /** Tuning of the cross-process lock and the journal. Defaults suit many processes contending for short writes. */
 export interface FileStoreOptions {
@@ -65,9 +63,9 @@ export class FileStore {
       // held elsewhere waits asynchronously between attempts.
       lock = await takeDirLock(this.lockPath, { staleMs: this.opts.staleMs ?? 10_000, retries: this.opts.lockRetries ?? 100 });
     } catch (err) {
-      throw new LedgerFileError(err instanceof LockBusyError
-        ? `ledger ${this.path} stayed locked by another process (${this.lockPath}); nothing was changed, try again`
-        : `cannot lock ledger ${this.path}: ${describe(err)}`, { cause: err });
+      throw new LedgerDamageError(this.lockPath, err instanceof LockBusyError
+        ? 'stayed locked by another process through every attempt; nothing was changed (a hung Offload process holds it: end it, or remove the folder when none runs)'
+        : `cannot be taken as the ledger's lock (${describe(err)}); nothing was changed`, { cause: err });
     }
     const guard: LockGuard = {
       assertHeld: () => {
@@ -82,12 +80,15 @@ export class FileStore {
     }
   }
 
-  /** The stamp of the file now, or null when it does not exist. Throws LedgerFileError on other errors. */
+  /** The stamp of the file now, or null when it does not exist. Throws LedgerDamageError when it is read-only, LedgerFileError on other errors. */
   async stamp(): Promise<string | null> {
     try {
-      return stampOf(statSync(this.path, { bigint: true })); // sync: one stat per catch-up, ~10 µs
+      const st = statSync(this.path, { bigint: true }); // sync: one stat per catch-up, ~10 µs
+      assertWritable(this.path, st.mode);
+      return stampOf(st);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if (err instanceof LedgerFileError) throw err;
       throw new LedgerFileError(`cannot read ledger ${this.path}: ${describe(err)}`, { cause: err });
     }
   }
@@ -100,6 +101,7 @@ export class FileStore {
     try {
       fd = openSync(this.path, 'r');
       const st = fstatSync(fd, { bigint: true });
+      assertWritable(this.path, st.mode);
       const bytes = new Uint8Array(Number(st.size));
       let got = 0;
       while (got < bytes.length) {
@@ -110,6 +112,7 @@ export class FileStore {
       return { bytes, stamp: stampOf(st) };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if (err instanceof LedgerFileError) throw err;
       throw new LedgerFileError(`cannot read ledger ${this.path}: ${describe(err)}`, { cause: err });
     } finally {
       if (fd !== undefined) closeSync(fd);

@@ -1,15 +1,19 @@
 import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, statSync, writeSync } from 'node:fs';
-import { LedgerFileError, replaceAtomically, type LockGuard } from './file-store';
+import { assertWritable, LedgerDamageError, LedgerFileError } from './damage';
+import { replaceAtomically, type LockGuard } from './file-store';
 import type { RecordedStatement } from './recorder';
 
 /**
  * `<ledger>.journal`: the transactions committed since the snapshot was written, one JSON line
  * each, after a header line naming the snapshot generation they apply to:
- *   {"journal":1,"g":7}
+ *   {"journal":1,"g":7,"last":2              }
  *   {"g":7,"n":1,"s":[["INSERT INTO reservations …",["r-1","job",…],1]]}
- * Lines are appended under the ledger lock and fdatasync'ed before the write is reported. A line
- * without its trailing newline, or a last line that does not parse, is the torn tail of a writer
- * that died mid-append: readers ignore it and the next writer truncates it.
+ * Lines are appended under the ledger lock and fdatasync'ed before the write is reported. After the
+ * lines, the same write rewrites the header's fixed-width `last` in place (the sequence number of
+ * the last line appended), so a journal cut back to fewer complete lines than `last` is detectable
+ * at rest. A line without its trailing newline, or a last line that does not parse, beyond `last`,
+ * is the torn tail of a writer that died mid-append: readers ignore it and the next writer cuts it
+ * (and reports it). Headers without `last` (written by Offload before it) are still read.
  */
 export interface JournalEntry {
   /** The snapshot generation this line applies to. */
@@ -20,11 +24,15 @@ export interface JournalEntry {
   s: RecordedStatement[];
 }
 
-/** The journal's identity on disk: inode and size in bytes. */
+/** The journal's identity on disk: inode, size in bytes and mtime (ns: a rewrite in place that keeps the size still changes it). */
 export interface JournalStat {
   ino: bigint;
   size: number;
+  mtimeNs: bigint;
 }
+
+/** Width of the header's `last` field: sequence numbers up to 10^15, padded with JSON whitespace. */
+const LAST_WIDTH = 15;
 
 /** What a read of the journal from some offset found. */
 export interface JournalChunk {
@@ -32,6 +40,8 @@ export interface JournalChunk {
   header: number | null;
   /** The byte offset just after the header line (0 when there is none). */
   headerEnd: number;
+  /** The header's `last` (sequence number of the last line appended), null when the header has none. */
+  last: number | null;
   /** Complete entries after the offset (the header excluded), each with the byte offset just after it. */
   entries: Array<{ entry: JournalEntry; end: number }>;
 }
@@ -42,14 +52,33 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** The header line of a journal for snapshot generation `g`. */
-export function headerLine(g: number): string {
-  return `${JSON.stringify({ journal: 1, g })}\n`;
+function headerPrefix(g: number): string {
+  return `{"journal":1,"g":${g},"last":`;
+}
+
+/** The header line of a journal for snapshot generation `g` whose last line is number `last`. */
+export function headerLine(g: number, last = 0): string {
+  return `${headerPrefix(g)}${String(last).padEnd(LAST_WIDTH)}}\n`;
 }
 
 /** One entry as a journal line (ends with a newline; JSON escapes any newline inside). */
 export function entryLine(entry: JournalEntry): string {
   return `${JSON.stringify(entry)}\n`;
+}
+
+/** Rewrites the header's `last` in place (fixed width, so nothing else moves). */
+function writeLast(fd: number, g: number, n: number): void {
+  const field = Buffer.from(String(n).padEnd(LAST_WIDTH), 'latin1');
+  writeSync(fd, field, 0, field.length, Buffer.byteLength(headerPrefix(g)));
+}
+
+function parseHeader(line: Buffer): { last: number | null } | null {
+  try {
+    const v = JSON.parse(line.toString('utf8')) as { journal?: unknown; last?: unknown };
+    return v.journal === 1 ? { last: Number.isSafeInteger(v.last) ? (v.last as number) : null } : null;
+  } catch {
+    return null;
+  }
 }
 
 function isEntry(v: unknown): v is JournalEntry {
@@ -60,10 +89,10 @@ function isEntry(v: unknown): v is JournalEntry {
 /**
  * Parses journal bytes that start at byte `offset` of the file (0: the header comes first). Only
  * newline-terminated lines count; a last line that fails to parse is a torn tail and is left out.
- * Throws LedgerFileError for an unparsable line followed by more lines (the journal is corrupt).
+ * Throws LedgerDamageError for an unparsable line followed by more lines (the journal is corrupt).
  */
 export function parseChunk(file: string, bytes: Buffer, offset: number): JournalChunk {
-  const chunk: JournalChunk = { header: null, headerEnd: 0, entries: [] };
+  const chunk: JournalChunk = { header: null, headerEnd: 0, last: null, entries: [] };
   let start = 0;
   for (let nl = bytes.indexOf(NL, start); nl >= 0; start = nl + 1, nl = bytes.indexOf(NL, start)) {
     let value: unknown;
@@ -73,18 +102,19 @@ export function parseChunk(file: string, bytes: Buffer, offset: number): Journal
       value = undefined;
     }
     const atHeader = offset === 0 && start === 0;
-    const header = value as { journal?: unknown; g?: unknown } | undefined;
+    const header = value as { journal?: unknown; g?: unknown; last?: unknown } | undefined;
     if (atHeader && header?.journal === 1 && Number.isSafeInteger(header.g)) {
       chunk.header = header.g as number;
       chunk.headerEnd = nl + 1;
+      chunk.last = Number.isSafeInteger(header.last) ? (header.last as number) : null;
     } else if (atHeader) {
-      return chunk; // not a journal for any snapshot: stale, the next writer replaces it
+      return chunk; // no valid header: the caller decides (damage, or a journal to replace)
     } else if (isEntry(value)) {
       chunk.entries.push({ entry: value, end: offset + nl + 1 });
     } else if (bytes.indexOf(NL, nl + 1) < 0) {
       return chunk; // torn last line
     } else {
-      throw new LedgerFileError(`ledger journal ${file} is corrupt at byte ${offset + start}; it was left untouched`);
+      throw new LedgerDamageError(file, `is corrupt at byte ${offset + start} (a line that is not a record, with more lines after it); it was left untouched`);
     }
   }
   return chunk;
@@ -106,27 +136,42 @@ export class JournalFile {
   private fd: number | null = null;
   private fdIno: bigint | null = null;
 
-  constructor(readonly path: string) {}
+  /** `notice` hears what the journal repaired on its own (a torn tail cut); default: a process warning on stderr. */
+  constructor(readonly path: string, private readonly notice: (message: string) => void = (m) => process.emitWarning(m, 'OffloadLedger')) {}
 
-  /** Inode and size now, or null when there is no journal. Throws LedgerFileError on other errors. */
+  /** Inode and size now, or null when there is no journal. Throws LedgerDamageError when it is read-only, LedgerFileError on other errors. */
   async stat(): Promise<JournalStat | null> {
     try {
       const st = statSync(this.path, { bigint: true });
-      return { ino: st.ino, size: Number(st.size) };
+      assertWritable(this.path, st.mode);
+      return { ino: st.ino, size: Number(st.size), mtimeNs: st.mtimeNs };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if (err instanceof LedgerFileError) throw err;
       throw new LedgerFileError(`cannot read ledger journal ${this.path}: ${describe(err)}`, { cause: err });
     }
   }
 
   /**
-   * The bytes from `offset` to the end of the journal whose inode is `ino`, or null when the path
-   * no longer holds that file (replaced or removed meanwhile). Throws LedgerFileError.
+   * The bytes from `offset` to the end of the journal whose inode is `ino`, with the file's mtime
+   * when they were read and the header's `last` (null: none, or offset 0, where the header is in
+   * the bytes), or null when the path no longer holds that file (replaced or removed meanwhile).
+   * The header is read before the size is taken: appenders write their lines before `last`, so
+   * the bytes read then hold at least `last` complete records unless the journal was cut.
+   * Throws LedgerFileError.
    */
-  async readFrom(ino: bigint, offset: number): Promise<Buffer | null> {
+  async readFrom(ino: bigint, offset: number): Promise<{ bytes: Buffer; mtimeNs: bigint; headerLast: number | null } | null> {
     let fd: number | undefined;
     try {
       fd = openSync(this.path, 'r');
+      let headerLast: number | null = null;
+      if (offset > 0) {
+        const head = Buffer.alloc(Math.min(offset, 128));
+        const n = readSync(fd, head, 0, head.length, 0);
+        const nl = head.subarray(0, n).indexOf(NL);
+        const value = nl > 0 ? parseHeader(head.subarray(0, nl)) : null;
+        headerLast = value?.last ?? null;
+      }
       const st = fstatSync(fd, { bigint: true });
       if (st.ino !== ino) return null;
       const length = Math.max(0, Number(st.size) - offset);
@@ -137,7 +182,7 @@ export class JournalFile {
         if (bytesRead === 0) break;
         got += bytesRead;
       }
-      return buf.subarray(0, got);
+      return { bytes: buf.subarray(0, got), mtimeNs: st.mtimeNs, headerLast };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw new LedgerFileError(`cannot read ledger journal ${this.path}: ${describe(err)}`, { cause: err });
@@ -165,10 +210,12 @@ export class JournalFile {
    * Writes `lines` (one or more complete lines: a group commit appends its transactions' lines in
    * one write) at byte `offset` of the journal whose inode is `ino`, dropping whatever followed
    * (a torn tail), then fdatasync. Call holding the lock, with `ino` the inode found at the path
-   * under it. Returns the new size. Throws LedgerFileError (lock lost, journal replaced, I/O
-   * error); the journal is then cut back to `offset` when possible.
+   * under it. With `mark` (the journal's generation and the sequence number of the last line in
+   * `lines`), the header's `last` is rewritten after the lines, before the one fdatasync. Returns
+   * the new size and mtime. Throws LedgerFileError (lock lost, journal replaced, I/O error); the
+   * journal is then cut back to `offset` when possible.
    */
-  async append(ino: bigint, offset: number, lines: string, guard: LockGuard): Promise<number> {
+  async append(ino: bigint, offset: number, lines: string, guard: LockGuard, mark?: { g: number; n: number }): Promise<{ size: number; mtimeNs: bigint }> {
     const bytes = Buffer.from(lines, 'utf8');
     let fd: number | undefined;
     let writing = false;
@@ -176,16 +223,23 @@ export class JournalFile {
       fd = this.openFor(ino);
       const size = Number(fstatSync(fd, { bigint: true }).size);
       if (size < offset) throw new LedgerFileError(`ledger journal ${this.path} was cut below byte ${offset} by someone else; nothing was written`);
-      if (size > offset) ftruncateSync(fd, offset); // a torn tail
+      if (size > offset) {
+        ftruncateSync(fd, offset);
+        this.notice(`ledger journal ${this.path} ended in a torn record (${size - offset} bytes after byte ${offset}: a write cut short by a crash); cut it, every complete record was kept`);
+      }
       guard.assertHeld();
       writing = true;
       let done = 0;
       while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, offset + done);
+      if (mark) writeLast(fd, mark.g, mark.n);
       fdatasyncSync(fd);
-      return offset + bytes.length;
+      return { size: offset + bytes.length, mtimeNs: fstatSync(fd, { bigint: true }).mtimeNs };
     } catch (err) {
       if (writing && fd !== undefined) {
-        try { ftruncateSync(fd, offset); } catch { /* the next writer cuts the torn tail */ }
+        try {
+          ftruncateSync(fd, offset);
+          if (mark) writeLast(fd, mark.g, mark.n - (lines.split('\n').length - 1)); // back to the records that are left
+        } catch { /* the next writer cuts the torn tail */ }
       }
       this.close(); // reopened by the next append
       if (err instanceof LedgerFileError) throw err;

@@ -1,30 +1,30 @@
 import { randomBytes } from 'node:crypto';
+import { LedgerDamageError, LedgerFileError, snapshotDamage } from './damage';
 import { openSnapshot, Serial, type DbStore } from './db-store';
-import { FileStore, LedgerFileError, type FileStoreOptions, type LockGuard } from './file-store';
+import { FileStore, type FileStoreOptions, type LockGuard } from './file-store';
 import { entryLine, JournalFile, parseChunk } from './journal';
+import { journalState, wentBack, type Lineage } from './lineage';
 import { migrate } from './migrations';
 import { replay, transact, type RecordedStatement } from './recorder';
-import { num } from './rows';
 import { SCHEMA_VERSION } from './schema';
 import { loadSqlJs, type Database, type SqlJsStatic } from './sqljs';
 
-/** The in-memory database and how far it has read the files. */
-interface Replica {
+/** The in-memory database and how far it has read the files (its place in their history: Lineage). */
+interface Replica extends Lineage {
   db: Database;
   /** Identity of the snapshot file it was loaded from (FileStore stamp); null before it was first written. */
   stamp: string | null;
-  /** The snapshot's generation (journal_state); journal lines of another generation do not apply. */
-  gen: number;
-  /** The journal file followed (inode), its bytes consumed and the last sequence number applied. */
+  /** The journal's header has the `last` field, rewritten by every append. */
+  marked: boolean;
+  /** The journal file followed (inode) and its bytes consumed. */
   jIno: bigint | null;
+  /** The journal's mtime as of the bytes consumed (null: unknown); a change without growth is a rewrite in place: reload. */
+  jMtime: bigint | null;
   offset: number;
-  seq: number;
   /** The journal on disk is missing or belongs to another generation: a writer replaces it before appending. */
   stale: boolean;
   /** Memory may differ from the files (a failed write or compaction): reload before the next call. */
   dirty: boolean;
-  /** Migrated in memory by a reader: the next writer persists it as a new snapshot. */
-  unpersisted: boolean;
 }
 
 /** A write transaction waiting for (or run in) a group commit, with what its caller gets. */
@@ -43,8 +43,21 @@ function freshGeneration(): number {
   return randomBytes(6).readUIntBE(0, 6);
 }
 
-function generation(db: Database, version: number): number {
-  return version >= 4 ? num(db, 'SELECT generation FROM journal_state WHERE id = 1') : 0;
+/** Store options beyond the file store's. */
+export interface JournaledStoreOptions extends FileStoreOptions {
+  /** Open without ever writing (`ledger check`): no file is created, migrated or compacted; writes are refused. */
+  readOnly?: boolean;
+  /** Hears what the store repaired on its own (a torn journal tail cut). Default: a process warning on stderr. */
+  notice?: (message: string) => void;
+}
+
+/** Where a file-backed store stands (`ledger check`). */
+export interface StoreState {
+  generation: number;
+  /** Records of the journal applied on top of the snapshot. */
+  records: number;
+  /** Bytes of the journal read (header and complete records); what follows is a torn tail. */
+  journalBytes: number;
 }
 
 /**
@@ -64,39 +77,68 @@ function generation(db: Database, version: number): number {
  *   lock as a new snapshot with a fresh generation.
  * A kill mid-append leaves a torn last line (ignored by readers, cut by the next writer); a kill
  * mid-compaction leaves the old snapshot + journal, or the new snapshot + a journal of the old
- * generation, which is ignored and replaced. Throws LedgerFileError (cannot lock/read/write, not a
- * database, snapshot or journal vanished, journal corrupt) or LedgerVersionError (newer Offload).
+ * generation, which is ignored and replaced.
+ *
+ * Integrity (ARCHITECTURE.md): a new ledger is created only where neither file exists (or only the
+ * journal of a creation that was cut short, holding no record). The snapshot records its
+ * generation and what it folded in (the previous generation and its last record); the journal's
+ * header names its generation and the number of its last record. Every other mismatch — a snapshot
+ * missing, empty, truncated or garbage, a journal missing, empty, cut below its last record, out of
+ * sequence, of a generation the snapshot does not continue, a file read-only, a lock that cannot be
+ * taken, or files that went back while this process had read further — throws LedgerDamageError
+ * naming the file, in every call of every process, until `ledger repair`. Also throws
+ * LedgerFileError (cannot lock/read/write) or LedgerVersionError (newer Offload).
  */
-export async function fileDbStore(file: string, opts: FileStoreOptions = {}): Promise<DbStore> {
+export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}): Promise<DbStore & { state(): StoreState }> {
   const SQL: SqlJsStatic = await loadSqlJs();
   const files = new FileStore(file, opts);
-  const journal = new JournalFile(`${file}.journal`);
+  const journal = new JournalFile(`${file}.journal`, opts.notice);
   const maxBytes = opts.journalMaxBytes ?? 4 * 2 ** 20;
   const maxLines = opts.journalMaxLines ?? 5000;
 
-  /** Applies the journal lines `r` has not seen. 'reload' when only a full reload can catch up. */
+  /** Applies the journal lines `r` has not seen. 'reload' when only a full reload can catch up. Throws LedgerDamageError. */
   async function follow(r: Replica): Promise<'ok' | 'reload'> {
     const st = await journal.stat();
     if (!st) {
-      if (r.seq > 0) throw new LedgerFileError(`ledger journal ${journal.path} disappeared with committed transactions in it; refusing to continue (restore it, or restart to accept the loss)`);
-      Object.assign(r, { jIno: null, offset: 0, stale: true });
-      return 'ok';
+      if (r.legacy && r.seq === 0) {
+        Object.assign(r, { jIno: null, offset: 0, stale: true });
+        return 'ok';
+      }
+      throw new LedgerDamageError(journal.path, r.seq > 0
+        ? `disappeared with ${r.seq} committed records of generation ${r.gen} in it`
+        : `is missing: the snapshot ${file} (generation ${r.gen}) is always written with a journal beside it, so the journal was deleted or moved`);
     }
-    if (st.ino !== r.jIno || st.size < r.offset) {
-      if (r.seq > 0) return 'reload'; // replaced or cut below what we applied
+    if (st.ino === r.jIno && st.size < r.offset) {
+      throw new LedgerDamageError(journal.path, `was cut to ${st.size} bytes, below the ${r.offset} bytes (record ${r.seq} of generation ${r.gen}) already committed`);
+    }
+    if (st.ino !== r.jIno) {
+      if (r.seq > 0) return 'reload'; // replaced (compaction): the snapshot changed too
       Object.assign(r, { jIno: st.ino, offset: 0, stale: false });
     }
-    if (st.size === r.offset) return 'ok';
-    const bytes = await journal.readFrom(st.ino, r.offset);
-    if (!bytes) return 'reload';
+    if (st.size === 0) throw new LedgerDamageError(journal.path, 'is empty (0 bytes): a journal always starts with its header line');
+    if (st.size === r.offset) {
+      if (r.jMtime === null || st.mtimeNs === r.jMtime || r.stale) return 'ok';
+      if (r.seq > 0 || r.offset > 0) return 'reload'; // rewritten in place at the same size: only a full read can tell how
+    }
+    const read = await journal.readFrom(st.ino, r.offset);
+    if (!read) return 'reload';
+    const bytes = read.bytes;
+    r.jMtime = read.mtimeNs;
+    const fromStart = r.offset === 0;
     const chunk = parseChunk(journal.path, bytes, r.offset);
-    if (r.offset === 0) {
+    if (fromStart) {
+      if (chunk.header === null) throw new LedgerDamageError(journal.path, 'has no valid header line (garbage where the generation should be)');
       if (chunk.header !== r.gen) {
         if ((await files.stamp()) !== r.stamp) return 'reload'; // a newer snapshot came with this journal
-        Object.assign(r, { offset: bytes.length, stale: true }); // left by an interrupted compaction
+        const newest = Math.max(chunk.entries.at(-1)?.entry.n ?? 0, chunk.last ?? 0);
+        if (r.prevGen !== null && (chunk.header !== r.prevGen || newest > r.folded)) {
+          throw new LedgerDamageError(journal.path, `belongs to generation ${chunk.header} (records up to ${newest}), but the snapshot ${file} is generation ${r.gen} and folded in generation ${r.prevGen} only up to record ${r.folded}: the snapshot is older than the journal, or the two come from different ledgers`);
+        }
+        Object.assign(r, { offset: bytes.length, stale: true }); // left by an interrupted compaction: every record is in the snapshot
         return 'ok';
       }
       r.offset = chunk.headerEnd;
+      r.marked = chunk.last !== null;
     }
     for (const { entry, end } of chunk.entries) {
       if (entry.g !== r.gen || entry.n !== r.seq + 1) throw new Diverged(`journal line ${entry.g}/${entry.n} does not follow ${r.gen}/${r.seq}`);
@@ -108,16 +150,46 @@ export async function fileDbStore(file: string, opts: FileStoreOptions = {}): Pr
       r.seq = entry.n;
       r.offset = end;
     }
+    const last = fromStart ? chunk.last : read.headerLast;
+    if (last !== null && r.seq < last) {
+      r.dirty = true; // it applied what is there: reload (and find the damage again) on every later call
+      throw new LedgerDamageError(journal.path, `is truncated: its header records ${last} records of generation ${r.gen}, only ${r.seq} complete ones are left`);
+    }
     return 'ok';
   }
 
-  /** Writes `r` as a new snapshot (generation `gen`) and an empty journal for it. Call holding the lock. */
-  async function writeSnapshot(r: Replica, gen: number, guard: LockGuard): Promise<void> {
-    r.db.run('UPDATE journal_state SET generation = ? WHERE id = 1', [gen]); // carried by the snapshot, never journaled
-    Object.assign(r, { gen, stale: true, unpersisted: false });
+  /**
+   * Writes `r` as a new snapshot (generation `gen`, folding in r's generation up to its last
+   * record) and an empty journal for it. Call holding the lock. A new ledger (`fresh`) writes the
+   * journal first, so a creation cut short leaves a journal with no record (created again), never
+   * a snapshot without its journal.
+   */
+  async function writeSnapshot(r: Replica, gen: number, guard: LockGuard, fresh = false): Promise<void> {
+    if (opts.readOnly) throw new LedgerFileError(`ledger ${file} is open read-only; nothing was written`);
+    const folded = { prevGen: r.gen, folded: r.seq };
+    // carried by the snapshot, never journaled
+    r.db.run('UPDATE journal_state SET generation = ?, prev_generation = ?, folded_seq = ? WHERE id = 1', [gen, r.gen, r.seq]);
+    if (fresh) await journal.reset(gen, guard);
     r.stamp = await files.write(r.db.export(), guard);
-    const st = await journal.reset(gen, guard);
-    Object.assign(r, { jIno: st.ino, offset: st.size, seq: 0, stale: false });
+    Object.assign(r, { gen, ...folded, seq: 0, stale: true, unpersisted: false, legacy: false });
+    const st = fresh ? await journal.stat() : await journal.reset(gen, guard);
+    if (!st) throw new LedgerFileError(`ledger journal ${journal.path} vanished right after it was written`);
+    Object.assign(r, { jIno: st.ino, jMtime: st.mtimeNs, offset: st.size, stale: false, marked: true });
+  }
+
+  /** What the journal says when the snapshot is missing: why a ledger existed here, or null when none did. */
+  async function journalShowsLedger(): Promise<string | null> {
+    const st = await journal.stat();
+    if (!st) return null;
+    let chunk;
+    try {
+      chunk = parseChunk(journal.path, (await journal.readFrom(st.ino, 0))?.bytes ?? Buffer.alloc(0), 0);
+    } catch {
+      return `its journal ${journal.path} exists (and is corrupt)`;
+    }
+    if (chunk.header === null) return `its journal ${journal.path} exists (without a valid header)`;
+    const newest = Math.max(chunk.entries.at(-1)?.entry.n ?? 0, chunk.last ?? 0);
+    return newest > 0 ? `its journal ${journal.path} holds records up to ${newest} of generation ${chunk.header}` : null;
   }
 
   /**
@@ -127,9 +199,15 @@ export async function fileDbStore(file: string, opts: FileStoreOptions = {}): Pr
   async function load(guard: LockGuard | null): Promise<Replica> {
     for (let attempt = 0; ; attempt++) {
       const snap = await files.read();
-      if (!snap && !guard) throw new LedgerFileError(`ledger ${file} no longer exists; refusing to start a new one silently (restart to create it)`);
+      if (!snap) {
+        const existed = await journalShowsLedger();
+        if (existed) throw new LedgerDamageError(file, `is missing, but ${existed}: a ledger existed here, so a new one is not created`);
+        if (!guard) throw new LedgerDamageError(file, 'no longer exists; refusing to start a new one silently');
+      }
+      const damage = snap ? snapshotDamage(snap.bytes) : null;
+      if (damage) throw new LedgerDamageError(file, damage);
       const { db, found } = openSnapshot(SQL, file, snap?.bytes ?? null);
-      const r: Replica = { db, stamp: snap?.stamp ?? null, gen: generation(db, found), jIno: null, offset: 0, seq: 0, stale: false, dirty: false, unpersisted: false };
+      const r: Replica = { db, stamp: snap?.stamp ?? null, ...journalState(db, found), marked: false, jIno: null, jMtime: null, offset: 0, seq: 0, stale: false, dirty: false, unpersisted: false };
       try {
         const outcome = snap ? await follow(r) : 'ok';
         if (outcome === 'reload') {
@@ -139,19 +217,20 @@ export async function fileDbStore(file: string, opts: FileStoreOptions = {}): Pr
         }
         if (!snap || found !== SCHEMA_VERSION) {
           migrate(db);
-          if (guard) await writeSnapshot(r, freshGeneration(), guard);
+          if (guard && !opts.readOnly) await writeSnapshot(r, freshGeneration(), guard, !snap);
           else r.unpersisted = true;
         }
         return r;
       } catch (err) {
         db.close();
-        if (err instanceof Diverged) throw new LedgerFileError(`ledger journal ${journal.path} does not match ${file} (${err.message}); both were left untouched`, { cause: err });
+        if (err instanceof Diverged) throw new LedgerDamageError(journal.path, `is out of sequence with the snapshot ${file} (${err.message}); both were left untouched`, { cause: err });
         throw err;
       }
     }
   }
 
   let replica = await (async () => {
+    if (opts.readOnly) return load(null);
     if ((await files.stamp()) !== null) {
       const r = await load(null);
       if (!r.unpersisted) return r;
@@ -162,6 +241,11 @@ export async function fileDbStore(file: string, opts: FileStoreOptions = {}): Pr
 
   async function reload(guard: LockGuard | null): Promise<void> {
     const next = await load(guard);
+    const back = wentBack(replica, next, file, journal.path);
+    if (back) {
+      next.db.close();
+      throw back;
+    }
     replica.db.close();
     replica = next;
   }
@@ -170,7 +254,7 @@ export async function fileDbStore(file: string, opts: FileStoreOptions = {}): Pr
   async function catchUp(guard: LockGuard | null): Promise<void> {
     if (replica.dirty || (guard && replica.unpersisted)) return reload(guard);
     const stamp = await files.stamp();
-    if (stamp === null) throw new LedgerFileError(`ledger ${file} no longer exists; refusing to start a new one silently (restart to create it)`);
+    if (stamp === null) throw new LedgerDamageError(file, 'disappeared while the ledger was open; refusing to start a new one silently');
     if (stamp !== replica.stamp) return reload(guard);
     let outcome: 'ok' | 'reload';
     try {
@@ -191,11 +275,12 @@ export async function fileDbStore(file: string, opts: FileStoreOptions = {}): Pr
    * replica reloads before the next call. A lock or catch-up failure fails the whole batch.
    */
   async function commitBatch(batch: Pending[], guard: LockGuard): Promise<void> {
+    if (opts.readOnly) throw new LedgerFileError(`ledger ${file} is open read-only; nothing was written`);
     await catchUp(guard);
     const r = replica;
     if (r.stale || r.jIno === null) {
       const st = await journal.reset(r.gen, guard);
-      Object.assign(r, { jIno: st.ino, offset: st.size, seq: 0, stale: false });
+      Object.assign(r, { jIno: st.ino, jMtime: st.mtimeNs, offset: st.size, seq: 0, stale: false, marked: true });
     }
     const lines: string[] = [];
     let firstChange = batch.length;
@@ -214,7 +299,8 @@ export async function fileDbStore(file: string, opts: FileStoreOptions = {}): Pr
         lines.push(entryLine({ g: r.gen, n: r.seq + lines.length + 1, s: committed.statements }));
       }
       if (lines.length === 0) return;
-      r.offset = await journal.append(r.jIno as bigint, r.offset, lines.join(''), guard);
+      const appended = await journal.append(r.jIno as bigint, r.offset, lines.join(''), guard, r.marked ? { g: r.gen, n: r.seq + lines.length } : undefined);
+      Object.assign(r, { offset: appended.size, jMtime: appended.mtimeNs });
       r.seq += lines.length;
     } catch (err) {
       r.dirty = true; // memory holds changes the files may not: reload before the next call
@@ -280,6 +366,7 @@ export async function fileDbStore(file: string, opts: FileStoreOptions = {}): Pr
   }
 
   return {
+    state: () => ({ generation: replica.gen, records: replica.seq, journalBytes: replica.offset }),
     read: (fn) => {
       undefer(); // a read sees the writes queued before it
       gathering = null; // writes queued after this read run after it

@@ -97,7 +97,13 @@ export const MIGRATIONS: readonly string[] = [
   // in sql.js. Its job_id prefix serves every old use.
   `CREATE INDEX model_calls_job_id_cost ON model_calls(job_id, cost_micros);
    DROP INDEX model_calls_job_id;`,
-  // v8 → v9: a cancel asked for by another process (the `cancel` tool in another window or the
+  // v8 → v9: what the snapshot folded in (journaled-store.ts): the generation before it and the
+  // last journal record of that generation, so a journal that the snapshot does not continue (a
+  // snapshot older than its journal, or from another ledger) is told apart from the leftover of
+  // an interrupted compaction.
+  `ALTER TABLE journal_state ADD COLUMN prev_generation INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE journal_state ADD COLUMN folded_seq INTEGER NOT NULL DEFAULT 0;`,
+  // v9 → v10: a cancel asked for by another process (the `cancel` tool in another window or the
   // CLI). The process that runs the job polls it (JobEngine) and aborts the job; epoch ms or NULL.
   `ALTER TABLE jobs ADD COLUMN cancel_requested_at INTEGER;`,
 ];

@@ -5,7 +5,7 @@ import { assertTransition, TERMINAL_STATUSES, type JobRecord } from '../core/job
 import { assertMicros } from '../core/money';
 import { effectiveBreaker, readBreaker, refreshBreaker, reservationLive, tripReplaces, writeBreaker } from './breaker-store';
 import { memoryDbStore, type DbStore } from './db-store';
-import type { FileStoreOptions } from './file-store';
+import type { JournaledStoreOptions } from './journaled-store';
 import { fileDbStore } from './journaled-store';
 import type { BreakerTrip, JobPatch, Ledger, LedgerCaps, NewJob, Reservation, ReserveRequest, SettleInput, SpendStats } from './ledger';
 import { addSpend, isSettled, jobReserved, jobSettled, reservedTotal, selectJob, selectJobs, selectReservation, settledIn } from './queries';
@@ -53,7 +53,7 @@ export function processAlive(pid: number): boolean {
 }
 
 /** Options of a file ledger: the ledger's, plus the file lock's tuning. */
-export type FileLedgerOptions = LedgerOptions & FileStoreOptions;
+export type FileLedgerOptions = LedgerOptions & JournaledStoreOptions;
 
 /** The sql.js Ledger, with a few operations beyond the shared interface. */
 export interface SqliteLedger extends Ledger {

@@ -140,7 +140,7 @@ describe('ledger file store', () => {
   it('refuses a file that is not a database and leaves it untouched', async () => {
     writeFileSync(file, 'this is not sqlite, but it is somebody\'s data'.repeat(200));
     const before = readFileSync(file);
-    await assert.rejects(openLedger(file, { caps: caps(1) }), (err: unknown) => err instanceof LedgerFileError && /not a valid SQLite database/.test(err.message));
+    await assert.rejects(openLedger(file, { caps: caps(1) }), (err: unknown) => err instanceof LedgerFileError && /not a SQLite database/.test(err.message) && err.message.includes(file));
     assert.deepEqual(readFileSync(file), before);
   });
 
@@ -158,7 +158,7 @@ describe('ledger file store', () => {
   it('fails closed when the file disappears under an open ledger', async () => {
     const l = await openLedger(file, { caps: caps(1) });
     unlinkSync(file);
-    await assert.rejects(l.getJob('x'), (err: unknown) => err instanceof LedgerFileError && /no longer exists/.test(err.message));
+    await assert.rejects(l.getJob('x'), (err: unknown) => err instanceof LedgerFileError && /disappeared/.test(err.message) && err.message.includes(file));
     await l.close();
   });
 

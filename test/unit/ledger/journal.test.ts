@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { appendFileSync, copyFileSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { LedgerDamageError } from '../../../src/ledger/damage';
 import type { DbStore } from '../../../src/ledger/db-store';
 import { LedgerFileError } from '../../../src/ledger/file-store';
 import { fileDbStore } from '../../../src/ledger/journaled-store';
@@ -90,15 +92,35 @@ describe('ledger journal', () => {
       const a = await openLedger(file, { caps: caps(1e9) });
       await a.createJob({ id: 'j', kind: 'llm', model: 'm', request: null });
       appendFileSync(`${file}.journal`, tail);
-      const b = await openLedger(file, { caps: caps(1e9) });
+      const notices: string[] = [];
+      const b = await openLedger(file, { caps: caps(1e9), notice: (m) => notices.push(m) });
       assert.equal((await b.getJob('j'))?.id, 'j');
       await b.reserve({ jobId: 'j', model: 'm', micros: 100 });
       assert.ok(!readFileSync(`${file}.journal`, 'utf8').includes(tail), 'the tail was cut');
+      assert.equal(notices.length, 1);
+      assert.match(notices[0] ?? '', new RegExp(`${file}\\.journal ended in a torn record \\(${Buffer.byteLength(tail)} bytes`));
       assert.equal((await a.listReservations()).length, 1, 'the other ledger reads past the cut');
       assert.equal(((await onDisk(file)).reservations ?? []).length, 1);
       await Promise.all([a.close(), b.close()]);
     });
   }
+
+  it('an append whose fdatasync fails is cut back with the header\'s last record count, so no process reads it as a cut journal', async () => {
+    const a = await openLedger(file, { caps: caps(1e9) });
+    await a.createJob({ id: 'j', kind: 'llm', model: 'm', request: null });
+    const original = fs.fdatasyncSync;
+    fs.fdatasyncSync = () => { throw Object.assign(new Error('EIO: i/o error, fdatasync (simulated)'), { code: 'EIO' }); };
+    try {
+      await assert.rejects(a.reserve({ jobId: 'j', model: 'm', micros: 100 }), /EIO/);
+    } finally {
+      fs.fdatasyncSync = original;
+    }
+    assert.equal(JSON.parse(lines(file)[0]!).last, 1, 'the header counts the one record that is left');
+    const b = await openLedger(file, { caps: caps(1e9) });
+    await b.reserve({ jobId: 'j', model: 'm', micros: 100 });
+    assert.equal((await a.listReservations()).length, 1);
+    await Promise.all([a.close(), b.close()]);
+  });
 
   it('fails closed on a journal corrupt before its last line', async () => {
     const a = await openLedger(file, { caps: caps(1e9) });
@@ -138,7 +160,7 @@ describe('ledger journal', () => {
     await Promise.all([w.close(), r.close()]);
   });
 
-  it('ignores a leftover journal of another snapshot', async () => {
+  it('refuses a journal of another ledger beside a new snapshot, naming the journal', async () => {
     const a = await openLedger(file, { caps: caps(1e9) });
     await a.createJob({ id: 'old', kind: 'llm', model: 'm', request: null });
     await a.close();
@@ -148,18 +170,14 @@ describe('ledger journal', () => {
     const b = await openLedger(file, { caps: caps(1e9) });
     await b.close();
     copyFileSync(`${file}.old`, `${file}.journal`);
-    const c = await openLedger(file, { caps: caps(1e9) });
-    assert.equal(await c.getJob('old'), undefined);
-    await c.createJob({ id: 'new', kind: 'llm', model: 'm', request: null });
-    assert.deepEqual(((await onDisk(file)).jobs ?? []).map((j) => (j as { id: string }).id), ['new']);
-    await c.close();
+    await assert.rejects(openLedger(file, { caps: caps(1e9) }), (err: unknown) => err instanceof LedgerDamageError && err.file === `${file}.journal` && /different ledgers/.test(err.message));
   });
 
   it('fails closed when the journal disappears with committed transactions in it', async () => {
     const a = await openLedger(file, { caps: caps(1e9) });
     await a.createJob({ id: 'j', kind: 'llm', model: 'm', request: null });
     unlinkSync(`${file}.journal`);
-    await assert.rejects(a.getJob('j'), (err: unknown) => err instanceof LedgerFileError && /disappeared/.test(err.message));
+    await assert.rejects(a.getJob('j'), (err: unknown) => err instanceof LedgerDamageError && err.file === `${file}.journal` && /disappeared/.test(err.message));
     await a.close();
   });
 });

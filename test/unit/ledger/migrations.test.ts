@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { LedgerDamageError } from '../../../src/ledger/damage';
 import { migrate, schemaVersion } from '../../../src/ledger/migrations';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../../src/ledger/schema';
 import { loadSqlJs, type Database } from '../../../src/ledger/sqljs';
@@ -39,14 +40,11 @@ describe('ledger migrations', () => {
     db.close();
   });
 
-  it('turns an empty (0-byte) file into a current ledger', async () => {
+  it('refuses an empty (0-byte) snapshot instead of starting a new ledger, and leaves it untouched', async () => {
     const file = path.join(tmp.dir, 'ledger.sqlite');
     writeFileSync(file, '');
-    const l = await openLedger(file, { caps: caps(1) });
-    await l.close();
-    const db = await fileDb(file);
-    assert.equal(schemaVersion(db), SCHEMA_VERSION);
-    db.close();
+    await assert.rejects(openLedger(file, { caps: caps(1) }), (err: unknown) => err instanceof LedgerDamageError && err.file === file && /empty \(0 bytes\)/.test(err.message) && /ledger repair/.test(err.message));
+    assert.equal(readFileSync(file).length, 0);
   });
 
   it('migrates a v0 file that already holds other tables, keeping them', async () => {

@@ -1,0 +1,51 @@
+import { LedgerDamageError } from './damage';
+import { num } from './rows';
+import type { Database } from './sqljs';
+
+/**
+ * A loaded ledger's place in the history of its files: the snapshot's generation, what it folded
+ * in, and how many records of the journal were applied on top (journaled-store.ts keeps one per
+ * replica).
+ */
+export interface Lineage {
+  /** The snapshot's generation (journal_state); journal lines of another generation do not apply. */
+  gen: number;
+  /** The generation the snapshot folded in and its last record (null: a snapshot older than schema v9, which does not say). */
+  prevGen: number | null;
+  folded: number;
+  /** A snapshot older than the journal (schema < 4): no journal is expected beside it. */
+  legacy: boolean;
+  /** Journal records applied on top of the snapshot: the last sequence number. */
+  seq: number;
+  /** Migrated in memory, not written yet: its generation is not on disk. */
+  unpersisted: boolean;
+}
+
+/** Generations a process may see pass between two catch-ups: compactions add 1 each; a fresh ledger's generation is random (48 bits). */
+const MAX_GENERATIONS_BETWEEN = 1_000_000;
+
+/** What a snapshot of schema `version` says about its place in the journal's history (journal_state; schema v4, v9). */
+export function journalState(db: Database, version: number): Pick<Lineage, 'gen' | 'prevGen' | 'folded' | 'legacy'> {
+  if (version < 4) return { gen: 0, prevGen: null, folded: 0, legacy: true };
+  const gen = num(db, 'SELECT generation FROM journal_state WHERE id = 1');
+  if (version < 9) return { gen, prevGen: null, folded: 0, legacy: false };
+  return { gen, prevGen: num(db, 'SELECT prev_generation FROM journal_state WHERE id = 1'), folded: num(db, 'SELECT folded_seq FROM journal_state WHERE id = 1'), legacy: false };
+}
+
+/**
+ * Damage when the files at `file` (snapshot) and `journalPath`, reloaded as `next`, hold less than
+ * this process had read from them as `prev` (cut, or replaced by an older copy or another ledger);
+ * null when `next` continues `prev` (same generation and at least as many records, or later
+ * generations that folded in at least what `prev` had read).
+ */
+export function wentBack(prev: Lineage, next: Lineage, file: string, journalPath: string): LedgerDamageError | null {
+  if (prev.unpersisted || prev.legacy || next.prevGen === null) return null;
+  if (next.gen === prev.gen) {
+    return next.seq < prev.seq ? new LedgerDamageError(journalPath, `went back from record ${prev.seq} to ${next.seq} of generation ${prev.gen} while the ledger was open (cut, or replaced by an older copy)`) : null;
+  }
+  if (next.gen === prev.gen + 1 && next.prevGen === prev.gen) {
+    return next.folded < prev.seq ? new LedgerDamageError(file, `folded in only ${next.folded} records of generation ${prev.gen}, but this process had read ${prev.seq} (replaced by an older copy?)`) : null;
+  }
+  if (next.gen > prev.gen && next.gen - prev.gen < MAX_GENERATIONS_BETWEEN) return null;
+  return new LedgerDamageError(file, `was replaced by a ledger of generation ${next.gen} that does not continue generation ${prev.gen}, which this process had read (an older copy, or another ledger)`);
+}
