@@ -4,8 +4,12 @@ import { SETTING_KEYS } from './settings-keys';
 /** Clients that take a stdio MCP server config Offload can write for them. */
 export type McpClientKind = 'codex' | 'claude-code';
 
-/** Stands in for the API key in copied configs: keys stay in SecretStorage, never on the clipboard. */
-export const API_KEY_PLACEHOLDER = '<your OPENAI_API_KEY>';
+/**
+ * Stands in for the key command in copied configs: keys stay in SecretStorage, never on the
+ * clipboard, and the worker runs OPENAI_API_KEY_COMMAND once at start-up for its key (so no key sits
+ * in plain text in `~/.codex/config.toml` or `.mcp.json`; README, "Use it from Codex…").
+ */
+export const API_KEY_PLACEHOLDER = '<a command that prints your key, e.g. pass show openai/api-key>';
 
 /**
  * The environment the bundled worker needs to match this window: every `offload.*` setting the
@@ -13,7 +17,7 @@ export const API_KEY_PLACEHOLDER = '<your OPENAI_API_KEY>';
  * roots so the worker spends against the same ledger. API keys are never included.
  */
 export function workerEnv(config: Config, changed: ReadonlySet<string>): Record<string, string> {
-  const env: Record<string, string> = { OPENAI_API_KEY: API_KEY_PLACEHOLDER };
+  const env: Record<string, string> = { OPENAI_API_KEY_COMMAND: API_KEY_PLACEHOLDER };
   for (const key of SETTING_KEYS) {
     const always = key.config === 'ledgerPath' || key.config === 'sandboxRoots' || key.config === 'monthlyBudgetUsd';
     if (!always && !changed.has(key.name)) continue;

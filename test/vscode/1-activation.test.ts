@@ -31,7 +31,8 @@ describe('activation in a real VS Code', () => {
     const text = await vscode.commands.executeCommand<string>('offload.copyMcpConfigClaudeCode');
     const entry = JSON.parse(text).mcpServers.offload;
     assert.match(entry.args[0], /dist[\\/]worker\.js$/);
-    assert.equal(entry.env.OPENAI_API_KEY, '<your OPENAI_API_KEY>');
+    assert.equal(entry.env.OPENAI_API_KEY, undefined, 'no key, not even a placeholder for one');
+    assert.match(entry.env.OPENAI_API_KEY_COMMAND, /^<a command that prints your key/);
     assert.equal(await vscode.env.clipboard.readText(), text);
   });
 });

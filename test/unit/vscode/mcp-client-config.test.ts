@@ -7,7 +7,7 @@ const config = parseConfig({ sandboxRoots: ['/a', '/b'], ledgerPath: '/data/ledg
 describe('copied MCP client configs', () => {
   it('carries the ledger, sandbox, cap and changed settings, never the API key', () => {
     const env = workerEnv(config, new Set(['openaiBaseUrl']));
-    assert.deepEqual(env, { OPENAI_API_KEY: API_KEY_PLACEHOLDER, MONTHLY_BUDGET: '10', OPENAI_BASE_URL: 'https://gw.example/v1', SANDBOX_ROOT: process.platform === 'win32' ? '/a;/b' : '/a:/b', OFFLOAD_LEDGER: '/data/ledger.sqlite' });
+    assert.deepEqual(env, { OPENAI_API_KEY_COMMAND: API_KEY_PLACEHOLDER, MONTHLY_BUDGET: '10', OPENAI_BASE_URL: 'https://gw.example/v1', SANDBOX_ROOT: process.platform === 'win32' ? '/a;/b' : '/a:/b', OFFLOAD_LEDGER: '/data/ledger.sqlite' });
     assert.ok(!JSON.stringify(env).includes('sk-real-secret'));
   });
 
