@@ -7,6 +7,7 @@ import { runSmokeCommand } from './smoke-command';
 import { runSpendCommand } from './spend-command';
 import { runStatusCommand } from './status-command';
 import { runStatusServerCommand } from './status-server-command';
+import { undoCommand } from './undo-command';
 
 /** `offload-worker <command>`: the worker CLI (DESIGN.md lists the commands). */
 const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
@@ -17,6 +18,8 @@ const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promi
   'status-server': { summary: 'answer STATUS\\n with TRUE/FALSE on 127.0.0.1 (--port 5555)', run: runStatusServerCommand },
   doctor: { summary: 'check configuration, ledger, Claude Code (--network: the gateway too)', run: runDoctorCommand },
   smoke: { summary: 'one tiny paid call through the configured gateway and the ledger', run: runSmokeCommand },
+  apply: { summary: 'bring an ended job\'s changes into the checkout (three-way); refuses on conflict: apply <job_id>', run: undoCommand('apply') },
+  discard: { summary: 'restore the pre-job state of an ended job, remove its worktree and branch: discard <job_id> [--force]', run: undoCommand('discard') },
   demo: { summary: 'delegate a real coding job end to end (scripted gateway when no API key is set)', run: runDemoCommand },
 };
 

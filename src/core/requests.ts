@@ -69,6 +69,10 @@ export const StartSchema = z.object(StartShape);
 export type StartRequest = z.infer<typeof StartSchema>;
 
 export const JobRefShape = { job_id: jobId };
+export const DiscardShape = {
+  job_id: jobId,
+  force: z.boolean().default(false).describe('Discard even files changed after the job ended (those changes are lost)'),
+};
 export const WaitShape = {
   job_id: jobId,
   timeout_ms: z.number().int().nonnegative().max(3_600_000).default(30_000).describe('How long to wait; the job keeps running after a timeout'),

@@ -7,6 +7,7 @@ import type { PriceBook } from '../core/pricing';
 import type { AnalyzeRequest, QueueBatchRequest, RunJobRequest, StartRequest } from '../core/requests';
 import type { JobEngine } from './engine';
 import { forecastRunJob } from './forecast';
+import { applyJob, discardJob, type UndoOutcome } from './undo';
 
 /** A run_job request that passed the checks: its engine metadata, and the approval question if it needs one. */
 interface Checked {
@@ -112,6 +113,16 @@ export class JobService {
       model,
       maxCostMicros: request.max_cost_usd !== undefined ? usdToMicros(request.max_cost_usd) : null,
     });
+  }
+
+  /** apply: brings a job's change into the checkout (three-way), or refuses naming the conflicting files (src/jobs/undo.ts). */
+  apply(jobId: string): Promise<UndoOutcome> {
+    return applyJob(this.engine.ledger, jobId);
+  }
+
+  /** discard: restores the pre-job state (in place) or removes the job's worktree and branch; refuses on later edits unless `force`. */
+  discard(jobId: string, force = false): Promise<UndoOutcome> {
+    return discardJob(this.engine.ledger, jobId, force);
   }
 
   private requirePrice(model: string, field: string): void {
