@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { createDemoRepo } from '../../src/cli/demo-repo';
@@ -15,7 +17,8 @@ export interface DemoWorker {
 
 /**
  * Runs `fn` against `node dist/worker.js mcp` wired to a scripted gateway playing `script`, with a
- * temporary ledger beside a fresh demo repo; closes both afterwards, whatever happens.
+ * temporary ledger beside a fresh demo repo; closes both afterwards and removes the repo, its
+ * ledger and any worktree made from it, whatever happens.
  */
 export async function withDemoWorker(script: Script, env: Record<string, string>, fn: (w: DemoWorker) => Promise<void>): Promise<void> {
   const gateway = await startScriptedGateway({ script });
@@ -31,7 +34,15 @@ export async function withDemoWorker(script: Script, env: Record<string, string>
     }
   } finally {
     await gateway.close();
+    removeDemoRepo(repo);
   }
+}
+
+/** Removes a demo repo's temporary folder and the worktrees (and their folders) made from it. */
+export function removeDemoRepo(repo: string): void {
+  const list = execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: repo, encoding: 'utf8' });
+  for (const line of list.split('\n').filter((l) => l.startsWith('worktree ')).slice(1)) rmSync(line.slice('worktree '.length), { recursive: true, force: true });
+  rmSync(dirname(repo), { recursive: true, force: true });
 }
 
 /** Calls `wait` until the job is terminal; returns its compact result. */
