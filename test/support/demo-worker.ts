@@ -1,8 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { createDemoRepo } from '../../src/cli/demo-repo';
+import { createDemoRepo, removeDemoRepo } from '../../src/cli/demo-repo';
 import { toolJson } from './app-fixture';
 import { startScriptedGateway, type Script, type ScriptedGateway } from './scripted-gateway';
 import { connectWorker } from './worker-client';
@@ -36,13 +34,6 @@ export async function withDemoWorker(script: Script, env: Record<string, string>
     await gateway.close();
     removeDemoRepo(repo);
   }
-}
-
-/** Removes a demo repo's temporary folder and the worktrees (and their folders) made from it. */
-export function removeDemoRepo(repo: string): void {
-  const list = execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: repo, encoding: 'utf8' });
-  for (const line of list.split('\n').filter((l) => l.startsWith('worktree ')).slice(1)) rmSync(line.slice('worktree '.length), { recursive: true, force: true });
-  rmSync(dirname(repo), { recursive: true, force: true });
 }
 
 /** Calls `wait` until the job is terminal; returns its compact result. */
