@@ -106,15 +106,28 @@ export async function discardJob(ledger: Ledger, jobId: string, force = false, n
 
 const DAY_MS = 86_400_000;
 
+/** Offload's folders under the OS temp folder last changed before `cutoff` (epoch ms): throwaway indexes, shadow GIT_DIRs, job worktrees. */
+async function oldTempFolders(cutoff: number): Promise<string[]> {
+  const tmp = tmpdir();
+  const names = await readdir(tmp).catch(() => [] as string[]);
+  const worktrees = names.includes('offload-worktrees') ? (await readdir(join(tmp, 'offload-worktrees')).catch(() => [] as string[])).map((n) => join('offload-worktrees', n)) : [];
+  const candidates = [...names.filter((n) => /^offload-(index|shadow-git)-/.test(n)), ...worktrees].map((n) => join(tmp, n));
+  const old: string[] = [];
+  for (const path of candidates) if (await stat(path).then((st) => st.mtimeMs < cutoff, () => false)) old.push(path);
+  return old;
+}
+
 /**
- * Start-up cleanup: for ended jobs older than `retentionDays` (by their last update) that were
- * neither applied nor discarded, removes their worktree, branch and shadow git folder and marks
- * them `expired` (the newest 5,000 jobs are looked at); then removes Offload's throwaway index and
- * shadow folders under the OS temp folder older than that (left by crashed processes). Returns the
- * number of jobs expired. Errors of one job are passed to `log`, never thrown.
+ * Start-up cleanup (OFFLOAD_RETENTION_DAYS). Only when Offload's temp folder holds folders older
+ * than `retentionDays` (a few `stat`s, so start-up stays fast): ended jobs older than that (by
+ * their last update; the newest 5,000 jobs are looked at) that were neither applied nor discarded
+ * get their worktree, branch and shadow git folder removed and are marked `expired`; then old
+ * throwaway indexes and shadow folders no job claimed (left by crashed processes) are removed.
+ * Returns the number of jobs expired. Errors of one job are passed to `log`, never thrown.
  */
 export async function sweepExpired(ledger: Ledger, retentionDays: number, log: (line: string) => void, now = new Date()): Promise<number> {
   const cutoff = now.getTime() - retentionDays * DAY_MS;
+  if (!(await oldTempFolders(cutoff)).length) return 0;
   let expired = 0;
   for (const job of await ledger.listJobs(5000)) {
     if (!TERMINAL_STATUSES.has(job.status) || job.updatedAt >= cutoff || undoMarkOf(job)) continue;
@@ -128,12 +141,8 @@ export async function sweepExpired(ledger: Ledger, retentionDays: number, log: (
       log(`retention: could not clean up job ${job.id}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  const tmp = tmpdir();
-  for (const name of await readdir(tmp).catch(() => [])) {
-    if (!/^offload-(index|shadow-git)-/.test(name)) continue;
-    const path = join(tmp, name);
-    const old = await stat(path).then((s) => s.mtimeMs < cutoff, () => false);
-    if (old) await rm(path, { recursive: true, force: true }).catch(() => undefined);
+  for (const path of await oldTempFolders(cutoff)) {
+    if (!path.includes('offload-worktrees')) await rm(path, { recursive: true, force: true }).catch(() => undefined);
   }
   return expired;
 }

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { UndoRecord } from '../../src/core/undo';
@@ -116,6 +116,27 @@ describe('apply and discard (src/jobs/undo.ts) on real git repositories', () => 
     assert.equal(git(repo, 'branch', '--list', 'offload/*'), '');
   });
 
+  it('discards a job in a folder outside git through its own shadow GIT_DIR, and removes that folder', async () => {
+    const plain = realpathSync(mkdtempSync(join(tmpdir(), 'offload-undo-plain-')));
+    try {
+      write(plain, 'a.txt', 'before\n');
+      const before = await snapshot(plain);
+      assert.ok(before.shadowGitDir && existsSync(before.shadowGitDir));
+      write(plain, 'a.txt', 'after\n');
+      write(plain, 'sub/new.txt', 'new\n');
+      await ledger.createJob({ id: 'plain-1', kind: 'claude-code', model: 'm', request: {}, status: 'running' });
+      await ledger.updateJob('plain-1', { status: 'failed', result: { workspace: { snapshot: before, after_tree: await writeTree(before) } } });
+      const out = await discardJob(ledger, 'plain-1');
+      assert.deepEqual(out.files, ['a.txt', 'sub/new.txt']);
+      assert.equal(read(plain, 'a.txt'), 'before\n');
+      assert.equal(existsSync(join(plain, 'sub')), false, 'the folder the job created is removed with its file');
+      assert.deepEqual(out.removed, [before.shadowGitDir]);
+      assert.equal(existsSync(before.shadowGitDir), false);
+    } finally {
+      rmSync(plain, { recursive: true, force: true });
+    }
+  });
+
   it('refuses jobs that are still running or recorded no workspace, naming job_id', async () => {
     await ledger.createJob({ id: 'running-1', kind: 'claude-code', model: 'm', request: {}, status: 'running' });
     await assert.rejects(applyJob(ledger, 'running-1'), /^InputError: job_id: job running-1 is running; wait for it to end/);
@@ -135,5 +156,16 @@ describe('apply and discard (src/jobs/undo.ts) on real git repositories', () => 
     assert.equal(existsSync(fresh.dir), false);
     assert.equal(git(repo, 'branch', '--list', 'offload/*'), '');
     await assert.rejects(applyJob(ledger, id), /already expired/);
+  });
+
+  it('the sweep removes throwaway indexes and shadow folders older than the retention period that no job claims, and keeps newer ones', async () => {
+    const old = mkdtempSync(join(tmpdir(), 'offload-shadow-git-'));
+    const young = mkdtempSync(join(tmpdir(), 'offload-index-'));
+    const tenDaysAgo = new Date(Date.now() - 10 * 86_400_000);
+    utimesSync(old, tenDaysAgo, tenDaysAgo);
+    assert.equal(await sweepExpired(ledger, 7, () => undefined), 0);
+    assert.equal(existsSync(old), false);
+    assert.equal(existsSync(young), true);
+    rmSync(young, { recursive: true, force: true });
   });
 });
