@@ -116,13 +116,23 @@ export class JobService {
   }
 
   /** apply: brings a job's change into the checkout (three-way), or refuses naming the conflicting files (src/jobs/undo.ts). */
-  apply(jobId: string): Promise<UndoOutcome> {
-    return applyJob(this.engine.ledger, jobId);
+  async apply(jobId: string): Promise<UndoOutcome> {
+    const outcome = await applyJob(this.engine.ledger, jobId);
+    await this.announce(jobId);
+    return outcome;
   }
 
   /** discard: restores the pre-job state (in place) or removes the job's worktree and branch; refuses on later edits unless `force`. */
-  discard(jobId: string, force = false): Promise<UndoOutcome> {
-    return discardJob(this.engine.ledger, jobId, force);
+  async discard(jobId: string, force = false): Promise<UndoOutcome> {
+    const outcome = await discardJob(this.engine.ledger, jobId, force);
+    await this.announce(jobId);
+    return outcome;
+  }
+
+  /** Emits the engine's 'job' event with the stamped record, so panels see applied/discarded at once. */
+  private async announce(jobId: string): Promise<void> {
+    const job = await this.engine.ledger.getJob(jobId);
+    if (job) this.engine.emit('job', job);
   }
 
   private requirePrice(model: string, field: string): void {
