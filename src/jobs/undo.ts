@@ -9,12 +9,14 @@
 import { existsSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InputError } from '../core/errors';
 import { TERMINAL_STATUSES, type JobRecord } from '../core/jobs';
 import { markedResult, undoMarkOf, undoTarget, UndoRefusedError, type UndoMark, type UndoRecord } from '../core/undo';
+import { LockBusyError, takeDirLock, type HeldLock } from '../ledger/dir-lock';
 import type { Ledger } from '../ledger/ledger';
 import { changedBetween, mergeTrees, removeWorktree, restorePaths, writeTree } from './workspace';
+import { envOf, git } from './workspace/git';
 
 /** What apply/discard did. `files` are relative to the repository's top (of the checkout, for worktree jobs). */
 export interface UndoOutcome {
@@ -31,6 +33,30 @@ async function jobOf(ledger: Ledger, jobId: string): Promise<JobRecord> {
   const job = await ledger.getJob(jobId);
   if (!job) throw new InputError('job_id', `no job ${jobId}; use a job_id returned by start`);
   return job;
+}
+
+/**
+ * Runs `fn` on the job's record holding a cross-process lock in the repository's git dir (the
+ * shadow GIT_DIR outside git), `offload-undo-<job id>.lock`, and re-reads the job inside it, so of
+ * two concurrent apply/discard calls of one job, the second sees the first's mark and is refused.
+ */
+async function underLock<T>(ledger: Ledger, jobId: string, op: 'apply' | 'discard', fn: (rec: UndoRecord) => Promise<T>): Promise<T> {
+  const first = undoTarget(await jobOf(ledger, jobId), op);
+  const where = first.worktree ? { dir: first.worktree.checkout } : first.snapshot;
+  if (!existsSync(where.dir)) throw new InputError('job_id', `job ${jobId} ran in ${where.dir}, which no longer exists; there is nothing to ${op}`);
+  const common = resolve(where.dir, (await git(where.dir, ['rev-parse', '--git-common-dir'], envOf(where))).trim());
+  let lock: HeldLock;
+  try {
+    lock = await takeDirLock(join(common, `offload-undo-${jobId}.lock`), { staleMs: 30_000, retries: 20 });
+  } catch (err) {
+    if (err instanceof LockBusyError) throw new InputError('job_id', `another apply or discard of job ${jobId} is running; try again when it has ended`);
+    throw err;
+  }
+  try {
+    return await fn(undoTarget(await jobOf(ledger, jobId), op));
+  } finally {
+    lock.release();
+  }
 }
 
 /** Removes what the job left on disk: its worktree and branch, its shadow GIT_DIR. Returns what it removed. */
@@ -63,22 +89,23 @@ async function mark(ledger: Ledger, jobId: string, state: UndoMark['state'], now
  * files and nothing is written; else the merged files are written. An in-place job's edits are
  * already in the checkout: apply keeps them. Throws InputError (unknown, running, already undone).
  */
-export async function applyJob(ledger: Ledger, jobId: string, now = new Date()): Promise<UndoOutcome> {
-  const rec = undoTarget(await jobOf(ledger, jobId), 'apply');
-  let files: string[];
-  if (rec.worktree) {
-    const home = { dir: rec.worktree.checkout };
-    const ours = await writeTree(home);
-    const merged = await mergeTrees(home, rec.snapshot.tree, ours, rec.after_tree);
-    if (merged.conflicts) throw new UndoRefusedError('apply', merged.conflicts, `the checkout ${rec.worktree.checkout} changed these files too`);
-    files = await changedBetween(home, ours, merged.tree);
-    await restorePaths(home, merged.tree, files);
-  } else {
-    files = await changedBetween(rec.snapshot, rec.snapshot.tree, rec.after_tree);
-  }
-  const removed = await cleanup(rec);
-  const m = await mark(ledger, jobId, 'applied', now);
-  return { job_id: jobId, undo: m.state, at: m.at, files, removed };
+export function applyJob(ledger: Ledger, jobId: string, now = new Date()): Promise<UndoOutcome> {
+  return underLock(ledger, jobId, 'apply', async (rec) => {
+    let files: string[];
+    if (rec.worktree) {
+      const home = { dir: rec.worktree.checkout };
+      const ours = await writeTree(home);
+      const merged = await mergeTrees(home, rec.snapshot.tree, ours, rec.after_tree);
+      if (merged.conflicts) throw new UndoRefusedError('apply', merged.conflicts, `the checkout ${rec.worktree.checkout} changed these files too`);
+      files = await changedBetween(home, ours, merged.tree);
+      await restorePaths(home, merged.tree, files);
+    } else {
+      files = await changedBetween(rec.snapshot, rec.snapshot.tree, rec.after_tree);
+    }
+    const removed = await cleanup(rec);
+    const m = await mark(ledger, jobId, 'applied', now);
+    return { job_id: jobId, undo: m.state, at: m.at, files, removed };
+  });
 }
 
 /**
@@ -87,21 +114,21 @@ export async function applyJob(ledger: Ledger, jobId: string, now = new Date()):
  * (UndoRefusedError naming them) when files changed after the job ended — among the job's files in
  * place, any file in the worktree — unless `force`. Throws InputError (unknown, running, already undone).
  */
-export async function discardJob(ledger: Ledger, jobId: string, force = false, now = new Date()): Promise<UndoOutcome> {
-  const rec = undoTarget(await jobOf(ledger, jobId), 'discard');
-  const home = rec.snapshot;
-  if (!existsSync(home.dir) && !rec.worktree) throw new InputError('job_id', `job ${jobId} ran in ${home.dir}, which no longer exists; there is nothing to restore`);
-  let files: string[] = [];
-  if (existsSync(home.dir)) {
-    files = await changedBetween(home, home.tree, rec.after_tree);
-    const touched = await changedBetween(home, rec.after_tree, await writeTree(home));
-    const since = rec.worktree ? touched : touched.filter((f) => files.includes(f));
-    if (since.length && !force) throw new UndoRefusedError('discard', since, 'these files changed after the job ended (pass force: true to discard them anyway)');
-    if (!rec.worktree) await restorePaths(home, home.tree, files);
-  }
-  const removed = await cleanup(rec);
-  const m = await mark(ledger, jobId, 'discarded', now);
-  return { job_id: jobId, undo: m.state, at: m.at, files: rec.worktree ? [] : files, removed };
+export function discardJob(ledger: Ledger, jobId: string, force = false, now = new Date()): Promise<UndoOutcome> {
+  return underLock(ledger, jobId, 'discard', async (rec) => {
+    const home = rec.snapshot;
+    let files: string[] = [];
+    if (existsSync(home.dir)) {
+      files = await changedBetween(home, home.tree, rec.after_tree);
+      const touched = await changedBetween(home, rec.after_tree, await writeTree(home));
+      const since = rec.worktree ? touched : touched.filter((f) => files.includes(f));
+      if (since.length && !force) throw new UndoRefusedError('discard', since, 'these files changed after the job ended (pass force: true to discard them anyway)');
+      if (!rec.worktree) await restorePaths(home, home.tree, files);
+    }
+    const removed = await cleanup(rec);
+    const m = await mark(ledger, jobId, 'discarded', now);
+    return { job_id: jobId, undo: m.state, at: m.at, files: rec.worktree ? [] : files, removed };
+  });
 }
 
 const DAY_MS = 86_400_000;
@@ -111,7 +138,7 @@ async function oldTempFolders(cutoff: number): Promise<string[]> {
   const tmp = tmpdir();
   const names = await readdir(tmp).catch(() => [] as string[]);
   const worktrees = names.includes('offload-worktrees') ? (await readdir(join(tmp, 'offload-worktrees')).catch(() => [] as string[])).map((n) => join('offload-worktrees', n)) : [];
-  const candidates = [...names.filter((n) => /^offload-(index|shadow-git)-/.test(n)), ...worktrees].map((n) => join(tmp, n));
+  const candidates = [...names.filter((n) => /^offload-(index-|shadow-git)/.test(n)), ...worktrees].map((n) => join(tmp, n));
   const old: string[] = [];
   for (const path of candidates) if (await stat(path).then((st) => st.mtimeMs < cutoff, () => false)) old.push(path);
   return old;

@@ -66,6 +66,16 @@ describe('apply and discard (src/jobs/undo.ts) on real git repositories', () => 
     await assert.rejects(applyJob(ledger, id), /already discarded/);
   });
 
+  it('of two concurrent undo calls of one job exactly one runs; the other is refused naming job_id', async () => {
+    const { id } = await fakeJob(editAll, true);
+    const results = await Promise.allSettled([applyJob(ledger, id), discardJob(ledger, id)]);
+    const done = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    assert.equal(done.length, 1, JSON.stringify(results));
+    assert.match(String(refused[0]!.reason), /job_id: (job .* was already (applied|discarded)|another apply or discard of job .* is running)/);
+    assert.equal(existsSync(join(repo, '.git', `offload-undo-${id}.lock`)), false, 'the undo lock is released');
+  });
+
   it('discard refuses, naming them, files the user changed after the job, and changes nothing; force discards', async () => {
     const { id } = await fakeJob(editAll);
     write(repo, 'src/a.js', 'one\nTWO\nthree\nuser line\n');
