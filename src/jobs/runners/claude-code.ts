@@ -57,13 +57,14 @@ interface PassVerdict {
 
 /**
  * The `start` runner (the async Claude Code worker): runs the real Claude Code CLI in the job's
- * folder (or, with WORKER_ISOLATION=worktree, a worktree on its own branch `offload/<short id>`) with its Anthropic traffic sent
- * through Offload's adapter under the job's own key, so every upstream call is reserved and
- * settled against this job. Then it collects the changed files with git, checks scoped_patch
- * (reverting what changed outside its paths to the pre-job snapshot: `reverted_files`) and runs
- * the checks. Every result records the pre/post trees (`workspace`) for apply and discard. When checks fail it resumes the same session with the failures, at most
- * `max_revisions` times, on WORKER_ESCALATE_MODEL when set (the seed worker's bounded
- * auto-revise). Cancel kills the CLI's whole process group.
+ * folder (or, with WORKER_ISOLATION=worktree, in a worktree on its own branch `offload/<short id>`)
+ * with its Anthropic traffic sent through Offload's adapter under the job's own key, so every
+ * upstream call is reserved and settled against this job. Then it collects the changed files with
+ * git, checks scoped_patch (reverting what changed outside its paths to the pre-job snapshot:
+ * `reverted_files`) and runs the checks. When checks fail it resumes the same session with the
+ * failures, at most `max_revisions` times, on WORKER_ESCALATE_MODEL when set (the seed worker's
+ * bounded auto-revise). Every result records the pre/post trees (`workspace`) for apply and
+ * discard. Cancel kills the CLI's whole process group.
  */
 export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<StartRequest> {
   const judge = async (request: StartRequest, cwd: string, before: unknown, run: ClaudeRun, signal: AbortSignal, log: (l: string) => void): Promise<PassVerdict> => {
