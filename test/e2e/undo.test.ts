@@ -61,7 +61,7 @@ describe('end to end: scoped_patch reverts, apply and discard with the real Clau
     withDemoWorker(planScript({
       'Job A': FIX_MATH,
       'Job B': [{ tool: 'Write', file: 'src/b.js', content: 'module.exports = "b";\n' }],
-    }), { WORKER_ISOLATION: 'worktree' }, async ({ client, repo }) => {
+    }), { WORKER_ISOLATION: 'worktree' }, async ({ client, gateway, repo }) => {
       const [a, b] = await Promise.all([
         toolJson(await client.callTool({ name: 'start', arguments: { prompt: 'Job A: fix add.', allowed_dirs: [repo] } })),
         toolJson(await client.callTool({ name: 'start', arguments: { prompt: 'Job B: add src/b.js.', allowed_dirs: [repo] } })),
@@ -75,6 +75,9 @@ describe('end to end: scoped_patch reverts, apply and discard with the real Clau
       assert.equal(git(ra.worktree, 'rev-parse', '--abbrev-ref', 'HEAD'), ra.branch);
       assert.deepEqual(rb.changed_files, ['src/b.js']);
       assert.equal(git(repo, 'status', '--porcelain'), '', 'the checkout is untouched while the jobs run');
+      const span = (job: string) => { const at = gateway.requests.filter((r) => JSON.stringify(r.body.messages).includes(job)).map((r) => r.at); return [Math.min(...at), Math.max(...at)]; };
+      const [[a0, a1], [b0, b1]] = [span('Job A'), span('Job B')];
+      assert.ok(a0 < b1 && b0 < a1, `the two jobs' agent loops overlapped in time (A ${a0}-${a1}, B ${b0}-${b1})`);
       const applied = toolJson(await client.callTool({ name: 'apply', arguments: { job_id: ra.job_id } }));
       assert.deepEqual(applied.files, ['src/math.js']);
       const discarded = toolJson(await client.callTool({ name: 'discard', arguments: { job_id: rb.job_id } }));
