@@ -75,7 +75,7 @@ describe('end to end: scoped_patch reverts, apply and discard with the real Clau
       assert.equal(git(ra.worktree, 'rev-parse', '--abbrev-ref', 'HEAD'), ra.branch);
       assert.deepEqual(rb.changed_files, ['src/b.js']);
       assert.equal(git(repo, 'status', '--porcelain'), '', 'the checkout is untouched while the jobs run');
-      const span = (job: string) => { const at = gateway.requests.filter((r) => JSON.stringify(r.body.messages).includes(job)).map((r) => r.at); return [Math.min(...at), Math.max(...at)]; };
+      const span = (job: string): [number, number] => { const at = gateway.requests.filter((r) => JSON.stringify(r.body.messages).includes(job)).map((r) => r.at); return [Math.min(...at), Math.max(...at)]; };
       const [[a0, a1], [b0, b1]] = [span('Job A'), span('Job B')];
       assert.ok(a0 < b1 && b0 < a1, `the two jobs' agent loops overlapped in time (A ${a0}-${a1}, B ${b0}-${b1})`);
       const applied = toolJson(await client.callTool({ name: 'apply', arguments: { job_id: ra.job_id } }));
