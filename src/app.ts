@@ -15,6 +15,7 @@ import { BreakerService } from './jobs/breaker-service';
 import { JobEngine } from './jobs/engine';
 import { JOB_LOG_RETENTION_MS, jobLogDir, pruneJobLogs } from './jobs/job-log-file';
 import { JobService } from './jobs/job-service';
+import { sweepExpired } from './jobs/undo';
 import { createClaudeCodeRunner, type AdapterPort } from './jobs/runners/claude-code';
 import { createAnalyzeRunner } from './jobs/runners/analyze';
 import { createLlmRunner } from './jobs/runners/llm';
@@ -82,6 +83,8 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
   const ledger = ports.ledger ?? (await openLedger(config.ledgerPath, { caps, breaker: breakerPolicy, warnThresholds: config.warnThresholds, maxInFlight: config.maxConcurrency }));
   const reclaimed = await ledger.reclaimOrphans(processAlive);
   if (reclaimed) log(`ledger: settled ${reclaimed} reservation(s) left by processes that are gone`);
+  const expired = await sweepExpired(ledger, config.retentionDays, log).catch((err: unknown) => { log(`retention: ${String(err)}`); return 0; });
+  if (expired) log(`retention: removed the worktrees and shadow folders of ${expired} job(s) older than ${config.retentionDays} days`);
   const prices = new PriceBook(config.priceOverrides);
   const breaker = new BreakerService({
     ledger, failureThreshold: config.breakerFailures, cooldownMs: config.breakerCooldownMs, log,

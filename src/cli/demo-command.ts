@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { DEMO_CHECK, DEMO_START_PROMPT, DEMO_SUMMARY_TASK } from './demo-project';
-import { createDemoRepo, testsPass } from './demo-repo';
+import { createDemoRepo, removeDemoRepo, testsPass } from './demo-repo';
 import { checkDemoSpend, type ReportedCall } from './demo-spend';
 
 /** Parses a tool result's JSON text; throws with the tool's own text when it was a tool error. */
@@ -30,7 +30,7 @@ async function startScriptedGateway(): Promise<{ url: string; stop: () => void }
  * `offload-worker demo`: the main job, end to end, as an MCP client would run it. Without an API
  * key it starts the scripted gateway (a stand-in for the model provider, labelled as such) and a
  * temporary ledger; with OPENAI_API_KEY or ONEAPI_API_KEY/ONEAPI_BASE_URL it uses that provider and
- * the user's ledger. Exit code 0 only when the job completed, the tests pass and the spend adds up.
+ * the user's ledger. The sample repo (and its temporary ledger) is removed at the end. Exit code 0 only when the job completed, the tests pass and the spend adds up.
  */
 export async function runDemoCommand(): Promise<number> {
   const scripted = !(process.env.OPENAI_API_KEY || process.env.ONEAPI_API_KEY);
@@ -78,5 +78,7 @@ export async function runDemoCommand(): Promise<number> {
   } finally {
     await client.close();
     gateway?.stop();
+    removeDemoRepo(repo);
+    say(`demo: removed the sample repo ${dirname(repo)}`);
   }
 }

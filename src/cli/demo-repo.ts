@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DEMO_PROJECT } from './demo-project';
@@ -31,4 +31,18 @@ export function testsPass(repo: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Removes a demo repo's temporary folder (`<tmp>/offload-demo-XXXX`, with its ledger when the demo
+ * made one) and the folders of the worktrees made from it (WORKER_ISOLATION=worktree). Never throws.
+ */
+export function removeDemoRepo(repo: string): void {
+  try {
+    const list = execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: repo, encoding: 'utf8' });
+    for (const line of list.split('\n').filter((l) => l.startsWith('worktree ')).slice(1)) rmSync(line.slice('worktree '.length), { recursive: true, force: true });
+  } catch {
+    // no repo left (or no git): only the folder remains to remove
+  }
+  rmSync(dirname(repo), { recursive: true, force: true });
 }

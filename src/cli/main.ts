@@ -8,6 +8,7 @@ import { runSmokeCommand } from './smoke-command';
 import { runSpendCommand } from './spend-command';
 import { runStatusCommand } from './status-command';
 import { runStatusServerCommand } from './status-server-command';
+import { undoCommand } from './undo-command';
 
 /** `offload-worker <command>`: the worker CLI (DESIGN.md lists the commands). */
 const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
@@ -19,6 +20,8 @@ const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promi
   doctor: { summary: 'check configuration, ledger, Claude Code (--network: the gateway too)', run: runDoctorCommand },
   smoke: { summary: 'one tiny paid call through the configured gateway and the ledger', run: runSmokeCommand },
   ledger: { summary: 'check: report the ledger files\' integrity (exit 1 on damage); repair: rebuild a damaged ledger, keeping the damaged files', run: runLedgerCommand },
+  apply: { summary: 'bring an ended job\'s changes into the checkout (three-way); refuses on conflict: apply <job_id>', run: undoCommand('apply') },
+  discard: { summary: 'restore the pre-job state of an ended job, remove its worktree and branch: discard <job_id> [--force]', run: undoCommand('discard') },
   demo: { summary: 'delegate a real coding job end to end (scripted gateway when no API key is set)', run: runDemoCommand },
 };
 

@@ -48,6 +48,8 @@ export const ConfigSchema = z.object({
   metricsFile: z.string().min(1).optional(),
   escalateModel: z.string().min(1).optional(),
   isolation: z.enum(['none', 'worktree']).default('none'),
+  /** Days the worktrees and shadow git folders of jobs neither applied nor discarded are kept (swept at start-up). */
+  retentionDays: z.number().positive().default(7),
   allowBypassPermissions: z.boolean().default(false),
   adapterKey: z.string().min(8).optional(),
   priceOverrides: z.record(z.string(), PriceOverrideSchema).default({}),
@@ -109,6 +111,7 @@ const ENV_KEYS: Record<string, keyof Config> = {
   WORKER_METRICS_FILE: 'metricsFile',
   WORKER_ESCALATE_MODEL: 'escalateModel',
   WORKER_ISOLATION: 'isolation',
+  OFFLOAD_RETENTION_DAYS: 'retentionDays',
   ALLOW_BYPASS_PERMISSIONS: 'allowBypassPermissions',
   OFFLOAD_ADAPTER_KEY: 'adapterKey',
   OFFLOAD_PRICES: 'priceOverrides',

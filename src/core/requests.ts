@@ -83,6 +83,12 @@ export function jobRefSchema(tool: string) {
   return strictObject(tool, { job_id: jobId });
 }
 
+/** `discard`: a job id, and whether to discard files changed after the job ended too. */
+export const DiscardSchema = strictObject('discard', {
+  job_id: jobId,
+  force: boolField('force').default(false).describe('Discard even files changed after the job ended (those changes are lost)'),
+});
+
 /** `wait`: a job id and how long to wait. */
 export const WaitSchema = strictObject('wait', {
   job_id: jobId,

@@ -24,7 +24,8 @@ export interface JobResult {
 
 /** Shapes the stored job into the compact result; runner-specific fields come from job.result. */
 export function shapeResult(job: JobRecord): JobResult {
-  const extra = (job.result && typeof job.result === 'object' ? job.result : {}) as Record<string, unknown>;
+  // `workspace` (pre/post trees, paths) is for apply/discard, not for the calling agent.
+  const { workspace: _workspace, ...extra } = (job.result && typeof job.result === 'object' ? job.result : {}) as Record<string, unknown>;
   const out: JobResult = {
     job_id: job.id,
     job_status: job.status,

@@ -10,6 +10,7 @@ import { isInside } from '../core/sandbox';
 import type { JobEngine } from './engine';
 import { forecastRunJob } from './forecast';
 import { resolveExisting, type ResolvePath } from './input-paths';
+import { applyJob, discardJob, type UndoOutcome } from './undo';
 
 /** A run_job request that passed the checks: its engine metadata, and the approval question if it needs one. */
 interface Checked {
@@ -121,6 +122,26 @@ export class JobService {
       model,
       maxCostMicros: request.max_cost_usd !== undefined ? usdToMicros(request.max_cost_usd) : null,
     });
+  }
+
+  /** apply: brings a job's change into the checkout (three-way), or refuses naming the conflicting files (src/jobs/undo.ts). */
+  async apply(jobId: string): Promise<UndoOutcome> {
+    const outcome = await applyJob(this.engine.ledger, jobId);
+    await this.announce(jobId);
+    return outcome;
+  }
+
+  /** discard: restores the pre-job state (in place) or removes the job's worktree and branch; refuses on later edits unless `force`. */
+  async discard(jobId: string, force = false): Promise<UndoOutcome> {
+    const outcome = await discardJob(this.engine.ledger, jobId, force);
+    await this.announce(jobId);
+    return outcome;
+  }
+
+  /** Emits the engine's 'job' event with the stamped record, so panels see applied/discarded at once. */
+  private async announce(jobId: string): Promise<void> {
+    const job = await this.engine.ledger.getJob(jobId);
+    if (job) this.engine.emit('job', job);
   }
 
   private requirePrice(model: string, field: string): void {

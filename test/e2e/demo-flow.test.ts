@@ -77,12 +77,13 @@ describe('end to end: the real Claude Code CLI through the worker, the adapter a
       assert.equal(testsPass(repo), false, 'nothing was edited');
     }));
 
-  it('with WORKER_ISOLATION=worktree, fixes the test in a detached worktree and leaves the checkout untouched', () =>
+  it('with WORKER_ISOLATION=worktree, fixes the test in a worktree on its own branch and leaves the checkout untouched', () =>
     withDemoWorker(demoScript, { WORKER_ISOLATION: 'worktree' }, async ({ client, repo }) => {
       const result = await startAndWait(client, { prompt: DEMO_START_PROMPT, allowed_dirs: [repo], checks: [DEMO_CHECK] });
       assert.equal(result.job_status, 'completed', JSON.stringify(result));
       assert.deepEqual(result.changed_files, ['src/math.js']);
       assert.ok(result.worktree && result.worktree !== repo);
+      assert.equal(result.branch, `offload/${String(result.job_id).slice(0, 8)}`);
       assert.match(readFileSync(join(result.worktree, 'src/math.js'), 'utf8'), /return a \+ b/);
       assert.match(readFileSync(join(repo, 'src/math.js'), 'utf8'), /return a - b/, 'the checkout is untouched');
       assert.equal(testsPass(repo), false);

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  AnalyzeSchema, jobRefSchema, noArgsSchema, QueueBatchSchema, RunJobSchema, StartSchema, TailSchema, WaitSchema,
+  AnalyzeSchema, DiscardSchema, jobRefSchema, noArgsSchema, QueueBatchSchema, RunJobSchema, StartSchema, TailSchema, WaitSchema,
 } from '../../src/core/requests';
 import { startAppFixture, toolError, toolJson, type AppFixture } from '../support/app-fixture';
 
@@ -98,6 +98,8 @@ const object = (known: string): Bad[] => [
   { what: 'an unknown field', value: { bogus: 1 }, says: new RegExp(`unknown field "bogus" \\(.*takes ${known}`) },
 ];
 const jobId: Bad[] = [...text(256, true), { what: 'unknown', value: 'no-such-job', says: /no job no-such-job; use a job_id returned by start or run_job/ }];
+/** apply and discard take the id of a start job. */
+const undoJobId: Bad[] = [...text(256, true), { what: 'unknown', value: 'no-such-job', says: /no job no-such-job; use a job_id returned by start/ }];
 const AGENTS = 'mini-worker, balanced-worker, premium-worker';
 
 /** One tool's valid base arguments and, per field (its path in the arguments), the bad values to try. */
@@ -165,6 +167,8 @@ function tables(l: Layout): ToolTable[] {
     jobRef('get'),
     { tool: 'tail', base: { job_id: 'no-such-job', lines: 5 }, fields: [[['job_id'], jobId], [['lines'], int(1, 2000)]] },
     jobRef('cancel'),
+    { tool: 'apply', base: { job_id: 'no-such-job' }, fields: [[['job_id'], undoJobId]] },
+    { tool: 'discard', base: { job_id: 'no-such-job', force: false }, fields: [[['job_id'], undoJobId], [['force'], bool]] },
     { tool: 'get_spend_stats', base: {}, fields: [] },
     { tool: 'breaker_status', base: {}, fields: [] },
   ];
@@ -190,6 +194,7 @@ const USER_CAMEL = new Set(['acceptEdits', 'bypassPermissions']);
 const SCHEMAS: Record<string, { safeParse(v: unknown): { success: boolean } }> = {
   run_job: RunJobSchema, queue_batch: QueueBatchSchema, analyze: AnalyzeSchema, start: StartSchema, wait: WaitSchema, tail: TailSchema,
   get_job_status: jobRefSchema('get_job_status'), get: jobRefSchema('get'), cancel: jobRefSchema('cancel'),
+  apply: jobRefSchema('apply'), discard: DiscardSchema,
   get_spend_stats: noArgsSchema('get_spend_stats'), breaker_status: noArgsSchema('breaker_status'),
 };
 
@@ -261,7 +266,7 @@ describe('bad input to every field of every tool (real MCP client, real app, scr
 });
 
 describe('the base arguments of the bad-input table are accepted end to end', () => {
-  it('runs run_job, queue_batch and analyze, starts (then cancels) a start job, and answers every job tool', async () => {
+  it('runs run_job, queue_batch and analyze, starts (then cancels and discards) a start job, and answers every job tool', async () => {
     const fx = await startAppFixture(() => ({ text: 'answer', usage: { prompt_tokens: 10, completion_tokens: 2 } }));
     try {
       const l = layout(fx.sandbox);
@@ -273,6 +278,9 @@ describe('the base arguments of the bad-input table are accepted end to end', ()
       const started = toolJson(await fx.client.callTool({ name: 'start', arguments: byTool.get('start')! }));
       assert.match(started.job_id, /^[0-9a-f-]{36}$/);
       assert.equal(toolJson(await fx.client.callTool({ name: 'cancel', arguments: { job_id: started.job_id } })).job_id, started.job_id);
+      await fx.client.callTool({ name: 'wait', arguments: { job_id: started.job_id, timeout_ms: 20_000 } });
+      // The cancelled job keeps its pre-job snapshot until it is discarded (or retention ends it).
+      assert.ok(!(await fx.client.callTool({ name: 'discard', arguments: { ...byTool.get('discard')!, job_id: started.job_id } })).isError, 'discard');
       for (const tool of ['wait', 'get_job_status', 'get', 'tail']) {
         const r = toolJson(await fx.client.callTool({ name: tool, arguments: { ...byTool.get(tool)!, job_id: done.job_id } }));
         assert.equal(r.job_id, done.job_id, tool);

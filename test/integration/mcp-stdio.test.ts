@@ -29,7 +29,7 @@ describe('dist/worker.js mcp over stdio (real MCP SDK client)', () => {
 
   it('lists the tools', async () => {
     const names = (await client.listTools()).tools.map((t) => t.name);
-    for (const name of ['run_job', 'start', 'wait', 'tail', 'cancel', 'get', 'get_job_status', 'get_spend_stats']) assert.ok(names.includes(name), name);
+    for (const name of ['run_job', 'start', 'wait', 'tail', 'cancel', 'get', 'get_job_status', 'get_spend_stats', 'apply', 'discard']) assert.ok(names.includes(name), name);
   });
 
   it('runs a job whose spend lands in the ledger file, readable by another process', async () => {

@@ -16,7 +16,7 @@ describe('MCP tools over InMemoryTransport (real app, scripted gateway)', () => 
   it('lists every tool of DESIGN.md', async () => {
     const { tools } = await fx.client.listTools();
     const names = tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ['analyze', 'breaker_status', 'cancel', 'get', 'get_job_status', 'get_spend_stats', 'queue_batch', 'run_job', 'start', 'tail', 'wait']);
+    assert.deepEqual(names, ['analyze', 'apply', 'breaker_status', 'cancel', 'discard', 'get', 'get_job_status', 'get_spend_stats', 'queue_batch', 'run_job', 'start', 'tail', 'wait']);
   });
 
   it('runs a mini-worker job on a file and bills exactly usage × price', async () => {

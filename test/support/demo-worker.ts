@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { createDemoRepo } from '../../src/cli/demo-repo';
+import { createDemoRepo, removeDemoRepo } from '../../src/cli/demo-repo';
 import { toolJson } from './app-fixture';
 import { startScriptedGateway, type Script, type ScriptedGateway } from './scripted-gateway';
 import { connectWorker } from './worker-client';
@@ -15,7 +15,8 @@ export interface DemoWorker {
 
 /**
  * Runs `fn` against `node dist/worker.js mcp` wired to a scripted gateway playing `script`, with a
- * temporary ledger beside a fresh demo repo; closes both afterwards, whatever happens.
+ * temporary ledger beside a fresh demo repo; closes both afterwards and removes the repo, its
+ * ledger and any worktree made from it, whatever happens.
  */
 export async function withDemoWorker(script: Script, env: Record<string, string>, fn: (w: DemoWorker) => Promise<void>): Promise<void> {
   const gateway = await startScriptedGateway({ script });
@@ -31,6 +32,7 @@ export async function withDemoWorker(script: Script, env: Record<string, string>
     }
   } finally {
     await gateway.close();
+    removeDemoRepo(repo);
   }
 }
 

@@ -4,7 +4,7 @@ import { checkScope } from '../../core/scope';
 import type { MeteredJob } from '../../adapter/meter';
 import type { RunOutcome, Runner } from '../runner';
 import { claudeArgs, claudeEnv } from './claude-invocation';
-import { runClaudeProcess, type ClaudeRun } from './claude-process';
+import { runClaudeProcess, type ClaudeProcessOptions, type ClaudeRun } from './claude-process';
 import { revisePrompt } from './revise-prompt';
 
 /** The adapter as the runner sees it: started on first use; one key per job pass. */
@@ -22,7 +22,11 @@ export interface WorkspacePort {
   changedFiles(dir: string, before: unknown): Promise<string[]>;
   diff(dir: string, before: unknown, maxBytes: number): Promise<{ text: string; bytes: number }>;
   runCheck(check: Check, cwd: string, signal: AbortSignal): Promise<{ passed: boolean; line: string; outputTail?: string }>;
-  createWorktree(dir: string, jobId: string): Promise<{ path: string; cwd: string }>;
+  createWorktree(dir: string, jobId: string): Promise<{ path: string; cwd: string; branch: string; checkout: string }>;
+  /** The work tree's tree id now (the job's post state, for apply/discard). */
+  tree(dir: string, before: unknown): Promise<string>;
+  /** Puts `files` (as changedFiles lists them) back as they were in `before`; created files are removed. */
+  restore(dir: string, before: unknown, files: readonly string[]): Promise<void>;
 }
 
 export interface ClaudeCodeRunnerDeps {
@@ -36,6 +40,8 @@ export interface ClaudeCodeRunnerDeps {
   baseEnv: Record<string, string | undefined>;
   /** The configured secrets (a variable holding one is never passed to the child). */
   secrets?: () => readonly (string | undefined)[];
+  /** Runs one Claude Code process (default: the real CLI, runClaudeProcess); unit tests pass a fake. */
+  runProcess?: (opts: ClaudeProcessOptions) => Promise<ClaudeRun>;
 }
 
 /** The verdict on one pass: its check lines, whether all passed, and what failed (for a revise prompt). */
@@ -47,22 +53,26 @@ interface PassVerdict {
   failures: { line: string; outputTail?: string }[];
   changed: string[];
   diff: { text: string; bytes: number };
+  /** Files changed outside scoped_patch.paths that were put back to the pre-job snapshot. */
+  reverted: string[];
 }
 
 /**
  * The `start` runner (the async Claude Code worker): runs the real Claude Code CLI in the job's
- * folder (or a detached worktree with WORKER_ISOLATION=worktree) with its Anthropic traffic sent
- * through Offload's adapter under the job's own key, so every upstream call is reserved and
- * settled against this job. Then it collects the changed files with git, checks scoped_patch and
- * runs the checks. When checks fail it resumes the same session with the failures, at most
- * `max_revisions` times, on WORKER_ESCALATE_MODEL when set (the seed worker's bounded
- * auto-revise). Cancel kills the CLI's whole process group.
+ * folder (or, with WORKER_ISOLATION=worktree, in a worktree on its own branch `offload/<short id>`)
+ * with its Anthropic traffic sent through Offload's adapter under the job's own key, so every
+ * upstream call is reserved and settled against this job. Then it collects the changed files with
+ * git, checks scoped_patch (reverting what changed outside its paths to the pre-job snapshot:
+ * `reverted_files`) and runs the checks. When checks fail it resumes the same session with the
+ * failures, at most `max_revisions` times, on WORKER_ESCALATE_MODEL when set (the seed worker's
+ * bounded auto-revise). Every result records the pre/post trees (`workspace`) for apply and
+ * discard. Cancel kills the CLI's whole process group.
  */
 export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<StartRequest> {
   const judge = async (request: StartRequest, cwd: string, before: unknown, run: ClaudeRun, signal: AbortSignal, log: (l: string) => void): Promise<PassVerdict> => {
     const changed = await deps.workspace.changedFiles(cwd, before);
     const diff = await deps.workspace.diff(cwd, before, request.scoped_patch?.max_diff_bytes ?? deps.config.diffMaxBytes);
-    const v: PassVerdict = { ok: run.exitCode === 0 && run.final !== undefined && !run.final.is_error, revisable: true, checks: [], failures: [], changed, diff };
+    const v: PassVerdict = { ok: run.exitCode === 0 && run.final !== undefined && !run.final.is_error, revisable: true, checks: [], failures: [], changed, diff, reverted: [] };
     if (!v.ok) {
       // Claude Code reports upstream errors with is_error and subtype "success"; the result text says what happened.
       const why = run.final?.is_error ? `: ${(run.final.result ?? '').replace(/\s+/g, ' ').slice(0, 200)}` : run.final ? '' : ', no result event';
@@ -73,6 +83,14 @@ export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<Start
       const scope = checkScope(changed, request.scoped_patch.paths, diff.bytes, request.scoped_patch.max_diff_bytes);
       v.checks.push(scope.line);
       if (!scope.ok) v.ok = v.revisable = false;
+      if (scope.outside.length) {
+        // scoped_patch rejects: what changed outside the scope goes back to the snapshot; edits inside stay for review.
+        await deps.workspace.restore(cwd, before, scope.outside);
+        v.reverted = scope.outside;
+        log(`scoped_patch: reverted ${scope.outside.length} file(s) outside ${request.scoped_patch.paths.join(', ')}: ${scope.outside.join(', ')}`);
+        v.changed = await deps.workspace.changedFiles(cwd, before);
+        v.diff = await deps.workspace.diff(cwd, before, request.scoped_patch.max_diff_bytes ?? deps.config.diffMaxBytes);
+      }
     }
     if (!v.ok) return v;
     for (const check of request.checks) {
@@ -94,23 +112,30 @@ export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<Start
       const dirs: string[] = [];
       for (const [i, dir] of request.allowed_dirs.entries()) dirs.push(await deps.resolvePath(dir, `allowed_dirs[${i}]`));
       let cwd = request.cwd ? await deps.resolvePath(request.cwd, 'cwd') : dirs[0]!;
-      let worktree: string | undefined;
+      let wt: { path: string; branch: string; checkout: string } | undefined;
       if (deps.config.isolation === 'worktree') {
-        ({ path: worktree, cwd } = await deps.workspace.createWorktree(cwd, ctx.job.id));
-        ctx.log(`isolation: the job runs in a detached worktree at ${worktree}; your checkout is not touched`);
+        const made = await deps.workspace.createWorktree(cwd, ctx.job.id);
+        ({ cwd } = made);
+        wt = { path: made.path, branch: made.branch, checkout: made.checkout };
+        ctx.log(`isolation: the job runs in a worktree at ${wt.path} on branch ${wt.branch}; your checkout is not touched`);
       }
+      const runProcess = deps.runProcess ?? runClaudeProcess;
       const before = await deps.workspace.snapshot(cwd);
       const url = await deps.adapter.url();
       let budgetMessage: string | undefined;
       let run: ClaudeRun = {};
       let verdict: PassVerdict | undefined;
       let pass = 0;
-      const shape = (status: RunOutcome['status'], error?: string): RunOutcome => ({
+      const shape = async (status: RunOutcome['status'], error?: string): Promise<RunOutcome> => ({
         status,
         error,
         result: {
           changed_files: verdict?.changed ?? [], checks: verdict?.checks ?? [], diff: request.include_diff ? (verdict?.diff.text ?? '') : '',
-          summary: run.final?.result ?? '', num_turns: run.final?.num_turns ?? null, revisions: pass, ...(worktree ? { worktree } : {}),
+          summary: run.final?.result ?? '', num_turns: run.final?.num_turns ?? null, revisions: pass,
+          ...(verdict?.reverted.length ? { reverted_files: verdict.reverted } : {}),
+          ...(wt ? { worktree: wt.path, branch: wt.branch } : {}),
+          // What apply/discard need, from any process (src/jobs/undo.ts); not shown in results.
+          workspace: { snapshot: before, after_tree: await deps.workspace.tree(cwd, before), ...(wt ? { worktree: wt } : {}) },
         },
       });
       for (;;) {
@@ -121,7 +146,7 @@ export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<Start
           ctx.log(pass === 0 ? `claude: starting in ${cwd} (gateway model ${model}) via adapter ${url}` : `revise pass ${pass}: checks failed; resuming the session on ${model}`);
           const args = claudeArgs({ ...request, prompt }, deps.config, dirs.filter((d) => d !== cwd), pass > 0 ? run.sessionId : undefined);
           const sessionId = run.sessionId;
-          run = await runClaudeProcess({ claudePath: deps.claudePath, args, cwd, env: claudeEnv(deps.baseEnv, url, key, { extraNames: deps.config.childEnv, secrets: deps.secrets?.() }), signal: ctx.signal, log: ctx.log });
+          run = await runProcess({ claudePath: deps.claudePath, args, cwd, env: claudeEnv(deps.baseEnv, url, key, { extraNames: deps.config.childEnv, secrets: deps.secrets?.() }), signal: ctx.signal, log: ctx.log });
           run.sessionId ??= sessionId;
         } finally {
           deps.adapter.unregister(key);

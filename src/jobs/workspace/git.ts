@@ -2,14 +2,14 @@
  * What did the job change? A snapshot records the working tree as a git tree object, written
  * through a temporary index (`GIT_INDEX_FILE`) so the user's index, branches and history are
  * never touched — no commit, no stash. Works in a repo without commits. A directory that is not
- * in a git repo gets a shadow repository (a `GIT_DIR` under the OS temp folder, one per
- * directory, reused) with the directory as its work tree.
+ * in a git repo gets a shadow repository (a `GIT_DIR` of its own under the OS temp folder,
+ * `offload-shadow-git-*`, one per snapshot, so apply/discard can remove it without touching another
+ * job's) with the directory as its work tree.
  *
  * Files ignored by .gitignore (and, in shadow repos, node_modules/ and .git/) are not tracked.
  * The only side effect in a user's repo: blobs of the snapshotted files are added to its object
  * database (unreferenced; `git gc` prunes them).
  */
-import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
@@ -29,14 +29,17 @@ export interface Snapshot {
   shadowGitDir?: string;
 }
 
-type GitEnv = Record<string, string>;
+/** Extra environment for one git call. */
+export type GitEnv = Record<string, string>;
 
-async function git(dir: string, args: string[], env: GitEnv = {}): Promise<string> {
+/** Runs git in `dir` (quoted paths off, no optional locks); resolves stdout, rejects with git's error. */
+export async function git(dir: string, args: string[], env: GitEnv = {}): Promise<string> {
   const r = await execa('git', ['-c', 'core.quotepath=off', ...args], { cwd: dir, env: { ...env, GIT_OPTIONAL_LOCKS: '0' }, stripFinalNewline: false, maxBuffer: 512 * 1024 * 1024 });
   return r.stdout;
 }
 
-const envOf = (s: Pick<Snapshot, 'dir' | 'shadowGitDir'>): GitEnv => (s.shadowGitDir ? { GIT_DIR: s.shadowGitDir, GIT_WORK_TREE: s.dir } : {});
+/** The GIT_DIR/GIT_WORK_TREE environment of a snapshot (empty for a real repo). */
+export const envOf = (s: Pick<Snapshot, 'dir' | 'shadowGitDir'>): GitEnv => (s.shadowGitDir ? { GIT_DIR: s.shadowGitDir, GIT_WORK_TREE: s.dir } : {});
 
 /** True when `dir` is inside a git work tree. Never throws (false on any git error, or git missing). */
 export async function isGitRepo(dir: string): Promise<boolean> {
@@ -47,18 +50,20 @@ export async function isGitRepo(dir: string): Promise<boolean> {
   }
 }
 
-/** The shadow GIT_DIR for a non-repo directory, created on first use. */
+/** A fresh shadow GIT_DIR for a non-repo directory (removed by apply/discard or the retention sweep). */
 async function shadowFor(dir: string): Promise<string> {
-  const gitDir = join(tmpdir(), 'offload-shadow-git', createHash('sha256').update(dir).digest('hex').slice(0, 16));
-  await mkdir(gitDir, { recursive: true });
+  const gitDir = await mkdtemp(join(tmpdir(), 'offload-shadow-git-'));
   await git(dir, ['init', '-q', '--bare', gitDir]);
   await mkdir(join(gitDir, 'info'), { recursive: true });
   await writeFile(join(gitDir, 'info', 'exclude'), 'node_modules/\n.git/\n');
   return gitDir;
 }
 
-/** Writes the current work tree as a tree object through a throwaway index seeded from the real one (for speed). */
-async function writeTree(s: Pick<Snapshot, 'dir' | 'shadowGitDir'>): Promise<string> {
+/**
+ * Writes the current work tree as a tree object through a throwaway index seeded from the real one
+ * (for speed); returns the tree id. The user's index is never written. Rejects with git's error.
+ */
+export async function writeTree(s: Pick<Snapshot, 'dir' | 'shadowGitDir'>): Promise<string> {
   const env = envOf(s);
   const tmp = await mkdtemp(join(tmpdir(), 'offload-index-'));
   const index = join(tmp, 'index');

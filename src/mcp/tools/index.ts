@@ -1,8 +1,10 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ToolDeps } from '../deps';
 import { registerAnalyzeTool } from './analyze';
+import { registerApplyTool } from './apply';
 import { registerBreakerStatusTool } from './breaker-status';
 import { registerCancelTool } from './cancel';
+import { registerDiscardTool } from './discard';
 import { registerGetJobStatusTool } from './get-job-status';
 import { registerGetSpendStatsTool } from './get-spend-stats';
 import { registerQueueBatchTool } from './queue-batch';
@@ -23,9 +25,11 @@ export const TOOL_REGISTRARS = [
   registerCancelTool,
   registerAnalyzeTool,
   registerBreakerStatusTool,
+  registerApplyTool,
+  registerDiscardTool,
 ] as const;
 
-export const TOOLS_VERSION = '4';
+export const TOOLS_VERSION = '5';
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {
   for (const register of TOOL_REGISTRARS) register(server, deps);

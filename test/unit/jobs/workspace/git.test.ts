@@ -80,6 +80,9 @@ describe('workspace git (snapshot, changed files, diff)', () => {
     assert.deepEqual(await changedFiles(dir, before), ['a.txt']);
     assert.match((await diff(dir, before, 10_000)).text, /^\+2$/m);
     assert.equal(existsSync(join(dir, '.git')), false);
+    const again = await snapshot(dir);
+    assert.notEqual(again.shadowGitDir, before.shadowGitDir, 'each snapshot has its own shadow GIT_DIR, so removing one leaves the others');
+    for (const s of [before, again]) rmSync(s.shadowGitDir!, { recursive: true, force: true });
   });
 
   it('reports an unchanged tree as no files and an empty diff', async () => {
