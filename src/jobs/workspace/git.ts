@@ -10,7 +10,7 @@
  * The only side effect in a user's repo: blobs of the snapshotted files are added to its object
  * database (unreferenced; `git gc` prunes them).
  */
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -60,6 +60,19 @@ async function shadowFor(dir: string): Promise<string> {
 }
 
 /**
+ * Copies the index at `from` (none yet: nothing, start empty) keeping its mtime. git trusts an
+ * entry whose stat data match unless the file is not older than the index itself ("racy git",
+ * gitformat-index / racy-git.txt); a copy stamped now would make a same-size edit made in the
+ * index's last second look unchanged, and the snapshot would miss it.
+ */
+async function copyIndex(from: string, to: string): Promise<void> {
+  const st = await stat(from).catch(() => undefined);
+  if (!st) return;
+  await copyFile(from, to);
+  await utimes(to, st.atime, st.mtime);
+}
+
+/**
  * Writes the current work tree as a tree object through a throwaway index seeded from the real one
  * (for speed); returns the tree id. The user's index is never written. Rejects with git's error.
  */
@@ -69,7 +82,7 @@ export async function writeTree(s: Pick<Snapshot, 'dir' | 'shadowGitDir'>): Prom
   const index = join(tmp, 'index');
   try {
     const real = resolve(s.dir, (await git(s.dir, ['rev-parse', '--git-path', 'index'], env)).trim());
-    await copyFile(real, index).catch(() => undefined); // no index yet: start empty
+    await copyIndex(real, index);
     const top = (await git(s.dir, ['rev-parse', '--show-toplevel'], env)).trim();
     await git(top, ['add', '-A', '--', '.'], { ...env, GIT_INDEX_FILE: index });
     return (await git(top, ['write-tree'], { ...env, GIT_INDEX_FILE: index })).trim();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -83,6 +83,21 @@ describe('workspace git (snapshot, changed files, diff)', () => {
     const again = await snapshot(dir);
     assert.notEqual(again.shadowGitDir, before.shadowGitDir, 'each snapshot has its own shadow GIT_DIR, so removing one leaves the others');
     for (const s of [before, again]) rmSync(s.shadowGitDir!, { recursive: true, force: true });
+  });
+
+  it('sees a same-size edit made in the index\'s last second (racy git: the throwaway index keeps the real one\'s mtime)', async () => {
+    await initRepo(false);
+    await run(dir, 'config', 'core.trustctime', 'false'); // only size and whole-second mtime tell the edit
+    await run(dir, 'config', 'core.checkStat', 'minimal'); // apart, as for an edit within the same second
+    const file = join(dir, 'src/a.js');
+    const past = new Date(Date.now() - 100_000); // a second long past, so "now" is never in it
+    utimesSync(file, past, past);
+    await run(dir, 'add', '-A');
+    const before = await snapshot(dir);
+    writeFileSync(file, 'A\n'); // same size as 'a\n'
+    utimesSync(file, past, past); // same stat data as the index entry …
+    utimesSync(join(dir, '.git', 'index'), past, past); // … and no older than the index: racily clean
+    assert.deepEqual(await changedFiles(dir, before), ['src/a.js']);
   });
 
   it('reports an unchanged tree as no files and an empty diff', async () => {
