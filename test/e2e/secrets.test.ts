@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { createDemoRepo } from '../../src/cli/demo-repo';
+import { createDemoRepo, removeDemoRepo } from '../../src/cli/demo-repo';
 import { toolError, toolJson } from '../support/app-fixture';
 import { cwdFromRequest } from '../support/demo-script';
 import { waitDone } from '../support/demo-worker';
@@ -97,6 +97,7 @@ describe('end to end: no planted secret leaves through a real Claude Code job', 
     await client?.close();
     await gateway?.close();
     rmSync(logDir, { recursive: true, force: true });
+    if (repo) removeDemoRepo(repo);
   });
 
   it('runs a job whose check prints its environment and whose model reads .env and echoes keys: nothing planted reaches the model, a result, tail, metrics, the ledger or stderr', async () => {
@@ -215,6 +216,7 @@ describe('end to end: the .env denial comes from the job settings Offload starts
     } finally {
       await client.close();
       await gateway.close();
+      removeDemoRepo(repo);
     }
   });
 });
