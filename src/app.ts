@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Approver } from './core/approval';
-import type { Config } from './core/config';
+import { ConfigError, type Config } from './core/config';
+import { attachReceipt } from './core/savings';
+import type { Usage } from './core/usage';
 import { redact } from './core/redact';
 import { usdToMicros } from './core/money';
 import { PriceBook } from './core/pricing';
@@ -69,10 +71,13 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
   const log = (line: string) => ports.log?.(redact(line, secrets()));
   const caps = { monthlyMicros: usdToMicros(config.monthlyBudgetUsd), dailyMicros: config.dailyBudgetUsd !== undefined ? usdToMicros(config.dailyBudgetUsd) : null };
   const breakerPolicy = { velocityPct: config.breakerVelocityPct, velocityWindowMs: config.breakerVelocityWindowMs, failureThreshold: config.breakerFailures, cooldownMs: config.breakerCooldownMs };
+  const prices = new PriceBook(config.priceOverrides);
+  if (!prices.has(config.savingsReferenceModel)) {
+    throw new ConfigError(`SAVINGS_REFERENCE_MODEL (offload.savingsReferenceModel): no price is known for "${config.savingsReferenceModel}"; use a model from the price table such as claude-sonnet-5, or add it to OFFLOAD_PRICES`);
+  }
   const ledger = ports.ledger ?? (await openLedger(config.ledgerPath, { caps, breaker: breakerPolicy, warnThresholds: config.warnThresholds, maxInFlight: config.maxConcurrency }));
   const reclaimed = await ledger.reclaimOrphans(processAlive);
   if (reclaimed) log(`ledger: settled ${reclaimed} reservation(s) left by processes that are gone`);
-  const prices = new PriceBook(config.priceOverrides);
   const breaker = new BreakerService({
     ledger, failureThreshold: config.breakerFailures, cooldownMs: config.breakerCooldownMs, log,
     costs: config.openaiAdminKey ? { url: config.breakerCostsUrl, adminKey: config.openaiAdminKey, rule: config.breakerCostRule, driftUsd: config.breakerDriftUsd } : undefined,
@@ -108,7 +113,9 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     },
   };
   const resolvePath = (path: string, field: string) => resolveInSandbox(path, config.sandboxRoots, field);
-  const engine = new JobEngine(ledger, { concurrency: config.maxConcurrency, secrets });
+  const receipt = (shaped: object, job: { usage: Usage; costMicros: number }, transcriptBytes: number) =>
+    attachReceipt(shaped, { transcriptBytes, usage: job.usage, costMicros: job.costMicros, referenceModel: config.savingsReferenceModel }, prices).savings;
+  const engine = new JobEngine(ledger, { concurrency: config.maxConcurrency, secrets, receipt });
   engine.register(createLlmRunner({ config, ledger, prices, resolvePath, chat: (params, signal) => upstream.complete(params, signal) }));
   engine.register(createAnalyzeRunner({ config, ledger, prices, chat: (params, signal) => upstream.complete(params, signal) }));
   engine.register(createClaudeCodeRunner({

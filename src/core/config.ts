@@ -73,6 +73,10 @@ export const ConfigSchema = z.object({
   premiumAutoApprove: z.boolean().default(false),
   /** Jobs whose worst-case forecast exceeds this (USD) need approval like premium-worker jobs. */
   approvalThresholdUsd: z.number().nonnegative().optional(),
+  /** Cap of a `start` job that gives no max_cost_usd, USD (AGENT_JOB_MAX_COST_USD); enforced per upstream request. */
+  agentJobMaxCostUsd: z.number().positive().default(1),
+  /** Premium model whose prices the savings receipt compares against (SAVINGS_REFERENCE_MODEL); must be priced. */
+  savingsReferenceModel: z.string().min(1).default('claude-sonnet-5'),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
@@ -119,6 +123,8 @@ const ENV_KEYS: Record<string, keyof Config> = {
   BREAKER_POLL_MS: 'breakerPollMs',
   PREMIUM_AUTO_APPROVE: 'premiumAutoApprove',
   APPROVAL_THRESHOLD_USD: 'approvalThresholdUsd',
+  AGENT_JOB_MAX_COST_USD: 'agentJobMaxCostUsd',
+  SAVINGS_REFERENCE_MODEL: 'savingsReferenceModel',
 };
 
 /** Where the shared ledger lives by default: the user's data folder, per platform. */

@@ -3,7 +3,10 @@ import { EventEmitter } from 'node:events';
 import PQueue from 'p-queue';
 import { BreakerOpenError } from '../core/breaker';
 import { BudgetExceededError } from '../core/budget';
-import { TERMINAL_STATUSES, type JobKind, type JobRecord } from '../core/jobs';
+import type { Forecast } from '../core/approval';
+import { TERMINAL_STATUSES, type JobKind, type JobRecord, type JobStatus } from '../core/jobs';
+import { forecastJson } from '../core/forecast';
+import { shapeResult, type JobResult } from '../core/results';
 import { redact } from '../core/redact';
 import type { Ledger, SpendStats } from '../ledger/ledger';
 import { LogBuffer } from './log-buffer';
@@ -14,7 +17,12 @@ export interface SubmitMeta {
   agent?: string | null;
   model: string;
   maxCostMicros?: number | null;
+  /** The job's cost forecast; stored in its result at once (`forecast: {low_usd, high_usd}`), so every read shows it. */
+  forecast?: Forecast;
 }
+
+/** Builds a terminal job's savings receipt from its shaped result (src/core/savings.ts); `transcriptBytes` from the runner. */
+export type ReceiptMaker = (shaped: JobResult, job: JobRecord, transcriptBytes: number) => object;
 
 /** Events: 'job' (JobRecord) on every state change, 'log' ({jobId, line}). */
 export interface JobEngineEvents {
@@ -34,7 +42,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
 
   constructor(
     readonly ledger: Ledger,
-    private readonly opts: { concurrency: number; secrets?: () => readonly (string | undefined)[]; clock?: () => number },
+    private readonly opts: { concurrency: number; secrets?: () => readonly (string | undefined)[]; clock?: () => number; receipt?: ReceiptMaker },
   ) {
     super();
     this.queue = new PQueue({ concurrency: opts.concurrency });
@@ -48,7 +56,8 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
   async submit(kind: JobKind, request: unknown, meta: SubmitMeta): Promise<JobRecord> {
     const runner = this.runners.get(kind);
     if (!runner) throw new Error(`no runner for job kind ${kind}`);
-    const job = await this.ledger.createJob({ id: randomUUID(), kind, agent: meta.agent ?? null, model: meta.model, request, maxCostMicros: meta.maxCostMicros ?? null });
+    const created = await this.ledger.createJob({ id: randomUUID(), kind, agent: meta.agent ?? null, model: meta.model, request, maxCostMicros: meta.maxCostMicros ?? null });
+    const job = meta.forecast ? await this.ledger.updateJob(created.id, { result: { forecast: forecastJson(meta.forecast) } }) : created;
     const controller = new AbortController();
     const logs = new LogBuffer();
     const done = this.queue.add(() => this.execute(runner, job, request, controller.signal, logs)) as Promise<JobRecord>;
@@ -59,10 +68,13 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     return job;
   }
 
-  /** Stores a job that never runs: status `rejected` with `error` (e.g. not approved). */
-  async reject(kind: JobKind, request: unknown, meta: SubmitMeta, error: string): Promise<JobRecord> {
-    const job = await this.ledger.createJob({ id: randomUUID(), kind, agent: meta.agent ?? null, model: meta.model, request, maxCostMicros: meta.maxCostMicros ?? null, status: 'rejected' });
-    const record = await this.ledger.updateJob(job.id, { error });
+  /**
+   * Stores a job that never runs: status `rejected` (e.g. not approved) or `budget_exceeded`
+   * (refused by its forecast), with `error`, its forecast and a receipt of zero spend.
+   */
+  async reject(kind: JobKind, request: unknown, meta: SubmitMeta, error: string, status: Extract<JobStatus, 'rejected' | 'budget_exceeded'> = 'rejected'): Promise<JobRecord> {
+    const job = await this.ledger.createJob({ id: randomUUID(), kind, agent: meta.agent ?? null, model: meta.model, request, maxCostMicros: meta.maxCostMicros ?? null, status });
+    const record = await this.withReceipt(await this.ledger.updateJob(job.id, { error, result: meta.forecast ? { forecast: forecastJson(meta.forecast) } : null }), 0);
     this.emit('job', record);
     return record;
   }
@@ -137,14 +149,14 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
       logs.push(clean);
       this.emit('log', { jobId: job.id, line: clean });
     };
-    if (signal.aborted) return this.finish(job.id, { status: 'cancelled', error: 'cancelled before it started' });
+    if (signal.aborted) return this.finish(job, { status: 'cancelled', error: 'cancelled before it started' });
     // An open breaker admits nothing: the job never starts and ends `rejected` saying why and how to reset.
     // (Opened while a job runs, its next reservation is refused and it ends `budget_exceeded`.)
     const breaker = await this.ledger.breakerStatus();
     if (breaker.state === 'open') {
       const error = new BreakerOpenError(breaker).message;
       log(`error: ${error}`);
-      return this.finish(job.id, { status: 'rejected', error });
+      return this.finish(job, { status: 'rejected', error });
     }
     this.emit('job', await this.ledger.updateJob(job.id, { status: 'running' }));
     let outcome: RunOutcome;
@@ -158,18 +170,29 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     }
     if (outcome.error) log(`error: ${outcome.error}`);
     log(`job ${outcome.status}`);
-    return this.finish(job.id, outcome);
+    return this.finish(job, outcome);
   }
 
-  private async finish(jobId: string, outcome: RunOutcome | { status: 'rejected'; error: string; result?: undefined }): Promise<JobRecord> {
+  /** Stores the terminal outcome, merged over what the job's result held (its forecast), then its receipt. */
+  private async finish(job: JobRecord, outcome: RunOutcome | { status: 'rejected'; error: string; result?: undefined; transcriptBytes?: undefined }): Promise<JobRecord> {
     const secrets = this.opts.secrets?.() ?? [];
-    const record = await this.ledger.updateJob(jobId, {
+    const base = job.result && typeof job.result === 'object' ? job.result : {};
+    const result = outcome.result ? JSON.parse(redact(JSON.stringify(outcome.result), secrets)) : {};
+    const record = await this.ledger.updateJob(job.id, {
       status: outcome.status,
-      result: outcome.result ? JSON.parse(redact(JSON.stringify(outcome.result), secrets)) : null,
+      result: Object.keys(base).length + Object.keys(result).length ? { ...base, ...result } : null,
       error: outcome.error ? redact(outcome.error, secrets) : null,
     });
-    this.emit('job', record);
-    return record;
+    const final = await this.withReceipt(record, outcome.transcriptBytes ?? 0);
+    this.emit('job', final);
+    return final;
+  }
+
+  /** Adds the savings receipt (opts.receipt) to a terminal job's stored result. */
+  private async withReceipt(record: JobRecord, transcriptBytes: number): Promise<JobRecord> {
+    if (!this.opts.receipt) return record;
+    const savings = this.opts.receipt(shapeResult(record), record, transcriptBytes);
+    return this.ledger.updateJob(record.id, { result: { ...(record.result as object | null), savings } });
   }
 
   private now(): number {

@@ -51,6 +51,8 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   { name: 'breakerCostsUrl', config: 'breakerCostsUrl', scope: 'application', env: 'BREAKER_COSTS_URL' },
   { name: 'premiumAutoApprove', config: 'premiumAutoApprove', scope: 'application', env: 'PREMIUM_AUTO_APPROVE' },
   { name: 'approvalThresholdUsd', config: 'approvalThresholdUsd', scope: 'application', env: 'APPROVAL_THRESHOLD_USD' },
+  { name: 'agentJobMaxCostUsd', config: 'agentJobMaxCostUsd', scope: 'application', env: 'AGENT_JOB_MAX_COST_USD' },
+  { name: 'savingsReferenceModel', config: 'savingsReferenceModel', scope: 'application', env: 'SAVINGS_REFERENCE_MODEL' },
 ];
 
 /** Settings that only change the ledger's caps: applied live, without restarting the server. */
