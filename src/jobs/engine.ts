@@ -7,6 +7,7 @@ import type { Forecast } from '../core/approval';
 import { TERMINAL_STATUSES, type JobKind, type JobRecord, type JobStatus } from '../core/jobs';
 import { forecastJson } from '../core/forecast';
 import { shapeResult, type JobResult } from '../core/results';
+import { formatUsd } from '../core/money';
 import { redact } from '../core/redact';
 import type { Ledger, SpendStats } from '../ledger/ledger';
 import { LogBuffer } from './log-buffer';
@@ -167,6 +168,11 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
       if (err instanceof BudgetExceededError) outcome = { status: 'budget_exceeded', error: err.message };
       else if (signal.aborted) outcome = { status: 'cancelled', error: 'cancelled' };
       else outcome = { status: 'failed', error: err instanceof Error ? err.message : String(err) };
+    }
+    if (outcome.status === 'budget_exceeded') {
+      // A job stopped by a cap says what it spent (settled so far, µUSD → USD), not only what was refused.
+      const spent = (await this.ledger.getJob(job.id))?.costMicros ?? 0;
+      outcome = { ...outcome, error: `${outcome.error ?? 'a cap was reached'}; the job was stopped after spending ${formatUsd(spent)}` };
     }
     if (outcome.error) log(`error: ${outcome.error}`);
     log(`job ${outcome.status}`);

@@ -38,7 +38,7 @@ describe('end to end: a runaway Claude Code job stopped mid-loop by its default 
       // No max_cost_usd: the default cap applies.
       const result = await startAndWait(client, { prompt: 'Keep reading src/math.js.', allowed_dirs: [repo] });
       assert.equal(result.job_status, 'budget_exceeded', JSON.stringify(result));
-      assert.match(result.error, /^job budget exceeded: \$0\.10 of \$0\.30 remains, this call needs up to \$0\.1\d/);
+      assert.match(result.error, /^job budget exceeded: \$0\.10 of \$0\.30 remains, this call needs up to \$0\.1\d+; the job was stopped after spending \$0\.20$/);
       assert.equal(result.forecast.high_usd, CAP_USD);
 
       const looping = gateway.requests.filter((r) => r.body.tools?.length);
