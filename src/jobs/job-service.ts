@@ -131,8 +131,9 @@ export class JobService {
 
   /** Why a job with this forecast and cap may not start (core/forecast.ts), or null. */
   private async refusal(meta: { maxCostMicros: number | null; forecast: Forecast }): Promise<string | null> {
-    const remaining = usdToMicros((await this.engine.spendStats()).remaining);
-    return forecastRefusal(meta.forecast, meta.maxCostMicros, remaining);
+    const stats = await this.engine.spendStats();
+    const daily = stats.daily_budget === null ? null : usdToMicros(stats.daily_budget) - usdToMicros(stats.today) - usdToMicros(stats.reserved);
+    return forecastRefusal(meta.forecast, meta.maxCostMicros, usdToMicros(stats.remaining), daily);
   }
 
   private requirePrice(model: string, field: string): void {

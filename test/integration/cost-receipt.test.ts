@@ -58,6 +58,7 @@ describe('forecasts, default caps and savings receipts (real app, scripted gatew
   const refusals: Array<{ name: string; overrides: Record<string, number>; args: Record<string, unknown>; tool: string; why: RegExp }> = [
     { name: 'a start job whose cap is under its forecast low end', overrides: {}, tool: 'start', args: { prompt: 'fix', max_cost_usd: 0.001 }, why: /low end \$0\.015 exceeds its cap of \$0\.001;/ },
     { name: 'a start job when less budget remains than its low end', overrides: { monthlyBudgetUsd: 0.01 }, tool: 'start', args: { prompt: 'fix' }, why: /left in this month's budget/ },
+    { name: 'a start job when less of the daily budget remains than its low end', overrides: { dailyBudgetUsd: 0.01 }, tool: 'start', args: { prompt: 'fix' }, why: /left in today's budget/ },
     { name: 'a run_job whose cap is under its low end', overrides: {}, tool: 'run_job', args: { agent: 'mini-worker', task: 'x'.repeat(40_000), caps: { max_cost_usd: 0.000001 } }, why: /exceeds its cap/ },
   ];
   for (const r of refusals) {

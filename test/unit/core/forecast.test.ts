@@ -15,17 +15,19 @@ describe('agent job forecast (core/forecast)', () => {
     assert.throws(() => forecastStart(prices, 'unknown-model', 1), UnknownPriceError);
   });
 
-  const table: Array<[string, number, number | null, number, RegExp | null]> = [
+  const table: Array<[string, number, number | null, number, RegExp | null, number?]> = [
     ['low within cap and budget', 100, 200, 1_000, null],
     ['low equal to the cap', 200, 200, 1_000, null],
     ['low over the cap', 201, 200, 1_000, /low end \$0\.000201 exceeds its cap of \$0\.0002;.*max_cost_usd/],
     ['no cap, low within budget', 500, null, 500, null],
     ['low over what remains of the budget', 501, null, 500, /exceeds the \$0\.0005 left in this month's budget; raise MONTHLY_BUDGET/],
     ['nothing left at all', 1, 10, 0, /left in this month's budget/],
+    ['low within what remains today', 300, null, 1_000, null, 300],
+    ['low over what remains today', 301, null, 1_000, /exceeds the \$0\.0003 left in today's budget; raise DAILY_BUDGET/, 300],
   ];
-  for (const [name, low, cap, remaining, expected] of table) {
+  for (const [name, low, cap, remaining, expected, daily] of table) {
     it(`refuses before start only when needed: ${name}`, () => {
-      const why = forecastRefusal({ lowMicros: low, highMicros: cap ?? 10_000 }, cap, remaining);
+      const why = forecastRefusal({ lowMicros: low, highMicros: cap ?? 10_000 }, cap, remaining, daily ?? null);
       if (expected) assert.match(why ?? '', expected);
       else assert.equal(why, null);
     });
