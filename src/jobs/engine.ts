@@ -75,7 +75,9 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
    */
   async reject(kind: JobKind, request: unknown, meta: SubmitMeta, error: string, status: Extract<JobStatus, 'rejected' | 'budget_exceeded'> = 'rejected'): Promise<JobRecord> {
     const job = await this.ledger.createJob({ id: randomUUID(), kind, agent: meta.agent ?? null, model: meta.model, request, maxCostMicros: meta.maxCostMicros ?? null, status });
-    const record = await this.withReceipt(await this.ledger.updateJob(job.id, { error, result: meta.forecast ? { forecast: forecastJson(meta.forecast) } : null }), 0);
+    const result: Record<string, unknown> = meta.forecast ? { forecast: forecastJson(meta.forecast) } : {};
+    const savings = this.receiptFor({ ...job, error, result }, 0);
+    const record = await this.ledger.updateJob(job.id, { error, result: savings ? { ...result, savings } : Object.keys(result).length ? result : null });
     this.emit('job', record);
     return record;
   }
@@ -179,26 +181,25 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     return this.finish(job, outcome);
   }
 
-  /** Stores the terminal outcome, merged over what the job's result held (its forecast), then its receipt. */
+  /**
+   * Stores the terminal outcome, merged over what the job's result held (its forecast), with its
+   * savings receipt, in one write: the receipt is shaped from the record as it is about to be stored.
+   */
   private async finish(job: JobRecord, outcome: RunOutcome | { status: 'rejected'; error: string; result?: undefined; transcriptBytes?: undefined }): Promise<JobRecord> {
     const secrets = this.opts.secrets?.() ?? [];
     const base = job.result && typeof job.result === 'object' ? job.result : {};
-    const result = outcome.result ? JSON.parse(redact(JSON.stringify(outcome.result), secrets)) : {};
-    const record = await this.ledger.updateJob(job.id, {
-      status: outcome.status,
-      result: Object.keys(base).length + Object.keys(result).length ? { ...base, ...result } : null,
-      error: outcome.error ? redact(outcome.error, secrets) : null,
-    });
-    const final = await this.withReceipt(record, outcome.transcriptBytes ?? 0);
-    this.emit('job', final);
-    return final;
+    const merged = { ...base, ...(outcome.result ? JSON.parse(redact(JSON.stringify(outcome.result), secrets)) : {}) };
+    const error = outcome.error ? redact(outcome.error, secrets) : null;
+    const savings = this.receiptFor({ ...((await this.ledger.getJob(job.id)) ?? job), status: outcome.status, result: merged, error }, outcome.transcriptBytes ?? 0);
+    const result = savings ? { ...merged, savings } : merged;
+    const record = await this.ledger.updateJob(job.id, { status: outcome.status, result: Object.keys(result).length ? result : null, error });
+    this.emit('job', record);
+    return record;
   }
 
-  /** Adds the savings receipt (opts.receipt) to a terminal job's stored result. */
-  private async withReceipt(record: JobRecord, transcriptBytes: number): Promise<JobRecord> {
-    if (!this.opts.receipt) return record;
-    const savings = this.opts.receipt(shapeResult(record), record, transcriptBytes);
-    return this.ledger.updateJob(record.id, { result: { ...(record.result as object | null), savings } });
+  /** The savings receipt (opts.receipt) of a terminal record, or undefined when the engine makes none. */
+  private receiptFor(record: JobRecord, transcriptBytes: number): object | undefined {
+    return this.opts.receipt?.(shapeResult(record), record, transcriptBytes);
   }
 
   private now(): number {
