@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { CLAUDE_CODE_FIRST_REQUEST_TOKENS } from '../../src/core/forecast';
+import { promptTokensUpperBound } from '../../src/core/token-bound';
 import { openLedger } from '../../src/ledger/sqlite-ledger';
 import { toolJson } from '../support/app-fixture';
 import { cwdFromRequest } from '../support/demo-script';
@@ -42,6 +44,9 @@ describe('end to end: a runaway Claude Code job stopped mid-loop by its default 
       assert.equal(result.forecast.high_usd, CAP_USD);
 
       const looping = gateway.requests.filter((r) => r.body.tools?.length);
+      // The start forecast's floor (core/forecast.ts) must stay under the real first request's input bound, or a refusal could be wrong.
+      const firstBound = promptTokensUpperBound(looping[0]!.body);
+      assert.ok(firstBound >= CLAUDE_CODE_FIRST_REQUEST_TOKENS, `first request bound ${firstBound} < floor ${CLAUDE_CODE_FIRST_REQUEST_TOKENS}`);
       assert.equal(looping.length, 4, 'four tool-call turns answered before the cap refused the fifth');
       const results = looping.at(-1)!.body.messages.filter((m: Msg) => m.role === 'tool').map((m: Msg) => String(m.content));
       assert.ok(results.length >= 2 && results.every((t: string) => /add/.test(t) && !/tool_use_error/.test(t)), 'every Read before the cap succeeded');
