@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Approver } from './core/approval';
-import type { Config } from './core/config';
+import { ConfigError, type Config } from './core/config';
 import { childEnv } from './core/child-env';
+import { attachReceipt } from './core/savings';
+import type { Usage } from './core/usage';
 import { redact } from './core/redact';
 import { assertNotSecretFile } from './core/secret-files';
 import { usdToMicros } from './core/money';
@@ -80,12 +82,15 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
   const log = (line: string) => ports.log?.(redact(line, secrets()));
   const caps = { monthlyMicros: usdToMicros(config.monthlyBudgetUsd), dailyMicros: config.dailyBudgetUsd !== undefined ? usdToMicros(config.dailyBudgetUsd) : null };
   const breakerPolicy = { velocityPct: config.breakerVelocityPct, velocityWindowMs: config.breakerVelocityWindowMs, failureThreshold: config.breakerFailures, cooldownMs: config.breakerCooldownMs };
+  const prices = new PriceBook(config.priceOverrides);
+  if (!prices.has(config.savingsReferenceModel)) {
+    throw new ConfigError(`SAVINGS_REFERENCE_MODEL (offload.savingsReferenceModel): no price is known for "${config.savingsReferenceModel}"; use a model from the price table such as claude-sonnet-5, or add it to OFFLOAD_PRICES`);
+  }
   const ledger = ports.ledger ?? (await openLedger(config.ledgerPath, { caps, breaker: breakerPolicy, warnThresholds: config.warnThresholds, maxInFlight: config.maxConcurrency }));
   const reclaimed = await ledger.reclaimOrphans(processAlive);
   if (reclaimed) log(`ledger: settled ${reclaimed} reservation(s) left by processes that are gone`);
   const expired = await sweepExpired(ledger, config.retentionDays, log).catch((err: unknown) => { log(`retention: ${String(err)}`); return 0; });
   if (expired) log(`retention: removed the worktrees and shadow folders of ${expired} job(s) older than ${config.retentionDays} days`);
-  const prices = new PriceBook(config.priceOverrides);
   const breaker = new BreakerService({
     ledger, failureThreshold: config.breakerFailures, cooldownMs: config.breakerCooldownMs, log,
     costs: config.openaiAdminKey ? { url: config.breakerCostsUrl, adminKey: config.openaiAdminKey, rule: config.breakerCostRule, driftUsd: config.breakerDriftUsd } : undefined,
@@ -131,7 +136,9 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
   // Job logs beside the ledger file, so every process sharing it can tail every job (none for a ledger the host passed in).
   const logDir = ports.ledger ? undefined : jobLogDir(config.ledgerPath);
   if (logDir) pruneJobLogs(logDir, JOB_LOG_RETENTION_MS, Date.now());
-  const engine = new JobEngine(ledger, { concurrency: config.maxConcurrency, secrets, logDir });
+  const receipt = (shaped: object, job: { usage: Usage; costMicros: number }, transcriptBytes: number) =>
+    attachReceipt(shaped, { transcriptBytes, usage: job.usage, costMicros: job.costMicros, referenceModel: config.savingsReferenceModel }, prices).savings;
+  const engine = new JobEngine(ledger, { concurrency: config.maxConcurrency, secrets, logDir, receipt });
   // Every prompt of run_job, queue_batch and analyze goes out redacted (metered-chat.ts; the adapter does the same for agent jobs).
   engine.register(createLlmRunner({ config, ledger, prices, resolvePath, chat, secrets }));
   engine.register(createAnalyzeRunner({ config, ledger, prices, chat, secrets }));

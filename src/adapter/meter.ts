@@ -10,6 +10,8 @@ export interface MeteredJob {
   escalateModel?: string;
   /** Abort signal of the job: cancel aborts in-flight upstream requests. */
   signal?: AbortSignal;
+  /** Told the byte length of every /v1/messages body the job's client sends (for the savings receipt's transcript_bytes). */
+  onRequestBytes?: (bytes: number) => void;
 }
 
 /** A hold on budget for one upstream call. */

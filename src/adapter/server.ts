@@ -107,6 +107,7 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
       if (!parsed.ok) return sendError(res, { status: 400, body: anthropicError('invalid_request_error', parsed.message), headers: {} });
       return sendJson(res, 200, countRequestTokens(parsed.value));
     }
+    job.onRequestBytes?.(body.bytes);
     const gone = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) gone.abort();
@@ -159,7 +160,7 @@ function allowedHost(host: string | undefined, port: number): boolean {
 }
 
 /** What readJson gives: the parsed body, or the HTTP status and message of the error answer (400, 413). */
-export type BodyResult = ({ ok: true } & RequestBody) | { ok: false; status: number; message: string };
+export type BodyResult = ({ ok: true; bytes: number } & RequestBody) | { ok: false; status: number; message: string };
 
 function ignore(): void {}
 
@@ -206,9 +207,9 @@ export async function readJson(req: IncomingMessage, maxBytes: number, passthrou
   if (!parts) return { ok: false, status: 413, message: `request body over ${maxBytes} bytes` };
   const bytes = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
   const fast = passthrough ? parsePassthrough(bytes) : null;
-  if (fast) return { ok: true, value: fast.value, passthrough: fast };
+  if (fast) return { ok: true, bytes: bytes.length, value: fast.value, passthrough: fast };
   try {
-    return { ok: true, value: JSON.parse(bytes.toString('utf8')), passthrough: null };
+    return { ok: true, bytes: bytes.length, value: JSON.parse(bytes.toString('utf8')), passthrough: null };
   } catch {
     return { ok: false, status: 400, message: 'request body is not valid JSON' };
   }

@@ -26,6 +26,14 @@ async function startScriptedGateway(): Promise<{ url: string; stop: () => void }
   return { url, stop: () => child.kill() };
 }
 
+/** One line reading a result's savings receipt (src/core/savings.ts), for people. */
+function receiptLine(tool: string, savings: unknown): string {
+  const s = (savings ?? {}) as Record<string, number | string>;
+  const ratio = Number(s.returned_bytes) > 0 ? (Number(s.transcript_bytes) / Number(s.returned_bytes)).toFixed(1) : '?';
+  return `demo: ${tool} receipt: returned ${s.returned_bytes} bytes for a ${s.transcript_bytes}-byte transcript (transcript ÷ result: ${ratio}×), `
+    + `~${s.caller_tokens_avoided} tokens the caller did not read; cost $${s.cost_usd} vs $${s.reference_cost_usd} on ${s.reference_model}: saved $${s.saved_usd}`;
+}
+
 /**
  * `offload-worker demo`: the main job, end to end, as an MCP client would run it. Without an API
  * key it starts the scripted gateway (a stand-in for the model provider, labelled as such) and a
@@ -57,10 +65,15 @@ export async function runDemoCommand(): Promise<number> {
     }
     const tail = toolJson(await client.callTool({ name: 'tail', arguments: { job_id: jobId, lines: 20 } }));
     say((tail.lines as string[]).map((l) => `  | ${l}`).join('\n'));
-    say(JSON.stringify({ job_id: jobId, job_status: result.job_status, changed_files: result.changed_files, checks: result.checks, cost_usd: result.cost_usd, usage: result.usage }, null, 2));
+    say(JSON.stringify({
+      job_id: jobId, job_status: result.job_status, changed_files: result.changed_files, checks: result.checks, cost_usd: result.cost_usd, usage: result.usage,
+      forecast: started.forecast, savings: result.savings,
+    }, null, 2));
+    say(receiptLine('start', result.savings));
     say(`demo: run_job mini-worker → summary of src/math.js`);
     const summary = toolJson(await client.callTool({ name: 'run_job', arguments: { agent: 'mini-worker', task: DEMO_SUMMARY_TASK, input_refs: [join(repo, 'src/math.js')] } }));
-    say(JSON.stringify({ job_status: summary.job_status, model: summary.model, output: summary.output, cost_usd: summary.cost_usd }, null, 2));
+    say(JSON.stringify({ job_status: summary.job_status, model: summary.model, output: summary.output, cost_usd: summary.cost_usd, forecast: summary.forecast, savings: summary.savings }, null, 2));
+    say(receiptLine('run_job', summary.savings));
     const stats = toolJson(await client.callTool({ name: 'get_spend_stats', arguments: {} }));
     say(`demo: get_spend_stats\n${JSON.stringify(stats, null, 2)}`);
     const passing = testsPass(repo);

@@ -81,6 +81,10 @@ export const ConfigSchema = z.object({
   childEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be variable names such as MY_VAR')).default([]),
   /** OFFLOAD_READ_SECRET_FILES=1: analyze, input_refs and Claude Code may read .env, key and credential files. */
   readSecretFiles: z.boolean().default(false),
+  /** Cap of a `start` job that gives no max_cost_usd, USD (AGENT_JOB_MAX_COST_USD); enforced per upstream request. */
+  agentJobMaxCostUsd: z.number().positive().default(1),
+  /** Premium model whose prices the savings receipt compares against (SAVINGS_REFERENCE_MODEL); must be priced. */
+  savingsReferenceModel: z.string().min(1).default('claude-sonnet-5'),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
@@ -131,6 +135,8 @@ const ENV_KEYS: Record<string, keyof Config> = {
   OFFLOAD_MCP_TOKEN: 'mcpToken',
   OFFLOAD_CHILD_ENV: 'childEnv',
   OFFLOAD_READ_SECRET_FILES: 'readSecretFiles',
+  AGENT_JOB_MAX_COST_USD: 'agentJobMaxCostUsd',
+  SAVINGS_REFERENCE_MODEL: 'savingsReferenceModel',
 };
 
 /** Where the shared ledger lives by default: the user's data folder, per platform. */

@@ -3,7 +3,11 @@ import { EventEmitter } from 'node:events';
 import PQueue from 'p-queue';
 import { BreakerOpenError } from '../core/breaker';
 import { BudgetExceededError } from '../core/budget';
-import { TERMINAL_STATUSES, type JobKind, type JobRecord } from '../core/jobs';
+import type { Forecast } from '../core/approval';
+import { TERMINAL_STATUSES, type JobKind, type JobRecord, type JobStatus } from '../core/jobs';
+import { forecastJson } from '../core/forecast';
+import { shapeResult, type JobResult } from '../core/results';
+import { formatUsd } from '../core/money';
 import { redact, redactValue } from '../core/redact';
 import type { Ledger, SpendStats } from '../ledger/ledger';
 import { CancelWatch, type IntervalTimer } from './cancel-watch';
@@ -16,7 +20,12 @@ export interface SubmitMeta {
   agent?: string | null;
   model: string;
   maxCostMicros?: number | null;
+  /** The job's cost forecast; stored in its result at once (`forecast: {low_usd, high_usd}`), so every read shows it. */
+  forecast?: Forecast;
 }
+
+/** Builds a terminal job's savings receipt from its shaped result (src/core/savings.ts); `transcriptBytes` from the runner. */
+export type ReceiptMaker = (shaped: JobResult, job: JobRecord, transcriptBytes: number) => object;
 
 /**
  * What `cancelAnywhere` did: `stopped` (this process ran the job and stopped it), `stopped_by_owner`
@@ -53,6 +62,8 @@ export interface JobEngineOptions {
   cancelTimer?: IntervalTimer;
   /** How long cancelAnywhere waits for the job to end, ms. Default 5,000. */
   cancelWaitMs?: number;
+  /** Makes the savings receipt of each terminal job (app.ts: core/savings.ts). Unset: no receipt. */
+  receipt?: ReceiptMaker;
 }
 
 /** Events: 'job' (JobRecord) on every state change, 'log' ({jobId, line}). */
@@ -94,7 +105,8 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
   async submit(kind: JobKind, request: unknown, meta: SubmitMeta): Promise<JobRecord> {
     const runner = this.runners.get(kind);
     if (!runner) throw new Error(`no runner for job kind ${kind}`);
-    const job = await this.ledger.createJob({ id: randomUUID(), kind, agent: meta.agent ?? null, model: meta.model, request: this.redacted(request), maxCostMicros: meta.maxCostMicros ?? null });
+    const created = await this.ledger.createJob({ id: randomUUID(), kind, agent: meta.agent ?? null, model: meta.model, request: this.redacted(request), maxCostMicros: meta.maxCostMicros ?? null });
+    const job = meta.forecast ? await this.ledger.updateJob(created.id, { result: { forecast: forecastJson(meta.forecast) } }) : created;
     const controller = new AbortController();
     const logs = new LogBuffer();
     const file = this.opts.logDir === undefined ? undefined
@@ -108,10 +120,15 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     return job;
   }
 
-  /** Stores a job that never runs: status `rejected` with `error` (e.g. not approved). */
-  async reject(kind: JobKind, request: unknown, meta: SubmitMeta, error: string): Promise<JobRecord> {
-    const job = await this.ledger.createJob({ id: randomUUID(), kind, agent: meta.agent ?? null, model: meta.model, request: this.redacted(request), maxCostMicros: meta.maxCostMicros ?? null, status: 'rejected' });
-    const record = await this.ledger.updateJob(job.id, { error });
+  /**
+   * Stores a job that never runs: status `rejected` (e.g. not approved) or `budget_exceeded`
+   * (refused by its forecast), with `error`, its forecast and a receipt of zero spend.
+   */
+  async reject(kind: JobKind, request: unknown, meta: SubmitMeta, error: string, status: Extract<JobStatus, 'rejected' | 'budget_exceeded'> = 'rejected'): Promise<JobRecord> {
+    const job = await this.ledger.createJob({ id: randomUUID(), kind, agent: meta.agent ?? null, model: meta.model, request: this.redacted(request), maxCostMicros: meta.maxCostMicros ?? null, status });
+    const result: Record<string, unknown> = meta.forecast ? { forecast: forecastJson(meta.forecast) } : {};
+    const savings = this.receiptFor({ ...job, error, result }, 0);
+    const record = await this.ledger.updateJob(job.id, { error, result: savings ? { ...result, savings } : Object.keys(result).length ? result : null });
     this.emit('job', record);
     return record;
   }
@@ -218,14 +235,14 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
       file?.append(clean);
       this.emit('log', { jobId: job.id, line: clean });
     };
-    if (signal.aborted) return this.finish(job.id, { status: 'cancelled', error: 'cancelled before it started' });
+    if (signal.aborted) return this.finish(job, { status: 'cancelled', error: 'cancelled before it started' });
     // An open breaker admits nothing: the job never starts and ends `rejected` saying why and how to reset.
     // (Opened while a job runs, its next reservation is refused and it ends `budget_exceeded`.)
     const breaker = await this.ledger.breakerStatus();
     if (breaker.state === 'open') {
       const error = new BreakerOpenError(breaker).message;
       log(`error: ${error}`);
-      return this.finish(job.id, { status: 'rejected', error });
+      return this.finish(job, { status: 'rejected', error });
     }
     this.emit('job', await this.ledger.updateJob(job.id, { status: 'running' }));
     let outcome: RunOutcome;
@@ -237,18 +254,28 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
       else if (signal.aborted) outcome = { status: 'cancelled', error: 'cancelled' };
       else outcome = { status: 'failed', error: err instanceof Error ? err.message : String(err) };
     }
+    if (outcome.status === 'budget_exceeded') {
+      // A job stopped by a cap says what it spent (settled so far, µUSD → USD), not only what was refused.
+      const spent = (await this.ledger.getJob(job.id))?.costMicros ?? 0;
+      outcome = { ...outcome, error: `${outcome.error ?? 'a cap was reached'}; the job was stopped after spending ${formatUsd(spent)}` };
+    }
     if (outcome.error) log(`error: ${outcome.error}`);
     log(`job ${outcome.status}`);
-    return this.finish(job.id, outcome);
+    return this.finish(job, outcome);
   }
 
-  private async finish(jobId: string, outcome: RunOutcome | { status: 'rejected'; error: string; result?: undefined }): Promise<JobRecord> {
+  /**
+   * Stores the terminal outcome, merged over what the job's result held (its forecast), with its
+   * savings receipt, in one write: the receipt is shaped from the record as it is about to be stored.
+   */
+  private async finish(job: JobRecord, outcome: RunOutcome | { status: 'rejected'; error: string; result?: undefined; transcriptBytes?: undefined }): Promise<JobRecord> {
     const secrets = this.opts.secrets?.() ?? [];
-    const record = await this.ledger.updateJob(jobId, {
-      status: outcome.status,
-      result: outcome.result ? redactValue(outcome.result, secrets) : null,
-      error: outcome.error ? redact(outcome.error, secrets) : null,
-    });
+    const base = job.result && typeof job.result === 'object' ? job.result : {};
+    const merged = { ...base, ...(outcome.result ? redactValue(outcome.result, secrets) : {}) };
+    const error = outcome.error ? redact(outcome.error, secrets) : null;
+    const savings = this.receiptFor({ ...((await this.ledger.getJob(job.id)) ?? job), status: outcome.status, result: merged, error }, outcome.transcriptBytes ?? 0);
+    const result = savings ? { ...merged, savings } : merged;
+    const record = await this.ledger.updateJob(job.id, { status: outcome.status, result: Object.keys(result).length ? result : null, error });
     this.emit('job', record);
     return record;
   }
@@ -256,6 +283,11 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
   /** `value` as the ledger stores it: every configured secret and key shape masked (the runner still gets the original). */
   private redacted<T>(value: T): T {
     return redactValue(value, this.opts.secrets?.() ?? []);
+  }
+
+  /** The savings receipt (opts.receipt) of a terminal record, or undefined when the engine makes none. */
+  private receiptFor(record: JobRecord, transcriptBytes: number): object | undefined {
+    return this.opts.receipt?.(shapeResult(record), record, transcriptBytes);
   }
 
   private now(): number {

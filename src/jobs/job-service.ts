@@ -1,6 +1,7 @@
 import type { Config } from '../core/config';
-import { approvalQuestion, approvalReason, APPROVAL_HINT, type Approver } from '../core/approval';
+import { approvalQuestion, approvalReason, APPROVAL_HINT, type Approver, type Forecast } from '../core/approval';
 import { checkAllowRules } from '../core/claude-permissions';
+import { forecastRefusal, forecastStart } from '../core/forecast';
 import { InputError } from '../core/errors';
 import type { JobRecord } from '../core/jobs';
 import { usdToMicros } from '../core/money';
@@ -14,7 +15,7 @@ import { applyJob, discardJob, type UndoOutcome } from './undo';
 
 /** A run_job request that passed the checks: its engine metadata, and the approval question if it needs one. */
 interface Checked {
-  meta: { agent: string; model: string; maxCostMicros: number | null };
+  meta: { agent: string; model: string; maxCostMicros: number | null; forecast: Forecast };
   question?: string;
 }
 
@@ -46,6 +47,8 @@ export class JobService {
    */
   async runJob(request: RunJobRequest, approve?: Approver): Promise<JobRecord> {
     const checked = await this.checkRunJob(request, '');
+    const refused = await this.refusal(checked.meta);
+    if (refused) return this.engine.reject('llm', request, checked.meta, refused, 'budget_exceeded');
     if (checked.question) {
       const yes = approve ? await approve(checked.question).catch(() => false) : false;
       if (!yes) return this.engine.reject('llm', request, checked.meta, notApproved(checked.question, approve));
@@ -71,6 +74,11 @@ export class JobService {
     const out: JobRecord[] = [];
     for (const [j, job] of request.jobs.entries()) {
       const c = checked[j]!;
+      const refused = await this.refusal(c.meta);
+      if (refused) {
+        out.push(await this.engine.reject('llm', job, c.meta, refused, 'budget_exceeded'));
+        continue;
+      }
       out.push(c.question && !yes ? await this.engine.reject('llm', job, c.meta, notApproved(c.question, approve)) : await this.engine.submit('llm', job, c.meta));
     }
     return out;
@@ -83,12 +91,13 @@ export class JobService {
     this.requirePrice(model, `${prefix}agent`);
     const paths: string[] = [];
     for (const [i, ref] of (request.input_refs ?? []).entries()) paths.push(await resolveExisting(this.resolvePath, ref, `${prefix}input_refs[${i}]`, 'file'));
+    const forecast = await forecastRunJob(this.prices, model, request, paths, this.config.perJobTokenLimit);
     const meta = {
       agent: request.agent,
       model,
       maxCostMicros: request.caps?.max_cost_usd !== undefined ? usdToMicros(request.caps.max_cost_usd) : null,
+      forecast,
     };
-    const forecast = await forecastRunJob(this.prices, model, request, paths, this.config.perJobTokenLimit);
     const reason = approvalReason(request.agent, forecast, { autoApprove: this.config.premiumAutoApprove, thresholdUsd: this.config.approvalThresholdUsd });
     return { meta, question: reason ? approvalQuestion(request.agent, model, request.task, forecast, reason) : undefined };
   }
@@ -103,7 +112,12 @@ export class JobService {
     return this.engine.run('analyze', { ...request, resolved }, { agent: request.agent, model });
   }
 
-  /** start: checks folders and mode, then queues a Claude Code job and returns it at once. */
+  /**
+   * start: checks folders and mode, then queues a Claude Code job and returns it at once with its
+   * forecast (core/forecast.ts). Without max_cost_usd the job is capped at AGENT_JOB_MAX_COST_USD;
+   * the adapter enforces the cap per upstream request. A job whose forecast's low end exceeds its
+   * cap or the budget left is stored `budget_exceeded` and never runs.
+   */
   async start(request: StartRequest): Promise<JobRecord> {
     const dirs: string[] = [];
     for (const [i, dir] of request.allowed_dirs.entries()) dirs.push(await resolveExisting(this.resolvePath, dir, `allowed_dirs[${i}]`, 'folder'));
@@ -118,10 +132,18 @@ export class JobService {
     }
     const model = request.model ?? this.config.claudeModel;
     this.requirePrice(model, 'model');
-    return this.engine.submit('claude-code', request, {
-      model,
-      maxCostMicros: request.max_cost_usd !== undefined ? usdToMicros(request.max_cost_usd) : null,
-    });
+    const maxCostMicros = usdToMicros(request.max_cost_usd ?? this.config.agentJobMaxCostUsd);
+    const meta = { model, maxCostMicros, forecast: forecastStart(this.prices, model, maxCostMicros) };
+    const refused = await this.refusal(meta);
+    if (refused) return this.engine.reject('claude-code', request, meta, refused, 'budget_exceeded');
+    return this.engine.submit('claude-code', request, meta);
+  }
+
+  /** Why a job with this forecast and cap may not start (core/forecast.ts), or null. */
+  private async refusal(meta: { maxCostMicros: number | null; forecast: Forecast }): Promise<string | null> {
+    const stats = await this.engine.spendStats();
+    const daily = stats.daily_budget === null ? null : usdToMicros(stats.daily_budget) - usdToMicros(stats.today) - usdToMicros(stats.reserved);
+    return forecastRefusal(meta.forecast, meta.maxCostMicros, usdToMicros(stats.remaining), daily);
   }
 
   /** apply: brings a job's change into the checkout (three-way), or refuses naming the conflicting files (src/jobs/undo.ts). */

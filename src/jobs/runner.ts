@@ -14,6 +14,8 @@ export interface RunOutcome {
   status: 'completed' | 'failed' | 'budget_exceeded' | 'cancelled';
   result?: Record<string, unknown>;
   error?: string;
+  /** Bytes of the job's whole transcript, for the savings receipt (src/core/savings.ts says what counts). */
+  transcriptBytes?: number;
 }
 
 /** A kind of job. Runners throw only for unexpected faults; the engine turns those into `failed`. */

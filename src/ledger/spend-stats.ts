@@ -22,6 +22,7 @@ export function percentageUsed(used: Micros, cap: Micros): number {
  * - `reserved` / `reservations_in_flight`: held by live reservations;
  * - `by_model`: this month's calls per model; `by_kind`: jobs created this month per kind, with
  *   the spend settled this month by jobs of that kind; `jobs`: all jobs ever, and those running;
+ * - `savings`: the savings receipts of this month's jobs, summed (count, saved_usd, tokens, bytes);
  * - `thresholds` / `thresholds_crossed`: the warning thresholds (percent) and those reached;
  * - `breaker`: the breaker record given in `extra` (closed when none is given).
  */
@@ -54,6 +55,12 @@ export function computeSpendStats(db: Database, caps: LedgerCaps, nowMs: number,
     kind(r.kind).cost_usd = microsToUsd(Number(r.cost));
   }
 
+  // Receipts live in each terminal job's result_json (written once by the engine), so no column is needed.
+  const s = all(db, `SELECT COUNT(*) AS n, SUM(json_extract(result_json, '$.savings.saved_usd')) AS saved,
+      SUM(json_extract(result_json, '$.savings.caller_tokens_avoided')) AS avoided, SUM(json_extract(result_json, '$.savings.transcript_bytes')) AS tb,
+      SUM(json_extract(result_json, '$.savings.returned_bytes')) AS rb FROM jobs
+      WHERE created_at >= ? AND created_at < ? AND json_extract(result_json, '$.savings') IS NOT NULL`, [month.startMs, month.endMs])[0] ?? {};
+
   return {
     month: monthLabel(nowMs),
     current_month: microsToUsd(settled),
@@ -67,6 +74,10 @@ export function computeSpendStats(db: Database, caps: LedgerCaps, nowMs: number,
     by_model: byModel,
     by_kind: byKind,
     jobs: { total: num(db, 'SELECT COUNT(*) FROM jobs'), running: num(db, "SELECT COUNT(*) FROM jobs WHERE status = 'running'") },
+    savings: {
+      jobs: Number(s.n ?? 0), saved_usd: Number(Number(s.saved ?? 0).toFixed(6)), caller_tokens_avoided: Number(s.avoided ?? 0),
+      transcript_bytes: Number(s.tb ?? 0), returned_bytes: Number(s.rb ?? 0),
+    },
     thresholds,
     thresholds_crossed: thresholdsCrossed(percentage, thresholds),
     breaker: {

@@ -53,6 +53,8 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   { name: 'approvalThresholdUsd', config: 'approvalThresholdUsd', scope: 'application', env: 'APPROVAL_THRESHOLD_USD' },
   { name: 'childEnv', config: 'childEnv', scope: 'application', env: 'OFFLOAD_CHILD_ENV' },
   { name: 'readSecretFiles', config: 'readSecretFiles', scope: 'application', env: 'OFFLOAD_READ_SECRET_FILES' },
+  { name: 'agentJobMaxCostUsd', config: 'agentJobMaxCostUsd', scope: 'application', env: 'AGENT_JOB_MAX_COST_USD' },
+  { name: 'savingsReferenceModel', config: 'savingsReferenceModel', scope: 'application', env: 'SAVINGS_REFERENCE_MODEL' },
 ];
 
 /** Settings that only change the ledger's caps: applied live, without restarting the server. */

@@ -53,12 +53,13 @@ describe('end to end: the real Claude Code CLI through the worker, the adapter a
       assert.ok(tail.lines.includes('unit tests: passed'));
     }));
 
-  it('ends a job whose max_cost_usd cannot cover one call as budget_exceeded, with no file changed and nothing billed', () =>
+  it('refuses a job whose max_cost_usd cannot cover its first call before it starts: budget_exceeded, no file changed, nothing billed', () =>
     withDemoWorker(demoScript, {}, async ({ client, gateway, repo }) => {
       const result = await startAndWait(client, { prompt: DEMO_START_PROMPT, allowed_dirs: [repo], max_cost_usd: 0.000001 });
       assert.equal(result.job_status, 'budget_exceeded', JSON.stringify(result));
-      assert.match(result.error, /job budget exceeded/);
-      assert.deepEqual(result.changed_files, []);
+      assert.match(result.error, /refused before it started: its forecast's low end \$[\d.]+ exceeds its cap of \$0\.000001/);
+      assert.equal(result.changed_files, undefined, 'the job never ran');
+      assert.match(readFileSync(join(repo, 'src/math.js'), 'utf8'), /return a - b/);
       assert.equal(result.cost_usd, 0);
       assert.equal(gateway.requests.length, 0);
     }));
@@ -98,6 +99,9 @@ describe('end to end: the real Claude Code CLI through the worker, the adapter a
     assert.match(stdout, /"job_status": "completed"/);
     assert.match(stdout, /"changed_files": \[\s*"src\/math\.js"\s*\]/);
     assert.match(stdout, /"unit tests: passed"/);
+    assert.match(stdout, /"savings": \{\s*"transcript_bytes": \d+,\s*"returned_bytes": \d+,\s*"caller_tokens_avoided": \d+/);
+    assert.match(stdout, /^demo: start receipt: returned \d+ bytes for a \d+-byte transcript \(transcript ÷ result: [\d.]+×\), ~\d+ tokens .* saved \$[\d.]+$/m);
+    assert.match(stdout, /^demo: run_job receipt: /m);
     assert.match(stdout, /the sample repo's test passes afterwards: yes/);
     assert.match(stdout, /ledger spend [\d.]+ USD = scripted usage × price/);
     assert.match(stdout, /^demo: OK$/m);

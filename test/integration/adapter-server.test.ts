@@ -61,6 +61,16 @@ describe('adapter server (Anthropic SDK → adapter → scripted gateway)', () =
     deepStrictEqual([stats.current_month, stats.reservations_in_flight], [(20 + 100 * 0.5 + 4 * 2) / 1e6, 0]);
   });
 
+  it("tells the job's onRequestBytes the byte length of each /v1/messages body, for the savings receipt", async () => {
+    const bytes: number[] = [];
+    const counted = meter.register({ jobId: 'job-1', model: 'gw-model', onRequestBytes: (n) => bytes.push(n) });
+    gateway.setScript([{ text: 'a' }, { text: 'b' }]);
+    const big = { ...small, messages: [{ role: 'user' as const, content: `Say hello ${'é'.repeat(2_000)}` }] };
+    await client(counted).messages.create(small);
+    await client(counted).messages.create(big);
+    deepStrictEqual(bytes, [Buffer.byteLength(JSON.stringify(small)), Buffer.byteLength(JSON.stringify(big))]);
+  });
+
   it('streams parallel tool calls as tool_use blocks the SDK parses', async () => {
     gateway.setScript([{ tool_calls: [{ name: 'Read', arguments: { file_path: 'a.ts' } }, { name: 'Read', arguments: { file_path: 'b.ts' } }] }]);
     const message = await client().messages.stream({ ...ask, tools: [readTool] }).finalMessage();

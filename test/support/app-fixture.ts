@@ -42,7 +42,8 @@ export async function startAppFixture(script: Script, overrides: Partial<ConfigI
     openaiApiKey: 'scripted-key',
     ...overrides,
   });
-  const ledger = await openMemoryLedger({ caps: { monthlyMicros: Math.round(monthlyBudgetUsd * 1e6), dailyMicros: null } });
+  const dailyMicros = overrides.dailyBudgetUsd !== undefined ? Math.round(overrides.dailyBudgetUsd * 1e6) : null;
+  const ledger = await openMemoryLedger({ caps: { monthlyMicros: Math.round(monthlyBudgetUsd * 1e6), dailyMicros } });
   const app = await createApp(config, { env: process.env, ledger, ...ports });
   const { server } = app.createMcpServer();
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

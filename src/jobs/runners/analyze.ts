@@ -1,5 +1,6 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { Config } from '../../core/config';
+import { chatTranscriptBytes } from '../../core/savings';
 import type { AnalyzeRequest } from '../../core/requests';
 import type { Runner } from '../runner';
 import { collectFiles, displayPath } from '../workspace/collect-files';
@@ -35,6 +36,7 @@ export function createAnalyzeRunner(deps: AnalyzeRunnerDeps): Runner<AnalyzeRequ
       const r = await meteredChat(deps, ctx, ctx.job.model, messages, maxTokens);
       return {
         status: 'completed',
+        transcriptBytes: chatTranscriptBytes(messages, r.output),
         result: { output: r.output, files_read: found.files.map((f) => displayPath(f.path, roots)), truncated: found.truncated, agent: ctx.job.agent },
       };
     },

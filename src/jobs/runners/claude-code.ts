@@ -126,9 +126,11 @@ export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<Start
       let run: ClaudeRun = {};
       let verdict: PassVerdict | undefined;
       let pass = 0;
+      let transcriptBytes = 0; // the CLI's stream-json output plus the request bodies it sent (core/savings.ts)
       const shape = async (status: RunOutcome['status'], error?: string): Promise<RunOutcome> => ({
         status,
         error,
+        transcriptBytes,
         result: {
           changed_files: verdict?.changed ?? [], checks: verdict?.checks ?? [], diff: request.include_diff ? (verdict?.diff.text ?? '') : '',
           summary: run.final?.result ?? '', num_turns: run.final?.num_turns ?? null, revisions: pass,
@@ -140,7 +142,7 @@ export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<Start
       });
       for (;;) {
         const model = pass > 0 && deps.config.escalateModel ? deps.config.escalateModel : ctx.job.model;
-        const key = deps.adapter.register({ jobId: ctx.job.id, model, escalateModel: deps.config.escalateModel, signal: ctx.signal }, (m) => { budgetMessage = m; });
+        const key = deps.adapter.register({ jobId: ctx.job.id, model, escalateModel: deps.config.escalateModel, signal: ctx.signal, onRequestBytes: (n) => { transcriptBytes += n; } }, (m) => { budgetMessage = m; });
         try {
           const prompt = pass === 0 ? request.prompt : revisePrompt(verdict!.failures);
           ctx.log(pass === 0 ? `claude: starting in ${cwd} (gateway model ${model}) via adapter ${url}` : `revise pass ${pass}: checks failed; resuming the session on ${model}`);
@@ -148,6 +150,7 @@ export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<Start
           const sessionId = run.sessionId;
           run = await runProcess({ claudePath: deps.claudePath, args, cwd, env: claudeEnv(deps.baseEnv, url, key, { extraNames: deps.config.childEnv, secrets: deps.secrets?.() }), signal: ctx.signal, log: ctx.log });
           run.sessionId ??= sessionId;
+          transcriptBytes += run.stdoutBytes ?? 0;
         } finally {
           deps.adapter.unregister(key);
         }

@@ -9,6 +9,8 @@ export interface ClaudeRun {
   exitCode?: number;
   /** The session id from the `system`/init event, for `--resume` on a revise pass. */
   sessionId?: string;
+  /** UTF-8 bytes the CLI wrote to stdout (its stream-json transcript). */
+  stdoutBytes?: number;
 }
 
 export interface ClaudeProcessOptions {
@@ -27,7 +29,7 @@ export interface ClaudeProcessOptions {
  * Bash tool's commands, which run in sessions of their own, their children: killProcessTree). Never rejects on a non-zero exit: that is in the result.
  */
 export async function runClaudeProcess(opts: ClaudeProcessOptions): Promise<ClaudeRun> {
-  const run: ClaudeRun = {};
+  const run: ClaudeRun = { stdoutBytes: 0 };
   const child = execa(opts.claudePath, opts.args, {
     cwd: opts.cwd,
     env: opts.env,
@@ -50,6 +52,7 @@ export async function runClaudeProcess(opts: ClaudeProcessOptions): Promise<Clau
   let pending = '';
   child.stdout?.setEncoding('utf8');
   child.stdout?.on('data', (chunk: string) => {
+    run.stdoutBytes! += Buffer.byteLength(chunk, 'utf8');
     pending += chunk;
     let nl: number;
     while ((nl = pending.indexOf('\n')) >= 0) {

@@ -1,5 +1,6 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { Config } from '../../core/config';
+import { chatTranscriptBytes } from '../../core/savings';
 import type { RunJobRequest } from '../../core/requests';
 import type { Runner } from '../runner';
 import { openChecked, readHead } from '../workspace/read-checked';
@@ -50,7 +51,7 @@ export function createLlmRunner(deps: LlmRunnerDeps): Runner<RunJobRequest> {
       ];
       const maxTokens = Math.min(request.caps?.max_tokens ?? deps.config.perJobTokenLimit, deps.config.perJobTokenLimit);
       const r = await meteredChat(deps, ctx, ctx.job.model, messages, maxTokens);
-      return { status: 'completed', result: { output: r.output, finish_reason: r.finishReason, agent: ctx.job.agent } };
+      return { status: 'completed', transcriptBytes: chatTranscriptBytes(messages, r.output), result: { output: r.output, finish_reason: r.finishReason, agent: ctx.job.agent } };
     },
   };
 }

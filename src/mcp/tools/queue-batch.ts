@@ -4,6 +4,12 @@ import type { ToolDeps } from '../deps';
 import { elicitationApprover } from '../elicit-approver';
 import { jsonResult } from '../result';
 
+/** The job's stored forecast (`{ forecast: { low_usd, high_usd } }`), or nothing. */
+function forecastOf(result: unknown): { forecast?: unknown } {
+  const f = result && typeof result === 'object' ? (result as { forecast?: unknown }).forecast : undefined;
+  return f ? { forecast: f } : {};
+}
+
 /**
  * `queue_batch`: many small run_job tasks queued at once; returns their job_ids without waiting.
  * Jobs needing approval are asked about in one question (elicitation, else the host's approver),
@@ -17,6 +23,6 @@ export function registerQueueBatchTool(server: McpServer, deps: ToolDeps): void 
     inputSchema: QueueBatchSchema,
   }, async (args) => {
     const jobs = await deps.jobs.queueBatch(QueueBatchSchema.parse(args), elicitationApprover(server) ?? deps.approve);
-    return jsonResult({ jobs: jobs.map((j) => ({ job_id: j.id, job_status: j.status, agent: j.agent, model: j.model })) });
+    return jsonResult({ jobs: jobs.map((j) => ({ job_id: j.id, job_status: j.status, agent: j.agent, model: j.model, ...forecastOf(j.result) })) });
   });
 }

@@ -165,6 +165,10 @@ describe('sqlite ledger', () => {
       const b = await ledger.reserve({ jobId: 'cc', model: 'deepseek-chat', micros: 600_000 });
       await ledger.settle(b.id, { model: 'deepseek-chat', costMicros: 499_790, status: 'ok', usage: { input_tokens: 10, output_tokens: 20, cache_read_tokens: 30 } });
       await ledger.reserve({ jobId: 'cc', model: 'deepseek-chat', micros: 250_000 });
+      // Two receipts this month (one job's stored result carries none); saved_usd may be negative.
+      await ledger.updateJob('cc', { result: { savings: { saved_usd: 0.25, caller_tokens_avoided: 500, transcript_bytes: 4000, returned_bytes: 300 } } });
+      await ledger.createJob({ id: 'r2', kind: 'llm', model: 'gpt-4o-mini', request: {}, status: 'running' });
+      await ledger.updateJob('r2', { result: { savings: { saved_usd: -0.05, caller_tokens_avoided: 7, transcript_bytes: 40, returned_bytes: 12 } } });
       clock.set('2025-06-16T08:00:00.000Z');
       assert.deepEqual(await ledger.spendStats(), {
         month: '2025-06',
@@ -180,8 +184,9 @@ describe('sqlite ledger', () => {
           'deepseek-chat': { cost_usd: 0.49979, calls: 1, input_tokens: 10, output_tokens: 20, cache_read_tokens: 30 },
           'gpt-4o-mini': { cost_usd: 0.00021, calls: 1, input_tokens: 1000, output_tokens: 100, cache_read_tokens: 0 },
         },
-        by_kind: { llm: { cost_usd: 0.00021, jobs: 1 }, 'claude-code': { cost_usd: 0.49979, jobs: 1 } },
-        jobs: { total: 2, running: 1 },
+        by_kind: { llm: { cost_usd: 0.00021, jobs: 2 }, 'claude-code': { cost_usd: 0.49979, jobs: 1 } },
+        jobs: { total: 3, running: 2 },
+        savings: { jobs: 2, saved_usd: 0.2, caller_tokens_avoided: 507, transcript_bytes: 4040, returned_bytes: 312 },
         thresholds: [80, 95],
         thresholds_crossed: [],
         breaker: { state: 'closed', reason: null, detail: null, since: null },

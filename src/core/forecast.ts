@@ -1,0 +1,51 @@
+import type { Forecast } from './approval';
+import { microsToUsd, type Micros } from './money';
+import type { PriceBook } from './pricing';
+
+/**
+ * Input-token floor of a Claude Code job's first upstream request, tokens: the adapter's input
+ * bound (src/core/token-bound.ts) of the CLI's system prompt and tool list before any work.
+ * Measured through the adapter with Claude Code 2.1.x (`-p hi`, default tools, as the runner runs
+ * it): 114,769 tokens (a 114 KB upstream body); with only Read,Edit,Write,Bash: 43,738. The floor
+ * sits under the default-tools measurement, so every first reservation needs at least this much.
+ */
+export const CLAUDE_CODE_FIRST_REQUEST_TOKENS = 100_000;
+
+/**
+ * A `start` job's forecast, µUSD: `low` is the first request's input floor at the model's input
+ * price with no output (no job can cost less and still make one call); `high` is the job's cap
+ * (max_cost_usd, else AGENT_JOB_MAX_COST_USD), which the adapter enforces per request.
+ * Throws UnknownPriceError for an unpriced model.
+ */
+export function forecastStart(prices: PriceBook, model: string, capMicros: Micros): Forecast {
+  return { lowMicros: prices.worstCase(model, CLAUDE_CODE_FIRST_REQUEST_TOKENS, 0), highMicros: capMicros };
+}
+
+// Exact to the µUSD: a forecast's low end is often sub-cent, and formatUsd's rounding would hide why it was refused.
+const usd = (micros: Micros) => `$${Number(microsToUsd(micros).toFixed(6))}`;
+
+/** A forecast as results show it: `{ low_usd, high_usd }`, USD. */
+export function forecastJson(f: Forecast): { low_usd: number; high_usd: number } {
+  return { low_usd: Number(microsToUsd(f.lowMicros).toFixed(6)), high_usd: Number(microsToUsd(f.highMicros).toFixed(6)) };
+}
+
+/**
+ * Why a job is refused before it starts, or null: its forecast's low end already exceeds its own
+ * cap (`capMicros`, null for none) or what remains of the budget (`remainingMicros`: the monthly
+ * cap minus settled and reserved spend; `dailyRemainingMicros`: the same for DAILY_BUDGET, null
+ * when there is none). Such a job could not finish even its cheapest run, so it
+ * ends `budget_exceeded` with no spend. The message names the numbers and the fix.
+ */
+export function forecastRefusal(f: Forecast, capMicros: Micros | null, remainingMicros: Micros, dailyRemainingMicros: Micros | null = null): string | null {
+  const low = usd(f.lowMicros);
+  if (capMicros !== null && f.lowMicros > capMicros) {
+    return `refused before it started: its forecast's low end ${low} exceeds its cap of ${usd(capMicros)}; raise max_cost_usd (or AGENT_JOB_MAX_COST_USD / offload.agentJobMaxCostUsd for start jobs)`;
+  }
+  if (f.lowMicros > remainingMicros) {
+    return `refused before it started: its forecast's low end ${low} exceeds the ${usd(Math.max(0, remainingMicros))} left in this month's budget; raise MONTHLY_BUDGET or wait for the month to reset`;
+  }
+  if (dailyRemainingMicros !== null && f.lowMicros > dailyRemainingMicros) {
+    return `refused before it started: its forecast's low end ${low} exceeds the ${usd(Math.max(0, dailyRemainingMicros))} left in today's budget; raise DAILY_BUDGET or wait for 00:00 UTC`;
+  }
+  return null;
+}
