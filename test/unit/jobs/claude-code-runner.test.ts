@@ -98,4 +98,14 @@ describe('Claude Code runner: scope and revise logic (fake ports, no CLI)', () =
     assert.equal(outcome.error, 'unit tests: failed (exit 1)');
     assert.equal(claude.seen.length, 1);
   });
+
+  it('returns the diff with include_diff (the default) and exactly "" with include_diff: false', async () => {
+    const edit = (f: Files) => f.set('src/a.js', 'A');
+    const shown = await runJob(new Map([['src/a.js', 'a']]), [edit], {});
+    assert.equal(shown.result.diff, '+++ b/src/a.js\n');
+    const hidden = await runJob(new Map([['src/a.js', 'a']]), [edit], { include_diff: false });
+    assert.equal(hidden.outcome.status, 'completed');
+    assert.equal(hidden.result.diff, '');
+    assert.deepEqual(hidden.result.changed_files, ['src/a.js'], 'the change is still reported');
+  });
 });
