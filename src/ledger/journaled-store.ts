@@ -38,6 +38,14 @@ interface Pending {
 /** Thrown while following the journal when a line does not continue the replica; the store reloads. */
 class Diverged extends Error {}
 
+/**
+ * Thrown by a lock-free read that found the journal header's record count ahead of its complete
+ * records. A writer rewrites the header (at the front of the file) right after appending, so a
+ * reader whose read ended at the size it saw a moment before cannot tell a cut journal from an
+ * append in flight; the caller reads again holding the lock, when no append is in flight.
+ */
+class NeedsLock extends Error {}
+
 /** A fresh generation for a new or migrated snapshot: random, so a leftover journal never matches it (48 bits). */
 function freshGeneration(): number {
   return randomBytes(6).readUIntBE(0, 6);
@@ -97,7 +105,7 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
   const maxLines = opts.journalMaxLines ?? 5000;
 
   /** Applies the journal lines `r` has not seen. 'reload' when only a full reload can catch up. Throws LedgerDamageError. */
-  async function follow(r: Replica): Promise<'ok' | 'reload'> {
+  async function follow(r: Replica, strict: boolean): Promise<'ok' | 'reload'> {
     const st = await journal.stat();
     if (!st) {
       if (r.legacy && r.seq === 0) {
@@ -152,6 +160,7 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
     }
     const last = fromStart ? chunk.last : read.headerLast;
     if (last !== null && r.seq < last) {
+      if (!strict) throw new NeedsLock();
       r.dirty = true; // it applied what is there: reload (and find the damage again) on every later call
       throw new LedgerDamageError(journal.path, `is truncated: its header records ${last} records of generation ${r.gen}, only ${r.seq} complete ones are left`);
     }
@@ -196,7 +205,7 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
    * Loads snapshot + journal from scratch. With `guard` (lock held) a missing file is created and a
    * migration is persisted; without, a missing file is an error and a migration stays in memory.
    */
-  async function load(guard: LockGuard | null): Promise<Replica> {
+  async function load(guard: LockGuard | null, quiet = false): Promise<Replica> {
     for (let attempt = 0; ; attempt++) {
       const snap = await files.read();
       if (!snap) {
@@ -209,7 +218,7 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
       const { db, found } = openSnapshot(SQL, file, snap?.bytes ?? null);
       const r: Replica = { db, stamp: snap?.stamp ?? null, ...journalState(db, found), marked: false, jIno: null, jMtime: null, offset: 0, seq: 0, stale: false, dirty: false, unpersisted: false };
       try {
-        const outcome = snap ? await follow(r) : 'ok';
+        const outcome = snap ? await follow(r, guard !== null || quiet) : 'ok';
         if (outcome === 'reload') {
           db.close();
           if (attempt < 10) continue;
@@ -229,18 +238,35 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
     }
   }
 
+  /**
+   * Runs a lock-free read (`fn(null, quiet)`); when it meets NeedsLock, reads again holding the lock,
+   * where a header ahead of the records is damage. A read-only store never takes the lock: it
+   * retries lock-free, and its last try (`quiet`) takes a mismatch as damage.
+   */
+  async function lockFree<T>(fn: (guard: LockGuard | null, quiet: boolean) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn(null, opts.readOnly === true && attempt >= 9);
+      } catch (err) {
+        if (!(err instanceof NeedsLock)) throw err;
+      }
+      if (!opts.readOnly) return files.withLock((guard) => fn(guard, false));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   let replica = await (async () => {
-    if (opts.readOnly) return load(null);
+    if (opts.readOnly) return lockFree((_g, quiet) => load(null, quiet));
     if ((await files.stamp()) !== null) {
-      const r = await load(null);
+      const r = await lockFree((guard) => load(guard));
       if (!r.unpersisted) return r;
       r.db.close();
     }
     return files.withLock((guard) => load(guard));
   })();
 
-  async function reload(guard: LockGuard | null): Promise<void> {
-    const next = await load(guard);
+  async function reload(guard: LockGuard | null, quiet = false): Promise<void> {
+    const next = await load(guard, quiet);
     const back = wentBack(replica, next, file, journal.path);
     if (back) {
       next.db.close();
@@ -251,19 +277,19 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
   }
 
   /** Brings the replica up to date with the files (see fileDbStore). */
-  async function catchUp(guard: LockGuard | null): Promise<void> {
-    if (replica.dirty || (guard && replica.unpersisted)) return reload(guard);
+  async function catchUp(guard: LockGuard | null, quiet = false): Promise<void> {
+    if (replica.dirty || (guard && replica.unpersisted)) return reload(guard, quiet);
     const stamp = await files.stamp();
     if (stamp === null) throw new LedgerDamageError(file, 'disappeared while the ledger was open; refusing to start a new one silently');
-    if (stamp !== replica.stamp) return reload(guard);
+    if (stamp !== replica.stamp) return reload(guard, quiet);
     let outcome: 'ok' | 'reload';
     try {
-      outcome = await follow(replica);
+      outcome = await follow(replica, guard !== null || quiet);
     } catch (err) {
       if (!(err instanceof Diverged)) throw err;
       outcome = 'reload';
     }
-    if (outcome === 'reload') await reload(guard);
+    if (outcome === 'reload') await reload(guard, quiet);
   }
 
   /**
@@ -371,7 +397,7 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
       undefer(); // a read sees the writes queued before it
       gathering = null; // writes queued after this read run after it
       return serial.run(async () => {
-        await catchUp(null);
+        await lockFree((guard, quiet) => catchUp(guard, quiet));
         return fn(replica.db);
       });
     },

@@ -46,6 +46,24 @@ describe('ledger damage', () => {
     });
   });
 
+  it('a lock-free reader that sees the header ahead of the records waits for the writer\'s lock instead of calling it damage', async () => {
+    const a = await withCalls(2);
+    await a.close();
+    const journal = `${file}.journal`;
+    const full = readFileSync(journal, 'utf8');
+    const cut = full.slice(0, full.lastIndexOf('\n', full.length - 2) + 1); // the header already counts the last record; its line is not read yet
+    assert.ok(cut.length < full.length);
+    mkdirSync(`${file}.lock`); // a writer holds the lock, between its append and our read
+    writeFileSync(journal, cut);
+    setTimeout(() => { writeFileSync(journal, full); rmSync(`${file}.lock`, { recursive: true }); }, 300);
+    const b = await openLedger(file, { caps: caps(1e12) });
+    try {
+      assert.equal((await b.spendStats()).current_month, 20e-6, 'every record, once the writer is done');
+    } finally { await b.close(); }
+    writeFileSync(journal, cut); // at rest, no writer: the same bytes are a cut journal
+    await assert.rejects(openLedger(file, { caps: caps(1e12) }), isDamage(journal, /is truncated: its header records/));
+  });
+
   it('a running process refuses when every file is replaced by an older consistent copy of all of them', async () => {
     const a = await withCalls(2);
     copyFileSync(file, `${file}.old`);
