@@ -151,7 +151,7 @@ describe('README\'s Claude Code snippet, pasted: the real Claude Code CLI calls 
   it('get_spend_stats through --mcp-config: the worker starts from the pasted JSON, takes its key from OPENAI_API_KEY_COMMAND and reports README\'s MONTHLY_BUDGET', async () => {
     model.setScript(callingModel('get_spend_stats', {}));
     const { init, result } = await claudeCalls(pastedConfig(sandbox, worker.url, join(dir, 'ledger.sqlite')),
-      ['--mcp-config', join(project, '.mcp.json'), '--strict-mcp-config', '--allowedTools', 'mcp__offload__get_spend_stats']);
+      ['--mcp-config', join(project, '.mcp.json'), '--strict-mcp-config', '--allowedTools', 'mcp__offload']);
     deepStrictEqual(init?.mcp_servers, [{ name: 'offload', status: 'connected' }], JSON.stringify(init?.mcp_servers));
     strictEqual(result?.is_error, false, JSON.stringify(result));
     strictEqual(model.requests.length, 2, result?.result);
@@ -199,7 +199,7 @@ describe('README\'s Claude Code snippet, pasted: the real Claude Code CLI calls 
   it('a failing OPENAI_API_KEY_COMMAND: the worker exits naming the variable, Claude Code shows offload failed and offers none of its tools', async () => {
     model.setScript(callingModel('get_spend_stats', {}));
     const { init, result } = await claudeCalls(pastedConfig(sandbox, worker.url, join(dir, 'ledger.sqlite'), 'exit 3'),
-      ['--mcp-config', join(project, '.mcp.json'), '--strict-mcp-config', '--allowedTools', 'mcp__offload__get_spend_stats']);
+      ['--mcp-config', join(project, '.mcp.json'), '--strict-mcp-config', '--allowedTools', 'mcp__offload']);
     deepStrictEqual(init?.mcp_servers, [{ name: 'offload', status: 'failed' }], JSON.stringify(init?.mcp_servers));
     ok(workerLog().includes('OPENAI_API_KEY_COMMAND: the command failed (exit 3)'), workerLog());
     strictEqual(model.requests.length, 1);

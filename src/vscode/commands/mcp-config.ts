@@ -9,6 +9,12 @@ const WHERE: Record<McpClientKind, string> = {
   'claude-code': '.mcp.json (or `claude mcp add-json offload …`; Cursor: ~/.cursor/mcp.json)',
 };
 
+/** What else the client needs (README, "Use it from Codex…"): `claude -p` refuses MCP tools not allowed beforehand (2.1.197). */
+const ALSO: Record<McpClientKind, string> = {
+  codex: '',
+  'claude-code': ' For claude -p, also allow its tools: "permissions": {"allow": ["mcp__offload"]} in ~/.claude/settings.json, or --allowedTools mcp__offload.',
+};
+
 /**
  * `offload.copyMcpConfigCodex` / `offload.copyMcpConfigClaudeCode`: copies a stdio MCP server
  * entry that runs the bundled `dist/worker.js` with this window's settings (same ledger, caps,
@@ -18,6 +24,6 @@ export async function copyMcpConfig(deps: CommandDeps, kind: McpClientKind): Pro
   const app = await deps.host.getApp();
   const text = mcpClientConfig(kind, join(deps.context.extensionPath, 'dist', 'worker.js'), workerEnv(app.config, changedSettings()));
   await vscode.env.clipboard.writeText(text);
-  void vscode.window.showInformationMessage(`Offload: MCP config copied. Paste it into ${WHERE[kind]} and replace the placeholder with a command that prints your key (OPENAI_API_KEY_COMMAND).`);
+  void vscode.window.showInformationMessage(`Offload: MCP config copied. Paste it into ${WHERE[kind]} and replace the placeholder with a command that prints your key (OPENAI_API_KEY_COMMAND).${ALSO[kind]}`);
   return text;
 }
