@@ -7,9 +7,11 @@ import { promisify } from 'node:util';
 import { createLedgerMeter } from '../../src/adapter/ledger-meter';
 import { startAdapterServer, type AdapterServer } from '../../src/adapter/server';
 import { createUpstream } from '../../src/adapter/upstream';
+import { parseConfig } from '../../src/core/config';
 import { PriceBook } from '../../src/core/pricing';
 import type { Ledger } from '../../src/ledger/ledger';
 import { openLedger, openMemoryLedger } from '../../src/ledger/sqlite-ledger';
+import { API_KEY_PLACEHOLDER, mcpClientConfig, workerEnv } from '../../src/vscode/mcp-client-config';
 import { startScriptedGateway, type ScriptedGateway, type Script } from '../support/scripted-gateway';
 import { WORKER } from '../support/worker-client';
 
@@ -181,6 +183,28 @@ describe('README\'s Claude Code snippet, pasted: the real Claude Code CLI calls 
     try {
       const stats = await ledger.spendStats();
       deepStrictEqual([stats.current_month, stats.reservations_in_flight, stats.by_model['gpt-4o-mini']?.calls], [job.cost_usd, 0, 1], JSON.stringify(stats));
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  it('the JSON Copy MCP Config for Claude Code writes works the same once its key placeholder is replaced: run_job spends on the window\'s ledger and cap', async () => {
+    writeFileSync(join(sandbox, 'notes.txt'), 'buy milk\nwater plants\n');
+    model.setScript(callingModel('run_job', { agent: 'mini-worker', task: 'Summarize notes.txt.', input_refs: [join(sandbox, 'notes.txt')] }));
+    const ledgerPath = join(dir, 'window-ledger.sqlite');
+    const window = parseConfig({ sandboxRoots: [sandbox], ledgerPath, monthlyBudgetUsd: 7, openaiBaseUrl: worker.url });
+    const copied = JSON.parse(mcpClientConfig('claude-code', WORKER, workerEnv(window, new Set(['openaiBaseUrl']))));
+    strictEqual(copied.mcpServers.offload.env.OPENAI_API_KEY_COMMAND, API_KEY_PLACEHOLDER);
+    copied.mcpServers.offload.env.OPENAI_API_KEY_COMMAND = `echo ${KEY}`;
+    const { result } = await claudeCalls(copied, ['--mcp-config', join(project, '.mcp.json'), '--strict-mcp-config', '--allowedTools', 'mcp__offload']);
+    strictEqual(result?.is_error, false, JSON.stringify(result));
+    const job = toolResult().json;
+    strictEqual(job.job_status, 'completed', JSON.stringify(job));
+    deepStrictEqual(worker.requests.map((r) => r.headers.authorization), [`Bearer ${KEY}`]);
+    const ledger = await openLedger(ledgerPath, { caps: { monthlyMicros: 7e6, dailyMicros: null } });
+    try {
+      const stats = await ledger.spendStats();
+      deepStrictEqual([stats.total_budget, stats.current_month], [7, job.cost_usd], JSON.stringify(stats));
     } finally {
       await ledger.close();
     }
