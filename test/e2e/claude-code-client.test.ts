@@ -110,17 +110,9 @@ describe('README\'s Claude Code snippet, pasted: the real Claude Code CLI calls 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /**
-   * Writes `config` as the project's `.mcp.json` (and `userSettings` as Claude Code's user
-   * settings.json) and runs `claude -p` in the project with `flags`, in a minimal environment:
-   * no OPENAI_API_KEY, so the worker can only get its key from OPENAI_API_KEY_COMMAND.
-   */
-  async function claudeCalls(config: object, flags: string[], userSettings?: object): Promise<{ events: any[]; result: any; init: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- CLI events
-    writeFileSync(join(project, '.mcp.json'), JSON.stringify(config, null, 2));
-    if (userSettings) writeFileSync(join(home, 'settings.json'), JSON.stringify(userSettings));
-    const { stdout } = await run(claude, [
-      '-p', 'Use Offload for this.', '--output-format', 'stream-json', '--verbose', '--model', 'sonnet', '--no-session-persistence', ...flags,
-    ], {
+  /** Runs the CLI in the project with `args`, in a minimal environment: no OPENAI_API_KEY, so the worker can only get its key from OPENAI_API_KEY_COMMAND. */
+  function claudeCli(args: string[]): Promise<{ stdout: string; stderr: string }> {
+    return run(claude, args, {
       cwd: project, timeout: 60_000, maxBuffer: 16 * 1024 * 1024,
       env: {
         PATH: process.env.PATH, HOME: home, CLAUDE_CONFIG_DIR: home, TMPDIR: tmpdir(),
@@ -128,6 +120,16 @@ describe('README\'s Claude Code snippet, pasted: the real Claude Code CLI calls 
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_TELEMETRY: '1', DISABLE_AUTOUPDATER: '1',
       },
     });
+  }
+
+  /**
+   * Writes `config` (unless null) as the project's `.mcp.json` (and `userSettings` as Claude Code's user
+   * settings.json) and runs `claude -p` in the project with `flags` ({@link claudeCli}).
+   */
+  async function claudeCalls(config: object | null, flags: string[], userSettings?: object): Promise<{ events: any[]; result: any; init: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- CLI events
+    if (config) writeFileSync(join(project, '.mcp.json'), JSON.stringify(config, null, 2));
+    if (userSettings) writeFileSync(join(home, 'settings.json'), JSON.stringify(userSettings));
+    const { stdout } = await claudeCli(['-p', 'Use Offload for this.', '--output-format', 'stream-json', '--verbose', '--model', 'sonnet', '--no-session-persistence', ...flags]);
     const events = stdout.trim().split('\n').map((l) => JSON.parse(l));
     return { events, result: events.find((e) => e.type === 'result'), init: events.find((e) => e.type === 'system' && e.subtype === 'init') };
   }
@@ -186,6 +188,20 @@ describe('README\'s Claude Code snippet, pasted: the real Claude Code CLI calls 
     } finally {
       await ledger.close();
     }
+  });
+
+  it('claude mcp add-json offload with the object under "offload": listed as connected, and -p calls get_spend_stats through it; the whole block is refused', async () => {
+    const pasted = pastedConfig(sandbox, worker.url, join(dir, 'ledger.sqlite'));
+    const whole = await claudeCli(['mcp', 'add-json', 'offload', JSON.stringify(pasted)]).then(() => null, (e: { code: number; stderr: string }) => e);
+    deepStrictEqual([whole?.code, whole?.stderr.trim()], [1, 'Invalid configuration: : Invalid input']);
+    await claudeCli(['mcp', 'add-json', 'offload', JSON.stringify(pasted.mcpServers.offload)]);
+    const list = await claudeCli(['mcp', 'list']);
+    ok(list.stdout.includes(`offload: node ${WORKER} mcp - ✔ Connected`), list.stdout);
+    model.setScript(callingModel('get_spend_stats', {}));
+    const { init, result } = await claudeCalls(null, ['--allowedTools', 'mcp__offload']);
+    deepStrictEqual(init?.mcp_servers, [{ name: 'offload', status: 'connected' }], JSON.stringify(init?.mcp_servers));
+    strictEqual(result?.is_error, false, JSON.stringify(result));
+    strictEqual(toolResult().json.total_budget, Number(readmeSnippet().mcpServers.offload.env.MONTHLY_BUDGET));
   });
 
   it('the JSON Copy MCP Config for Claude Code writes works the same once its key placeholder is replaced: run_job spends on the window\'s ledger and cap', async () => {

@@ -6,7 +6,7 @@ import type { CommandDeps } from './deps';
 
 const WHERE: Record<McpClientKind, string> = {
   codex: '~/.codex/config.toml',
-  'claude-code': '.mcp.json (or `claude mcp add-json offload …`; Cursor: ~/.cursor/mcp.json)',
+  'claude-code': '.mcp.json (or give `claude mcp add-json offload …` the object under "offload"; Cursor: ~/.cursor/mcp.json)',
 };
 
 /** What else the client needs (README, "Use it from Codex…"): `claude -p` refuses MCP tools not allowed beforehand (2.1.197). */
