@@ -42,6 +42,8 @@ function tomlString(s: string): string {
  * The Codex table approves Offload's tools (`default_tools_approval_mode = "approve"`): under
  * `codex exec` (approval policy "never") every MCP tool call otherwise fails with "MCP tool call
  * requires approval, but approval policy is never" (Codex 0.169, measured; ENVIRONMENT.md).
+ * `.mcp.json` has no such field: Claude Code's allow rule (`mcp__offload`) lives in its settings,
+ * so the copy command only names it (README; test/e2e/claude-code-client.test.ts).
  */
 export function mcpClientConfig(kind: McpClientKind, workerPath: string, env: Record<string, string>): string {
   if (kind === 'codex') {
