@@ -15,7 +15,7 @@ import { openLedger, processAlive, type SqliteLedger } from './ledger/sqlite-led
 import { findClaude } from './jobs/claude-path';
 import { BreakerService } from './jobs/breaker-service';
 import { JobEngine } from './jobs/engine';
-import { JOB_LOG_RETENTION_MS, jobLogDir, pruneJobLogs } from './jobs/job-log-file';
+import { jobLogDir, pruneJobLogs } from './jobs/job-log-file';
 import { JobService } from './jobs/job-service';
 import { sweepExpired } from './jobs/undo';
 import { createClaudeCodeRunner, type AdapterPort } from './jobs/runners/claude-code';
@@ -135,7 +135,7 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
   const chat: ChatCall = (params, signal) => upstream.complete(params, signal);
   // Job logs beside the ledger file, so every process sharing it can tail every job (none for a ledger the host passed in).
   const logDir = ports.ledger ? undefined : jobLogDir(config.ledgerPath);
-  if (logDir) pruneJobLogs(logDir, JOB_LOG_RETENTION_MS, Date.now());
+  if (logDir) pruneJobLogs(logDir, config.retentionDays * 86_400_000, Date.now()); // OFFLOAD_RETENTION_DAYS, like worktrees and shadow folders
   const receipt = (shaped: object, job: { usage: Usage; costMicros: number }, transcriptBytes: number) =>
     attachReceipt(shaped, { transcriptBytes, usage: job.usage, costMicros: job.costMicros, referenceModel: config.savingsReferenceModel }, prices).savings;
   const engine = new JobEngine(ledger, { concurrency: config.maxConcurrency, secrets, logDir, receipt });

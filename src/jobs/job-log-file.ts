@@ -10,9 +10,6 @@ interface FileLine {
   line: string;
 }
 
-/** Log files of jobs that ended longer ago than this are removed when an app starts, ms (7 days). */
-export const JOB_LOG_RETENTION_MS = 7 * 24 * 3_600_000;
-
 /** The folder of job log files for the ledger file at `ledgerPath`: `<ledger dir>/jobs`. */
 export function jobLogDir(ledgerPath: string): string {
   return join(dirname(ledgerPath), 'jobs');
