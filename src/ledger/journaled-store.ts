@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { LedgerDamageError, LedgerFileError, snapshotDamage } from './damage';
-import { openSnapshot, Serial, type DbStore } from './db-store';
+import { openSnapshot, type DbStore } from './db-store';
 import { FileStore, type FileStoreOptions, type LockGuard } from './file-store';
+import { GroupCommit, type Pending } from './group-commit';
 import { entryLine, JournalFile, parseChunk } from './journal';
 import { journalState, wentBack, type Lineage } from './lineage';
 import { migrate } from './migrations';
@@ -25,14 +26,6 @@ interface Replica extends Lineage {
   stale: boolean;
   /** Memory may differ from the files (a failed write or compaction): reload before the next call. */
   dirty: boolean;
-}
-
-/** A write transaction waiting for (or run in) a group commit, with what its caller gets. */
-interface Pending {
-  fn: (db: Database) => unknown;
-  resolve: (value: unknown) => void;
-  reject: (err: unknown) => void;
-  outcome?: { ok: true; value: unknown } | { ok: false; error: unknown };
 }
 
 /** Thrown while following the journal when a line does not continue the replica; the store reloads. */
@@ -76,10 +69,11 @@ export interface StoreState {
  *   `journalMaxLines` the writer then folds everything into a new snapshot (generation + 1,
  *   written atomically) and replaces the journal with an empty one of that generation. A hold
  *   starts in setImmediate, and writes queued in this process before it starts share it (group
- *   commit, commitBatch): those of the same turn of the event loop, and those queued while an
+ *   commit: group-commit.ts queues them, commitBatch runs them): those of the same turn of the event loop, and those queued while an
  *   earlier hold runs. One lock, one catch-up, their transactions one by one, their lines in one
  *   append + fdatasync.
- * - read: the same catch-up without the lock. It sees a committed prefix: the snapshot it loaded
+ * - read: the same catch-up without the lock (again under it when the journal header counts more
+ *   records than it found: lockFree). It sees a committed prefix: the snapshot it loaded
  *   plus the complete lines present when it read; an up-to-date reader pays two stat calls.
  * - open: loads without the lock; a new file, or one needing a migration, is written under the
  *   lock as a new snapshot with a fresh generation.
@@ -339,74 +333,17 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
     }
   }
 
-  const serial = new Serial();
-  /** Writes waiting for the next lock hold; null once that hold started (or a read was queued after them). */
-  let gathering: Pending[] | null = null;
-  /** The gathering batch's hold, not queued on `serial` yet: it starts once this turn of the event loop has run its I/O callbacks. */
-  let deferred: { batch: Pending[]; immediate: NodeJS.Immediate } | null = null;
-
-  function hold(batch: Pending[]): void {
-    void serial.run(async () => {
-      if (gathering === batch) gathering = null;
-      try {
-        await files.withLock((guard) => commitBatch(batch, guard));
-      } catch (err) {
-        for (const it of batch) it.outcome = { ok: false, error: err };
-      }
-      for (const it of batch) {
-        const o = it.outcome ?? { ok: false, error: new Error('ledger write was not run') };
-        if (o.ok) it.resolve(o.value);
-        else it.reject(o.error);
-      }
-    });
-  }
-
-  /** Queues the deferred hold now, so that what is queued next runs after it. */
-  function undefer(): void {
-    if (!deferred) return;
-    clearImmediate(deferred.immediate);
-    const { batch } = deferred;
-    deferred = null;
-    hold(batch);
-  }
-
-  function write(fn: (db: Database) => unknown): Promise<unknown> {
-    if (serial.closed) return Promise.reject(new Error('the ledger is closed'));
-    return new Promise((resolve, reject) => {
-      const item: Pending = { fn, resolve, reject };
-      if (gathering) {
-        gathering.push(item);
-        return;
-      }
-      const batch = [item];
-      gathering = batch;
-      // The hold starts in setImmediate, after the I/O callbacks of this turn of the event loop: requests that arrived together
-      // (their reserves, or the settles of answers that came back together) then share one lock and one fdatasync, which are
-      // synchronous and would otherwise be paid once per request. Alone, a write waits only for the rest of this turn.
-      const immediate = setImmediate(() => {
-        deferred = null;
-        hold(batch);
-      });
-      deferred = { batch, immediate };
-    });
-  }
+  const queue = new GroupCommit((batch) => files.withLock((guard) => commitBatch(batch, guard)));
 
   return {
     state: () => ({ generation: replica.gen, records: replica.seq, journalBytes: replica.offset }),
-    read: (fn) => {
-      undefer(); // a read sees the writes queued before it
-      gathering = null; // writes queued after this read run after it
-      return serial.run(async () => {
-        await lockFree((guard, quiet) => catchUp(guard, quiet));
-        return fn(replica.db);
-      });
-    },
-    write: write as DbStore['write'],
+    read: (fn) => queue.read(async () => {
+      await lockFree((guard, quiet) => catchUp(guard, quiet));
+      return fn(replica.db);
+    }),
+    write: ((fn: (db: Database) => unknown) => queue.write(fn)) as DbStore['write'],
     close: async () => {
-      undefer();
-      gathering = null;
-      await serial.run(async () => undefined);
-      serial.closed = true;
+      await queue.close();
       journal.close();
       replica.db.close();
     },
