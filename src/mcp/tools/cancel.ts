@@ -1,8 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { jobRefSchema } from '../../core/requests';
 import { shapeResult } from '../../core/results';
-import { InputError } from '../../core/errors';
 import type { ToolDeps } from '../deps';
+import { knownJob } from '../known-job';
 import { jsonResult } from '../result';
 
 /**
@@ -17,8 +17,7 @@ export function registerCancelTool(server: McpServer, deps: ToolDeps): void {
     description: 'Cancel a queued or running job (kills the agent\'s process tree), whichever Offload process runs it. Spend so far is kept.',
     inputSchema: jobRefSchema('cancel'),
   }, async ({ job_id }) => {
-    const known = await deps.jobs.engine.get(job_id);
-    if (!known) throw new InputError('job_id', `no job ${job_id}; use a job_id returned by start or run_job`);
+    await knownJob(deps, job_id);
     const { cancel, cancelled, job } = await deps.jobs.engine.cancelAnywhere(job_id);
     return jsonResult({ ...shapeResult(job), cancelled, cancel });
   });

@@ -1,15 +1,14 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { jobRefSchema } from '../../core/requests';
 import { shapeResult } from '../../core/results';
-import { InputError } from '../../core/errors';
 import type { ToolDeps } from '../deps';
+import { knownJob } from '../known-job';
 import { jsonResult } from '../result';
 
 /** `get_job_status` and its alias `get`: a job's current compact result. */
 export function registerGetJobStatusTool(server: McpServer, deps: ToolDeps): void {
   const handler = async ({ job_id }: { job_id: string }) => {
-    const job = await deps.jobs.engine.get(job_id);
-    if (!job) throw new InputError('job_id', `no job ${job_id}; use a job_id returned by start or run_job`);
+    const job = await knownJob(deps, job_id);
     return jsonResult({ ...shapeResult(job), elapsed_ms: deps.jobs.engine.elapsedMs(job_id) });
   };
   const description = 'The status and compact result of a job (job_status, changed_files, checks, cost_usd).';

@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { TailSchema } from '../../core/requests';
-import { InputError } from '../../core/errors';
 import type { ToolDeps } from '../deps';
+import { knownJob } from '../known-job';
 import { jsonResult } from '../result';
 
 /**
@@ -15,8 +15,7 @@ export function registerTailTool(server: McpServer, deps: ToolDeps): void {
     description: 'The last lines of a job\'s live log: agent steps, tool calls, checks. Works for jobs run by any Offload process sharing the ledger.',
     inputSchema: TailSchema,
   }, async ({ job_id, lines }) => {
-    const job = await deps.jobs.engine.get(job_id);
-    if (!job) throw new InputError('job_id', `no job ${job_id}; use a job_id returned by start or run_job`);
+    const job = await knownJob(deps, job_id);
     const tail = await deps.jobs.engine.tail(job_id, lines);
     return jsonResult({ job_id, job_status: job.status, lines: tail.lines, total_lines: tail.total, log_source: tail.source });
   });

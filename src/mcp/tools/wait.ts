@@ -2,8 +2,8 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WaitSchema } from '../../core/requests';
 import { shapeResult } from '../../core/results';
 import { TERMINAL_STATUSES } from '../../core/jobs';
-import { InputError } from '../../core/errors';
 import type { ToolDeps } from '../deps';
+import { knownJob } from '../known-job';
 import { jsonResult } from '../result';
 
 /** `wait`: waits up to timeout_ms for a job to end. Never kills the job on timeout. */
@@ -13,7 +13,7 @@ export function registerWaitTool(server: McpServer, deps: ToolDeps): void {
     description: 'Wait up to timeout_ms for a job to finish and return its compact result. On timeout the job keeps running (timed_out: true).',
     inputSchema: WaitSchema,
   }, async ({ job_id, timeout_ms }) => {
-    if (!await deps.jobs.engine.get(job_id)) throw new InputError('job_id', `no job ${job_id}; use a job_id returned by start or run_job`);
+    await knownJob(deps, job_id);
     const job = await deps.jobs.engine.wait(job_id, timeout_ms);
     return jsonResult({ ...shapeResult(job), timed_out: !TERMINAL_STATUSES.has(job.status) });
   });
