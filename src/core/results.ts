@@ -38,3 +38,8 @@ export function shapeResult(job: JobRecord): JobResult {
   if (job.error) out.error = job.error;
   return out;
 }
+
+/** The text a tool result carries for `value`: pretty JSON, 2 spaces (mcp/result.ts sends it; the savings receipt counts it). */
+export function resultText(value: unknown): string {
+  return JSON.stringify(value, null, 2);
+}

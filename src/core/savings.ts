@@ -1,5 +1,6 @@
 import { microsToUsd, type Micros } from './money';
 import type { PriceBook } from './pricing';
+import { resultText } from './results';
 import type { Usage } from './usage';
 
 /**
@@ -44,7 +45,7 @@ export interface ReceiptInput {
 }
 
 const usd6 = (micros: Micros) => Number(microsToUsd(micros).toFixed(6));
-const bytesOf = (value: unknown) => Buffer.byteLength(JSON.stringify(value, null, 2), 'utf8');
+const bytesOf = (value: unknown) => Buffer.byteLength(resultText(value), 'utf8');
 
 /**
  * The receipt for `result` (the JSON object a tool returns, without `savings`), and `result` with
