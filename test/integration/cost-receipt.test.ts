@@ -53,6 +53,7 @@ describe('forecasts, default caps and savings receipts (real app, scripted gatew
     assert.equal((await fx.app.ledger.getJob(started.job_id))?.maxCostMicros, 400_000);
     await fx.client.callTool({ name: 'cancel', arguments: { job_id: started.job_id } });
     await fx.app.engine.idle();
+    assert.ok(!(await fx.client.callTool({ name: 'discard', arguments: { job_id: started.job_id, force: true } })).isError, 'its snapshot is removed');
   });
 
   const refusals: Array<{ name: string; overrides: Record<string, number>; args: Record<string, unknown>; tool: string; why: RegExp }> = [

@@ -10,6 +10,21 @@ import { createWorktree, snapshot, writeTree } from '../../src/jobs/workspace';
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
 
+/**
+ * Points os.tmpdir() at a folder of the test's own until the returned function restores it: a sweep
+ * removes every old Offload folder in the temp folder, which would also remove (and so hide from the
+ * run's leftover check, test/support/tmp-leftovers.ts) what other tests left behind.
+ */
+function ownTmpdir(): () => void {
+  const before = process.env.TMPDIR;
+  const dir = mkdtempSync(join(tmpdir(), 'sweep-test-'));
+  process.env.TMPDIR = dir;
+  return () => {
+    if (before === undefined) delete process.env.TMPDIR; else process.env.TMPDIR = before;
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
+
 describe('apply and discard (src/jobs/undo.ts) on real git repositories', () => {
   let repo: string;
   let ledger: SqliteLedger;
@@ -157,25 +172,31 @@ describe('apply and discard (src/jobs/undo.ts) on real git repositories', () => 
   });
 
   it('the start-up sweep removes the worktree and branch of a job older than the retention period and marks it expired', async () => {
-    const { id, dir } = await fakeJob((d) => write(d, 'src/a.js', 'x\n'), true);
-    const fresh = await fakeJob((d) => write(d, 'src/a.js', 'y\n'), true);
-    assert.equal(await sweepExpired(ledger, 7, () => undefined, new Date(Date.now() + 6 * 86_400_000)), 0);
-    assert.equal(existsSync(dir), true);
-    assert.equal(await sweepExpired(ledger, 7, () => undefined, new Date(Date.now() + 8 * 86_400_000)), 2);
-    assert.equal(existsSync(dir), false);
-    assert.equal(existsSync(fresh.dir), false);
-    assert.equal(git(repo, 'branch', '--list', 'offload/*'), '');
-    await assert.rejects(applyJob(ledger, id), /already expired/);
+    const restore = ownTmpdir();
+    try {
+      const { id, dir } = await fakeJob((d) => write(d, 'src/a.js', 'x\n'), true);
+      const fresh = await fakeJob((d) => write(d, 'src/a.js', 'y\n'), true);
+      assert.equal(await sweepExpired(ledger, 7, () => undefined, new Date(Date.now() + 6 * 86_400_000)), 0);
+      assert.equal(existsSync(dir), true);
+      assert.equal(await sweepExpired(ledger, 7, () => undefined, new Date(Date.now() + 8 * 86_400_000)), 2);
+      assert.equal(existsSync(dir), false);
+      assert.equal(existsSync(fresh.dir), false);
+      assert.equal(git(repo, 'branch', '--list', 'offload/*'), '');
+      await assert.rejects(applyJob(ledger, id), /already expired/);
+    } finally { restore(); }
   });
 
   it('the sweep removes throwaway indexes and shadow folders older than the retention period that no job claims, and keeps newer ones', async () => {
-    const old = mkdtempSync(join(tmpdir(), 'offload-shadow-git-'));
-    const young = mkdtempSync(join(tmpdir(), 'offload-index-'));
-    const tenDaysAgo = new Date(Date.now() - 10 * 86_400_000);
-    utimesSync(old, tenDaysAgo, tenDaysAgo);
-    assert.equal(await sweepExpired(ledger, 7, () => undefined), 0);
-    assert.equal(existsSync(old), false);
-    assert.equal(existsSync(young), true);
-    rmSync(young, { recursive: true, force: true });
+    const restore = ownTmpdir();
+    try {
+      const old = mkdtempSync(join(tmpdir(), 'offload-shadow-git-'));
+      const young = mkdtempSync(join(tmpdir(), 'offload-index-'));
+      const tenDaysAgo = new Date(Date.now() - 10 * 86_400_000);
+      utimesSync(old, tenDaysAgo, tenDaysAgo);
+      assert.equal(await sweepExpired(ledger, 7, () => undefined), 0);
+      assert.equal(existsSync(old), false);
+      assert.equal(existsSync(young), true);
+      rmSync(young, { recursive: true, force: true });
+    } finally { restore(); }
   });
 });
