@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { DEMO_PROJECT } from '../../src/cli/demo-project';
 import { toolError, toolJson } from '../support/app-fixture';
 import { startAndWait, waitDone, withDemoWorker } from '../support/demo-worker';
-import { FIX_MATH, planScript } from '../support/plan-script';
+import { FIX_MATH, meetScript, planScript } from '../support/plan-script';
 import { WORKER } from '../support/worker-client';
 
 const run = promisify(execFile);
@@ -58,10 +58,10 @@ describe('end to end: scoped_patch reverts, apply and discard with the real Clau
     }));
 
   it('runs two worktree jobs in parallel on their own branches; one applied, one discarded, the checkout holds exactly the applied change', () =>
-    withDemoWorker(planScript({
+    withDemoWorker(meetScript(planScript({
       'Job A': FIX_MATH,
       'Job B': [{ tool: 'Write', file: 'src/b.js', content: 'module.exports = "b";\n' }],
-    }), { WORKER_ISOLATION: 'worktree' }, async ({ client, gateway, repo }) => {
+    }), ['Job A', 'Job B']), { WORKER_ISOLATION: 'worktree' }, async ({ client, gateway, repo }) => {
       const [a, b] = await Promise.all([
         toolJson(await client.callTool({ name: 'start', arguments: { prompt: 'Job A: fix add.', allowed_dirs: [repo] } })),
         toolJson(await client.callTool({ name: 'start', arguments: { prompt: 'Job B: add src/b.js.', allowed_dirs: [repo] } })),

@@ -46,3 +46,25 @@ export const FIX_MATH: PlanStep[] = [
   { tool: 'Read', file: 'src/math.js' },
   { tool: 'Edit', file: 'src/math.js', from: 'return a - b', to: 'return a + b' },
 ];
+
+/**
+ * Wraps `script` so that the replies to requests whose messages name one of `keys` are held until
+ * every key has sent a request (or `maxWaitMs` has passed, so a serialized run fails its assertion
+ * instead of hanging). A test proves that jobs ran in parallel with it, not by timing.
+ */
+export function meetScript(script: Script, keys: string[], maxWaitMs = 30_000): Script {
+  if (typeof script !== 'function') throw new Error('meetScript: script must be a function');
+  const seen = new Set<string>();
+  let open!: () => void;
+  const met = new Promise<void>((resolve) => { open = resolve; });
+  const holdUntil = Promise.race([met, new Promise<void>((resolve) => setTimeout(resolve, maxWaitMs).unref())]);
+  return (req, index) => {
+    const messages = JSON.stringify(req.body?.messages ?? []);
+    const key = keys.find((k) => messages.includes(k));
+    const reply = script(req, index);
+    if (!key) return reply;
+    seen.add(key);
+    if (seen.size === keys.length) open();
+    return 'error' in reply ? reply : { ...reply, holdUntil };
+  };
+}

@@ -25,6 +25,8 @@ export interface SuccessReply {
   malformed?: boolean;
   /** Wait this long (ms) before answering. */
   delayMs?: number;
+  /** Wait for this promise before answering (after `delayMs`): a barrier a test opens when it chooses. */
+  holdUntil?: Promise<unknown>;
 }
 
 /** A scripted error, sent as OpenAI's `{error:{message,type,code}}` with `status`. */
