@@ -1,12 +1,8 @@
-import { ToWebviewSchema } from '../src/shared/protocol';
+import { parseToWebview } from '../src/shared/protocol';
 
-/**
- * Panel script, scaffold only: no jobs panel hosts it yet (the status bar opens a quick pick of
- * jobs instead). It renders the spend message of src/shared/protocol.ts.
- */
+/** Panel script, scaffold only (issue 13 builds the panel): it shows the month's spend. */
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  const parsed = ToWebviewSchema.safeParse(event.data);
-  if (!parsed.success) return;
+  const msg = parseToWebview(event.data, (why) => console.warn(why));
   const root = document.getElementById('root');
-  if (root && parsed.data.type === 'spend') root.textContent = `$${parsed.data.currentMonthUsd.toFixed(2)} of $${parsed.data.budgetUsd.toFixed(2)}`;
+  if (root && msg?.type === 'spend') root.textContent = `$${msg.spend.current_month.toFixed(2)} of $${msg.spend.total_budget.toFixed(2)}`;
 });
