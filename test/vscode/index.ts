@@ -6,6 +6,8 @@
  * parent; the extension host does not inherit the runner's environment): the spec reporter's
  * output goes to `results.txt`, and before VS Code shuts the extension host down the entry asks
  * for a workbench screenshot (`screenshot.request`) and waits up to 15 s for `screenshot.done`.
+ * Tests reach the page (webview text, clicks, screenshots) through the RPC in helpers.ts, which
+ * scripts/vscode-test/rpc.mjs answers from `<fixture>/rpc/`.
  */
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { readdirSync } from 'node:fs';
