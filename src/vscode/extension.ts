@@ -55,7 +55,7 @@ export function activate(context: vscode.ExtensionContext): OffloadTestApi | und
   log.info(`activated in ${activationMs.toFixed(1)} ms (bundle ${bundleLoadMs.toFixed(1)} ms + activate ${activateMs.toFixed(1)} ms; the app and ledger load in the background)`);
   // Warm up after activation returns: the MCP listener, then the app (sql.js WASM) and the status bar.
   setTimeout(() => { void host?.mcpServer(); statusBar.schedule(0); }, 0);
-  return context.extensionMode === vscode.ExtensionMode.Test ? createTestApi({ host, keys, statusBar, warnings, activationMs, activateMs }) : undefined;
+  return context.extensionMode === vscode.ExtensionMode.Test ? createTestApi({ tree, host, keys, statusBar, warnings, activationMs, activateMs }) : undefined;
 }
 
 /** Caps apply to the running ledger at once; any other setting restarts the app (asking first when jobs run). */
