@@ -167,3 +167,6 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     },
   };
 }
+
+/** git plumbing for the extension's read-only `offload-job:` documents (src/vscode/job-content.ts). */
+export { git as runGit, envOf as gitEnvOf } from './jobs/workspace/git';

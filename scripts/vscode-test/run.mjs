@@ -11,6 +11,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { createFixture, testEnv } from './fixture.mjs';
+import { serveRpc } from './rpc.mjs';
 
 const repo = resolve(import.meta.dirname, '../..');
 const cache = process.env.OFFLOAD_VSCODE_TEST_CACHE ?? join(homedir(), '.cache', 'offload-vscode-test');
@@ -73,6 +74,7 @@ try {
   const screenshot = join(artifacts, 'vscode-workbench.png');
   const consoleLines = [];
   page.on('console', (m) => { if (consoleLines.length < 2000) consoleLines.push(`[${m.type()}] ${m.text()}`); });
+  const rpc = serveRpc(fx.root, () => page, artifacts);
   const exitCode = new Promise((resolveExit) => { page.exposeFunction('codeAutomationExit', (code) => resolveExit(code)); });
   // The test entry asks for the screenshot before VS Code stops the extension host, so the
   // Offload status-bar items are still there (test/vscode/index.ts).
@@ -86,6 +88,7 @@ try {
   const code = await exitCode;
   clearTimeout(watchdog);
   void shot;
+  await rpc.stop();
   writeFileSync(join(artifacts, 'vscode-console.log'), consoleLines.join('\n'));
   const results = existsSync(fx.results) ? readFileSync(fx.results, 'utf8') : '';
   process.stdout.write(results || '\n  0 passing\n  1 failing\n\n(no mocha output: the test entry did not run)\n');

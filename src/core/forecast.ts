@@ -1,4 +1,5 @@
 import type { Forecast } from './approval';
+import type { JobRecord } from './jobs';
 import { microsToUsd, type Micros } from './money';
 import type { PriceBook } from './pricing';
 
@@ -48,4 +49,17 @@ export function forecastRefusal(f: Forecast, capMicros: Micros | null, remaining
     return `refused before it started: its forecast's low end ${low} exceeds the ${usd(Math.max(0, dailyRemainingMicros))} left in today's budget; raise DAILY_BUDGET or wait for 00:00 UTC`;
   }
   return null;
+}
+
+/**
+ * The forecast a job was given when it was submitted, `{ low_usd, high_usd }` USD, read from where
+ * the engine stores it (job.result.forecast, written at submit for start, run_job and queue_batch
+ * jobs and kept through the terminal write), or null when the job has none (analyze jobs, adapter
+ * sessions) or the stored value is not a pair of finite numbers.
+ */
+export function forecastOf(job: Pick<JobRecord, 'result'>): { low_usd: number; high_usd: number } | null {
+  const f = job.result && typeof job.result === 'object' ? (job.result as { forecast?: unknown }).forecast : undefined;
+  if (!f || typeof f !== 'object') return null;
+  const { low_usd, high_usd } = f as { low_usd?: unknown; high_usd?: unknown };
+  return typeof low_usd === 'number' && Number.isFinite(low_usd) && typeof high_usd === 'number' && Number.isFinite(high_usd) ? { low_usd, high_usd } : null;
 }

@@ -24,8 +24,9 @@ export interface JobResult {
 
 /** Shapes the stored job into the compact result; runner-specific fields come from job.result. */
 export function shapeResult(job: JobRecord): JobResult {
-  // `workspace` (pre/post trees, paths) is for apply/discard, not for the calling agent.
-  const { workspace: _workspace, ...extra } = (job.result && typeof job.result === 'object' ? job.result : {}) as Record<string, unknown>;
+  // `workspace` (pre/post trees, paths) is for apply/discard and `check_runs` (each check's output
+  // tail) for the panel, not for the calling agent: it has `checks`, one line each.
+  const { workspace: _workspace, check_runs: _checkRuns, ...extra } = (job.result && typeof job.result === 'object' ? job.result : {}) as Record<string, unknown>;
   const out: JobResult = {
     job_id: job.id,
     job_status: job.status,

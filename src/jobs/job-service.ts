@@ -1,12 +1,13 @@
+import type { ZodType } from 'zod';
 import type { Config } from '../core/config';
 import { approvalQuestion, approvalReason, APPROVAL_HINT, type Approver, type Forecast } from '../core/approval';
 import { checkAllowRules } from '../core/claude-permissions';
 import { forecastRefusal, forecastStart } from '../core/forecast';
 import { InputError } from '../core/errors';
-import type { JobRecord } from '../core/jobs';
+import { TERMINAL_STATUSES, type JobRecord } from '../core/jobs';
 import { usdToMicros } from '../core/money';
 import type { PriceBook } from '../core/pricing';
-import type { AnalyzeRequest, QueueBatchRequest, RunJobRequest, StartRequest } from '../core/requests';
+import { AnalyzeSchema, RunJobSchema, StartSchema, type AnalyzeRequest, type QueueBatchRequest, type RunJobRequest, type StartRequest } from '../core/requests';
 import { isInside } from '../core/sandbox';
 import type { JobEngine } from './engine';
 import { forecastRunJob } from './forecast';
@@ -104,12 +105,57 @@ export class JobService {
 
   /** analyze: resolves the paths inside the sandbox, then answers in one read-only call; waits for the result. */
   async analyze(request: AnalyzeRequest): Promise<JobRecord> {
+    const checked = await this.checkAnalyze(request);
+    return this.engine.run('analyze', checked.request, checked.meta);
+  }
+
+  /** Validates an analyze request: the agent's model is priced, every path exists inside the sandbox. */
+  private async checkAnalyze(request: AnalyzeRequest): Promise<{ request: AnalyzeRequest & { resolved: string[] }; meta: { agent: string; model: string } }> {
     const model = this.config.agents[request.agent];
     if (!model) throw new InputError('agent', `no model is configured for ${request.agent}`);
     this.requirePrice(model, 'agent');
     const resolved: string[] = [];
     for (const [i, path] of request.paths.entries()) resolved.push(await resolveExisting(this.resolvePath, path, `paths[${i}]`, 'file or folder'));
-    return this.engine.run('analyze', { ...request, resolved }, { agent: request.agent, model });
+    return { request: { ...request, resolved }, meta: { agent: request.agent, model } };
+  }
+
+  /**
+   * Retry (the jobs panel): submits a new job with an ended job's stored request, through every
+   * rule of a fresh submission (the request schema and its input limits, sandbox and path checks,
+   * forecast refusal against the budget left, premium approval through `approve`). Returns the
+   * new job at once, queued (or stored `rejected` / `budget_exceeded` like a fresh one would be):
+   * - `claude-code` (start): exactly as `start`;
+   * - `llm` (run_job, and each job of a queue_batch, which is stored as its own llm job with its
+   *   own request): as a one-job queue_batch, so the caller is not held until it ends;
+   * - `analyze`: checked as `analyze`, then queued without waiting.
+   * The stored request is the redacted one (secrets in it were masked before it was stored).
+   * Throws InputError on `job_id` for an unknown job, one not yet terminal (queued or running:
+   * cancel it or wait), or one whose stored request cannot be submitted again (an adapter session).
+   */
+  async retry(jobId: string, approve?: Approver): Promise<JobRecord> {
+    const job = await this.engine.ledger.getJob(jobId);
+    if (!job) throw new InputError('job_id', `no job ${jobId}; use a job_id the panel or a tool listed`);
+    if (!TERMINAL_STATUSES.has(job.status)) {
+      throw new InputError('job_id', `job ${jobId} is ${job.status}; only an ended job can be retried: wait for it, or cancel it first`);
+    }
+    const stored = <T>(schema: ZodType<T>, value: unknown): T => {
+      const parsed = schema.safeParse(value);
+      if (!parsed.success) throw new InputError('job_id', `job ${jobId}'s stored request cannot be submitted again (${parsed.error.issues[0]?.message ?? 'invalid'}); start a new job instead`);
+      return parsed.data;
+    };
+    switch (job.kind) {
+      case 'claude-code':
+        return this.start(stored(StartSchema, job.request));
+      case 'llm':
+        return (await this.queueBatch({ jobs: [stored(RunJobSchema, job.request)] }, approve))[0]!;
+      case 'analyze': {
+        const { resolved: _resolved, ...request } = (job.request && typeof job.request === 'object' ? job.request : {}) as Record<string, unknown>;
+        const checked = await this.checkAnalyze(stored(AnalyzeSchema, request));
+        return this.engine.submit('analyze', checked.request, checked.meta);
+      }
+      default:
+        throw new InputError('job_id', `job ${jobId} is a ${job.kind} job, which cannot be retried; start a new job instead`);
+    }
   }
 
   /**

@@ -145,6 +145,13 @@ export interface Ledger {
   /** The summary at `now` (default: the ledger's clock); see computeSpendStats for each field. */
   spendStats(now?: Date): Promise<SpendStats>;
   /**
+   * Spend per UTC day of the month containing `now` (default: the ledger's clock), oldest first:
+   * every day from the 1st up to today, zeros included; `day` is YYYY-MM-DD, `cost_usd` USD. Only
+   * settled calls count (the rows `current_month` sums, so the days sum to it); in-flight
+   * reservations do not (they are `reserved`). See computeDailySpend.
+   */
+  dailySpend(now?: Date): Promise<Array<{ day: string; cost_usd: number }>>;
+  /**
    * The circuit breaker at `now` (default: the ledger's clock) as every process sees it: the stored
    * record re-evaluated against the spend rules (caps reached, velocity). Writes nothing.
    */

@@ -86,3 +86,31 @@ export function computeSpendStats(db: Database, caps: LedgerCaps, nowMs: number,
     },
   };
 }
+
+const DAY_MS = 86_400_000;
+
+/** "YYYY-MM-DD" of the UTC day starting at `dayStartMs`. */
+function dayLabel(dayStartMs: number): string {
+  return new Date(dayStartMs).toISOString().slice(0, 10);
+}
+
+/**
+ * Spend settled per UTC day of the month containing `nowMs`, oldest first: every day from the 1st
+ * up to today, zeros included (and up to the last day holding spend, should another process's
+ * clock be ahead, so the sum always equals `current_month`). Summed in SQL from spend_hours, the
+ * rows `current_month` sums (a UTC day is whole hours, so it is exactly settledIn of that day).
+ * Only settled model calls count: in-flight reservations are not spend (get_spend_stats reports
+ * them as `reserved`). USD, 6 decimals.
+ */
+export function computeDailySpend(db: Database, nowMs: number): Array<{ day: string; cost_usd: number }> {
+  const month = monthPeriod(nowMs);
+  const sums = new Map<number, number>();
+  for (const r of all(db, `SELECT hour_start / ${DAY_MS} AS d, SUM(cost_micros) AS cost FROM spend_hours
+      WHERE hour_start >= ? AND hour_start < ? GROUP BY d`, [month.startMs, month.endMs])) {
+    sums.set(Number(r.d) * DAY_MS, Number(r.cost));
+  }
+  const last = Math.max(dayPeriod(nowMs).startMs, ...sums.keys());
+  const out: Array<{ day: string; cost_usd: number }> = [];
+  for (let d = month.startMs; d <= last; d += DAY_MS) out.push({ day: dayLabel(d), cost_usd: Number(microsToUsd(sums.get(d) ?? 0).toFixed(6)) });
+  return out;
+}

@@ -10,7 +10,7 @@ import { fileDbStore } from './journaled-store';
 import type { BreakerTrip, JobPatch, Ledger, LedgerCaps, NewJob, Reservation, ReserveRequest, SettleInput, SpendStats } from './ledger';
 import { addSpend, isSettled, jobReserved, jobSettled, reservedTotal, selectJob, selectJobs, selectReservation, settledIn } from './queries';
 import { all, num, one, run } from './rows';
-import { computeSpendStats } from './spend-stats';
+import { computeDailySpend, computeSpendStats } from './spend-stats';
 
 /** Options of every ledger. */
 export interface LedgerOptions {
@@ -255,6 +255,11 @@ class SqlLedger implements SqliteLedger {
     return this.store.read((db) => computeSpendStats(db, this.current, at, {
       thresholds: this.thresholds, breaker: effectiveBreaker(db, this.current, this.policy, at).current,
     }));
+  }
+
+  dailySpend(now?: Date): Promise<Array<{ day: string; cost_usd: number }>> {
+    const at = now?.getTime() ?? this.clock();
+    return this.store.read((db) => computeDailySpend(db, at));
   }
 
   breakerStatus(now?: Date): Promise<BreakerRecord> {

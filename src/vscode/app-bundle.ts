@@ -8,3 +8,5 @@ export { createApp, serveMcpHttp, TOOLS_VERSION } from '../app';
 export { defaultLedgerPath, parseConfig } from '../core/config';
 export { usdToMicros } from '../core/money';
 export { StartSchema } from '../core/requests';
+export { runGit, gitEnvOf } from '../app';
+export { forecastOf } from '../core/forecast';

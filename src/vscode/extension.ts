@@ -9,6 +9,9 @@ import { ApiKeyStore } from './secrets';
 import { loadConfig, onDidChangeSettings } from './settings';
 import { CAP_SETTINGS } from './settings-keys';
 import { OffloadStatusBar } from './status-bar';
+import { registerJobContent } from './job-content';
+import { JobsPanel } from './panel/controller';
+import { JobsTree } from './sidebar/jobs-tree';
 import { createTestApi, type OffloadTestApi } from './test-api';
 
 /** Set by esbuild's banner when the bundle starts evaluating (esbuild.mjs), for the activation time. */
@@ -34,11 +37,15 @@ export function activate(context: vscode.ExtensionContext): OffloadTestApi | und
   const statusBar = new OffloadStatusBar(host);
   const warnings = new BudgetWarnings(context.globalState, log);
   const deps = { context, host, keys, log };
+  const tree = new JobsTree(host);
   context.subscriptions.push(
     channel, host, statusBar,
     statusBar.onDidReadSpend((stats) => void warnings.check(stats)),
     registerMcpProvider(host, String(context.extension.packageJSON.version ?? '0.0.0')),
     ...registerCommands(deps),
+    tree, vscode.window.registerTreeDataProvider('offload.jobs', tree),
+    registerJobContent(host),
+    JobsPanel.registerSerializer({ host, log, extensionUri: context.extensionUri }),
     keys.onDidChange(() => void restartApp(deps.host, 'an API key changed')),
     onDidChangeSettings((names) => void applySettings(host!, names, keys, storageDir, log)),
   );
@@ -48,7 +55,7 @@ export function activate(context: vscode.ExtensionContext): OffloadTestApi | und
   log.info(`activated in ${activationMs.toFixed(1)} ms (bundle ${bundleLoadMs.toFixed(1)} ms + activate ${activateMs.toFixed(1)} ms; the app and ledger load in the background)`);
   // Warm up after activation returns: the MCP listener, then the app (sql.js WASM) and the status bar.
   setTimeout(() => { void host?.mcpServer(); statusBar.schedule(0); }, 0);
-  return context.extensionMode === vscode.ExtensionMode.Test ? createTestApi({ host, keys, statusBar, warnings, activationMs, activateMs }) : undefined;
+  return context.extensionMode === vscode.ExtensionMode.Test ? createTestApi({ tree, host, keys, statusBar, warnings, activationMs, activateMs }) : undefined;
 }
 
 /** Caps apply to the running ledger at once; any other setting restarts the app (asking first when jobs run). */

@@ -3,7 +3,7 @@ import { breakerGlance, budgetGlance, derivedBreakerState, type BreakerFigures, 
 import type { App } from '../app';
 import type { AppHost } from './app-host';
 
-/** Command both items run: the jobs quick pick (the jobs panel's stand-in). */
+/** The jobs quick pick command (the status-bar items open the panel: budget → Spend, breaker → breaker). */
 export const SHOW_JOBS_COMMAND = 'offload.showJobs';
 
 const BACKGROUND: Record<GlanceLevel, vscode.ThemeColor | undefined> = {
@@ -35,10 +35,9 @@ export class OffloadStatusBar implements vscode.Disposable {
   constructor(private readonly host: AppHost) {
     this.breaker.name = 'Offload Circuit Breaker';
     this.budget.name = 'Offload Budget';
-    for (const item of [this.breaker, this.budget]) {
-      item.command = SHOW_JOBS_COMMAND;
-      item.show();
-    }
+    this.breaker.command = { command: 'offload.openPanel', title: 'Open Breaker', arguments: [{ view: 'breaker' }] };
+    this.budget.command = { command: 'offload.openPanel', title: 'Open Spend', arguments: [{ view: 'spend' }] };
+    for (const item of [this.breaker, this.budget]) item.show();
     this.breaker.text = '$(sync~spin) Offload';
     this.budget.text = '$(credit-card) …';
     this.budget.tooltip = 'Offload: opening the ledger…';
@@ -67,7 +66,7 @@ export class OffloadStatusBar implements vscode.Disposable {
         : { state: derivedBreakerState(stats), reason: null, detail: null, until: null, reset: 'raise the cap' };
       const b = breakerGlance(view);
       this.breaker.text = `${BREAKER_ICON[view.state]} ${b.text}`;
-      this.breaker.tooltip = new vscode.MarkdownString(`${b.tooltip}\n\nClick for jobs.`);
+      this.breaker.tooltip = new vscode.MarkdownString(`${b.tooltip}\n\nClick for the breaker.`);
       this.breaker.backgroundColor = BACKGROUND[b.level];
     } catch (err) {
       this.breaker.text = '$(error) Offload';

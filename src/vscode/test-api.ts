@@ -4,6 +4,8 @@ import type { AppHost } from './app-host';
 import type { BudgetWarnings, ShownNotice } from './budget-warnings';
 import type { ApiKeyStore } from './secrets';
 import type { OffloadStatusBar } from './status-bar';
+import type { JobsTree } from './sidebar/jobs-tree';
+import { JobsPanel } from './panel/controller';
 
 /**
  * What the extension returns from `activate` in `ExtensionMode.Test` only (undefined otherwise,
@@ -31,10 +33,14 @@ export interface OffloadTestApi {
    * without clicking; the question is what the modal would show.
    */
   setApprover(approver: ((question: string) => Promise<boolean>) | undefined): void;
+  /** The sidebar's job rows (label, description, contextValue) as the tree provider gives them. */
+  sidebarJobs(): Promise<{ id: string; label: string; description: string; contextValue: string }[]>;
+  /** True when the jobs panel exists. */
+  panelOpen(): boolean;
 }
 
 /** Builds the test API over the live objects. */
-export function createTestApi(parts: { host: AppHost; keys: ApiKeyStore; statusBar: OffloadStatusBar; warnings: BudgetWarnings; activationMs: number; activateMs: number }): OffloadTestApi {
+export function createTestApi(parts: { tree: JobsTree; host: AppHost; keys: ApiKeyStore; statusBar: OffloadStatusBar; warnings: BudgetWarnings; activationMs: number; activateMs: number }): OffloadTestApi {
   const tooltip = (t: string | vscode.MarkdownString | undefined) => (typeof t === 'string' ? t : t?.value ?? '');
   return {
     activationMs: parts.activationMs,
@@ -54,5 +60,16 @@ export function createTestApi(parts: { host: AppHost; keys: ApiKeyStore; statusB
     budgetWarnings: () => parts.warnings.shown,
     forgetBudgetWarnings: () => parts.warnings.forget(),
     setApprover: (approver) => parts.host.setApprover(approver),
+    sidebarJobs: async () => {
+      const rows = [];
+      for (const group of await parts.tree.getChildren()) {
+        for (const node of await parts.tree.getChildren(group)) {
+          const item = parts.tree.getTreeItem(node);
+          rows.push({ id: String(item.id), label: String(item.label), description: String(item.description), contextValue: String(item.contextValue) });
+        }
+      }
+      return rows;
+    },
+    panelOpen: () => JobsPanel.instance !== undefined,
   };
 }

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { request } from 'node:http';
 import * as vscode from 'vscode';
@@ -73,4 +73,64 @@ export async function useScriptedGateway(key: string, script: Script): Promise<S
     return app.config.openaiBaseUrl === gateway.url && app.config.openaiApiKey === key;
   });
   return gateway;
+}
+
+/** The runner's fixture folder (the workspace's parent, holding fixture.json), or undefined outside run.mjs. */
+export function fixtureDir(): string | undefined {
+  const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const dir = workspace ? dirname(workspace) : undefined;
+  return dir && existsSync(join(dir, 'fixture.json')) ? dir : undefined;
+}
+
+let rpcSeq = 0;
+
+/**
+ * One request to scripts/vscode-test/rpc.mjs (which holds the playwright page): writes
+ * `<fixture>/rpc/<id>.req.json` and waits for `<id>.res.json`. Throws when not run by run.mjs,
+ * when the op fails (with the runner's message) or when no answer comes within `waitMs`.
+ */
+async function rpc<T>(op: string, args: unknown[], waitMs: number): Promise<T> {
+  const dir = fixtureDir();
+  if (!dir) throw new Error(`${op}: needs the runner's page; run through scripts/vscode-test/run.mjs`);
+  const id = `${process.pid}-${Date.now()}-${++rpcSeq}`;
+  const req = join(dir, 'rpc', `${id}.req.json`);
+  writeFileSync(`${req}.tmp`, JSON.stringify({ id, op, args }));
+  renameSync(`${req}.tmp`, req);
+  const res = join(dir, 'rpc', `${id}.res.json`);
+  const answer = await eventually(`the runner to answer ${op}`, () => existsSync(res) && readFileSync(res, 'utf8'), waitMs);
+  rmSync(res, { force: true });
+  const body = JSON.parse(answer) as { ok: true; value: T } | { ok: false; error: string };
+  if (!body.ok) throw new Error(`${op}: ${body.error}`);
+  return body.value;
+}
+
+/**
+ * textContent of every element matching `selector` (CSS) in any webview frame of the workbench,
+ * waiting until at least one matches; resolves [] once `timeoutMs` passes without a match.
+ */
+export function webviewTexts(selector: string, timeoutMs = 10_000): Promise<string[]> {
+  return rpc('webviewTexts', [selector, timeoutMs], timeoutMs + 15_000);
+}
+
+/** Clicks the first element matching `selector` in a webview frame; throws when none appears within `timeoutMs`. */
+export async function webviewClick(selector: string, timeoutMs = 10_000): Promise<void> {
+  await rpc('webviewClick', [selector, timeoutMs], timeoutMs + 15_000);
+}
+
+/** Screenshot of the whole page to .test-artifacts/<name>.png (name sanitized to letters, digits, - and _); resolves with the file's path. */
+export function screenshot(name: string): Promise<string> {
+  return rpc('screenshot', [name], 30_000);
+}
+
+/** The built-in themes the screenshots use, with the kind VS Code reports for each. */
+export const THEMES = {
+  'Default Dark Modern': vscode.ColorThemeKind.Dark,
+  'Default Light Modern': vscode.ColorThemeKind.Light,
+  'Default High Contrast': vscode.ColorThemeKind.HighContrast,
+} as const;
+
+/** Sets `workbench.colorTheme` (user settings) to `label` and waits until the active theme's kind matches. */
+export async function setTheme(label: keyof typeof THEMES): Promise<void> {
+  await vscode.workspace.getConfiguration('workbench').update('colorTheme', label, vscode.ConfigurationTarget.Global);
+  await eventually(`the ${label} theme to apply`, () => vscode.window.activeColorTheme.kind === THEMES[label]);
 }

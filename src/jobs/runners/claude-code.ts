@@ -7,6 +7,23 @@ import { claudeArgs, claudeEnv } from './claude-invocation';
 import { runClaudeProcess, type ClaudeProcessOptions, type ClaudeRun } from './claude-process';
 import { revisePrompt } from './revise-prompt';
 
+/** Bytes of each check's output kept in the stored job (`check_runs[].output_tail`, its end). */
+export const CHECK_TAIL_BYTES = 4096;
+
+/**
+ * One check as the stored job keeps it (job.result.check_runs; the panel shows it, shapeResult
+ * hides it from agents): its result line (as in `checks`), whether it passed, and the end of its
+ * output (at most CHECK_TAIL_BYTES; '' for the CLI's own line and scoped_patch's). Redacted like
+ * the rest of the result when the engine stores it.
+ */
+export interface CheckRun { line: string; passed: boolean; output_tail: string }
+
+/** The last `max` bytes of `text` (UTF-8), without a broken first character. */
+function tailOf(text: string | undefined, max = CHECK_TAIL_BYTES): string {
+  const b = Buffer.from(text ?? '', 'utf8');
+  return b.length <= max ? (text ?? '') : b.subarray(b.length - max).toString('utf8').replace(/^\uFFFD+/, '');
+}
+
 /** The adapter as the runner sees it: started on first use; one key per job pass. */
 export interface AdapterPort {
   /** Base URL of the running adapter (starts it on first call). */
@@ -49,7 +66,8 @@ interface PassVerdict {
   ok: boolean;
   /** False when a revise pass cannot help (the CLI itself failed, or scoped_patch was broken). */
   revisable: boolean;
-  checks: string[];
+  /** Every line of `checks`, with pass/fail and output tail. */
+  runs: CheckRun[];
   failures: { line: string; outputTail?: string }[];
   changed: string[];
   diff: { text: string; bytes: number };
@@ -72,16 +90,16 @@ export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<Start
   const judge = async (request: StartRequest, cwd: string, before: unknown, run: ClaudeRun, signal: AbortSignal, log: (l: string) => void): Promise<PassVerdict> => {
     const changed = await deps.workspace.changedFiles(cwd, before);
     const diff = await deps.workspace.diff(cwd, before, request.scoped_patch?.max_diff_bytes ?? deps.config.diffMaxBytes);
-    const v: PassVerdict = { ok: run.exitCode === 0 && run.final !== undefined && !run.final.is_error, revisable: true, checks: [], failures: [], changed, diff, reverted: [] };
+    const v: PassVerdict = { ok: run.exitCode === 0 && run.final !== undefined && !run.final.is_error, revisable: true, runs: [], failures: [], changed, diff, reverted: [] };
     if (!v.ok) {
       // Claude Code reports upstream errors with is_error and subtype "success"; the result text says what happened.
       const why = run.final?.is_error ? `: ${(run.final.result ?? '').replace(/\s+/g, ' ').slice(0, 200)}` : run.final ? '' : ', no result event';
-      v.checks.push(`claude: failed (exit ${run.exitCode ?? '?'}${why})`);
+      v.runs.push({ line: `claude: failed (exit ${run.exitCode ?? '?'}${why})`, passed: false, output_tail: '' });
       v.revisable = false;
     }
     if (request.scoped_patch) {
       const scope = checkScope(changed, request.scoped_patch.paths, diff.bytes, request.scoped_patch.max_diff_bytes);
-      v.checks.push(scope.line);
+      v.runs.push({ line: scope.line, passed: scope.ok, output_tail: '' });
       if (!scope.ok) v.ok = v.revisable = false;
       if (scope.outside.length) {
         // scoped_patch rejects: what changed outside the scope goes back to the snapshot; edits inside stay for review.
@@ -96,7 +114,7 @@ export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<Start
     for (const check of request.checks) {
       log(`check: ${check.name}: ${check.command}`);
       const r = await deps.workspace.runCheck(check, cwd, signal);
-      v.checks.push(r.line);
+      v.runs.push({ line: r.line, passed: r.passed, output_tail: tailOf(r.outputTail) });
       log(r.line);
       if (!r.passed) {
         v.ok = false;
@@ -132,10 +150,12 @@ export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<Start
         error,
         transcriptBytes,
         result: {
-          changed_files: verdict?.changed ?? [], checks: verdict?.checks ?? [], diff: request.include_diff ? (verdict?.diff.text ?? '') : '',
+          changed_files: verdict?.changed ?? [], checks: (verdict?.runs ?? []).map((c) => c.line), diff: request.include_diff ? (verdict?.diff.text ?? '') : '',
           summary: run.final?.result ?? '', num_turns: run.final?.num_turns ?? null, revisions: pass,
           ...(verdict?.reverted.length ? { reverted_files: verdict.reverted } : {}),
           ...(wt ? { worktree: wt.path, branch: wt.branch } : {}),
+          // Each check with its output tail, for the panel; not shown in results (core/results.ts).
+          check_runs: verdict?.runs ?? [],
           // What apply/discard need, from any process (src/jobs/undo.ts); not shown in results.
           workspace: { snapshot: before, after_tree: await deps.workspace.tree(cwd, before), ...(wt ? { worktree: wt } : {}) },
         },
@@ -156,7 +176,7 @@ export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<Start
         }
         if (ctx.signal.aborted) return shape('cancelled', 'cancelled: the Claude Code process tree was killed');
         if (budgetMessage) {
-          verdict = { ...(await judge({ ...request, checks: [] }, cwd, before, run, ctx.signal, ctx.log)), checks: [] };
+          verdict = { ...(await judge({ ...request, checks: [] }, cwd, before, run, ctx.signal, ctx.log)), runs: [] };
           return shape('budget_exceeded', budgetMessage);
         }
         verdict = await judge(request, cwd, before, run, ctx.signal, ctx.log);
@@ -164,7 +184,7 @@ export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<Start
         if (!verdict.revisable || !verdict.failures.length || pass >= request.max_revisions || !run.sessionId) break;
         pass++;
       }
-      return shape('failed', verdict.checks.find((c) => /failed|timed out/.test(c)) ?? 'the job did not complete');
+      return shape('failed', verdict.runs.map((c) => c.line).find((c) => /failed|timed out/.test(c)) ?? 'the job did not complete');
     },
   };
 }

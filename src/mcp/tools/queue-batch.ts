@@ -1,13 +1,15 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { JobRecord } from '../../core/jobs';
 import { QueueBatchSchema } from '../../core/requests';
+import { forecastOf } from '../../core/forecast';
 import type { ToolDeps } from '../deps';
 import { elicitationApprover } from '../elicit-approver';
 import { jsonResult } from '../result';
 
-/** The job's stored forecast (`{ forecast: { low_usd, high_usd } }`), or nothing. */
-function forecastOf(result: unknown): { forecast?: unknown } {
-  const f = result && typeof result === 'object' ? (result as { forecast?: unknown }).forecast : undefined;
-  return f ? { forecast: f } : {};
+/** `{ forecast }` when the job has one (core/forecast.ts forecastOf), else nothing. */
+function withForecast(job: JobRecord): { forecast?: { low_usd: number; high_usd: number } } {
+  const forecast = forecastOf(job);
+  return forecast ? { forecast } : {};
 }
 
 /**
@@ -23,6 +25,6 @@ export function registerQueueBatchTool(server: McpServer, deps: ToolDeps): void 
     inputSchema: QueueBatchSchema,
   }, async (args) => {
     const jobs = await deps.jobs.queueBatch(QueueBatchSchema.parse(args), elicitationApprover(server) ?? deps.approve);
-    return jsonResult({ jobs: jobs.map((j) => ({ job_id: j.id, job_status: j.status, agent: j.agent, model: j.model, ...forecastOf(j.result) })) });
+    return jsonResult({ jobs: jobs.map((j) => ({ job_id: j.id, job_status: j.status, agent: j.agent, model: j.model, ...withForecast(j) })) });
   });
 }

@@ -9,6 +9,7 @@ import { showJobs } from './jobs';
 import { copyMcpConfig } from './mcp-config';
 import { runJobOnSelection } from './run-on-selection';
 import { showSpend } from './spend';
+import { applyTreeJob, cancelTreeJob, discardTreeJob, openJob, openPanel } from './panel';
 
 /**
  * The one list of commands (package.json `contributes.commands` declares each id, category
@@ -27,6 +28,11 @@ export const COMMANDS: Record<string, (deps: CommandDeps, args?: never) => Promi
   'offload.runDoctor': runDoctor,
   'offload.tripBreaker': tripBreaker,
   'offload.resetBreaker': resetBreaker,
+  'offload.openPanel': openPanel,
+  'offload.openJob': openJob,
+  'offload.job.cancel': cancelTreeJob,
+  'offload.job.apply': applyTreeJob,
+  'offload.job.discard': discardTreeJob,
 };
 
 /** Registers every command; a handler's error is logged and shown, never thrown into VS Code. */
