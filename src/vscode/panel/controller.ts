@@ -115,11 +115,7 @@ export class JobsPanel implements vscode.Disposable {
   private async sendSpend(): Promise<void> {
     try {
       const app = await this.app();
-      const stats = await app.engine.spendStats();
-      const b = await app.breaker.status();
-      const jobs = await app.ledger.listJobs(SNAPSHOT_JOBS);
-      const spend = toSpend(stats, await app.ledger.dailySpend(), jobs, app.config.warnThresholds, { state: b.state, reason: b.reason ?? null, detail: b.detail ?? null, since: null });
-      await this.post({ type: 'spend', spend });
+      await this.post({ type: 'spend', spend: toSpend(await app.engine.spendStats(), await app.ledger.dailySpend()) });
     } catch (err) { this.deps.log.warn(`panel spend: ${String(err)}`); }
   }
 

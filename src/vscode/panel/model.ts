@@ -3,6 +3,7 @@
  * vscode import, no I/O: the panel controller reads the ledger and sends what these return.
  */
 import type { JobRecord } from '../../core/jobs';
+import type { App } from '../../app';
 import type { JobRow, JobDetail, Spend } from '../../shared/protocol';
 
 const LIVE = new Set(['queued', 'running']);
@@ -44,29 +45,24 @@ export function toDetail(job: JobRecord, now: number, log: string[], forecast: J
   };
 }
 
-/** get_spend_stats' figures this needs, USD. */
-export interface SpendInput {
-  month: string; current_month: number; total_budget: number; remaining: number; percentage_used: number;
-  today: number; daily_budget: number | null; reserved: number; reservations_in_flight: number;
-  by_model: Record<string, { cost_usd: number; calls: number }>;
-}
+/** get_spend_stats' shape (the ledger's SpendStats). */
+export type SpendStats = Awaited<ReturnType<App['engine']['spendStats']>>;
 
-/** Spend as the panel shows it, from spend stats, per-day spend, jobs (for per-kind sums and savings) and the breaker. */
-export function toSpend(stats: SpendInput, byDay: Spend['by_day'], jobs: readonly JobRecord[], thresholds: number[], breaker: Spend['breaker']): Spend {
-  const byKind: Spend['by_kind'] = {};
-  let saved = 0; let avoided = 0; let savedJobs = 0;
-  for (const j of jobs) {
-    if (!(new Date(j.createdAt).toISOString().startsWith(stats.month))) continue;
-    const k = (byKind[j.kind] ??= { cost_usd: 0, jobs: 0 });
-    k.cost_usd += j.costMicros / 1e6; k.jobs += 1;
-    const s = obj(obj(j.result).savings);
-    if (typeof s.saved_usd === 'number') { saved += s.saved_usd; savedJobs += 1; }
-    if (typeof s.caller_tokens_avoided === 'number') avoided += s.caller_tokens_avoided;
-  }
+const BREAKER_STATES = new Set(['closed', 'open', 'half-open']);
+
+/**
+ * Spend as the panel shows it: get_spend_stats' figures (month, caps, reserved, per model, per
+ * kind, savings, thresholds, the breaker every process sees) and the spend per UTC day.
+ */
+export function toSpend(stats: SpendStats, byDay: Spend['by_day']): Spend {
+  const by_model: Spend['by_model'] = {};
+  for (const [model, m] of Object.entries(stats.by_model)) by_model[model] = { cost_usd: m.cost_usd, calls: m.calls };
+  const state = BREAKER_STATES.has(stats.breaker.state) ? (stats.breaker.state as Spend['breaker']['state']) : 'open';
   return {
     month: stats.month, current_month: stats.current_month, total_budget: stats.total_budget, remaining: stats.remaining,
     percentage_used: stats.percentage_used, today: stats.today, daily_budget: stats.daily_budget, reserved: stats.reserved,
-    reservations_in_flight: stats.reservations_in_flight, thresholds, by_model: stats.by_model, by_kind: byKind, by_day: byDay,
-    savings: { jobs: savedJobs, saved_usd: saved, caller_tokens_avoided: avoided }, breaker,
+    reservations_in_flight: stats.reservations_in_flight, thresholds: stats.thresholds, by_model, by_kind: stats.by_kind, by_day: byDay,
+    savings: { jobs: stats.savings.jobs, saved_usd: stats.savings.saved_usd, caller_tokens_avoided: stats.savings.caller_tokens_avoided },
+    breaker: { ...stats.breaker, state },
   };
 }

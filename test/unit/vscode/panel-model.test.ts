@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { JobRecord } from '../../../src/core/jobs';
 import { JobRowSchema, JobDetailSchema, SpendSchema } from '../../../src/shared/protocol';
-import { toDetail, toRow, toSpend } from '../../../src/vscode/panel/model';
+import { toDetail, toRow, toSpend, type SpendStats } from '../../../src/vscode/panel/model';
 
 const usage = { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0 } as unknown as JobRecord['usage'];
 const job = (over: Partial<JobRecord>): JobRecord => ({
@@ -33,11 +33,22 @@ describe('panel model (JobRecord → protocol shapes)', () => {
     assert.equal(undone.can.apply, false);
   });
 
-  it('spend sums this month\'s jobs per kind and their savings', () => {
-    const stats = { month: '2026-12', current_month: 1, total_budget: 25, remaining: 24, percentage_used: 4, today: 1, daily_budget: null, reserved: 0, reservations_in_flight: 0, by_model: {} };
-    const s = toSpend(stats, [{ day: '2026-12-01', cost_usd: 0 }], [job({ result: { savings: { saved_usd: 0.5 } } }), job({ id: 'old', createdAt: Date.UTC(2026, 10, 1) })], [80, 95], { state: 'closed', reason: null, detail: null, since: null });
-    SpendSchema.parse(s);
-    assert.deepEqual(s.by_kind, { 'claude-code': { cost_usd: 0.0042, jobs: 1 } });
-    assert.equal(s.savings.saved_usd, 0.5);
+  it('spend carries get_spend_stats\' figures (per model without token counts, per kind, savings, thresholds, the breaker with its time) and the days', () => {
+    const stats: SpendStats = {
+      month: '2026-12', current_month: 1.5, total_budget: 25, remaining: 23.5, percentage_used: 6, today: 1, daily_budget: null, reserved: 0.2, reservations_in_flight: 1,
+      by_model: { 'gpt-4o-mini': { cost_usd: 1.5, calls: 3, input_tokens: 10, output_tokens: 5, cache_read_tokens: 0 } },
+      by_kind: { 'claude-code': { cost_usd: 1.5, jobs: 2 } }, jobs: { total: 2, running: 0 },
+      savings: { jobs: 2, saved_usd: 0.5, caller_tokens_avoided: 900, transcript_bytes: 4000, returned_bytes: 400 },
+      thresholds: [80, 95], thresholds_crossed: [], breaker: { state: 'open', reason: 'manual', detail: 'tripped by hand', since: '2026-12-02T10:00:00.000Z' },
+    };
+    const days = [{ day: '2026-12-01', cost_usd: 0.5 }, { day: '2026-12-02', cost_usd: 1 }];
+    const s = SpendSchema.parse(toSpend(stats, days));
+    assert.deepEqual(s.by_model, { 'gpt-4o-mini': { cost_usd: 1.5, calls: 3 } });
+    assert.deepEqual(s.by_kind, stats.by_kind);
+    assert.deepEqual(s.savings, { jobs: 2, saved_usd: 0.5, caller_tokens_avoided: 900 });
+    assert.deepEqual(s.breaker, stats.breaker);
+    assert.deepEqual(s.by_day, days);
+    assert.deepEqual(s.thresholds, [80, 95]);
+    assert.equal(toSpend({ ...stats, breaker: { ...stats.breaker, state: 'weird' } }, days).breaker.state, 'open', 'an unknown breaker state shows as open');
   });
 });
