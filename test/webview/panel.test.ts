@@ -50,7 +50,7 @@ describe('jobs panel webview (real Chromium)', function () {
   });
   after(async () => { await browser?.close(); server?.close(); });
 
-  const send = (m: unknown): Promise<void> => page.evaluate((msg) => { window.postMessage(msg, '*'); }, m);
+  const send = (m: unknown): Promise<void> => page.evaluate((msg) => { (globalThis as unknown as { postMessage(m: unknown, o: string): void }).postMessage(msg, '*'); }, m);
   const posted = (): Promise<unknown[]> => page.evaluate('window.posted.splice(0)');
 
   it('posts ready and renders the queue from a snapshot', async () => {
@@ -87,7 +87,7 @@ describe('jobs panel webview (real Chromium)', function () {
     assert.equal(await page.locator('#queue [role="row"]').count(), 1);
     await page.fill('#f-q', '');
     await page.selectOption('#f-kind', 'llm');
-    assert.deepEqual(await page.locator('#queue [role="row"]').evaluateAll((rs) => rs.map((r) => (r as HTMLElement).dataset.jobId)), ['job-2']);
+    assert.deepEqual(await page.locator('#queue [role="row"]').evaluateAll((rs) => rs.map((r) => r.getAttribute('data-job-id'))), ['job-2']);
     await page.selectOption('#f-kind', '');
   });
 
