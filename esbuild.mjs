@@ -1,6 +1,6 @@
 // Builds the three bundles: the extension host entry, the worker CLI and the webview.
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -8,6 +8,11 @@ const production = process.argv.includes('--production');
 mkdirSync('dist', { recursive: true });
 // sql.js loads its WASM at run time; it ships next to the bundles (see src/ledger/sqljs.ts).
 copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), 'dist/sql-wasm.wasm');
+// The panel's styles: codicons (CSS + font, loaded by the page) and one webview.css (our style.css
+// followed by diff2html's bundled CSS).
+copyFileSync('node_modules/@vscode/codicons/dist/codicon.css', 'dist/codicon.css');
+copyFileSync('node_modules/@vscode/codicons/dist/codicon.ttf', 'dist/codicon.ttf');
+writeFileSync('dist/webview.css', `${readFileSync('webview/style.css', 'utf8')}\n${readFileSync('node_modules/diff2html/bundles/css/diff2html.min.css', 'utf8')}`);
 
 // Keeps dist/extension.js small and quick to load (BENCHMARKS.md "Extension"; target < 1.5 MB):
 // - gpt-tokenizer (2.7 MB of BPE ranks; only /v1/messages/count_tokens uses it, never the hot path)

@@ -40,7 +40,7 @@ export interface AppPorts {
   /** Poll the provider's costs every BREAKER_POLL_MS when OPENAI_ADMIN_KEY is set (default true; `status` polls once itself). */
   pollCosts?: boolean;
   /**
-   * The host's own way to ask about a job that needs approval (the VS Code modal), used by
+   * The host's own way to ask about a job that needs approval (VS Code: a notification or the jobs panel), used by
    * `run_job` when the MCP client cannot elicit. Order: elicitation, this, else rejection.
    */
   approve?: Approver;

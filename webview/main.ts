@@ -1,8 +1,95 @@
-import { parseToWebview } from '../src/shared/protocol';
+import { parseToWebview, type Spend, type Approval, type ToWebview } from '../src/shared/protocol';
+import { usd } from '../src/shared/glance';
+import { api, post, type SavedState } from './vscode-api';
+import { Queue } from './queue';
+import { renderDetail, button } from './detail';
 
-/** Panel script, scaffold only (issue 13 builds the panel): it shows the month's spend. */
+/** The jobs panel page: parses every host message (malformed → console.warn, dropped). */
+const root = document.getElementById('root') ?? document.body;
+root.innerHTML = `<nav><button data-nav="queue" aria-label="Show the queue">Queue</button><button data-nav="spend" aria-label="Show spend">Spend</button></nav>
+<section id="queue"><div class="filters"><select id="f-status" aria-label="Filter by status"><option value="">any status</option>${['queued', 'running', 'completed', 'failed', 'cancelled', 'budget_exceeded', 'rejected'].map((s) => `<option>${s}</option>`).join('')}</select>
+<select id="f-kind" aria-label="Filter by kind"><option value="">any kind</option>${['llm', 'claude-code', 'batch', 'analyze'].map((s) => `<option>${s}</option>`).join('')}</select>
+<input id="f-q" type="search" placeholder="Search" aria-label="Search titles"></div><div id="approvals"></div>
+<div id="scroller" role="table" aria-label="Jobs"><div id="spacer"></div></div></section>
+<section id="detail"></section><div id="action-result" role="status"></div>
+<section id="spend"><div id="spend-body"></div><div id="breaker"></div></section>`;
+const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
+let state: SavedState = (api.getState() as SavedState | undefined) ?? { view: 'queue' };
+
+function openJob(id: string): void {
+  state = { ...state, view: 'queue', job_id: id };
+  api.setState(state);
+  document.body.dataset.openJob = id;
+  post({ type: 'openJob', job_id: id });
+}
+const queue = new Queue($('scroller'), $('spacer'), openJob);
+for (const [id, key] of [['f-status', 'status'], ['f-kind', 'kind'], ['f-q', 'q']] as const) {
+  $(id).addEventListener('input', () => { queue.filter[key] = ($(id) as HTMLInputElement).value; queue.refilter(); });
+}
+function setView(v: SavedState['view']): void {
+  state = { ...state, view: v };
+  api.setState(state);
+  document.body.dataset.view = v;
+  $('spend').hidden = v === 'queue';
+  $('queue').hidden = v !== 'queue';
+  $('detail').hidden = v !== 'queue';
+  if (v === 'breaker') $('breaker').scrollIntoView();
+}
+for (const b of document.querySelectorAll<HTMLElement>('[data-nav]')) b.addEventListener('click', () => setView(b.dataset.nav as SavedState['view']));
+
+function renderApprovals(list: Approval[]): void {
+  $('approvals').replaceChildren(...list.map((a) => {
+    const d = document.createElement('div');
+    d.textContent = a.question + ' ';
+    const yes = button('Approve', 'approve', `Approve ${a.question}`, () => post({ type: 'approve', approval_id: a.id, approved: true }));
+    const no = button('Decline', 'decline', `Decline ${a.question}`, () => post({ type: 'approve', approval_id: a.id, approved: false }));
+    yes.dataset.approvalId = a.id; no.dataset.approvalId = a.id;
+    d.append(yes, no);
+    return d;
+  }));
+}
+function renderSpend(s: Spend): void {
+  const pct = Math.min(100, s.percentage_used);
+  $('spend-body').innerHTML = '';
+  const p = document.createElement('p');
+  p.textContent = `${s.month}: ${usd(s.current_month)} of ${usd(s.total_budget)} · today ${usd(s.today)} · reserved ${usd(s.reserved)} (${s.reservations_in_flight}) · saved ${usd(s.savings.saved_usd)}`;
+  const bar = document.createElement('div');
+  bar.className = 'bar';
+  bar.setAttribute('aria-label', `${pct.toFixed(0)}% of the monthly cap used`);
+  const fill = document.createElement('div');
+  fill.className = 'fill';
+  fill.style.width = `${pct}%`;
+  bar.append(fill, ...s.thresholds.map((t) => { const m = document.createElement('div'); m.className = 'mark'; m.style.left = `${t}%`; return m; }));
+  $('spend-body').append(p, bar);
+  const b = document.createElement('p');
+  b.textContent = `Breaker ${s.breaker.state}${s.breaker.reason ? `: ${s.breaker.reason}` : ''}${s.breaker.detail ? ` (${s.breaker.detail})` : ''}${s.breaker.since ? ` since ${s.breaker.since}` : ''}`;
+  $('breaker').replaceChildren(b, button('Reset', 'resetBreaker', 'Reset the circuit breaker', () => post({ type: 'resetBreaker' })));
+}
+function handle(m: ToWebview): void {
+  switch (m.type) {
+    case 'snapshot':
+      queue.reset(m.jobs); renderApprovals(m.approvals); if (m.spend) renderSpend(m.spend);
+      document.body.dataset.ready = '1';
+      if (state.job_id) openJob(state.job_id);
+      break;
+    case 'jobs': queue.upsert(m.upsert); break;
+    case 'detail': renderDetail($('detail'), m.job); document.body.dataset.openJob = m.job.row.id; break;
+    case 'log': if (m.job_id === document.body.dataset.openJob) document.getElementById('log')?.append(`\n${m.lines.join('\n')}`); break;
+    case 'spend': renderSpend(m.spend); break;
+    case 'approvals': renderApprovals(m.approvals); break;
+    case 'show': setView(m.view); if (m.job_id) openJob(m.job_id); break;
+    case 'actionResult': {
+      const r = $('action-result');
+      r.textContent = `${m.action}: ${m.message}${m.conflicting_files?.length ? ` — conflicting: ${m.conflicting_files.join(', ')}` : ''}`;
+      const id = m.job_id;
+      if (m.action === 'discard' && !m.ok && id) r.append(button('Discard anyway', 'discard-force', `Discard job ${id} anyway`, () => post({ type: 'discard', job_id: id, force: true })));
+      break;
+    }
+  }
+}
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const msg = parseToWebview(event.data, (why) => console.warn(why));
-  const root = document.getElementById('root');
-  if (root && msg?.type === 'spend') root.textContent = `$${msg.spend.current_month.toFixed(2)} of $${msg.spend.total_budget.toFixed(2)}`;
+  if (msg) handle(msg);
 });
+setView(state.view);
+post({ type: 'ready' });

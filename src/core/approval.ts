@@ -3,7 +3,7 @@ import { formatUsd, type Micros } from './money';
 /**
  * Premium approval (issue 5): premium-worker jobs, and jobs whose worst-case forecast exceeds
  * APPROVAL_THRESHOLD_USD, need a human yes — through MCP elicitation when the client supports it,
- * a VS Code modal in the extension, and otherwise a rejection saying how to approve.
+ * in the extension a notification or the jobs panel (src/vscode/approvals.ts), and otherwise a rejection saying how to approve.
  */
 
 /** A job's forecast, µUSD: `low` bills the input bound and no output; `high` is the reservation's worst case. */

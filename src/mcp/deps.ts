@@ -9,6 +9,6 @@ export interface ToolDeps {
   config: Config;
   /** The circuit breaker (breaker_status); hosts without one pass none and the tool says so. */
   breaker?: BreakerService;
-  /** The host's approver (the VS Code modal) for clients without MCP elicitation; the CLI has none. */
+  /** The host's approver (VS Code: a notification or the jobs panel) for clients without MCP elicitation; the CLI has none. */
   approve?: Approver;
 }

@@ -4,7 +4,7 @@ import type { Approver } from '../core/approval';
 import type { Config } from '../core/config';
 import { SERVER_STOP_DEADLINE_MS } from '../core/http-guard';
 import type { JobRecord } from '../core/jobs';
-import { approveInModal } from './approval-modal';
+import { PendingApprovals } from './approvals';
 import { loadAppModule } from './load-app';
 import type { RedactingLog } from './log';
 
@@ -33,8 +33,13 @@ export class AppHost implements vscode.Disposable {
   /** The breaker was tripped or reset from this window (other processes' changes show on the next poll). */
   readonly onDidChangeBreaker = this.breakerEmitter.event;
 
-  /** How this host asks a human about a job that needs approval; tests replace it (test-api.ts). */
-  private approver: Approver = approveInModal;
+  /**
+   * The questions waiting for a human yes, answerable from a non-modal notification or the jobs
+   * panel (`approvals.answer`); `approvals.list()` / `onDidChange` feed the panel.
+   */
+  readonly approvals: PendingApprovals;
+  /** How this host asks a human about a job that needs approval: `approvals.ask`, unless a test replaced it (test-api.ts). */
+  private approver: Approver;
   /**
    * Asks about a job that needs approval (premium-worker, or over the approval threshold): the
    * approver for this window's commands, and for MCP clients without elicitation.
@@ -44,11 +49,18 @@ export class AppHost implements vscode.Disposable {
     return this.approver(question);
   };
 
-  constructor(private readonly loadConfig: () => Promise<Config>, private readonly log: RedactingLog) {}
+  constructor(private readonly loadConfig: () => Promise<Config>, private readonly log: RedactingLog) {
+    this.approvals = new PendingApprovals({
+      notify: (question, buttons) => vscode.window.showWarningMessage(question, ...buttons),
+      executeCommand: (command, arg) => vscode.commands.executeCommand(command, arg),
+      log: (line) => this.log.warn(line),
+    });
+    this.approver = this.approvals.ask;
+  }
 
-  /** Replaces the approval dialog (undefined restores the modal). For the extension-host tests only. */
+  /** Replaces the approver (undefined restores `approvals.ask`). For the extension-host tests only. */
   setApprover(approver: Approver | undefined): void {
-    this.approver = approver ?? approveInModal;
+    this.approver = approver ?? this.approvals.ask;
   }
 
   /** The app, built on the first call. A failed build is logged and not cached (the next call retries). Throws ConfigError or the ledger's error. */
@@ -137,6 +149,7 @@ export class AppHost implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.approvals.dispose(); // pending questions are answered no, so no job waits on a closed window
     void this.close();
     this.jobEmitter.dispose();
     this.restartEmitter.dispose();

@@ -29,8 +29,9 @@ export interface OffloadTestApi {
   /** Forgets which budget warnings were announced (globalState), so the next crossing shows again. */
   forgetBudgetWarnings(): Promise<void>;
   /**
-   * Replaces the approval modal with `approver` (undefined restores it), so a test can answer
-   * without clicking; the question is what the modal would show.
+   * Replaces the approver (the notification and panel approvals, host.approvals) with `approver`
+   * (undefined restores it), so a test can answer without clicking; the question is what the
+   * notification would show.
    */
   setApprover(approver: ((question: string) => Promise<boolean>) | undefined): void;
   /** The sidebar's job rows (label, description, contextValue) as the tree provider gives them. */

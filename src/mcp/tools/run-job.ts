@@ -8,7 +8,7 @@ import { jsonResult } from '../result';
 /**
  * `run_job`: a tiered agent (mini/balanced/premium-worker) does one task; waits for the result.
  * premium-worker (and over-threshold) jobs are asked about through MCP elicitation when the
- * client supports it, else through the host's approver (the VS Code modal), else rejected.
+ * client supports it, else through the host's approver (VS Code: a notification or the jobs panel), else rejected.
  */
 export function registerRunJobTool(server: McpServer, deps: ToolDeps): void {
   server.registerTool('run_job', {
