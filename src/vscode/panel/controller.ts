@@ -5,7 +5,7 @@ import type { JobRecord } from '../../core/jobs';
 import { parseFromWebview, type FromWebview, type ToWebview, type View } from '../../shared/protocol';
 import type { AppHost } from '../app-host';
 import type { RedactingLog } from '../log';
-import { panelHtml } from './html-standin';
+import { panelHtml } from '../../shared/panel-html';
 import { toDetail, toRow, toSpend } from './model';
 import { jobFileUri } from '../job-content';
 
@@ -42,6 +42,7 @@ export class JobsPanel implements vscode.Disposable {
       panel.onDidChangeViewState(() => this.setPolling()),
       deps.host.onDidChangeJob((job) => this.queue(job)),
       deps.host.onDidChangeBreaker(() => void this.sendSpend()),
+      deps.host.approvals.onDidChange((approvals) => void this.post({ type: 'approvals', approvals })),
     );
     this.setPolling();
   }
@@ -140,7 +141,7 @@ export class JobsPanel implements vscode.Disposable {
         const now = Date.now();
         const jobs = await app.ledger.listJobs(SNAPSHOT_JOBS);
         this.since = Math.max(0, ...jobs.map((j) => j.updatedAt));
-        await this.post({ type: 'snapshot', jobs: jobs.map((j) => toRow(j, now)), spend: null, approvals: [] });
+        await this.post({ type: 'snapshot', jobs: jobs.map((j) => toRow(j, now)), spend: null, approvals: this.deps.host.approvals.list() });
         await this.sendSpend();
         await this.post({ type: 'show', view: this.view, ...(this.openJob ? { job_id: this.openJob } : {}) });
         if (this.openJob) await this.sendDetail(this.openJob);
@@ -151,7 +152,10 @@ export class JobsPanel implements vscode.Disposable {
       case 'apply': { const r = await app.jobs.apply(m.job_id); await ok('apply', `applied ${r.files.length} file(s)`, m.job_id); return; }
       case 'discard': { const r = await app.jobs.discard(m.job_id, m.force ?? false); await ok('discard', `discarded ${r.files.length} file(s)`, m.job_id); return; }
       case 'retry': { const r = await app.jobs.retry(m.job_id, this.deps.host.approve); await ok('retry', `retried as ${r.id}`, r.id); return; }
-      case 'approve': await ok('approve', 'no approvals in this build', m.approval_id); return;
+      case 'approve': {
+        if (!this.deps.host.approvals.answer(m.approval_id, m.approved)) throw new Error(`approval ${m.approval_id} was already answered or is unknown`);
+        await ok('approve', m.approved ? 'approved' : 'declined'); return;
+      }
       case 'resetBreaker': { const r = await app.breaker.reset(); this.deps.host.breakerChanged(); await ok('resetBreaker', `breaker ${r.state}`); return; }
       case 'openDiff': {
         const job = await app.ledger.getJob(m.job_id);
