@@ -61,7 +61,8 @@ writeFileSync(join(devHost, 'package.json'), JSON.stringify({
   description: 'Empty extension-development path: makes the window run extensionTestsPath while Offload comes from the installed .vsix.',
 }, null, 2));
 
-// 4. The scripted gateway (stand-in for the model provider).
+// 4. The scripted gateway (stand-in for the model provider; `npm run package` builds it, not into the .vsix).
+requireInstalled([['the scripted gateway bundle', join(repo, 'dist/scripted-gateway.js')]]);
 const gateway = spawn(process.execPath, [join(repo, 'dist/scripted-gateway.js'), '--script', 'summary', '--port', '0', '--api-key', GATEWAY_KEY],
   { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' } });
 let gatewayLog = '';

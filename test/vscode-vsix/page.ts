@@ -81,3 +81,6 @@ export const webviewTexts = (selector: string, timeoutMs = 10_000) => rpc<string
 
 /** The `attr` attribute of every element matching `selector` in any webview frame, once one matches; [] after `timeoutMs`. */
 export const webviewAttrs = (selector: string, attr: string, timeoutMs = 10_000) => rpc<string[]>('workbench-rpc', 'webviewAttrs', [selector, attr, timeoutMs], timeoutMs + 15_000);
+
+/** Screenshot of the whole page to .test-artifacts/<name>.png (rpc.mjs sanitizes the name); resolves with the file's path. */
+export const screenshot = (name: string) => rpc<string>('rpc', 'screenshot', [name], 30_000);
