@@ -65,6 +65,7 @@ writeFileSync(join(devHost, 'package.json'), JSON.stringify({
 requireInstalled([['the scripted gateway bundle', join(repo, 'dist/scripted-gateway.js')]]);
 const gateway = spawn(process.execPath, [join(repo, 'dist/scripted-gateway.js'), '--script', 'summary', '--port', '0', '--api-key', GATEWAY_KEY],
   { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' } });
+process.on('exit', () => { if (gateway.exitCode === null) gateway.kill('SIGTERM'); }); // also when fail() exits early
 let gatewayLog = '';
 gateway.stderr.on('data', (c) => { gatewayLog += c; });
 const gatewayUrl = await new Promise((res) => {
@@ -88,5 +89,4 @@ const code = await runSession({
   started,
   extraRpc: (getPage) => serveWorkbenchRpc(fx.root, getPage),
 });
-gateway.kill('SIGTERM');
 process.exit(code === 0 ? 0 : 1);
