@@ -6,6 +6,9 @@ export type AgentName = (typeof AGENTS)[number];
 
 export const PERMISSION_MODES = ['default', 'acceptEdits', 'plan', 'bypassPermissions'] as const;
 
+/** A Claude Code permission mode (`--permission-mode`). */
+export type PermissionMode = (typeof PERMISSION_MODES)[number];
+
 /** Per-model price override in USD per million tokens, for private gateways. */
 export const PriceOverrideSchema = z.object({
   input_mtok: z.number().nonnegative(),
