@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killTree } from '../../../src/jobs/process-tree';
@@ -51,8 +51,9 @@ describe('killTree', function () {
   it('with SIGTERM, a frozen process is continued so it can act on the signal (a check\'s trap runs)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'offload-killtree-'));
     const marker = join(dir, 'trapped');
-    const leader = spawn('sh', ['-c', `trap 'echo term > ${marker}; exit 0' TERM; while :; do sleep 0.05; done`], { detached: true, stdio: 'ignore' });
-    await until('the shell runs', () => leader.pid !== undefined && running('trap').includes(leader.pid));
+    const ready = join(dir, 'ready');
+    const leader = spawn('sh', ['-c', `trap 'echo term > ${marker}; exit 0' TERM; echo > ${ready}; while :; do sleep 0.05; done`], { detached: true, stdio: 'ignore' });
+    await until('the shell has set its trap', () => existsSync(ready));
     const exited = new Promise<number | null>((r) => leader.once('exit', (code) => r(code)));
     killTree(leader.pid!, 'SIGTERM');
     assert.equal(await exited, 0, 'the trap ran and exited 0, so the shell was not left stopped');
