@@ -2,7 +2,6 @@ import { z } from 'zod';
 
 /** The three agent tiers of the original OpenAI worker, and their default models. */
 export const AGENTS = ['mini-worker', 'balanced-worker', 'premium-worker'] as const;
-export type AgentName = (typeof AGENTS)[number];
 
 export const PERMISSION_MODES = ['default', 'acceptEdits', 'plan', 'bypassPermissions'] as const;
 
