@@ -4,9 +4,9 @@ import { ConfigError, type Config } from './core/config';
 import { childEnv } from './core/child-env';
 import { attachReceipt } from './core/savings';
 import type { Usage } from './core/usage';
-import { redact } from './core/redact';
+import { configSecrets, redact } from './core/redact';
 import { assertNotSecretFile } from './core/secret-files';
-import { usdToMicros } from './core/money';
+import { capsOf } from './core/budget';
 import { PriceBook } from './core/pricing';
 import { createLedgerMeter } from './adapter/ledger-meter';
 import { startAdapterServer } from './adapter/server';
@@ -78,9 +78,9 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
   // Every configured secret (README, Security): provider, fallback and admin keys, the MCP token,
   // the standalone adapter key and every per-job adapter key issued by this process.
   const issuedKeys = new Set<string>();
-  const secrets = () => [config.openaiApiKey, config.fallbackApiKey, config.adapterKey, config.openaiAdminKey, config.mcpToken, ...(ports.secrets?.() ?? []), ...issuedKeys];
+  const secrets = () => [...configSecrets(config), ...(ports.secrets?.() ?? []), ...issuedKeys];
   const log = (line: string) => ports.log?.(redact(line, secrets()));
-  const caps = { monthlyMicros: usdToMicros(config.monthlyBudgetUsd), dailyMicros: config.dailyBudgetUsd !== undefined ? usdToMicros(config.dailyBudgetUsd) : null };
+  const caps = capsOf(config);
   const breakerPolicy = { velocityPct: config.breakerVelocityPct, velocityWindowMs: config.breakerVelocityWindowMs, failureThreshold: config.breakerFailures, cooldownMs: config.breakerCooldownMs };
   const prices = new PriceBook(config.priceOverrides);
   if (!prices.has(config.savingsReferenceModel)) {

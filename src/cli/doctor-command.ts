@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { PriceBook } from '../core/pricing';
-import { redact } from '../core/redact';
+import { configSecrets, redact } from '../core/redact';
 import { findClaude } from '../jobs/claude-path';
 import { openLedger } from '../ledger/sqlite-ledger';
-import { usdToMicros } from '../core/money';
+import { capsOf } from '../core/budget';
 import { cliConfig, hasFlag } from './args';
 
 interface Finding { ok: boolean; what: string; detail: string }
@@ -20,10 +20,10 @@ function version(cmd: string, args: string[]): string {
 export async function runDoctorCommand(args: string[]): Promise<number> {
   const findings: Finding[] = [];
   const config = cliConfig();
-  findings.push({ ok: true, what: 'configuration', detail: `budget $${config.monthlyBudgetUsd}/month, ${config.perJobTokenLimit} tokens/job, concurrency ${config.maxConcurrency}, sandbox ${config.sandboxRoots.join(', ')}` });
+  findings.push({ ok: true, what: 'configuration', detail: `budget $${config.monthlyBudgetUsd}/month${config.dailyBudgetUsd !== undefined ? `, $${config.dailyBudgetUsd}/day` : ''}, ${config.perJobTokenLimit} tokens/job, concurrency ${config.maxConcurrency}, sandbox ${config.sandboxRoots.join(', ')}` });
   findings.push({ ok: Boolean(config.openaiApiKey), what: 'API key', detail: config.openaiApiKey ? 'set (OPENAI_API_KEY or ONEAPI_API_KEY)' : 'not set: paid work will fail; set OPENAI_API_KEY or ONEAPI_API_KEY' });
   try {
-    const ledger = await openLedger(config.ledgerPath, { caps: { monthlyMicros: usdToMicros(config.monthlyBudgetUsd), dailyMicros: null } });
+    const ledger = await openLedger(config.ledgerPath, { caps: capsOf(config) });
     const stats = await ledger.spendStats();
     await ledger.close();
     findings.push({ ok: true, what: 'ledger', detail: `${config.ledgerPath}: $${stats.current_month.toFixed(4)} spent in ${stats.month}, ${stats.jobs.total} jobs` });
@@ -49,6 +49,6 @@ export async function runDoctorCommand(args: string[]): Promise<number> {
       findings.push({ ok: false, what: 'gateway', detail: `${config.openaiBaseUrl}: ${(err as Error).message}` });
     }
   }
-  for (const f of findings) process.stdout.write(`${f.ok ? 'ok  ' : 'FAIL'} ${f.what}: ${redact(f.detail, [config.openaiApiKey])}\n`);
+  for (const f of findings) process.stdout.write(`${f.ok ? 'ok  ' : 'FAIL'} ${f.what}: ${redact(f.detail, configSecrets(config))}\n`);
   return findings.every((f) => f.ok) ? 0 : 1;
 }

@@ -1,4 +1,4 @@
-import { CircuitState, ConsecutiveBreaker } from 'cockatiel';
+import { ConsecutiveBreaker } from 'cockatiel';
 
 /**
  * Counts consecutive upstream failures in one process with cockatiel's ConsecutiveBreaker (the
@@ -34,9 +34,6 @@ export class FailureStreak {
     return trips;
   }
 }
-
-/** cockatiel's name for each state, for logs that sit next to cockatiel-based code. */
-export const COCKATIEL_STATE = { closed: CircuitState.Closed, open: CircuitState.Open, 'half-open': CircuitState.HalfOpen } as const;
 
 /**
  * Whether an upstream error counts as a failure of the provider (not of the request): no HTTP

@@ -1,4 +1,20 @@
-import { assertMicros, formatUsd, type Micros } from './money';
+import type { Config } from './config';
+import { assertMicros, formatUsd, usdToMicros, type Micros } from './money';
+
+/** Caps the ledger enforces at reservation time, µUSD; `dailyMicros` null means no daily cap. */
+export interface Caps {
+  monthlyMicros: Micros;
+  dailyMicros: Micros | null;
+}
+
+/**
+ * The one place a config's budget becomes ledger caps: MONTHLY_BUDGET and DAILY_BUDGET
+ * (`offload.monthlyBudgetUsd`, `offload.dailyBudgetUsd`), USD, to µUSD. Used by the app, the
+ * extension host (caps changed in settings) and `doctor`.
+ */
+export function capsOf(config: Pick<Config, 'monthlyBudgetUsd' | 'dailyBudgetUsd'>): Caps {
+  return { monthlyMicros: usdToMicros(config.monthlyBudgetUsd), dailyMicros: config.dailyBudgetUsd !== undefined ? usdToMicros(config.dailyBudgetUsd) : null };
+}
 
 /** Which cap refused an admission; 'breaker' is the circuit breaker (BreakerOpenError, src/core/breaker.ts). */
 export type CapKind = 'monthly' | 'daily' | 'job' | 'breaker';

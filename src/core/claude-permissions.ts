@@ -6,11 +6,26 @@
  * every Bash command). Such a command is refused, naming the field; everything else is passed
  * verbatim. The deny rules for secret files come from src/core/secret-files.ts.
  */
+import type { Config, PermissionMode } from './config';
 import { InputError } from './errors';
 import { secretFileDenyRules } from './secret-files';
 
 /** Characters that cannot appear inside `Bash(…)` without changing what the rule means. */
 const UNSAFE = /[(),*\u0000-\u001f\u007f]/;
+
+/**
+ * The permission mode a `start` job runs with: the request's `permission_mode`, else the
+ * configured default (CLAUDE_PERMISSION_MODE). The one bypassPermissions rule: it needs
+ * ALLOW_BYPASS_PERMISSIONS=1 (`offload.allowBypassPermissions`), else InputError naming
+ * `permission_mode`, thrown before anything is reserved.
+ */
+export function permissionModeOf(requested: PermissionMode | undefined, config: Pick<Config, 'claudePermissionMode' | 'allowBypassPermissions'>): PermissionMode {
+  const mode = requested ?? config.claudePermissionMode;
+  if (mode === 'bypassPermissions' && !config.allowBypassPermissions) {
+    throw new InputError('permission_mode', 'bypassPermissions is blocked; set ALLOW_BYPASS_PERMISSIONS=1 to allow it');
+  }
+  return mode;
+}
 
 /** `Bash(<command>)` for one check command. Throws InputError naming `field` for a command that cannot be expressed safely. */
 export function bashAllowRule(command: string, field: string): string {

@@ -2,9 +2,11 @@ import { z } from 'zod';
 
 /** The three agent tiers of the original OpenAI worker, and their default models. */
 export const AGENTS = ['mini-worker', 'balanced-worker', 'premium-worker'] as const;
-export type AgentName = (typeof AGENTS)[number];
 
 export const PERMISSION_MODES = ['default', 'acceptEdits', 'plan', 'bypassPermissions'] as const;
+
+/** A Claude Code permission mode (`--permission-mode`). */
+export type PermissionMode = (typeof PERMISSION_MODES)[number];
 
 /** Per-model price override in USD per million tokens, for private gateways. */
 export const PriceOverrideSchema = z.object({

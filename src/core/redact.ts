@@ -5,8 +5,19 @@
  * JSON: a pattern that ran over JSON text could eat a closing quote and corrupt the document.
  */
 
+import type { Config } from './config';
+
 /** The marker that replaces a secret. */
 export const REDACTED = '[REDACTED]';
+
+/**
+ * Every secret a config holds (README, Security): the provider key, the fallback and admin
+ * keys, the standalone adapter key and the MCP token. The one list both the app's log redaction
+ * and `doctor`'s output use; keys issued at run time are added by their holders.
+ */
+export function configSecrets(config: Pick<Config, 'openaiApiKey' | 'fallbackApiKey' | 'adapterKey' | 'openaiAdminKey' | 'mcpToken'>): (string | undefined)[] {
+  return [config.openaiApiKey, config.fallbackApiKey, config.adapterKey, config.openaiAdminKey, config.mcpToken];
+}
 
 /** Characters a key value is made of: never a quote, a backslash or whitespace, so a match stays inside one JSON string literal. */
 const V = String.raw`[^\s"'\\,;)}[\]]`;

@@ -1,7 +1,7 @@
 import type { ZodType } from 'zod';
 import type { Config } from '../core/config';
 import { approvalQuestion, approvalReason, APPROVAL_HINT, type Approver, type Forecast } from '../core/approval';
-import { checkAllowRules } from '../core/claude-permissions';
+import { checkAllowRules, permissionModeOf } from '../core/claude-permissions';
 import { forecastRefusal, forecastStart } from '../core/forecast';
 import { InputError } from '../core/errors';
 import { TERMINAL_STATUSES, type JobRecord } from '../core/jobs';
@@ -172,10 +172,7 @@ export class JobService {
       if (!dirs.some((d) => isInside(cwd, d))) throw new InputError('cwd', `${request.cwd} is not inside allowed_dirs (${request.allowed_dirs.join(', ')}); pick a folder inside one of them, or add it`);
     }
     checkAllowRules(request.checks); // a check command that cannot be a permission rule safely is refused here, before any spend
-    const mode = request.permission_mode ?? this.config.claudePermissionMode;
-    if (mode === 'bypassPermissions' && !this.config.allowBypassPermissions) {
-      throw new InputError('permission_mode', 'bypassPermissions is blocked; set ALLOW_BYPASS_PERMISSIONS=1 to allow it');
-    }
+    permissionModeOf(request.permission_mode, this.config); // bypassPermissions is refused here, before any spend
     const model = request.model ?? this.config.claudeModel;
     this.requirePrice(model, 'model');
     const maxCostMicros = usdToMicros(request.max_cost_usd ?? this.config.agentJobMaxCostUsd);

@@ -42,17 +42,23 @@ function signal(target: number, sig: NodeJS.Signals): void {
 }
 
 /**
- * Kills `pid`, the process group it leads, and every process descending from it, with SIGKILL.
+ * Sends `sig` to `pid`, the process group it leads, and every process descending from it: the one
+ * way Offload ends a child (a Claude Code run, a check command). Default SIGKILL.
+ *
  * A group kill alone is not enough: Claude Code 2.1.x runs each Bash tool command in a new
  * session (its own process group), which a kill of the CLI's group does not reach, and which
  * would be reparented to init once the CLI dies (seen in test/e2e/cross-process-cancel.test.ts).
  * So the tree is frozen first (SIGSTOP, re-read until no new process appears, at most 5 rounds:
- * a stopped process cannot fork), then every process and group in it is killed. Windows: taskkill
- * /T /F. Never throws for processes already gone.
+ * a stopped process cannot fork), then every process and group in it gets `sig`; for a signal
+ * other than SIGKILL the frozen processes are continued (SIGCONT) so they can act on it.
+ *
+ * Windows has no signals or groups: `taskkill /pid N /T /F` ends the whole tree whatever `sig`
+ * is (a graceful stop cannot be asked of a console process from outside). Never throws for
+ * processes already gone.
  */
-export function killProcessTree(pid: number): void {
+export function killTree(pid: number, sig: NodeJS.Signals = 'SIGKILL'): void {
   if (process.platform === 'win32') {
-    try { execFileSync('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore' }); } catch { /* already gone */ }
+    try { execFileSync('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true }); } catch { /* already gone */ }
     return;
   }
   const stopped = new Set<number>();
@@ -65,9 +71,10 @@ export function killProcessTree(pid: number): void {
       stopped.add(p);
     }
   }
-  signal(-pid, 'SIGKILL');
+  signal(-pid, sig);
   for (const p of stopped) {
-    signal(-p, 'SIGKILL');
-    signal(p, 'SIGKILL');
+    signal(-p, sig);
+    signal(p, sig);
   }
+  if (sig !== 'SIGKILL') for (const p of stopped) signal(p, 'SIGCONT');
 }

@@ -1,4 +1,5 @@
 import type { BreakerRecord, TripReason } from '../core/breaker';
+import type { Caps } from '../core/budget';
 import type { JobKind, JobRecord, JobStatus } from '../core/jobs';
 import type { Micros } from '../core/money';
 import type { Usage } from '../core/usage';
@@ -91,11 +92,8 @@ export interface BreakerTrip {
   until?: number | null;
 }
 
-/** Caps the ledger enforces at reservation time, µUSD. */
-export interface LedgerCaps {
-  monthlyMicros: Micros;
-  dailyMicros: Micros | null;
-}
+/** Caps the ledger enforces at reservation time, µUSD (built from config by capsOf, src/core/budget.ts). */
+export type LedgerCaps = Caps;
 
 /**
  * The one ledger every host shares (DESIGN.md, money rules). Every method is atomic across

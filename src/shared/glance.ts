@@ -78,11 +78,3 @@ export function breakerGlance(b: BreakerFigures): BudgetGlance {
   if (b.state !== 'closed') lines.push(`Reset: ${b.reset}`);
   return { text: `Offload ${b.state}`, level, tooltip: lines.join('\n\n') };
 }
-
-/**
- * The breaker state to show when the app has no breaker to ask (an older app): open when the
- * monthly cap is reached (no paid work can be admitted), else closed.
- */
-export function derivedBreakerState(s: SpendFigures): BreakerState {
-  return s.remaining <= 0 ? 'open' : 'closed';
-}

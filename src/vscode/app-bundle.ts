@@ -6,7 +6,7 @@
  */
 export { createApp, serveMcpHttp, TOOLS_VERSION } from '../app';
 export { defaultLedgerPath, parseConfig } from '../core/config';
-export { usdToMicros } from '../core/money';
+export { capsOf } from '../core/budget';
 export { StartSchema } from '../core/requests';
 export { runGit, gitEnvOf } from '../app';
 export { forecastOf } from '../core/forecast';

@@ -94,8 +94,8 @@ export class AppHost implements vscode.Disposable {
   /** Applies new caps to the running ledger without a restart (money settings take effect at once). */
   async applyCaps(config: Config): Promise<void> {
     if (!this.app) return;
-    const { usdToMicros } = await loadAppModule();
-    (await this.app).ledger.setCaps({ monthlyMicros: usdToMicros(config.monthlyBudgetUsd), dailyMicros: config.dailyBudgetUsd !== undefined ? usdToMicros(config.dailyBudgetUsd) : null });
+    const { capsOf } = await loadAppModule();
+    (await this.app).ledger.setCaps(capsOf(config));
   }
 
   /** Tells listeners (the status bar) that the breaker changed. */

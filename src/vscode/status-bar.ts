@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { breakerGlance, budgetGlance, derivedBreakerState, type BreakerFigures, type BreakerState, type GlanceLevel } from '../shared/glance';
+import { breakerGlance, budgetGlance, type BreakerFigures, type BreakerState, type GlanceLevel } from '../shared/glance';
 import type { App } from '../app';
 import type { AppHost } from './app-host';
 
@@ -61,9 +61,8 @@ export class OffloadStatusBar implements vscode.Disposable {
       this.budget.text = `$(credit-card) ${glance.text}`;
       this.budget.tooltip = new vscode.MarkdownString(glance.tooltip);
       this.budget.backgroundColor = BACKGROUND[glance.level];
-      // The app's breaker (state shared through the ledger); derived from spend if the app has none.
-      const view: BreakerFigures = app.breaker ? await app.breaker.status()
-        : { state: derivedBreakerState(stats), reason: null, detail: null, until: null, reset: 'raise the cap' };
+      // The app's breaker: its state is shared through the ledger.
+      const view: BreakerFigures = await app.breaker.status();
       const b = breakerGlance(view);
       this.breaker.text = `${BREAKER_ICON[view.state]} ${b.text}`;
       this.breaker.tooltip = new vscode.MarkdownString(`${b.tooltip}\n\nClick for the breaker.`);

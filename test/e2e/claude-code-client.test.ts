@@ -1,3 +1,4 @@
+import { strict as assert } from 'node:assert';
 import { deepStrictEqual, ok, strictEqual } from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
@@ -70,7 +71,7 @@ function callingModel(tool: string, args: object): Script {
   };
 }
 
-describe('README\'s Claude Code snippet, pasted: the real Claude Code CLI calls Offload through it', function () {
+describe('@real-cli README\'s Claude Code snippet, pasted: the real Claude Code CLI calls Offload through it', function () {
   this.timeout(90_000);
   let dir: string;
   let project: string;
@@ -83,7 +84,7 @@ describe('README\'s Claude Code snippet, pasted: the real Claude Code CLI calls 
   let adapterKey: string;
 
   before(function () {
-    if (!existsSync(claude)) this.skip();
+    assert.ok(existsSync(claude), 'the real Claude Code CLI is missing from node_modules/.bin: run npm install (@anthropic-ai/claude-code is a devDependency)');
     if (!existsSync(WORKER)) throw new Error(`${WORKER} is missing: run node esbuild.mjs first`);
   });
 

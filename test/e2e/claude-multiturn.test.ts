@@ -1,3 +1,4 @@
+import { strict as assert } from 'node:assert';
 import { deepStrictEqual, ok, strictEqual } from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -66,10 +67,10 @@ function recordingLedger(inner: Ledger) {
   return { ledger, rows };
 }
 
-describe('end to end: the real Claude Code CLI, multi-turn, through the adapter', function () {
+describe('@real-cli end to end: the real Claude Code CLI, multi-turn, through the adapter', function () {
   this.timeout(120_000);
   before(function () {
-    if (!existsSync(claude)) this.skip();
+    assert.ok(existsSync(claude), 'the real Claude Code CLI is missing from node_modules/.bin: run npm install (@anthropic-ai/claude-code is a devDependency)');
   });
 
   it('reads two files in parallel, edits, runs the test with Bash; each request translated, clamped, renamed back and metered to the job', async () => {

@@ -59,7 +59,7 @@ async function startSlowJob(client: Client, repo: string): Promise<string> {
   return String(started.job_id);
 }
 
-describe('end to end: tail and cancel a real Claude Code job from a second worker process', function () {
+describe('@real-cli end to end: tail and cancel a real Claude Code job from a second worker process', function () {
   this.timeout(180_000);
 
   it('kills the job\'s process tree when its worker gets SIGTERM (the CLI runs detached and would outlive it)', async () => {

@@ -22,7 +22,7 @@ function expectedMicros(gateway: ScriptedGateway): number {
   return gateway.requests.reduce((sum, r) => sum + (r.reportedUsage ? prices.cost(String(r.body.model), usageFromOpenAI(r.reportedUsage)) : 0), 0);
 }
 
-describe('end to end: the real Claude Code CLI through the worker, the adapter and the scripted gateway', function () {
+describe('@real-cli end to end: the real Claude Code CLI through the worker, the adapter and the scripted gateway', function () {
   this.timeout(180_000);
 
   it('fixes the failing test: completed, the edited file named, the check passing, spend = usage × price', () =>

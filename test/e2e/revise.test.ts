@@ -32,7 +32,7 @@ function wrongThenRight(req: RecordedRequest): Reply {
   return plan[steps] ?? { text: reviseAt < 0 ? 'Changed add().' : 'Fixed add() for real.', usage };
 }
 
-describe('end to end: bounded auto-revise with the real Claude Code CLI', function () {
+describe('@real-cli end to end: bounded auto-revise with the real Claude Code CLI', function () {
   this.timeout(180_000);
 
   it('resumes the session with the failing check on WORKER_ESCALATE_MODEL, and completes on the second pass', () =>

@@ -72,7 +72,7 @@ function assertNoSecret(where: string, haystack: string): void {
   for (const s of ALL) assert.ok(!haystack.includes(s), `${where} holds the planted secret ${s}`);
 }
 
-describe('end to end: no planted secret leaves through a real Claude Code job', function () {
+describe('@real-cli end to end: no planted secret leaves through a real Claude Code job', function () {
   this.timeout(240_000);
   let gateway: ScriptedGateway;
   let repo: string;
@@ -192,7 +192,7 @@ describe('end to end: no planted secret leaves through a real Claude Code job', 
   });
 });
 
-describe('end to end: the .env denial comes from the job settings Offload starts Claude Code with', function () {
+describe('@real-cli end to end: the .env denial comes from the job settings Offload starts Claude Code with', function () {
   this.timeout(120_000);
 
   it('with OFFLOAD_READ_SECRET_FILES=1 the same Read of .env succeeds (so the refusal above is the deny rule, not the CLI default)', async () => {

@@ -14,7 +14,7 @@ const git = (repo: string, ...args: string[]) => execFileSync('git', args, { cwd
 const read = (repo: string, file: string) => readFileSync(join(repo, file), 'utf8');
 const FIXED = DEMO_PROJECT['src/math.js']!.replace('return a - b', 'return a + b');
 
-describe('end to end: scoped_patch reverts, apply and discard with the real Claude Code CLI', function () {
+describe('@real-cli end to end: scoped_patch reverts, apply and discard with the real Claude Code CLI', function () {
   this.timeout(240_000);
 
   it('reverts a scope violation (a created and a modified file outside the scope) and keeps the in-scope edit', () =>

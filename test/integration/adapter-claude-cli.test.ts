@@ -1,3 +1,4 @@
+import { strict as assert } from 'node:assert';
 import { deepStrictEqual, strictEqual } from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,9 +15,9 @@ import { startScriptedGateway } from '../support/scripted-gateway';
 const run = promisify(execFile);
 const claude = resolve('node_modules/.bin/claude');
 
-describe('adapter with the real Claude Code CLI', function () {
+describe('@real-cli adapter with the real Claude Code CLI', function () {
   before(function () {
-    if (!existsSync(claude)) this.skip();
+    assert.ok(existsSync(claude), 'the real Claude Code CLI is missing from node_modules/.bin: run npm install (@anthropic-ai/claude-code is a devDependency)');
   });
 
   it('runs a tool-using turn: the CLI writes the file the gateway model asked for, and both calls are settled', async () => {

@@ -59,6 +59,13 @@ describe('offload-worker commands (built dist/worker.js)', function () {
     assert.equal(r.code, 0, r.stdout);
   });
 
+  it('doctor shows the daily cap with the monthly one (capsOf), and never prints a fallback key that a URL echoes', async () => {
+    const fallback = 'fallbackdoctor987654321';
+    const r = await cli(['doctor', '--network'], { ...env, DAILY_BUDGET: '2', FALLBACK_API_KEY: fallback, OPENAI_BASE_URL: `http://127.0.0.1:9/${fallback}` });
+    assert.match(r.stdout, /ok {3}configuration: budget \$\d+(\.\d+)?\/month, \$2\/day, /);
+    assert.ok(!r.stdout.includes(fallback), r.stdout);
+  });
+
   it('rejects an unknown command with exit 2 and the usage', async () => {
     const r = await cli(['frobnicate'], env);
     assert.equal(r.code, 2);

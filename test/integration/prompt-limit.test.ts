@@ -11,10 +11,10 @@ import { startAppFixture, toolError, toolJson } from '../support/app-fixture';
  * of exactly TEXT_MAX_BYTES goes through the real CLI and the adapter to the gateway whole, and
  * one byte more is refused by name before any job exists.
  */
-describe('the prompt limit with the real Claude Code CLI', function () {
+describe('@real-cli the prompt limit with the real Claude Code CLI', function () {
   this.timeout(90_000);
   before(function () {
-    if (!existsSync(resolve('node_modules/.bin/claude'))) this.skip();
+    assert.ok(existsSync(resolve('node_modules/.bin/claude')), 'the real Claude Code CLI is missing from node_modules/.bin: run npm install (@anthropic-ai/claude-code is a devDependency)');
   });
 
   it('carries a TEXT_MAX_BYTES prompt to the gateway whole, and refuses one byte more by name', async () => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 
@@ -20,8 +20,4 @@ export async function connectWorker(env: Record<string, string>): Promise<{ clie
   const client = new Client({ name: 'offload-stdio-test', version: '0.0.0' });
   await client.connect(transport);
   return { client, stderr: () => stderr, pid: transport.pid };
-}
-
-export function tempLedgerPath(dir: string): string {
-  return join(dir, 'ledger.sqlite');
 }

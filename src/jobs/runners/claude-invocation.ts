@@ -1,5 +1,5 @@
 import { childEnv } from '../../core/child-env';
-import { checkAllowRules, claudeSettingsJson } from '../../core/claude-permissions';
+import { checkAllowRules, claudeSettingsJson, permissionModeOf } from '../../core/claude-permissions';
 import type { Config } from '../../core/config';
 import type { StartRequest } from '../../core/requests';
 
@@ -9,13 +9,10 @@ import type { StartRequest } from '../../core/requests';
  * any further allowed folders, `--resume` for a revise pass, the check commands as allowed Bash
  * commands (src/core/claude-permissions.ts; a command that cannot be a rule safely throws
  * InputError naming `checks[i].command`), and `--settings` with deny rules for secret files.
- * Throws when bypassPermissions is asked for without ALLOW_BYPASS_PERMISSIONS=1.
+ * Throws InputError when bypassPermissions is asked for without ALLOW_BYPASS_PERMISSIONS=1 (permissionModeOf).
  */
 export function claudeArgs(request: StartRequest, config: Config, extraDirs: readonly string[], resumeSessionId?: string): string[] {
-  const mode = request.permission_mode ?? config.claudePermissionMode;
-  if (mode === 'bypassPermissions' && !config.allowBypassPermissions) {
-    throw new Error('permission_mode: bypassPermissions is blocked; set ALLOW_BYPASS_PERMISSIONS=1 (offload.allowBypassPermissions) to allow it');
-  }
+  const mode = permissionModeOf(request.permission_mode, config);
   const args = ['-p', request.prompt, '--output-format', 'stream-json', '--verbose', '--model', config.claudeCodeModel, '--permission-mode', mode];
   args.push('--settings', claudeSettingsJson(config.readSecretFiles));
   for (const dir of extraDirs) args.push('--add-dir', dir);

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { killProcessTree } from '../process-tree';
+import { killTree } from '../process-tree';
 import { readStreamLine, type ClaudeResultEvent } from './claude-stream';
 
 /** How one Claude Code process ended. */
@@ -26,7 +26,7 @@ export interface ClaudeProcessOptions {
  * Runs the Claude Code CLI once with stream-json output, turning its events into log lines.
  * stdin is closed (an open stdin makes the CLI wait 3 s, measured on 2.1.197). The CLI runs as
  * the leader of its own process group, and `signal` kills its whole process tree (the CLI, its
- * Bash tool's commands, which run in sessions of their own, their children: killProcessTree). Never rejects on a non-zero exit: that is in the result.
+ * Bash tool's commands, which run in sessions of their own, their children: killTree). Never rejects on a non-zero exit: that is in the result.
  */
 export async function runClaudeProcess(opts: ClaudeProcessOptions): Promise<ClaudeRun> {
   const run: ClaudeRun = { stdoutBytes: 0 };
@@ -40,8 +40,8 @@ export async function runClaudeProcess(opts: ClaudeProcessOptions): Promise<Clau
     buffer: { stdout: false, stderr: true },
     maxBuffer: { stderr: 64 * 1024 },
   });
-  const killTree = () => { if (child.pid) killProcessTree(child.pid); };
-  opts.signal.addEventListener('abort', killTree, { once: true });
+  const stopTree = () => { if (child.pid) killTree(child.pid); };
+  opts.signal.addEventListener('abort', stopTree, { once: true });
   if (child.pid) opts.log(`claude started: pid ${child.pid} (leader of its process group)`);
   const take = (line: string) => {
     const read = readStreamLine(line);
@@ -66,7 +66,7 @@ export async function runClaudeProcess(opts: ClaudeProcessOptions): Promise<Clau
     run.exitCode = done.exitCode;
     if (done.exitCode !== 0 && typeof done.stderr === 'string' && done.stderr.trim()) opts.log(`claude stderr: ${done.stderr.trim().slice(-500)}`);
   } finally {
-    opts.signal.removeEventListener('abort', killTree);
+    opts.signal.removeEventListener('abort', stopTree);
   }
   return run;
 }

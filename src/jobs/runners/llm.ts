@@ -6,7 +6,6 @@ import type { Runner } from '../runner';
 import { openChecked, readHead } from '../workspace/read-checked';
 import { meteredChat, type MeteredChatDeps } from './metered-chat';
 
-export type { ChatCall } from './metered-chat';
 
 /** Largest file given to a model as context, bytes; bigger files are cut with a marker. */
 export const MAX_INPUT_REF_BYTES = 256 * 1024;

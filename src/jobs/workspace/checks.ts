@@ -5,6 +5,7 @@
  */
 import { execa } from 'execa';
 import { childEnv } from '../../core/child-env';
+import { killTree } from '../process-tree';
 
 /** One check as requested. `timeout_ms` in ms. */
 export interface CheckSpec { name: string; command: string; timeout_ms: number }
@@ -47,15 +48,6 @@ class Tail {
     const all = Buffer.concat(this.parts);
     return all.subarray(Math.max(0, all.length - this.max)).toString('utf8').replace(/^\uFFFD+/, '');
   }
-}
-
-/** Kills the process group led by `pid` (POSIX), or the process tree (Windows, via taskkill). Ignores already-gone processes. */
-function killTree(pid: number, sig: NodeJS.Signals): void {
-  if (process.platform === 'win32') {
-    execa('taskkill', ['/pid', String(pid), '/T', '/F'], { reject: false });
-    return;
-  }
-  try { process.kill(-pid, sig); } catch { /* already gone */ }
 }
 
 /**

@@ -46,8 +46,7 @@ export function createWorkspace(checkEnv: () => Record<string, string> = () => c
   };
 }
 
-export { formatCheckLine, runCheck, type CheckResult, type CheckSpec, type CheckStatus } from './checks';
-export { changedFiles, diff, isGitRepo, snapshot, truncateDiff, writeTree, type DiffResult, type Snapshot } from './git';
-export { createWorktree, jobBranch, removeWorktree, type JobWorktree } from './worktree';
-export { changedBetween, mergeTrees, restorePaths, type MergeResult, type TreeHome } from './restore';
-export { realpathLenient, resolveAllInSandbox, resolveInSandbox } from './paths';
+export type { CheckSpec } from './checks';
+export { snapshot, writeTree, type DiffResult, type Snapshot } from './git';
+export { createWorktree, removeWorktree, type JobWorktree } from './worktree';
+export { changedBetween, mergeTrees, restorePaths } from './restore';

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { bashAllowRule, checkAllowRules, claudeSettingsJson } from '../../../src/core/claude-permissions';
+import { bashAllowRule, checkAllowRules, claudeSettingsJson, permissionModeOf } from '../../../src/core/claude-permissions';
 import { InputError } from '../../../src/core/errors';
 
 describe('claude permission rules', () => {
@@ -34,5 +34,18 @@ describe('claude permission rules', () => {
     const deny = (JSON.parse(claudeSettingsJson(false)) as { permissions: { deny: string[] } }).permissions.deny;
     for (const rule of ['Read(./**/.env)', 'Read(//**/.env)', 'Read(./**/*.pem)', 'Edit(./**/.env.*)', 'Read(./**/.ssh/**)', 'Read(./**/id_rsa*)']) assert.ok(deny.includes(rule), rule);
     assert.deepEqual((JSON.parse(claudeSettingsJson(true)) as { permissions: { deny: string[] } }).permissions.deny, []);
+  });
+});
+
+describe('permissionModeOf (the one bypassPermissions rule)', () => {
+  const config = { claudePermissionMode: 'acceptEdits' as const, allowBypassPermissions: false };
+  it('takes the request\'s mode, else the configured default', () => {
+    assert.equal(permissionModeOf('plan', config), 'plan');
+    assert.equal(permissionModeOf(undefined, config), 'acceptEdits');
+  });
+  it('refuses bypassPermissions, asked or configured, unless ALLOW_BYPASS_PERMISSIONS is set', () => {
+    assert.throws(() => permissionModeOf('bypassPermissions', config), (e: unknown) => e instanceof InputError && e.field === 'permission_mode' && /ALLOW_BYPASS_PERMISSIONS=1/.test(e.message));
+    assert.throws(() => permissionModeOf(undefined, { ...config, claudePermissionMode: 'bypassPermissions' }), InputError);
+    assert.equal(permissionModeOf('bypassPermissions', { ...config, allowBypassPermissions: true }), 'bypassPermissions');
   });
 });

@@ -1,7 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { killProcessTree } from '../../../src/jobs/process-tree';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { killTree } from '../../../src/jobs/process-tree';
 
 /** Live (non-zombie) processes whose command line contains `mark`. */
 function running(mark: string): number[] {
@@ -26,7 +28,7 @@ const until = async (what: string, check: () => boolean) => {
   }
 };
 
-describe('killProcessTree', function () {
+describe('killTree', function () {
   before(function () {
     if (process.platform !== 'linux') this.skip(); // reads /proc to watch the tree; the function itself also runs on macOS
   });
@@ -40,14 +42,27 @@ describe('killProcessTree', function () {
     await until('both grandchildren run', () => only(`${a} `).length === 1 && only(`${b} `).length === 1);
     assert.notEqual(pgid(only(`${b} `)[0]!), leader.pid, 'the setsid one left the leader\'s group');
     const exited = new Promise((r) => leader.once('exit', r));
-    killProcessTree(leader.pid!);
+    killTree(leader.pid!);
     await exited;
     await until('the tree is gone', () => running(`${a} `).length + running(`${b} `).length === 0);
     assert.deepEqual([...running(`${a} `), ...running(`${b} `)], [], 'no process of the tree is left');
   });
 
+  it('with SIGTERM, a frozen process is continued so it can act on the signal (a check\'s trap runs)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'offload-killtree-'));
+    const marker = join(dir, 'trapped');
+    const ready = join(dir, 'ready');
+    const leader = spawn('sh', ['-c', `trap 'echo term > ${marker}; exit 0' TERM; echo > ${ready}; while :; do sleep 0.05; done`], { detached: true, stdio: 'ignore' });
+    await until('the shell has set its trap', () => existsSync(ready));
+    const exited = new Promise<number | null>((r) => leader.once('exit', (code) => r(code)));
+    killTree(leader.pid!, 'SIGTERM');
+    assert.equal(await exited, 0, 'the trap ran and exited 0, so the shell was not left stopped');
+    assert.equal(readFileSync(marker, 'utf8').trim(), 'term');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('ignores a process that is already gone', () => {
     const child = spawn('true');
-    assert.doesNotThrow(() => killProcessTree(child.pid! + 1_000_000));
+    assert.doesNotThrow(() => killTree(child.pid! + 1_000_000));
   });
 });

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { breakerGlance, budgetGlance, derivedBreakerState, usd, type SpendFigures } from '../../../src/shared/glance';
+import { breakerGlance, budgetGlance, usd, type SpendFigures } from '../../../src/shared/glance';
 
 const base: SpendFigures = { month: '2026-11', current_month: 5.23, total_budget: 25, remaining: 19.77, percentage_used: 20.92, today: 0.5, daily_budget: null, reserved: 0.01, reservations_in_flight: 1 };
 
@@ -20,10 +20,6 @@ describe('budget glance', () => {
     for (const part of ['$5.2300', '$0.5000 of $2.00', '$0.0100 (1 call)', '$25.00', 'spent in 2026-11']) assert.ok(t.includes(part), part);
   });
 
-  it('derives an open breaker only when nothing remains', () => {
-    assert.equal(derivedBreakerState(base), 'closed');
-    assert.equal(derivedBreakerState({ ...base, remaining: 0 }), 'open');
-  });
 });
 
 describe('breaker glance', () => {

@@ -55,10 +55,10 @@ describe('demo script (what the cheap model says in the demo)', () => {
     assert.deepEqual('tool_calls' in r && r.tool_calls?.[0]?.arguments, { file_path: 'src/math.js' });
   });
 
-  describe('against the real Claude Code CLI (through the Anthropic probe and a hand translation)', function () {
+  describe('@real-cli against the real Claude Code CLI (through the Anthropic probe and a hand translation)', function () {
     this.timeout(60_000);
     let dir: string;
-    before(function () { if (!existsSync(CLAUDE)) this.skip(); });
+    before(function () { assert.ok(existsSync(CLAUDE), 'the real Claude Code CLI is missing from node_modules/.bin: run npm install (@anthropic-ai/claude-code is a devDependency)'); });
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
     it('fixes the demo project and reports the final text', async () => {
