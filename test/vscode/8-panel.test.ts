@@ -135,6 +135,9 @@ describe('the sidebar and the jobs panel, with a real agent job', function () {
     await webviewClick(`#detail [data-action=openDiff][data-file="${FILE}"]`);
     const tab = await eventually('an offload-job diff tab', () => jobDiffTabs()[0]);
     assert.equal(tab.input.modified.scheme, 'offload-job');
+    const sides = [tab.input.original, tab.input.modified].map((u) => Object.fromEntries(new URLSearchParams(u.query)));
+    assert.deepEqual(sides, [{ job: jobId, side: 'pre' }, { job: jobId, side: 'post' }]);
+    assert.equal(tab.input.modified.path, `/${FILE}`);
     const [original, modified] = await Promise.all([vscode.workspace.openTextDocument(tab.input.original), vscode.workspace.openTextDocument(tab.input.modified)]);
     assert.equal(original.getText(), PRE);
     assert.equal(modified.getText(), POST);
