@@ -22,7 +22,7 @@ export function button(label: string, action: string, aria: string, onClick: () 
 export function renderDetail(root: HTMLElement, d: JobDetail): void {
   const id = d.row.id;
   const head = el('h2', d.row.title);
-  const status = el('p', d.row.status, { 'data-field': 'status' });
+  const status = el('p', d.row.undo ? `${d.row.status} · ${d.row.undo}` : d.row.status, { 'data-field': 'status' });
   const actions = el('div', undefined, { class: 'actions' });
   actions.append(
     button('Apply', 'apply', `Apply job ${id}`, () => post({ type: 'apply', job_id: id }), d.can.apply),

@@ -41,10 +41,31 @@ function ops(getPage, artifacts) {
         await sleep(100);
       }
     },
-    /** Page screenshot to .test-artifacts/<name>.png; returns the path. */
-    async screenshot(name) {
+    /** Scrolls the first element matching selector in a webview frame into view; throws when none appears in timeoutMs. */
+    async webviewScroll(selector, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        for (const frame of webviewFrames(getPage())) {
+          const handle = await frame.$(selector).catch(() => null);
+          if (handle) { await handle.evaluate((e) => e.scrollIntoView({ block: 'start' })); return true; }
+        }
+        if (Date.now() >= deadline) throw new Error(`webviewScroll: no element matches ${JSON.stringify(selector)} in any webview frame after ${timeoutMs} ms`);
+        await sleep(100);
+      }
+    },
+    /**
+     * Screenshot to .test-artifacts/<name>.png; returns the path. The whole page by default; with
+     * `{ webview: true }` only the visible webview (the outer iframe of the active webview editor).
+     */
+    async screenshot(name, options = {}) {
       const path = join(artifacts, `${sanitize(name)}.png`);
-      await getPage().screenshot({ path });
+      if (options?.webview) {
+        const frames = await getPage().$$('iframe.webview');
+        let visible;
+        for (const f of frames) if (!visible && await f.isVisible()) visible = f;
+        if (!visible) throw new Error('screenshot: no visible webview');
+        await visible.screenshot({ path });
+      } else await getPage().screenshot({ path });
       return path;
     },
   };

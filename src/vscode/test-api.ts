@@ -7,6 +7,9 @@ import type { OffloadStatusBar } from './status-bar';
 import type { JobsTree } from './sidebar/jobs-tree';
 import { JobsPanel } from './panel/controller';
 
+/** A status-bar item's command as a click runs it: the command id and its arguments. */
+export interface ItemCommand { command: string; arguments: unknown[] }
+
 /**
  * What the extension returns from `activate` in `ExtensionMode.Test` only (undefined otherwise,
  * so no other extension can read the bearer token): handles for the extension-host tests.
@@ -20,7 +23,11 @@ export interface OffloadTestApi {
   mcpServer(): Promise<{ url: string; token: string }>;
   /** The MCP HTTP requests the server saw, oldest first. */
   mcpRequests(): readonly McpHttpRequestRecord[];
-  statusBar(): { breaker: string; budget: string; budgetTooltip: string };
+  /**
+   * The status-bar items as drawn: texts, the budget tooltip, and each item's own command (id and
+   * arguments, as a click would run it).
+   */
+  statusBar(): { breaker: string; budget: string; budgetTooltip: string; budgetCommand?: ItemCommand; breakerCommand?: ItemCommand };
   /** Redraws the status bar and waits for the budget-warning check its spend read started. */
   refreshStatusBar(): Promise<void>;
   secret(slot: string): Promise<{ value?: string; source: string }>;
@@ -43,6 +50,8 @@ export interface OffloadTestApi {
 /** Builds the test API over the live objects. */
 export function createTestApi(parts: { tree: JobsTree; host: AppHost; keys: ApiKeyStore; statusBar: OffloadStatusBar; warnings: BudgetWarnings; activationMs: number; activateMs: number }): OffloadTestApi {
   const tooltip = (t: string | vscode.MarkdownString | undefined) => (typeof t === 'string' ? t : t?.value ?? '');
+  const command = (c: string | vscode.Command | undefined): ItemCommand | undefined =>
+    (c === undefined ? undefined : typeof c === 'string' ? { command: c, arguments: [] } : { command: c.command, arguments: c.arguments ?? [] });
   return {
     activationMs: parts.activationMs,
     activateMs: parts.activateMs,
@@ -52,7 +61,10 @@ export function createTestApi(parts: { tree: JobsTree; host: AppHost; keys: ApiK
       return { url: s.url, token: s.token };
     },
     mcpRequests: () => parts.host.requests,
-    statusBar: () => ({ breaker: parts.statusBar.breaker.text, budget: parts.statusBar.budget.text, budgetTooltip: tooltip(parts.statusBar.budget.tooltip) }),
+    statusBar: () => ({
+      breaker: parts.statusBar.breaker.text, budget: parts.statusBar.budget.text, budgetTooltip: tooltip(parts.statusBar.budget.tooltip),
+      budgetCommand: command(parts.statusBar.budget.command), breakerCommand: command(parts.statusBar.breaker.command),
+    }),
     refreshStatusBar: async () => {
       await parts.statusBar.refresh();
       await parts.warnings.idle();

@@ -82,6 +82,9 @@ export function fixtureDir(): string | undefined {
   return dir && existsSync(join(dir, 'fixture.json')) ? dir : undefined;
 }
 
+/** The file in the fixture folder where 8-panel.test.ts leaves `{ jobId }` for 8-panel.after-reload.test.ts. */
+export const PANEL_JOB_FILE = 'panel-job.json';
+
 let rpcSeq = 0;
 
 /**
@@ -117,9 +120,17 @@ export async function webviewClick(selector: string, timeoutMs = 10_000): Promis
   await rpc('webviewClick', [selector, timeoutMs], timeoutMs + 15_000);
 }
 
-/** Screenshot of the whole page to .test-artifacts/<name>.png (name sanitized to letters, digits, - and _); resolves with the file's path. */
-export function screenshot(name: string): Promise<string> {
-  return rpc('screenshot', [name], 30_000);
+/** Scrolls the first element matching `selector` in a webview frame into view (its top at the frame's top); throws when none appears within `timeoutMs`. */
+export async function webviewScroll(selector: string, timeoutMs = 10_000): Promise<void> {
+  await rpc('webviewScroll', [selector, timeoutMs], timeoutMs + 15_000);
+}
+
+/**
+ * Screenshot to .test-artifacts/<name>.png (name sanitized to letters, digits, - and _): the whole
+ * page, or with `webview: true` only the visible webview editor; resolves with the file's path.
+ */
+export function screenshot(name: string, options: { webview?: boolean } = {}): Promise<string> {
+  return rpc('screenshot', [name, options], 30_000);
 }
 
 /** The built-in themes the screenshots use, with the kind VS Code reports for each. */
