@@ -21,7 +21,8 @@ const POLL_MS = 3_000;
  * The one jobs panel. The host owns the state: on `ready` it sends a snapshot, then coalesced
  * `jobs` upserts on job changes (this window's events, and, while the panel is visible, a 3 s poll
  * of the shared ledger for the jobs other processes changed: Ledger.jobsChangedSince through
- * change-feed.ts, so only changed jobs are sent), `detail` and `log` of the open job, and `spend`. Every incoming message is parsed; a malformed one is logged and dropped.
+ * change-feed.ts, so only changed jobs are sent), `detail` and `log` of the open job, and `spend`.
+ * Every incoming message is parsed; a malformed one is logged and dropped.
  */
 export class JobsPanel implements vscode.Disposable {
   private static current: JobsPanel | undefined;
