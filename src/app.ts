@@ -26,6 +26,7 @@ import { resolveInSandbox } from './jobs/workspace/paths';
 import { displayPath } from './jobs/workspace/collect-files';
 import type { ChatCall } from './jobs/runners/metered-chat';
 import { createMcpServer } from './mcp/server';
+import type { ToolDeps } from './mcp/deps';
 
 // Hosts connect the app to I/O through these (src/vscode may import only app, core and shared).
 export { serveMcpHttp, type McpHttpServer, type McpHttpRequestRecord } from './mcp/transports/http';
@@ -57,8 +58,11 @@ export interface App {
   jobs: JobService;
   /** The circuit breaker (state in the ledger, shared by every process). */
   breaker: BreakerService;
-  /** A fresh MCP server over this app (one per transport session). */
-  createMcpServer(): ReturnType<typeof createMcpServer>;
+  /**
+   * A fresh MCP server over this app (one per transport session). `jobLink` (ToolDeps.jobLink) adds
+   * the host's "open this job" line to every job result; the CLI's servers pass none.
+   */
+  createMcpServer(options?: Pick<ToolDeps, 'jobLink'>): ReturnType<typeof createMcpServer>;
   /** The adapter's URL, starting it on first use. */
   adapterUrl(): Promise<string>;
   /**
@@ -149,7 +153,7 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
   const jobs = new JobService(engine, config, prices, resolvePath);
   return {
     config, ledger, prices, engine, jobs, breaker,
-    createMcpServer: () => createMcpServer({ jobs, config, breaker, approve: ports.approve }),
+    createMcpServer: (options) => createMcpServer({ jobs, config, breaker, approve: ports.approve, jobLink: options?.jobLink }),
     adapterUrl: async () => (await startAdapter()).url,
     async serveAdapterSession(key, port) {
       const job = await ledger.createJob({ id: randomUUID(), kind: 'claude-code', model: config.claudeModel, request: { source: 'offload-worker adapter' }, status: 'running' });

@@ -113,6 +113,12 @@ export interface Ledger {
   /** The newest jobs first; `limit` defaults to 50. */
   listJobs(limit?: number): Promise<JobRecord[]>;
   /**
+   * Jobs changed at or after `sinceMs` (epoch ms) by any process: a state or result write, or a
+   * settled model call (their cost changed). Oldest change first, at most `limit` (default 1000);
+   * `latest` is the newest change among them, epoch ms, null when none. The jobs panel polls it.
+   */
+  jobsChangedSince(sinceMs: number, limit?: number): Promise<{ jobs: JobRecord[]; latest: number | null }>;
+  /**
    * Asks the process that runs a queued or running job to cancel it (it sees the mark through
    * cancelRequested and aborts the job, which kills its process tree and releases its
    * reservations). When that process is gone, its jobs are ended at once (reclaimOrphans' rule).

@@ -48,6 +48,20 @@ export function selectJobs(db: Database, limit: number): JobRecord[] {
   return all(db, `${JOB_SELECT} ORDER BY j.created_at DESC, j.rowid DESC LIMIT ?`, [limit]).map(toJob);
 }
 
+/**
+ * Jobs changed at or after `sinceMs` (epoch ms): their row was written (`updated_at`) or a model
+ * call of theirs settled (`model_calls.created_at`, so a running job's cost shows as it grows),
+ * oldest change first, at most `limit`. `latest` is the newest change among them (null when none).
+ * Scans `jobs` (no index on updated_at, and no migration for one: 10,000 rows are read in a few ms).
+ */
+export function selectJobsChangedSince(db: Database, sinceMs: number, limit: number): { jobs: JobRecord[]; latest: number | null } {
+  const rows = all(db, `SELECT * FROM (SELECT x.*,
+      MAX(x.updated_at, COALESCE((SELECT MAX(created_at) FROM model_calls WHERE job_id = x.id), 0)) AS changed_at
+    FROM (${JOB_SELECT} WHERE j.updated_at >= ? OR j.id IN (SELECT job_id FROM model_calls WHERE created_at >= ?)) x)
+    ORDER BY changed_at, created_at, id LIMIT ?`, [sinceMs, sinceMs, limit]);
+  return { jobs: rows.map(toJob), latest: rows.length ? Number(rows[rows.length - 1]!.changed_at) : null };
+}
+
 /** One live reservation, or undefined. */
 export function selectReservation(db: Database, id: string): Reservation | undefined {
   const r = one(db, 'SELECT * FROM reservations WHERE id = ?', [id]);

@@ -8,7 +8,7 @@ import { memoryDbStore, type DbStore } from './db-store';
 import type { JournaledStoreOptions } from './journaled-store';
 import { fileDbStore } from './journaled-store';
 import type { BreakerTrip, JobPatch, Ledger, LedgerCaps, NewJob, Reservation, ReserveRequest, SettleInput, SpendStats } from './ledger';
-import { addSpend, isSettled, jobReserved, jobSettled, reservedTotal, selectJob, selectJobs, selectReservation, settledIn } from './queries';
+import { addSpend, isSettled, jobReserved, jobSettled, reservedTotal, selectJob, selectJobs, selectJobsChangedSince, selectReservation, settledIn } from './queries';
 import { all, num, one, run } from './rows';
 import { computeDailySpend, computeSpendStats } from './spend-stats';
 
@@ -151,6 +151,10 @@ class SqlLedger implements SqliteLedger {
 
   listJobs(limit = 50): Promise<JobRecord[]> {
     return this.store.read((db) => selectJobs(db, limit));
+  }
+
+  jobsChangedSince(sinceMs: number, limit = 1000): Promise<{ jobs: JobRecord[]; latest: number | null }> {
+    return this.store.read((db) => selectJobsChangedSince(db, sinceMs, limit));
   }
 
   async requestCancel(id: string): Promise<{ job: JobRecord; ownerGone: boolean }> {

@@ -3,7 +3,7 @@ import { breakerGlance, budgetGlance, type BreakerFigures, type BreakerState, ty
 import type { App } from '../app';
 import type { AppHost } from './app-host';
 
-/** The jobs quick pick command (the status-bar items open the panel: budget → Spend, breaker → breaker). */
+/** Opens the jobs panel's queue (the status-bar items open the panel too: budget → Spend, breaker → breaker). */
 export const SHOW_JOBS_COMMAND = 'offload.showJobs';
 
 const BACKGROUND: Record<GlanceLevel, vscode.ThemeColor | undefined> = {

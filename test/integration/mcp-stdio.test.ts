@@ -33,8 +33,10 @@ describe('dist/worker.js mcp over stdio (real MCP SDK client)', () => {
   });
 
   it('runs a job whose spend lands in the ledger file, readable by another process', async () => {
-    const result = toolJson(await client.callTool({ name: 'run_job', arguments: { agent: 'mini-worker', task: 'Summarize the repo' } }));
+    const raw = await client.callTool({ name: 'run_job', arguments: { agent: 'mini-worker', task: 'Summarize the repo' } });
+    const result = toolJson(raw);
     assert.equal(result.job_status, 'completed');
+    assert.equal((raw.content as unknown[]).length, 1, 'the stdio worker adds no chat link (only VS Code\'s own server does)');
     assert.equal(result.output, 'A tidy summary.');
     const ledger = await openLedger(join(dir, 'ledger.sqlite'), { caps: { monthlyMicros: 25e6, dailyMicros: null } });
     try {

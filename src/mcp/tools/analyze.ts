@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { AnalyzeSchema } from '../../core/requests';
 import { shapeResult } from '../../core/results';
 import type { ToolDeps } from '../deps';
-import { jsonResult } from '../result';
+import { jobResult } from '../result';
 
 /** `analyze`: a read-only question about files or folders, one cheap call, no agent loop, no edits. */
 export function registerAnalyzeTool(server: McpServer, deps: ToolDeps): void {
@@ -13,6 +13,6 @@ export function registerAnalyzeTool(server: McpServer, deps: ToolDeps): void {
     inputSchema: AnalyzeSchema,
   }, async (args) => {
     const job = await deps.jobs.analyze(AnalyzeSchema.parse(args));
-    return jsonResult(shapeResult(job));
+    return jobResult(shapeResult(job), deps.jobLink);
   });
 }

@@ -3,7 +3,7 @@ import { jobRefSchema } from '../../core/requests';
 import { shapeResult } from '../../core/results';
 import type { ToolDeps } from '../deps';
 import { knownJob } from '../known-job';
-import { jsonResult } from '../result';
+import { jobResult } from '../result';
 
 /**
  * `cancel`: stops a job and kills its process tree; spend so far stays in the ledger. Works for
@@ -19,6 +19,6 @@ export function registerCancelTool(server: McpServer, deps: ToolDeps): void {
   }, async ({ job_id }) => {
     await knownJob(deps, job_id);
     const { cancel, cancelled, job } = await deps.jobs.engine.cancelAnywhere(job_id);
-    return jsonResult({ ...shapeResult(job), cancelled, cancel });
+    return jobResult({ ...shapeResult(job), cancelled, cancel }, deps.jobLink);
   });
 }

@@ -3,7 +3,7 @@ import { RunJobSchema } from '../../core/requests';
 import { shapeResult } from '../../core/results';
 import type { ToolDeps } from '../deps';
 import { elicitationApprover } from '../elicit-approver';
-import { jsonResult } from '../result';
+import { jobResult } from '../result';
 
 /**
  * `run_job`: a tiered agent (mini/balanced/premium-worker) does one task; waits for the result.
@@ -18,6 +18,6 @@ export function registerRunJobTool(server: McpServer, deps: ToolDeps): void {
     inputSchema: RunJobSchema,
   }, async (args) => {
     const job = await deps.jobs.runJob(RunJobSchema.parse(args), elicitationApprover(server) ?? deps.approve);
-    return jsonResult(shapeResult(job));
+    return jobResult(shapeResult(job), deps.jobLink);
   });
 }

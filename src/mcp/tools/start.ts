@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StartSchema } from '../../core/requests';
 import { shapeResult } from '../../core/results';
 import type { ToolDeps } from '../deps';
-import { jsonResult } from '../result';
+import { jobResult } from '../result';
 
 /** `start`: a Claude Code agent job in the background; returns its job_id at once. */
 export function registerStartTool(server: McpServer, deps: ToolDeps): void {
@@ -14,6 +14,6 @@ export function registerStartTool(server: McpServer, deps: ToolDeps): void {
     inputSchema: StartSchema,
   }, async (args) => {
     const job = await deps.jobs.start(StartSchema.parse(args));
-    return jsonResult(shapeResult(job));
+    return jobResult(shapeResult(job), deps.jobLink);
   });
 }

@@ -4,7 +4,7 @@ import { shapeResult } from '../../core/results';
 import { TERMINAL_STATUSES } from '../../core/jobs';
 import type { ToolDeps } from '../deps';
 import { knownJob } from '../known-job';
-import { jsonResult } from '../result';
+import { jobResult } from '../result';
 
 /** `wait`: waits up to timeout_ms for a job to end. Never kills the job on timeout. */
 export function registerWaitTool(server: McpServer, deps: ToolDeps): void {
@@ -15,6 +15,6 @@ export function registerWaitTool(server: McpServer, deps: ToolDeps): void {
   }, async ({ job_id, timeout_ms }) => {
     await knownJob(deps, job_id);
     const job = await deps.jobs.engine.wait(job_id, timeout_ms);
-    return jsonResult({ ...shapeResult(job), timed_out: !TERMINAL_STATUSES.has(job.status) });
+    return jobResult({ ...shapeResult(job), timed_out: !TERMINAL_STATUSES.has(job.status) }, deps.jobLink);
   });
 }

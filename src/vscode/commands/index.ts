@@ -5,10 +5,8 @@ import { clearApiKey, setApiKey } from './api-key';
 import { resetBreaker, tripBreaker } from './breaker';
 import type { CommandDeps } from './deps';
 import { runDoctor } from './doctor';
-import { showJobs } from './jobs';
 import { copyMcpConfig } from './mcp-config';
 import { runJobOnSelection } from './run-on-selection';
-import { showSpend } from './spend';
 import { applyTreeJob, cancelTreeJob, discardTreeJob, openJob, openPanel } from './panel';
 
 /**
@@ -21,8 +19,9 @@ export const COMMANDS: Record<string, (deps: CommandDeps, args?: never) => Promi
   'offload.runJobOnSelection': runJobOnSelection,
   'offload.startAgentJob': startAgentJob,
   'offload.cancelJob': cancelJob,
-  'offload.showSpend': showSpend,
-  [SHOW_JOBS_COMMAND]: showJobs,
+  // The older entry points (kept ids: keybindings, budget warnings) open the panel too.
+  'offload.showSpend': (deps) => openPanel(deps, { view: 'spend' }),
+  [SHOW_JOBS_COMMAND]: (deps) => openPanel(deps, { view: 'queue' }),
   'offload.copyMcpConfigCodex': (deps) => copyMcpConfig(deps, 'codex'),
   'offload.copyMcpConfigClaudeCode': (deps) => copyMcpConfig(deps, 'claude-code'),
   'offload.runDoctor': runDoctor,

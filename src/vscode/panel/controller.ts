@@ -8,6 +8,7 @@ import type { RedactingLog } from '../log';
 import { panelHtml } from '../../shared/panel-html';
 import { toDetail, toRow, toSpend } from './model';
 import { jobFileUri } from '../job-content';
+import { JobChangeFeed } from './change-feed';
 
 /** The webview panel's view type (package.json activationEvents `onWebviewPanel:offload.jobs`). */
 export const PANEL_VIEW_TYPE = 'offload.jobs';
@@ -18,9 +19,10 @@ const POLL_MS = 3_000;
 
 /**
  * The one jobs panel. The host owns the state: on `ready` it sends a snapshot, then coalesced
- * `jobs` upserts on job changes (this window's events, and a poll of the shared ledger for rows
- * updated since the last one while the panel is visible), `detail` and `log` of the open job,
- * and `spend`. Every incoming message is parsed; a malformed one is logged and dropped.
+ * `jobs` upserts on job changes (this window's events, and, while the panel is visible, a 3 s poll
+ * of the shared ledger for the jobs other processes changed: Ledger.jobsChangedSince through
+ * change-feed.ts, so only changed jobs are sent), `detail` and `log` of the open job, and `spend`.
+ * Every incoming message is parsed; a malformed one is logged and dropped.
  */
 export class JobsPanel implements vscode.Disposable {
   private static current: JobsPanel | undefined;
@@ -28,7 +30,8 @@ export class JobsPanel implements vscode.Disposable {
   private pending = new Map<string, JobRecord>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private poll: ReturnType<typeof setInterval> | undefined;
-  private since = 0;
+  /** What the poll of the shared ledger still has to send (change-feed.ts). */
+  private readonly feed = new JobChangeFeed(async (since, limit) => (await this.app()).ledger.jobsChangedSince(since, limit), Date.now);
   private readonly disposables: vscode.Disposable[] = [];
 
   private constructor(private readonly panel: vscode.WebviewPanel, private readonly deps: { host: AppHost; log: RedactingLog; extensionUri: vscode.Uri }, private view: View = 'queue') {
@@ -80,11 +83,11 @@ export class JobsPanel implements vscode.Disposable {
     this.poll = this.panel.visible ? setInterval(() => void this.pollLedger(), POLL_MS) : undefined;
   }
 
-  /** Reads only the jobs updated since the last read (other windows, CLI workers). */
+  /** Queues the jobs other processes (CLI workers, other windows) changed since the last poll, and only those. */
   private async pollLedger(): Promise<void> {
-    const app = await this.app();
-    const recent = await app.ledger.listJobs(200);
-    for (const j of recent) if (j.updatedAt > this.since) this.queue(j);
+    try {
+      for (const j of await this.feed.poll()) this.queue(j);
+    } catch (err) { this.deps.log.warn(`panel poll: ${String(err)}`); }
   }
 
   private queue(job: JobRecord): void {
@@ -98,7 +101,7 @@ export class JobsPanel implements vscode.Disposable {
     this.pending.clear();
     if (!jobs.length) return;
     const now = Date.now();
-    this.since = Math.max(this.since, ...jobs.map((j) => j.updatedAt));
+    this.feed.sentJobs(jobs);
     await this.post({ type: 'jobs', upsert: jobs.map((j) => toRow(j, now)) });
     if (this.openJob && jobs.some((j) => j.id === this.openJob)) await this.sendDetail(this.openJob);
     await this.sendSpend();
@@ -140,7 +143,7 @@ export class JobsPanel implements vscode.Disposable {
       case 'ready': {
         const now = Date.now();
         const jobs = await app.ledger.listJobs(SNAPSHOT_JOBS);
-        this.since = Math.max(0, ...jobs.map((j) => j.updatedAt));
+        this.feed.reset(jobs, now);
         await this.post({ type: 'snapshot', jobs: jobs.map((j) => toRow(j, now)), spend: null, approvals: this.deps.host.approvals.list() });
         await this.sendSpend();
         await this.post({ type: 'show', view: this.view, ...(this.openJob ? { job_id: this.openJob } : {}) });
