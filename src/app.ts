@@ -60,7 +60,7 @@ export interface App {
   breaker: BreakerService;
   /**
    * A fresh MCP server over this app (one per transport session). `jobLink` (ToolDeps.jobLink) adds
-   * the host's "open this job" line to every job result; the CLI's servers pass none.
+   * the host's "open this job" link (`panel_link`) to every job result; the CLI's servers pass none.
    */
   createMcpServer(options?: Pick<ToolDeps, 'jobLink'>): ReturnType<typeof createMcpServer>;
   /** The adapter's URL, starting it on first use. */

@@ -12,9 +12,9 @@ export interface ToolDeps {
   /** The host's approver (VS Code: a notification or the jobs panel) for clients without MCP elicitation; the CLI has none. */
   approve?: Approver;
   /**
-   * The line a job's result carries so the user can open the job in the host's UI, from the job id
-   * (VS Code's own MCP server: a markdown command link to the jobs panel, src/vscode/chat-link.ts).
-   * Hosts without one (the stdio worker, `mcp --http`) pass none and results carry no such line.
+   * The link a job's result carries (`panel_link`) so the user can open the job in the host's UI,
+   * from the job id (VS Code's own MCP server: a URI-handler link to the jobs panel,
+   * src/vscode/chat-link.ts). Hosts without one (the stdio worker, `mcp --http`) pass none.
    */
   jobLink?: (jobId: string) => string;
 }

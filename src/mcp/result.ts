@@ -7,13 +7,12 @@ export function jsonResult(value: object): CallToolResult {
 }
 
 /**
- * A job's tool result: jsonResult(value), plus — when the host gave a `jobLink` (ToolDeps) — one
- * more text block holding the link's line (VS Code: a markdown command link that opens the job in
- * the jobs panel). The JSON text and structuredContent stay byte for byte what jsonResult gives,
- * so the compact result, the savings receipt and clients without a link are unchanged.
+ * A job's tool result: jsonResult(value), plus — when the host gave a `jobLink` (ToolDeps) — a
+ * `panel_link` field with the link that opens the job in VS Code's jobs panel (src/vscode/chat-link.ts).
+ * It sits in the JSON, not in a text block of its own: VS Code hands a model only the
+ * structuredContent of a result that has one, so only there can the model show it to the user.
+ * Servers without `jobLink` (the stdio worker, `mcp --http`) return exactly jsonResult(value).
  */
 export function jobResult<T extends { job_id: string }>(value: T, jobLink?: (jobId: string) => string): CallToolResult {
-  const result = jsonResult(value);
-  if (jobLink) result.content.push({ type: 'text', text: jobLink(value.job_id) });
-  return result;
+  return jsonResult(jobLink ? { ...value, panel_link: jobLink(value.job_id) } : value);
 }

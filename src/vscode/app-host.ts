@@ -77,7 +77,7 @@ export class AppHost implements vscode.Disposable {
   /** The MCP HTTP server on 127.0.0.1 (started on the first call; one per extension host). */
   mcpServer(): Promise<McpHttpServer> {
     this.http ??= loadAppModule().then(({ serveMcpHttp }) => serveMcpHttp({
-      createServer: async () => (await this.getApp()).createMcpServer({ jobLink: chatJobLink }), // job results link to the panel (chat-link.ts)
+      createServer: async () => (await this.getApp()).createMcpServer({ jobLink: (id) => chatJobLink(vscode.env.uriScheme, id) }), // job results link to the panel (chat-link.ts)
       onRequest: (r) => {
         this.requests.push(r);
         if (this.requests.length > REQUEST_HISTORY) this.requests.shift();

@@ -9,6 +9,7 @@ import { ApiKeyStore } from './secrets';
 import { loadConfig, onDidChangeSettings } from './settings';
 import { CAP_SETTINGS } from './settings-keys';
 import { OffloadStatusBar } from './status-bar';
+import { linkHandler } from './link-handler';
 import { registerJobContent } from './job-content';
 import { JobsPanel } from './panel/controller';
 import { JobsTree } from './sidebar/jobs-tree';
@@ -38,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): OffloadTestApi | und
   const warnings = new BudgetWarnings(context.globalState, log);
   const deps = { context, host, keys, log };
   const tree = new JobsTree(host);
+  const links = linkHandler(log);
   context.subscriptions.push(
     channel, host, statusBar,
     statusBar.onDidReadSpend((stats) => void warnings.check(stats)),
@@ -46,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): OffloadTestApi | und
     tree, vscode.window.registerTreeDataProvider('offload.jobs', tree),
     registerJobContent(host),
     JobsPanel.registerSerializer({ host, log, extensionUri: context.extensionUri }),
+    vscode.window.registerUriHandler(links), // the chat link (chat-link.ts) opens its job in the panel
     keys.onDidChange(() => void restartApp(deps.host, 'an API key changed')),
     onDidChangeSettings((names) => void applySettings(host!, names, keys, storageDir, log)),
   );
@@ -55,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): OffloadTestApi | und
   log.info(`activated in ${activationMs.toFixed(1)} ms (bundle ${bundleLoadMs.toFixed(1)} ms + activate ${activateMs.toFixed(1)} ms; the app and ledger load in the background)`);
   // Warm up after activation returns: the MCP listener, then the app (sql.js WASM) and the status bar.
   setTimeout(() => { void host?.mcpServer(); statusBar.schedule(0); }, 0);
-  return context.extensionMode === vscode.ExtensionMode.Test ? createTestApi({ tree, host, keys, statusBar, warnings, activationMs, activateMs }) : undefined;
+  return context.extensionMode === vscode.ExtensionMode.Test ? createTestApi({ tree, links, host, keys, statusBar, warnings, activationMs, activateMs }) : undefined;
 }
 
 /** Caps apply to the running ledger at once; any other setting restarts the app (asking first when jobs run). */

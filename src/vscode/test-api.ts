@@ -1,4 +1,4 @@
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
 import type { App, McpHttpRequestRecord } from '../app';
 import type { AppHost } from './app-host';
 import type { BudgetWarnings, ShownNotice } from './budget-warnings';
@@ -41,6 +41,11 @@ export interface OffloadTestApi {
    * notification would show.
    */
   setApprover(approver: ((question: string) => Promise<boolean>) | undefined): void;
+  /**
+   * Hands `uri` to Offload's registered UriHandler, as VS Code does for a `<uriScheme>://offload.offload/…` link
+   * (code-server's browser build routes external links through the browser, so a test cannot click one).
+   */
+  handleUri(uri: string): void;
   /** The sidebar's job rows (label, description, contextValue) as the tree provider gives them. */
   sidebarJobs(): Promise<{ id: string; label: string; description: string; contextValue: string }[]>;
   /** True when the jobs panel exists. */
@@ -48,7 +53,7 @@ export interface OffloadTestApi {
 }
 
 /** Builds the test API over the live objects. */
-export function createTestApi(parts: { tree: JobsTree; host: AppHost; keys: ApiKeyStore; statusBar: OffloadStatusBar; warnings: BudgetWarnings; activationMs: number; activateMs: number }): OffloadTestApi {
+export function createTestApi(parts: { tree: JobsTree; links: vscode.UriHandler; host: AppHost; keys: ApiKeyStore; statusBar: OffloadStatusBar; warnings: BudgetWarnings; activationMs: number; activateMs: number }): OffloadTestApi {
   const tooltip = (t: string | vscode.MarkdownString | undefined) => (typeof t === 'string' ? t : t?.value ?? '');
   const command = (c: string | vscode.Command | undefined): ItemCommand | undefined =>
     (c === undefined ? undefined : typeof c === 'string' ? { command: c, arguments: [] } : { command: c.command, arguments: c.arguments ?? [] });
@@ -61,6 +66,7 @@ export function createTestApi(parts: { tree: JobsTree; host: AppHost; keys: ApiK
       return { url: s.url, token: s.token };
     },
     mcpRequests: () => parts.host.requests,
+    handleUri: (uri) => parts.links.handleUri(vscode.Uri.parse(uri)),
     statusBar: () => ({
       breaker: parts.statusBar.breaker.text, budget: parts.statusBar.budget.text, budgetTooltip: tooltip(parts.statusBar.budget.tooltip),
       budgetCommand: command(parts.statusBar.budget.command), breakerCommand: command(parts.statusBar.breaker.command),

