@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { TERMINAL_STATUSES, type JobRecord } from '../../core/jobs';
 import { loadAppModule } from '../load-app';
 import type { CommandDeps } from './deps';
-import { jobLine, showJobResult } from './show-result';
+import { jobLine, OPEN_IN_PANEL, openInPanel } from './show-result';
 
 /**
  * `offload.startAgentJob [{prompt, folder}]`: a Claude Code job (the `start` tool's request) on a
@@ -38,7 +38,7 @@ export async function startAgentJob(deps: CommandDeps, args?: { prompt?: string;
       }
     },
   );
-  void vscode.window.showInformationMessage(`Offload: agent job ${jobLine(done)}`, 'Show Result').then((pick) => { if (pick) void showJobResult(done); });
+  void vscode.window.showInformationMessage(`Offload: agent job ${jobLine(done)}`, OPEN_IN_PANEL).then((pick) => { if (pick) void openInPanel(done); });
   return done;
 }
 

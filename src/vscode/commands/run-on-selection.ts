@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { CommandDeps } from './deps';
-import { jobLine, showJobResult } from './show-result';
+import { jobLine, OPEN_IN_PANEL, openInPanel } from './show-result';
 
 /** The mini-worker presets: what the cheap model is told, and whether its answer replaces the text. */
 const PRESETS = [
@@ -44,9 +44,9 @@ export async function runJobOnSelection(deps: CommandDeps, args?: { preset?: Pre
     return;
   }
   if (preset.replaces) {
-    const pick = await vscode.window.showInformationMessage(`Offload: done (${jobLine(job)}).`, 'Replace Text', 'Show Result');
+    const pick = await vscode.window.showInformationMessage(`Offload: done (${jobLine(job)}).`, 'Replace Text', OPEN_IN_PANEL);
     if (pick === 'Replace Text') await editor.edit((edit) => edit.replace(range, output));
-    else if (pick === 'Show Result') await showJobResult(job);
+    else if (pick === OPEN_IN_PANEL) await openInPanel(job);
     return;
   }
   const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: output });

@@ -1,14 +1,16 @@
 import * as vscode from 'vscode';
 import type { JobRecord } from '../../core/jobs';
-import { shapeResult } from '../../core/results';
+import { formatUsd } from '../../core/money';
 
-/** Opens a job's compact result (the same shape MCP tools return) as JSON beside the editor. */
-export async function showJobResult(job: JobRecord): Promise<void> {
-  const doc = await vscode.workspace.openTextDocument({ language: 'json', content: `${JSON.stringify(shapeResult(job), null, 2)}\n` });
-  await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+/** The button a job's notification offers; it opens the job in the jobs panel. */
+export const OPEN_IN_PANEL = 'Open in Jobs Panel';
+
+/** Opens `job` in the jobs panel (its detail: result, checks, diff, spend). */
+export async function openInPanel(job: JobRecord): Promise<void> {
+  await vscode.commands.executeCommand('offload.openJob', job.id);
 }
 
-/** A one-line summary for quick picks and messages: status, kind, cost. */
+/** A one-line summary for quick picks and messages: status, kind, model, cost (formatUsd). */
 export function jobLine(job: JobRecord): string {
-  return `${job.status} · ${job.kind}${job.agent ? ` ${job.agent}` : ''} · ${job.model} · $${(job.costMicros / 1e6).toFixed(4)}`;
+  return `${job.status} · ${job.kind}${job.agent ? ` ${job.agent}` : ''} · ${job.model} · ${formatUsd(job.costMicros)}`;
 }
