@@ -2,13 +2,7 @@ import { html } from 'diff2html';
 import type { JobDetail } from '../src/shared/protocol';
 import { usd } from '../src/shared/glance';
 import { post } from './vscode-api';
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, attrs: Record<string, string> = {}): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  return e;
-}
+import { el } from './dom';
 
 /** A button that posts `msg` when clicked (data-action for tests, aria-label for readers). */
 export function button(label: string, action: string, aria: string, onClick: () => void, enabled = true): HTMLButtonElement {

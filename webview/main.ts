@@ -1,5 +1,6 @@
+import './zod-jitless';
 import { parseToWebview, type Spend, type Approval, type ToWebview } from '../src/shared/protocol';
-import { usd } from '../src/shared/glance';
+import { renderSpend } from './spend';
 import { api, post, type SavedState } from './vscode-api';
 import { Queue } from './queue';
 import { renderDetail, button } from './detail';
@@ -48,19 +49,8 @@ function renderApprovals(list: Approval[]): void {
     return d;
   }));
 }
-function renderSpend(s: Spend): void {
-  const pct = Math.min(100, s.percentage_used);
-  $('spend-body').innerHTML = '';
-  const p = document.createElement('p');
-  p.textContent = `${s.month}: ${usd(s.current_month)} of ${usd(s.total_budget)} · today ${usd(s.today)} · reserved ${usd(s.reserved)} (${s.reservations_in_flight}) · saved ${usd(s.savings.saved_usd)}`;
-  const bar = document.createElement('div');
-  bar.className = 'bar';
-  bar.setAttribute('aria-label', `${pct.toFixed(0)}% of the monthly cap used`);
-  const fill = document.createElement('div');
-  fill.className = 'fill';
-  fill.style.width = `${pct}%`;
-  bar.append(fill, ...s.thresholds.map((t) => { const m = document.createElement('div'); m.className = 'mark'; m.style.left = `${t}%`; return m; }));
-  $('spend-body').append(p, bar);
+function renderAll(s: Spend): void {
+  renderSpend($('spend-body'), s);
   const b = document.createElement('p');
   b.textContent = `Breaker ${s.breaker.state}${s.breaker.reason ? `: ${s.breaker.reason}` : ''}${s.breaker.detail ? ` (${s.breaker.detail})` : ''}${s.breaker.since ? ` since ${s.breaker.since}` : ''}`;
   $('breaker').replaceChildren(b, button('Reset', 'resetBreaker', 'Reset the circuit breaker', () => post({ type: 'resetBreaker' })));
@@ -68,14 +58,14 @@ function renderSpend(s: Spend): void {
 function handle(m: ToWebview): void {
   switch (m.type) {
     case 'snapshot':
-      queue.reset(m.jobs); renderApprovals(m.approvals); if (m.spend) renderSpend(m.spend);
+      queue.reset(m.jobs); renderApprovals(m.approvals); if (m.spend) renderAll(m.spend);
       document.body.dataset.ready = '1';
       if (state.job_id) openJob(state.job_id);
       break;
     case 'jobs': queue.upsert(m.upsert); break;
     case 'detail': renderDetail($('detail'), m.job); document.body.dataset.openJob = m.job.row.id; break;
     case 'log': if (m.job_id === document.body.dataset.openJob) document.getElementById('log')?.append(`\n${m.lines.join('\n')}`); break;
-    case 'spend': renderSpend(m.spend); break;
+    case 'spend': renderAll(m.spend); break;
     case 'approvals': renderApprovals(m.approvals); break;
     case 'show': setView(m.view); if (m.job_id) openJob(m.job_id); break;
     case 'actionResult': {

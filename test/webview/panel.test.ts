@@ -13,6 +13,16 @@ const fixture = (name: string): ToWebview => ToWebviewSchema.parse(JSON.parse(re
 const row = (i: number, over: Partial<JobRow> = {}): JobRow => ({ id: `job-${i}`, kind: i % 2 ? 'batch' : 'llm', status: i % 3 ? 'completed' : 'running', agent: null, model: 'gpt-4o-mini',
   cost_usd: i / 1000, created_at: 1764700000000 + i * 1000, updated_at: 1764700000000 + i * 1000, duration_ms: 1000, title: `task number ${i}`, undo: null, ...over });
 
+/** A month with spend on three days (and one zero day, which draws no bar). */
+const spendMessage: ToWebview = ToWebviewSchema.parse({ type: 'spend', spend: {
+  month: '2026-12', current_month: 4.75, total_budget: 25, remaining: 20.25, percentage_used: 19, today: 3, daily_budget: null,
+  reserved: 0.125, reservations_in_flight: 2, thresholds: [80, 95],
+  by_model: { 'gpt-4o-mini': { cost_usd: 0.65, calls: 40 }, 'gpt-4o': { cost_usd: 4.1, calls: 12 }, 'deepseek-chat': { cost_usd: 0.0004, calls: 3 } },
+  by_kind: { llm: { cost_usd: 0.75, jobs: 52 }, 'claude-code': { cost_usd: 4, jobs: 2 } },
+  by_day: [{ day: '2026-12-01', cost_usd: 1.5 }, { day: '2026-12-02', cost_usd: 0.25 }, { day: '2026-12-03', cost_usd: 3 }, { day: '2026-12-04', cost_usd: 0 }],
+  savings: { jobs: 7, saved_usd: 9.87, caller_tokens_avoided: 120000 },
+  breaker: { state: 'closed', reason: null, detail: null, since: null } } });
+
 describe('jobs panel webview (real Chromium)', function () {
   this.timeout(60000);
   let server: Server, origin: string, browser: Browser, page: Page;
@@ -44,6 +54,9 @@ describe('jobs panel webview (real Chromium)', function () {
     page.on('request', (r) => { if (!r.url().startsWith(origin)) outside.push(r.url()); });
     // Stand-in for the VS Code webview host: acquireVsCodeApi records what the page posts.
     // (a string: tsx's helper names would not exist in the page)
+    // Every CSP violation the page sees is kept in window.cspViolations (directive and blocked URI).
+    await page.addInitScript(`window.cspViolations = [];
+      document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));`);
     await page.addInitScript(`window.posted = []; let st;
       window.acquireVsCodeApi = () => ({ postMessage: (m) => window.posted.push(m), getState: () => st, setState: (s) => { st = s; } });`);
     await page.goto(origin);
@@ -52,6 +65,7 @@ describe('jobs panel webview (real Chromium)', function () {
 
   const send = (m: unknown): Promise<void> => page.evaluate((msg) => { (globalThis as unknown as { postMessage(m: unknown, o: string): void }).postMessage(msg, '*'); }, m);
   const posted = (): Promise<unknown[]> => page.evaluate('window.posted.splice(0)');
+  const rowsOf = (sel: string): Promise<string[][]> => page.locator(`${sel} tbody tr`).evaluateAll((rs) => rs.map((r) => [...r.children].map((c) => c.textContent ?? '')));
 
   it('posts ready and renders the queue from a snapshot', async () => {
     assert.deepEqual(await posted(), [{ type: 'ready' }]);
@@ -99,7 +113,26 @@ describe('jobs panel webview (real Chromium)', function () {
     assert.ok(await page.locator('#queue [role="row"]').count() < 200);
   });
 
-  it('had no CSP violation, no page error and no request outside the origin', () => {
+  it('shows Spend: one chart bar per day with spend, per-model and per-kind tables in the status bar\'s money format', async () => {
+    await send(spendMessage);
+    await page.click('[data-nav="spend"]');
+    assert.equal(await page.evaluate('document.body.dataset.view'), 'spend');
+    assert.ok(await page.isVisible('#spend-chart'));
+    const bars = page.locator('#spend-chart rect.day-bar');
+    assert.equal(await bars.count(), 3);
+    assert.deepEqual(await page.locator('#spend-chart rect.day-bar > title').allTextContents(), ['2026-12-01: $1.50', '2026-12-02: $0.25', '2026-12-03: $3.00']);
+    assert.equal(await page.locator('#spend-chart rect').count(), 3, 'no rect besides the bars');
+    assert.match(await page.textContent('#spend-chart > title') ?? '', /Spend per day, 2026-12/);
+    assert.deepEqual(await rowsOf('#by-model'), [['gpt-4o', '12', '$4.10'], ['gpt-4o-mini', '40', '$0.65'], ['deepseek-chat', '3', '$0.00']]);
+    assert.deepEqual(await rowsOf('#by-kind'), [['claude-code', '2', '$4.00'], ['llm', '52', '$0.75']]);
+    assert.equal(await page.textContent('[data-field="reserved"]'), '$0.12 (2 calls)');
+    assert.match(await page.textContent('[data-field="savings"]') ?? '', /^\$9\.87 over 7 jobs/);
+    assert.deepEqual(await page.locator('#spend .mark').evaluateAll((ms) => ms.map((m) => m.getAttribute('data-threshold'))), ['80', '95']);
+    await page.click('[data-nav="queue"]');
+  });
+
+  it('had no CSP violation, no page error and no request outside the origin', async () => {
+    assert.deepEqual(await page.evaluate('window.cspViolations'), []);
     assert.deepEqual(errors, []);
     assert.deepEqual(outside, []);
   });

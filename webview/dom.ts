@@ -1,0 +1,25 @@
+/** Small DOM helpers shared by the panel's views. */
+
+/** A new element with optional text and attributes. */
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, attrs: Record<string, string> = {}): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (text !== undefined) e.textContent = text;
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
+
+/** A plain table: a caption, header cells, rows of cells (the last column right-aligned, for money). */
+export function table(caption: string, head: string[], rows: string[][], attrs: Record<string, string> = {}): HTMLTableElement {
+  const t = el('table', undefined, attrs);
+  t.append(el('caption', caption));
+  const tr = el('tr');
+  tr.append(...head.map((h) => el('th', h, { scope: 'col' })));
+  t.createTHead().append(tr);
+  const body = t.createTBody();
+  for (const r of rows) {
+    const row = el('tr');
+    row.append(...r.map((c, i) => (i === 0 ? el('th', c, { scope: 'row' }) : el('td', c))));
+    body.append(row);
+  }
+  return t;
+}
