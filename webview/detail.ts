@@ -2,34 +2,26 @@ import { html } from 'diff2html';
 import type { JobDetail } from '../src/shared/protocol';
 import { usd } from '../src/shared/glance';
 import { post } from './vscode-api';
-import { el } from './dom';
-
-/** A button that posts `msg` when clicked (data-action for tests, aria-label for readers). */
-export function button(label: string, action: string, aria: string, onClick: () => void, enabled = true): HTMLButtonElement {
-  const b = el('button', label, { 'data-action': action, 'aria-label': aria });
-  b.disabled = !enabled;
-  b.addEventListener('click', onClick);
-  return b;
-}
+import { button, el } from './dom';
 
 /** Renders one job's detail into `root`. */
 export function renderDetail(root: HTMLElement, d: JobDetail): void {
   const id = d.row.id;
   const head = el('h2', d.row.title);
-  const status = el('p', d.row.status, { 'data-field': 'status' });
+  const status = el('vscode-badge', d.row.status, { 'data-field': 'status', variant: 'default', 'aria-label': `status ${d.row.status}` });
   const actions = el('div', undefined, { class: 'actions' });
   actions.append(
     button('Apply', 'apply', `Apply job ${id}`, () => post({ type: 'apply', job_id: id }), d.can.apply),
-    button('Discard', 'discard', `Discard job ${id}`, () => post({ type: 'discard', job_id: id }), d.can.discard),
-    button('Cancel', 'cancel', `Cancel job ${id}`, () => post({ type: 'cancel', job_id: id }), d.can.cancel),
-    button('Retry', 'retry', `Retry job ${id}`, () => post({ type: 'retry', job_id: id }), d.can.retry),
+    button('Discard', 'discard', `Discard job ${id}`, () => post({ type: 'discard', job_id: id }), d.can.discard, { secondary: true }),
+    button('Cancel', 'cancel', `Cancel job ${id}`, () => post({ type: 'cancel', job_id: id }), d.can.cancel, { secondary: true }),
+    button('Retry', 'retry', `Retry job ${id}`, () => post({ type: 'retry', job_id: id }), d.can.retry, { secondary: true }),
   );
   const prompt = el('pre', d.prompt);
   const cost = el('p', `Cost ${usd(d.row.cost_usd)}${d.forecast ? ` (forecast ${usd(d.forecast.low_usd)}–${usd(d.forecast.high_usd)})` : ''}`);
   const files = el('ul');
   for (const f of d.changed_files) {
     const li = el('li', f + ' ');
-    const b = button('Open in diff editor', 'openDiff', `Open ${f} in diff editor`, () => post({ type: 'openDiff', job_id: id, file: f }));
+    const b = button('Open in diff editor', 'openDiff', `Open ${f} in diff editor`, () => post({ type: 'openDiff', job_id: id, file: f }), true, { secondary: true, icon: 'diff' });
     b.dataset.file = f;
     li.append(b);
     files.append(li);

@@ -23,3 +23,18 @@ export function table(caption: string, head: string[], rows: string[][], attrs: 
   }
   return t;
 }
+
+/**
+ * A `<vscode-button>` that runs `onClick` when clicked or pressed (Enter/Space), unless disabled:
+ * `data-action` names the action (tests and code-server tests click it), `aria-label` says what it
+ * does to which job. A disabled one is `aria-disabled` and does nothing.
+ */
+export function button(label: string, action: string, aria: string, onClick: () => void, enabled = true, opts: { secondary?: boolean; icon?: string } = {}): HTMLElement {
+  const b = el('vscode-button', label, { 'data-action': action, 'aria-label': aria });
+  b.disabled = !enabled;
+  if (!enabled) b.setAttribute('aria-disabled', 'true');
+  if (opts.secondary) b.secondary = true;
+  if (opts.icon) b.icon = opts.icon;
+  b.addEventListener('click', () => { if (!b.disabled) onClick(); });
+  return b;
+}

@@ -3,17 +3,24 @@ import { parseToWebview, type Spend, type Approval, type ToWebview } from '../sr
 import { renderSpend } from './spend';
 import { api, post, type SavedState } from './vscode-api';
 import { Queue } from './queue';
-import { renderDetail, button } from './detail';
+import { renderDetail } from './detail';
+import { button } from './dom';
+import './elements';
 
 /** The jobs panel page: parses every host message (malformed → console.warn, dropped). */
 const root = document.getElementById('root') ?? document.body;
-root.innerHTML = `<nav><button data-nav="queue" aria-label="Show the queue">Queue</button><button data-nav="spend" aria-label="Show spend">Spend</button></nav>
-<section id="queue"><div class="filters"><select id="f-status" aria-label="Filter by status"><option value="">any status</option>${['queued', 'running', 'completed', 'failed', 'cancelled', 'budget_exceeded', 'rejected'].map((s) => `<option>${s}</option>`).join('')}</select>
-<select id="f-kind" aria-label="Filter by kind"><option value="">any kind</option>${['llm', 'claude-code', 'batch', 'analyze'].map((s) => `<option>${s}</option>`).join('')}</select>
-<input id="f-q" type="search" placeholder="Search" aria-label="Search titles"></div><div id="approvals"></div>
-<div id="scroller" role="table" aria-label="Jobs"><div id="spacer"></div></div></section>
-<section id="detail"></section><div id="action-result" role="status"></div>
-<section id="spend"><div id="spend-body"></div><div id="breaker"></div></section>`;
+const opts = (any: string, values: string[]): string => `<vscode-option value="">${any}</vscode-option>${values.map((v) => `<vscode-option value="${v}">${v}</vscode-option>`).join('')}`;
+root.innerHTML = `<vscode-tabs id="tabs" selected-index="0">
+<vscode-tab-header slot="header" data-nav="queue" aria-label="Show the queue">Queue <vscode-badge id="approvals-count" variant="counter" slot="content-after" hidden aria-label="jobs awaiting approval"></vscode-badge></vscode-tab-header>
+<vscode-tab-header slot="header" data-nav="spend" aria-label="Show spend">Spend</vscode-tab-header>
+<vscode-tab-panel><section id="queue"><div class="filters">
+<vscode-single-select id="f-status" label="Filter by status">${opts('any status', ['queued', 'running', 'completed', 'failed', 'cancelled', 'budget_exceeded', 'rejected'])}</vscode-single-select>
+<vscode-single-select id="f-kind" label="Filter by kind">${opts('any kind', ['llm', 'claude-code', 'batch', 'analyze'])}</vscode-single-select>
+<vscode-textfield id="f-q" type="search" placeholder="Search prompts" label="Search prompts"></vscode-textfield></div><div id="approvals"></div>
+<div id="scroller" role="table" aria-label="Jobs"><div id="spacer" role="rowgroup"></div></div></section>
+<section id="detail"></section></vscode-tab-panel>
+<vscode-tab-panel><section id="spend"><div id="spend-body"></div><div id="breaker"></div></section></vscode-tab-panel>
+</vscode-tabs><div id="action-result" role="status"></div>`;
 const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
 let state: SavedState = (api.getState() as SavedState | undefined) ?? { view: 'queue' };
 
@@ -25,7 +32,12 @@ function openJob(id: string): void {
 }
 const queue = new Queue($('scroller'), $('spacer'), openJob);
 for (const [id, key] of [['f-status', 'status'], ['f-kind', 'kind'], ['f-q', 'q']] as const) {
-  $(id).addEventListener('input', () => { queue.filter[key] = ($(id) as HTMLInputElement).value; queue.refilter(); });
+  const onChange = (): void => {
+    const v = ($(id) as HTMLElement & { value: string }).value;
+    if (queue.filter[key] !== v) { queue.filter[key] = v; queue.refilter(); }
+  };
+  $(id).addEventListener('input', onChange);
+  $(id).addEventListener('change', onChange);
 }
 function setView(v: SavedState['view']): void {
   state = { ...state, view: v };
@@ -34,11 +46,15 @@ function setView(v: SavedState['view']): void {
   $('spend').hidden = v === 'queue';
   $('queue').hidden = v !== 'queue';
   $('detail').hidden = v !== 'queue';
+  $('tabs').setAttribute('selected-index', v === 'queue' ? '0' : '1');
   if (v === 'breaker') $('breaker').scrollIntoView();
 }
-for (const b of document.querySelectorAll<HTMLElement>('[data-nav]')) b.addEventListener('click', () => setView(b.dataset.nav as SavedState['view']));
+$('tabs').addEventListener('vsc-tabs-select', (e) => setView((e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex === 0 ? 'queue' : 'spend'));
 
 function renderApprovals(list: Approval[]): void {
+  const count = $('approvals-count');
+  count.textContent = String(list.length);
+  count.hidden = list.length === 0;
   $('approvals').replaceChildren(...list.map((a) => {
     const d = document.createElement('div');
     d.textContent = a.question + ' ';
