@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ToWebviewSchema, type JobRow, type ToWebview } from '../../src/shared/protocol';
-import { panelHtml } from '../../src/shared/panel-html';
+import { openPanelPage, type PanelPage } from './panel-page';
 
-const dist = join(process.cwd(), 'dist');
 const fixture = (name: string): ToWebview => ToWebviewSchema.parse(JSON.parse(readFileSync(join(__dirname, 'fixtures', name), 'utf8')));
 const row = (i: number, over: Partial<JobRow> = {}): JobRow => ({ id: `job-${i}`, kind: i % 2 ? 'batch' : 'llm', status: i % 3 ? 'completed' : 'running', agent: null, model: 'gpt-4o-mini',
   cost_usd: i / 1000, created_at: 1764700000000 + i * 1000, updated_at: 1764700000000 + i * 1000, duration_ms: 1000, title: `task number ${i}`, undo: null, ...over });
@@ -25,43 +22,22 @@ const spendMessage: ToWebview = ToWebviewSchema.parse({ type: 'spend', spend: {
 
 describe('jobs panel webview (real Chromium)', function () {
   this.timeout(60000);
-  let server: Server, origin: string, browser: Browser, page: Page;
+  let panel: PanelPage, page: Page;
   const warnings: string[] = [], errors: string[] = [], outside: string[] = [];
-  const types: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf' };
 
   before(async () => {
     execFileSync('node', ['esbuild.mjs'], { stdio: 'inherit' });
-    server = createServer((req, res) => {
-      const url = (req.url ?? '/').split('?')[0] ?? '/';
-      if (url === '/favicon.ico') { res.statusCode = 204; res.end(); return; }
-      if (url === '/') {
-        res.setHeader('content-type', 'text/html');
-        res.end(panelHtml({ cspSource: origin, nonce: 'n0nce123', scriptUri: `${origin}/webview.js`, styleUri: `${origin}/webview.css`, codiconsUri: `${origin}/codicon.css` }));
-        return;
-      }
-      try {
-        const body = readFileSync(join(dist, url.replace(/[^\w.-]/g, '')));
-        res.setHeader('content-type', types[url.slice(url.lastIndexOf('.'))] ?? 'application/octet-stream');
-        res.end(body);
-      } catch { res.statusCode = 404; res.end(); }
+    panel = await openPanelPage(async (p, origin) => {
+      p.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); if (m.type() === 'error') errors.push(m.text()); });
+      p.on('pageerror', (e) => errors.push(String(e)));
+      p.on('request', (r) => { if (!r.url().startsWith(origin)) outside.push(r.url()); });
+      // Every CSP violation the page sees is kept in window.cspViolations (directive and blocked URI).
+      await p.addInitScript(`window.cspViolations = [];
+        document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));`);
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
-    page = await browser.newPage();
-    page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); if (m.type() === 'error') errors.push(m.text()); });
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('request', (r) => { if (!r.url().startsWith(origin)) outside.push(r.url()); });
-    // Stand-in for the VS Code webview host: acquireVsCodeApi records what the page posts.
-    // (a string: tsx's helper names would not exist in the page)
-    // Every CSP violation the page sees is kept in window.cspViolations (directive and blocked URI).
-    await page.addInitScript(`window.cspViolations = [];
-      document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));`);
-    await page.addInitScript(`window.posted = []; let st;
-      window.acquireVsCodeApi = () => ({ postMessage: (m) => window.posted.push(m), getState: () => st, setState: (s) => { st = s; } });`);
-    await page.goto(origin);
+    page = panel.page;
   });
-  after(async () => { await browser?.close(); server?.close(); });
+  after(async () => { await panel?.close(); });
 
   const send = (m: unknown): Promise<void> => page.evaluate((msg) => { (globalThis as unknown as { postMessage(m: unknown, o: string): void }).postMessage(msg, '*'); }, m);
   const posted = (): Promise<unknown[]> => page.evaluate('window.posted.splice(0)');
