@@ -1,8 +1,17 @@
 import { html } from 'diff2html';
+import { ColorSchemeType } from 'diff2html/lib/types';
 import type { JobDetail } from '../src/shared/protocol';
 import { usd } from '../src/shared/glance';
 import { post } from './vscode-api';
 import { button, el } from './dom';
+
+/** diff2html's colours for the VS Code theme kind the webview's body class names (vscode-light, vscode-dark, vscode-high-contrast[-light]). */
+function diffScheme(): ColorSchemeType {
+  const c = document.body.classList;
+  if (c.contains('vscode-light') || c.contains('vscode-high-contrast-light')) return ColorSchemeType.LIGHT;
+  if (c.contains('vscode-dark') || c.contains('vscode-high-contrast')) return ColorSchemeType.DARK;
+  return ColorSchemeType.AUTO;
+}
 
 /** Renders one job's detail into `root`. */
 export function renderDetail(root: HTMLElement, d: JobDetail): void {
@@ -35,7 +44,7 @@ export function renderDetail(root: HTMLElement, d: JobDetail): void {
   const receipt = el('p', d.receipt && typeof d.receipt.saved_usd === 'number' ? `Saved ${usd(d.receipt.saved_usd)}` : '');
   const log = el('pre', d.log.join('\n'), { id: 'log' });
   const diff = el('div');
-  if (d.diff) diff.innerHTML = html(d.diff, { outputFormat: 'line-by-line', drawFileList: false });
+  if (d.diff) diff.innerHTML = html(d.diff, { outputFormat: 'line-by-line', drawFileList: false, colorScheme: diffScheme() });
   root.replaceChildren(head, status, actions, el('h3', 'Prompt'), prompt, cost, el('h3', 'Changed files'), files, el('h3', 'Checks'), checks, receipt, el('h3', 'Log'), log, diff);
   if (d.error) root.append(el('p', d.error));
 }

@@ -8,9 +8,9 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string,
   return e;
 }
 
-/** A plain table: a caption, header cells, rows of cells (the last column right-aligned, for money). */
+/** A plain `table.money`: a caption, header cells, rows of cells (first cell a row header; the last column right-aligned, for money). */
 export function table(caption: string, head: string[], rows: string[][], attrs: Record<string, string> = {}): HTMLTableElement {
-  const t = el('table', undefined, attrs);
+  const t = el('table', undefined, { class: 'money', ...attrs });
   t.append(el('caption', caption));
   const tr = el('tr');
   tr.append(...head.map((h) => el('th', h, { scope: 'col' })));
