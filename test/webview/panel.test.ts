@@ -117,6 +117,19 @@ describe('jobs panel webview (real Chromium)', function () {
     await page.click('[data-nav="queue"]');
   });
 
+  it('goes to the breaker on a show message, and the tabs follow the keyboard', async () => {
+    await send({ type: 'show', view: 'breaker' });
+    assert.equal(await page.evaluate('document.body.dataset.view'), 'breaker');
+    assert.ok(await page.isVisible('#breaker [data-action="resetBreaker"]'));
+    assert.equal(await page.isVisible('#queue'), false);
+    await page.focus('[data-nav="spend"]');
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate('document.body.dataset.view'), 'queue');
+    assert.ok(await page.isVisible('#queue [role="row"]'));
+    assert.equal(await page.isVisible('#spend'), false);
+  });
+
   it('had no CSP violation, no page error and no request outside the origin', async () => {
     assert.deepEqual(await page.evaluate('window.cspViolations'), []);
     assert.deepEqual(errors, []);
