@@ -8,8 +8,8 @@
  * In the page, times are `performance.now()` ms: from `postMessage(snapshot)` to the first frame
  * painted with the rows in the DOM (a `message` listener added after the panel's own runs once the
  * panel has handled it, then `requestAnimationFrame` + `setTimeout(0)`, which fires after that frame
- * is painted). An init-script listener, registered before the panel's, splits the time into the
- * structured clone and queueing, the panel's handling (zod parse + render), and the frame.
+ * is painted). The panel's own performance marks (`offload:received|parsed|handled`, webview/main.ts)
+ * split the time into the structured clone and queueing, the zod parse, the render, and the frame.
  * Run alone: `npx tsx bench/panel.ts` (builds dist/ first when dist/webview.js is missing).
  */
 import { execFileSync } from 'node:child_process';
@@ -91,12 +91,12 @@ function hostWork(records: JobRecord[], now: number): { one: Record<string, numb
 }
 
 /** Page-side timing hooks (strings: tsx's helper names would not exist in the page). */
-const EARLY = `window.__t = {}; window.addEventListener('message', () => { window.__t.received = performance.now(); });`;
 const LATE = `window.__measure = (msg, done) => new Promise((resolve) => {
   const t = { post: performance.now() };
   const onMsg = () => {
     window.removeEventListener('message', onMsg);
-    t.received = window.__t.received; t.handled = performance.now();
+    const at = (n) => performance.getEntriesByName('offload:' + n, 'mark').pop().startTime;
+    t.received = at('received'); t.parsed = at('parsed'); t.handled = at('handled');
     const ok = done();
     requestAnimationFrame(() => setTimeout(() => { t.painted = performance.now(); performance.measure('panel-' + msg.type, { start: t.post, end: t.painted }); resolve({ ...t, ok }); }, 0));
   };
@@ -104,7 +104,7 @@ const LATE = `window.__measure = (msg, done) => new Promise((resolve) => {
   window.postMessage(msg, '*');
 });`;
 
-interface Timing { post: number; received: number; handled: number; painted: number; ok: boolean }
+interface Timing { post: number; received: number; parsed: number; handled: number; painted: number; ok: boolean }
 
 async function loadPanel(page: Page, snapJson: string): Promise<void> {
   await page.reload();
@@ -129,7 +129,7 @@ export async function run(log: (line: string) => void): Promise<string> {
   const snapJson = JSON.stringify({ type: 'snapshot', jobs: rows, spend: null, approvals: [] });
   const newest = rows[0]!.id;
 
-  const panel = await openPanelPage(async (p) => { await p.addInitScript(EARLY); });
+  const panel = await openPanelPage();
   const paint: Timing[] = [];
   const update: Timing[] = [];
   try {
@@ -152,7 +152,7 @@ export async function run(log: (line: string) => void): Promise<string> {
     await panel.close();
   }
   const total = (t: Timing): number => t.painted - t.post;
-  const split = (ts: Timing[]): string => `clone+queue ${f(pct(ts.map((t) => t.received - t.post), 50))}, parse+render ${f(pct(ts.map((t) => t.handled - t.received), 50))}, to the painted frame ${f(pct(ts.map((t) => t.painted - t.handled), 50))}`;
+  const split = (ts: Timing[]): string => `clone+queue ${f(pct(ts.map((t) => t.received - t.post), 50))}, zod parse ${f(pct(ts.map((t) => t.parsed - t.received), 50))}, render ${f(pct(ts.map((t) => t.handled - t.parsed), 50))}, to the painted frame ${f(pct(ts.map((t) => t.painted - t.handled), 50))}`;
   const p50 = pct(paint.map(total), 50), u50 = pct(update.map(total), 50), u95 = pct(update.map(total), 95);
   const ok = (v: number, target: number): string => (v <= target ? `≤ ${target} ms: met` : `> ${target} ms: **missed**`);
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
@@ -172,7 +172,7 @@ export async function run(log: (line: string) => void): Promise<string> {
     `| first paint, 10,000-job snapshot (fresh page each run) | ${paint.length} | **${f(p50)}** ms | ${f(pct(paint.map(total), 95))} ms | ${ok(p50, TARGET_PAINT_MS)} | ${(pct(paint.map(total), 95) / TARGET_PAINT_MS).toFixed(2)} | ${split(paint)} |`,
     `| one job's update (\`jobs\` upsert of one row → row shows it, painted) | ${update.length} | **${f(u50)}** ms | ${f(u95)} ms | ${ok(Math.max(u50, u95), TARGET_UPDATE_MS)} (p50 and p95) | ${(u95 / TARGET_UPDATE_MS).toFixed(2)} | ${split(update)} |`,
     '',
-    'Most of an update\'s time is the wait for the next frame (60 Hz: up to 16.7 ms); the panel\'s own work is the parse+render column.',
+    'Most of an update\'s time is the wait for the next frame (60 Hz: up to 16.7 ms); the panel\'s own work is the parse and render columns.',
     '',
     'Extension host work per message (Node, median of 7 rounds; the host does not validate what it sends — the parse column is what the',
     'same schema costs with zod\'s compiled parsers, for comparison with the page\'s side):',

@@ -93,9 +93,17 @@ function handle(m: ToWebview): void {
     }
   }
 }
+/** Marks the latest message's steps on the performance timeline (bench/panel.ts reads them); one of each is kept. */
+function mark(name: 'received' | 'parsed' | 'handled'): void {
+  performance.clearMarks(`offload:${name}`);
+  performance.mark(`offload:${name}`);
+}
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  mark('received');
   const msg = parseToWebview(event.data, (why) => console.warn(why));
+  mark('parsed');
   if (msg) handle(msg);
+  mark('handled');
 });
 setView(state.view);
 post({ type: 'ready' });
