@@ -1,18 +1,26 @@
+import './zod-jitless';
 import { parseToWebview, type Spend, type Approval, type ToWebview } from '../src/shared/protocol';
-import { usd } from '../src/shared/glance';
+import { renderSpend } from './spend';
 import { api, post, type SavedState } from './vscode-api';
 import { Queue } from './queue';
-import { renderDetail, button } from './detail';
+import { renderDetail } from './detail';
+import { button } from './dom';
+import './elements';
 
 /** The jobs panel page: parses every host message (malformed → console.warn, dropped). */
 const root = document.getElementById('root') ?? document.body;
-root.innerHTML = `<nav><button data-nav="queue" aria-label="Show the queue">Queue</button><button data-nav="spend" aria-label="Show spend">Spend</button></nav>
-<section id="queue"><div class="filters"><select id="f-status" aria-label="Filter by status"><option value="">any status</option>${['queued', 'running', 'completed', 'failed', 'cancelled', 'budget_exceeded', 'rejected'].map((s) => `<option>${s}</option>`).join('')}</select>
-<select id="f-kind" aria-label="Filter by kind"><option value="">any kind</option>${['llm', 'claude-code', 'batch', 'analyze'].map((s) => `<option>${s}</option>`).join('')}</select>
-<input id="f-q" type="search" placeholder="Search" aria-label="Search titles"></div><div id="approvals"></div>
-<div id="scroller" role="table" aria-label="Jobs"><div id="spacer"></div></div></section>
-<section id="detail"></section><div id="action-result" role="status"></div>
-<section id="spend"><div id="spend-body"></div><div id="breaker"></div></section>`;
+const opts = (any: string, values: string[]): string => `<vscode-option value="">${any}</vscode-option>${values.map((v) => `<vscode-option value="${v}">${v}</vscode-option>`).join('')}`;
+root.innerHTML = `<vscode-tabs id="tabs" selected-index="0">
+<vscode-tab-header slot="header" data-nav="queue" aria-label="Show the queue">Queue <vscode-badge id="approvals-count" variant="counter" slot="content-after" hidden aria-label="jobs awaiting approval"></vscode-badge></vscode-tab-header>
+<vscode-tab-header slot="header" data-nav="spend" aria-label="Show spend">Spend</vscode-tab-header>
+<vscode-tab-panel><section id="queue"><div class="filters">
+<vscode-single-select id="f-status" label="Filter by status">${opts('any status', ['queued', 'running', 'completed', 'failed', 'cancelled', 'budget_exceeded', 'rejected'])}</vscode-single-select>
+<vscode-single-select id="f-kind" label="Filter by kind">${opts('any kind', ['llm', 'claude-code', 'batch', 'analyze'])}</vscode-single-select>
+<vscode-textfield id="f-q" type="search" placeholder="Search prompts" label="Search prompts"></vscode-textfield></div><div id="approvals"></div>
+<div id="scroller" role="table" aria-label="Jobs"><div id="spacer" role="rowgroup"></div></div></section>
+<section id="detail"></section></vscode-tab-panel>
+<vscode-tab-panel><section id="spend"><div id="spend-body"></div><div id="breaker"></div></section></vscode-tab-panel>
+</vscode-tabs><div id="action-result" role="status"></div>`;
 const $ = (id: string): HTMLElement => document.getElementById(id) as HTMLElement;
 let state: SavedState = (api.getState() as SavedState | undefined) ?? { view: 'queue' };
 
@@ -24,7 +32,12 @@ function openJob(id: string): void {
 }
 const queue = new Queue($('scroller'), $('spacer'), openJob);
 for (const [id, key] of [['f-status', 'status'], ['f-kind', 'kind'], ['f-q', 'q']] as const) {
-  $(id).addEventListener('input', () => { queue.filter[key] = ($(id) as HTMLInputElement).value; queue.refilter(); });
+  const onChange = (): void => {
+    const v = ($(id) as HTMLElement & { value: string }).value;
+    if (queue.filter[key] !== v) { queue.filter[key] = v; queue.refilter(); }
+  };
+  $(id).addEventListener('input', onChange);
+  $(id).addEventListener('change', onChange);
 }
 function setView(v: SavedState['view']): void {
   state = { ...state, view: v };
@@ -33,11 +46,15 @@ function setView(v: SavedState['view']): void {
   $('spend').hidden = v === 'queue';
   $('queue').hidden = v !== 'queue';
   $('detail').hidden = v !== 'queue';
+  $('tabs').setAttribute('selected-index', v === 'queue' ? '0' : '1');
   if (v === 'breaker') $('breaker').scrollIntoView();
 }
-for (const b of document.querySelectorAll<HTMLElement>('[data-nav]')) b.addEventListener('click', () => setView(b.dataset.nav as SavedState['view']));
+$('tabs').addEventListener('vsc-tabs-select', (e) => setView((e as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex === 0 ? 'queue' : 'spend'));
 
 function renderApprovals(list: Approval[]): void {
+  const count = $('approvals-count');
+  count.textContent = String(list.length);
+  count.hidden = list.length === 0;
   $('approvals').replaceChildren(...list.map((a) => {
     const d = document.createElement('div');
     d.textContent = a.question + ' ';
@@ -48,19 +65,8 @@ function renderApprovals(list: Approval[]): void {
     return d;
   }));
 }
-function renderSpend(s: Spend): void {
-  const pct = Math.min(100, s.percentage_used);
-  $('spend-body').innerHTML = '';
-  const p = document.createElement('p');
-  p.textContent = `${s.month}: ${usd(s.current_month)} of ${usd(s.total_budget)} · today ${usd(s.today)} · reserved ${usd(s.reserved)} (${s.reservations_in_flight}) · saved ${usd(s.savings.saved_usd)}`;
-  const bar = document.createElement('div');
-  bar.className = 'bar';
-  bar.setAttribute('aria-label', `${pct.toFixed(0)}% of the monthly cap used`);
-  const fill = document.createElement('div');
-  fill.className = 'fill';
-  fill.style.width = `${pct}%`;
-  bar.append(fill, ...s.thresholds.map((t) => { const m = document.createElement('div'); m.className = 'mark'; m.style.left = `${t}%`; return m; }));
-  $('spend-body').append(p, bar);
+function renderAll(s: Spend): void {
+  renderSpend($('spend-body'), s);
   const b = document.createElement('p');
   b.textContent = `Breaker ${s.breaker.state}${s.breaker.reason ? `: ${s.breaker.reason}` : ''}${s.breaker.detail ? ` (${s.breaker.detail})` : ''}${s.breaker.since ? ` since ${s.breaker.since}` : ''}`;
   $('breaker').replaceChildren(b, button('Reset', 'resetBreaker', 'Reset the circuit breaker', () => post({ type: 'resetBreaker' })));
@@ -68,14 +74,14 @@ function renderSpend(s: Spend): void {
 function handle(m: ToWebview): void {
   switch (m.type) {
     case 'snapshot':
-      queue.reset(m.jobs); renderApprovals(m.approvals); if (m.spend) renderSpend(m.spend);
+      queue.reset(m.jobs); renderApprovals(m.approvals); if (m.spend) renderAll(m.spend);
       document.body.dataset.ready = '1';
       if (state.job_id) openJob(state.job_id);
       break;
     case 'jobs': queue.upsert(m.upsert); break;
     case 'detail': renderDetail($('detail'), m.job); document.body.dataset.openJob = m.job.row.id; break;
     case 'log': if (m.job_id === document.body.dataset.openJob) document.getElementById('log')?.append(`\n${m.lines.join('\n')}`); break;
-    case 'spend': renderSpend(m.spend); break;
+    case 'spend': renderAll(m.spend); break;
     case 'approvals': renderApprovals(m.approvals); break;
     case 'show': setView(m.view); if (m.job_id) openJob(m.job_id); break;
     case 'actionResult': {
@@ -87,9 +93,17 @@ function handle(m: ToWebview): void {
     }
   }
 }
+/** Marks the latest message's steps on the performance timeline (bench/panel.ts reads them); one of each is kept. */
+function mark(name: 'received' | 'parsed' | 'handled'): void {
+  performance.clearMarks(`offload:${name}`);
+  performance.mark(`offload:${name}`);
+}
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  mark('received');
   const msg = parseToWebview(event.data, (why) => console.warn(why));
+  mark('parsed');
   if (msg) handle(msg);
+  mark('handled');
 });
 setView(state.view);
 post({ type: 'ready' });

@@ -46,7 +46,7 @@ export class Queue {
       const icon = document.createElement('span');
       icon.className = `codicon codicon-${ICON[j.status]}`;
       icon.title = j.status;
-      r.append(icon, ...cells.map((c) => { const s = document.createElement('span'); s.textContent = c; return s; }));
+      r.append(icon, ...cells.map((c) => { const s = document.createElement('span'); s.setAttribute('role', 'cell'); s.textContent = c; return s; }));
       r.addEventListener('click', () => this.open(j.id));
       r.addEventListener('keydown', (e) => {
         if (e.key === 'Enter') this.open(j.id);

@@ -16,6 +16,10 @@ function attr(s: string): string {
  * The jobs panel's HTML document: a strict CSP (nothing remote; scripts only with the nonce),
  * the codicon stylesheet (id `vscode-codicon-stylesheet`, where @vscode-elements looks for it),
  * dist/webview.css and dist/webview.js. Pure: no vscode import, so tests build the same page.
+ * The bundled @vscode-elements components need no allowance: they style their shadow roots with
+ * adoptedStyleSheets (constructed sheets are not subject to style-src) and set styles through CSSOM
+ * properties; zod runs jitless in the page, so no 'unsafe-eval' (test/webview checks that no
+ * `securitypolicyviolation` fires).
  */
 export function panelHtml(a: PanelHtmlArgs): string {
   const csp = `default-src 'none'; img-src ${a.cspSource} data:; style-src ${a.cspSource}; font-src ${a.cspSource}; script-src 'nonce-${a.nonce}'`;
