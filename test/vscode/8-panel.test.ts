@@ -96,7 +96,7 @@ describe('the sidebar and the jobs panel, with a real agent job', function () {
     assert.equal(api.panelOpen(), true);
     await eventually('the panel page to be ready on Spend', async () => (await webviewTexts('body[data-ready="1"][data-view="spend"] #spend-body', 2_000)).length === 1);
     const [spend] = await webviewTexts('#spend-body');
-    assert.match(spend!, /\d{4}-\d\d: \$\d+\.\d\d of \$25\.00/);
+    assert.match(spend!, /Spent in \d{4}-\d\d\s*\$\d+\.\d\d of \$25\.00/);
 
     await webviewClick('[data-nav="queue"]');
     const texts = await eventually('the queue row of the job', async () => (await webviewTexts(row(jobId), 2_000))[0]);
@@ -119,7 +119,7 @@ describe('the sidebar and the jobs panel, with a real agent job', function () {
       await vscode.commands.executeCommand('notifications.clearAll'); // toasts (budget warnings of 7-*) would cover the panel
       const tag = theme.replace(/^Default /, '').toLowerCase();
       await webviewClick('[data-nav="queue"]');
-      await webviewScroll('nav');
+      await webviewScroll('#tabs');
       const shots = [await screenshot(`panel-queue-${tag}`, { webview: true })];
       await webviewScroll('#detail');
       shots.push(await screenshot(`panel-detail-${tag}`, { webview: true }));
@@ -148,7 +148,7 @@ describe('the sidebar and the jobs panel, with a real agent job', function () {
     await vscode.window.tabGroups.close(jobDiffTabs());
     await vscode.commands.executeCommand('offload.openJob', jobId);
     assert.equal(api.panelOpen(), true);
-    await eventually('the detail with Discard enabled', async () => (await webviewTexts(`body[data-open-job="${jobId}"] #detail [data-action=discard]:not([disabled])`, 2_000)).length === 1);
+    await eventually('the detail with Discard enabled', async () => (await webviewTexts(`body[data-open-job="${jobId}"] #detail [data-action=discard]:not([aria-disabled="true"])`, 2_000)).length === 1);
     await webviewClick('#detail [data-action=discard]');
     const result = await eventually('the action result', async () => (await webviewTexts('#action-result', 2_000))[0]);
     assert.equal(result, 'discard: discarded 1 file(s)');
@@ -158,7 +158,7 @@ describe('the sidebar and the jobs panel, with a real agent job', function () {
       return s?.includes('discarded') && s;
     });
     assert.match(status, /completed/);
-    assert.equal((await webviewTexts('#detail [data-action=discard]:disabled')).length, 1, 'Discard is disabled once discarded');
+    assert.equal((await webviewTexts('#detail [data-action=discard][aria-disabled="true"]')).length, 1, 'Discard is disabled once discarded');
     const job = await (await api.app()).ledger.getJob(jobId);
     assert.equal((job?.result as { undo?: { state?: string } }).undo?.state, 'discarded');
   });
