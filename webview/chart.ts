@@ -1,5 +1,5 @@
 import type { Spend } from '../src/shared/protocol';
-import { usd } from '../src/shared/glance';
+import { usd } from '../src/shared/usd';
 
 const NS = 'http://www.w3.org/2000/svg';
 /** Chart geometry in viewBox units (the SVG scales to the panel's width, text with it). */

@@ -1,7 +1,7 @@
 import { html } from 'diff2html';
 import { ColorSchemeType } from 'diff2html/lib/types';
 import type { JobDetail } from '../src/shared/protocol';
-import { usd } from '../src/shared/glance';
+import { usd } from '../src/shared/usd';
 import { post } from './vscode-api';
 import { button, el } from './dom';
 

@@ -1,5 +1,5 @@
 import type { JobRow } from '../src/shared/protocol';
-import { usd } from '../src/shared/glance';
+import { usd } from '../src/shared/usd';
 
 /** Fixed row height, px: the virtual table relies on it. */
 export const ROW_H = 24;

@@ -1,5 +1,5 @@
 import type { Spend } from '../src/shared/protocol';
-import { usd } from '../src/shared/glance';
+import { usd } from '../src/shared/usd';
 import { spendChart } from './chart';
 import { el, table } from './dom';
 

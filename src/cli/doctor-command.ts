@@ -5,6 +5,7 @@ import { findClaude } from '../jobs/claude-path';
 import { openLedger } from '../ledger/sqlite-ledger';
 import { capsOf } from '../core/budget';
 import { cliConfig, hasFlag } from './args';
+import { usd } from '../shared/usd';
 
 interface Finding { ok: boolean; what: string; detail: string }
 
@@ -26,7 +27,7 @@ export async function runDoctorCommand(args: string[]): Promise<number> {
     const ledger = await openLedger(config.ledgerPath, { caps: capsOf(config) });
     const stats = await ledger.spendStats();
     await ledger.close();
-    findings.push({ ok: true, what: 'ledger', detail: `${config.ledgerPath}: $${stats.current_month.toFixed(4)} spent in ${stats.month}, ${stats.jobs.total} jobs` });
+    findings.push({ ok: true, what: 'ledger', detail: `${config.ledgerPath}: ${usd(stats.current_month)} spent in ${stats.month}, ${stats.jobs.total} jobs` });
   } catch (err) {
     findings.push({ ok: false, what: 'ledger', detail: `${config.ledgerPath}: ${(err as Error).message}` });
   }

@@ -1,5 +1,6 @@
 import type { BreakerRecord } from './breaker';
 import type { CostRule } from './provider-costs';
+import { usd } from '../shared/usd';
 
 /** The outcome of one poll of the provider's cost data. USD floats for display; `at` ISO time. */
 export type CostPoll =
@@ -34,7 +35,7 @@ export function breakerReport(v: BreakerView): string[] {
   if (v.until) lines.push(`until: ${v.until}`);
   lines.push(`reset: ${v.reset}`);
   const p = v.last_cost_poll;
-  if (p?.ok) lines.push(`provider costs (today+yesterday UTC): $${p.provider_usd.toFixed(4)} vs ledger $${p.ledger_usd.toFixed(4)}, rule ${p.rule}${p.tripped ? ' → trips' : ''}`);
+  if (p?.ok) lines.push(`provider costs (today+yesterday UTC): ${usd(p.provider_usd)} vs ledger ${usd(p.ledger_usd)}, rule ${p.rule}${p.tripped ? ' → trips' : ''}`);
   else if (p) lines.push(`provider costs: not checked: ${p.error}`);
   return lines;
 }

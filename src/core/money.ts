@@ -4,6 +4,8 @@
  * values like 0.9900000000000001, so every conversion into micros rounds, and cost estimates
  * round up so that a reservation is never smaller than the charge it covers.
  */
+import { usd } from '../shared/usd';
+
 export type Micros = number;
 
 export const MICROS_PER_USD = 1_000_000;
@@ -36,9 +38,7 @@ export function microsToUsd(micros: Micros): number {
   return micros / MICROS_PER_USD;
 }
 
-/** "$19.77" style display: two decimals, with non-zero sub-cent amounts shown to 4 decimals ("$0.0002"). */
+/** µUSD for display, through the one money formatter (src/shared/usd.ts): "$19.77", "$0.0002". */
 export function formatUsd(micros: Micros): string {
-  const usd = microsToUsd(micros);
-  if (usd !== 0 && Math.abs(usd) < 0.01) return `$${usd.toFixed(4)}`;
-  return `$${usd.toFixed(2)}`;
+  return usd(microsToUsd(micros));
 }

@@ -1,5 +1,6 @@
 import { usdToMicros, type Micros } from './money';
 import { dayStart, nextDayStart } from './period';
+import { formatUsd } from './money';
 
 /**
  * The provider's own cost data: OpenAI `GET /v1/organization/costs` (admin key), daily buckets.
@@ -58,7 +59,7 @@ export type CostRule = 'any' | 'drift';
  * allowed excess of provider cost over the ledger's settled spend in the same window.
  */
 export function costTrip(rule: CostRule, providerMicros: Micros, ledgerMicros: Micros, driftMicros: Micros): string | null {
-  const usd = (m: Micros) => `$${(m / 1e6).toFixed(4)}`;
+  const usd = formatUsd;
   if (rule === 'any') return providerMicros > 0 ? `provider reports ${usd(providerMicros)} spent today and yesterday (UTC)` : null;
   const excess = providerMicros - ledgerMicros;
   return excess > driftMicros

@@ -2,6 +2,7 @@
  * Budget warning thresholds (DESIGN.md: warnings at 80% and 95%, separate from the hard cap).
  * Percentages of the monthly cap, 0–100. Crossing one only warns; the cap and the breaker refuse.
  */
+import { usd } from '../shared/usd';
 
 /** Default warning thresholds, percent of the monthly cap. */
 export const DEFAULT_WARN_THRESHOLDS: readonly number[] = [80, 95];
@@ -49,6 +50,6 @@ export function thresholdsToAnnounce(
  * happens at the cap. `spentUsd`/`capUsd` are SpendStats.current_month / total_budget.
  */
 export function thresholdMessage(notice: ThresholdNotice, month: string, spentUsd: number, capUsd: number): string {
-  return `Offload: ${notice.threshold}% of the ${month} budget is spent ($${spentUsd.toFixed(2)} of $${capUsd.toFixed(2)}). `
+  return `Offload: ${notice.threshold}% of the ${month} budget is spent (${usd(spentUsd)} of ${usd(capUsd)}). `
     + 'Paid jobs are refused once the cap is reached.';
 }

@@ -2,6 +2,7 @@
  * The budget and breaker glance shown by the status bar (and later the panel). Pure: it formats
  * spend figures the ledger computed; thresholds follow DESIGN.md (warnings at 80% and 95%).
  */
+import { usd } from './usd';
 
 /** The spend figures a glance needs, USD (a subset of get_spend_stats). */
 export interface SpendFigures {
@@ -30,30 +31,19 @@ export interface BudgetGlance {
   tooltip: string;
 }
 
-/** `$19.77` — whole cents, rounding down so the glance never promises money that is not there. */
-export function usd(amount: number): string {
-  const cents = Math.floor(Math.max(0, amount) * 100 + 1e-6);
-  return `$${(cents / 100).toFixed(2)}`;
-}
-
-/** Precise USD for tooltips (4 decimals: cheap models cost fractions of a cent). */
-function usd4(amount: number): string {
-  return `$${amount.toFixed(4)}`;
-}
-
 /** The budget glance: `$19.77 left`, its level, and a Markdown tooltip (month spend, today, reserved, cap). */
 export function budgetGlance(s: SpendFigures): BudgetGlance {
   const level: GlanceLevel = s.remaining <= 0 || s.percentage_used >= 95 ? 'error' : s.percentage_used >= 80 ? 'warning' : 'ok';
   const rows = [
     `| | USD |`,
     `| --- | ---: |`,
-    `| spent in ${s.month} | ${usd4(s.current_month)} |`,
-    `| today (UTC) | ${usd4(s.today)}${s.daily_budget !== null ? ` of ${usd(s.daily_budget)}` : ''} |`,
-    `| reserved in flight | ${usd4(s.reserved)} (${s.reservations_in_flight} call${s.reservations_in_flight === 1 ? '' : 's'}) |`,
+    `| spent in ${s.month} | ${usd(s.current_month)} |`,
+    `| today (UTC) | ${usd(s.today)}${s.daily_budget !== null ? ` of ${usd(s.daily_budget)}` : ''} |`,
+    `| reserved in flight | ${usd(s.reserved)} (${s.reservations_in_flight} call${s.reservations_in_flight === 1 ? '' : 's'}) |`,
     `| monthly cap | ${usd(s.total_budget)} |`,
   ];
   return {
-    text: `${usd(s.remaining)} left`,
+    text: `${usd(s.remaining, { floor: true })} left`,
     level,
     tooltip: `**Offload budget** — ${s.percentage_used.toFixed(1)}% used\n\n${rows.join('\n')}`,
   };

@@ -109,9 +109,9 @@ describe('jobs panel webview (real Chromium)', function () {
     assert.deepEqual(await page.locator('#spend-chart rect.day-bar > title').allTextContents(), ['2026-12-01: $1.50', '2026-12-02: $0.25', '2026-12-03: $3.00']);
     assert.equal(await page.locator('#spend-chart rect').count(), 3, 'no rect besides the bars');
     assert.match(await page.textContent('#spend-chart > title') ?? '', /Spend per day, 2026-12/);
-    assert.deepEqual(await rowsOf('#by-model'), [['gpt-4o', '12', '$4.10'], ['gpt-4o-mini', '40', '$0.65'], ['deepseek-chat', '3', '$0.00']]);
+    assert.deepEqual(await rowsOf('#by-model'), [['gpt-4o', '12', '$4.10'], ['gpt-4o-mini', '40', '$0.65'], ['deepseek-chat', '3', '$0.0004']]);
     assert.deepEqual(await rowsOf('#by-kind'), [['claude-code', '2', '$4.00'], ['llm', '52', '$0.75']]);
-    assert.equal(await page.textContent('[data-field="reserved"]'), '$0.12 (2 calls)');
+    assert.equal(await page.textContent('[data-field="reserved"]'), '$0.13 (2 calls)');
     assert.match(await page.textContent('[data-field="savings"]') ?? '', /^\$9\.87 over 7 jobs/);
     assert.deepEqual(await page.locator('#spend .mark').evaluateAll((ms) => ms.map((m) => m.getAttribute('data-threshold'))), ['80', '95']);
     await page.click('[data-nav="queue"]');

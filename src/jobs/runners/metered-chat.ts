@@ -5,6 +5,7 @@ import { promptTokensUpperBound } from '../../core/token-bound';
 import { usageFromOpenAI, type Usage } from '../../core/usage';
 import type { Ledger } from '../../ledger/ledger';
 import type { RunContext } from '../runner';
+import { formatUsd } from '../../core/money';
 
 /** A non-streaming chat call to the gateway; `route` says which gateway answered. */
 export type ChatCall = (params: ChatCompletionCreateParamsNonStreaming, signal: AbortSignal) => Promise<{ completion: ChatCompletion; route: 'primary' | 'fallback' }>;
@@ -37,7 +38,7 @@ export async function meteredChat(deps: MeteredChatDeps, ctx: RunContext, model:
   const messages = redactValue(prompt, deps.secrets?.() ?? []); // before the bound: a short secret's marker may be longer than it
   const bound = promptTokensUpperBound({ messages });
   const micros = deps.prices.worstCase(model, bound, maxTokens);
-  ctx.log(`reserving $${(micros / 1e6).toFixed(6)} for ${model} (≤${bound} input tokens, ≤${maxTokens} output tokens)`);
+  ctx.log(`reserving ${formatUsd(micros)} for ${model} (≤${bound} input tokens, ≤${maxTokens} output tokens)`);
   const hold = await deps.ledger.reserve({ jobId: ctx.job.id, model, micros, signal: ctx.signal });
   const started = Date.now();
   let settled = false;

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { JobRecord } from '../../core/jobs';
-import { usd } from '../../shared/glance';
+import { usd } from '../../shared/usd';
 import type { AppHost } from '../app-host';
 import { toRow } from '../panel/model';
 

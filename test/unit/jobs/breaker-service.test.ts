@@ -75,7 +75,7 @@ describe('BreakerService', () => {
         body = page([1.4], [0.2]);
         const second = await s.pollCosts();
         assert.equal(second.ok && second.tripped, true);
-        assert.match((await ledger.breakerStatus()).detail ?? '', /\$1\.6000.*ledger \$0\.5000/);
+        assert.match((await ledger.breakerStatus()).detail ?? '', /\$1\.60.*ledger \$0\.50\b/);
       } finally { await api.close(); }
     });
 
