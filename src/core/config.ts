@@ -3,6 +3,16 @@ import { z } from 'zod';
 /** The three agent tiers of the original OpenAI worker, and their default models. */
 export const AGENTS = ['mini-worker', 'balanced-worker', 'premium-worker'] as const;
 
+/** An agent tier name. */
+export type Agent = (typeof AGENTS)[number];
+
+/** The default gateway model of each tier: the original OpenAI worker's choices. */
+export const DEFAULT_AGENT_MODELS: Readonly<Record<Agent, string>> = {
+  'mini-worker': 'gpt-4o-mini',
+  'balanced-worker': 'gpt-4o',
+  'premium-worker': 'o1-mini',
+};
+
 export const PERMISSION_MODES = ['default', 'acceptEdits', 'plan', 'bypassPermissions'] as const;
 
 /** A Claude Code permission mode (`--permission-mode`). */
@@ -32,11 +42,16 @@ export const ConfigSchema = z.object({
   maxConcurrency: z.number().int().positive().default(2),
   sandboxRoots: z.array(z.string().min(1)).min(1),
   ledgerPath: z.string().min(1),
-  agents: z.record(z.enum(AGENTS), z.string().min(1)).default({
-    'mini-worker': 'gpt-4o-mini',
-    'balanced-worker': 'gpt-4o',
-    'premium-worker': 'o1-mini',
-  }),
+  /**
+   * Gateway model of each tier (OFFLOAD_AGENTS, offload.agents). A tier left out keeps its default
+   * (DEFAULT_AGENT_MODELS), so `{"mini-worker":"deepseek-chat"}` overrides one tier only; an
+   * unknown tier name is refused by name.
+   */
+  agents: z.strictObject({
+    'mini-worker': z.string().min(1).default(DEFAULT_AGENT_MODELS['mini-worker']),
+    'balanced-worker': z.string().min(1).default(DEFAULT_AGENT_MODELS['balanced-worker']),
+    'premium-worker': z.string().min(1).default(DEFAULT_AGENT_MODELS['premium-worker']),
+  }).prefault({}),
   /** Gateway model that Claude Code's requests are sent to (CLAUDE_MODEL). */
   claudeModel: z.string().min(1).default('gpt-4o-mini'),
   /** `--model` passed to the Claude Code CLI (CLAUDE_CODE_MODEL). */
@@ -162,11 +177,17 @@ function bool(name: string, raw: string): boolean {
   throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a boolean; use 1 or 0`);
 }
 
+/** An example value of each JSON variable, for messages. */
+const JSON_EXAMPLES: Record<string, string> = {
+  OFFLOAD_AGENTS: '{"mini-worker":"deepseek-chat"}',
+  ROUTING_POLICY: '{"format":["mini-worker"],"review":["balanced-worker","premium-worker"]}',
+};
+
 function json(name: string, raw: string): unknown {
   try {
     return JSON.parse(raw);
   } catch {
-    throw new ConfigError(`${name} must be JSON, e.g. ${name}='{"my-model":{"input_mtok":0.1,"output_mtok":0.2}}'`);
+    throw new ConfigError(`${name} must be JSON, e.g. ${name}='${JSON_EXAMPLES[name] ?? '{"my-model":{"input_mtok":0.1,"output_mtok":0.2}}'}'`);
   }
 }
 
@@ -188,13 +209,13 @@ export function configFromEnv(env: Record<string, string | undefined>, defaults:
     if (raw === undefined || raw === '') continue;
     if (key === 'openaiBaseUrl' && env.ONEAPI_BASE_URL) continue;
     const shape = ConfigSchema.shape[key];
-    const base = shape instanceof z.ZodDefault || shape instanceof z.ZodOptional ? shape.unwrap() : shape;
+    const base = shape instanceof z.ZodDefault || shape instanceof z.ZodPrefault || shape instanceof z.ZodOptional ? shape.unwrap() : shape;
     if (key === 'sandboxRoots') input[key] = raw.split(/[:;](?![\\/])/).filter(Boolean);
     else if (key === 'childEnv') input[key] = raw.split(',').map((part) => part.trim()).filter(Boolean);
     else if (base instanceof z.ZodArray) input[key] = raw.split(',').map((part) => num(name, part));
     else if (base instanceof z.ZodNumber) input[key] = num(name, raw);
     else if (base instanceof z.ZodBoolean) input[key] = bool(name, raw);
-    else if (base instanceof z.ZodRecord) input[key] = json(name, raw);
+    else if (base instanceof z.ZodRecord || base instanceof z.ZodObject) input[key] = json(name, raw);
     else input[key] = raw;
   }
   return parseConfig(input, (key) => Object.entries(ENV_KEYS).find(([, k]) => k === key)?.[0] ?? key);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ConfigError, configFromEnv, defaultLedgerPath, parseConfig } from '../../../src/core/config';
+import { ConfigError, configFromEnv, DEFAULT_AGENT_MODELS, defaultLedgerPath, parseConfig } from '../../../src/core/config';
 
 const defaults = { cwd: '/work/proj', home: '/home/me', platform: 'linux' };
 const fromEnv = (env: Record<string, string>) => configFromEnv(env, defaults);
@@ -81,5 +81,32 @@ describe('defaultLedgerPath', () => {
 describe('parseConfig', () => {
   it('names the setting the user knows through nameOf', () => {
     throwsNaming(() => parseConfig({ sandboxRoots: ['/p'], ledgerPath: '/l', maxConcurrency: 0 }, (k) => `offload.${k}`), 'offload.maxConcurrency');
+  });
+});
+
+describe('agent tier overrides', () => {
+  const base = { sandboxRoots: ['/w'], ledgerPath: '/l' };
+  const overrides: Array<[string, Record<string, string>, Record<string, string>]> = [
+    ['one tier', { 'premium-worker': 'o3-mini' }, { ...DEFAULT_AGENT_MODELS, 'premium-worker': 'o3-mini' }],
+    ['two tiers', { 'mini-worker': 'deepseek-chat', 'balanced-worker': 'gpt-4.1' }, { ...DEFAULT_AGENT_MODELS, 'mini-worker': 'deepseek-chat', 'balanced-worker': 'gpt-4.1' }],
+    ['no tier', {}, { ...DEFAULT_AGENT_MODELS }],
+  ];
+  for (const [what, agents, expected] of overrides) {
+    it(`overriding ${what} keeps the other tiers' defaults (settings)`, () => {
+      assert.deepEqual(parseConfig({ ...base, agents }).agents, expected);
+    });
+    it(`overriding ${what} keeps the other tiers' defaults (OFFLOAD_AGENTS)`, () => {
+      assert.deepEqual(fromEnv({ OFFLOAD_AGENTS: JSON.stringify(agents) }).agents, expected);
+    });
+  }
+
+  it('keeps the three defaults when agents is not set at all', () => {
+    assert.deepEqual(parseConfig(base).agents, { 'mini-worker': 'gpt-4o-mini', 'balanced-worker': 'gpt-4o', 'premium-worker': 'o1-mini' });
+  });
+
+  it('refuses an unknown tier by name, and an empty model', () => {
+    throwsNaming(() => fromEnv({ OFFLOAD_AGENTS: '{"mega-worker":"gpt-5"}' }), 'mega-worker');
+    throwsNaming(() => fromEnv({ OFFLOAD_AGENTS: '{"mini-worker":""}' }), 'OFFLOAD_AGENTS (mini-worker)');
+    throwsNaming(() => fromEnv({ OFFLOAD_AGENTS: '{mini' }), 'OFFLOAD_AGENTS=\'{"mini-worker":"deepseek-chat"}\'');
   });
 });
