@@ -1,17 +1,8 @@
 import { z } from 'zod';
+import { DEFAULT_AGENT_MODELS } from './agents';
+import { RoutingPolicySchema } from './routing-policy';
 
-/** The three agent tiers of the original OpenAI worker, and their default models. */
-export const AGENTS = ['mini-worker', 'balanced-worker', 'premium-worker'] as const;
-
-/** An agent tier name. */
-export type Agent = (typeof AGENTS)[number];
-
-/** The default gateway model of each tier: the original OpenAI worker's choices. */
-export const DEFAULT_AGENT_MODELS: Readonly<Record<Agent, string>> = {
-  'mini-worker': 'gpt-4o-mini',
-  'balanced-worker': 'gpt-4o',
-  'premium-worker': 'o1-mini',
-};
+export { AGENTS, DEFAULT_AGENT_MODELS, type Agent } from './agents';
 
 export const PERMISSION_MODES = ['default', 'acceptEdits', 'plan', 'bypassPermissions'] as const;
 
@@ -102,6 +93,10 @@ export const ConfigSchema = z.object({
   agentJobMaxCostUsd: z.number().positive().default(1),
   /** Premium model whose prices the savings receipt compares against (SAVINGS_REFERENCE_MODEL); must be priced. */
   savingsReferenceModel: z.string().min(1).default('claude-sonnet-5'),
+  /** `agent: "auto"`: a tier is chosen only if its worst-case forecast is at most this, USD (ROUTING_MAX_COST_USD); also the job's cap. */
+  routingMaxCostUsd: z.number().positive('must be more than 0 USD, e.g. 0.25').default(0.25),
+  /** `agent: "auto"`: task class → allowed tiers (ROUTING_POLICY, JSON; core/routing-policy.ts). */
+  routingPolicy: RoutingPolicySchema,
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
@@ -154,6 +149,8 @@ const ENV_KEYS: Record<string, keyof Config> = {
   OFFLOAD_READ_SECRET_FILES: 'readSecretFiles',
   AGENT_JOB_MAX_COST_USD: 'agentJobMaxCostUsd',
   SAVINGS_REFERENCE_MODEL: 'savingsReferenceModel',
+  ROUTING_MAX_COST_USD: 'routingMaxCostUsd',
+  ROUTING_POLICY: 'routingPolicy',
 };
 
 /** Where the shared ledger lives by default: the user's data folder, per platform. */
