@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_AGENT_MODELS } from './agents';
 import { RoutingPolicySchema } from './routing-policy';
 
-export { AGENTS, DEFAULT_AGENT_MODELS, type Agent } from './agents';
+export { AGENTS, DEFAULT_AGENT_MODELS } from './agents';
 
 export const PERMISSION_MODES = ['default', 'acceptEdits', 'plan', 'bypassPermissions'] as const;
 

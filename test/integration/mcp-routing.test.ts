@@ -108,6 +108,16 @@ describe('run_job and queue_batch with agent "auto" over MCP (real app, strict s
     }
   });
 
+  it('routes a retried auto job again (the stored request keeps agent "auto")', async () => {
+    await start();
+    const first = await runAuto('Format this: a=1');
+    const again = await fx.app.jobs.retry(first.job_id);
+    assert.equal(again.agent, 'mini-worker');
+    assert.equal((again.result as { routing?: { class: string } }).routing?.class, 'format');
+    const done = toolJson(await fx.client.callTool({ name: 'wait', arguments: { job_id: again.id, timeout_ms: 10_000 } }));
+    assert.equal(done.job_status, 'completed');
+  });
+
   it('refuses an agent that is neither a tier nor auto, listing auto', async () => {
     await start();
     assert.match(toolError(await fx.client.callTool({ name: 'run_job', arguments: { agent: 'smart', task: 'x' } })), /agent must be one of mini-worker, balanced-worker, premium-worker, auto/);
