@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { DEFAULT_AGENT_MODELS } from './agents';
+import { RoutingPolicySchema } from './routing-policy';
 
-/** The three agent tiers of the original OpenAI worker, and their default models. */
-export const AGENTS = ['mini-worker', 'balanced-worker', 'premium-worker'] as const;
+export { AGENTS, DEFAULT_AGENT_MODELS } from './agents';
 
 export const PERMISSION_MODES = ['default', 'acceptEdits', 'plan', 'bypassPermissions'] as const;
 
@@ -32,11 +33,16 @@ export const ConfigSchema = z.object({
   maxConcurrency: z.number().int().positive().default(2),
   sandboxRoots: z.array(z.string().min(1)).min(1),
   ledgerPath: z.string().min(1),
-  agents: z.record(z.enum(AGENTS), z.string().min(1)).default({
-    'mini-worker': 'gpt-4o-mini',
-    'balanced-worker': 'gpt-4o',
-    'premium-worker': 'o1-mini',
-  }),
+  /**
+   * Gateway model of each tier (OFFLOAD_AGENTS, offload.agents). A tier left out keeps its default
+   * (DEFAULT_AGENT_MODELS), so `{"mini-worker":"deepseek-chat"}` overrides one tier only; an
+   * unknown tier name is refused by name.
+   */
+  agents: z.strictObject({
+    'mini-worker': z.string().min(1).default(DEFAULT_AGENT_MODELS['mini-worker']),
+    'balanced-worker': z.string().min(1).default(DEFAULT_AGENT_MODELS['balanced-worker']),
+    'premium-worker': z.string().min(1).default(DEFAULT_AGENT_MODELS['premium-worker']),
+  }).prefault({}),
   /** Gateway model that Claude Code's requests are sent to (CLAUDE_MODEL). */
   claudeModel: z.string().min(1).default('gpt-4o-mini'),
   /** `--model` passed to the Claude Code CLI (CLAUDE_CODE_MODEL). */
@@ -87,6 +93,10 @@ export const ConfigSchema = z.object({
   agentJobMaxCostUsd: z.number().positive().default(1),
   /** Premium model whose prices the savings receipt compares against (SAVINGS_REFERENCE_MODEL); must be priced. */
   savingsReferenceModel: z.string().min(1).default('claude-sonnet-5'),
+  /** `agent: "auto"`: a tier is chosen only if its worst-case forecast is at most this, USD (ROUTING_MAX_COST_USD); also the job's cap. */
+  routingMaxCostUsd: z.number().positive('must be more than 0 USD, e.g. 0.25').default(0.25),
+  /** `agent: "auto"`: task class → allowed tiers (ROUTING_POLICY, JSON; core/routing-policy.ts). */
+  routingPolicy: RoutingPolicySchema,
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
@@ -139,6 +149,8 @@ const ENV_KEYS: Record<string, keyof Config> = {
   OFFLOAD_READ_SECRET_FILES: 'readSecretFiles',
   AGENT_JOB_MAX_COST_USD: 'agentJobMaxCostUsd',
   SAVINGS_REFERENCE_MODEL: 'savingsReferenceModel',
+  ROUTING_MAX_COST_USD: 'routingMaxCostUsd',
+  ROUTING_POLICY: 'routingPolicy',
 };
 
 /** Where the shared ledger lives by default: the user's data folder, per platform. */
@@ -162,11 +174,17 @@ function bool(name: string, raw: string): boolean {
   throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a boolean; use 1 or 0`);
 }
 
+/** An example value of each JSON variable, for messages. */
+const JSON_EXAMPLES: Record<string, string> = {
+  OFFLOAD_AGENTS: '{"mini-worker":"deepseek-chat"}',
+  ROUTING_POLICY: '{"format":["mini-worker"],"review":["balanced-worker","premium-worker"]}',
+};
+
 function json(name: string, raw: string): unknown {
   try {
     return JSON.parse(raw);
   } catch {
-    throw new ConfigError(`${name} must be JSON, e.g. ${name}='{"my-model":{"input_mtok":0.1,"output_mtok":0.2}}'`);
+    throw new ConfigError(`${name} must be JSON, e.g. ${name}='${JSON_EXAMPLES[name] ?? '{"my-model":{"input_mtok":0.1,"output_mtok":0.2}}'}'`);
   }
 }
 
@@ -188,13 +206,13 @@ export function configFromEnv(env: Record<string, string | undefined>, defaults:
     if (raw === undefined || raw === '') continue;
     if (key === 'openaiBaseUrl' && env.ONEAPI_BASE_URL) continue;
     const shape = ConfigSchema.shape[key];
-    const base = shape instanceof z.ZodDefault || shape instanceof z.ZodOptional ? shape.unwrap() : shape;
+    const base = shape instanceof z.ZodDefault || shape instanceof z.ZodPrefault || shape instanceof z.ZodOptional ? shape.unwrap() : shape;
     if (key === 'sandboxRoots') input[key] = raw.split(/[:;](?![\\/])/).filter(Boolean);
     else if (key === 'childEnv') input[key] = raw.split(',').map((part) => part.trim()).filter(Boolean);
     else if (base instanceof z.ZodArray) input[key] = raw.split(',').map((part) => num(name, part));
     else if (base instanceof z.ZodNumber) input[key] = num(name, raw);
     else if (base instanceof z.ZodBoolean) input[key] = bool(name, raw);
-    else if (base instanceof z.ZodRecord) input[key] = json(name, raw);
+    else if (base instanceof z.ZodRecord || base instanceof z.ZodObject) input[key] = json(name, raw);
     else input[key] = raw;
   }
   return parseConfig(input, (key) => Object.entries(ENV_KEYS).find(([, k]) => k === key)?.[0] ?? key);

@@ -22,6 +22,18 @@ export function forecastStart(prices: PriceBook, model: string, capMicros: Micro
   return { lowMicros: prices.worstCase(model, CLAUDE_CODE_FIRST_REQUEST_TOKENS, 0), highMicros: capMicros };
 }
 
+/**
+ * A one-call job's cost range before it runs (run_job, each queue_batch item, and each tier that
+ * `agent: "auto"` routing weighs), µUSD: `high` is the worst case the runner will reserve (every
+ * input byte a token — the UTF-8 upper bound of core/token-bound.ts — and `maxOutputTokens` all
+ * produced); `low` bills ~4 bytes per input token and no output. `inputBytes` is the prompt's
+ * UTF-8 size with its overhead (jobs/forecast.ts counts it). Throws UnknownPriceError for an
+ * unpriced model.
+ */
+export function forecastOneCall(prices: PriceBook, model: string, inputBytes: number, maxOutputTokens: number): Forecast {
+  return { lowMicros: prices.worstCase(model, Math.ceil(inputBytes / 4), 0), highMicros: prices.worstCase(model, inputBytes, maxOutputTokens) };
+}
+
 // Exact to the µUSD: a forecast's low end is often sub-cent, and formatUsd's rounding would hide why it was refused.
 const usd = (micros: Micros) => `$${Number(microsToUsd(micros).toFixed(6))}`;
 

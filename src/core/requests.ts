@@ -17,6 +17,10 @@ import {
 
 const jobId = nameField('job_id', 'pass the job_id that start or run_job returned');
 const agent = enumField('agent', AGENTS);
+/** run_job's and queue_batch items' agent: a tier, or `auto` (core/routing.ts picks one by task class, forecast and budget). */
+export const AUTO_AGENT = 'auto';
+const runJobAgent = enumField('agent', [...AGENTS, AUTO_AGENT] as const)
+  .describe('mini-worker, balanced-worker, premium-worker, or auto: the cheapest tier the task class allows within ROUTING_MAX_COST_USD and the budget left');
 const maxTokens = intField('max_tokens', 1, MAX_TOKENS_LIMIT, 'tokens').describe('Output token cap, clamped by PER_JOB_TOKEN_LIMIT');
 
 /** A path relative to the job's folder (scoped_patch.paths): no leading `/`, no `..` segment. */
@@ -31,9 +35,9 @@ export const CheckSchema = strictObject('checks[]', {
 });
 export type Check = z.infer<typeof CheckSchema>;
 
-/** `run_job`: one chat call by a tiered agent on a task, with optional files as context. */
+/** `run_job`: one chat call by a tiered agent (or one chosen by routing, `auto`) on a task, with optional files as context. */
 export const RunJobSchema = strictObject('run_job', {
-  agent,
+  agent: runJobAgent,
   task: textField('task', TEXT_MAX_BYTES, 'TEXT_MAX_BYTES', 'say what the worker should do'),
   input_refs: listField('input_refs', pathField('input_refs[]'), 0, PATHS_MAX_ENTRIES).optional()
     .describe('Files (inside the sandbox root) given to the model as context'),
@@ -46,7 +50,7 @@ export type RunJobRequest = z.infer<typeof RunJobSchema>;
 
 /** `queue_batch`: many run_job tasks queued at once; each becomes its own job. */
 export const QueueBatchSchema = strictObject('queue_batch', {
-  jobs: listField('jobs', RunJobSchema, 1, BATCH_MAX_JOBS, 'a list of run_job requests ({agent, task, input_refs?, caps?})'),
+  jobs: listField('jobs', RunJobSchema, 1, BATCH_MAX_JOBS, 'a list of run_job requests ({agent (a tier or auto), task, input_refs?, caps?})'),
 });
 export type QueueBatchRequest = z.infer<typeof QueueBatchSchema>;
 

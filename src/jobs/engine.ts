@@ -22,6 +22,16 @@ export interface SubmitMeta {
   maxCostMicros?: number | null;
   /** The job's cost forecast; stored in its result at once (`forecast: {low_usd, high_usd}`), so every read shows it. */
   forecast?: Forecast;
+  /** How `agent: "auto"` chose the tier (core/routing.ts routingJson); stored in its result at once like the forecast. */
+  routing?: object;
+}
+
+/** The part of a job's result known at submit: its forecast and routing decision, or null for none. */
+function submitResult(meta: SubmitMeta): Record<string, unknown> | null {
+  const result: Record<string, unknown> = {};
+  if (meta.forecast) result.forecast = forecastJson(meta.forecast);
+  if (meta.routing) result.routing = meta.routing;
+  return Object.keys(result).length ? result : null;
 }
 
 /** Builds a terminal job's savings receipt from its shaped result (src/core/savings.ts); `transcriptBytes` from the runner. */
@@ -106,7 +116,8 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     const runner = this.runners.get(kind);
     if (!runner) throw new Error(`no runner for job kind ${kind}`);
     const created = await this.ledger.createJob({ id: randomUUID(), kind, agent: meta.agent ?? null, model: meta.model, request: this.redacted(request), maxCostMicros: meta.maxCostMicros ?? null });
-    const job = meta.forecast ? await this.ledger.updateJob(created.id, { result: { forecast: forecastJson(meta.forecast) } }) : created;
+    const early = submitResult(meta);
+    const job = early ? await this.ledger.updateJob(created.id, { result: early }) : created;
     const controller = new AbortController();
     const logs = new LogBuffer();
     const file = this.opts.logDir === undefined ? undefined
@@ -126,7 +137,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
    */
   async reject(kind: JobKind, request: unknown, meta: SubmitMeta, error: string, status: Extract<JobStatus, 'rejected' | 'budget_exceeded'> = 'rejected'): Promise<JobRecord> {
     const job = await this.ledger.createJob({ id: randomUUID(), kind, agent: meta.agent ?? null, model: meta.model, request: this.redacted(request), maxCostMicros: meta.maxCostMicros ?? null, status });
-    const result: Record<string, unknown> = meta.forecast ? { forecast: forecastJson(meta.forecast) } : {};
+    const result: Record<string, unknown> = submitResult(meta) ?? {};
     const savings = this.receiptFor({ ...job, error, result }, 0);
     const record = await this.ledger.updateJob(job.id, { error, result: savings ? { ...result, savings } : Object.keys(result).length ? result : null });
     this.emit('job', record);

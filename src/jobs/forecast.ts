@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { Forecast } from '../core/approval';
+import { forecastOneCall } from '../core/forecast';
 import type { PriceBook } from '../core/pricing';
 import type { RunJobRequest } from '../core/requests';
 import { MAX_INPUT_REF_BYTES } from './runners/llm';
@@ -8,14 +9,26 @@ import { MAX_INPUT_REF_BYTES } from './runners/llm';
 const OVERHEAD_BYTES = 512;
 
 /**
- * A run_job's cost range before it runs, µUSD: `high` is the worst case the runner will reserve
- * (every input byte a token — the UTF-8 upper bound — and max_tokens clamped by
- * PER_JOB_TOKEN_LIMIT all produced); `low` bills ~4 bytes per input token and no output.
- * `paths` are the resolved input_refs (their sizes are read, capped like the runner's).
+ * The UTF-8 size of a run_job's prompt before it is built, bytes: the task, each input_ref's size
+ * (capped like the runner's, MAX_INPUT_REF_BYTES) and OVERHEAD_BYTES for the system prompt and each
+ * file's tags. `paths` are the resolved input_refs (their sizes are read). At least the runner's
+ * input bound (core/token-bound.ts) of the messages it sends.
  */
-export async function forecastRunJob(prices: PriceBook, model: string, request: RunJobRequest, paths: string[], perJobTokenLimit: number): Promise<Forecast> {
+export async function runJobInputBytes(request: Pick<RunJobRequest, 'task'>, paths: string[]): Promise<number> {
   let bytes = Buffer.byteLength(request.task, 'utf8') + OVERHEAD_BYTES;
   for (const p of paths) bytes += Math.min((await stat(p)).size, MAX_INPUT_REF_BYTES) + OVERHEAD_BYTES;
-  const maxTokens = Math.min(request.caps?.max_tokens ?? perJobTokenLimit, perJobTokenLimit);
-  return { lowMicros: prices.worstCase(model, Math.ceil(bytes / 4), 0), highMicros: prices.worstCase(model, bytes, maxTokens) };
+  return bytes;
+}
+
+/** Output tokens a run_job may produce: caps.max_tokens clamped by PER_JOB_TOKEN_LIMIT. */
+export function runJobMaxTokens(request: Pick<RunJobRequest, 'caps'>, perJobTokenLimit: number): number {
+  return Math.min(request.caps?.max_tokens ?? perJobTokenLimit, perJobTokenLimit);
+}
+
+/**
+ * A run_job's cost range before it runs, µUSD (core/forecast.ts forecastOneCall over
+ * runJobInputBytes and runJobMaxTokens). `paths` are the resolved input_refs.
+ */
+export async function forecastRunJob(prices: PriceBook, model: string, request: RunJobRequest, paths: string[], perJobTokenLimit: number): Promise<Forecast> {
+  return forecastOneCall(prices, model, await runJobInputBytes(request, paths), runJobMaxTokens(request, perJobTokenLimit));
 }

@@ -3,21 +3,26 @@ import type { Config } from '../core/config';
 import { approvalQuestion, approvalReason, APPROVAL_HINT, type Approver, type Forecast } from '../core/approval';
 import { checkAllowRules, permissionModeOf } from '../core/claude-permissions';
 import { forecastRefusal, forecastStart } from '../core/forecast';
+import { routeTask, routingJson, type RoutingDecision } from '../core/routing';
 import { InputError } from '../core/errors';
 import { TERMINAL_STATUSES, type JobRecord } from '../core/jobs';
 import { usdToMicros } from '../core/money';
 import type { PriceBook } from '../core/pricing';
-import { AnalyzeSchema, RunJobSchema, StartSchema, type AnalyzeRequest, type QueueBatchRequest, type RunJobRequest, type StartRequest } from '../core/requests';
+import { AnalyzeSchema, AUTO_AGENT, RunJobSchema, StartSchema, type AnalyzeRequest, type QueueBatchRequest, type RunJobRequest, type StartRequest } from '../core/requests';
 import { isInside } from '../core/sandbox';
 import type { JobEngine } from './engine';
-import { forecastRunJob } from './forecast';
+import { forecastRunJob, runJobInputBytes, runJobMaxTokens } from './forecast';
 import { resolveExisting, type ResolvePath } from './input-paths';
 import { applyJob, discardJob, type UndoOutcome } from './undo';
 
-/** A run_job request that passed the checks: its engine metadata, and the approval question if it needs one. */
+/**
+ * A run_job request that passed the checks: its engine metadata (with the routing decision of an
+ * `auto` job), the approval question if it needs one, and why routing refused it, if it did.
+ */
 interface Checked {
-  meta: { agent: string; model: string; maxCostMicros: number | null; forecast: Forecast };
+  meta: { agent: string; model: string; maxCostMicros: number | null; forecast: Forecast; routing?: ReturnType<typeof routingJson> };
   question?: string;
+  refused?: string;
 }
 
 function notApproved(question: string, approve: Approver | undefined): string {
@@ -48,7 +53,7 @@ export class JobService {
    */
   async runJob(request: RunJobRequest, approve?: Approver): Promise<JobRecord> {
     const checked = await this.checkRunJob(request, '');
-    const refused = await this.refusal(checked.meta);
+    const refused = checked.refused ?? await this.refusal(checked.meta);
     if (refused) return this.engine.reject('llm', request, checked.meta, refused, 'budget_exceeded');
     if (checked.question) {
       const yes = approve ? await approve(checked.question).catch(() => false) : false;
@@ -75,7 +80,7 @@ export class JobService {
     const out: JobRecord[] = [];
     for (const [j, job] of request.jobs.entries()) {
       const c = checked[j]!;
-      const refused = await this.refusal(c.meta);
+      const refused = c.refused ?? await this.refusal(c.meta);
       if (refused) {
         out.push(await this.engine.reject('llm', job, c.meta, refused, 'budget_exceeded'));
         continue;
@@ -85,22 +90,54 @@ export class JobService {
     return out;
   }
 
-  /** Validates one run_job request (fields prefixed with `prefix`), and says whether it needs approval. */
+  /**
+   * Validates one run_job request (fields prefixed with `prefix`), routes an `auto` one
+   * (routeRunJob), and says whether it needs approval (asked for the routed tier like a named one).
+   */
   private async checkRunJob(request: RunJobRequest, prefix: string): Promise<Checked> {
+    const paths: string[] = [];
+    for (const [i, ref] of (request.input_refs ?? []).entries()) paths.push(await resolveExisting(this.resolvePath, ref, `${prefix}input_refs[${i}]`, 'file'));
+    const userCap = request.caps?.max_cost_usd !== undefined ? usdToMicros(request.caps.max_cost_usd) : null;
+    if (request.agent === AUTO_AGENT) return this.routeRunJob(request, paths, userCap, prefix);
     const model = this.config.agents[request.agent];
     if (!model) throw new InputError(`${prefix}agent`, `no model is configured for ${request.agent}`);
     this.requirePrice(model, `${prefix}agent`);
-    const paths: string[] = [];
-    for (const [i, ref] of (request.input_refs ?? []).entries()) paths.push(await resolveExisting(this.resolvePath, ref, `${prefix}input_refs[${i}]`, 'file'));
     const forecast = await forecastRunJob(this.prices, model, request, paths, this.config.perJobTokenLimit);
-    const meta = {
-      agent: request.agent,
-      model,
-      maxCostMicros: request.caps?.max_cost_usd !== undefined ? usdToMicros(request.caps.max_cost_usd) : null,
-      forecast,
-    };
-    const reason = approvalReason(request.agent, forecast, { autoApprove: this.config.premiumAutoApprove, thresholdUsd: this.config.approvalThresholdUsd });
-    return { meta, question: reason ? approvalQuestion(request.agent, model, request.task, forecast, reason) : undefined };
+    return this.withQuestion(request, { agent: request.agent, model, maxCostMicros: userCap, forecast });
+  }
+
+  /** Adds the approval question when the job's tier or forecast needs one (core/approval.ts). */
+  private withQuestion(request: RunJobRequest, meta: Checked['meta']): Checked {
+    const reason = approvalReason(meta.agent, meta.forecast, { autoApprove: this.config.premiumAutoApprove, thresholdUsd: this.config.approvalThresholdUsd });
+    return { meta, question: reason ? approvalQuestion(meta.agent, meta.model, request.task, meta.forecast, reason) : undefined };
+  }
+
+  /**
+   * `agent: "auto"` (core/routing.ts): classifies the task, forecasts each tier ROUTING_POLICY
+   * allows for its class, and takes the cheapest whose worst case fits ROUTING_MAX_COST_USD (or the
+   * job's caps.max_cost_usd when lower) and the budget left. The routed job's cap is that limit, so
+   * the ledger holds it to it too. When no tier fits, the job is refused before it starts
+   * (`budget_exceeded`), stored with the cheapest allowed tier's model and forecast and the reason.
+   */
+  private async routeRunJob(request: RunJobRequest, paths: string[], userCap: number | null, prefix: string): Promise<Checked> {
+    const capMicros = Math.min(usdToMicros(this.config.routingMaxCostUsd), userCap ?? Infinity);
+    const decision = routeTask({
+      task: request.task,
+      inputFiles: paths.length,
+      inputBytes: await runJobInputBytes(request, paths),
+      maxOutputTokens: runJobMaxTokens(request, this.config.perJobTokenLimit),
+      agents: this.config.agents,
+      policy: this.config.routingPolicy,
+      prices: this.prices,
+      capMicros,
+      ...(await this.budgetLeft()),
+    });
+    const routing = routingJson(decision);
+    const shown = chosenOrCheapest(decision);
+    if (!shown) throw new InputError(`${prefix}agent`, `auto cannot route this task: ${decision.reason}`);
+    const meta = { agent: decision.agent ?? AUTO_AGENT, model: shown.model, maxCostMicros: capMicros, forecast: shown.forecast, routing };
+    if (!decision.agent) return { meta, refused: decision.reason };
+    return this.withQuestion(request, meta);
   }
 
   /** analyze: resolves the paths inside the sandbox, then answers in one read-only call; waits for the result. */
@@ -182,11 +219,17 @@ export class JobService {
     return this.engine.submit('claude-code', request, meta);
   }
 
-  /** Why a job with this forecast and cap may not start (core/forecast.ts), or null. */
-  private async refusal(meta: { maxCostMicros: number | null; forecast: Forecast }): Promise<string | null> {
+  /** What is left of the budget, µUSD: the month (cap − settled − reserved), and the day (null without DAILY_BUDGET). */
+  private async budgetLeft(): Promise<{ remainingMicros: number; dailyRemainingMicros: number | null }> {
     const stats = await this.engine.spendStats();
     const daily = stats.daily_budget === null ? null : usdToMicros(stats.daily_budget) - usdToMicros(stats.today) - usdToMicros(stats.reserved);
-    return forecastRefusal(meta.forecast, meta.maxCostMicros, usdToMicros(stats.remaining), daily);
+    return { remainingMicros: usdToMicros(stats.remaining), dailyRemainingMicros: daily };
+  }
+
+  /** Why a job with this forecast and cap may not start (core/forecast.ts), or null. */
+  private async refusal(meta: { maxCostMicros: number | null; forecast: Forecast }): Promise<string | null> {
+    const left = await this.budgetLeft();
+    return forecastRefusal(meta.forecast, meta.maxCostMicros, left.remainingMicros, left.dailyRemainingMicros);
   }
 
   /** apply: brings a job's change into the checkout (three-way), or refuses naming the conflicting files (src/jobs/undo.ts). */
@@ -214,4 +257,11 @@ export class JobService {
       throw new InputError(field, `no price is known for model "${model}"; add one with OFFLOAD_PRICES='{"${model}":{"input_mtok":0.1,"output_mtok":0.4}}'`);
     }
   }
+}
+
+/** The routed tier with its forecast, else the cheapest priced allowed tier (what a refused job is stored with), else null (no allowed tier is priced). */
+function chosenOrCheapest(d: RoutingDecision): { model: string; forecast: Forecast } | null {
+  const priced = d.tiers.filter((t) => t.forecast !== null);
+  const chosen = priced.find((t) => t.agent === d.agent) ?? priced.reduce<(typeof priced)[number] | null>((a, t) => (a === null || t.forecast!.highMicros < a.forecast!.highMicros ? t : a), null);
+  return chosen ? { model: chosen.model, forecast: chosen.forecast! } : null;
 }

@@ -55,6 +55,8 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   { name: 'readSecretFiles', config: 'readSecretFiles', scope: 'application', env: 'OFFLOAD_READ_SECRET_FILES' },
   { name: 'agentJobMaxCostUsd', config: 'agentJobMaxCostUsd', scope: 'application', env: 'AGENT_JOB_MAX_COST_USD' },
   { name: 'savingsReferenceModel', config: 'savingsReferenceModel', scope: 'application', env: 'SAVINGS_REFERENCE_MODEL' },
+  { name: 'routingMaxCostUsd', config: 'routingMaxCostUsd', scope: 'application', env: 'ROUTING_MAX_COST_USD' },
+  { name: 'routingPolicy', config: 'routingPolicy', scope: 'application', env: 'ROUTING_POLICY' },
 ];
 
 /** Settings that only change the ledger's caps: applied live, without restarting the server. */

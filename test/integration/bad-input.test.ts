@@ -101,6 +101,8 @@ const jobId: Bad[] = [...text(256, true), { what: 'unknown', value: 'no-such-job
 /** apply and discard take the id of a start job. */
 const undoJobId: Bad[] = [...text(256, true), { what: 'unknown', value: 'no-such-job', says: /no job no-such-job; use a job_id returned by start/ }];
 const AGENTS = 'mini-worker, balanced-worker, premium-worker';
+/** run_job and queue_batch items also take `auto` (routing). */
+const RUN_JOB_AGENTS = `${AGENTS}, auto`;
 
 /** One tool's valid base arguments and, per field (its path in the arguments), the bad values to try. */
 interface ToolTable { tool: string; base: Args; fields: [Key[], Bad[]][] }
@@ -108,7 +110,7 @@ interface ToolTable { tool: string; base: Args; fields: [Key[], Bad[]][] }
 function tables(l: Layout): ToolTable[] {
   const runJob = { agent: 'mini-worker', task: 'Summarize', input_refs: [l.file], caps: { max_tokens: 100, max_cost_usd: 0.5 } };
   const runJobFields = (at: Key[]): [Key[], Bad[]][] => [
-    [[...at, 'agent'], [...enumeration(AGENTS), { what: 'missing', value: OMIT, says: /must be one of/ }]],
+    [[...at, 'agent'], [...enumeration(RUN_JOB_AGENTS), { what: 'missing', value: OMIT, says: /must be one of/ }]],
     [[...at, 'task'], text(TEXT_LIMIT, true)],
     [[...at, 'input_refs'], list(0, 50, l.file, false)],
     [[...at, 'input_refs', 0], path(l, 'file')],

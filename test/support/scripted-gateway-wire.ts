@@ -29,9 +29,9 @@ export interface SuccessReply {
   holdUntil?: Promise<unknown>;
 }
 
-/** A scripted error, sent as OpenAI's `{error:{message,type,code}}` with `status`. */
+/** A scripted error, sent as OpenAI's `{error:{message,type,param,code}}` with `status`; `param` and `code` default from the status. */
 export interface ErrorReply {
-  error: { status: number; message: string; type?: string; retryAfterSeconds?: number; retryAfterMs?: number };
+  error: { status: number; message: string; type?: string; param?: string; code?: string; retryAfterSeconds?: number; retryAfterMs?: number };
 }
 
 /** What the gateway answers to one chat-completions request. */
@@ -129,9 +129,9 @@ export function streamChunks(reply: SuccessReply, model: string, index: number, 
   return chunks;
 }
 
-/** OpenAI's error body. `code` is derived from the status (429 → rate_limit_exceeded, …). */
+/** OpenAI's error body. `code`, unless given, is derived from the status (429 → rate_limit_exceeded, …). */
 export function errorBody(e: ErrorReply['error']): object {
-  const code = e.status === 429 ? 'rate_limit_exceeded' : e.status === 401 ? 'invalid_api_key' : e.status >= 500 ? 'server_error' : null;
+  const code = e.code ?? (e.status === 429 ? 'rate_limit_exceeded' : e.status === 401 ? 'invalid_api_key' : e.status >= 500 ? 'server_error' : null);
   const type = e.type ?? (e.status === 429 ? 'rate_limit_error' : e.status >= 500 ? 'server_error' : 'invalid_request_error');
-  return { error: { message: e.message, type, param: null, code } };
+  return { error: { message: e.message, type, param: e.param ?? null, code } };
 }

@@ -5,12 +5,15 @@
  *
  * Routes: `POST /v1/chat/completions` (non-streaming, or SSE when `stream: true`, with usage per
  * `stream_options.include_usage`), `GET /v1/models`. Anything else → 404 in OpenAI's error shape.
+ * Strict by default: a request OpenAI would refuse for its reasoning models (`max_tokens` on o1,
+ * a system message to o1-mini, …; ./scripted-gateway-strict.ts) gets OpenAI's 400 before the script is asked.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   completionBody, defaultUsage, errorBody, streamChunks, type ErrorReply, type Reply, type SuccessReply, type WireUsage,
 } from './scripted-gateway-wire';
+import { openaiRejection } from './scripted-gateway-strict';
 
 export type { Reply } from './scripted-gateway-wire';
 
@@ -44,6 +47,8 @@ export interface ScriptedGatewayOptions {
   apiKey?: string;
   /** Model ids listed by GET /v1/models. Default `['scripted-model']`. */
   models?: string[];
+  /** Refuse what OpenAI refuses for its reasoning models (./scripted-gateway-strict.ts). Default true; false accepts any body. */
+  strict?: boolean;
   /** Receives one line per request, prefixed with {@link GATEWAY_LABEL}. Default: silent. */
   log?: (line: string) => void;
 }
@@ -148,6 +153,12 @@ export async function startScriptedGateway(opts: ScriptedGatewayOptions): Promis
     const seq = requests.push(rec) - 1; // position among all requests: ids derive from it, so they never repeat
     const index = seq - scriptStart;
     if (body === undefined) return sendError(res, { status: 400, message: 'request body is not JSON' });
+    const refused = opts.strict === false ? null : openaiRejection(body);
+    if (refused) {
+      log(`#${index} ${body.model ?? '?'} → 400 ${refused.code} (${refused.param})`);
+      scriptStart++; // a refused request consumes no scripted reply
+      return sendError(res, refused);
+    }
     let reply: Reply;
     try { reply = pick(rec, index); } catch (e) { reply = { error: { status: 500, message: `script threw: ${(e as Error).message}` } }; }
     const stream = body.stream === true;

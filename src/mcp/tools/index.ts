@@ -29,7 +29,7 @@ export const TOOL_REGISTRARS = [
   registerDiscardTool,
 ] as const;
 
-export const TOOLS_VERSION = '5';
+export const TOOLS_VERSION = '6'; // 6: run_job and queue_batch items take agent "auto"
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {
   for (const register of TOOL_REGISTRARS) register(server, deps);

@@ -6,10 +6,11 @@ import type { ToolDeps } from '../deps';
 import { elicitationApprover } from '../elicit-approver';
 import { jsonResult } from '../result';
 
-/** `{ forecast }` when the job has one (core/forecast.ts forecastOf), else nothing. */
-function withForecast(job: JobRecord): { forecast?: { low_usd: number; high_usd: number } } {
+/** `{ forecast }` when the job has one (core/forecast.ts forecastOf), and `{ routing }` for an `auto` job, else nothing. */
+function withForecast(job: JobRecord): { forecast?: { low_usd: number; high_usd: number }; routing?: unknown } {
   const forecast = forecastOf(job);
-  return forecast ? { forecast } : {};
+  const routing = job.result && typeof job.result === 'object' ? (job.result as { routing?: unknown }).routing : undefined;
+  return { ...(forecast ? { forecast } : {}), ...(routing ? { routing } : {}) };
 }
 
 /**

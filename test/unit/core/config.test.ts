@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { ConfigError, configFromEnv, defaultLedgerPath, parseConfig } from '../../../src/core/config';
+import { ConfigError, configFromEnv, DEFAULT_AGENT_MODELS, defaultLedgerPath, parseConfig } from '../../../src/core/config';
+import { DEFAULT_ROUTING_POLICY } from '../../../src/core/routing-policy';
 
 const defaults = { cwd: '/work/proj', home: '/home/me', platform: 'linux' };
 const fromEnv = (env: Record<string, string>) => configFromEnv(env, defaults);
@@ -81,5 +82,67 @@ describe('defaultLedgerPath', () => {
 describe('parseConfig', () => {
   it('names the setting the user knows through nameOf', () => {
     throwsNaming(() => parseConfig({ sandboxRoots: ['/p'], ledgerPath: '/l', maxConcurrency: 0 }, (k) => `offload.${k}`), 'offload.maxConcurrency');
+  });
+});
+
+describe('agent tier overrides', () => {
+  const base = { sandboxRoots: ['/w'], ledgerPath: '/l' };
+  const overrides: Array<[string, Record<string, string>, Record<string, string>]> = [
+    ['one tier', { 'premium-worker': 'o3-mini' }, { ...DEFAULT_AGENT_MODELS, 'premium-worker': 'o3-mini' }],
+    ['two tiers', { 'mini-worker': 'deepseek-chat', 'balanced-worker': 'gpt-4.1' }, { ...DEFAULT_AGENT_MODELS, 'mini-worker': 'deepseek-chat', 'balanced-worker': 'gpt-4.1' }],
+    ['no tier', {}, { ...DEFAULT_AGENT_MODELS }],
+  ];
+  for (const [what, agents, expected] of overrides) {
+    it(`overriding ${what} keeps the other tiers' defaults (settings)`, () => {
+      assert.deepEqual(parseConfig({ ...base, agents }).agents, expected);
+    });
+    it(`overriding ${what} keeps the other tiers' defaults (OFFLOAD_AGENTS)`, () => {
+      assert.deepEqual(fromEnv({ OFFLOAD_AGENTS: JSON.stringify(agents) }).agents, expected);
+    });
+  }
+
+  it('keeps the three defaults when agents is not set at all', () => {
+    assert.deepEqual(parseConfig(base).agents, { 'mini-worker': 'gpt-4o-mini', 'balanced-worker': 'gpt-4o', 'premium-worker': 'o1-mini' });
+  });
+
+  it('refuses an unknown tier by name, and an empty model', () => {
+    throwsNaming(() => fromEnv({ OFFLOAD_AGENTS: '{"mega-worker":"gpt-5"}' }), 'mega-worker');
+    throwsNaming(() => fromEnv({ OFFLOAD_AGENTS: '{"mini-worker":""}' }), 'OFFLOAD_AGENTS (mini-worker)');
+    throwsNaming(() => fromEnv({ OFFLOAD_AGENTS: '{mini' }), 'OFFLOAD_AGENTS=\'{"mini-worker":"deepseek-chat"}\'');
+  });
+});
+
+describe('routing settings', () => {
+  it('defaults ROUTING_MAX_COST_USD to 0.25 USD and ROUTING_POLICY to the documented policy', () => {
+    const c = fromEnv({});
+    assert.equal(c.routingMaxCostUsd, 0.25);
+    assert.deepEqual(c.routingPolicy, DEFAULT_ROUTING_POLICY);
+  });
+
+  it('reads ROUTING_MAX_COST_USD and a ROUTING_POLICY that changes one class, keeping the others', () => {
+    const c = fromEnv({ ROUTING_MAX_COST_USD: '0.05', ROUTING_POLICY: '{"review":["balanced-worker","premium-worker"]}' });
+    assert.equal(c.routingMaxCostUsd, 0.05);
+    assert.deepEqual(c.routingPolicy, { ...DEFAULT_ROUTING_POLICY, review: ['balanced-worker', 'premium-worker'] });
+  });
+
+  // [ROUTING_POLICY, what the message must say]
+  const bad: Array<[string, string]> = [
+    ['{"formatting":["mini-worker"]}', 'ROUTING_POLICY: unknown task class "formatting"; the classes are bulk, format, rename, short-copy, summarize, refactor, review, plan'],
+    ['{"format":["mega-worker"]}', 'ROUTING_POLICY (format.0): "mega-worker" is not a tier; use tier names (mini-worker, balanced-worker, premium-worker)'],
+    ['{"format":[]}', 'ROUTING_POLICY (format): must allow at least one tier, e.g. ["mini-worker"]'],
+    ['{"format":"mini-worker"}', 'ROUTING_POLICY (format): must be a list of tiers, e.g. ["mini-worker"]'],
+    ['["mini-worker"]', 'ROUTING_POLICY: must be an object of task class → tiers, e.g. {"format":["mini-worker"]}'],
+    ['{format', 'ROUTING_POLICY must be JSON, e.g. ROUTING_POLICY=\'{"format":["mini-worker"]'],
+  ];
+  for (const [raw, message] of bad) {
+    it(`refuses ROUTING_POLICY=${raw} naming the field and the fix`, () => throwsNaming(() => fromEnv({ ROUTING_POLICY: raw }), message));
+  }
+
+  it('refuses a ROUTING_MAX_COST_USD of 0, saying what is allowed', () => {
+    throwsNaming(() => fromEnv({ ROUTING_MAX_COST_USD: '0' }), 'ROUTING_MAX_COST_USD: must be more than 0 USD, e.g. 0.25');
+  });
+
+  it('names the setting in VS Code terms through nameOf', () => {
+    throwsNaming(() => parseConfig({ sandboxRoots: ['/w'], ledgerPath: '/l', routingPolicy: { plan: ['boss'] } }, (k) => `offload.${k}`), 'offload.routingPolicy (plan.0)');
   });
 });
