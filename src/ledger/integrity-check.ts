@@ -3,7 +3,6 @@ import { LedgerDamageError } from './damage';
 import { fileDbStore } from './journaled-store';
 import { LedgerVersionError } from './migrations';
 import { num } from './rows';
-import { formatUsd } from '../core/money';
 
 /** What `ledger check` found: `damaged` → exit 1; `lines` say it for a person, one finding each. */
 export interface IntegrityReport {
@@ -70,7 +69,7 @@ export async function checkLedger(file: string): Promise<IntegrityReport> {
       torn = Math.max(0, statSync(paths.journal).size - state.journalBytes);
     } catch { /* no journal: a pre-journal ledger, reported by the store if it matters */ }
     if (torn > 0) lines.push(`note: ${paths.journal} ends in a torn record of ${torn} bytes (a write cut short by a crash); the next write cuts it, every complete record is kept`);
-    lines.push(`ok: ${file}: generation ${state.generation}, ${state.records} journal records on top of the snapshot, ${calls} spend rows totalling ${formatUsd(micros)}`);
+    lines.push(`ok: ${file}: generation ${state.generation}, ${state.records} journal records on top of the snapshot, ${calls} spend rows totalling ${(micros / 1e6).toFixed(6)} USD`);
     return { damaged: lock?.damage ?? false, lines };
   } finally {
     await store.close();

@@ -9,7 +9,6 @@ import { migrate } from './migrations';
 import { replay } from './recorder';
 import { num } from './rows';
 import { loadSqlJs, openDatabase, type Database } from './sqljs';
-import { formatUsd } from '../core/money';
 
 /** What `ledger repair` did: every line says what it kept, moved aside, or could not recover. */
 export interface RepairReport {
@@ -152,7 +151,7 @@ export async function repairLedger(file: string, now = new Date()): Promise<Repa
     } finally {
       db.close();
     }
-    lines.push(`wrote: a new snapshot ${file} (generation ${gen}, ${calls} spend rows totalling ${formatUsd(micros)}) and an empty journal; paid work is admitted again`);
+    lines.push(`wrote: a new snapshot ${file} (generation ${gen}, ${calls} spend rows totalling ${(micros / 1e6).toFixed(6)} USD) and an empty journal; paid work is admitted again`);
     return { lines };
   });
 }
