@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, openSync, promises as fs, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { assertWritable, LedgerDamageError, LedgerFileError } from './damage';
-import { LockBusyError, takeDirLock, type HeldLock } from './dir-lock';
+import { LockBusyError, takeLock, type HeldLock } from './file-lock';
 
 export { LedgerFileError } from './damage';
 
@@ -38,8 +38,8 @@ function describe(err: unknown): string {
 }
 
 /**
- * The database bytes at one path, shared by processes: a cross-process lock (dir-lock.ts, a
- * sibling `<path>.lock` directory), change detection by stamp, and atomic replacement (temp file,
+ * The database bytes at one path, shared by processes: a cross-process lock (file-lock.ts,
+ * proper-lockfile: a sibling `<path>.lock` directory), change detection by stamp, and atomic replacement (temp file,
  * fsync, rename, fsync of the folder), so the file on disk is always one complete database.
  */
 export class FileStore {
@@ -51,17 +51,14 @@ export class FileStore {
   }
 
   /**
-   * Runs `fn` holding the lock (dir-lock.ts: a sibling `<path>.lock` directory, proper-lockfile's
-   * protocol), creating the parent folder when needed. Throws LedgerFileError when the lock cannot
+   * Runs `fn` holding the lock (file-lock.ts: proper-lockfile's sibling `<path>.lock` directory), creating the parent folder when needed. Throws LedgerFileError when the lock cannot
    * be taken in time. A failure to release is ignored: the work is done and a lock left behind goes
    * stale in `staleMs`.
    */
   async withLock<T>(fn: (guard: LockGuard) => Promise<T>): Promise<T> {
     let lock: HeldLock;
     try {
-      // An uncontended lock is taken synchronously (mkdir + stat, rmdir to release); only a lock
-      // held elsewhere waits asynchronously between attempts.
-      lock = await takeDirLock(this.lockPath, { staleMs: this.opts.staleMs ?? 10_000, retries: this.opts.lockRetries ?? 100 });
+      lock = await takeLock(this.lockPath, { staleMs: this.opts.staleMs ?? 10_000, retries: this.opts.lockRetries ?? 100 });
     } catch (err) {
       throw new LedgerDamageError(this.lockPath, err instanceof LockBusyError
         ? 'stayed locked by another process through every attempt; nothing was changed (a hung Offload process holds it: end it, or remove the folder when none runs)'
@@ -76,7 +73,7 @@ export class FileStore {
     try {
       return await fn(guard);
     } finally {
-      lock.release();
+      await lock.release();
     }
   }
 
