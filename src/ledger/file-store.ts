@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, openSync, promises as fs, readSync, statSync } from 'node:fs';
 import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import { assertWritable, LedgerDamageError, LedgerFileError } from './damage';
 import { LockBusyError, takeLock, type HeldLock } from './file-lock';
 
@@ -39,12 +39,12 @@ function describe(err: unknown): string {
 
 /**
  * The database bytes at one path, shared by processes: a cross-process lock (file-lock.ts,
- * proper-lockfile: a sibling `<path>.lock` directory), change detection by stamp, and atomic replacement (temp file,
- * fsync, rename, fsync of the folder), so the file on disk is always one complete database.
+ * proper-lockfile: a sibling `<path>.lock` directory), change detection by stamp, and atomic
+ * replacement (write-file-atomic, then an fsync of the folder), so the file on disk is always one
+ * complete database.
  */
 export class FileStore {
   readonly lockPath: string;
-  private seq = 0;
 
   constructor(readonly path: string, private readonly opts: FileStoreOptions = {}) {
     this.lockPath = `${path}.lock`;
@@ -117,12 +117,12 @@ export class FileStore {
   }
 
   /**
-   * Replaces the file with `bytes` atomically: write a temp file beside it, fsync, check the lock is
-   * still ours, rename over, fsync the folder. Returns the new stamp. Throws LedgerFileError; the
+   * Replaces the file with `bytes` atomically (replaceAtomically: check the lock is still ours,
+   * temp file beside it, fsync, rename over, fsync the folder). Returns the new stamp. Throws LedgerFileError; the
    * old file is then intact.
    */
   async write(bytes: Uint8Array, guard: LockGuard): Promise<string> {
-    await replaceAtomically(this.path, bytes, guard, `${++this.seq}`, 'ledger');
+    await replaceAtomically(this.path, bytes, guard, 'ledger');
     const stamp = await this.stamp();
     if (stamp === null) throw new LedgerFileError(`ledger ${this.path} vanished right after it was written`);
     return stamp;
@@ -130,26 +130,17 @@ export class FileStore {
 }
 
 /**
- * Replaces `target` with `bytes` atomically: a temp file beside it (`tag` keeps temp names of one
- * process apart), written and fsynced, renamed over the target only while `guard` still holds the
- * lock, then the folder fsynced. On failure the temp file is removed and the old file is intact.
- * Throws LedgerFileError naming `what` ("ledger", "ledger journal").
+ * Replaces `target` with `bytes` atomically (write-file-atomic: a temp file beside it, written,
+ * fsynced and renamed over the target, mode 0600; the temp file is removed on failure and on exit),
+ * then fsyncs the folder so the rename survives power loss. Checks `guard` first: a writer that
+ * lost the lock writes nothing. Throws LedgerFileError naming `what` ("ledger", "ledger journal");
+ * the old file is then intact.
  */
-export async function replaceAtomically(target: string, bytes: Uint8Array | string, guard: LockGuard, tag: string, what: string): Promise<void> {
-  const tmp = `${target}.${process.pid}.${tag}.${randomBytes(4).toString('hex')}.tmp`;
+export async function replaceAtomically(target: string, bytes: Uint8Array | string, guard: LockGuard, what: string): Promise<void> {
+  guard.assertHeld();
   try {
-    const handle = await fs.open(tmp, 'wx', 0o600);
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    guard.assertHeld();
-    await fs.rename(tmp, target);
+    await writeFileAtomic(target, typeof bytes === 'string' ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { mode: 0o600 });
   } catch (err) {
-    await fs.unlink(tmp).catch(() => undefined);
-    if (err instanceof LedgerFileError) throw err;
     throw new LedgerFileError(`cannot write ${what} ${target}: ${describe(err)}`, { cause: err });
   }
   await syncDir(path.dirname(target));

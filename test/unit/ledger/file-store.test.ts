@@ -10,6 +10,9 @@ import { caps, readLedgerFile, spend, tempDir } from './helpers';
 
 const WRITER = path.join(__dirname, 'fixtures', 'ledger-writer.ts');
 
+/** write-file-atomic's temp files beside the snapshot and the journal: `<file>.<number>`. */
+const isTemp = (name: string) => /^ledger\.sqlite(\.journal)?\.\d+$/.test(name);
+
 /** Starts the writer fixture in its own process. */
 function writer(args: string[], env: Record<string, string> = {}) {
   return spawn(process.execPath, ['--import', 'tsx', WRITER, ...args], { cwd: process.cwd(), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -41,8 +44,8 @@ describe('ledger file store', () => {
     // the lock is taken, and right after a commit was reported. The writer's lock is removed after
     // each kill so the next round need not wait for it to go stale (that takeover has its own test).
     const rounds: Array<(name: string, committed: number) => boolean> = [
-      (name, n) => n >= 3 && name.endsWith('.tmp'),
-      (name, n) => n >= 3 && name.endsWith('.tmp'),
+      (name, n) => n >= 3 && isTemp(name),
+      (name, n) => n >= 3 && isTemp(name),
       (name, n) => n >= 4 && name === 'ledger.sqlite.journal',
       (name, n) => n >= 5 && name === 'ledger.sqlite.journal',
       (name, n) => n >= 6 && name.endsWith('.lock'),
@@ -66,7 +69,7 @@ describe('ledger file store', () => {
         child.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`writer exited early: ${stderr}`))));
       });
       watcher.close();
-      if (readdirSync(tmp.dir).some((f) => f.endsWith('.tmp'))) midWrite++;
+      if (readdirSync(tmp.dir).some(isTemp)) midWrite++;
       rmSync(`${file}.lock`, { recursive: true, force: true });
       assert.deepEqual(await query(file, 'PRAGMA integrity_check'), [['ok']]);
       const [[rows]] = (await query(file, `SELECT COUNT(*) FROM model_calls WHERE job_id = 'w-${child.pid}'`)) as [[number]];
