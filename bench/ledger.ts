@@ -9,7 +9,7 @@ import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, statSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { migrate } from '../src/ledger/migrations';
+import { ensureSchema } from '../src/ledger/schema';
 import { openLedger, openMemoryLedger, type SqliteLedger } from '../src/ledger/sqlite-ledger';
 import { loadSqlJs, openDatabase } from '../src/ledger/sqljs';
 import { cpuMark, machine, stealSince } from './run';
@@ -24,7 +24,7 @@ const RESULT = JSON.stringify({ output: 'x'.repeat(400), finish_reason: 'stop', 
 /** Writes a ledger file with `jobs` finished jobs, one model call each, spread over the last 60 days. */
 async function makeLedger(path: string, jobs: number): Promise<void> {
   const db = openDatabase(await loadSqlJs());
-  migrate(db);
+  ensureSchema(db);
   const now = Date.now();
   db.run('BEGIN');
   const job = db.prepare('INSERT INTO jobs (id, kind, status, agent, model, request_json, result_json, error, created_at, updated_at, max_cost_micros) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL)');
@@ -37,7 +37,7 @@ async function makeLedger(path: string, jobs: number): Promise<void> {
   }
   job.free();
   call.free();
-  // The ledger keeps hourly totals beside the calls (schema v6); fill them as its migration does.
+  // The ledger keeps hourly totals beside the calls (spend_hours), as every settle does.
   db.run('INSERT INTO spend_hours (hour_start, cost_micros) SELECT (created_at / 3600000) * 3600000, SUM(cost_micros) FROM model_calls GROUP BY 1');
   db.run('COMMIT');
   // Synced, as the ledger writes its snapshots: otherwise the first journal fdatasync would also

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, utimesSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FileStore, LedgerFileError } from '../../../src/ledger/file-store';
-import { LedgerVersionError } from '../../../src/ledger/migrations';
+import { LedgerVersionError } from '../../../src/ledger/schema';
 import { loadSqlJs } from '../../../src/ledger/sqljs';
 import { openLedger } from '../../../src/ledger/sqlite-ledger';
 import { caps, readLedgerFile, spend, tempDir } from './helpers';
