@@ -9,6 +9,7 @@ import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, statSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { headerLine } from '../src/ledger/journal';
 import { ensureSchema } from '../src/ledger/schema';
 import { openLedger, openMemoryLedger, type SqliteLedger } from '../src/ledger/sqlite-ledger';
 import { loadSqlJs, openDatabase } from '../src/ledger/sqljs';
@@ -21,8 +22,8 @@ const CAPS = { monthlyMicros: 1e12, dailyMicros: null };
 const REQUEST = JSON.stringify({ agent: 'mini-worker', task: 'Summarize src/feature.ts for the changelog in two sentences.', input_refs: ['/home/me/proj/src/feature.ts'] });
 const RESULT = JSON.stringify({ output: 'x'.repeat(400), finish_reason: 'stop', agent: 'mini-worker' });
 
-/** Writes a ledger file with `jobs` finished jobs, one model call each, spread over the last 60 days. */
-async function makeLedger(path: string, jobs: number): Promise<void> {
+/** Writes a ledger file (snapshot + empty journal) with `jobs` finished jobs, one model call each, spread over the last 60 days. */
+export async function makeLedger(path: string, jobs: number): Promise<void> {
   const db = openDatabase(await loadSqlJs());
   ensureSchema(db);
   const now = Date.now();
@@ -46,6 +47,7 @@ async function makeLedger(path: string, jobs: number): Promise<void> {
   writeFileSync(fd, db.export());
   fsyncSync(fd);
   closeSync(fd);
+  writeFileSync(`${path}.journal`, headerLine(0)); // a snapshot is never without its journal (generation 0, as journal_state says)
   db.close();
 }
 
