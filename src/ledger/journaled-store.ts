@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { foldInWorker } from './compaction';
 import { LedgerDamageError, LedgerFileError, snapshotDamage } from './damage';
 import { openSnapshot, type DbStore } from './db-store';
 import { FileStore, type FileStoreOptions, type LockGuard } from './file-store';
@@ -164,17 +165,27 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
    * Writes `r` as a new snapshot (generation `gen`, folding in r's generation up to its last
    * record) and an empty journal for it. Call holding the lock. A new ledger (`fresh`) writes the
    * journal first, so a creation cut short leaves a journal with no record (created again), never
-   * a snapshot without its journal.
+   * a snapshot without its journal. A compaction (`compact`: r is caught up, its files are
+   * snapshot + r.seq journal records) builds the bytes in a worker thread from those files
+   * (compaction.ts), so the export of a large ledger does not block the event loop; if the worker
+   * fails, they are exported here.
    */
-  async function writeSnapshot(r: Replica, gen: number, guard: LockGuard, fresh = false): Promise<void> {
+  async function writeSnapshot(r: Replica, gen: number, guard: LockGuard, how: 'fresh' | 'adopt' | 'compact'): Promise<void> {
     if (opts.readOnly) throw new LedgerFileError(`ledger ${file} is open read-only; nothing was written`);
     const folded = { prevGen: r.gen, folded: r.seq };
+    let bytes: Uint8Array | null = null;
+    if (how === 'compact' && r.stamp !== null) {
+      bytes = await foldInWorker({ snapshot: file, journal: journal.path, stamp: r.stamp, gen: r.gen, seq: r.seq, offset: r.offset, newGen: gen }).catch((err: unknown) => {
+        (opts.notice ?? ((m: string) => process.emitWarning(m, 'OffloadLedger')))(`ledger ${file}: compaction in a worker thread failed (${(err as Error).message}); compacted on the main thread instead`);
+        return null;
+      });
+    }
     // carried by the snapshot, never journaled
     r.db.run('UPDATE journal_state SET generation = ?, prev_generation = ?, folded_seq = ? WHERE id = 1', [gen, r.gen, r.seq]);
-    if (fresh) await journal.reset(gen, guard);
-    r.stamp = await files.write(r.db.export(), guard);
+    if (how === 'fresh') await journal.reset(gen, guard);
+    r.stamp = await files.write(bytes ?? r.db.export(), guard);
     Object.assign(r, { gen, ...folded, seq: 0, stale: true, unpersisted: false, bare: false });
-    const st = fresh ? await journal.stat() : await journal.reset(gen, guard);
+    const st = how === 'fresh' ? await journal.stat() : await journal.reset(gen, guard);
     if (!st) throw new LedgerFileError(`ledger journal ${journal.path} vanished right after it was written`);
     Object.assign(r, { jIno: st.ino, jMtime: st.mtimeNs, offset: st.size, stale: false, marked: true });
   }
@@ -220,7 +231,7 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
         }
         if (!snap || found === 0) {
           ensureSchema(db);
-          if (guard && !opts.readOnly) await writeSnapshot(r, freshGeneration(), guard, !snap);
+          if (guard && !opts.readOnly) await writeSnapshot(r, freshGeneration(), guard, snap ? 'adopt' : 'fresh');
           else r.unpersisted = true;
         }
         return r;
@@ -329,7 +340,7 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
     }
     if (r.offset >= maxBytes || r.seq >= maxLines) {
       // The transactions are durable in the journal already; a failed compaction is retried by the next write.
-      await writeSnapshot(r, r.gen + 1, guard).catch(() => { r.dirty = true; });
+      await writeSnapshot(r, r.gen + 1, guard, 'compact').catch(() => { r.dirty = true; });
     }
   }
 
