@@ -69,6 +69,8 @@ await Promise.all([
     outfile: 'dist/worker.js',
     banner: { js: '#!/usr/bin/env node' },
   }),
+  // The ledger's compaction worker thread (src/ledger/compaction.ts), loaded beside app.js / worker.js.
+  esbuild.build({ ...node, entryPoints: ['src/ledger/compaction-worker.ts'], outfile: 'dist/ledger-compaction.js' }),
   // Test support, not shipped: the scripted gateway (stand-in for the model provider) for the demo.
   esbuild.build({ ...node, entryPoints: ['test/support/gateway-main.ts'], outfile: 'dist/scripted-gateway.js' }),
   esbuild.build({

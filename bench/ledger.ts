@@ -9,7 +9,8 @@ import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync, statSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { migrate } from '../src/ledger/migrations';
+import { headerLine } from '../src/ledger/journal';
+import { ensureSchema } from '../src/ledger/schema';
 import { openLedger, openMemoryLedger, type SqliteLedger } from '../src/ledger/sqlite-ledger';
 import { loadSqlJs, openDatabase } from '../src/ledger/sqljs';
 import { cpuMark, machine, stealSince } from './run';
@@ -21,10 +22,10 @@ const CAPS = { monthlyMicros: 1e12, dailyMicros: null };
 const REQUEST = JSON.stringify({ agent: 'mini-worker', task: 'Summarize src/feature.ts for the changelog in two sentences.', input_refs: ['/home/me/proj/src/feature.ts'] });
 const RESULT = JSON.stringify({ output: 'x'.repeat(400), finish_reason: 'stop', agent: 'mini-worker' });
 
-/** Writes a ledger file with `jobs` finished jobs, one model call each, spread over the last 60 days. */
-async function makeLedger(path: string, jobs: number): Promise<void> {
+/** Writes a ledger file (snapshot + empty journal) with `jobs` finished jobs, one model call each, spread over the last 60 days. */
+export async function makeLedger(path: string, jobs: number): Promise<void> {
   const db = openDatabase(await loadSqlJs());
-  migrate(db);
+  ensureSchema(db);
   const now = Date.now();
   db.run('BEGIN');
   const job = db.prepare('INSERT INTO jobs (id, kind, status, agent, model, request_json, result_json, error, created_at, updated_at, max_cost_micros) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL)');
@@ -37,7 +38,7 @@ async function makeLedger(path: string, jobs: number): Promise<void> {
   }
   job.free();
   call.free();
-  // The ledger keeps hourly totals beside the calls (schema v6); fill them as its migration does.
+  // The ledger keeps hourly totals beside the calls (spend_hours), as every settle does.
   db.run('INSERT INTO spend_hours (hour_start, cost_micros) SELECT (created_at / 3600000) * 3600000, SUM(cost_micros) FROM model_calls GROUP BY 1');
   db.run('COMMIT');
   // Synced, as the ledger writes its snapshots: otherwise the first journal fdatasync would also
@@ -46,6 +47,7 @@ async function makeLedger(path: string, jobs: number): Promise<void> {
   writeFileSync(fd, db.export());
   fsyncSync(fd);
   closeSync(fd);
+  writeFileSync(`${path}.journal`, headerLine(0)); // a snapshot is never without its journal (generation 0, as journal_state says)
   db.close();
 }
 
@@ -151,7 +153,7 @@ export async function run(log: (line: string) => void): Promise<string> {
     '',
     'A file ledger (sql.js, the real `openLedger`) holding N finished jobs with one model call each (realistic request/result JSON),',
     'spread over 60 days. "reserve + settle" is one paid call\'s bookkeeping, measured after 50 warm-up calls: two transactions,',
-    'each taking the file lock (a `<ledger>.lock` directory: mkdir + stat, rmdir to release), catching up with other processes',
+    'each taking the file lock (proper-lockfile: a `<ledger>.lock` directory, mkdir + stat, rmdir to release), catching up with other processes',
     '(two stat calls when nothing changed), running the admission sums and appending one line to `<ledger>.journal` with',
     'fdatasync; the snapshot is rewritten only when the journal is folded into it (every 4 MiB or 5,000 transactions; not',
     'reached in these rounds). "Cold open" is `openLedger` + the first `spendStats`, with sql.js already loaded; loading',
@@ -181,22 +183,13 @@ export async function run(log: (line: string) => void): Promise<string> {
 
 /** What a write costs now and why; rewritten by hand when the write path changes. */
 const PROSE = [
-  'Where the time goes: a write\'s file operations are synchronous (each async call was a libuv threadpool round trip).',
-  'The lock is mkdir + stat, and rmdir to release (~0.1–0.25 ms, mostly the rmdir; proper-lockfile\'s lockSync + release',
-  'took ~0.35 ms for the same directory protocol, building an fs adapter and probing mtime precision on every call); then',
-  'four stat calls (~10 µs each) and one journal write + fdatasync through a descriptor kept open (~0.3–0.5 ms, the',
-  'disk\'s flush). A single caller\'s reserve + settle is thus mostly two fdatasyncs and two lock round trips; the SQL',
-  'is ~0.1 ms of it (the in-memory figure), down from ~1 ms: each statement is compiled once per database instead of on',
-  'every call; rows are read with `get()` and column names cached per statement (sql.js\'s `getAsObject` asks SQLite for',
-  'every column name on every row, which was a third of the SQL time); the month, day and velocity sums are one statement',
-  '(a join or a correlated subquery in one statement measured slower in sql.js than the separate simple statements it',
-  'would replace, so the other reads stay apart); sql.js\'s in-memory database runs without a rollback-journal file, fsync or',
-  'per-transaction file locking (`journal_mode = MEMORY`, `synchronous = OFF`, `locking_mode = EXCLUSIVE`: what is',
-  'durable is the ledger\'s own journal); reserve computes the month and day sums once; and the velocity rule reads the',
-  'hourly totals of the hours its window touches, summing the window\'s calls only when those totals reach its threshold,',
-  'so no admission sum grows with history or with the calls of the last hour. Before these changes (commit 3b68e2c, this',
-  'bench, same machine): reserve + settle 3.16 / 3.35 ms at 10k / 100k jobs, the in-memory ledger 1.12 ms, and 318 /',
-  '291 / 294 paid calls / s with 1 / 4 / 16 loops. A lock hold starts in setImmediate, so writes issued in the same turn',
-  'of the event loop share it as well as those queued while a hold runs. Cold open is reading the snapshot (one synchronous read), sql.js',
-  'loading it, and replaying the journal.',
+  'Where the time goes: the lock is proper-lockfile\'s (mkdir, a stat, rmdir to release: three libuv threadpool round',
+  'trips, ~0.3 ms; the own synchronous `dir-lock.ts` it replaced took ~0.15 ms), then stat calls (~10 µs each, synchronous)',
+  'and one journal write + fdatasync through a descriptor kept open (~0.3–0.5 ms, the disk\'s flush, synchronous: it',
+  'blocks the event loop for that long, see "Ledger: event-loop stalls"). The SQL is ~0.1 ms of it (the in-memory figure):',
+  'each statement is compiled once per database; rows are read with `get()` and column names cached per statement; the',
+  'month, day and velocity sums read hourly totals (`spend_hours`), so no admission sum grows with history. A lock hold',
+  'starts in setImmediate, so writes issued in the same turn of the event loop share it, as do those queued while a hold',
+  'runs. Cold open is reading the snapshot (one asynchronous read call), sql.js opening it (no copy: it keeps the Buffer)',
+  'and replaying the journal. A compaction builds the new snapshot in a worker thread (`ledger/compaction.ts`).',
 ].join('\n');

@@ -1,5 +1,6 @@
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 
 /** Default bound of one job's log file, bytes (the newest lines are kept). */
 export const JOB_LOG_MAX_BYTES = 256 * 1024;
@@ -27,8 +28,8 @@ export function jobLogPath(dir: string, jobId: string): string {
  * The file is JSON Lines, `{"n": <line number>, "line": "<text>"}`, so a reader knows how many
  * lines the job has logged even after old ones were dropped, and skips a last line still being
  * written. Bounded: when an append takes the file past `maxBytes`, the newest half is kept
- * (written to a temporary file and renamed over the log, so a reader sees the old file or the
- * new one, never a torn one). Appends are synchronous (one small write per line, in order).
+ * (replaced with write-file-atomic, so a reader sees the old file or the new one, never a torn
+ * one). Appends are synchronous (one small write per line, in order).
  * A file that cannot be written is reported once through `onError` and then left alone: the
  * job runs on, and its own process still tails it from memory.
  */
@@ -58,16 +59,14 @@ export class JobLogFile {
     }
   }
 
-  /** Keeps the newest half of the bound, cut at a line start; atomic for readers (rename). */
+  /** Keeps the newest half of the bound, cut at a line start; atomic for readers (write-file-atomic). */
   private truncateFront(): void {
     const data = readFileSync(this.path);
     const keep = Math.floor((this.opts.maxBytes ?? JOB_LOG_MAX_BYTES) / 2);
     let start = data.length - keep;
     start = data.indexOf(0x0a, Math.max(0, start - 1)) + 1;
-    const tmp = `${this.path}.${process.pid}.tmp`;
     const kept = data.subarray(start);
-    writeFileSync(tmp, kept, { mode: 0o600 });
-    renameSync(tmp, this.path);
+    writeFileAtomic.sync(this.path, kept, { mode: 0o600, fsync: false }); // a log: atomic for readers, durability not needed
     this.size = kept.length;
   }
 }

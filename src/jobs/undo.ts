@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { InputError } from '../core/errors';
 import { TERMINAL_STATUSES, type JobRecord } from '../core/jobs';
 import { markedResult, undoMarkOf, undoTarget, UndoRefusedError, type UndoMark, type UndoRecord } from '../core/undo';
-import { LockBusyError, takeDirLock, type HeldLock } from '../ledger/dir-lock';
+import { LockBusyError, takeLock, type HeldLock } from '../ledger/file-lock';
 import type { Ledger } from '../ledger/ledger';
 import { changedBetween, mergeTrees, removeWorktree, restorePaths, writeTree } from './workspace';
 import { envOf, git } from './workspace/git';
@@ -47,7 +47,7 @@ async function underLock<T>(ledger: Ledger, jobId: string, op: 'apply' | 'discar
   const common = resolve(where.dir, (await git(where.dir, ['rev-parse', '--git-common-dir'], envOf(where))).trim());
   let lock: HeldLock;
   try {
-    lock = await takeDirLock(join(common, `offload-undo-${jobId}.lock`), { staleMs: 30_000, retries: 20 });
+    lock = await takeLock(join(common, `offload-undo-${jobId}.lock`), { staleMs: 30_000, retries: 20 });
   } catch (err) {
     if (err instanceof LockBusyError) throw new InputError('job_id', `another apply or discard of job ${jobId} is running; try again when it has ended`);
     throw err;
@@ -55,7 +55,7 @@ async function underLock<T>(ledger: Ledger, jobId: string, op: 'apply' | 'discar
   try {
     return await fn(undoTarget(await jobOf(ledger, jobId), op));
   } finally {
-    lock.release();
+    await lock.release();
   }
 }
 

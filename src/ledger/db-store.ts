@@ -1,7 +1,6 @@
 import { LedgerDamageError } from './damage';
-import { LedgerVersionError, migrate, schemaVersion } from './migrations';
 import { transact } from './recorder';
-import { SCHEMA_VERSION } from './schema';
+import { ensureSchema, LedgerVersionError, SCHEMA_VERSION, schemaVersion } from './schema';
 import { loadSqlJs, openDatabase, type Database, type SqlJsStatic } from './sqljs';
 
 /**
@@ -31,7 +30,7 @@ export class Serial {
 /** An in-memory ledger database (unit tests): no file, no lock. Writes are recorded and checked as for a file. */
 export async function memoryDbStore(): Promise<DbStore> {
   const db = openDatabase(await loadSqlJs());
-  migrate(db);
+  ensureSchema(db);
   const serial = new Serial();
   return {
     read: (fn) => serial.run(async () => fn(db)),
@@ -45,16 +44,17 @@ export async function memoryDbStore(): Promise<DbStore> {
 }
 
 /**
- * Opens snapshot bytes (null: a new, empty database) without migrating, and returns the schema
- * version found. Throws LedgerDamageError for bytes that are not a SQLite database and
- * LedgerVersionError for a newer schema; the database is closed then.
+ * Opens snapshot bytes (null: a new, empty database) without creating tables, and returns the
+ * schema version found (0: no ledger yet, or SCHEMA_VERSION). Throws LedgerDamageError for bytes
+ * that are not a SQLite database and LedgerVersionError for any other version (newer, or a
+ * pre-release one); the database is closed then.
  */
 export function openSnapshot(SQL: SqlJsStatic, file: string, bytes: Uint8Array | null): { db: Database; found: number } {
   let db: Database | undefined;
   try {
     db = openDatabase(SQL, bytes);
     const found = schemaVersion(db);
-    if (found > SCHEMA_VERSION) throw new LedgerVersionError(found, SCHEMA_VERSION);
+    if (found !== 0 && found !== SCHEMA_VERSION) throw new LedgerVersionError(found, SCHEMA_VERSION, file);
     return { db, found };
   } catch (err) {
     db?.close();

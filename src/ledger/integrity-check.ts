@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { LedgerDamageError } from './damage';
 import { fileDbStore } from './journaled-store';
-import { LedgerVersionError } from './migrations';
+import { LedgerVersionError } from './schema';
 import { num } from './rows';
 
 /** What `ledger check` found: `damaged` → exit 1; `lines` say it for a person, one finding each. */

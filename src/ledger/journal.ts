@@ -264,7 +264,7 @@ export class JournalFile {
    */
   async reset(g: number, guard: LockGuard): Promise<JournalStat> {
     this.close(); // the kept descriptor is of the journal being replaced
-    await replaceAtomically(this.path, headerLine(g), guard, 'journal', 'ledger journal');
+    await replaceAtomically(this.path, headerLine(g), guard, 'ledger journal');
     const st = await this.stat();
     if (!st) throw new LedgerFileError(`ledger journal ${this.path} vanished right after it was written`);
     return st;

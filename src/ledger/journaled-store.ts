@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { foldInWorker } from './compaction';
 import { LedgerDamageError, LedgerFileError, snapshotDamage } from './damage';
 import { openSnapshot, type DbStore } from './db-store';
 import { FileStore, type FileStoreOptions, type LockGuard } from './file-store';
 import { GroupCommit, type Pending } from './group-commit';
 import { entryLine, JournalFile, parseChunk } from './journal';
 import { journalState, wentBack, type Lineage } from './lineage';
-import { migrate } from './migrations';
 import { replay, transact, type RecordedStatement } from './recorder';
-import { SCHEMA_VERSION } from './schema';
+import { ensureSchema } from './schema';
 import { loadSqlJs, type Database, type SqlJsStatic } from './sqljs';
 
 /** The in-memory database and how far it has read the files (its place in their history: Lineage). */
@@ -39,14 +39,14 @@ class Diverged extends Error {}
  */
 class NeedsLock extends Error {}
 
-/** A fresh generation for a new or migrated snapshot: random, so a leftover journal never matches it (48 bits). */
+/** A fresh generation for a new snapshot: random, so a leftover journal never matches it (48 bits). */
 function freshGeneration(): number {
   return randomBytes(6).readUIntBE(0, 6);
 }
 
 /** Store options beyond the file store's. */
 export interface JournaledStoreOptions extends FileStoreOptions {
-  /** Open without ever writing (`ledger check`): no file is created, migrated or compacted; writes are refused. */
+  /** Open without ever writing (`ledger check`): no file is created or compacted; writes are refused. */
   readOnly?: boolean;
   /** Hears what the store repaired on its own (a torn journal tail cut). Default: a process warning on stderr. */
   notice?: (message: string) => void;
@@ -75,7 +75,7 @@ export interface StoreState {
  * - read: the same catch-up without the lock (again under it when the journal header counts more
  *   records than it found: lockFree). It sees a committed prefix: the snapshot it loaded
  *   plus the complete lines present when it read; an up-to-date reader pays two stat calls.
- * - open: loads without the lock; a new file, or one needing a migration, is written under the
+ * - open: loads without the lock; a new file, or a SQLite file without the ledger's tables, is written under the
  *   lock as a new snapshot with a fresh generation.
  * A kill mid-append leaves a torn last line (ignored by readers, cut by the next writer); a kill
  * mid-compaction leaves the old snapshot + journal, or the new snapshot + a journal of the old
@@ -89,7 +89,7 @@ export interface StoreState {
  * sequence, of a generation the snapshot does not continue, a file read-only, a lock that cannot be
  * taken, or files that went back while this process had read further — throws LedgerDamageError
  * naming the file, in every call of every process, until `ledger repair`. Also throws
- * LedgerFileError (cannot lock/read/write) or LedgerVersionError (newer Offload).
+ * LedgerFileError (cannot lock/read/write) or LedgerVersionError (a newer or a pre-release Offload's schema).
  */
 export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}): Promise<DbStore & { state(): StoreState }> {
   const SQL: SqlJsStatic = await loadSqlJs();
@@ -102,7 +102,7 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
   async function follow(r: Replica, strict: boolean): Promise<'ok' | 'reload'> {
     const st = await journal.stat();
     if (!st) {
-      if (r.legacy && r.seq === 0) {
+      if (r.bare && r.seq === 0) {
         Object.assign(r, { jIno: null, offset: 0, stale: true });
         return 'ok';
       }
@@ -165,17 +165,27 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
    * Writes `r` as a new snapshot (generation `gen`, folding in r's generation up to its last
    * record) and an empty journal for it. Call holding the lock. A new ledger (`fresh`) writes the
    * journal first, so a creation cut short leaves a journal with no record (created again), never
-   * a snapshot without its journal.
+   * a snapshot without its journal. A compaction (`compact`: r is caught up, its files are
+   * snapshot + r.seq journal records) builds the bytes in a worker thread from those files
+   * (compaction.ts), so the export of a large ledger does not block the event loop; if the worker
+   * fails, they are exported here.
    */
-  async function writeSnapshot(r: Replica, gen: number, guard: LockGuard, fresh = false): Promise<void> {
+  async function writeSnapshot(r: Replica, gen: number, guard: LockGuard, how: 'fresh' | 'adopt' | 'compact'): Promise<void> {
     if (opts.readOnly) throw new LedgerFileError(`ledger ${file} is open read-only; nothing was written`);
     const folded = { prevGen: r.gen, folded: r.seq };
+    let bytes: Uint8Array | null = null;
+    if (how === 'compact' && r.stamp !== null) {
+      bytes = await foldInWorker({ snapshot: file, journal: journal.path, stamp: r.stamp, gen: r.gen, seq: r.seq, offset: r.offset, newGen: gen }).catch((err: unknown) => {
+        (opts.notice ?? ((m: string) => process.emitWarning(m, 'OffloadLedger')))(`ledger ${file}: compaction in a worker thread failed (${(err as Error).message}); compacted on the main thread instead`);
+        return null;
+      });
+    }
     // carried by the snapshot, never journaled
     r.db.run('UPDATE journal_state SET generation = ?, prev_generation = ?, folded_seq = ? WHERE id = 1', [gen, r.gen, r.seq]);
-    if (fresh) await journal.reset(gen, guard);
-    r.stamp = await files.write(r.db.export(), guard);
-    Object.assign(r, { gen, ...folded, seq: 0, stale: true, unpersisted: false, legacy: false });
-    const st = fresh ? await journal.stat() : await journal.reset(gen, guard);
+    if (how === 'fresh') await journal.reset(gen, guard);
+    r.stamp = await files.write(bytes ?? r.db.export(), guard);
+    Object.assign(r, { gen, ...folded, seq: 0, stale: true, unpersisted: false, bare: false });
+    const st = how === 'fresh' ? await journal.stat() : await journal.reset(gen, guard);
     if (!st) throw new LedgerFileError(`ledger journal ${journal.path} vanished right after it was written`);
     Object.assign(r, { jIno: st.ino, jMtime: st.mtimeNs, offset: st.size, stale: false, marked: true });
   }
@@ -196,8 +206,9 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
   }
 
   /**
-   * Loads snapshot + journal from scratch. With `guard` (lock held) a missing file is created and a
-   * migration is persisted; without, a missing file is an error and a migration stays in memory.
+   * Loads snapshot + journal from scratch. With `guard` (lock held) a missing file is created and
+   * a bare file's new tables are persisted; without, a missing file is an error and new tables
+   * stay in memory.
    */
   async function load(guard: LockGuard | null, quiet = false): Promise<Replica> {
     for (let attempt = 0; ; attempt++) {
@@ -218,9 +229,9 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
           if (attempt < 10) continue;
           throw new LedgerFileError(`ledger ${file} kept changing while it was being read; try again`);
         }
-        if (!snap || found !== SCHEMA_VERSION) {
-          migrate(db);
-          if (guard && !opts.readOnly) await writeSnapshot(r, freshGeneration(), guard, !snap);
+        if (!snap || found === 0) {
+          ensureSchema(db);
+          if (guard && !opts.readOnly) await writeSnapshot(r, freshGeneration(), guard, snap ? 'adopt' : 'fresh');
           else r.unpersisted = true;
         }
         return r;
@@ -329,7 +340,7 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
     }
     if (r.offset >= maxBytes || r.seq >= maxLines) {
       // The transactions are durable in the journal already; a failed compaction is retried by the next write.
-      await writeSnapshot(r, r.gen + 1, guard).catch(() => { r.dirty = true; });
+      await writeSnapshot(r, r.gen + 1, guard, 'compact').catch(() => { r.dirty = true; });
     }
   }
 

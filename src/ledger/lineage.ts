@@ -10,26 +10,25 @@ import type { Database } from './sqljs';
 export interface Lineage {
   /** The snapshot's generation (journal_state); journal lines of another generation do not apply. */
   gen: number;
-  /** The generation the snapshot folded in and its last record (null: a snapshot older than schema v9, which does not say). */
+  /** The generation the snapshot folded in and its last record (null: a bare snapshot, which has none). */
   prevGen: number | null;
   folded: number;
-  /** A snapshot older than the journal (schema < 4): no journal is expected beside it. */
-  legacy: boolean;
+  /** A SQLite file without the ledger's tables yet (schema version 0): no journal is expected beside it. */
+  bare: boolean;
   /** Journal records applied on top of the snapshot: the last sequence number. */
   seq: number;
-  /** Migrated in memory, not written yet: its generation is not on disk. */
+  /** Given the ledger's tables in memory, not written yet: its generation is not on disk. */
   unpersisted: boolean;
 }
 
 /** Generations a process may see pass between two catch-ups: compactions add 1 each; a fresh ledger's generation is random (48 bits). */
 const MAX_GENERATIONS_BETWEEN = 1_000_000;
 
-/** What a snapshot of schema `version` says about its place in the journal's history (journal_state; schema v4, v9). */
-export function journalState(db: Database, version: number): Pick<Lineage, 'gen' | 'prevGen' | 'folded' | 'legacy'> {
-  if (version < 4) return { gen: 0, prevGen: null, folded: 0, legacy: true };
+/** What a snapshot of schema `version` (0: bare, else SCHEMA_VERSION) says about its place in the journal's history (journal_state). */
+export function journalState(db: Database, version: number): Pick<Lineage, 'gen' | 'prevGen' | 'folded' | 'bare'> {
+  if (version === 0) return { gen: 0, prevGen: null, folded: 0, bare: true };
   const gen = num(db, 'SELECT generation FROM journal_state WHERE id = 1');
-  if (version < 9) return { gen, prevGen: null, folded: 0, legacy: false };
-  return { gen, prevGen: num(db, 'SELECT prev_generation FROM journal_state WHERE id = 1'), folded: num(db, 'SELECT folded_seq FROM journal_state WHERE id = 1'), legacy: false };
+  return { gen, prevGen: num(db, 'SELECT prev_generation FROM journal_state WHERE id = 1'), folded: num(db, 'SELECT folded_seq FROM journal_state WHERE id = 1'), bare: false };
 }
 
 /**
@@ -39,7 +38,7 @@ export function journalState(db: Database, version: number): Pick<Lineage, 'gen'
  * generations that folded in at least what `prev` had read).
  */
 export function wentBack(prev: Lineage, next: Lineage, file: string, journalPath: string): LedgerDamageError | null {
-  if (prev.unpersisted || prev.legacy || next.prevGen === null) return null;
+  if (prev.unpersisted || prev.bare || next.prevGen === null) return null;
   if (next.gen === prev.gen) {
     return next.seq < prev.seq ? new LedgerDamageError(journalPath, `went back from record ${prev.seq} to ${next.seq} of generation ${prev.gen} while the ledger was open (cut, or replaced by an older copy)`) : null;
   }

@@ -2,9 +2,8 @@ import type { JobKind, JobRecord, JobStatus } from '../core/jobs';
 import type { Micros } from '../core/money';
 import type { Period } from '../core/period';
 import type { Reservation } from './ledger';
-import { all, num, one, run, type Row } from './rows';
+import { all, num, one, run, values, type Row } from './rows';
 import type { Database } from './sqljs';
-import { withStatement } from './statements';
 
 /** Jobs with their settled spend and usage summed over their model calls (µUSD, tokens). */
 const JOB_SELECT = `
@@ -100,8 +99,7 @@ export function hourSums(db: Database, ranges: readonly Period[]): Micros[] {
     hi = Math.max(hi, r.endMs);
   }
   params.push(lo, hi);
-  const row = withStatement(db, hourSumsSql(ranges.length), params,
-    (stmt) => (stmt.step() ? stmt.get() : []));
+  const row = values(db, hourSumsSql(ranges.length), params);
   return ranges.map((_, i) => Number(row[i] ?? 0));
 }
 

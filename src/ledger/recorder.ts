@@ -14,7 +14,7 @@ const active = new WeakMap<Database, RecordedStatement[]>();
  * SQL whose result depends on more than the database and the bound parameters (time, randomness,
  * connection counters): replaying it in another process would diverge, so it may not be recorded.
  */
-const NONDETERMINISTIC = /\b(random|randomblob|date|time|datetime|julianday|strftime|unixepoch|changes|total_changes|last_insert_rowid)\s*\(|\bcurrent_(date|time|timestamp)\b/i;
+export const NONDETERMINISTIC = /\b(random|randomblob|date|time|datetime|julianday|strftime|unixepoch|changes|total_changes|last_insert_rowid)\s*\(|\bcurrent_(date|time|timestamp)\b/i;
 
 /** SQL texts already found deterministic (the ledger's SQL is a fixed set of literals; bounded like statements.ts). */
 const checked = new Set<string>();

@@ -5,9 +5,9 @@ import { snapshotDamage } from './damage';
 import { FileStore } from './file-store';
 import { JournalFile, type JournalEntry } from './journal';
 import { checkLedger, ledgerPaths } from './integrity-check';
-import { migrate } from './migrations';
 import { replay } from './recorder';
 import { num } from './rows';
+import { ensureSchema, SCHEMA_VERSION } from './schema';
 import { loadSqlJs, openDatabase, type Database } from './sqljs';
 
 /** What `ledger repair` did: every line says what it kept, moved aside, or could not recover. */
@@ -64,9 +64,14 @@ function applyRecords(db: Database, entries: JournalEntry[]): { applied: number;
   return { applied: entries.length, failure: null };
 }
 
+/** PRAGMA user_version from a SQLite file's header (offset 60, sqlite.org/fileformat.html §1.3); 0 when the bytes are too short. */
+function userVersion(bytes: Buffer): number {
+  return bytes.length >= 100 ? bytes.readUInt32BE(60) : 0;
+}
+
 /**
  * `ledger repair` for the ledger at `file`, explicit and never silent. A sound ledger (checkLedger),
- * or none at all, is left as it is. Otherwise, under the ledger's lock (a
+ * or none at all, is left as it is, and so is one of a newer Offload's schema. Otherwise, under the ledger's lock (a
  * lock that is a file is moved aside first; a lock held by a live process refuses the repair):
  * copies every ledger file to `<name>.damaged-<time>` beside it; restores write permission; keeps
  * the snapshot when it is sound (else starts from an empty ledger and says its contents are lost);
@@ -81,6 +86,8 @@ export async function repairLedger(file: string, now = new Date()): Promise<Repa
   const lines: string[] = [];
   const before = await checkLedger(file);
   if (!before.damaged) return { lines: [...before.lines, 'nothing to repair: the ledger is sound; no file was changed'] };
+  const version = existsSync(paths.snapshot) ? userVersion(readFileSync(paths.snapshot)) : 0;
+  if (version > SCHEMA_VERSION) return { lines: [...before.lines, `refused: ${file} has schema version ${version}, written by a newer Offload (this one reads ${SCHEMA_VERSION}); update Offload instead. No file was changed`] };
   const suffix = `damaged-${now.toISOString().replace(/[:.]/g, '-')}`;
   if (existsSync(paths.lock) && !statSync(paths.lock).isDirectory()) {
     renameSync(paths.lock, `${paths.lock}.${suffix}`);
@@ -106,7 +113,7 @@ export async function repairLedger(file: string, now = new Date()): Promise<Repa
       try {
         const opened = openSnapshot(SQL, file, bytes);
         db = opened.db;
-        migrate(db);
+        ensureSchema(db);
         snapGen = num(db, 'SELECT generation FROM journal_state WHERE id = 1');
         lines.push(`kept: the snapshot ${file} (generation ${snapGen})`);
       } catch (err) {
@@ -118,7 +125,7 @@ export async function repairLedger(file: string, now = new Date()): Promise<Repa
     const journalText = existsSync(paths.journal) ? readFileSync(paths.journal, 'utf8') : null;
     const fromScratch = db === null;
     db ??= openDatabase(SQL, null);
-    migrate(db);
+    ensureSchema(db);
     if (journalText === null) {
       lines.push(`cannot recover: the journal ${paths.journal} is missing; records written after the snapshot (if any) are lost`);
     } else {

@@ -40,6 +40,11 @@ export function one(db: Database, sql: string, params: Params = []): Row | undef
   return withStatement(db, sql, params, (stmt) => (stmt.step() ? rowOf(stmt) : undefined));
 }
 
+/** The first row's values in column order ([] for no row): for queries whose columns share a name. */
+export function values(db: Database, sql: string, params: Params = []): SqlValue[] {
+  return withStatement(db, sql, params, (stmt) => (stmt.step() ? stmt.get() : []));
+}
+
 /** The first column of the first row as a number (0 for no row or NULL, e.g. SUM over nothing). */
 export function num(db: Database, sql: string, params: Params = []): number {
   return withStatement(db, sql, params, (stmt) => {

@@ -329,9 +329,9 @@ class SqlLedger implements SqliteLedger {
 }
 
 /**
- * Opens (creating or migrating) the ledger file at `path`, shared by every process that opens it.
+ * Opens (creating when missing) the ledger file at `path`, shared by every process that opens it.
  * Loads sql.js on first use. Throws LedgerFileError (cannot lock/read/write the file, or it is not
- * a database: it is then left untouched), LedgerVersionError (written by a newer Offload),
+ * a database: it is then left untouched), LedgerVersionError (written by a newer or a pre-release Offload; it names the fix),
  * RangeError for caps that are not integer µUSD ≥ 0.
  */
 export async function openLedger(path: string, opts: FileLedgerOptions): Promise<SqliteLedger> {

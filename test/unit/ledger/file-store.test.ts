@@ -3,12 +3,15 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, utimesSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FileStore, LedgerFileError } from '../../../src/ledger/file-store';
-import { LedgerVersionError } from '../../../src/ledger/migrations';
+import { LedgerVersionError } from '../../../src/ledger/schema';
 import { loadSqlJs } from '../../../src/ledger/sqljs';
 import { openLedger } from '../../../src/ledger/sqlite-ledger';
 import { caps, readLedgerFile, spend, tempDir } from './helpers';
 
 const WRITER = path.join(__dirname, 'fixtures', 'ledger-writer.ts');
+
+/** write-file-atomic's temp files beside the snapshot and the journal: `<file>.<number>`. */
+const isTemp = (name: string) => /^ledger\.sqlite(\.journal)?\.\d+$/.test(name);
 
 /** Starts the writer fixture in its own process. */
 function writer(args: string[], env: Record<string, string> = {}) {
@@ -41,8 +44,8 @@ describe('ledger file store', () => {
     // the lock is taken, and right after a commit was reported. The writer's lock is removed after
     // each kill so the next round need not wait for it to go stale (that takeover has its own test).
     const rounds: Array<(name: string, committed: number) => boolean> = [
-      (name, n) => n >= 3 && name.endsWith('.tmp'),
-      (name, n) => n >= 3 && name.endsWith('.tmp'),
+      (name, n) => n >= 3 && isTemp(name),
+      (name, n) => n >= 3 && isTemp(name),
       (name, n) => n >= 4 && name === 'ledger.sqlite.journal',
       (name, n) => n >= 5 && name === 'ledger.sqlite.journal',
       (name, n) => n >= 6 && name.endsWith('.lock'),
@@ -66,7 +69,7 @@ describe('ledger file store', () => {
         child.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`writer exited early: ${stderr}`))));
       });
       watcher.close();
-      if (readdirSync(tmp.dir).some((f) => f.endsWith('.tmp'))) midWrite++;
+      if (readdirSync(tmp.dir).some(isTemp)) midWrite++;
       rmSync(`${file}.lock`, { recursive: true, force: true });
       assert.deepEqual(await query(file, 'PRAGMA integrity_check'), [['ok']]);
       const [[rows]] = (await query(file, `SELECT COUNT(*) FROM model_calls WHERE job_id = 'w-${child.pid}'`)) as [[number]];

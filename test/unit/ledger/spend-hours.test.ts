@@ -1,10 +1,6 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { openMemoryLedger } from '../../../src/ledger/sqlite-ledger';
-import { migrate } from '../../../src/ledger/migrations';
-import { settledIn } from '../../../src/ledger/queries';
-import { MIGRATIONS } from '../../../src/ledger/schema';
-import { loadSqlJs } from '../../../src/ledger/sqljs';
 import { caps, fakeClock, spend } from './helpers';
 
 const HOUR = 3_600_000;
@@ -36,22 +32,5 @@ describe('hourly spend totals (spend_hours)', () => {
         }
       },
     ), { numRuns: 40 });
-  });
-
-  it('are backfilled from the calls already in a ledger written before them', async () => {
-    const SQL = await loadSqlJs();
-    const db = new SQL.Database();
-    const BEFORE_SPEND_HOURS = 5; // schema v5: the last version without spend_hours
-    db.run(MIGRATIONS.slice(0, BEFORE_SPEND_HOURS).join(';\n'));
-    db.run(`PRAGMA user_version = ${BEFORE_SPEND_HOURS}`);
-    db.run("INSERT INTO jobs (id, kind, status, model, request_json, created_at, updated_at) VALUES ('old', 'llm', 'completed', 'gpt-4o-mini', '{}', 0, 0)");
-    for (const [i, at] of [T0 + 10, T0 + 20, T0 + HOUR + 5, T0 + 30 * HOUR].entries()) {
-      db.run("INSERT INTO model_calls (job_id, reservation_id, model, cost_micros, status, created_at) VALUES ('old', ?, 'gpt-4o-mini', ?, 'ok', ?)", [`r${i}`, 100 * (i + 1), at]);
-    }
-    migrate(db);
-    assert.equal(db.exec('SELECT COUNT(*) FROM spend_hours')[0]!.values[0]![0], 3);
-    assert.equal(settledIn(db, { startMs: T0, endMs: T0 + 2 * HOUR }), 100 + 200 + 300);
-    assert.equal(settledIn(db, { startMs: T0 + 15, endMs: T0 + 40 * HOUR }), 200 + 300 + 400);
-    db.close();
   });
 });
