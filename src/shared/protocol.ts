@@ -44,7 +44,6 @@ export const CheckSchema = z.object({
   passed: z.boolean(),
   output_tail: z.string(),
 });
-export type Check = z.infer<typeof CheckSchema>;
 
 /** What the job detail shows; the action flags say which buttons are live. */
 export const JobDetailSchema = z.object({

@@ -71,7 +71,6 @@ async function rpc<T>(folder: 'rpc' | 'workbench-rpc', op: string, args: unknown
 export const workbenchTexts = (selector: string, timeoutMs = 10_000) => rpc<string[]>('workbench-rpc', 'workbenchTexts', [selector, timeoutMs], timeoutMs + 15_000);
 
 /** The `attr` attribute of every element matching `selector` in the workbench page, once one matches; [] after `timeoutMs`. */
-export const workbenchAttrs = (selector: string, attr: string, timeoutMs = 10_000) => rpc<string[]>('workbench-rpc', 'workbenchAttrs', [selector, attr, timeoutMs], timeoutMs + 15_000);
 
 /** Clicks the first element matching `selector` in the workbench page; throws when none appears within `timeoutMs`. */
 export const workbenchClick = async (selector: string, timeoutMs = 10_000) => { await rpc('workbench-rpc', 'workbenchClick', [selector, timeoutMs], timeoutMs + 15_000); };
