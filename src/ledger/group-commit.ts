@@ -12,7 +12,7 @@ export interface Pending {
 
 /**
  * The file ledger's order of work, one task at a time: writes queued in the same turn of the event
- * loop are gathered into one batch, committed by `commit` (one lock hold and one fdatasync for all
+ * loop are gathered into one batch, committed by `commit` (one lock and one fdatasync for all
  * of them, journaled-store.ts); a read runs after every write queued before it, and writes queued
  * after a read run after it. `commit` sets each item's `outcome`; a throw fails the whole batch.
  */

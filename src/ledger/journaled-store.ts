@@ -67,10 +67,10 @@ export interface StoreState {
  * - write: lock → catch up (reload the snapshot if its identity changed, else apply the journal's
  *   new lines) → transaction → append one line + fdatasync → unlock; past `journalMaxBytes` or
  *   `journalMaxLines` the writer then folds everything into a new snapshot (generation + 1,
- *   written atomically) and replaces the journal with an empty one of that generation. A hold
- *   starts in setImmediate, and writes queued in this process before it starts share it (group
+ *   written atomically) and replaces the journal with an empty one of that generation. A locked
+ *   batch starts in setImmediate, and writes queued in this process before it starts share it (group
  *   commit: group-commit.ts queues them, commitBatch runs them): those of the same turn of the event loop, and those queued while an
- *   earlier hold runs. One lock, one catch-up, their transactions one by one, their lines in one
+ *   earlier batch runs. One lock, one catch-up, their transactions one by one, their lines in one
  *   append + fdatasync.
  * - read: the same catch-up without the lock (again under it when the journal header counts more
  *   records than it found: lockFree). It sees a committed prefix: the snapshot it loaded
@@ -298,7 +298,7 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
   }
 
   /**
-   * One lock hold for a batch of write transactions (group commit): catch up, run each transaction
+   * One locked batch of write transactions (group commit): catch up, run each transaction
    * (its own BEGIN … COMMIT; one that throws is rolled back and fails alone), append one journal
    * line per changing transaction in a single write + fdatasync, then settle every caller. Nothing
    * is reported before that fdatasync. When the append fails, every transaction from the first

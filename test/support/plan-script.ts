@@ -57,7 +57,7 @@ export function meetScript(script: Script, keys: string[], maxWaitMs = 30_000): 
   const seen = new Set<string>();
   let open!: () => void;
   const met = new Promise<void>((resolve) => { open = resolve; });
-  const holdUntil = Promise.race([met, new Promise<void>((resolve) => setTimeout(resolve, maxWaitMs).unref())]);
+  const answerAfter = Promise.race([met, new Promise<void>((resolve) => setTimeout(resolve, maxWaitMs).unref())]);
   return (req, index) => {
     const messages = JSON.stringify(req.body?.messages ?? []);
     const key = keys.find((k) => messages.includes(k));
@@ -65,6 +65,6 @@ export function meetScript(script: Script, keys: string[], maxWaitMs = 30_000): 
     if (!key) return reply;
     seen.add(key);
     if (seen.size === keys.length) open();
-    return 'error' in reply ? reply : { ...reply, holdUntil };
+    return 'error' in reply ? reply : { ...reply, answerAfter };
   };
 }

@@ -26,7 +26,7 @@ export interface SuccessReply {
   /** Wait this long (ms) before answering. */
   delayMs?: number;
   /** Wait for this promise before answering (after `delayMs`): a barrier a test opens when it chooses. */
-  holdUntil?: Promise<unknown>;
+  answerAfter?: Promise<unknown>;
 }
 
 /** A scripted error, sent as OpenAI's `{error:{message,type,param,code}}` with `status`; `param` and `code` default from the status. */

@@ -164,7 +164,7 @@ export async function startScriptedGateway(opts: ScriptedGatewayOptions): Promis
     const stream = body.stream === true;
     log(`#${index} ${body.model ?? '?'} stream=${stream} → ${isError(reply) ? `error ${reply.error.status}` : (reply.finish_reason ?? (reply.tool_calls?.length ? 'tool_calls' : 'stop'))}`);
     if (!isError(reply) && reply.delayMs) await sleep(reply.delayMs);
-    if (!isError(reply) && reply.holdUntil) await reply.holdUntil;
+    if (!isError(reply) && reply.answerAfter) await reply.answerAfter;
     if (isError(reply)) return sendError(res, reply.error);
     if (!stream && reply.dropAfterChunks !== undefined) { res.socket?.destroy(); return; }
     if (!stream && reply.malformed) { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"id": "chatcmpl-scripted", "choices": ['); return; }
