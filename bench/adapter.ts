@@ -359,7 +359,7 @@ export async function run(log: (line: string) => void): Promise<string> {
       'chat-completions call with the same ~100-character reply (7 SSE chunks + usage when streaming). The clients hit it side by side,',
       'requests interleaved round by round: **direct** (the OpenAI body the adapter would send, straight to the gateway), **Offload** (its',
       'adapter in its own process, bundled by esbuild as dist/ ships it: auth, long strings passed through as the client\'s bytes',
-      '(src/adapter/passthrough-json.ts), zod validation, translation, the input bound, reservation and settlement in an in-memory sql.js',
+      'JSON.parse, zod validation, translation, the input bound, reservation and settlement in an in-memory sql.js',
       'ledger, the node:http upstream client, stream translation), **claude-code-router 2.0.0** (`ccr start` in its own process with a',
       'config pointing at the same gateway) and, for reference, a **bare node:http proxy** (bench/support/bare-proxy.ts: reads the body,',
       'forwards it unchanged, pipes the answer back; no parsing at all), the floor of any Node proxy on this machine. Requests are Claude',

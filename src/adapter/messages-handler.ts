@@ -8,16 +8,15 @@ import type { Micros } from '../core/money';
 import { promptTokensUpperBound, utf8ByteLength } from '../core/token-bound';
 import { usageFromOpenAI, ZERO_USAGE, type Usage } from '../core/usage';
 import { anthropicError, fromUpstreamFailure, type AnthropicHttpError } from './anthropic-errors';
-import { AnthropicRequestSchema, parseAnthropic, type AnthropicRequest } from './anthropic-schema';
+import { AnthropicRequestSchema, parseAnthropic } from './anthropic-schema';
 import { Heartbeat } from './heartbeat';
 import type { Meter, MeteredJob, MeterHold } from './meter';
 import type { MetricsSink } from './metrics';
-import { materialize, passthroughByteLength, upstreamBodies, type PassthroughJson } from './passthrough-json';
 import { resolveModel, translateRequest, type TranslatedRequest } from './translate-request';
-import { redactJsonStringContent, redactValue } from '../core/redact';
+import { redactValue } from '../core/redact';
 import { translateResponse, UnrecognisedResponseError, type AnthropicMessage } from './translate-response';
 import { encodeSse, PING, StreamTranslator, type AnthropicStreamEvent } from './translate-stream';
-import { routeOfError, type CallHooks, type EncodeBody, type Route, type Upstream } from './upstream';
+import { routeOfError, type CallHooks, type Route, type Upstream } from './upstream';
 
 /** What POST /v1/messages needs; built once by startAdapterServer. Times are epoch ms. */
 export interface MessagesDeps {
@@ -37,15 +36,6 @@ export interface MessagesDeps {
   secrets?: () => readonly (string | undefined)[];
 }
 
-/**
- * A parsed request body. With `passthrough`, long strings of `value` are placeholders for the
- * client's bytes (passthrough-json.ts): they are moved into the upstream request unread.
- */
-export interface RequestBody {
-  value: unknown;
-  passthrough: PassthroughJson | null;
-}
-
 /** An answer the handler sends instead of calling upstream (bad request, budget refusal). */
 type Refusal = AnthropicHttpError;
 
@@ -58,26 +48,16 @@ const NO_RETRY = { 'x-should-retry': 'false' };
  * never settled. `clientGone` aborts when the client disconnects; the job's own signal (cancel)
  * aborts too. Never throws: every failure is answered in Anthropic's error shape.
  */
-export async function handleMessages(deps: MessagesDeps, job: MeteredJob, body: RequestBody, res: ServerResponse, clientGone: AbortSignal): Promise<void> {
-  const parsed = parseAnthropic(AnthropicRequestSchema, body.value);
+export async function handleMessages(deps: MessagesDeps, job: MeteredJob, body: unknown, res: ServerResponse, clientGone: AbortSignal): Promise<void> {
+  const parsed = parseAnthropic(AnthropicRequestSchema, body);
   if (!parsed.ok) return sendError(res, { status: 400, body: anthropicError('invalid_request_error', parsed.message), headers: NO_RETRY });
-  // A body without long strings has no placeholders: it is handled as a plain parsed body.
-  const p = body.passthrough && body.passthrough.slices.length > 0 ? body.passthrough : null;
-  // Outbound redaction (README, Security) on values: the parsed fields, and each held long string as a string.
-  const secrets = deps.secrets?.() ?? [];
-  if (p) {
-    try {
-      p.slices = p.slices.map((slice) => redactJsonStringContent(slice, secrets));
-    } catch {
-      return sendError(res, { status: 400, body: anthropicError('invalid_request_error', 'the request body holds a string that is not valid JSON (a bad escape)'), headers: NO_RETRY });
-    }
-  }
-  const request = p ? readableFields(parsed.value, p) : parsed.value;
+  const request = parsed.value;
   const translated = translateRequest(request, {
     gatewayModel: job.model, perJobTokenLimit: deps.perJobTokenLimit, modelOutputLimit: deps.modelOutputLimits[resolveModel(request.model, job.model)],
   });
-  const tr: TranslatedRequest = { ...translated, params: redactValue(translated.params, secrets) };
-  const bound = p ? promptTokensUpperBound(tr.params, (s) => passthroughByteLength(s, p)) : promptTokensUpperBound(tr.params);
+  // Outbound redaction (README, Security), on the translated values.
+  const tr: TranslatedRequest = { ...translated, params: redactValue(translated.params, deps.secrets?.() ?? []) };
+  const bound = promptTokensUpperBound(tr.params);
   let hold: MeterHold;
   try {
     hold = await deps.meter.reserve(job, tr.upstreamModel, bound, tr.maxTokens);
@@ -87,8 +67,6 @@ export async function handleMessages(deps: MessagesDeps, job: MeteredJob, body: 
   const signal = job.signal ? AbortSignal.any([clientGone, job.signal]) : clientGone;
   const call: Call = {
     deps, job, hold, tr, bound, started: deps.clock(), settled: false,
-    encodeBody: p ? upstreamBodies(tr.params, p).encode : undefined,
-    dropBody: () => void (p && (p.slices = [])),
     hooks: {
       onFailedAttempt: (a) => deps.metrics.record({
         job: job.jobId, route: a.route, model: a.model, usage: ZERO_USAGE, costMicros: 0, latencyMs: a.latencyMs, status: statusLabel(a.error),
@@ -122,28 +100,8 @@ function refusal(deps: MessagesDeps, job: MeteredJob, err: unknown): Refusal {
   return { status: 500, body: anthropicError('api_error', `Offload ledger: ${err instanceof Error ? err.message : String(err)}`), headers: NO_RETRY };
 }
 
-/**
- * The request with placeholders replaced by text wherever the adapter reads rather than moves
- * (everything but the system prompt, message contents and tool definitions; inside message
- * contents, tool_use inputs, which are re-serialised as arguments).
- */
-function readableFields(req: AnthropicRequest, p: PassthroughJson): AnthropicRequest {
-  const { system, messages, tools, ...rest } = req;
-  return {
-    ...materialize(rest, p),
-    system, tools,
-    messages: messages.map((m) => (typeof m.content === 'string' ? m : {
-      ...m, content: m.content.map((b) => (b.type === 'tool_use' ? { ...b, input: materialize(b.input, p) } : b)),
-    })),
-  };
-}
-
 interface Call {
   deps: MessagesDeps;
-  /** The upstream body for a gateway model, long strings spliced in as the client's bytes; undefined: JSON.stringify. */
-  encodeBody: EncodeBody | undefined;
-  /** Lets go of the client's bytes once no attempt can need them again (the upstream answered). */
-  dropBody: () => void;
   job: MeteredJob;
   hold: MeterHold;
   hooks: CallHooks;
@@ -182,12 +140,10 @@ function outputBytesOf(message: AnthropicMessage): number {
 async function completeCall(call: Call, res: ServerResponse, signal: AbortSignal): Promise<void> {
   let served;
   try {
-    served = await call.deps.upstream.complete(call.tr.params as ChatCompletionCreateParamsNonStreaming, signal, call.hooks, call.encodeBody);
+    served = await call.deps.upstream.complete(call.tr.params as ChatCompletionCreateParamsNonStreaming, signal, call.hooks);
   } catch (err) {
     await settle(call, call.tr.upstreamModel, ZERO_USAGE, statusLabel(err), routeOfError(err) ?? 'primary');
     return sendError(res, upstreamError(err));
-  } finally {
-    call.dropBody(); // no attempt follows: retries and the fallback happened inside the call
   }
   const { completion, route, model } = served;
   try {
@@ -220,12 +176,10 @@ async function completeCall(call: Call, res: ServerResponse, signal: AbortSignal
 async function streamCall(call: Call, res: ServerResponse, signal: AbortSignal): Promise<void> {
   let served;
   try {
-    served = await call.deps.upstream.stream(call.tr.params as ChatCompletionCreateParamsStreaming, signal, call.hooks, call.encodeBody);
+    served = await call.deps.upstream.stream(call.tr.params as ChatCompletionCreateParamsStreaming, signal, call.hooks);
   } catch (err) {
     await settle(call, call.tr.upstreamModel, ZERO_USAGE, statusLabel(err), routeOfError(err) ?? 'primary');
     return sendError(res, upstreamError(err));
-  } finally {
-    call.dropBody(); // no attempt follows: retries and the fallback happened inside the call
   }
   const t = new StreamTranslator({ id: call.deps.newMessageId(), requestedModel: call.tr.requestedModel, toolNames: call.tr.toolNames, stopSequences: stopOf(call.tr) });
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });

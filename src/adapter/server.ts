@@ -5,10 +5,9 @@ import { guardHandler, httpServerOptions, isJsonContentType, parseRequestTarget,
 import { anthropicError } from './anthropic-errors';
 import { AnthropicCountTokensRequest, parseAnthropic } from './anthropic-schema';
 import { countRequestTokens } from './count-tokens';
-import { handleMessages, sendError, sendJson, type RequestBody } from './messages-handler';
+import { handleMessages, sendError, sendJson } from './messages-handler';
 import type { Meter } from './meter';
 import { createMetricsFile, NO_METRICS, type MetricsSink } from './metrics';
-import { parsePassthrough } from './passthrough-json';
 import type { Upstream } from './upstream';
 
 /** Options of startAdapterServer. */
@@ -96,8 +95,7 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
     const job = opts.meter.authorize(keyOf(req));
     if (!job) return sendError(res, { status: 401, body: anthropicError('authentication_error', 'invalid x-api-key'), headers: {} });
     if (!isJsonContentType(req.headers['content-type'])) return sendError(res, { status: 415, body: anthropicError('invalid_request_error', 'send Content-Type: application/json'), headers: {} });
-    // /v1/messages keeps long strings as the client's bytes (passthrough-json.ts); count_tokens reads them all.
-    const body = await readJson(req, maxBody, isMessages);
+    const body = await readJson(req, maxBody);
     if (!body.ok) {
       const tooLarge = body.status === 413;
       return sendError(res, { status: body.status, body: anthropicError(tooLarge ? 'request_too_large' : 'invalid_request_error', body.message), headers: tooLarge ? { connection: 'close' } : {} });
@@ -112,7 +110,7 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
     res.on('close', () => {
       if (!res.writableFinished) gone.abort();
     });
-    await handleMessages(deps, job, body, res, gone.signal);
+    await handleMessages(deps, job, body.value, res, gone.signal);
   }
 
   const guarded = guardHandler(route, (err, req, res) => {
@@ -160,16 +158,15 @@ function allowedHost(host: string | undefined, port: number): boolean {
 }
 
 /** What readJson gives: the parsed body, or the HTTP status and message of the error answer (400, 413). */
-export type BodyResult = ({ ok: true; bytes: number } & RequestBody) | { ok: false; status: number; message: string };
+export type BodyResult = { ok: true; bytes: number; value: unknown } | { ok: false; status: number; message: string };
 
 function ignore(): void {}
 
 /**
- * Reads and parses a JSON body; with `passthrough`, long strings stay placeholders for the client's
- * bytes when they can. A body over `maxBytes` is left unread (413; answer it with connection:
+ * Reads and parses (JSON.parse) a JSON body. A body over `maxBytes` is left unread (413; answer it with connection:
  * close); one that is not JSON, or that ends early, gives 400. Leaves only a no-op `error` listener on `req`.
  */
-export async function readJson(req: IncomingMessage, maxBytes: number, passthrough: boolean): Promise<BodyResult> {
+export async function readJson(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
   // Events rather than `for await`: the async iterator cost more per request than the parsing of a small body.
   const parts = await new Promise<Buffer[] | null | 'aborted'>((resolve) => {
     const chunks: Buffer[] = [];
@@ -206,10 +203,8 @@ export async function readJson(req: IncomingMessage, maxBytes: number, passthrou
   if (parts === 'aborted') return { ok: false, status: 400, message: 'request body ended early (the client went away)' };
   if (!parts) return { ok: false, status: 413, message: `request body over ${maxBytes} bytes` };
   const bytes = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
-  const fast = passthrough ? parsePassthrough(bytes) : null;
-  if (fast) return { ok: true, bytes: bytes.length, value: fast.value, passthrough: fast };
   try {
-    return { ok: true, bytes: bytes.length, value: JSON.parse(bytes.toString('utf8')), passthrough: null };
+    return { ok: true, bytes: bytes.length, value: JSON.parse(bytes.toString('utf8')) };
   } catch {
     return { ok: false, status: 400, message: 'request body is not valid JSON' };
   }

@@ -42,29 +42,19 @@ export interface ServedBy {
 }
 
 /**
- * The request body for the gateway whose model is `model` (the request's model, or the gateway's
- * own name for it): a JSON string, or its UTF-8 bytes — so a caller can splice pre-serialised
- * slices of the client's request in without re-encoding them. Called once per attempt. Without it
- * the body is `JSON.stringify({ ...params, model })`.
- */
-export type EncodeBody = (model: string) => Uint8Array | string;
-
-/**
  * The upstream port of the adapter. Errors are the `openai` SDK's classes: APIError (BadRequestError,
  * RateLimitError, InternalServerError…, with `status` and web `Headers`) after retries and
  * fallback, APIConnectionError (APIConnectionTimeoutError for the per-attempt timeout),
  * APIUserAbortError when `signal` aborts; OpenAIError for a 2xx body that is not JSON.
- * `encodeBody` (optional) replaces the serialisation of `params`: `params.model` still names the
- * model it is called with, and for `stream` the body it returns must itself say `stream: true`.
  */
 export interface Upstream {
-  complete(params: ChatCompletionCreateParamsNonStreaming, signal?: AbortSignal, hooks?: CallHooks, encodeBody?: EncodeBody): Promise<ServedBy & { completion: ChatCompletion }>;
+  complete(params: ChatCompletionCreateParamsNonStreaming, signal?: AbortSignal, hooks?: CallHooks): Promise<ServedBy & { completion: ChatCompletion }>;
   /**
    * Resolves once the response headers arrived; errors after that come from the iterator and are
    * not retried (see GatewayClient.stream in http-upstream.ts). Iterate the stream to its end or
    * leave it with break/return(): that closes the upstream response.
    */
-  stream(params: ChatCompletionCreateParamsStreaming, signal?: AbortSignal, hooks?: CallHooks, encodeBody?: EncodeBody): Promise<ServedBy & { stream: AsyncIterable<ChatCompletionChunk> }>;
+  stream(params: ChatCompletionCreateParamsStreaming, signal?: AbortSignal, hooks?: CallHooks): Promise<ServedBy & { stream: AsyncIterable<ChatCompletionChunk> }>;
 }
 
 /** A failed attempt that is followed by another one (a retry, or the fallback). Times in ms. */
@@ -193,16 +183,15 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     throw lastError;
   }
 
-  const bodyOf = (params: object, encodeBody: EncodeBody | undefined, model: string) =>
-    encodeBody ? encodeBody(model) : JSON.stringify({ ...params, model });
+  const bodyOf = (params: object, model: string) => JSON.stringify({ ...params, model });
 
   return {
-    async complete(params, signal, hooks, encodeBody) {
-      const { value, route, model } = await call(params.model, signal, hooks, (c, m) => c.complete(bodyOf(params, encodeBody, m), signal));
+    async complete(params, signal, hooks) {
+      const { value, route, model } = await call(params.model, signal, hooks, (c, m) => c.complete(bodyOf(params, m), signal));
       return { completion: value, route, model };
     },
-    async stream(params, signal, hooks, encodeBody) {
-      const { value, route, model } = await call(params.model, signal, hooks, (c, m) => c.stream(bodyOf(params, encodeBody, m), signal));
+    async stream(params, signal, hooks) {
+      const { value, route, model } = await call(params.model, signal, hooks, (c, m) => c.stream(bodyOf(params, m), signal));
       return { stream: value, route, model };
     },
   };
