@@ -5,7 +5,7 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionCreateParamsStreaming,
 } from 'openai/resources/chat/completions';
-import { createGatewayClient, type GatewayClient } from './http-upstream';
+import { createGatewayClient, type GatewayClient } from './gateway-client';
 
 /** Which gateway served a call (written to the ledger's spend row). */
 export type Route = 'primary' | 'fallback';
@@ -51,7 +51,7 @@ export interface Upstream {
   complete(params: ChatCompletionCreateParamsNonStreaming, signal?: AbortSignal, hooks?: CallHooks): Promise<ServedBy & { completion: ChatCompletion }>;
   /**
    * Resolves once the response headers arrived; errors after that come from the iterator and are
-   * not retried (see GatewayClient.stream in http-upstream.ts). Iterate the stream to its end or
+   * not retried (see GatewayClient.stream in gateway-client.ts). Iterate the stream to its end or
    * leave it with break/return(): that closes the upstream response.
    */
   stream(params: ChatCompletionCreateParamsStreaming, signal?: AbortSignal, hooks?: CallHooks): Promise<ServedBy & { stream: AsyncIterable<ChatCompletionChunk> }>;
@@ -129,7 +129,7 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * The upstream client over node:http(s) (http-upstream.ts, one keep-alive agent per gateway): per
+ * The upstream client (gateway-client.ts: undici, one connection pool per gateway): per
  * gateway, up to 1 + maxRetries attempts with the retryDecision rule; then the fallback gateway (if
  * configured) for a retryable failure. A non-retryable error (400, 401, 403, 404, 422) is returned
  * at once: another gateway would not fix the request.
@@ -183,15 +183,13 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     throw lastError;
   }
 
-  const bodyOf = (params: object, model: string) => JSON.stringify({ ...params, model });
-
   return {
     async complete(params, signal, hooks) {
-      const { value, route, model } = await call(params.model, signal, hooks, (c, m) => c.complete(bodyOf(params, m), signal));
+      const { value, route, model } = await call(params.model, signal, hooks, (c, m) => c.complete({ ...params, model: m }, signal));
       return { completion: value, route, model };
     },
     async stream(params, signal, hooks) {
-      const { value, route, model } = await call(params.model, signal, hooks, (c, m) => c.stream(bodyOf(params, m), signal));
+      const { value, route, model } = await call(params.model, signal, hooks, (c, m) => c.stream({ ...params, model: m }, signal));
       return { stream: value, route, model };
     },
   };

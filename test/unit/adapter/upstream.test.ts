@@ -1,4 +1,6 @@
 import { deepStrictEqual } from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import { createUpstream, retryDecision } from '../../../src/adapter/upstream';
 import { startScriptedGateway, type ScriptedGateway } from '../../support/scripted-gateway';
@@ -59,5 +61,29 @@ describe('createUpstream request bodies', () => {
     const text: string[] = [];
     for await (const c of r.stream) text.push(c.choices[0]?.delta.content ?? '');
     deepStrictEqual([text.join(''), primary.requests[0]?.body, fallback.requests[0]?.body], ['from fallback', streaming, { ...streaming, model: 'fb-model' }]);
+  });
+});
+
+describe('createUpstream over a reset connection', () => {
+  it('retries a call whose keep-alive socket the gateway reset before answering (the keep-alive race), and it succeeds', async () => {
+    let n = 0;
+    const server = createServer((req, res) => {
+      req.resume().on('end', () => {
+        if (n++ === 1) return void req.socket.destroy();
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 0, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: `hi ${n}` }, finish_reason: 'stop' }] }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const delays: number[] = [];
+    const up = createUpstream({ primary: { baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, apiKey: 'k' }, sleep: async (ms) => void delays.push(ms) });
+    try {
+      const params = { model: 'm', messages: [{ role: 'user' as const, content: 'x' }] };
+      await up.complete(params);
+      const r = await up.complete(params);
+      deepStrictEqual([r.completion.choices[0]?.message.content, delays, n], ['hi 3', [500], 3]);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
