@@ -216,32 +216,12 @@ async function streamCall(call: Call, res: ServerResponse, signal: AbortSignal):
 function write(res: ServerResponse, events: AnthropicStreamEvent[], beat?: Heartbeat): boolean {
   if (events.length === 0 || res.destroyed) return true;
   beat?.touch();
-  coalesce(res);
   return res.write(events.length === 1 ? encodeSse(events[0]!) : events.map(encodeSse).join(''));
 }
 
 /** Resolves on the response's 'drain'; rejects with an AbortError when `signal` aborts first. */
 async function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
   await once(res, 'drain', { signal });
-}
-
-/** Responses corked by coalesce() until the end of the current turn of the event loop. */
-const corkedThisTurn = new WeakSet<ServerResponse>();
-
-/**
- * Holds a stream's writes until the end of this turn of the event loop (setImmediate), so that the
- * events translated from one read of the upstream (often a whole short answer) leave in one socket
- * write instead of one write each. Node's own cork lasts only until the next tick, which comes
- * before the continuation that translates the next chunk. end() uncorks at once.
- */
-function coalesce(res: ServerResponse): void {
-  if (corkedThisTurn.has(res)) return;
-  corkedThisTurn.add(res);
-  res.cork();
-  setImmediate(() => {
-    corkedThisTurn.delete(res);
-    if (!res.writableEnded) res.uncork();
-  });
 }
 
 function stopOf(tr: TranslatedRequest): string[] | undefined {

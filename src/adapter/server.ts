@@ -9,6 +9,7 @@ import { handleMessages, sendError, sendJson } from './messages-handler';
 import type { Meter } from './meter';
 import { createMetricsFile, NO_METRICS, type MetricsSink } from './metrics';
 import type { Upstream } from './upstream';
+import { readJsonBody } from '../http/read-json-body';
 
 /** Options of startAdapterServer. */
 export interface AdapterServerOptions {
@@ -95,10 +96,10 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
     const job = opts.meter.authorize(keyOf(req));
     if (!job) return sendError(res, { status: 401, body: anthropicError('authentication_error', 'invalid x-api-key'), headers: {} });
     if (!isJsonContentType(req.headers['content-type'])) return sendError(res, { status: 415, body: anthropicError('invalid_request_error', 'send Content-Type: application/json'), headers: {} });
-    const body = await readJson(req, maxBody);
+    const body = await readJsonBody(req, maxBody);
     if (!body.ok) {
-      const tooLarge = body.status === 413;
-      return sendError(res, { status: body.status, body: anthropicError(tooLarge ? 'request_too_large' : 'invalid_request_error', body.message), headers: tooLarge ? { connection: 'close' } : {} });
+      if (body.error === 'too_large') return sendError(res, { status: 413, body: anthropicError('request_too_large', `request body over ${maxBody} bytes`), headers: { connection: 'close' } });
+      return sendError(res, { status: 400, body: anthropicError('invalid_request_error', BODY_ERRORS[body.error]), headers: {} });
     }
     if (isCount) {
       const parsed = parseAnthropic(AnthropicCountTokensRequest, body.value);
@@ -145,6 +146,8 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
   };
 }
 
+const BODY_ERRORS = { ended_early: 'request body ended early (the client went away)', not_json: 'request body is not valid JSON' } as const;
+
 /** The adapter key of a request: `x-api-key`, else `Authorization: Bearer <key>`, else ''. */
 export function keyOf(req: Pick<IncomingMessage, 'headers'>): string {
   const apiKey = req.headers['x-api-key'];
@@ -155,57 +158,4 @@ export function keyOf(req: Pick<IncomingMessage, 'headers'>): string {
 
 function allowedHost(host: string | undefined, port: number): boolean {
   return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
-}
-
-/** What readJson gives: the parsed body, or the HTTP status and message of the error answer (400, 413). */
-export type BodyResult = { ok: true; bytes: number; value: unknown } | { ok: false; status: number; message: string };
-
-function ignore(): void {}
-
-/**
- * Reads and parses (JSON.parse) a JSON body. A body over `maxBytes` is left unread (413; answer it with connection:
- * close); one that is not JSON, or that ends early, gives 400. Leaves only a no-op `error` listener on `req`.
- */
-export async function readJson(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
-  // Events rather than `for await`: the async iterator cost more per request than the parsing of a small body.
-  const parts = await new Promise<Buffer[] | null | 'aborted'>((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    // Every listener is detached once the body is read: `req` lives as long as the call, and a listener still attached would keep
-    // a second copy of the body alive — the chunks through a closure, or this promise (which holds them as its value) through `onError`.
-    const detach = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.on('error', ignore);
-    };
-    const onData = (part: Buffer) => {
-      size += part.length;
-      if (size <= maxBytes) return void chunks.push(part);
-      detach();
-      chunks.length = 0;
-      req.pause(); // the rest stays unread: the 413 goes out with connection: close
-      resolve(null);
-    };
-    const onEnd = () => {
-      detach();
-      resolve(chunks);
-    };
-    const onError = () => {
-      detach();
-      chunks.length = 0;
-      resolve('aborted');
-    };
-    req.on('data', onData);
-    req.once('end', onEnd);
-    req.once('error', onError);
-  });
-  if (parts === 'aborted') return { ok: false, status: 400, message: 'request body ended early (the client went away)' };
-  if (!parts) return { ok: false, status: 413, message: `request body over ${maxBytes} bytes` };
-  const bytes = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
-  try {
-    return { ok: true, bytes: bytes.length, value: JSON.parse(bytes.toString('utf8')) };
-  } catch {
-    return { ok: false, status: 400, message: 'request body is not valid JSON' };
-  }
 }
