@@ -436,10 +436,11 @@ export async function run(log: (line: string) => void): Promise<string> {
       '(ARCHITECTURE.md, "Libraries on the adapter\'s path": undici + eventsource-parser against the `openai` SDK).',
       'This machine is shared and its speed drifts by tens of percent within minutes: compare columns of one run, not runs.',
       '',
-      'Memory: per held stream, the translated request (strings shared with the parsed one; V8 keeps a string at two bytes a character',
-      'once it holds one character outside Latin-1, as most Claude Code requests do) and the upstream body as one buffer. Measured right',
-      'after a single GC, `external` also counts buffers already dead that V8\'s ArrayBuffer sweeper has not freed yet (up to a body per',
-      'stream), hence two GCs.',
+      'Memory: per held stream, the upstream body as one buffer (serialized once, when the call is made) and little else: no frame of',
+      'the call keeps the parsed request (messages-handler.ts prepares it synchronously; server.ts returns the handler\'s promise',
+      'rather than awaiting it). When one did, the parsed strings stayed too, two bytes a character in V8 once a string holds a character',
+      'outside Latin-1, as most Claude Code requests do: 3.0 × the body. Measured right after a single GC, `external` also counts buffers',
+      'already dead that V8\'s ArrayBuffer sweeper has not freed yet (up to a body per stream), hence two GCs.',
     ];
     return lines.join('\n');
   } finally {

@@ -7,7 +7,7 @@
  * retries here: see upstream.ts.
  */
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError } from 'openai';
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams } from 'openai/resources/chat/completions';
+import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { Agent, request, type Dispatcher } from 'undici';
 
@@ -31,16 +31,16 @@ export interface GatewayClientOptions {
  * - a 2xx body that is not a JSON object (`complete`) → OpenAIError.
  */
 export interface GatewayClient {
-  /** The parsed ChatCompletion for `params` (sent as JSON.stringify(params)). */
-  complete(params: ChatCompletionCreateParams, signal?: AbortSignal): Promise<ChatCompletion>;
+  /** The parsed ChatCompletion for `body` (a chat-completions request as JSON, UTF-8). */
+  complete(body: Uint8Array, signal?: AbortSignal): Promise<ChatCompletion>;
   /**
    * Resolves once 2xx headers arrived, with the chunks of the SSE body (`data: [DONE]` ends them;
-   * `params` must say `stream: true`). The iterator throws APIError for an `event: error` or a
+   * `body` must say `"stream": true`). The iterator throws APIError for an `event: error` or a
    * chunk with an `error` field (as the SDK does), OpenAIError for an event whose data is not JSON
    * or a connection that drops mid-stream, and APIUserAbortError when `signal` aborts. Iterate it
    * to the end or `return()` it (break): leaving it early closes the response.
    */
-  stream(params: ChatCompletionCreateParams, signal?: AbortSignal): Promise<AsyncIterable<ChatCompletionChunk>>;
+  stream(body: Uint8Array, signal?: AbortSignal): Promise<AsyncIterable<ChatCompletionChunk>>;
   /** Closes the pool's connections (tests, shutdown); later calls open new ones. */
   close(): void;
 }
@@ -63,7 +63,7 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
   const authorization = `Bearer ${opts.apiKey}`;
 
   /** One request, its timeout running; `finish()` stops the timeout and the abort listener. */
-  async function post(params: ChatCompletionCreateParams, stream: boolean, signal: AbortSignal | undefined) {
+  async function post(body: Uint8Array, stream: boolean, signal: AbortSignal | undefined) {
     if (signal?.aborted) throw new APIUserAbortError();
     const url = chatCompletionsURL(opts.baseURL);
     agent ??= new Agent({ headersTimeout: 0, bodyTimeout: 0 });
@@ -77,9 +77,6 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
       signal?.removeEventListener('abort', onAbort);
     };
     try {
-      // Bytes rather than the string: the body is held (in undici) until it is sent, and most of Claude Code's text is not Latin-1,
-      // so V8 keeps its string at two bytes a character.
-      const body = Buffer.from(JSON.stringify(params), 'utf8');
       const res = await request(url, {
         method: 'POST', dispatcher: agent, signal: stop.signal, body,
         headers: { authorization, 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json', 'user-agent': 'offload-adapter' },
@@ -94,8 +91,8 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
   }
 
   return {
-    async complete(params, signal) {
-      const { res, finish } = await post(params, false, signal);
+    async complete(body, signal) {
+      const { res, finish } = await post(body, false, signal);
       try {
         return parseCompletion(res, await res.body.text());
       } catch (err) {
@@ -104,8 +101,8 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
         finish();
       }
     },
-    async stream(params, signal) {
-      const { res, finish } = await post(params, true, signal);
+    async stream(body, signal) {
+      const { res, finish } = await post(body, true, signal);
       return sseChunks(res, finish, signal);
     },
     close() {

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import type { ChatCompletionCreateParams, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { BudgetExceededError } from '../core/budget';
 import { UnknownPriceError } from '../core/pricing';
 import type { Micros } from '../core/money';
@@ -46,18 +46,40 @@ const NO_RETRY = { 'x-should-retry': 'false' };
  * POST /v1/messages for an authorized job: validate, translate, reserve the worst case, call the
  * upstream, translate back, settle the real usage. The hold is released in `finally` if it was
  * never settled. `clientGone` aborts when the client disconnects; the job's own signal (cancel)
- * aborts too. Never throws: every failure is answered in Anthropic's error shape.
+ * aborts too. Never rejects: every failure is answered in Anthropic's error shape.
  */
-export async function handleMessages(deps: MessagesDeps, job: MeteredJob, body: unknown, res: ServerResponse, clientGone: AbortSignal): Promise<void> {
+export function handleMessages(deps: MessagesDeps, job: MeteredJob, body: unknown, res: ServerResponse, clientGone: AbortSignal): Promise<void> {
+  // Synchronous, so that no suspended frame keeps the parsed body: once the translated request is sent (Prepared.params), only
+  // its serialized bytes stay for the rest of the call (memory per in-flight stream, BENCHMARKS.md).
+  const prepared = prepare(deps, job, body);
+  if ('refusal' in prepared) {
+    sendError(res, prepared.refusal);
+    return Promise.resolve();
+  }
+  return run(deps, job, prepared, res, clientGone);
+}
+
+/** A validated, translated, redacted and bounded request. `params` is the request to send, taken (and cleared) by `send`. */
+interface Prepared {
+  tr: Omit<TranslatedRequest, 'params'> & { stream: boolean; stop: string[] | undefined };
+  params: ChatCompletionCreateParams | undefined;
+  bound: number;
+}
+
+function prepare(deps: MessagesDeps, job: MeteredJob, body: unknown): Prepared | { refusal: Refusal } {
   const parsed = parseAnthropic(AnthropicRequestSchema, body);
-  if (!parsed.ok) return sendError(res, { status: 400, body: anthropicError('invalid_request_error', parsed.message), headers: NO_RETRY });
+  if (!parsed.ok) return { refusal: { status: 400, body: anthropicError('invalid_request_error', parsed.message), headers: NO_RETRY } };
   const request = parsed.value;
-  const translated = translateRequest(request, {
+  const { params, ...tr } = translateRequest(request, {
     gatewayModel: job.model, perJobTokenLimit: deps.perJobTokenLimit, modelOutputLimit: deps.modelOutputLimits[resolveModel(request.model, job.model)],
   });
   // Outbound redaction (README, Security), on the translated values.
-  const tr: TranslatedRequest = { ...translated, params: redactValue(translated.params, deps.secrets?.() ?? []) };
-  const bound = promptTokensUpperBound(tr.params);
+  const redacted = redactValue(params, deps.secrets?.() ?? []);
+  return { tr: { ...tr, stream: redacted.stream === true, stop: (redacted as { stop?: string[] }).stop }, params: redacted, bound: promptTokensUpperBound(redacted) };
+}
+
+async function run(deps: MessagesDeps, job: MeteredJob, prepared: Prepared, res: ServerResponse, clientGone: AbortSignal): Promise<void> {
+  const { tr, bound } = prepared;
   let hold: MeterHold;
   try {
     hold = await deps.meter.reserve(job, tr.upstreamModel, bound, tr.maxTokens);
@@ -66,7 +88,7 @@ export async function handleMessages(deps: MessagesDeps, job: MeteredJob, body: 
   }
   const signal = job.signal ? AbortSignal.any([clientGone, job.signal]) : clientGone;
   const call: Call = {
-    deps, job, hold, tr, bound, started: deps.clock(), settled: false,
+    deps, job, hold, tr, bound, prepared, started: deps.clock(), settled: false,
     hooks: {
       onFailedAttempt: (a) => deps.metrics.record({
         job: job.jobId, route: a.route, model: a.model, usage: ZERO_USAGE, costMicros: 0, latencyMs: a.latencyMs, status: statusLabel(a.error),
@@ -74,7 +96,7 @@ export async function handleMessages(deps: MessagesDeps, job: MeteredJob, body: 
     },
   };
   try {
-    if (tr.params.stream) await streamCall(call, res, signal);
+    if (tr.stream) await streamCall(call, res, signal);
     else await completeCall(call, res, signal);
   } catch (err) {
     deps.log(`adapter: job ${job.jobId} call failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -83,6 +105,14 @@ export async function handleMessages(deps: MessagesDeps, job: MeteredJob, body: 
   } finally {
     if (!call.settled) await deps.meter.release(hold).catch((e) => deps.log(`adapter: release failed: ${String(e)}`));
   }
+}
+
+/** The translated request, handed over once (the upstream serializes it at once and keeps only the bytes). */
+function send<T>(call: Call, f: (params: ChatCompletionCreateParams) => Promise<T>): Promise<T> {
+  const params = call.prepared.params;
+  if (!params) throw new Error('the translated request was already sent');
+  call.prepared.params = undefined;
+  return f(params);
 }
 
 /**
@@ -105,7 +135,8 @@ interface Call {
   job: MeteredJob;
   hold: MeterHold;
   hooks: CallHooks;
-  tr: TranslatedRequest;
+  tr: Prepared['tr'];
+  prepared: Prepared;
   bound: number;
   started: number;
   settled: boolean;
@@ -140,7 +171,7 @@ function outputBytesOf(message: AnthropicMessage): number {
 async function completeCall(call: Call, res: ServerResponse, signal: AbortSignal): Promise<void> {
   let served;
   try {
-    served = await call.deps.upstream.complete(call.tr.params as ChatCompletionCreateParamsNonStreaming, signal, call.hooks);
+    served = await send(call, (p) => call.deps.upstream.complete(p as ChatCompletionCreateParamsNonStreaming, signal, call.hooks));
   } catch (err) {
     await settle(call, call.tr.upstreamModel, ZERO_USAGE, statusLabel(err), routeOfError(err) ?? 'primary');
     return sendError(res, upstreamError(err));
@@ -148,7 +179,7 @@ async function completeCall(call: Call, res: ServerResponse, signal: AbortSignal
   const { completion, route, model } = served;
   try {
     const { message, usage, invalidToolArguments } = translateResponse(completion, {
-      requestedModel: call.tr.requestedModel, toolNames: call.tr.toolNames, stopSequences: stopOf(call.tr), id: call.deps.newMessageId(),
+      requestedModel: call.tr.requestedModel, toolNames: call.tr.toolNames, stopSequences: call.tr.stop, id: call.deps.newMessageId(),
     });
     for (const bad of invalidToolArguments) call.deps.log(`adapter: tool call ${bad.id} had non-object arguments, sent {}: ${bad.raw.slice(0, 200)}`);
     // The answer goes out first: settling is off the client's latency, and it is queued on the ledger before the client's next call can reserve.
@@ -176,12 +207,12 @@ async function completeCall(call: Call, res: ServerResponse, signal: AbortSignal
 async function streamCall(call: Call, res: ServerResponse, signal: AbortSignal): Promise<void> {
   let served;
   try {
-    served = await call.deps.upstream.stream(call.tr.params as ChatCompletionCreateParamsStreaming, signal, call.hooks);
+    served = await send(call, (p) => call.deps.upstream.stream(p as ChatCompletionCreateParamsStreaming, signal, call.hooks));
   } catch (err) {
     await settle(call, call.tr.upstreamModel, ZERO_USAGE, statusLabel(err), routeOfError(err) ?? 'primary');
     return sendError(res, upstreamError(err));
   }
-  const t = new StreamTranslator({ id: call.deps.newMessageId(), requestedModel: call.tr.requestedModel, toolNames: call.tr.toolNames, stopSequences: stopOf(call.tr) });
+  const t = new StreamTranslator({ id: call.deps.newMessageId(), requestedModel: call.tr.requestedModel, toolNames: call.tr.toolNames, stopSequences: call.tr.stop });
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   const ping = () => void (res.destroyed || res.write(encodeSse(PING)));
   const beat = call.deps.pingIntervalMs > 0 ? new Heartbeat(call.deps.pingIntervalMs, ping) : undefined;
@@ -222,10 +253,6 @@ function write(res: ServerResponse, events: AnthropicStreamEvent[], beat?: Heart
 /** Resolves on the response's 'drain'; rejects with an AbortError when `signal` aborts first. */
 async function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
   await once(res, 'drain', { signal });
-}
-
-function stopOf(tr: TranslatedRequest): string[] | undefined {
-  return (tr.params as { stop?: string[] }).stop;
 }
 
 /**

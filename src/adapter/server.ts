@@ -111,7 +111,8 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
     res.on('close', () => {
       if (!res.writableFinished) gone.abort();
     });
-    await handleMessages(deps, job, body.value, res, gone.signal);
+    // Returned, not awaited: this frame ends here, so it does not keep the parsed body alive while the call runs.
+    return handleMessages(deps, job, body.value, res, gone.signal);
   }
 
   const guarded = guardHandler(route, (err, req, res) => {

@@ -10,11 +10,10 @@ import { createGatewayClient, type GatewayClient } from './gateway-client';
 /** Which gateway served a call (written to the ledger's spend row). */
 export type Route = 'primary' | 'fallback';
 
-/** One OpenAI-compatible gateway. `model` renames the request's model on this gateway (e.g. a fallback's own name for it). */
+/** One OpenAI-compatible gateway. */
 export interface GatewayConfig {
   baseURL: string;
   apiKey: string;
-  model?: string;
 }
 
 /** Options of createUpstream. Times in ms. */
@@ -35,7 +34,7 @@ export interface UpstreamOptions {
   log?: (line: string) => void;
 }
 
-/** Which gateway served a call and the model it ran on there. */
+/** Which gateway served a call and the model it ran on (the request's). */
 export interface ServedBy {
   route: Route;
   model: string;
@@ -45,7 +44,8 @@ export interface ServedBy {
  * The upstream port of the adapter. Errors are the `openai` SDK's classes: APIError (BadRequestError,
  * RateLimitError, InternalServerError…, with `status` and web `Headers`) after retries and
  * fallback, APIConnectionError (APIConnectionTimeoutError for the per-attempt timeout),
- * APIUserAbortError when `signal` aborts; OpenAIError for a 2xx body that is not JSON.
+ * APIUserAbortError when `signal` aborts; OpenAIError for a 2xx body that is not JSON. `params`
+ * is serialized once, when the call is made, and not kept: every attempt sends the same bytes.
  */
 export interface Upstream {
   complete(params: ChatCompletionCreateParamsNonStreaming, signal?: AbortSignal, hooks?: CallHooks): Promise<ServedBy & { completion: ChatCompletion }>;
@@ -149,16 +149,15 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     }));
 
   async function call<T>(
-    model: string, signal: AbortSignal | undefined, hooks: CallHooks | undefined, run: (client: GatewayClient, model: string) => Promise<T>,
+    model: string, signal: AbortSignal | undefined, hooks: CallHooks | undefined, run: (client: GatewayClient) => Promise<T>,
   ): Promise<ServedBy & { value: T }> {
     let lastError: unknown;
     for (const [gi, g] of gateways.entries()) {
-      const routeModel = g.config.model ?? model;
       const hasFallback = gi + 1 < gateways.length;
       for (let attempt = 0; ; attempt++) {
         const started = Date.now();
         try {
-          return { value: await run(g.client, routeModel), route: g.route, model: routeModel };
+          return { value: await run(g.client), route: g.route, model };
         } catch (err) {
           if (signal?.aborted) throw new APIUserAbortError();
           lastError = err;
@@ -170,7 +169,7 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
             if (attempt > 0 || gi > 0) log(`upstream ${g.route} failed (${describe(err)}) after ${attempt + 1} attempt(s)`);
             throw err;
           }
-          hooks?.onFailedAttempt?.({ route: g.route, model: routeModel, error: err, latencyMs: Date.now() - started });
+          hooks?.onFailedAttempt?.({ route: g.route, model, error: err, latencyMs: Date.now() - started });
           if (!retry) {
             log(`upstream ${g.route} failed (${describe(err)}) after ${attempt + 1} attempt(s), trying fallback`);
             break;
@@ -183,14 +182,16 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     throw lastError;
   }
 
+  // Not async: the bytes are made before anything awaits, and the call's frames hold them instead of `params`.
+  const bytesOf = (params: object) => Buffer.from(JSON.stringify(params), 'utf8');
   return {
-    async complete(params, signal, hooks) {
-      const { value, route, model } = await call(params.model, signal, hooks, (c, m) => c.complete({ ...params, model: m }, signal));
-      return { completion: value, route, model };
+    complete(params, signal, hooks) {
+      const body = bytesOf(params);
+      return call(params.model, signal, hooks, (c) => c.complete(body, signal)).then(({ value, route, model }) => ({ completion: value, route, model }));
     },
-    async stream(params, signal, hooks) {
-      const { value, route, model } = await call(params.model, signal, hooks, (c, m) => c.stream({ ...params, model: m }, signal));
-      return { stream: value, route, model };
+    stream(params, signal, hooks) {
+      const body = bytesOf(params);
+      return call(params.model, signal, hooks, (c) => c.stream(body, signal)).then(({ value, route, model }) => ({ stream: value, route, model }));
     },
   };
 }

@@ -49,8 +49,9 @@ const sse = (res: ServerResponse, events: string[], end = true) => {
   for (const e of events) res.write(e);
   if (end) res.end();
 };
-const body: ChatCompletionCreateParams = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
-const streamBody: ChatCompletionCreateParams = { model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] };
+const params: ChatCompletionCreateParams = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
+const body = Buffer.from(JSON.stringify(params));
+const streamBody = Buffer.from(JSON.stringify({ ...params, stream: true }));
 
 async function collect(stream: AsyncIterable<ChatCompletionChunk>): Promise<string[]> {
   const out: string[] = [];
@@ -86,14 +87,13 @@ describe('createGatewayClient (undici + eventsource-parser, against a node:http 
     deepStrictEqual(await client.complete(body), completion);
     const [r] = server.seen;
     deepStrictEqual([r?.method, r?.url, r?.headers.authorization, r?.headers['content-type'], r?.headers.accept, r?.headers['content-length'], r?.body.toString()],
-      ['POST', '/v1/chat/completions', 'Bearer sk-test', 'application/json', 'application/json', String(Buffer.byteLength(JSON.stringify(body))), JSON.stringify(body)]);
+      ['POST', '/v1/chat/completions', 'Bearer sk-test', 'application/json', 'application/json', String(body.length), body.toString()]);
   });
 
-  it('sends non-ASCII text as UTF-8, its content-length in bytes', async () => {
+  it('sends a byte body byte-exact, its content-length in bytes', async () => {
     await start((_req, res) => json(res, 200, completion));
-    const params: ChatCompletionCreateParams = { model: 'm', messages: [{ role: 'user', content: 'é 🙂 世界 \u2028 "q" \\' }] };
-    await client.complete(params);
-    const whole = Buffer.from(JSON.stringify(params));
+    const whole = Buffer.from(JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'é 🙂 世界 \u2028 "q" \\' }] }));
+    await client.complete(whole.subarray(0)); // a view
     deepStrictEqual([server.seen[0]?.body.equals(whole), server.seen[0]?.headers['content-length']], [true, String(whole.length)]);
   });
 
@@ -139,7 +139,7 @@ describe('createGatewayClient (undici + eventsource-parser, against a node:http 
       it(`${what}: same class, message, status, error fields and headers`, async () => {
         await start((_req, res) => { res.writeHead(status, headers); res.end(text); });
         const sdk = new OpenAI({ baseURL: server.url, apiKey: 'k', maxRetries: 0 });
-        const theirs = await sdk.chat.completions.create({ ...body, stream: false }).then(() => undefined, (e: unknown) => e as APIError);
+        const theirs = await sdk.chat.completions.create({ ...params, stream: false }).then(() => undefined, (e: unknown) => e as APIError);
         const ours = await client.complete(body).then(() => undefined, (e: unknown) => e as APIError);
         const view = (e: APIError | undefined) => e && [e.constructor.name, e.message, e.status, e.error, e.code, e.param, e.type, e.requestID, e.headers?.get('retry-after'), e.headers?.get('content-type')];
         ok(ours instanceof APIError && ours.status === status);

@@ -45,14 +45,22 @@ describe('createUpstream request bodies', () => {
     await fallback.close();
   });
   const upstream = () => createUpstream({
-    primary: { baseURL: primary.url, apiKey: 'p' }, fallback: { baseURL: fallback.url, apiKey: 'f', model: 'fb-model' }, maxRetries: 0, sleep: async () => {},
+    primary: { baseURL: primary.url, apiKey: 'p' }, fallback: { baseURL: fallback.url, apiKey: 'f' }, maxRetries: 0, sleep: async () => {},
   });
   const params = { model: 'gw-model', messages: [{ role: 'user' as const, content: 'é 🙂 "quoted" \\ \u0000 \u2028' }], max_tokens: 5 };
 
-  it('sends, per attempt, the params with that gateway\'s model, non-ASCII text intact', async () => {
+  it('sends every attempt, the fallback\'s too, the same JSON of the params, non-ASCII text intact', async () => {
     const r = await upstream().complete(params);
-    deepStrictEqual([r.route, r.model, r.completion.choices[0]?.message.content], ['fallback', 'fb-model', 'from fallback']);
-    deepStrictEqual([primary.requests[0]?.body, fallback.requests[0]?.body], [params, { ...params, model: 'fb-model' }]);
+    deepStrictEqual([r.route, r.model, r.completion.choices[0]?.message.content], ['fallback', 'gw-model', 'from fallback']);
+    deepStrictEqual([primary.requests[0]?.body, fallback.requests[0]?.body], [params, params]);
+  });
+
+  it('serializes the params when the call is made: a later change to them is not sent', async () => {
+    const mutable = structuredClone(params);
+    const pending = upstream().complete(mutable);
+    mutable.messages[0]!.content = 'changed';
+    await pending;
+    deepStrictEqual([primary.requests[0]?.body, fallback.requests[0]?.body], [params, params]);
   });
 
   it('streams with the same bodies', async () => {
@@ -60,7 +68,7 @@ describe('createUpstream request bodies', () => {
     const r = await upstream().stream(streaming);
     const text: string[] = [];
     for await (const c of r.stream) text.push(c.choices[0]?.delta.content ?? '');
-    deepStrictEqual([text.join(''), primary.requests[0]?.body, fallback.requests[0]?.body], ['from fallback', streaming, { ...streaming, model: 'fb-model' }]);
+    deepStrictEqual([text.join(''), primary.requests[0]?.body, fallback.requests[0]?.body], ['from fallback', streaming, streaming]);
   });
 });
 
