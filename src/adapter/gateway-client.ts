@@ -139,7 +139,7 @@ function statusError(status: number, text: string, headers: Dispatcher.ResponseD
 }
 
 /** Response headers as a web Headers object (what the SDK's errors carry); unrepresentable ones are skipped. */
-export function webHeaders(raw: Dispatcher.ResponseData['headers']): Headers {
+function webHeaders(raw: Dispatcher.ResponseData['headers']): Headers {
   const headers = new Headers();
   for (const [name, value] of Object.entries(raw)) {
     for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
