@@ -25,13 +25,14 @@ export default tseslint.config(
   {
     files: ['src/core/**/*.ts'],
     rules: restrict([noVscode, ...io.map((name) => ({ name, message: 'src/core does no I/O' }))],
-      ['ledger', 'adapter', 'jobs', 'mcp', 'cli', 'vscode', 'app']),
+      ['http', 'ledger', 'adapter', 'jobs', 'mcp', 'cli', 'vscode', 'app']),
   },
+  { files: ['src/http/**/*.ts'], rules: restrict([noVscode], ['ledger', 'adapter', 'jobs', 'mcp', 'cli', 'vscode', 'app']) },
   { files: ['src/ledger/**/*.ts'], rules: restrict([noVscode], ['adapter', 'jobs', 'mcp', 'cli', 'vscode', 'app']) },
   { files: ['src/adapter/**/*.ts'], rules: restrict([noVscode], ['jobs', 'mcp', 'cli', 'vscode', 'app']) },
   { files: ['src/jobs/**/*.ts'], rules: restrict([noVscode], ['mcp', 'cli', 'vscode', 'app']) },
   { files: ['src/mcp/**/*.ts'], rules: restrict([noVscode], ['cli', 'vscode', 'app', 'ledger', 'adapter']) },
   { files: ['src/app.ts', 'src/cli/**/*.ts'], rules: restrict([noVscode], ['vscode']) },
-  { files: ['src/shared/**/*.ts', 'webview/**/*.ts'], rules: restrict([noVscode], ['core', 'ledger', 'adapter', 'jobs', 'mcp', 'cli', 'vscode', 'app']) },
-  { files: ['src/vscode/**/*.ts'], rules: restrict([], ['ledger', 'adapter', 'jobs', 'mcp', 'cli']) },
+  { files: ['src/shared/**/*.ts', 'webview/**/*.ts'], rules: restrict([noVscode], ['core', 'http', 'ledger', 'adapter', 'jobs', 'mcp', 'cli', 'vscode', 'app']) },
+  { files: ['src/vscode/**/*.ts'], rules: restrict([], ['http', 'ledger', 'adapter', 'jobs', 'mcp', 'cli']) },
 );

@@ -84,7 +84,6 @@ export type AnthropicRequest = z.infer<typeof AnthropicRequestSchema>;
 export type AnthropicCountTokensRequest = z.infer<typeof CountTokensRequestSchema>;
 export type AnthropicMessageParam = z.infer<typeof Message>;
 export type AnthropicContentBlock = z.infer<typeof ContentBlock>;
-export type AnthropicTool = z.infer<typeof Tool>;
 
 /** Result of parsing a request body: the typed request, or the 400 message naming the field. */
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; message: string };

@@ -1,23 +1,22 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import type { ChatCompletionCreateParams, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { BudgetExceededError } from '../core/budget';
 import { UnknownPriceError } from '../core/pricing';
 import type { Micros } from '../core/money';
 import { promptTokensUpperBound, utf8ByteLength } from '../core/token-bound';
 import { usageFromOpenAI, ZERO_USAGE, type Usage } from '../core/usage';
 import { anthropicError, fromUpstreamFailure, type AnthropicHttpError } from './anthropic-errors';
-import { AnthropicRequestSchema, parseAnthropic, type AnthropicRequest } from './anthropic-schema';
+import { AnthropicRequestSchema, parseAnthropic } from './anthropic-schema';
 import { Heartbeat } from './heartbeat';
 import type { Meter, MeteredJob, MeterHold } from './meter';
 import type { MetricsSink } from './metrics';
-import { materialize, passthroughByteLength, upstreamBodies, type PassthroughJson } from './passthrough-json';
 import { resolveModel, translateRequest, type TranslatedRequest } from './translate-request';
-import { redactJsonStringContent, redactValue } from '../core/redact';
+import { redactValue } from '../core/redact';
 import { translateResponse, UnrecognisedResponseError, type AnthropicMessage } from './translate-response';
 import { encodeSse, PING, StreamTranslator, type AnthropicStreamEvent } from './translate-stream';
-import { routeOfError, type CallHooks, type EncodeBody, type Route, type Upstream } from './upstream';
+import { routeOfError, type CallHooks, type Route, type Upstream } from './upstream';
 
 /** What POST /v1/messages needs; built once by startAdapterServer. Times are epoch ms. */
 export interface MessagesDeps {
@@ -37,15 +36,6 @@ export interface MessagesDeps {
   secrets?: () => readonly (string | undefined)[];
 }
 
-/**
- * A parsed request body. With `passthrough`, long strings of `value` are placeholders for the
- * client's bytes (passthrough-json.ts): they are moved into the upstream request unread.
- */
-export interface RequestBody {
-  value: unknown;
-  passthrough: PassthroughJson | null;
-}
-
 /** An answer the handler sends instead of calling upstream (bad request, budget refusal). */
 type Refusal = AnthropicHttpError;
 
@@ -56,28 +46,40 @@ const NO_RETRY = { 'x-should-retry': 'false' };
  * POST /v1/messages for an authorized job: validate, translate, reserve the worst case, call the
  * upstream, translate back, settle the real usage. The hold is released in `finally` if it was
  * never settled. `clientGone` aborts when the client disconnects; the job's own signal (cancel)
- * aborts too. Never throws: every failure is answered in Anthropic's error shape.
+ * aborts too. Never rejects: every failure is answered in Anthropic's error shape.
  */
-export async function handleMessages(deps: MessagesDeps, job: MeteredJob, body: RequestBody, res: ServerResponse, clientGone: AbortSignal): Promise<void> {
-  const parsed = parseAnthropic(AnthropicRequestSchema, body.value);
-  if (!parsed.ok) return sendError(res, { status: 400, body: anthropicError('invalid_request_error', parsed.message), headers: NO_RETRY });
-  // A body without long strings has no placeholders: it is handled as a plain parsed body.
-  const p = body.passthrough && body.passthrough.slices.length > 0 ? body.passthrough : null;
-  // Outbound redaction (README, Security) on values: the parsed fields, and each held long string as a string.
-  const secrets = deps.secrets?.() ?? [];
-  if (p) {
-    try {
-      p.slices = p.slices.map((slice) => redactJsonStringContent(slice, secrets));
-    } catch {
-      return sendError(res, { status: 400, body: anthropicError('invalid_request_error', 'the request body holds a string that is not valid JSON (a bad escape)'), headers: NO_RETRY });
-    }
+export function handleMessages(deps: MessagesDeps, job: MeteredJob, body: unknown, res: ServerResponse, clientGone: AbortSignal): Promise<void> {
+  // Synchronous, so that no suspended frame keeps the parsed body: once the translated request is sent (Prepared.params), only
+  // its serialized bytes stay for the rest of the call (memory per in-flight stream, BENCHMARKS.md).
+  const prepared = prepare(deps, job, body);
+  if ('refusal' in prepared) {
+    sendError(res, prepared.refusal);
+    return Promise.resolve();
   }
-  const request = p ? readableFields(parsed.value, p) : parsed.value;
-  const translated = translateRequest(request, {
+  return run(deps, job, prepared, res, clientGone);
+}
+
+/** A validated, translated, redacted and bounded request. `params` is the request to send, taken (and cleared) by `send`. */
+interface Prepared {
+  tr: Omit<TranslatedRequest, 'params'> & { stream: boolean; stop: string[] | undefined };
+  params: ChatCompletionCreateParams | undefined;
+  bound: number;
+}
+
+function prepare(deps: MessagesDeps, job: MeteredJob, body: unknown): Prepared | { refusal: Refusal } {
+  const parsed = parseAnthropic(AnthropicRequestSchema, body);
+  if (!parsed.ok) return { refusal: { status: 400, body: anthropicError('invalid_request_error', parsed.message), headers: NO_RETRY } };
+  const request = parsed.value;
+  const { params, ...tr } = translateRequest(request, {
     gatewayModel: job.model, perJobTokenLimit: deps.perJobTokenLimit, modelOutputLimit: deps.modelOutputLimits[resolveModel(request.model, job.model)],
   });
-  const tr: TranslatedRequest = { ...translated, params: redactValue(translated.params, secrets) };
-  const bound = p ? promptTokensUpperBound(tr.params, (s) => passthroughByteLength(s, p)) : promptTokensUpperBound(tr.params);
+  // Outbound redaction (README, Security), on the translated values.
+  const redacted = redactValue(params, deps.secrets?.() ?? []);
+  return { tr: { ...tr, stream: redacted.stream === true, stop: (redacted as { stop?: string[] }).stop }, params: redacted, bound: promptTokensUpperBound(redacted) };
+}
+
+async function run(deps: MessagesDeps, job: MeteredJob, prepared: Prepared, res: ServerResponse, clientGone: AbortSignal): Promise<void> {
+  const { tr, bound } = prepared;
   let hold: MeterHold;
   try {
     hold = await deps.meter.reserve(job, tr.upstreamModel, bound, tr.maxTokens);
@@ -86,9 +88,7 @@ export async function handleMessages(deps: MessagesDeps, job: MeteredJob, body: 
   }
   const signal = job.signal ? AbortSignal.any([clientGone, job.signal]) : clientGone;
   const call: Call = {
-    deps, job, hold, tr, bound, started: deps.clock(), settled: false,
-    encodeBody: p ? upstreamBodies(tr.params, p).encode : undefined,
-    dropBody: () => void (p && (p.slices = [])),
+    deps, job, hold, tr, bound, prepared, started: deps.clock(), settled: false,
     hooks: {
       onFailedAttempt: (a) => deps.metrics.record({
         job: job.jobId, route: a.route, model: a.model, usage: ZERO_USAGE, costMicros: 0, latencyMs: a.latencyMs, status: statusLabel(a.error),
@@ -96,7 +96,7 @@ export async function handleMessages(deps: MessagesDeps, job: MeteredJob, body: 
     },
   };
   try {
-    if (tr.params.stream) await streamCall(call, res, signal);
+    if (tr.stream) await streamCall(call, res, signal);
     else await completeCall(call, res, signal);
   } catch (err) {
     deps.log(`adapter: job ${job.jobId} call failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -105,6 +105,14 @@ export async function handleMessages(deps: MessagesDeps, job: MeteredJob, body: 
   } finally {
     if (!call.settled) await deps.meter.release(hold).catch((e) => deps.log(`adapter: release failed: ${String(e)}`));
   }
+}
+
+/** The translated request, handed over once (the upstream serializes it at once and keeps only the bytes). */
+function send<T>(call: Call, f: (params: ChatCompletionCreateParams) => Promise<T>): Promise<T> {
+  const params = call.prepared.params;
+  if (!params) throw new Error('the translated request was already sent');
+  call.prepared.params = undefined;
+  return f(params);
 }
 
 /**
@@ -122,32 +130,13 @@ function refusal(deps: MessagesDeps, job: MeteredJob, err: unknown): Refusal {
   return { status: 500, body: anthropicError('api_error', `Offload ledger: ${err instanceof Error ? err.message : String(err)}`), headers: NO_RETRY };
 }
 
-/**
- * The request with placeholders replaced by text wherever the adapter reads rather than moves
- * (everything but the system prompt, message contents and tool definitions; inside message
- * contents, tool_use inputs, which are re-serialised as arguments).
- */
-function readableFields(req: AnthropicRequest, p: PassthroughJson): AnthropicRequest {
-  const { system, messages, tools, ...rest } = req;
-  return {
-    ...materialize(rest, p),
-    system, tools,
-    messages: messages.map((m) => (typeof m.content === 'string' ? m : {
-      ...m, content: m.content.map((b) => (b.type === 'tool_use' ? { ...b, input: materialize(b.input, p) } : b)),
-    })),
-  };
-}
-
 interface Call {
   deps: MessagesDeps;
-  /** The upstream body for a gateway model, long strings spliced in as the client's bytes; undefined: JSON.stringify. */
-  encodeBody: EncodeBody | undefined;
-  /** Lets go of the client's bytes once no attempt can need them again (the upstream answered). */
-  dropBody: () => void;
   job: MeteredJob;
   hold: MeterHold;
   hooks: CallHooks;
-  tr: TranslatedRequest;
+  tr: Prepared['tr'];
+  prepared: Prepared;
   bound: number;
   started: number;
   settled: boolean;
@@ -182,17 +171,15 @@ function outputBytesOf(message: AnthropicMessage): number {
 async function completeCall(call: Call, res: ServerResponse, signal: AbortSignal): Promise<void> {
   let served;
   try {
-    served = await call.deps.upstream.complete(call.tr.params as ChatCompletionCreateParamsNonStreaming, signal, call.hooks, call.encodeBody);
+    served = await send(call, (p) => call.deps.upstream.complete(p as ChatCompletionCreateParamsNonStreaming, signal, call.hooks));
   } catch (err) {
     await settle(call, call.tr.upstreamModel, ZERO_USAGE, statusLabel(err), routeOfError(err) ?? 'primary');
     return sendError(res, upstreamError(err));
-  } finally {
-    call.dropBody(); // no attempt follows: retries and the fallback happened inside the call
   }
   const { completion, route, model } = served;
   try {
     const { message, usage, invalidToolArguments } = translateResponse(completion, {
-      requestedModel: call.tr.requestedModel, toolNames: call.tr.toolNames, stopSequences: stopOf(call.tr), id: call.deps.newMessageId(),
+      requestedModel: call.tr.requestedModel, toolNames: call.tr.toolNames, stopSequences: call.tr.stop, id: call.deps.newMessageId(),
     });
     for (const bad of invalidToolArguments) call.deps.log(`adapter: tool call ${bad.id} had non-object arguments, sent {}: ${bad.raw.slice(0, 200)}`);
     // The answer goes out first: settling is off the client's latency, and it is queued on the ledger before the client's next call can reserve.
@@ -220,14 +207,12 @@ async function completeCall(call: Call, res: ServerResponse, signal: AbortSignal
 async function streamCall(call: Call, res: ServerResponse, signal: AbortSignal): Promise<void> {
   let served;
   try {
-    served = await call.deps.upstream.stream(call.tr.params as ChatCompletionCreateParamsStreaming, signal, call.hooks, call.encodeBody);
+    served = await send(call, (p) => call.deps.upstream.stream(p as ChatCompletionCreateParamsStreaming, signal, call.hooks));
   } catch (err) {
     await settle(call, call.tr.upstreamModel, ZERO_USAGE, statusLabel(err), routeOfError(err) ?? 'primary');
     return sendError(res, upstreamError(err));
-  } finally {
-    call.dropBody(); // no attempt follows: retries and the fallback happened inside the call
   }
-  const t = new StreamTranslator({ id: call.deps.newMessageId(), requestedModel: call.tr.requestedModel, toolNames: call.tr.toolNames, stopSequences: stopOf(call.tr) });
+  const t = new StreamTranslator({ id: call.deps.newMessageId(), requestedModel: call.tr.requestedModel, toolNames: call.tr.toolNames, stopSequences: call.tr.stop });
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   const ping = () => void (res.destroyed || res.write(encodeSse(PING)));
   const beat = call.deps.pingIntervalMs > 0 ? new Heartbeat(call.deps.pingIntervalMs, ping) : undefined;
@@ -262,36 +247,12 @@ async function streamCall(call: Call, res: ServerResponse, signal: AbortSignal):
 function write(res: ServerResponse, events: AnthropicStreamEvent[], beat?: Heartbeat): boolean {
   if (events.length === 0 || res.destroyed) return true;
   beat?.touch();
-  coalesce(res);
   return res.write(events.length === 1 ? encodeSse(events[0]!) : events.map(encodeSse).join(''));
 }
 
 /** Resolves on the response's 'drain'; rejects with an AbortError when `signal` aborts first. */
 async function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
   await once(res, 'drain', { signal });
-}
-
-/** Responses corked by coalesce() until the end of the current turn of the event loop. */
-const corkedThisTurn = new WeakSet<ServerResponse>();
-
-/**
- * Holds a stream's writes until the end of this turn of the event loop (setImmediate), so that the
- * events translated from one read of the upstream (often a whole short answer) leave in one socket
- * write instead of one write each. Node's own cork lasts only until the next tick, which comes
- * before the continuation that translates the next chunk. end() uncorks at once.
- */
-function coalesce(res: ServerResponse): void {
-  if (corkedThisTurn.has(res)) return;
-  corkedThisTurn.add(res);
-  res.cork();
-  setImmediate(() => {
-    corkedThisTurn.delete(res);
-    if (!res.writableEnded) res.uncork();
-  });
-}
-
-function stopOf(tr: TranslatedRequest): string[] | undefined {
-  return (tr.params as { stop?: string[] }).stop;
 }
 
 /**

@@ -5,11 +5,11 @@ import { guardHandler, httpServerOptions, isJsonContentType, parseRequestTarget,
 import { anthropicError } from './anthropic-errors';
 import { AnthropicCountTokensRequest, parseAnthropic } from './anthropic-schema';
 import { countRequestTokens } from './count-tokens';
-import { handleMessages, sendError, sendJson, type RequestBody } from './messages-handler';
+import { handleMessages, sendError, sendJson } from './messages-handler';
 import type { Meter } from './meter';
 import { createMetricsFile, NO_METRICS, type MetricsSink } from './metrics';
-import { parsePassthrough } from './passthrough-json';
 import type { Upstream } from './upstream';
+import { readJsonBody } from '../http/read-json-body';
 
 /** Options of startAdapterServer. */
 export interface AdapterServerOptions {
@@ -96,11 +96,10 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
     const job = opts.meter.authorize(keyOf(req));
     if (!job) return sendError(res, { status: 401, body: anthropicError('authentication_error', 'invalid x-api-key'), headers: {} });
     if (!isJsonContentType(req.headers['content-type'])) return sendError(res, { status: 415, body: anthropicError('invalid_request_error', 'send Content-Type: application/json'), headers: {} });
-    // /v1/messages keeps long strings as the client's bytes (passthrough-json.ts); count_tokens reads them all.
-    const body = await readJson(req, maxBody, isMessages);
+    const body = await readJsonBody(req, maxBody);
     if (!body.ok) {
-      const tooLarge = body.status === 413;
-      return sendError(res, { status: body.status, body: anthropicError(tooLarge ? 'request_too_large' : 'invalid_request_error', body.message), headers: tooLarge ? { connection: 'close' } : {} });
+      if (body.error === 'too_large') return sendError(res, { status: 413, body: anthropicError('request_too_large', `request body over ${maxBody} bytes`), headers: { connection: 'close' } });
+      return sendError(res, { status: 400, body: anthropicError('invalid_request_error', BODY_ERRORS[body.error]), headers: {} });
     }
     if (isCount) {
       const parsed = parseAnthropic(AnthropicCountTokensRequest, body.value);
@@ -112,7 +111,8 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
     res.on('close', () => {
       if (!res.writableFinished) gone.abort();
     });
-    await handleMessages(deps, job, body, res, gone.signal);
+    // Returned, not awaited: this frame ends here, so it does not keep the parsed body alive while the call runs.
+    return handleMessages(deps, job, body.value, res, gone.signal);
   }
 
   const guarded = guardHandler(route, (err, req, res) => {
@@ -147,6 +147,8 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
   };
 }
 
+const BODY_ERRORS = { ended_early: 'request body ended early (the client went away)', not_json: 'request body is not valid JSON' } as const;
+
 /** The adapter key of a request: `x-api-key`, else `Authorization: Bearer <key>`, else ''. */
 export function keyOf(req: Pick<IncomingMessage, 'headers'>): string {
   const apiKey = req.headers['x-api-key'];
@@ -157,60 +159,4 @@ export function keyOf(req: Pick<IncomingMessage, 'headers'>): string {
 
 function allowedHost(host: string | undefined, port: number): boolean {
   return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
-}
-
-/** What readJson gives: the parsed body, or the HTTP status and message of the error answer (400, 413). */
-export type BodyResult = ({ ok: true; bytes: number } & RequestBody) | { ok: false; status: number; message: string };
-
-function ignore(): void {}
-
-/**
- * Reads and parses a JSON body; with `passthrough`, long strings stay placeholders for the client's
- * bytes when they can. A body over `maxBytes` is left unread (413; answer it with connection:
- * close); one that is not JSON, or that ends early, gives 400. Leaves only a no-op `error` listener on `req`.
- */
-export async function readJson(req: IncomingMessage, maxBytes: number, passthrough: boolean): Promise<BodyResult> {
-  // Events rather than `for await`: the async iterator cost more per request than the parsing of a small body.
-  const parts = await new Promise<Buffer[] | null | 'aborted'>((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    // Every listener is detached once the body is read: `req` lives as long as the call, and a listener still attached would keep
-    // a second copy of the body alive — the chunks through a closure, or this promise (which holds them as its value) through `onError`.
-    const detach = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.on('error', ignore);
-    };
-    const onData = (part: Buffer) => {
-      size += part.length;
-      if (size <= maxBytes) return void chunks.push(part);
-      detach();
-      chunks.length = 0;
-      req.pause(); // the rest stays unread: the 413 goes out with connection: close
-      resolve(null);
-    };
-    const onEnd = () => {
-      detach();
-      resolve(chunks);
-    };
-    const onError = () => {
-      detach();
-      chunks.length = 0;
-      resolve('aborted');
-    };
-    req.on('data', onData);
-    req.once('end', onEnd);
-    req.once('error', onError);
-  });
-  if (parts === 'aborted') return { ok: false, status: 400, message: 'request body ended early (the client went away)' };
-  if (!parts) return { ok: false, status: 413, message: `request body over ${maxBytes} bytes` };
-  const bytes = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
-  const fast = passthrough ? parsePassthrough(bytes) : null;
-  if (fast) return { ok: true, bytes: bytes.length, value: fast.value, passthrough: fast };
-  try {
-    return { ok: true, bytes: bytes.length, value: JSON.parse(bytes.toString('utf8')), passthrough: null };
-  } catch {
-    return { ok: false, status: 400, message: 'request body is not valid JSON' };
-  }
 }

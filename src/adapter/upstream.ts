@@ -5,16 +5,15 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionCreateParamsStreaming,
 } from 'openai/resources/chat/completions';
-import { createGatewayClient, type GatewayClient } from './http-upstream';
+import { createGatewayClient, type GatewayClient } from './gateway-client';
 
 /** Which gateway served a call (written to the ledger's spend row). */
 export type Route = 'primary' | 'fallback';
 
-/** One OpenAI-compatible gateway. `model` renames the request's model on this gateway (e.g. a fallback's own name for it). */
+/** One OpenAI-compatible gateway. */
 export interface GatewayConfig {
   baseURL: string;
   apiKey: string;
-  model?: string;
 }
 
 /** Options of createUpstream. Times in ms. */
@@ -35,36 +34,27 @@ export interface UpstreamOptions {
   log?: (line: string) => void;
 }
 
-/** Which gateway served a call and the model it ran on there. */
+/** Which gateway served a call and the model it ran on (the request's). */
 export interface ServedBy {
   route: Route;
   model: string;
 }
 
 /**
- * The request body for the gateway whose model is `model` (the request's model, or the gateway's
- * own name for it): a JSON string, or its UTF-8 bytes — so a caller can splice pre-serialised
- * slices of the client's request in without re-encoding them. Called once per attempt. Without it
- * the body is `JSON.stringify({ ...params, model })`.
- */
-export type EncodeBody = (model: string) => Uint8Array | string;
-
-/**
  * The upstream port of the adapter. Errors are the `openai` SDK's classes: APIError (BadRequestError,
  * RateLimitError, InternalServerError…, with `status` and web `Headers`) after retries and
  * fallback, APIConnectionError (APIConnectionTimeoutError for the per-attempt timeout),
- * APIUserAbortError when `signal` aborts; OpenAIError for a 2xx body that is not JSON.
- * `encodeBody` (optional) replaces the serialisation of `params`: `params.model` still names the
- * model it is called with, and for `stream` the body it returns must itself say `stream: true`.
+ * APIUserAbortError when `signal` aborts; OpenAIError for a 2xx body that is not JSON. `params`
+ * is serialized once, when the call is made, and not kept: every attempt sends the same bytes.
  */
 export interface Upstream {
-  complete(params: ChatCompletionCreateParamsNonStreaming, signal?: AbortSignal, hooks?: CallHooks, encodeBody?: EncodeBody): Promise<ServedBy & { completion: ChatCompletion }>;
+  complete(params: ChatCompletionCreateParamsNonStreaming, signal?: AbortSignal, hooks?: CallHooks): Promise<ServedBy & { completion: ChatCompletion }>;
   /**
    * Resolves once the response headers arrived; errors after that come from the iterator and are
-   * not retried (see GatewayClient.stream in http-upstream.ts). Iterate the stream to its end or
+   * not retried (see GatewayClient.stream in gateway-client.ts). Iterate the stream to its end or
    * leave it with break/return(): that closes the upstream response.
    */
-  stream(params: ChatCompletionCreateParamsStreaming, signal?: AbortSignal, hooks?: CallHooks, encodeBody?: EncodeBody): Promise<ServedBy & { stream: AsyncIterable<ChatCompletionChunk> }>;
+  stream(params: ChatCompletionCreateParamsStreaming, signal?: AbortSignal, hooks?: CallHooks): Promise<ServedBy & { stream: AsyncIterable<ChatCompletionChunk> }>;
 }
 
 /** A failed attempt that is followed by another one (a retry, or the fallback). Times in ms. */
@@ -139,7 +129,7 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * The upstream client over node:http(s) (http-upstream.ts, one keep-alive agent per gateway): per
+ * The upstream client (gateway-client.ts: undici, one connection pool per gateway): per
  * gateway, up to 1 + maxRetries attempts with the retryDecision rule; then the fallback gateway (if
  * configured) for a retryable failure. A non-retryable error (400, 401, 403, 404, 422) is returned
  * at once: another gateway would not fix the request.
@@ -159,16 +149,15 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     }));
 
   async function call<T>(
-    model: string, signal: AbortSignal | undefined, hooks: CallHooks | undefined, run: (client: GatewayClient, model: string) => Promise<T>,
+    model: string, signal: AbortSignal | undefined, hooks: CallHooks | undefined, run: (client: GatewayClient) => Promise<T>,
   ): Promise<ServedBy & { value: T }> {
     let lastError: unknown;
     for (const [gi, g] of gateways.entries()) {
-      const routeModel = g.config.model ?? model;
       const hasFallback = gi + 1 < gateways.length;
       for (let attempt = 0; ; attempt++) {
         const started = Date.now();
         try {
-          return { value: await run(g.client, routeModel), route: g.route, model: routeModel };
+          return { value: await run(g.client), route: g.route, model };
         } catch (err) {
           if (signal?.aborted) throw new APIUserAbortError();
           lastError = err;
@@ -180,7 +169,7 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
             if (attempt > 0 || gi > 0) log(`upstream ${g.route} failed (${describe(err)}) after ${attempt + 1} attempt(s)`);
             throw err;
           }
-          hooks?.onFailedAttempt?.({ route: g.route, model: routeModel, error: err, latencyMs: Date.now() - started });
+          hooks?.onFailedAttempt?.({ route: g.route, model, error: err, latencyMs: Date.now() - started });
           if (!retry) {
             log(`upstream ${g.route} failed (${describe(err)}) after ${attempt + 1} attempt(s), trying fallback`);
             break;
@@ -193,17 +182,16 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     throw lastError;
   }
 
-  const bodyOf = (params: object, encodeBody: EncodeBody | undefined, model: string) =>
-    encodeBody ? encodeBody(model) : JSON.stringify({ ...params, model });
-
+  // Not async: the bytes are made before anything awaits, and the call's frames hold them instead of `params`.
+  const bytesOf = (params: object) => Buffer.from(JSON.stringify(params), 'utf8');
   return {
-    async complete(params, signal, hooks, encodeBody) {
-      const { value, route, model } = await call(params.model, signal, hooks, (c, m) => c.complete(bodyOf(params, encodeBody, m), signal));
-      return { completion: value, route, model };
+    complete(params, signal, hooks) {
+      const body = bytesOf(params);
+      return call(params.model, signal, hooks, (c) => c.complete(body, signal)).then(({ value, route, model }) => ({ completion: value, route, model }));
     },
-    async stream(params, signal, hooks, encodeBody) {
-      const { value, route, model } = await call(params.model, signal, hooks, (c, m) => c.stream(bodyOf(params, encodeBody, m), signal));
-      return { stream: value, route, model };
+    stream(params, signal, hooks) {
+      const body = bytesOf(params);
+      return call(params.model, signal, hooks, (c) => c.stream(body, signal)).then(({ value, route, model }) => ({ stream: value, route, model }));
     },
   };
 }

@@ -63,15 +63,3 @@ export function redactValue<T>(value: T, secrets: readonly (string | undefined)[
   };
   return walk(value) as T;
 }
-
-/**
- * {@link redact} for the escaped characters between the quotes of one JSON string literal (the
- * adapter keeps long strings of a request as such byte slices): the literal is parsed to its
- * value, redacted, and escaped again, so the result is a valid literal. Returns the same buffer
- * when nothing matched. Throws SyntaxError if `escaped` is not the inside of a JSON string.
- */
-export function redactJsonStringContent(escaped: Buffer, secrets: readonly (string | undefined)[] = []): Buffer {
-  const value = JSON.parse(`"${escaped.toString('utf8')}"`) as string;
-  const out = redact(value, secrets);
-  return out === value ? escaped : Buffer.from(JSON.stringify(out).slice(1, -1), 'utf8');
-}

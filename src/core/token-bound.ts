@@ -36,20 +36,17 @@ export interface BoundableRequest {
 
 /**
  * Upper bound on the prompt tokens (input, cached or not) of `req`, in tokens. Pure and linear in
- * the request size; never throws on a well-formed JSON value. `stringBytes` gives the UTF-8 bytes
- * a string stands for (default utf8ByteLength); the adapter passes one that counts the long strings
- * it holds as placeholders (src/adapter/passthrough-json.ts) at their full size, and it must never
- * return less than the bytes the string is sent as.
+ * the request size; never throws on a well-formed JSON value.
  */
-export function promptTokensUpperBound(req: BoundableRequest, stringBytes: (s: string) => number = utf8ByteLength): number {
+export function promptTokensUpperBound(req: BoundableRequest): number {
   let tokens = REQUEST_OVERHEAD_TOKENS;
   for (const message of req.messages) {
-    tokens += MESSAGE_OVERHEAD_TOKENS + valueBytes(message, stringBytes);
+    tokens += MESSAGE_OVERHEAD_TOKENS + valueBytes(message);
     const calls = (message as { tool_calls?: unknown }).tool_calls;
     if (Array.isArray(calls)) tokens += calls.length * TOOL_CALL_OVERHEAD_TOKENS;
   }
   for (const tool of req.tools ?? []) {
-    tokens += TOOL_OVERHEAD_TOKENS + stringBytes(JSON.stringify(tool) ?? '');
+    tokens += TOOL_OVERHEAD_TOKENS + utf8ByteLength(JSON.stringify(tool) ?? '');
   }
   return tokens;
 }
@@ -59,19 +56,19 @@ export function promptTokensUpperBound(req: BoundableRequest, stringBytes: (s: s
  * number/boolean's decimal text inside a JSON value; an OpenAI `image_url` part counts as
  * IMAGE_TOKEN_BOUND instead of the bytes of its URL or base64 data.
  */
-function valueBytes(value: unknown, stringBytes: (s: string) => number): number {
-  if (typeof value === 'string') return stringBytes(value);
+function valueBytes(value: unknown): number {
+  if (typeof value === 'string') return utf8ByteLength(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value).length;
   if (Array.isArray(value)) {
     let n = 0;
-    for (const item of value) n += valueBytes(item, stringBytes);
+    for (const item of value) n += valueBytes(item);
     return n;
   }
   if (value && typeof value === 'object') {
     if ((value as { type?: unknown }).type === 'image_url') return IMAGE_TOKEN_BOUND;
     let n = 0;
     // Keys, not entries: entries allocates a pair per property, and this runs over every part of every request.
-    for (const key of Object.keys(value)) n += utf8ByteLength(key) + valueBytes((value as Record<string, unknown>)[key], stringBytes);
+    for (const key of Object.keys(value)) n += utf8ByteLength(key) + valueBytes((value as Record<string, unknown>)[key]);
     return n;
   }
   return 0;

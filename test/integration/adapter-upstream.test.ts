@@ -56,12 +56,6 @@ describe('createUpstream (against scripted gateways)', () => {
     deepStrictEqual([primary.requests.length, fallback.requests.length], [1, 0]);
   });
 
-  it('sends the fallback its own model name when configured', async () => {
-    primary.setScript(() => ({ error: { status: 500, message: 'x' } }));
-    const r = await upstream({ fallback: { baseURL: fallback.url, apiKey: 'f', model: 'deepseek-v3' }, maxRetries: 0 }).complete(params);
-    deepStrictEqual([r.model, fallback.requests[0]?.body.model], ['deepseek-v3', 'deepseek-v3']);
-  });
-
   it('sends nothing when the signal is already aborted', async () => {
     const c = new AbortController();
     c.abort();

@@ -11,16 +11,16 @@ import { startAppFixture, toolJson, type AppFixture } from '../support/app-fixtu
 import { WORKER } from '../support/worker-client';
 
 /** A raw HTTP POST, so tests can send headers a well-behaved client never would (foreign Host). */
-function rawPost(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+function rawPost(url: string, headers: Record<string, string>, raw?: string): Promise<{ status: number; body: string }> {
   const u = new URL(url);
-  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } });
+  const body = raw ?? JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } });
   return new Promise((resolve, reject) => {
     const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, (res) => {
       let text = '';
       res.on('data', (c) => { text += c; });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
     });
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' || err.code === 'ECONNRESET' ? undefined : reject(err)));
     req.end(body);
   });
 }
@@ -93,6 +93,16 @@ describe('MCP over Streamable HTTP (real MCP SDK client)', () => {
       assert.equal(server.sessionCount(), before);
     });
   }
+
+  it('answers a body over 4 MiB with 413 and one that is not JSON with 400, opening no session', async () => {
+    const before = server.sessionCount();
+    const auth = { authorization: `Bearer ${server.token}` };
+    const big = await rawPost(server.url, auth, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { pad: 'x'.repeat(4 * 1024 * 1024) } }));
+    assert.deepEqual([big.status, JSON.parse(big.body).error.message], [413, `request body over ${4 * 1024 * 1024} bytes`]);
+    const bad = await rawPost(server.url, auth, '{"jsonrpc": "2.0", ');
+    assert.deepEqual([bad.status, JSON.parse(bad.body).error.message], [400, 'parse error: the body is not JSON']);
+    assert.equal(server.sessionCount(), before);
+  });
 
   it('fails the SDK client connect with a wrong token', async () => {
     await assert.rejects(connect(server, 'not-the-token'), /401|nauthorized/);

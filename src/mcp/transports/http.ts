@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { guardHandler, httpServerOptions, isJsonContentType, parseRequestTarget, type HttpTimeouts } from '../../core/http-guard';
+import { readJsonBody } from '../../http/read-json-body';
 
 /** What the transport needs per session: a fresh server and how to dispose of it (createMcpServer's shape). */
 export type McpServerFactory = () => { server: McpServer; cleanup: () => Promise<void> } | Promise<{ server: McpServer; cleanup: () => Promise<void> }>;
@@ -71,25 +72,6 @@ function sendError(res: ServerResponse, status: number, message: string, headers
   res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
 }
 
-async function readJson(req: IncomingMessage): Promise<{ body?: unknown; tooLarge?: boolean; invalid?: boolean; aborted?: boolean }> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const part of req) {
-      size += (part as Buffer).length;
-      if (size > MAX_BODY_BYTES) return { tooLarge: true };
-      parts.push(part as Buffer);
-    }
-  } catch {
-    return { aborted: true }; // the client went away mid-body
-  }
-  try {
-    return { body: JSON.parse(Buffer.concat(parts).toString('utf8')) };
-  } catch {
-    return { invalid: true };
-  }
-}
-
 function rpcMethods(body: unknown): string[] {
   const messages = Array.isArray(body) ? body : [body];
   return messages.flatMap((m) => (m && typeof m === 'object' && typeof (m as { method?: unknown }).method === 'string' ? [(m as { method: string }).method] : []));
@@ -147,11 +129,11 @@ export async function serveMcpHttp(opts: McpHttpOptions): Promise<McpHttpServer>
     let body: unknown;
     if (req.method === 'POST') {
       if (!isJsonContentType(req.headers['content-type'])) return refuse(415, 'unsupported media type: send Content-Type: application/json');
-      const parsed = await readJson(req);
-      if (parsed.tooLarge) return refuse(413, `request body over ${MAX_BODY_BYTES} bytes`, { connection: 'close' });
-      if (parsed.aborted) return refuse(400, 'bad request: the body ended early');
-      if (parsed.invalid) return refuse(400, 'parse error: the body is not JSON');
-      body = parsed.body;
+      const parsed = await readJsonBody(req, MAX_BODY_BYTES);
+      if (!parsed.ok && parsed.error === 'too_large') return refuse(413, `request body over ${MAX_BODY_BYTES} bytes`, { connection: 'close' });
+      if (!parsed.ok && parsed.error === 'ended_early') return refuse(400, 'bad request: the body ended early');
+      if (!parsed.ok) return refuse(400, 'parse error: the body is not JSON');
+      body = parsed.value;
       record.rpcMethods = rpcMethods(body);
     }
     const sessionId = req.headers['mcp-session-id'];

@@ -1,6 +1,8 @@
 import { deepStrictEqual } from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import { createUpstream, retryDecision, type EncodeBody } from '../../../src/adapter/upstream';
+import { createUpstream, retryDecision } from '../../../src/adapter/upstream';
 import { startScriptedGateway, type ScriptedGateway } from '../../support/scripted-gateway';
 
 const httpError = (status: number, headers: Record<string, string> = {}) =>
@@ -31,7 +33,7 @@ describe('retryDecision', () => {
   }
 });
 
-describe('createUpstream encodeBody', () => {
+describe('createUpstream request bodies', () => {
   let primary: ScriptedGateway;
   let fallback: ScriptedGateway;
   beforeEach(async () => {
@@ -43,36 +45,53 @@ describe('createUpstream encodeBody', () => {
     await fallback.close();
   });
   const upstream = () => createUpstream({
-    primary: { baseURL: primary.url, apiKey: 'p' }, fallback: { baseURL: fallback.url, apiKey: 'f', model: 'fb-model' }, maxRetries: 0, sleep: async () => {},
+    primary: { baseURL: primary.url, apiKey: 'p' }, fallback: { baseURL: fallback.url, apiKey: 'f' }, maxRetries: 0, sleep: async () => {},
   });
-  const params = { model: 'gw-model', messages: [{ role: 'user' as const, content: 'ignored' }] };
-  /** Encodes a body naming `model` as UTF-8 bytes, recording each model asked for. */
-  const recording = (models: string[], extra: object = {}): EncodeBody => (model) => {
-    models.push(model);
-    return Buffer.from(JSON.stringify({ model, messages: [{ role: 'user', content: 'é 🙂' }], ...extra }));
-  };
+  const params = { model: 'gw-model', messages: [{ role: 'user' as const, content: 'é 🙂 "quoted" \\ \u0000 \u2028' }], max_tokens: 5 };
 
-  it('sends, per attempt, the body encodeBody returns for that gateway\'s model', async () => {
-    const models: string[] = [];
-    const r = await upstream().complete(params, undefined, undefined, recording(models));
-    deepStrictEqual([models, r.route, r.model, r.completion.choices[0]?.message.content], [['gw-model', 'fb-model'], 'fallback', 'fb-model', 'from fallback']);
-    deepStrictEqual([primary.requests[0]?.body, fallback.requests[0]?.body], [
-      { model: 'gw-model', messages: [{ role: 'user', content: 'é 🙂' }] },
-      { model: 'fb-model', messages: [{ role: 'user', content: 'é 🙂' }] },
-    ]);
+  it('sends every attempt, the fallback\'s too, the same JSON of the params, non-ASCII text intact', async () => {
+    const r = await upstream().complete(params);
+    deepStrictEqual([r.route, r.model, r.completion.choices[0]?.message.content], ['fallback', 'gw-model', 'from fallback']);
+    deepStrictEqual([primary.requests[0]?.body, fallback.requests[0]?.body], [params, params]);
   });
 
-  it('streams with an encoded body too', async () => {
-    const models: string[] = [];
-    const extra = { stream: true, stream_options: { include_usage: true } };
-    const r = await upstream().stream({ ...params, stream: true }, undefined, undefined, recording(models, extra));
+  it('serializes the params when the call is made: a later change to them is not sent', async () => {
+    const mutable = structuredClone(params);
+    const pending = upstream().complete(mutable);
+    mutable.messages[0]!.content = 'changed';
+    await pending;
+    deepStrictEqual([primary.requests[0]?.body, fallback.requests[0]?.body], [params, params]);
+  });
+
+  it('streams with the same bodies', async () => {
+    const streaming = { ...params, stream: true as const, stream_options: { include_usage: true } };
+    const r = await upstream().stream(streaming);
     const text: string[] = [];
     for await (const c of r.stream) text.push(c.choices[0]?.delta.content ?? '');
-    deepStrictEqual([models, text.join(''), fallback.requests[0]?.body.messages[0].content], [['gw-model', 'fb-model'], 'from fallback', 'é 🙂']);
+    deepStrictEqual([text.join(''), primary.requests[0]?.body, fallback.requests[0]?.body], ['from fallback', streaming, streaming]);
   });
+});
 
-  it('sends JSON.stringify({ ...params, model }) without it', async () => {
-    await upstream().complete({ ...params, max_tokens: 5 });
-    deepStrictEqual(fallback.requests[0]?.body, { ...params, max_tokens: 5, model: 'fb-model' });
+describe('createUpstream over a reset connection', () => {
+  it('retries a call whose keep-alive socket the gateway reset before answering (the keep-alive race), and it succeeds', async () => {
+    let n = 0;
+    const server = createServer((req, res) => {
+      req.resume().on('end', () => {
+        if (n++ === 1) return void req.socket.destroy();
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 0, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: `hi ${n}` }, finish_reason: 'stop' }] }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const delays: number[] = [];
+    const up = createUpstream({ primary: { baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, apiKey: 'k' }, sleep: async (ms) => void delays.push(ms) });
+    try {
+      const params = { model: 'm', messages: [{ role: 'user' as const, content: 'x' }] };
+      await up.complete(params);
+      const r = await up.complete(params);
+      deepStrictEqual([r.completion.choices[0]?.message.content, delays, n], ['hi 3', [500], 3]);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });

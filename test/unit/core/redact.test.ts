@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { redact, redactJsonStringContent, redactValue } from '../../../src/core/redact';
+import { redact, redactValue } from '../../../src/core/redact';
 
 describe('redact', () => {
   it('replaces known secret values wherever they appear', () => {
@@ -46,20 +46,5 @@ describe('redactValue', () => {
   it('masks a private key block', () => {
     const out = redact('x\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----\ny');
     assert.equal(out, 'x\n[REDACTED]\ny');
-  });
-});
-
-describe('redactJsonStringContent', () => {
-  it('redacts inside one escaped JSON string literal and keeps it a valid literal', () => {
-    const value = 'line1\n"quoted" OPENAI_API_KEY=sk-proj-ABCDEFGHIJKLMNOP\\tail planted-secret-2';
-    const escaped = Buffer.from(JSON.stringify(value).slice(1, -1));
-    const out = redactJsonStringContent(escaped, ['planted-secret-2']).toString();
-    const back = JSON.parse(`"${out}"`) as string;
-    assert.equal(back, 'line1\n"quoted" OPENAI_API_KEY=[REDACTED]\\tail [REDACTED]');
-  });
-
-  it('returns the same buffer when nothing matched', () => {
-    const escaped = Buffer.from('plain text \\n here');
-    assert.equal(redactJsonStringContent(escaped, ['planted-secret-3']), escaped);
   });
 });

@@ -8,7 +8,7 @@ import { createUpstream } from '../../src/adapter/upstream';
 import { promptTokensUpperBound } from '../../src/core/token-bound';
 import { startScriptedGateway, type ScriptedGateway } from '../support/scripted-gateway';
 
-// Long enough (≥ 512 escaped bytes) to be passed through as the client's bytes, and full of what escaping must get right.
+// Long (Claude Code's system prompt, tool descriptions and file contents are 1–100 KiB strings), and full of what escaping must get right.
 const TRICKY = 'line 1\n\t"quoted" \\ back\\slash / ünïcode ✓ emoji 😀 \u0001 nul\u0000 line-sep \u2028 '.repeat(12);
 
 /** A Claude Code-shaped request whose long strings sit everywhere the translation moves or reads them. */
@@ -45,7 +45,7 @@ function post(url: string, key: string, body: string): Promise<{ status: number;
   });
 }
 
-describe('adapter passthrough of long strings (client bytes spliced into the upstream request)', () => {
+describe('adapter request bodies (long strings, escapes, limits, redaction)', () => {
   let gateway: ScriptedGateway;
   let adapter: AdapterServer;
   let bounds: number[];
@@ -78,7 +78,7 @@ describe('adapter passthrough of long strings (client bytes spliced into the ups
       strictEqual(res.status, 200, res.text);
       const expected = translateRequest(req, { gatewayModel: 'gw-model', perJobTokenLimit: 8192 }).params;
       deepStrictEqual(gateway.requests[0]?.body, JSON.parse(JSON.stringify(expected)));
-      // The reservation's input bound still covers every byte of the long strings.
+      // The reservation's input bound covers every byte of the long strings.
       ok((bounds[0] ?? 0) >= promptTokensUpperBound(expected), `bound ${bounds[0]} ≥ ${promptTokensUpperBound(expected)}`);
     });
   }
@@ -98,7 +98,7 @@ describe('adapter passthrough of long strings (client bytes spliced into the ups
     deepStrictEqual([bounds.length, gateway.requests.length], [0, 0]);
   });
 
-  it('redacts configured secrets and key shapes inside passed-through long strings and parsed fields, leaving every other byte as translated', async () => {
+  it('redacts configured secrets and key shapes inside long strings and short fields, leaving every other byte as translated', async () => {
     const planted = 'planted-configured-secret-0001';
     const secretAdapter = await startAdapterServer({
       meter: { authorize: (k) => (k === 'key' ? { jobId: 'job-2', model: 'gw-model' } : undefined), reserve: async () => ({ id: 'h' }), settle: async () => 0, release: async () => {} },
