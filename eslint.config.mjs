@@ -23,6 +23,18 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules: a promise nobody awaits loses its rejection (everywhere); an async function
+    // with no await is a sync one in disguise (product code: tests' stand-ins of async interfaces
+    // may answer with `async () => value`).
+    files: ['src/**/*.ts', 'test/**/*.ts', 'webview/**/*.ts', 'bench/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: { '@typescript-eslint/no-floating-promises': 'error' },
+  },
+  {
+    files: ['src/**/*.ts', 'webview/**/*.ts'],
+    rules: { 'require-await': 'off', '@typescript-eslint/require-await': 'error' },
+  },
+  {
     files: ['src/core/**/*.ts'],
     rules: restrict([noVscode, ...io.map((name) => ({ name, message: 'src/core does no I/O' }))],
       ['http', 'ledger', 'adapter', 'jobs', 'mcp', 'cli', 'vscode', 'app']),

@@ -58,7 +58,7 @@ export class GroupCommit {
   async close(): Promise<void> {
     this.undefer();
     this.gathering = null;
-    await this.serial.run(async () => undefined);
+    await this.serial.run(() => Promise.resolve(undefined));
     this.serial.closed = true;
   }
 

@@ -105,5 +105,5 @@ export const demoDecider: Decider = (body) => {
 if (process.argv[1]?.endsWith('anthropic-probe.ts')) {
   const logFile = process.argv[2];
   startAnthropicProbe(demoDecider, (r) => { if (logFile) appendFileSync(logFile, JSON.stringify(r) + '\n'); })
-    .then(({ url }) => console.log(JSON.stringify({ url })));
+    .then(({ url }) => console.log(JSON.stringify({ url })), (err: unknown) => { console.error(err); process.exitCode = 1; });
 }

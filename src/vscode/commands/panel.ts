@@ -6,17 +6,19 @@ import type { CommandDeps } from './deps';
 const panelDeps = (d: CommandDeps) => ({ host: d.host, log: d.log, extensionUri: d.context.extensionUri });
 
 /** `offload.openPanel [{view, job_id}]`: shows the jobs panel. */
-export async function openPanel(deps: CommandDeps, args?: { view?: View; job_id?: string }): Promise<void> {
+export function openPanel(deps: CommandDeps, args?: { view?: View; job_id?: string }): Promise<void> {
   JobsPanel.createOrShow(panelDeps(deps), args?.view ?? 'queue', args?.job_id);
+  return Promise.resolve();
 }
 
 /**
  * `offload.openJob <job id>`: the job in the panel. Called by sidebar clicks (the id), and by the
  * UriHandler for the chat link in job results of VS Code's MCP server (chat-link.ts); `{id}` is accepted too. Without an id, the queue.
  */
-export async function openJob(deps: CommandDeps, jobId?: string | { id?: string }): Promise<void> {
+export function openJob(deps: CommandDeps, jobId?: string | { id?: string }): Promise<void> {
   const id = typeof jobId === 'string' ? jobId : jobId?.id;
   JobsPanel.createOrShow(panelDeps(deps), 'queue', id);
+  return Promise.resolve();
 }
 
 const idOf = (arg: unknown): string => {

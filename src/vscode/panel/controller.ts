@@ -67,7 +67,7 @@ export class JobsPanel implements vscode.Disposable {
   /** Registers the serializer that revives the panel after a window reload. */
   static registerSerializer(deps: { host: AppHost; log: RedactingLog; extensionUri: vscode.Uri }): vscode.Disposable {
     return vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel) => { JobsPanel.current?.dispose(); JobsPanel.current = new JobsPanel(panel, deps); },
+      deserializeWebviewPanel: (panel) => { JobsPanel.current?.dispose(); JobsPanel.current = new JobsPanel(panel, deps); return Promise.resolve(); },
     });
   }
 
