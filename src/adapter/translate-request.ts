@@ -8,6 +8,7 @@ import type {
 } from 'openai/resources/chat/completions';
 import type { AnthropicContentBlock, AnthropicMessageParam, AnthropicRequest } from './anthropic-schema';
 import { ToolNameMap } from './tool-names';
+import { shapeChatRequest, type ChatRequestLike } from '../core/model-rules';
 
 /** What the translation needs to know about the job and the gateway. */
 export interface TranslateRequestOptions {
@@ -41,9 +42,6 @@ export function resolveModel(requested: string, gatewayModel: string): string {
   return CLAUDE_ALIASES.test(requested) ? gatewayModel : requested;
 }
 
-// OpenAI's reasoning models reject max_tokens and want max_completion_tokens; DeepSeek and most gateways only know max_tokens.
-const USES_MAX_COMPLETION_TOKENS = /^(o\d|gpt-5)/i;
-
 /**
  * Anthropic Messages request → OpenAI chat-completions request. Pure; never throws on a request
  * that passed AnthropicRequestSchema. Dropped on purpose: top_k, metadata, the `thinking` and
@@ -58,7 +56,7 @@ export function translateRequest(req: AnthropicRequest, opts: TranslateRequestOp
   const params: Record<string, unknown> = {
     model: upstreamModel,
     messages: translateMessages(req, toolNames),
-    [USES_MAX_COMPLETION_TOKENS.test(upstreamModel) ? 'max_completion_tokens' : 'max_tokens']: maxTokens,
+    max_tokens: maxTokens,
   };
   const tools = (req.tools ?? []).filter((t) => t.input_schema !== undefined).map((t): ChatCompletionFunctionTool => ({
     type: 'function',
@@ -77,7 +75,9 @@ export function translateRequest(req: AnthropicRequest, opts: TranslateRequestOp
     params.stream = true;
     params.stream_options = { include_usage: true };
   }
-  return { params: params as unknown as ChatCompletionCreateParams, requestedModel: req.model, upstreamModel, maxTokens, toolNames };
+  // The upstream model's own request rules (o-series output cap, o1-mini's missing system role, reasoning models' sampling): src/core/model-rules.ts.
+  const shaped = shapeChatRequest(upstreamModel, params as unknown as ChatRequestLike & Record<string, unknown>);
+  return { params: shaped as unknown as ChatCompletionCreateParams, requestedModel: req.model, upstreamModel, maxTokens, toolNames };
 }
 
 // Claude Code's input schemas carry "$schema" (draft 2020-12), which some OpenAI-compatible providers reject.

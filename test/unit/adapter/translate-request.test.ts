@@ -142,6 +142,18 @@ describe('translateRequest', () => {
     strictEqual('max_tokens' in params, false);
   });
 
+  it('shapes the request by the upstream model\'s rules (core/model-rules.ts): o1-mini gets its system text in the first user turn, reasoning models lose temperature', () => {
+    const o1 = translateRequest(base({ system: 'Be terse.', temperature: 0.2 }), { gatewayModel: 'o1-mini', perJobTokenLimit: 8192 }).params;
+    deepStrictEqual(o1.messages.map((m) => m.role), ['user']);
+    match(JSON.stringify(o1.messages[0]!.content), /Be terse\.[\s\S]*hi/);
+    strictEqual('temperature' in o1, false);
+    strictEqual(o1.max_completion_tokens, 100);
+    const chat = translateRequest(base({ system: 'Be terse.', temperature: 0.2 }), opts).params;
+    deepStrictEqual(chat.messages.map((m) => m.role), ['system', 'user']);
+    strictEqual(chat.temperature, 0.2);
+    strictEqual(chat.max_tokens, 100);
+  });
+
   it('does not ask for streaming when the client did not', () => {
     const { params } = translateRequest(base(), opts);
     strictEqual('stream' in params, false);
