@@ -44,7 +44,7 @@ describe('per-model request rules against the strict scripted gateway (stand-in 
     assert.equal(sent.max_completion_tokens, 300);
     assert.equal('max_tokens' in sent, false);
     assert.deepEqual(sent.messages.map((m: { role: string }) => m.role), ['user']);
-    assert.match(sent.messages[0].content, /^You are a careful worker model[\s\S]*Review this design[\s\S]*One ledger\./);
+    assert.match(sent.messages[0].content, /^You are a careful worker model[\s\S]*One ledger\.[\s\S]*Review this design$/, "instructions, then the file, then the task (prompt-layout.ts)");
     assert.equal((await fx.app.ledger.spendStats()).reservations_in_flight, 0);
   });
 

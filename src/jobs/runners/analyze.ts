@@ -1,5 +1,6 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { Config } from '../../core/config';
+import { layoutPrompt } from '../../core/prompt-layout';
 import { chatTranscriptBytes } from '../../core/savings';
 import type { AnalyzeRequest } from '../../core/requests';
 import type { Runner } from '../runner';
@@ -26,12 +27,10 @@ export function createAnalyzeRunner(deps: AnalyzeRunnerDeps): Runner<AnalyzeRequ
     async run(ctx, request) {
       const roots = deps.config.sandboxRoots;
       const found = await collectFiles(request.resolved, roots, { ...ANALYZE_LIMITS, allowSecretFiles: deps.config.readSecretFiles });
-      const listing = found.files.map((f) => `<file path="${displayPath(f.path, roots)}">\n${f.text}\n</file>`).join('\n\n');
       ctx.log(`analyze: read ${found.files.length} file(s)${found.truncated ? ' (cut at the size limit)' : ''}, skipped ${found.skipped}`);
-      const messages: ChatCompletionMessageParam[] = [
-        { role: 'system', content: SYSTEM },
-        { role: 'user', content: `${request.question}\n\n${listing || '(no readable files)'}` },
-      ];
+      // Instructions, then the files by path, then the question: the prefix a provider can cache (core/prompt-layout.ts).
+      const files = found.files.map((f) => ({ path: displayPath(f.path, roots), text: f.text }));
+      const messages: ChatCompletionMessageParam[] = layoutPrompt(SYSTEM, files, request.question, '(no readable files)');
       const maxTokens = Math.min(request.max_tokens ?? deps.config.perJobTokenLimit, deps.config.perJobTokenLimit);
       const r = await meteredChat(deps, ctx, ctx.job.model, messages, maxTokens);
       return {

@@ -1,5 +1,6 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { Config } from '../../core/config';
+import { layoutPrompt, type PromptFile } from '../../core/prompt-layout';
 import { chatTranscriptBytes } from '../../core/savings';
 import type { RunJobRequest } from '../../core/requests';
 import type { Runner } from '../runner';
@@ -22,12 +23,11 @@ const SYSTEM = 'You are a careful worker model. Do exactly the task. Answer with
  * Reads a file for a prompt through one descriptor (read-checked.ts: `real` is the checked real
  * path; a swap since the check throws naming `field`): UTF-8, cut at MAX_INPUT_REF_BYTES with a marker.
  */
-export async function fileForPrompt(real: string, label: string, roots: readonly string[], field: string): Promise<string> {
+export async function fileForPrompt(real: string, label: string, roots: readonly string[], field: string): Promise<PromptFile> {
   const handle = await openChecked(real, roots, field);
   try {
     const { bytes, size } = await readHead(handle, MAX_INPUT_REF_BYTES);
-    const text = bytes.toString('utf8') + (size > MAX_INPUT_REF_BYTES ? '\n[… truncated by Offload]' : '');
-    return `<file path="${label}">\n${text}\n</file>`;
+    return { path: label, text: bytes.toString('utf8') + (size > MAX_INPUT_REF_BYTES ? '\n[… truncated by Offload]' : '') };
   } finally {
     await handle.close();
   }
@@ -35,19 +35,17 @@ export async function fileForPrompt(real: string, label: string, roots: readonly
 
 /**
  * The `run_job` / `queue_batch` runner (the original OpenAI worker): one metered chat call by the
- * agent's model on the task and the referenced files; max_tokens is caps.max_tokens clamped by
+ * agent's model on the referenced files and the task (laid out for the prefix cache); max_tokens is caps.max_tokens clamped by
  * PER_JOB_TOKEN_LIMIT.
  */
 export function createLlmRunner(deps: LlmRunnerDeps): Runner<RunJobRequest> {
   return {
     kind: 'llm',
     async run(ctx, request) {
-      const refs: string[] = [];
+      const refs: PromptFile[] = [];
       for (const [i, ref] of (request.input_refs ?? []).entries()) refs.push(await fileForPrompt(await deps.resolvePath(ref, `input_refs[${i}]`), ref, deps.config.sandboxRoots, `input_refs[${i}]`));
-      const messages: ChatCompletionMessageParam[] = [
-        { role: 'system', content: SYSTEM },
-        { role: 'user', content: refs.length ? `${request.task}\n\n${refs.join('\n\n')}` : request.task },
-      ];
+      // Instructions, then the files by path, then the task: the prefix a provider can cache (core/prompt-layout.ts).
+      const messages: ChatCompletionMessageParam[] = layoutPrompt(SYSTEM, refs, request.task);
       const maxTokens = Math.min(request.caps?.max_tokens ?? deps.config.perJobTokenLimit, deps.config.perJobTokenLimit);
       const r = await meteredChat(deps, ctx, ctx.job.model, messages, maxTokens);
       return { status: 'completed', transcriptBytes: chatTranscriptBytes(messages, r.output), result: { output: r.output, finish_reason: r.finishReason, agent: ctx.job.agent } };
