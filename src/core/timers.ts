@@ -6,6 +6,8 @@
 export interface Timers {
   /** Calls `callback` once, after `ms` ms; the returned handle is not used. */
   setTimeout(callback: () => void, ms: number): unknown;
+  /** Cancels a timer setTimeout returned; a fired or cleared one is ignored. */
+  clearTimeout(handle: unknown): void;
   /** This clock's time: `Date.now()`, epoch ms. */
   Date: { now(): number };
 }
