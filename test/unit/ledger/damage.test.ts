@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { foldFiles } from '../../../src/ledger/compaction';
 import { LedgerDamageError, snapshotDamage } from '../../../src/ledger/damage';
 import { checkLedger } from '../../../src/ledger/integrity-check';
 import { repairLedger } from '../../../src/ledger/repair';
@@ -18,9 +19,9 @@ describe('ledger damage', () => {
   beforeEach(() => { tmp = tempDir(); file = path.join(tmp.dir, 'ledger.sqlite'); });
   afterEach(() => tmp.cleanup());
 
-  /** A ledger with a job and `calls` settled calls; returns it open. */
+  /** A ledger with a job and `calls` settled calls; returns it open. Its compactions fold on this thread (compaction.test.ts covers the worker). */
   async function withCalls(calls: number, opts: { journalMaxLines?: number } = {}) {
-    const l = await openLedger(file, { caps: caps(1e12), ...opts });
+    const l = await openLedger(file, { caps: caps(1e12), fold: foldFiles, ...opts });
     if (!(await l.getJob('j'))) await l.createJob({ id: 'j', kind: 'llm', model: 'm', request: null });
     for (let i = 0; i < calls; i++) {
       const r = await l.reserve({ jobId: 'j', model: 'm', micros: 100 });
