@@ -5,7 +5,7 @@ import { setImmediate as loopTurn } from 'node:timers/promises';
 export type FakeClock = ReturnType<typeof createClock>;
 
 /** A fake clock starting at `startMs` (epoch ms; default now), to pass as a `timers` option. */
-export function fakeClock(startMs = Date.now()): FakeClock {
+export function fakeTimers(startMs = Date.now()): FakeClock {
   return createClock(startMs);
 }
 

@@ -7,7 +7,7 @@ import { JobEngine } from '../../../src/jobs/engine';
 import { jobLogPath } from '../../../src/jobs/job-log-file';
 import type { RunContext, RunOutcome, Runner } from '../../../src/jobs/runner';
 import { openLedger, type SqliteLedger } from '../../../src/ledger/sqlite-ledger';
-import { fakeClock, settleOn } from '../fake-clock';
+import { fakeTimers, settleOn } from '../fake-clock';
 
 const SECRET = 'sk-very-secret-key-123';
 
@@ -107,7 +107,7 @@ describe('JobEngine across processes (tail and cancel from another process)', ()
 
   it('says the cancel was requested when the owner does not confirm within the wait', async () => {
     const job = await startJob();
-    const clock = fakeClock(); // its wait's looks every 50 ms sleep on it; the ledger is real
+    const clock = fakeTimers(); // its wait's looks every 50 ms sleep on it; the ledger is real
     const quick = new JobEngine(ledgers[1]!, { concurrency: 1, cancelWaitMs: 5_000, timers: clock });
     const start = clock.now;
     const outcome = await settleOn(clock, quick.cancelAnywhere(job.id));

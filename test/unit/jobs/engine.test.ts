@@ -3,7 +3,7 @@ import { BudgetExceededError } from '../../../src/core/budget';
 import { JobEngine } from '../../../src/jobs/engine';
 import type { RunContext, RunOutcome, Runner } from '../../../src/jobs/runner';
 import { openMemoryLedger } from '../../../src/ledger/sqlite-ledger';
-import { fakeClock } from '../fake-clock';
+import { fakeTimers } from '../fake-clock';
 
 /** A runner whose runs the test finishes by hand. */
 function manualRunner(): Runner<unknown> & { started: RunContext[]; finish(i: number, o: RunOutcome | Error): void } {
@@ -26,7 +26,7 @@ function manualRunner(): Runner<unknown> & { started: RunContext[]; finish(i: nu
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe('JobEngine', () => {
-  async function setup(concurrency = 2, timers?: ReturnType<typeof fakeClock>) {
+  async function setup(concurrency = 2, timers?: ReturnType<typeof fakeTimers>) {
     const ledger = await openMemoryLedger({ caps: { monthlyMicros: 1_000_000, dailyMicros: null } });
     const engine = new JobEngine(ledger, { concurrency, secrets: () => ['sk-very-secret-key-123'], timers });
     const runner = manualRunner();
@@ -35,7 +35,7 @@ describe('JobEngine', () => {
   }
 
   it('returns the running job when wait times out, and the job keeps running', async () => {
-    const clock = fakeClock(); // wait's timeout runs on it
+    const clock = fakeTimers(); // wait's timeout runs on it
     const { engine, runner } = await setup(2, clock);
     const job = await engine.submit('llm', {}, { model: 'gpt-4o-mini' });
     let waited: Awaited<ReturnType<typeof engine.wait>> | undefined;

@@ -8,7 +8,7 @@ import { repairLedger } from '../../../src/ledger/repair';
 import { all } from '../../../src/ledger/rows';
 import { openLedger } from '../../../src/ledger/sqlite-ledger';
 import { loadSqlJs } from '../../../src/ledger/sqljs';
-import { fakeClock, settleOn } from '../fake-clock';
+import { fakeTimers, settleOn } from '../fake-clock';
 import { caps, readLedgerFile, spend, tempDir } from './helpers';
 
 const isDamage = (file: string, re: RegExp) => (err: unknown) => err instanceof LedgerDamageError && err.file === file && re.test(err.message);
@@ -57,7 +57,7 @@ describe('ledger damage', () => {
     assert.ok(cut.length < full.length);
     mkdirSync(`${file}.lock`); // a writer holds the lock, between its append and our read
     writeFileSync(journal, cut);
-    const clock = fakeClock(); // the reader's lock waits sleep on it, and the writer finishes 300 ms in
+    const clock = fakeTimers(); // the reader's lock waits sleep on it, and the writer finishes 300 ms in
     clock.setTimeout(() => { writeFileSync(journal, full); rmSync(`${file}.lock`, { recursive: true }); }, 300);
     const b = await settleOn(clock, openLedger(file, { caps: caps(1e12), timers: clock }));
     try {
@@ -160,7 +160,7 @@ describe('ledger damage', () => {
       chmodSync(`${file}.journal`, 0o444); // damage, so that repair has work to do
       mkdirSync(`${file}.lock`);
       const before = readFileSync(file);
-      const clock = fakeClock(); // the waits between its 21 attempts sleep on it; the lock folder and its mtime are real
+      const clock = fakeTimers(); // the waits between its 21 attempts sleep on it; the lock folder and its mtime are real
       const start = clock.now;
       await assert.rejects(settleOn(clock, repairLedger(file, new Date(), clock)), isDamage(`${file}.lock`, /stayed locked/));
       assert.ok(clock.now - start >= 1_500, `it waited out its retries (~2 s) before refusing, not ${clock.now - start} ms`);

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync, utimesSync, w
 import path from 'node:path';
 import { install } from '@sinonjs/fake-timers';
 import { LockBusyError, takeLock } from '../../../src/ledger/file-lock';
-import { fakeClock, settleOn } from '../fake-clock';
+import { fakeTimers, settleOn } from '../fake-clock';
 import { tempDir } from './helpers';
 
 const HOLDER = path.join(__dirname, 'fixtures', 'lock-holder.ts');
@@ -63,7 +63,7 @@ describe('ledger cross-process lock (proper-lockfile)', () => {
 
   it('waits for a holder that releases while it retries', async () => {
     const held = await takeLock(lockPath, { staleMs: 10_000, retries: 0 });
-    const clock = fakeClock(); // the waits between attempts sleep on it; the holder lets go 30 ms in
+    const clock = fakeTimers(); // the waits between attempts sleep on it; the holder lets go 30 ms in
     const waiting = takeLock(lockPath, { staleMs: 10_000, retries: 50, timers: clock });
     clock.setTimeout(() => void held.release(), 30);
     const lock = await settleOn(clock, waiting);

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import path from 'node:path';
 import { InFlightLimitError, openLedger } from '../../../src/ledger/sqlite-ledger';
-import { fakeClock, settleOn, type FakeClock } from '../fake-clock';
+import { fakeTimers, settleOn, type FakeClock } from '../fake-clock';
 import { caps, spend, tempDir } from './helpers';
 
 /**
@@ -12,7 +12,7 @@ import { caps, spend, tempDir } from './helpers';
 describe('in-flight limit across processes (maxInFlight)', () => {
   let tmp: ReturnType<typeof tempDir>;
   let clock: FakeClock;
-  beforeEach(() => { tmp = tempDir(); clock = fakeClock(); });
+  beforeEach(() => { tmp = tempDir(); clock = fakeTimers(); });
   afterEach(() => tmp.cleanup());
 
   it('never holds more reservations than the limit across two ledgers, and admits every call in the end', async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatCheckLine, runCheck } from '../../../../src/jobs/workspace/checks';
 import { createWorkspace } from '../../../../src/jobs/workspace';
-import { fakeClock } from '../../fake-clock';
+import { fakeTimers } from '../../fake-clock';
 
 /** True while `pid` runs; a zombie (dead, not yet reaped by whoever inherited it) has ended. */
 function running(pid: number): boolean {
@@ -55,7 +55,7 @@ describe('workspace checks', () => {
   });
 
   it('times out and kills the whole process tree, grandchildren included', async () => {
-    const clock = fakeClock(); // the timeout and the kill grace run on it; the processes are real
+    const clock = fakeTimers(); // the timeout and the kill grace run on it; the processes are real
     const pidFile = join(dir, 'grandchild.pid');
     const check = runCheck({ name: 'slow', command: `sh -c 'echo $$ > ${pidFile}; exec sleep 30' & sleep 30`, timeout_ms: 300 }, dir, { killGraceMs: 200, timers: clock });
     const grandchild = await pidIn(pidFile);
@@ -70,7 +70,7 @@ describe('workspace checks', () => {
   });
 
   it('sends SIGKILL after the grace when the tree ignores SIGTERM', async () => {
-    const clock = fakeClock();
+    const clock = fakeTimers();
     const pidFile = join(dir, 'shell.pid');
     const check = runCheck({ name: 'stubborn', command: `trap '' TERM; echo $$ > ${pidFile}; sleep 30`, timeout_ms: 300 }, dir, { killGraceMs: 200, timers: clock });
     const shell = await pidIn(pidFile);
