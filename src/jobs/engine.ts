@@ -9,6 +9,7 @@ import { forecastJson } from '../core/forecast';
 import { shapeResult, type JobResult } from '../core/results';
 import { formatUsd } from '../core/money';
 import { redact, redactValue } from '../core/redact';
+import { sleep, type Timers } from '../core/timers';
 import type { Ledger, SpendStats } from '../ledger/ledger';
 import { CancelWatch, type IntervalTimer } from './cancel-watch';
 import { JobLogFile, jobLogPath, readJobLog } from './job-log-file';
@@ -72,6 +73,8 @@ export interface JobEngineOptions {
   cancelTimer?: IntervalTimer;
   /** How long cancelAnywhere waits for the job to end, ms. Default 5,000. */
   cancelWaitMs?: number;
+  /** The clock `wait`'s timeout and cancelAnywhere's wait (a look every 50 ms) run on. Default globalThis. */
+  timers?: Timers;
   /** Makes the savings receipt of each terminal job (app.ts: core/savings.ts). Unset: no receipt. */
   receipt?: ReceiptMaker;
 }
@@ -158,10 +161,11 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
   async wait(jobId: string, timeoutMs: number): Promise<JobRecord> {
     const entry = this.live.get(jobId);
     if (entry) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), timeoutMs); });
+      const timers = this.opts.timers ?? globalThis;
+      let timer: unknown;
+      const timeout = new Promise<undefined>((resolve) => { timer = timers.setTimeout(() => resolve(undefined), timeoutMs); });
       const finished = await Promise.race([entry.done, timeout]);
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
       if (finished) return finished;
     }
     const job = await this.ledger.getJob(jobId);
@@ -208,11 +212,12 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     if (await this.cancel(jobId)) return outcome('stopped', await this.wait(jobId, Math.max(waitMs, 10_000)));
     const asked = await this.ledger.requestCancel(jobId);
     if (TERMINAL_STATUSES.has(asked.job.status)) return outcome(asked.ownerGone ? 'owner_gone' : 'already_ended', asked.job);
-    const deadline = Date.now() + waitMs;
+    const timers = this.opts.timers ?? globalThis;
+    const deadline = timers.Date.now() + waitMs;
     for (let job = asked.job; ; job = (await this.ledger.getJob(jobId))!) {
       if (TERMINAL_STATUSES.has(job.status)) return outcome('stopped_by_owner', job);
-      if (Date.now() >= deadline) return outcome('requested', job);
-      await new Promise((r) => setTimeout(r, 50));
+      if (timers.Date.now() >= deadline) return outcome('requested', job);
+      await sleep(timers, 50);
     }
   }
 

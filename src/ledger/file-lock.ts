@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as lockfile from 'proper-lockfile';
+import { sleep, type Timers } from '../core/timers';
 
 /** A cross-process lock this process holds (proper-lockfile). */
 export interface HeldLock {
@@ -16,6 +17,8 @@ export interface FileLockOptions {
   staleMs: number;
   /** Attempts after the first while a live holder has it (waits 10 → 200 ms, randomized, between them). */
   retries: number;
+  /** The clock the waits between attempts sleep on. Default globalThis (proper-lockfile's own refresh timer always runs on the global one). */
+  timers?: Timers;
 }
 
 /** Thrown (code 'ELOCKED') when the lock stayed held elsewhere through every attempt. */
@@ -69,7 +72,7 @@ export async function takeLock(lockPath: string, opts: FileLockOptions): Promise
       if (code(err) !== 'ELOCKED') throw err;
       if (attempt++ >= opts.retries) throw new LockBusyError(`${lockPath} is held by another process`, { cause: err });
       const wait = Math.min(200, 10 * 1.2 ** attempt * (1 + Math.random()));
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      await sleep(opts.timers ?? globalThis, wait);
     }
   }
   let released = false;

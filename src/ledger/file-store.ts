@@ -2,6 +2,7 @@ import { promises as fs, statSync } from 'node:fs';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { assertWritable, LedgerDamageError, LedgerFileError } from './damage';
+import type { Timers } from '../core/timers';
 import { LockBusyError, takeLock, type HeldLock } from './file-lock';
 
 export { LedgerFileError } from './damage';
@@ -16,6 +17,8 @@ export interface FileStoreOptions {
   journalMaxBytes?: number;
   /** … or this many transactions, whichever comes first. Default 5000. */
   journalMaxLines?: number;
+  /** The clock the lock's waits between attempts sleep on. Default globalThis. */
+  timers?: Timers;
 }
 
 /** The bytes of the file and the stamp (inode, size, mtime in ns) of exactly those bytes. */
@@ -58,7 +61,7 @@ export class FileStore {
   async withLock<T>(fn: (guard: LockGuard) => Promise<T>): Promise<T> {
     let lock: HeldLock;
     try {
-      lock = await takeLock(this.lockPath, { staleMs: this.opts.staleMs ?? 10_000, retries: this.opts.lockRetries ?? 100 });
+      lock = await takeLock(this.lockPath, { staleMs: this.opts.staleMs ?? 10_000, retries: this.opts.lockRetries ?? 100, timers: this.opts.timers });
     } catch (err) {
       throw new LedgerDamageError(this.lockPath, err instanceof LockBusyError
         ? 'stayed locked by another process through every attempt; nothing was changed (a hung Offload process holds it: end it, or remove the folder when none runs)'

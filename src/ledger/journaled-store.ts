@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { foldInWorker } from './compaction';
+import { foldInWorker, type FoldJob } from './compaction';
 import { LedgerDamageError, LedgerFileError, snapshotDamage } from './damage';
 import { openSnapshot, type DbStore } from './db-store';
 import { FileStore, type FileStoreOptions, type LockGuard } from './file-store';
@@ -50,6 +50,13 @@ export interface JournaledStoreOptions extends FileStoreOptions {
   readOnly?: boolean;
   /** Hears what the store repaired on its own (a torn journal tail cut). Default: a process warning on stderr. */
   notice?: (message: string) => void;
+  /**
+   * Builds a compaction's new snapshot from the files (compaction.ts). Default foldInWorker, in a
+   * worker thread; foldFiles does the same on this thread (unit tests of the journal that are not
+   * about the thread, sparing a worker start-up per compaction). A rejection falls back to an
+   * export on this thread either way.
+   */
+  fold?: (job: FoldJob) => Promise<Uint8Array>;
 }
 
 /** Where a file-backed store stands (`ledger check`). */
@@ -175,7 +182,7 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
     const folded = { prevGen: r.gen, folded: r.seq };
     let bytes: Uint8Array | null = null;
     if (how === 'compact' && r.stamp !== null) {
-      bytes = await foldInWorker({ snapshot: file, journal: journal.path, stamp: r.stamp, gen: r.gen, seq: r.seq, offset: r.offset, newGen: gen }).catch((err: unknown) => {
+      bytes = await (opts.fold ?? foldInWorker)({ snapshot: file, journal: journal.path, stamp: r.stamp, gen: r.gen, seq: r.seq, offset: r.offset, newGen: gen }).catch((err: unknown) => {
         (opts.notice ?? ((m: string) => process.emitWarning(m, 'OffloadLedger')))(`ledger ${file}: compaction in a worker thread failed (${(err as Error).message}); compacted on the main thread instead`);
         return null;
       });

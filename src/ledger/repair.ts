@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, readFileSync, renameSync, statSync } from 'node:fs';
+import type { Timers } from '../core/timers';
 import { openSnapshot } from './db-store';
 import { snapshotDamage } from './damage';
 import { FileStore } from './file-store';
@@ -79,9 +80,10 @@ function userVersion(bytes: Buffer): number {
  * snapshot can be rebuilt this way); then writes a new snapshot (a fresh generation) and an empty
  * journal. Each line of the report says what was kept and what could not be recovered. Throws
  * LedgerFileError when the lock cannot be taken or the new files cannot be written (the damaged
- * copies are then still there).
+ * copies are then still there). `now` names the copies; `timers` is the clock the waits for a
+ * held lock sleep on (default globalThis).
  */
-export async function repairLedger(file: string, now = new Date()): Promise<RepairReport> {
+export async function repairLedger(file: string, now = new Date(), timers?: Timers): Promise<RepairReport> {
   const paths = ledgerPaths(file);
   const lines: string[] = [];
   const before = await checkLedger(file);
@@ -94,7 +96,7 @@ export async function repairLedger(file: string, now = new Date()): Promise<Repa
     lines.push(`moved aside: ${paths.lock} was a file, not a lock folder (now ${paths.lock}.${suffix})`);
   }
   const SQL = await loadSqlJs();
-  const files = new FileStore(file, { lockRetries: 20 });
+  const files = new FileStore(file, { lockRetries: 20, timers });
   return files.withLock(async (guard) => {
     for (const p of [paths.snapshot, paths.journal]) {
       if (!existsSync(p)) continue;

@@ -3,6 +3,7 @@ import { admitThrough, closedAt, DEFAULT_BREAKER_POLICY, opened, type BreakerPol
 import { admit, type CapUsage } from '../core/budget';
 import { assertTransition, TERMINAL_STATUSES, type JobRecord } from '../core/jobs';
 import { assertMicros } from '../core/money';
+import { sleep, type Timers } from '../core/timers';
 import { effectiveBreaker, readBreaker, refreshBreaker, reservationLive, tripReplaces, writeBreaker } from './breaker-store';
 import { memoryDbStore, type DbStore } from './db-store';
 import type { JournaledStoreOptions } from './journaled-store';
@@ -35,6 +36,11 @@ export interface LedgerOptions {
   inFlightWaitMs?: number;
   /** Whether a process still runs (requestCancel's check of a job's process). Default processAlive. */
   isAlive?: (pid: number) => boolean;
+  /**
+   * The clock reserve's wait for a free in-flight slot runs on (its sleeps, its inFlightWaitMs and
+   * its orphan check every 2 s; a file ledger's lock waits too). Default globalThis.
+   */
+  timers?: Timers;
 }
 
 /** Thrown when no in-flight slot freed up within `inFlightWaitMs`; nothing is held. */
@@ -96,6 +102,7 @@ class SqlLedger implements SqliteLedger {
   private readonly maxInFlight: number | null;
   private readonly inFlightWaitMs: number;
   private readonly isAlive: (pid: number) => boolean;
+  private readonly timers: Timers;
 
   constructor(private readonly store: DbStore, opts: LedgerOptions) {
     this.current = assertCaps(opts.caps);
@@ -107,6 +114,7 @@ class SqlLedger implements SqliteLedger {
     this.maxInFlight = opts.maxInFlight ?? null;
     this.inFlightWaitMs = opts.inFlightWaitMs ?? 10 * 60_000;
     this.isAlive = opts.isAlive ?? processAlive;
+    this.timers = opts.timers ?? globalThis;
   }
 
   get caps(): LedgerCaps {
@@ -183,22 +191,23 @@ class SqlLedger implements SqliteLedger {
 
   async reserve(req: ReserveRequest): Promise<Reservation> {
     assertMicros(req.micros, 'micros');
-    const started = Date.now();
+    const now = () => this.timers.Date.now();
+    const started = now();
     let lastReclaim = started;
     for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
       const reservation = await this.tryReserve(req);
       if (reservation) return reservation;
       // Every slot is taken by calls in flight, in this process or another: wait for one to end.
       req.signal?.throwIfAborted();
-      const waited = Date.now() - started;
+      const waited = now() - started;
       if (waited >= this.inFlightWaitMs) {
         throw new InFlightLimitError(`${this.maxInFlight} paid calls are in flight across every Offload process (MAX_OPENAI_CONCURRENCY); waited ${Math.round(waited / 1000)} s for one to end`);
       }
-      if (Date.now() - lastReclaim >= 2_000) {
-        lastReclaim = Date.now();
+      if (now() - lastReclaim >= 2_000) {
+        lastReclaim = now();
         await this.reclaimOrphans(processAlive); // a slot held by a process that died would never free itself
       }
-      await new Promise((r) => setTimeout(r, delay));
+      await sleep(this.timers, delay);
     }
   }
 

@@ -5,6 +5,7 @@
  */
 import { execa } from 'execa';
 import { childEnv } from '../../core/child-env';
+import type { Timers } from '../../core/timers';
 import { killTree } from '../process-tree';
 
 /** One check as requested. `timeout_ms` in ms. */
@@ -30,8 +31,10 @@ export interface RunCheckOptions {
   env?: Record<string, string | undefined>;
   /** Grace between SIGTERM and SIGKILL, ms. Default 2000. */
   killGraceMs?: number;
-  /** Clock for durations, ms. Default Date.now. */
+  /** Clock for durations, ms. Default the Date.now of `timers`. */
   now?: () => number;
+  /** The clock the timeout and the kill grace run on. Default globalThis. */
+  timers?: Timers;
 }
 
 /** Keeps the last `max` bytes written to it. */
@@ -56,7 +59,8 @@ class Tail {
  * grace period. Never rejects for the command's own failure; rejects only if it cannot spawn.
  */
 export async function runCheck(check: CheckSpec, cwd: string, opts: RunCheckOptions = {}): Promise<CheckResult> {
-  const now = opts.now ?? Date.now;
+  const clock = opts.timers ?? globalThis;
+  const now = opts.now ?? (() => clock.Date.now());
   const started = now();
   const tail = new Tail(opts.tailBytes ?? 4096);
   let ended: 'timed_out' | 'cancelled' | null = null;
@@ -65,14 +69,14 @@ export async function runCheck(check: CheckSpec, cwd: string, opts: RunCheckOpti
     env: opts.env ?? childEnv(process.env), extendEnv: false,
   });
   sub.all?.on('data', (b: Buffer) => tail.push(b));
-  const timers: NodeJS.Timeout[] = [];
+  const timers: unknown[] = [];
   const stop = (why: 'timed_out' | 'cancelled') => {
     if (ended || sub.pid === undefined) return;
     ended = why;
     killTree(sub.pid, 'SIGTERM');
-    timers.push(setTimeout(() => killTree(sub.pid!, 'SIGKILL'), opts.killGraceMs ?? 2000));
+    timers.push(clock.setTimeout(() => killTree(sub.pid!, 'SIGKILL'), opts.killGraceMs ?? 2000));
   };
-  timers.push(setTimeout(() => stop('timed_out'), check.timeout_ms));
+  timers.push(clock.setTimeout(() => stop('timed_out'), check.timeout_ms));
   const onAbort = () => stop('cancelled');
   if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -83,7 +87,7 @@ export async function runCheck(check: CheckSpec, cwd: string, opts: RunCheckOpti
     const status: CheckStatus = ended ?? (exitCode === 0 ? 'passed' : 'failed');
     return { name: check.name, status, exitCode, signal: r.signal ?? null, durationMs: now() - started, outputTail: tail.toString(), timeoutMs: check.timeout_ms };
   } finally {
-    timers.forEach(clearTimeout);
+    for (const t of timers) clock.clearTimeout(t);
     opts.signal?.removeEventListener('abort', onAbort);
     if (ended && sub.pid !== undefined) killTree(sub.pid, 'SIGKILL'); // leave no stragglers in the group
   }

@@ -7,6 +7,7 @@ import { JobEngine } from '../../../src/jobs/engine';
 import { jobLogPath } from '../../../src/jobs/job-log-file';
 import type { RunContext, RunOutcome, Runner } from '../../../src/jobs/runner';
 import { openLedger, type SqliteLedger } from '../../../src/ledger/sqlite-ledger';
+import { fakeTimers, settleOn } from '../fake-clock';
 
 const SECRET = 'sk-very-secret-key-123';
 
@@ -106,8 +107,11 @@ describe('JobEngine across processes (tail and cancel from another process)', ()
 
   it('says the cancel was requested when the owner does not confirm within the wait', async () => {
     const job = await startJob();
-    const quick = new JobEngine(ledgers[1]!, { concurrency: 1, cancelWaitMs: 100 });
-    const outcome = await quick.cancelAnywhere(job.id);
+    const clock = fakeTimers(); // its wait's looks every 50 ms sleep on it; the ledger is real
+    const quick = new JobEngine(ledgers[1]!, { concurrency: 1, cancelWaitMs: 5_000, timers: clock });
+    const start = clock.now;
+    const outcome = await settleOn(clock, quick.cancelAnywhere(job.id));
+    assert.ok(clock.now - start >= 5_000, `it waited its cancelWaitMs, not ${clock.now - start} ms`);
     assert.deepEqual([outcome.cancel, outcome.cancelled, outcome.job.status], ['requested', true, 'running']);
     timer.fire();
     assert.equal((await owner.wait(job.id, 2_000)).status, 'cancelled', 'the owner still acts on it later');

@@ -3,6 +3,7 @@ import { BudgetExceededError } from '../../../src/core/budget';
 import { JobEngine } from '../../../src/jobs/engine';
 import type { RunContext, RunOutcome, Runner } from '../../../src/jobs/runner';
 import { openMemoryLedger } from '../../../src/ledger/sqlite-ledger';
+import { fakeTimers } from '../fake-clock';
 
 /** A runner whose runs the test finishes by hand. */
 function manualRunner(): Runner<unknown> & { started: RunContext[]; finish(i: number, o: RunOutcome | Error): void } {
@@ -25,21 +26,32 @@ function manualRunner(): Runner<unknown> & { started: RunContext[]; finish(i: nu
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe('JobEngine', () => {
-  async function setup(concurrency = 2) {
+  async function setup(concurrency = 2, timers?: ReturnType<typeof fakeTimers>) {
     const ledger = await openMemoryLedger({ caps: { monthlyMicros: 1_000_000, dailyMicros: null } });
-    const engine = new JobEngine(ledger, { concurrency, secrets: () => ['sk-very-secret-key-123'] });
+    const engine = new JobEngine(ledger, { concurrency, secrets: () => ['sk-very-secret-key-123'], timers });
     const runner = manualRunner();
     engine.register(runner);
     return { ledger, engine, runner };
   }
 
   it('returns the running job when wait times out, and the job keeps running', async () => {
-    const { engine, runner } = await setup();
+    const clock = fakeTimers(); // wait's timeout runs on it
+    const { engine, runner } = await setup(2, clock);
     const job = await engine.submit('llm', {}, { model: 'gpt-4o-mini' });
-    const waited = await engine.wait(job.id, 10);
-    assert.equal(waited.status, 'running');
+    let waited: Awaited<ReturnType<typeof engine.wait>> | undefined;
+    const waitedStatus = () => waited?.status; // a call, so that the assert below does not narrow `waited` for good
+    const waiting = engine.wait(job.id, 60_000).then((j) => { waited = j; });
+    await tick();
+    clock.tick(59_999);
+    await tick();
+    assert.equal(waitedStatus(), undefined, 'still waiting before its timeout');
+    clock.tick(1);
+    await waiting;
+    assert.equal(waitedStatus(), 'running');
+    assert.equal(clock.countTimers(), 0, 'no timer left behind');
     runner.finish(0, { status: 'completed', result: { output: 'done' } });
-    const done = await engine.wait(job.id, 1000);
+    const done = await engine.wait(job.id, 60_000);
+    assert.equal(clock.countTimers(), 0, 'the finished wait cleared its timeout');
     assert.equal(done.status, 'completed');
     assert.deepEqual(done.result, { output: 'done' });
   });

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { foldFiles } from '../../../src/ledger/compaction';
 import { LedgerDamageError, snapshotDamage } from '../../../src/ledger/damage';
 import { checkLedger } from '../../../src/ledger/integrity-check';
 import { repairLedger } from '../../../src/ledger/repair';
 import { all } from '../../../src/ledger/rows';
 import { openLedger } from '../../../src/ledger/sqlite-ledger';
 import { loadSqlJs } from '../../../src/ledger/sqljs';
+import { fakeTimers, settleOn } from '../fake-clock';
 import { caps, readLedgerFile, spend, tempDir } from './helpers';
 
 const isDamage = (file: string, re: RegExp) => (err: unknown) => err instanceof LedgerDamageError && err.file === file && re.test(err.message);
@@ -17,9 +19,9 @@ describe('ledger damage', () => {
   beforeEach(() => { tmp = tempDir(); file = path.join(tmp.dir, 'ledger.sqlite'); });
   afterEach(() => tmp.cleanup());
 
-  /** A ledger with a job and `calls` settled calls; returns it open. */
+  /** A ledger with a job and `calls` settled calls; returns it open. Its compactions fold on this thread (compaction.test.ts covers the worker). */
   async function withCalls(calls: number, opts: { journalMaxLines?: number } = {}) {
-    const l = await openLedger(file, { caps: caps(1e12), ...opts });
+    const l = await openLedger(file, { caps: caps(1e12), fold: foldFiles, ...opts });
     if (!(await l.getJob('j'))) await l.createJob({ id: 'j', kind: 'llm', model: 'm', request: null });
     for (let i = 0; i < calls; i++) {
       const r = await l.reserve({ jobId: 'j', model: 'm', micros: 100 });
@@ -55,8 +57,9 @@ describe('ledger damage', () => {
     assert.ok(cut.length < full.length);
     mkdirSync(`${file}.lock`); // a writer holds the lock, between its append and our read
     writeFileSync(journal, cut);
-    setTimeout(() => { writeFileSync(journal, full); rmSync(`${file}.lock`, { recursive: true }); }, 300);
-    const b = await openLedger(file, { caps: caps(1e12) });
+    const clock = fakeTimers(); // the reader's lock waits sleep on it, and the writer finishes 300 ms in
+    clock.setTimeout(() => { writeFileSync(journal, full); rmSync(`${file}.lock`, { recursive: true }); }, 300);
+    const b = await settleOn(clock, openLedger(file, { caps: caps(1e12), timers: clock }));
     try {
       assert.equal((await b.spendStats()).current_month, 20e-6, 'every record, once the writer is done');
     } finally { await b.close(); }
@@ -157,7 +160,10 @@ describe('ledger damage', () => {
       chmodSync(`${file}.journal`, 0o444); // damage, so that repair has work to do
       mkdirSync(`${file}.lock`);
       const before = readFileSync(file);
-      await assert.rejects(repairLedger(file), isDamage(`${file}.lock`, /stayed locked/));
+      const clock = fakeTimers(); // the waits between its 21 attempts sleep on it; the lock folder and its mtime are real
+      const start = clock.now;
+      await assert.rejects(settleOn(clock, repairLedger(file, new Date(), clock)), isDamage(`${file}.lock`, /stayed locked/));
+      assert.ok(clock.now - start >= 1_500, `it waited out its retries (~2 s) before refusing, not ${clock.now - start} ms`);
       assert.deepEqual(readFileSync(file), before);
       assert.ok(!readdirSync(tmp.dir).some((n) => n.includes('damaged-')));
     });

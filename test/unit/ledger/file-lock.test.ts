@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { install } from '@sinonjs/fake-timers';
 import { LockBusyError, takeLock } from '../../../src/ledger/file-lock';
+import { fakeTimers, settleOn } from '../fake-clock';
 import { tempDir } from './helpers';
 
 const HOLDER = path.join(__dirname, 'fixtures', 'lock-holder.ts');
@@ -23,12 +25,15 @@ function holder(args: string[], line: string): Promise<{ child: ReturnType<typeo
   });
 }
 
-/** Resolves once `cond()` holds, checking every 20 ms; rejects after `ms`. */
+/** The real setTimeout, also while a test fakes the global one (fake-timers then fakes node:timers/promises too). */
+const realSetTimeout = globalThis.setTimeout;
+
+/** Resolves once `cond()` holds, checking every 5 ms on the real clock; rejects after `ms`. */
 async function until(cond: () => boolean, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => realSetTimeout(r, 5));
   }
 }
 
@@ -58,9 +63,10 @@ describe('ledger cross-process lock (proper-lockfile)', () => {
 
   it('waits for a holder that releases while it retries', async () => {
     const held = await takeLock(lockPath, { staleMs: 10_000, retries: 0 });
-    const waiting = takeLock(lockPath, { staleMs: 10_000, retries: 50 });
-    setTimeout(() => void held.release(), 30);
-    const lock = await waiting;
+    const clock = fakeTimers(); // the waits between attempts sleep on it; the holder lets go 30 ms in
+    const waiting = takeLock(lockPath, { staleMs: 10_000, retries: 50, timers: clock });
+    clock.setTimeout(() => void held.release(), 30);
+    const lock = await settleOn(clock, waiting);
     assert.ok(existsSync(lockPath));
     await lock.release();
   });
@@ -95,15 +101,25 @@ describe('ledger cross-process lock (proper-lockfile)', () => {
   });
 
   it('notices when its lock was taken over, and then leaves the new holder\'s lock alone', async function () {
-    this.timeout(30_000);
-    const lock = await takeLock(lockPath, { staleMs: 2000, retries: 0 });
-    rmdirSync(lockPath);
-    mkdirSync(lockPath);
-    const theirs = new Date(Date.now() + 5_000);
-    utimesSync(lockPath, theirs, theirs);
-    await until(() => lock.compromised !== null); // found at its next refresh (stale / 2)
-    assert.match(lock.compromised?.message ?? '', /taken over or removed while held/);
-    await lock.release();
-    assert.ok(existsSync(lockPath), 'the other holder keeps its lock');
+    // proper-lockfile schedules its refresh on the global setTimeout: that one timer is faked (and
+    // fired by tick), while the lock folder, its mtime and Date stay real.
+    const clock = install({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const lock = await takeLock(lockPath, { staleMs: 2000, retries: 0 });
+      rmdirSync(lockPath);
+      mkdirSync(lockPath);
+      const theirs = new Date(Date.now() + 5_000);
+      utimesSync(lockPath, theirs, theirs);
+      const early = lock.compromised;
+      assert.equal(early, null, 'nothing is checked before the refresh is due');
+      assert.equal(clock.countTimers(), 1, 'the refresh is scheduled');
+      clock.tick(1_000); // its next refresh (stale / 2)
+      await until(() => lock.compromised !== null);
+      assert.match(lock.compromised?.message ?? '', /taken over or removed while held/);
+      await lock.release();
+      assert.ok(existsSync(lockPath), 'the other holder keeps its lock');
+    } finally {
+      clock.uninstall();
+    }
   });
 });

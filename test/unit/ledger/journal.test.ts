@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { appendFileSync, copyFileSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { foldFiles } from '../../../src/ledger/compaction';
 import { LedgerDamageError } from '../../../src/ledger/damage';
 import type { DbStore } from '../../../src/ledger/db-store';
 import { LedgerFileError } from '../../../src/ledger/file-store';
@@ -35,7 +36,7 @@ describe('ledger journal', () => {
 
   for (const journalMaxLines of [10_000, 4]) {
     it(`replays to exactly the writer's database after every kind of ledger operation (compaction every ${journalMaxLines} lines)`, async () => {
-      const inner = await fileDbStore(file, { journalMaxLines });
+      const inner = await fileDbStore(file, { journalMaxLines, fold: foldFiles });
       let writerDb: Database | undefined;
       const spy: DbStore = { read: inner.read, close: inner.close, write: (fn) => inner.write((db) => { writerDb = db; return fn(db); }) };
       const clock = fakeClock();
@@ -132,7 +133,7 @@ describe('ledger journal', () => {
   });
 
   it('after a kill between the new snapshot and the new journal, applies nothing twice and replaces the old journal', async () => {
-    const a = await openLedger(file, { caps: caps(1e9), journalMaxLines: 3 });
+    const a = await openLedger(file, { caps: caps(1e9), journalMaxLines: 3, fold: foldFiles });
     await a.createJob({ id: 'j', kind: 'llm', model: 'm', request: null });
     await a.reserve({ jobId: 'j', model: 'm', micros: 100 });
     copyFileSync(`${file}.journal`, `${file}.old`); // two lines of the first generation
@@ -149,7 +150,8 @@ describe('ledger journal', () => {
   });
 
   it('keeps readers in step with a writer that appends and compacts', async () => {
-    const w = await openLedger(file, { caps: caps(1e9), journalMaxLines: 3 });
+    const notices: string[] = [];
+    const w = await openLedger(file, { caps: caps(1e9), journalMaxLines: 3, fold: foldFiles, notice: (m) => notices.push(m) });
     const r = await openLedger(file, { caps: caps(1e9) });
     await w.createJob({ id: 'j', kind: 'llm', model: 'm', request: null });
     for (let i = 1; i <= 10; i++) {
@@ -157,6 +159,8 @@ describe('ledger journal', () => {
       await w.settle(res.id, spend(i, 'm'));
       assert.equal((await r.getJob('j'))?.costMicros, (i * (i + 1)) / 2, `after call ${i}`);
     }
+    assert.equal(lines(file).length, 1 + (21 % 3), 'it compacted every 3 lines (21 of them)');
+    assert.deepEqual(notices, [], 'every compaction folded the files, none fell back');
     await Promise.all([w.close(), r.close()]);
   });
 
