@@ -1,5 +1,6 @@
 // Lint, and the layer rule of DESIGN.md: each folder may import only the layers below it.
 // src/core does no I/O; only src/vscode imports `vscode`; src never imports test.
+import eslintConfigPrettier from 'eslint-config-prettier/flat';
 import tseslint from 'typescript-eslint';
 
 const io = ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'net', 'node:net', 'http', 'node:http',
@@ -47,4 +48,5 @@ export default tseslint.config(
   { files: ['src/app.ts', 'src/cli/**/*.ts'], rules: restrict([noVscode], ['vscode']) },
   { files: ['src/shared/**/*.ts', 'webview/**/*.ts'], rules: restrict([noVscode], ['core', 'http', 'ledger', 'adapter', 'jobs', 'mcp', 'cli', 'vscode', 'app']) },
   { files: ['src/vscode/**/*.ts'], rules: restrict([], ['http', 'ledger', 'adapter', 'jobs', 'mcp', 'cli']) },
+  eslintConfigPrettier, // formatting is Prettier's (.prettierrc.json), not a lint rule's
 );
