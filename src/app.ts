@@ -8,6 +8,7 @@ import { configSecrets, redact } from './core/redact';
 import { assertNotSecretFile } from './core/secret-files';
 import { capsOf } from './core/budget';
 import { PriceBook } from './core/pricing';
+import { createAnthropicGateway } from './adapter/anthropic-gateway';
 import { createLedgerMeter } from './adapter/ledger-meter';
 import { createMetricsFile, NO_METRICS } from './adapter/metrics';
 import { startAdapterServer } from './adapter/server';
@@ -87,6 +88,9 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
   const log = (line: string) => ports.log?.(redact(line, secrets()));
   const caps = capsOf(config);
   const breakerPolicy = { velocityPct: config.breakerVelocityPct, velocityWindowMs: config.breakerVelocityWindowMs, failureThreshold: config.breakerFailures, cooldownMs: config.breakerCooldownMs };
+  if (!config.useOpenaiAdapter && !config.anthropicBaseUrl) {
+    throw new ConfigError('USE_OPENAI_ADAPTER=0 passes Claude Code\'s requests to a gateway that speaks Anthropic Messages itself: set ANTHROPIC_BASE_URL to it (e.g. https://api.deepseek.com/anthropic), or remove USE_OPENAI_ADAPTER');
+  }
   const prices = new PriceBook(config.priceOverrides);
   if (!prices.has(config.savingsReferenceModel)) {
     throw new ConfigError(`SAVINGS_REFERENCE_MODEL (offload.savingsReferenceModel): no price is known for "${config.savingsReferenceModel}"; use a model from the price table such as claude-sonnet-5, or add it to OFFLOAD_PRICES`);
@@ -117,6 +121,8 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     perJobTokenLimit: config.perJobTokenLimit,
     log,
     metrics,
+    // USE_OPENAI_ADAPTER=0: Anthropic requests pass through to ANTHROPIC_BASE_URL with the gateway key, metered the same way.
+    anthropicGateway: config.useOpenaiAdapter ? undefined : createAnthropicGateway({ baseURL: config.anthropicBaseUrl!, apiKey: config.openaiApiKey ?? 'missing-api-key' }),
     secrets,
     onBudgetExceeded: (jobId: string, err: Error) => budgetListeners.get(jobId)?.(err.message),
   }));

@@ -40,7 +40,7 @@ export interface MessagesDeps {
 type Refusal = AnthropicHttpError;
 
 // x-should-retry: false stops the Anthropic SDK inside Claude Code from retrying a refusal.
-const NO_RETRY = { 'x-should-retry': 'false' };
+export const NO_RETRY = { 'x-should-retry': 'false' };
 
 /**
  * POST /v1/messages for an authorized job: validate, translate, reserve the worst case, call the
@@ -110,7 +110,7 @@ function send<T>(call: Call, f: (params: ChatCompletionCreateParams) => Promise<
  * message starting "Offload budget:" / "Offload pricing:" and x-should-retry: false: Claude Code
  * retries 429 and 5xx (and would spin on a cap), but shows a 400 and ends the turn.
  */
-function refusal(deps: MessagesDeps, job: MeteredJob, err: unknown): Refusal {
+export function refusal(deps: Pick<MessagesDeps, 'log' | 'onBudgetExceeded'>, job: MeteredJob, err: unknown): Refusal {
   if (err instanceof BudgetExceededError) {
     deps.onBudgetExceeded(job.jobId, err);
     return { status: 400, body: anthropicError('invalid_request_error', `Offload budget: ${err.message}`), headers: NO_RETRY };
@@ -235,11 +235,12 @@ function write(res: ServerResponse, events: AnthropicStreamEvent[], beat?: Heart
 }
 
 /** Resolves on the response's 'drain'; rejects with an AbortError when `signal` aborts first. */
-async function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
+export async function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
   await once(res, 'drain', { signal });
 }
 
-function upstreamError(err: unknown): AnthropicHttpError {
+/** The Anthropic answer for an upstream call that failed before any response body went out. */
+export function upstreamError(err: unknown): AnthropicHttpError {
   if (err instanceof APIUserAbortError) return { status: 400, body: anthropicError('invalid_request_error', 'Offload: the request was cancelled'), headers: NO_RETRY };
   if (err instanceof APIError) {
     const inner = (err.error as { message?: unknown } | undefined)?.message;
