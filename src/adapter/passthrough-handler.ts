@@ -51,7 +51,7 @@ export function handlePassthrough(deps: PassthroughDeps, job: MeteredJob, body: 
     if (typeof v === 'string') forward[name] = v;
   }
   forward['anthropic-version'] ??= '2023-06-01';
-  const call: Passthrough = { deps, job, model, bound, maxTokens, stream: parsed.value.stream === true, bytes: Buffer.from(JSON.stringify(outbound)), search, forward };
+  const call: Passthrough = { deps, job, model, bound, maxTokens, bytes: Buffer.from(JSON.stringify(outbound)), search, forward };
   return run(call, res, clientGone);
 }
 
@@ -63,7 +63,6 @@ interface Passthrough {
   bound: number;
   /** max_tokens as sent (clamped). */
   maxTokens: number;
-  stream: boolean;
   /** The request as sent, serialized once. */
   bytes: Buffer;
   search: string;
@@ -84,7 +83,8 @@ async function run(p: Passthrough, res: ServerResponse, clientGone: AbortSignal)
         return sendError(res, upstreamError(err));
       }
       if (up.status < 200 || up.status >= 300) return gatewayError(p, open, up, res);
-      if (p.stream) await passStream(p, open, up, res, signal);
+      // By what came back, not what was asked: a gateway that answers a stream request with one JSON message is billed from it.
+      if (/^text\/event-stream/i.test(String(up.headers['content-type'] ?? ''))) await passStream(p, open, up, res, signal);
       else await passMessage(p, open, up, res, signal);
     });
   } catch (err) {
