@@ -122,7 +122,7 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     log,
     metrics,
     // USE_OPENAI_ADAPTER=0: Anthropic requests pass through to ANTHROPIC_BASE_URL with the gateway key, metered the same way.
-    anthropicGateway: config.useOpenaiAdapter ? undefined : createAnthropicGateway({ baseURL: config.anthropicBaseUrl!, apiKey: config.openaiApiKey ?? 'missing-api-key' }),
+    anthropicGateway: config.useOpenaiAdapter ? undefined : breaker.guardGateway(createAnthropicGateway({ baseURL: config.anthropicBaseUrl!, apiKey: config.openaiApiKey ?? 'missing-api-key' })),
     secrets,
     onBudgetExceeded: (jobId: string, err: Error) => budgetListeners.get(jobId)?.(err.message),
   }));

@@ -165,6 +165,34 @@ describe('adapter with USE_OPENAI_ADAPTER=0 (pass-through to a scripted Anthropi
 });
 
 describe('createApp with USE_OPENAI_ADAPTER=0', () => {
+  it('serves the adapter in pass-through mode with the gateway key, and gateway failures open the breaker before the next call goes out', async () => {
+    const stand = await startScriptedAnthropicGateway({
+      apiKey: 'gw-key',
+      script: [{ text: 'ok', usage: { input_tokens: 10, output_tokens: 2 } }, { error: { status: 503, type: 'overloaded_error', message: 'busy' } }, { error: { status: 503, type: 'overloaded_error', message: 'busy' } }],
+    });
+    const ledger = await openMemoryLedger({ caps: { monthlyMicros: 1_000_000, dailyMicros: null } });
+    const config = parseConfig({
+      sandboxRoots: ['/tmp'], ledgerPath: '/nonexistent/ledger.sqlite', useOpenaiAdapter: false, anthropicBaseUrl: stand.url, openaiApiKey: 'gw-key',
+      claudeModel: 'gw-model', priceOverrides: { 'gw-model': { input_mtok: 1, output_mtok: 2 } }, breakerFailures: 2,
+    });
+    const app = await createApp(config, { env: {}, ledger, pollCosts: false });
+    try {
+      const { url } = await app.serveAdapterSession('session-key-0001', 0);
+      const call = () => fetch(`${url}/v1/messages`, {
+        method: 'POST', headers: { 'x-api-key': 'session-key-0001', 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'claude-sonnet-5', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      deepStrictEqual([(await call()).status, (await call()).status, (await call()).status], [200, 503, 503]);
+      const refused = await call();
+      strictEqual(refused.status, 400);
+      match(((await refused.json()) as Answer).error.message, /^Offload budget: .*breaker/i);
+      deepStrictEqual([stand.requests.length, stand.requests[0]?.headers['x-api-key'], Math.round((await ledger.spendStats()).current_month * 1e6)], [3, 'gw-key', 10 + 2 * 2]);
+    } finally {
+      await app.close();
+      await stand.close();
+    }
+  });
+
   it('refuses to start without ANTHROPIC_BASE_URL, naming both (fail closed)', async () => {
     const config = parseConfig({ sandboxRoots: ['/tmp'], ledgerPath: '/nonexistent/ledger.sqlite', useOpenaiAdapter: false });
     await rejects(createApp(config, { env: {} }), (err: unknown) => err instanceof ConfigError && /USE_OPENAI_ADAPTER=0.*ANTHROPIC_BASE_URL/.test(err.message));
