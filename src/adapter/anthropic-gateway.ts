@@ -38,7 +38,13 @@ export interface AnthropicGateway {
    * Resolves once the response headers arrived, whatever the status. Throws APIUserAbortError when `signal` aborts,
    * APIConnectionTimeoutError on the timeout, APIConnectionError when the gateway cannot be reached, TypeError for a bad URL.
    */
-  post(path: string, search: string, body: Uint8Array, headers: Record<string, string>, signal?: AbortSignal): Promise<GatewayResponse>;
+  post(
+    path: string,
+    search: string,
+    body: Uint8Array,
+    headers: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<GatewayResponse>;
   /** Closes the pool's connections. */
   close(): void;
 }
@@ -62,10 +68,25 @@ export function createAnthropicGateway(opts: AnthropicGatewayOptions): Anthropic
       };
       try {
         const res = await request(url, {
-          method: 'POST', dispatcher: agent, signal: stop.signal, body,
-          headers: { ...headers, 'x-api-key': opts.apiKey, authorization: `Bearer ${opts.apiKey}`, 'content-type': 'application/json', 'user-agent': 'offload-adapter' },
+          method: 'POST',
+          dispatcher: agent,
+          signal: stop.signal,
+          body,
+          headers: {
+            ...headers,
+            'x-api-key': opts.apiKey,
+            authorization: `Bearer ${opts.apiKey}`,
+            'content-type': 'application/json',
+            'user-agent': 'offload-adapter',
+          },
         });
-        return { status: res.statusCode, headers: res.headers, body: res.body, stopTimeout: () => clearTimeout(timer), finish };
+        return {
+          status: res.statusCode,
+          headers: res.headers,
+          body: res.body,
+          stopTimeout: () => clearTimeout(timer),
+          finish,
+        };
       } catch (err) {
         finish();
         if (err instanceof TypeError) throw err;

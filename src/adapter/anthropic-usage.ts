@@ -28,7 +28,12 @@ export function usageFromAnthropic(u: AnthropicUsageFields): Usage {
 
 /** True when `u` reports input or output tokens at all. */
 export function hasUsage(u: unknown): u is AnthropicUsageFields {
-  return typeof u === 'object' && u !== null && (n((u as AnthropicUsageFields).input_tokens) !== undefined || n((u as AnthropicUsageFields).output_tokens) !== undefined);
+  return (
+    typeof u === 'object' &&
+    u !== null &&
+    (n((u as AnthropicUsageFields).input_tokens) !== undefined ||
+      n((u as AnthropicUsageFields).output_tokens) !== undefined)
+  );
 }
 
 /**
@@ -55,7 +60,12 @@ export class AnthropicStreamUsage {
   }
 
   private onEvent(data: string): void {
-    let event: { type?: string; message?: { usage?: unknown }; usage?: unknown; delta?: { text?: unknown; partial_json?: unknown; thinking?: unknown } };
+    let event: {
+      type?: string;
+      message?: { usage?: unknown };
+      usage?: unknown;
+      delta?: { text?: unknown; partial_json?: unknown; thinking?: unknown };
+    };
     try {
       event = JSON.parse(data);
     } catch {
@@ -64,7 +74,8 @@ export class AnthropicStreamUsage {
     if (event?.type === 'message_start' && hasUsage(event.message?.usage)) this.start = event.message.usage;
     else if (event?.type === 'message_delta' && hasUsage(event.usage)) this.delta = { ...this.delta, ...event.usage };
     else if (event?.type === 'content_block_delta') {
-      for (const v of [event.delta?.text, event.delta?.partial_json, event.delta?.thinking]) if (typeof v === 'string') this.deltaBytes += utf8ByteLength(v);
+      for (const v of [event.delta?.text, event.delta?.partial_json, event.delta?.thinking])
+        if (typeof v === 'string') this.deltaBytes += utf8ByteLength(v);
     }
   }
 
@@ -74,11 +85,19 @@ export class AnthropicStreamUsage {
    * stream broke or the client left), output is the larger of message_start's count and the bytes.
    */
   usage(inputBound: number): { usage: Usage; reported: boolean } {
-    if (!this.start && !this.delta) return { usage: { input_tokens: inputBound, output_tokens: this.deltaBytes, cache_read_tokens: 0 }, reported: false };
+    if (!this.start && !this.delta)
+      return {
+        usage: { input_tokens: inputBound, output_tokens: this.deltaBytes, cache_read_tokens: 0 },
+        reported: false,
+      };
     // Field by field the larger: message_delta's counts are cumulative, and a gateway that sends input_tokens: 0 there must not erase message_start's.
     const a = usageFromAnthropic(this.start ?? {});
     const b = usageFromAnthropic(this.delta ?? {});
-    const merged: Usage = { input_tokens: Math.max(a.input_tokens, b.input_tokens), output_tokens: Math.max(a.output_tokens, b.output_tokens), cache_read_tokens: Math.max(a.cache_read_tokens, b.cache_read_tokens) };
+    const merged: Usage = {
+      input_tokens: Math.max(a.input_tokens, b.input_tokens),
+      output_tokens: Math.max(a.output_tokens, b.output_tokens),
+      cache_read_tokens: Math.max(a.cache_read_tokens, b.cache_read_tokens),
+    };
     if (!this.delta) merged.output_tokens = Math.max(merged.output_tokens, this.deltaBytes);
     if (!this.start && n(this.delta?.input_tokens) === undefined) merged.input_tokens = inputBound;
     return { usage: merged, reported: true };

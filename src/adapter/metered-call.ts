@@ -63,21 +63,39 @@ export interface OpenCall {
  * Throws BudgetExceededError (src/core/budget.ts) or UnknownPriceError before `send` runs (nothing
  * is held then), else whatever `send` throws.
  */
-export async function meteredCall<T>(deps: MeteringDeps, spec: CallSpec, send: (call: OpenCall) => Promise<T>): Promise<T> {
+export async function meteredCall<T>(
+  deps: MeteringDeps,
+  spec: CallSpec,
+  send: (call: OpenCall) => Promise<T>,
+): Promise<T> {
   const micros = deps.prices.worstCase(spec.model, spec.inputTokensBound, spec.maxOutputTokens, new Date(deps.clock()));
   const reservation = await deps.ledger.reserve({ jobId: spec.jobId, model: spec.model, micros, signal: spec.signal });
   const started = deps.clock();
   let settled: Promise<Micros> | undefined;
-  const settle = (o: CallOutcome): Promise<Micros> => (settled ??= settleOnce(deps, spec.jobId, reservation.id, micros, started, o));
+  const settle = (o: CallOutcome): Promise<Micros> =>
+    (settled ??= settleOnce(deps, spec.jobId, reservation.id, micros, started, o));
   const call: OpenCall = {
     micros,
     hooks: {
-      onFailedAttempt: (a) => deps.metrics.record({
-        job: spec.jobId, route: a.route, model: a.model, usage: ZERO_USAGE, costMicros: 0, latencyMs: a.latencyMs, status: statusLabel(a.error),
-      }),
+      onFailedAttempt: (a) =>
+        deps.metrics.record({
+          job: spec.jobId,
+          route: a.route,
+          model: a.model,
+          usage: ZERO_USAGE,
+          costMicros: 0,
+          latencyMs: a.latencyMs,
+          status: statusLabel(a.error),
+        }),
     },
     settle,
-    fail: (err, signal) => settle({ model: spec.model, usage: ZERO_USAGE, status: statusLabel(err, signal), route: routeOfError(err) ?? 'primary' }),
+    fail: (err, signal) =>
+      settle({
+        model: spec.model,
+        usage: ZERO_USAGE,
+        status: statusLabel(err, signal),
+        route: routeOfError(err) ?? 'primary',
+      }),
   };
   try {
     return await send(call);
@@ -86,7 +104,14 @@ export async function meteredCall<T>(deps: MeteringDeps, spec: CallSpec, send: (
   }
 }
 
-async function settleOnce(deps: MeteringDeps, jobId: string, reservationId: string, held: Micros, started: number, o: CallOutcome): Promise<Micros> {
+async function settleOnce(
+  deps: MeteringDeps,
+  jobId: string,
+  reservationId: string,
+  held: Micros,
+  started: number,
+  o: CallOutcome,
+): Promise<Micros> {
   const now = deps.clock();
   let costMicros: Micros;
   try {
@@ -96,8 +121,23 @@ async function settleOnce(deps: MeteringDeps, jobId: string, reservationId: stri
     costMicros = held;
   }
   const latencyMs = now - started;
-  await deps.ledger.settle(reservationId, { model: o.model, usage: o.usage, costMicros, status: o.status, latencyMs, route: o.route });
-  deps.metrics.record({ job: jobId, route: o.route, model: o.model, usage: o.usage, costMicros, latencyMs, status: o.status });
+  await deps.ledger.settle(reservationId, {
+    model: o.model,
+    usage: o.usage,
+    costMicros,
+    status: o.status,
+    latencyMs,
+    route: o.route,
+  });
+  deps.metrics.record({
+    job: jobId,
+    route: o.route,
+    model: o.model,
+    usage: o.usage,
+    costMicros,
+    latencyMs,
+    status: o.status,
+  });
   return costMicros;
 }
 
@@ -106,7 +146,8 @@ async function settleOnce(deps: MeteringDeps, jobId: string, reservationId: stri
  * stream_error. (A call that succeeded is 'ok', or 'usage_missing' when it was billed an estimate.)
  */
 export function statusLabel(err: unknown, signal?: AbortSignal): string {
-  if (err instanceof APIUserAbortError || signal?.aborted || (err instanceof Error && err.name === 'AbortError')) return 'aborted';
+  if (err instanceof APIUserAbortError || signal?.aborted || (err instanceof Error && err.name === 'AbortError'))
+    return 'aborted';
   if (err instanceof APIConnectionTimeoutError) return 'timeout';
   if (err instanceof APIConnectionError) return 'network_error';
   if (err instanceof APIError && err.status !== undefined) return `http_${err.status}`;

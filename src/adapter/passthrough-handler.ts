@@ -13,12 +13,21 @@ import { encodeSse } from './translate-stream';
 import { resolveModel } from './translate-request';
 
 /** What the pass-through needs: the translated path's deps, with the Anthropic-compatible gateway instead of the OpenAI upstream. */
-export type PassthroughDeps = Omit<MessagesDeps, 'upstream' | 'newMessageId' | 'pingIntervalMs'> & { gateway: AnthropicGateway };
+export type PassthroughDeps = Omit<MessagesDeps, 'upstream' | 'newMessageId' | 'pingIntervalMs'> & {
+  gateway: AnthropicGateway;
+};
 
 /** Request headers of the client passed on to the gateway (the key is the gateway's own, never the client's). */
 const FORWARDED_REQUEST_HEADERS = ['anthropic-version', 'anthropic-beta', 'accept'];
 /** Response headers of the gateway passed on to the client; the body is passed on byte for byte. */
-const FORWARDED_RESPONSE_HEADERS = ['content-type', 'cache-control', 'request-id', 'retry-after', 'retry-after-ms', 'x-should-retry'];
+const FORWARDED_RESPONSE_HEADERS = [
+  'content-type',
+  'cache-control',
+  'request-id',
+  'retry-after',
+  'retry-after-ms',
+  'x-should-retry',
+];
 
 /**
  * POST /v1/messages when USE_OPENAI_ADAPTER=0: the request goes to the Anthropic-compatible
@@ -34,24 +43,50 @@ const FORWARDED_RESPONSE_HEADERS = ['content-type', 'cache-control', 'request-id
  * gateway error (`http_<status>`), and to the partial usage when the client leaves or the job is
  * cancelled (the gateway request is aborted). Never rejects.
  */
-export function handlePassthrough(deps: PassthroughDeps, job: MeteredJob, body: unknown, search: string, headers: IncomingHttpHeaders, res: ServerResponse, clientGone: AbortSignal): Promise<void> {
+export function handlePassthrough(
+  deps: PassthroughDeps,
+  job: MeteredJob,
+  body: unknown,
+  search: string,
+  headers: IncomingHttpHeaders,
+  res: ServerResponse,
+  clientGone: AbortSignal,
+): Promise<void> {
   const parsed = parseAnthropic(AnthropicRequestSchema, body);
   if (!parsed.ok) {
     sendError(res, { status: 400, body: anthropicError('invalid_request_error', parsed.message), headers: NO_RETRY });
     return Promise.resolve();
   }
   const model = resolveModel(parsed.value.model, job.model);
-  const maxTokens = Math.max(1, Math.min(parsed.value.max_tokens, deps.perJobTokenLimit, deps.modelOutputLimits[model] ?? Infinity));
+  const maxTokens = Math.max(
+    1,
+    Math.min(parsed.value.max_tokens, deps.perJobTokenLimit, deps.modelOutputLimits[model] ?? Infinity),
+  );
   // The client's object, not zod's: fields the schema does not know go along unchanged.
-  const outbound: Record<string, unknown> = redactValue({ ...(body as Record<string, unknown>), model, max_tokens: maxTokens }, deps.secrets?.() ?? []);
-  const bound = promptTokensUpperBound({ messages: [{ system: outbound.system ?? '' }, ...(outbound.messages as object[])], tools: outbound.tools as unknown[] | undefined });
+  const outbound: Record<string, unknown> = redactValue(
+    { ...(body as Record<string, unknown>), model, max_tokens: maxTokens },
+    deps.secrets?.() ?? [],
+  );
+  const bound = promptTokensUpperBound({
+    messages: [{ system: outbound.system ?? '' }, ...(outbound.messages as object[])],
+    tools: outbound.tools as unknown[] | undefined,
+  });
   const forward: Record<string, string> = {};
   for (const name of FORWARDED_REQUEST_HEADERS) {
     const v = headers[name];
     if (typeof v === 'string') forward[name] = v;
   }
   forward['anthropic-version'] ??= '2023-06-01';
-  const call: Passthrough = { deps, job, model, bound, maxTokens, bytes: Buffer.from(JSON.stringify(outbound)), search, forward };
+  const call: Passthrough = {
+    deps,
+    job,
+    model,
+    bound,
+    maxTokens,
+    bytes: Buffer.from(JSON.stringify(outbound)),
+    search,
+    forward,
+  };
   return run(call, res, clientGone);
 }
 
@@ -73,24 +108,33 @@ async function run(p: Passthrough, res: ServerResponse, clientGone: AbortSignal)
   const signal = p.job.signal ? AbortSignal.any([clientGone, p.job.signal]) : clientGone;
   let sent = false;
   try {
-    await p.deps.meter.call(p.job, { model: p.model, inputTokensBound: p.bound, maxOutputTokens: p.maxTokens }, p.deps.metrics, async (open) => {
-      sent = true;
-      let up: GatewayResponse;
-      try {
-        up = await p.deps.gateway.post('/v1/messages', p.search, p.bytes, p.forward, signal);
-      } catch (err) {
-        await open.fail(err, signal);
-        return sendError(res, upstreamError(err));
-      }
-      if (up.status < 200 || up.status >= 300) return gatewayError(p, open, up, res);
-      // By what came back, not what was asked: a gateway that answers a stream request with one JSON message is billed from it.
-      if (/^text\/event-stream/i.test(String(up.headers['content-type'] ?? ''))) await passStream(p, open, up, res, signal);
-      else await passMessage(p, open, up, res, signal);
-    });
+    await p.deps.meter.call(
+      p.job,
+      { model: p.model, inputTokensBound: p.bound, maxOutputTokens: p.maxTokens },
+      p.deps.metrics,
+      async (open) => {
+        sent = true;
+        let up: GatewayResponse;
+        try {
+          up = await p.deps.gateway.post('/v1/messages', p.search, p.bytes, p.forward, signal);
+        } catch (err) {
+          await open.fail(err, signal);
+          return sendError(res, upstreamError(err));
+        }
+        if (up.status < 200 || up.status >= 300) return gatewayError(p, open, up, res);
+        // By what came back, not what was asked: a gateway that answers a stream request with one JSON message is billed from it.
+        if (/^text\/event-stream/i.test(String(up.headers['content-type'] ?? '')))
+          await passStream(p, open, up, res, signal);
+        else await passMessage(p, open, up, res, signal);
+      },
+    );
   } catch (err) {
     if (!sent) return sendError(res, refusal(p.deps, p.job, err));
-    p.deps.log(`adapter: job ${p.job.jobId} pass-through call failed: ${err instanceof Error ? err.message : String(err)}`);
-    if (!res.headersSent) sendError(res, { status: 500, body: anthropicError('api_error', 'Offload adapter error'), headers: {} });
+    p.deps.log(
+      `adapter: job ${p.job.jobId} pass-through call failed: ${err instanceof Error ? err.message : String(err)}`,
+    );
+    if (!res.headersSent)
+      sendError(res, { status: 500, body: anthropicError('api_error', 'Offload adapter error'), headers: {} });
     else res.end();
   }
 }
@@ -132,7 +176,13 @@ async function gatewayError(p: Passthrough, open: OpenCall, up: GatewayResponse,
 }
 
 /** A non-streaming answer: the body goes out as received, then the call is settled from its `usage`. */
-async function passMessage(p: Passthrough, open: OpenCall, up: GatewayResponse, res: ServerResponse, signal: AbortSignal): Promise<void> {
+async function passMessage(
+  p: Passthrough,
+  open: OpenCall,
+  up: GatewayResponse,
+  res: ServerResponse,
+  signal: AbortSignal,
+): Promise<void> {
   let raw: Buffer;
   try {
     raw = await readAll(up);
@@ -150,10 +200,18 @@ async function passMessage(p: Passthrough, open: OpenCall, up: GatewayResponse, 
   } catch {
     message = undefined;
   }
-  if (hasUsage(message?.usage)) return void (await open.settle({ model: p.model, usage: usageFromAnthropic(message.usage), status: 'ok', route: 'primary' }));
+  if (hasUsage(message?.usage))
+    return void (await open.settle({
+      model: p.model,
+      usage: usageFromAnthropic(message.usage),
+      status: 'ok',
+      route: 'primary',
+    }));
   // No usage: the input bound, and one output token per byte of the answer (its whole body: cannot undercount its content).
   const usage = { input_tokens: p.bound, output_tokens: raw.length, cache_read_tokens: 0 };
-  p.deps.log(`adapter: no usage from the Anthropic gateway; settling the estimate ${usage.input_tokens} in / ${usage.output_tokens} out`);
+  p.deps.log(
+    `adapter: no usage from the Anthropic gateway; settling the estimate ${usage.input_tokens} in / ${usage.output_tokens} out`,
+  );
   await open.settle({ model: p.model, usage, status: 'usage_missing', route: 'primary' });
 }
 
@@ -163,7 +221,13 @@ async function passMessage(p: Passthrough, open: OpenCall, up: GatewayResponse, 
  * the call is settled from what the stream reported (AnthropicStreamUsage). A break after the
  * headers ends the stream with an Anthropic `event: error`.
  */
-async function passStream(p: Passthrough, open: OpenCall, up: GatewayResponse, res: ServerResponse, signal: AbortSignal): Promise<void> {
+async function passStream(
+  p: Passthrough,
+  open: OpenCall,
+  up: GatewayResponse,
+  res: ServerResponse,
+  signal: AbortSignal,
+): Promise<void> {
   up.stopTimeout(); // the timeout runs until the headers only: a stream may take as long as the model writes
   const watch = new AnthropicStreamUsage();
   res.writeHead(up.status, responseHeaders(up));
@@ -177,7 +241,10 @@ async function passStream(p: Passthrough, open: OpenCall, up: GatewayResponse, r
   } catch (err) {
     status = statusLabel(err, signal);
     if (!up.body.destroyed) up.body.destroy();
-    const message = status === 'aborted' ? 'Offload: the request was cancelled' : `upstream stream failed: ${err instanceof Error ? err.message : String(err)}`;
+    const message =
+      status === 'aborted'
+        ? 'Offload: the request was cancelled'
+        : `upstream stream failed: ${err instanceof Error ? err.message : String(err)}`;
     if (!res.destroyed) res.write(encodeSse({ event: 'error', data: anthropicError('api_error', message) }));
   } finally {
     up.finish();
@@ -186,7 +253,9 @@ async function passStream(p: Passthrough, open: OpenCall, up: GatewayResponse, r
   const { usage, reported } = watch.usage(p.bound);
   if (!reported) {
     if (status === 'ok') status = 'usage_missing';
-    p.deps.log(`adapter: no usage from the Anthropic gateway (${status}); settling the estimate ${usage.input_tokens} in / ${usage.output_tokens} out`);
+    p.deps.log(
+      `adapter: no usage from the Anthropic gateway (${status}); settling the estimate ${usage.input_tokens} in / ${usage.output_tokens} out`,
+    );
   }
   await open.settle({ model: p.model, usage, status, route: 'primary' });
 }
@@ -197,9 +266,18 @@ async function passStream(p: Passthrough, open: OpenCall, up: GatewayResponse, r
  * unchanged ('sent'). Resolves 'unsupported' (the gateway has no such route: 404, 405) or
  * 'failed' (another status, or unreachable), having sent nothing: the caller counts itself then.
  */
-export async function passCountTokens(deps: Pick<PassthroughDeps, 'gateway' | 'secrets' | 'log'>, job: MeteredJob, body: Record<string, unknown>, search: string, headers: IncomingHttpHeaders, res: ServerResponse): Promise<'sent' | 'unsupported' | 'failed'> {
+export async function passCountTokens(
+  deps: Pick<PassthroughDeps, 'gateway' | 'secrets' | 'log'>,
+  job: MeteredJob,
+  body: Record<string, unknown>,
+  search: string,
+  headers: IncomingHttpHeaders,
+  res: ServerResponse,
+): Promise<'sent' | 'unsupported' | 'failed'> {
   const outbound = redactValue({ ...body, model: resolveModel(String(body.model), job.model) }, deps.secrets?.() ?? []);
-  const forward: Record<string, string> = { 'anthropic-version': typeof headers['anthropic-version'] === 'string' ? headers['anthropic-version'] : '2023-06-01' };
+  const forward: Record<string, string> = {
+    'anthropic-version': typeof headers['anthropic-version'] === 'string' ? headers['anthropic-version'] : '2023-06-01',
+  };
   if (typeof headers['anthropic-beta'] === 'string') forward['anthropic-beta'] = headers['anthropic-beta'];
   let up: GatewayResponse;
   let raw: Buffer;
@@ -207,7 +285,9 @@ export async function passCountTokens(deps: Pick<PassthroughDeps, 'gateway' | 's
     up = await deps.gateway.post('/v1/messages/count_tokens', search, Buffer.from(JSON.stringify(outbound)), forward);
     raw = await readAll(up);
   } catch (err) {
-    deps.log(`adapter: count_tokens at the Anthropic gateway failed, counting here: ${err instanceof Error ? err.message : String(err)}`);
+    deps.log(
+      `adapter: count_tokens at the Anthropic gateway failed, counting here: ${err instanceof Error ? err.message : String(err)}`,
+    );
     return 'failed';
   }
   if (up.status === 404 || up.status === 405) return 'unsupported';

@@ -19,7 +19,14 @@ export function recordingMeter(job: MeteredJob, key: string) {
   const ledger = {
     async reserve(r: { jobId: string; model: string; micros: number }): Promise<Reservation> {
       calls.push('reserve');
-      return { id: `h${calls.length}`, jobId: r.jobId, model: r.model, micros: r.micros, createdAt: 0, pid: process.pid };
+      return {
+        id: `h${calls.length}`,
+        jobId: r.jobId,
+        model: r.model,
+        micros: r.micros,
+        createdAt: 0,
+        pid: process.pid,
+      };
     },
     async settle(_id: string, input: SettleInput) {
       calls.push('settle');

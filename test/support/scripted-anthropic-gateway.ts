@@ -84,11 +84,15 @@ function strictRejection(body: unknown): string | undefined {
 }
 
 /** Starts the stand-in on 127.0.0.1, port 0. */
-export async function startScriptedAnthropicGateway(opts: ScriptedAnthropicGatewayOptions): Promise<ScriptedAnthropicGateway> {
+export async function startScriptedAnthropicGateway(
+  opts: ScriptedAnthropicGatewayOptions,
+): Promise<ScriptedAnthropicGateway> {
   const requests: AnthropicRecordedRequest[] = [];
   const countRequests: AnthropicRecordedRequest[] = [];
   const reply = (rec: AnthropicRecordedRequest, i: number): AnthropicReply =>
-    typeof opts.script === 'function' ? opts.script(rec, i) : (opts.script[i] ?? { error: { status: 500, type: 'api_error', message: 'script exhausted' } });
+    typeof opts.script === 'function'
+      ? opts.script(rec, i)
+      : (opts.script[i] ?? { error: { status: 500, type: 'api_error', message: 'script exhausted' } });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
@@ -100,7 +104,14 @@ export async function startScriptedAnthropicGateway(opts: ScriptedAnthropicGatew
     } catch {
       body = undefined;
     }
-    const rec: AnthropicRecordedRequest = { path: req.url ?? '', headers: req.headers, raw, body, sent: [], clientLeft: false };
+    const rec: AnthropicRecordedRequest = {
+      path: req.url ?? '',
+      headers: req.headers,
+      raw,
+      body,
+      sent: [],
+      clientLeft: false,
+    };
     res.on('close', () => {
       if (!res.writableFinished) rec.clientLeft = true;
     });
@@ -110,25 +121,39 @@ export async function startScriptedAnthropicGateway(opts: ScriptedAnthropicGatew
       res.end(text);
     };
     const path = (req.url ?? '').split('?')[0];
-    if (req.method !== 'POST' || (path !== '/v1/messages' && path !== '/v1/messages/count_tokens')) return send(404, error('not_found_error', `no route ${req.method} ${path}`));
-    if (opts.apiKey !== undefined && req.headers['x-api-key'] !== opts.apiKey) return send(401, error('authentication_error', 'invalid x-api-key'));
+    if (req.method !== 'POST' || (path !== '/v1/messages' && path !== '/v1/messages/count_tokens'))
+      return send(404, error('not_found_error', `no route ${req.method} ${path}`));
+    if (opts.apiKey !== undefined && req.headers['x-api-key'] !== opts.apiKey)
+      return send(401, error('authentication_error', 'invalid x-api-key'));
     if (path === '/v1/messages/count_tokens') {
       countRequests.push(rec);
-      if (opts.countTokens === undefined) return send(404, error('not_found_error', 'no route POST /v1/messages/count_tokens'));
+      if (opts.countTokens === undefined)
+        return send(404, error('not_found_error', 'no route POST /v1/messages/count_tokens'));
       return send(200, JSON.stringify({ input_tokens: opts.countTokens }));
     }
     const index = requests.push(rec) - 1;
     const rejection = strictRejection(body);
     if (rejection) return send(400, error('invalid_request_error', rejection));
     const r = reply(rec, index);
-    if ('error' in r) return send(r.error.status, error(r.error.type, r.error.message), r.error.retryAfterSeconds === undefined ? {} : { 'retry-after': String(r.error.retryAfterSeconds) });
+    if ('error' in r)
+      return send(
+        r.error.status,
+        error(r.error.type, r.error.message),
+        r.error.retryAfterSeconds === undefined ? {} : { 'retry-after': String(r.error.retryAfterSeconds) },
+      );
     const b = body as { model: string; stream?: boolean };
     const parts = Array.isArray(r.text) ? r.text : [r.text];
     const usage = r.usage ?? { input_tokens: 10, output_tokens: 5 };
     if (!b.stream) {
       const message = {
-        id: 'msg_scripted', type: 'message', role: 'assistant', model: b.model, content: [{ type: 'text', text: parts.join('') }],
-        stop_reason: 'end_turn', stop_sequence: null, ...(r.omitUsage ? {} : { usage }),
+        id: 'msg_scripted',
+        type: 'message',
+        role: 'assistant',
+        model: b.model,
+        content: [{ type: 'text', text: parts.join('') }],
+        stop_reason: 'end_turn',
+        stop_sequence: null,
+        ...(r.omitUsage ? {} : { usage }),
       };
       return send(200, JSON.stringify(message));
     }
@@ -138,15 +163,39 @@ export async function startScriptedAnthropicGateway(opts: ScriptedAnthropicGatew
       rec.sent.push(Buffer.from(text));
       res.write(text);
     };
-    const startUsage = r.omitUsage ? {} : { usage: { input_tokens: usage.input_tokens, output_tokens: 1, ...(usage.cache_read_input_tokens === undefined ? {} : { cache_read_input_tokens: usage.cache_read_input_tokens }) } };
-    event('message_start', { message: { id: 'msg_scripted', type: 'message', role: 'assistant', model: b.model, content: [], stop_reason: null, stop_sequence: null, ...startUsage } });
+    const startUsage = r.omitUsage
+      ? {}
+      : {
+          usage: {
+            input_tokens: usage.input_tokens,
+            output_tokens: 1,
+            ...(usage.cache_read_input_tokens === undefined
+              ? {}
+              : { cache_read_input_tokens: usage.cache_read_input_tokens }),
+          },
+        };
+    event('message_start', {
+      message: {
+        id: 'msg_scripted',
+        type: 'message',
+        role: 'assistant',
+        model: b.model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        ...startUsage,
+      },
+    });
     event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
     for (const [i, part] of parts.entries()) {
       event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: part } });
       if (r.hang && i === 0) return; // the client's leaving ends the response
     }
     event('content_block_stop', { index: 0 });
-    event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, ...(r.omitUsage ? {} : { usage: { output_tokens: usage.output_tokens } }) });
+    event('message_delta', {
+      delta: { stop_reason: 'end_turn', stop_sequence: null },
+      ...(r.omitUsage ? {} : { usage: { output_tokens: usage.output_tokens } }),
+    });
     event('message_stop', {});
     res.end();
   }
