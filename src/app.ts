@@ -8,7 +8,9 @@ import { configSecrets, redact } from './core/redact';
 import { assertNotSecretFile } from './core/secret-files';
 import { capsOf } from './core/budget';
 import { PriceBook } from './core/pricing';
+import { createAnthropicGateway } from './adapter/anthropic-gateway';
 import { createLedgerMeter } from './adapter/ledger-meter';
+import { createMetricsFile, NO_METRICS } from './adapter/metrics';
 import { startAdapterServer } from './adapter/server';
 import { createUpstream, type Upstream } from './adapter/upstream';
 import { openLedger, processAlive, type SqliteLedger } from './ledger/sqlite-ledger';
@@ -86,6 +88,9 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
   const log = (line: string) => ports.log?.(redact(line, secrets()));
   const caps = capsOf(config);
   const breakerPolicy = { velocityPct: config.breakerVelocityPct, velocityWindowMs: config.breakerVelocityWindowMs, failureThreshold: config.breakerFailures, cooldownMs: config.breakerCooldownMs };
+  if (!config.useOpenaiAdapter && !config.anthropicBaseUrl) {
+    throw new ConfigError('USE_OPENAI_ADAPTER=0 passes Claude Code\'s requests to a gateway that speaks Anthropic Messages itself: set ANTHROPIC_BASE_URL to it (e.g. https://api.deepseek.com/anthropic), or remove USE_OPENAI_ADAPTER');
+  }
   const prices = new PriceBook(config.priceOverrides);
   if (!prices.has(config.savingsReferenceModel)) {
     throw new ConfigError(`SAVINGS_REFERENCE_MODEL (offload.savingsReferenceModel): no price is known for "${config.savingsReferenceModel}"; use a model from the price table such as claude-sonnet-5, or add it to OFFLOAD_PRICES`);
@@ -105,6 +110,8 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     fallback: config.fallbackBaseUrl ? { baseURL: config.fallbackBaseUrl, apiKey: config.fallbackApiKey ?? config.openaiApiKey ?? 'missing-api-key' } : undefined,
   }));
   const meter = createLedgerMeter(ledger, prices);
+  // WORKER_METRICS_FILE: one sink for every paid call, the adapter's (agent jobs) and the runners' (run_job, queue_batch, analyze).
+  const metrics = config.metricsFile ? createMetricsFile(config.metricsFile, { secrets, log }) : NO_METRICS;
   const budgetListeners = new Map<string, (message: string) => void>();
   let adapter: Promise<{ url: string; close(): Promise<void> }> | undefined;
   const startAdapter = (port = 0) => (adapter ??= startAdapterServer({
@@ -113,7 +120,9 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     upstream,
     perJobTokenLimit: config.perJobTokenLimit,
     log,
-    metricsFile: config.metricsFile,
+    metrics,
+    // USE_OPENAI_ADAPTER=0: Anthropic requests pass through to ANTHROPIC_BASE_URL with the gateway key, metered the same way.
+    anthropicGateway: config.useOpenaiAdapter ? undefined : breaker.guardGateway(createAnthropicGateway({ baseURL: config.anthropicBaseUrl!, apiKey: config.openaiApiKey ?? 'missing-api-key' })),
     secrets,
     onBudgetExceeded: (jobId: string, err: Error) => budgetListeners.get(jobId)?.(err.message),
   }));
@@ -136,7 +145,7 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     assertNotSecretFile(displayPath(real, config.sandboxRoots), field, config.readSecretFiles);
     return real;
   };
-  const chat: ChatCall = (params, signal) => upstream.complete(params, signal);
+  const chat: ChatCall = (params, signal, hooks) => upstream.complete(params, signal, hooks);
   // Job logs beside the ledger file, so every process sharing it can tail every job (none for a ledger the host passed in).
   const logDir = ports.ledger ? undefined : jobLogDir(config.ledgerPath);
   if (logDir) pruneJobLogs(logDir, config.retentionDays * 86_400_000, Date.now()); // OFFLOAD_RETENTION_DAYS, like worktrees and shadow folders
@@ -144,8 +153,8 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     attachReceipt(shaped, { transcriptBytes, usage: job.usage, costMicros: job.costMicros, referenceModel: config.savingsReferenceModel }, prices).savings;
   const engine = new JobEngine(ledger, { concurrency: config.maxConcurrency, secrets, logDir, receipt });
   // Every prompt of run_job, queue_batch and analyze goes out redacted (metered-chat.ts; the adapter does the same for agent jobs).
-  engine.register(createLlmRunner({ config, ledger, prices, resolvePath, chat, secrets }));
-  engine.register(createAnalyzeRunner({ config, ledger, prices, chat, secrets }));
+  engine.register(createLlmRunner({ config, ledger, prices, resolvePath, chat, secrets, metrics }));
+  engine.register(createAnalyzeRunner({ config, ledger, prices, chat, secrets, metrics }));
   const checkEnv = () => childEnv(ports.env, { extraNames: config.childEnv, secrets: secrets() });
   engine.register(createClaudeCodeRunner({
     config, adapter: adapterPort, workspace: createWorkspace(checkEnv), resolvePath, baseEnv: ports.env, secrets, claudePath: findClaude(config.claudePath),
@@ -167,6 +176,7 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
       await engine.idle();
       engine.stopWatching();
       if (adapter) await (await adapter).close();
+      await metrics.flush();
       await ledger.close();
     },
   };

@@ -8,6 +8,7 @@
  * ArrayBuffer sweeper finish, and answers process.memoryUsage() (start with --expose-gc).
  */
 import { createLedgerMeter } from '../../src/adapter/ledger-meter';
+import { meteredCall } from '../../src/adapter/metered-call';
 import type { Meter } from '../../src/adapter/meter';
 import { startAdapterServer } from '../../src/adapter/server';
 import { createUpstream } from '../../src/adapter/upstream';
@@ -22,11 +23,11 @@ async function main(): Promise<void> {
   const ledgerMeter = createLedgerMeter(ledger, prices);
   const job = BENCH_JOB;
   const key = ledgerMeter.register(job);
+  // meteredCall over a ledger port that holds nothing: the adapter's own cost of metering, without the ledger's.
+  const nothingHeld = { reserve: async () => ({ id: 'none', jobId: job.jobId, model: job.model, micros: 0, createdAt: 0, pid: process.pid }), settle: async () => {}, release: async () => {} };
   const noLedger: Meter = {
     authorize: (k) => (k === key ? job : undefined),
-    reserve: async (_j, model, bound, max) => ({ id: String(prices.worstCase(model, bound, max)) }),
-    settle: async (_h, model, usage) => prices.cost(model, usage),
-    release: async () => {},
+    call: (j, spec, metrics, send) => meteredCall({ ledger: nothingHeld, prices, clock: Date.now, metrics }, { ...spec, jobId: j.jobId }, send),
   };
   const meter = where === 'none' ? noLedger : ledgerMeter;
   const adapter = await startAdapterServer({ meter, upstream: createUpstream({ primary: { baseURL: gateway, apiKey: 'bench' } }), perJobTokenLimit: 8192 });

@@ -1,22 +1,22 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import { APIError, APIUserAbortError } from 'openai';
 import type { ChatCompletionCreateParams, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { BudgetExceededError } from '../core/budget';
 import { UnknownPriceError } from '../core/pricing';
-import type { Micros } from '../core/money';
 import { promptTokensUpperBound, utf8ByteLength } from '../core/token-bound';
-import { usageFromOpenAI, ZERO_USAGE, type Usage } from '../core/usage';
+import { usageFromOpenAI, type Usage } from '../core/usage';
 import { anthropicError, fromUpstreamFailure, type AnthropicHttpError } from './anthropic-errors';
 import { AnthropicRequestSchema, parseAnthropic } from './anthropic-schema';
 import { Heartbeat } from './heartbeat';
-import type { Meter, MeteredJob, MeterHold } from './meter';
+import type { Meter, MeteredJob } from './meter';
+import { statusLabel, type OpenCall } from './metered-call';
 import type { MetricsSink } from './metrics';
 import { resolveModel, translateRequest, type TranslatedRequest } from './translate-request';
 import { redactValue } from '../core/redact';
 import { translateResponse, UnrecognisedResponseError, type AnthropicMessage } from './translate-response';
 import { encodeSse, PING, StreamTranslator, type AnthropicStreamEvent } from './translate-stream';
-import { routeOfError, type CallHooks, type Route, type Upstream } from './upstream';
+import type { Route, Upstream } from './upstream';
 
 /** What POST /v1/messages needs; built once by startAdapterServer. Times are epoch ms. */
 export interface MessagesDeps {
@@ -40,7 +40,7 @@ export interface MessagesDeps {
 type Refusal = AnthropicHttpError;
 
 // x-should-retry: false stops the Anthropic SDK inside Claude Code from retrying a refusal.
-const NO_RETRY = { 'x-should-retry': 'false' };
+export const NO_RETRY = { 'x-should-retry': 'false' };
 
 /**
  * POST /v1/messages for an authorized job: validate, translate, reserve the worst case, call the
@@ -80,30 +80,20 @@ function prepare(deps: MessagesDeps, job: MeteredJob, body: unknown): Prepared |
 
 async function run(deps: MessagesDeps, job: MeteredJob, prepared: Prepared, res: ServerResponse, clientGone: AbortSignal): Promise<void> {
   const { tr, bound } = prepared;
-  let hold: MeterHold;
-  try {
-    hold = await deps.meter.reserve(job, tr.upstreamModel, bound, tr.maxTokens);
-  } catch (err) {
-    return sendError(res, refusal(deps, job, err));
-  }
   const signal = job.signal ? AbortSignal.any([clientGone, job.signal]) : clientGone;
-  const call: Call = {
-    deps, job, hold, tr, bound, prepared, started: deps.clock(), settled: false,
-    hooks: {
-      onFailedAttempt: (a) => deps.metrics.record({
-        job: job.jobId, route: a.route, model: a.model, usage: ZERO_USAGE, costMicros: 0, latencyMs: a.latencyMs, status: statusLabel(a.error),
-      }),
-    },
-  };
+  let sent = false;
   try {
-    if (tr.stream) await streamCall(call, res, signal);
-    else await completeCall(call, res, signal);
+    await deps.meter.call(job, { model: tr.upstreamModel, inputTokensBound: bound, maxOutputTokens: tr.maxTokens }, deps.metrics, async (open) => {
+      sent = true;
+      const call: Call = { deps, job, open, tr, bound, prepared };
+      if (tr.stream) await streamCall(call, res, signal);
+      else await completeCall(call, res, signal);
+    });
   } catch (err) {
+    if (!sent) return sendError(res, refusal(deps, job, err));
     deps.log(`adapter: job ${job.jobId} call failed: ${err instanceof Error ? err.message : String(err)}`);
     if (!res.headersSent) sendError(res, { status: 500, body: anthropicError('api_error', 'Offload adapter error'), headers: {} });
     else res.end();
-  } finally {
-    if (!call.settled) await deps.meter.release(hold).catch((e) => deps.log(`adapter: release failed: ${String(e)}`));
   }
 }
 
@@ -120,7 +110,7 @@ function send<T>(call: Call, f: (params: ChatCompletionCreateParams) => Promise<
  * message starting "Offload budget:" / "Offload pricing:" and x-should-retry: false: Claude Code
  * retries 429 and 5xx (and would spin on a cap), but shows a 400 and ends the turn.
  */
-function refusal(deps: MessagesDeps, job: MeteredJob, err: unknown): Refusal {
+export function refusal(deps: Pick<MessagesDeps, 'log' | 'onBudgetExceeded'>, job: MeteredJob, err: unknown): Refusal {
   if (err instanceof BudgetExceededError) {
     deps.onBudgetExceeded(job.jobId, err);
     return { status: 400, body: anthropicError('invalid_request_error', `Offload budget: ${err.message}`), headers: NO_RETRY };
@@ -133,21 +123,15 @@ function refusal(deps: MessagesDeps, job: MeteredJob, err: unknown): Refusal {
 interface Call {
   deps: MessagesDeps;
   job: MeteredJob;
-  hold: MeterHold;
-  hooks: CallHooks;
+  open: OpenCall;
   tr: Prepared['tr'];
   prepared: Prepared;
   bound: number;
-  started: number;
-  settled: boolean;
 }
 
-/** Settles the hold to `usage` and writes the call's metrics line (latency: from the request's arrival, retries included). */
+/** Settles the call to `usage` and writes its metrics line (meteredCall). */
 async function settle(call: Call, model: string, usage: Usage, status: string, route: Route): Promise<void> {
-  call.settled = true;
-  const latencyMs = call.deps.clock() - call.started;
-  const costMicros: Micros = await call.deps.meter.settle(call.hold, model, usage, { status, latencyMs, route });
-  call.deps.metrics.record({ job: call.job.jobId, route, model, usage, costMicros, latencyMs, status });
+  await call.open.settle({ model, usage, status, route });
 }
 
 /**
@@ -171,9 +155,9 @@ function outputBytesOf(message: AnthropicMessage): number {
 async function completeCall(call: Call, res: ServerResponse, signal: AbortSignal): Promise<void> {
   let served;
   try {
-    served = await send(call, (p) => call.deps.upstream.complete(p as ChatCompletionCreateParamsNonStreaming, signal, call.hooks));
+    served = await send(call, (p) => call.deps.upstream.complete(p as ChatCompletionCreateParamsNonStreaming, signal, call.open.hooks));
   } catch (err) {
-    await settle(call, call.tr.upstreamModel, ZERO_USAGE, statusLabel(err), routeOfError(err) ?? 'primary');
+    await call.open.fail(err);
     return sendError(res, upstreamError(err));
   }
   const { completion, route, model } = served;
@@ -207,9 +191,9 @@ async function completeCall(call: Call, res: ServerResponse, signal: AbortSignal
 async function streamCall(call: Call, res: ServerResponse, signal: AbortSignal): Promise<void> {
   let served;
   try {
-    served = await send(call, (p) => call.deps.upstream.stream(p as ChatCompletionCreateParamsStreaming, signal, call.hooks));
+    served = await send(call, (p) => call.deps.upstream.stream(p as ChatCompletionCreateParamsStreaming, signal, call.open.hooks));
   } catch (err) {
-    await settle(call, call.tr.upstreamModel, ZERO_USAGE, statusLabel(err), routeOfError(err) ?? 'primary');
+    await call.open.fail(err);
     return sendError(res, upstreamError(err));
   }
   const t = new StreamTranslator({ id: call.deps.newMessageId(), requestedModel: call.tr.requestedModel, toolNames: call.tr.toolNames, stopSequences: call.tr.stop });
@@ -251,23 +235,12 @@ function write(res: ServerResponse, events: AnthropicStreamEvent[], beat?: Heart
 }
 
 /** Resolves on the response's 'drain'; rejects with an AbortError when `signal` aborts first. */
-async function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
+export async function drained(res: ServerResponse, signal: AbortSignal): Promise<void> {
   await once(res, 'drain', { signal });
 }
 
-/**
- * Ledger status label of a failed call: http_<status>, timeout, network_error, aborted,
- * stream_error. (A call that succeeded is 'ok', or 'usage_missing' when it was billed an estimate.)
- */
-export function statusLabel(err: unknown, signal?: AbortSignal): string {
-  if (err instanceof APIUserAbortError || signal?.aborted || (err instanceof Error && err.name === 'AbortError')) return 'aborted';
-  if (err instanceof APIConnectionTimeoutError) return 'timeout';
-  if (err instanceof APIConnectionError) return 'network_error';
-  if (err instanceof APIError && err.status !== undefined) return `http_${err.status}`;
-  return 'stream_error';
-}
-
-function upstreamError(err: unknown): AnthropicHttpError {
+/** The Anthropic answer for an upstream call that failed before any response body went out. */
+export function upstreamError(err: unknown): AnthropicHttpError {
   if (err instanceof APIUserAbortError) return { status: 400, body: anthropicError('invalid_request_error', 'Offload: the request was cancelled'), headers: NO_RETRY };
   if (err instanceof APIError) {
     const inner = (err.error as { message?: unknown } | undefined)?.message;

@@ -1,5 +1,5 @@
-import type { Micros } from '../core/money';
-import type { Usage } from '../core/usage';
+import type { CallSpec, OpenCall } from './metered-call';
+import type { MetricsSink } from './metrics';
 
 /** The job an adapter key belongs to. Each agent job gets its own key (DESIGN.md, money rules). */
 export interface MeteredJob {
@@ -14,23 +14,19 @@ export interface MeteredJob {
   onRequestBytes?: (bytes: number) => void;
 }
 
-/** A hold on budget for one upstream call. */
-export interface MeterHold {
-  id: string;
-}
-
 /**
- * What the adapter needs from the money layer, per upstream call: resolve the caller's key to a
- * job, reserve the worst case before the call goes out, settle the real usage after (also for a
- * partial, aborted stream), release when nothing was sent. Implemented over the Ledger by
- * `createLedgerMeter` (src/adapter/ledger-meter.ts).
+ * What the adapter needs from the money layer: resolve the caller's key to a job, and run each
+ * upstream call as one metered call (reserve the worst case before it goes out, settle the real
+ * usage after, also for a partial, aborted stream, release when nothing was sent; see meteredCall,
+ * src/adapter/metered-call.ts). Implemented over the Ledger by `createLedgerMeter`
+ * (src/adapter/ledger-meter.ts).
  */
 export interface Meter {
   /** The job for an adapter key, or undefined (the adapter answers 401). */
   authorize(key: string): MeteredJob | undefined;
-  /** Throws BudgetExceededError (src/core/budget.ts) or UnknownPriceError (src/core/pricing.ts). */
-  reserve(job: MeteredJob, model: string, inputTokensBound: number, maxOutputTokens: number): Promise<MeterHold>;
-  /** Records the call's real usage; resolves with the cost charged, µUSD (for WORKER_METRICS_FILE). */
-  settle(hold: MeterHold, model: string, usage: Usage, info: { status: string; latencyMs: number; route: 'primary' | 'fallback' }): Promise<Micros>;
-  release(hold: MeterHold): Promise<void>;
+  /**
+   * meteredCall for `job` (its id, and its signal for the reservation's wait), with `metrics` as the sink of its lines.
+   * Throws BudgetExceededError (src/core/budget.ts) or UnknownPriceError (src/core/pricing.ts) before `send` runs.
+   */
+  call<T>(job: MeteredJob, spec: Pick<CallSpec, 'model' | 'inputTokensBound' | 'maxOutputTokens'>, metrics: MetricsSink, send: (call: OpenCall) => Promise<T>): Promise<T>;
 }

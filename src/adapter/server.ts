@@ -5,7 +5,9 @@ import { guardHandler, httpServerOptions, isJsonContentType, parseRequestTarget,
 import { anthropicError } from './anthropic-errors';
 import { AnthropicCountTokensRequest, parseAnthropic } from './anthropic-schema';
 import { countRequestTokens } from './count-tokens';
+import type { AnthropicGateway } from './anthropic-gateway';
 import { handleMessages, sendError, sendJson } from './messages-handler';
+import { handlePassthrough, passCountTokens } from './passthrough-handler';
 import type { Meter } from './meter';
 import { createMetricsFile, NO_METRICS, type MetricsSink } from './metrics';
 import type { Upstream } from './upstream';
@@ -16,6 +18,11 @@ export interface AdapterServerOptions {
   /** Resolves adapter keys to jobs and meters every upstream call (createLedgerMeter in production). */
   meter: Meter;
   upstream: Upstream;
+  /**
+   * USE_OPENAI_ADAPTER=0: the gateway speaks Anthropic Messages itself (ANTHROPIC_BASE_URL). /v1/messages is passed
+   * through to it, metered the same way (passthrough-handler.ts); count_tokens is asked there first. `upstream` is unused then.
+   */
+  anthropicGateway?: AnthropicGateway;
   /** PER_JOB_TOKEN_LIMIT: max_tokens of every upstream call is clamped to it. */
   perJobTokenLimit: number;
   /** Loopback only (DESIGN.md, security). */
@@ -57,7 +64,8 @@ export interface AdapterServer {
  * Starts the Anthropic Messages → OpenAI chat-completions adapter on 127.0.0.1
  * (node:http). Routes: HEAD / and GET / → 200 (Claude Code probes HEAD / first);
  * POST /v1/messages (`?beta=true` allowed), streaming or not; POST /v1/messages/count_tokens,
- * answered locally. Auth: the job's adapter key as `x-api-key` or `Authorization: Bearer`
+ * answered locally (with `anthropicGateway`: both passed through, count_tokens counted locally
+ * when the gateway lacks it). Auth: the job's adapter key as `x-api-key` or `Authorization: Bearer`
  * (meter.authorize), else 401 authentication_error. A Host header other than this loopback
  * address → 403 (DNS rebinding). Rejects with the listen error (e.g. EADDRINUSE).
  */
@@ -80,6 +88,8 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
   };
   const inFlight = new Set<Promise<void>>();
   let port = 0;
+  const gateway = opts.anthropicGateway;
+  let gatewayCounts = true;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = parseRequestTarget(req.url);
@@ -104,6 +114,11 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
     if (isCount) {
       const parsed = parseAnthropic(AnthropicCountTokensRequest, body.value);
       if (!parsed.ok) return sendError(res, { status: 400, body: anthropicError('invalid_request_error', parsed.message), headers: {} });
+      if (gateway && gatewayCounts) {
+        const passed = await passCountTokens({ ...deps, gateway }, job, body.value as Record<string, unknown>, url.search, req.headers, res);
+        if (passed === 'sent') return;
+        if (passed === 'unsupported') gatewayCounts = false; // count here from now on
+      }
       return sendJson(res, 200, countRequestTokens(parsed.value));
     }
     job.onRequestBytes?.(body.bytes);
@@ -112,6 +127,7 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
       if (!res.writableFinished) gone.abort();
     });
     // Returned, not awaited: this frame ends here, so it does not keep the parsed body alive while the call runs.
+    if (gateway) return handlePassthrough({ ...deps, gateway }, job, body.value, url.search, req.headers, res, gone.signal);
     return handleMessages(deps, job, body.value, res, gone.signal);
   }
 
@@ -142,6 +158,7 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
       server.closeAllConnections();
       await Promise.allSettled([...inFlight]);
       await closed;
+      gateway?.close();
       await deps.metrics.flush();
     },
   };

@@ -49,7 +49,11 @@ export const ConfigSchema = z.object({
   claudeCodeModel: z.string().min(1).default('sonnet'),
   claudePermissionMode: z.enum(PERMISSION_MODES).default('acceptEdits'),
   claudePath: z.string().min(1).optional(),
-  /** When false, Claude Code talks to anthropicBaseUrl directly and is not metered per call. */
+  /**
+   * USE_OPENAI_ADAPTER=0: the gateway speaks Anthropic Messages itself (ANTHROPIC_BASE_URL, required then); the adapter
+   * passes Claude Code's requests through to it unchanged but for model, max_tokens and secrets, metering every call as
+   * it does translated ones (src/adapter/passthrough-handler.ts).
+   */
   useOpenaiAdapter: z.boolean().default(true),
   anthropicBaseUrl: z.url().optional(),
   diffMaxBytes: z.number().int().nonnegative().default(20000),

@@ -5,6 +5,7 @@ import { costTrip, type CostRule } from '../core/provider-costs';
 
 export type { BreakerView, CostPoll } from '../core/breaker-report';
 import { usdToMicros } from '../core/money';
+import type { AnthropicGateway } from '../adapter/anthropic-gateway';
 import type { Ledger } from '../ledger/ledger';
 import { fetchProviderCosts, type CostSource } from './cost-poller';
 
@@ -133,5 +134,29 @@ export class BreakerService {
       complete: (p: never, s?: AbortSignal, ...rest: never[]) => watch(upstream.complete(p, s, ...rest), s),
       stream: (p: never, s?: AbortSignal, ...rest: never[]) => watch(upstream.stream(p, s, ...rest), s),
     } as U;
+  }
+
+  /**
+   * The same for a gateway that speaks Anthropic (USE_OPENAI_ADAPTER=0), whose answers come back
+   * whatever their status: a /v1/messages call counts when its headers arrived, a 408, 429 or 5xx
+   * answer or a connection error is a failure, an abort is not; count_tokens does not count.
+   */
+  guardGateway(gateway: AnthropicGateway): AnthropicGateway {
+    return {
+      ...gateway,
+      post: async (path, search, body, headers, signal) => {
+        if (path !== '/v1/messages') return gateway.post(path, search, body, headers, signal);
+        try {
+          const res = await gateway.post(path, search, body, headers, signal);
+          const failure = { status: res.status, message: `the Anthropic gateway answered HTTP ${res.status}` };
+          if (res.status >= 200 && res.status < 300) await this.recordSuccess().catch(() => undefined);
+          else if (isUpstreamFailure(failure, false)) await this.recordFailure(new Error(failure.message)).catch(() => undefined);
+          return res;
+        } catch (err) {
+          if (isUpstreamFailure(err, signal?.aborted ?? false)) await this.recordFailure(err).catch(() => undefined);
+          throw err;
+        }
+      },
+    };
   }
 }

@@ -1,10 +1,9 @@
 import { deepStrictEqual, match, strictEqual } from 'node:assert/strict';
 import { APIUserAbortError } from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
-import type { Meter, MeteredJob } from '../../src/adapter/meter';
 import { startAdapterServer, type AdapterServer } from '../../src/adapter/server';
 import type { Upstream } from '../../src/adapter/upstream';
-import type { Usage } from '../../src/core/usage';
+import { recordingMeter } from '../support/recording-meter';
 
 /** An upstream that streams one text chunk, then hangs until its signal aborts (a slow model). */
 function hangingUpstream(seen: { signal?: AbortSignal }): Upstream {
@@ -19,31 +18,6 @@ function hangingUpstream(seen: { signal?: AbortSignal }): Upstream {
       return { stream: chunks(), route: 'primary', model: 'gw' };
     },
   };
-}
-
-/** A Meter for one job that records its calls; `settled` resolves on the first settle. */
-function recordingMeter(job: MeteredJob) {
-  const calls: string[] = [];
-  let bound = 0;
-  let resolveSettled!: (v: { usage: Usage; status: string }) => void;
-  const settled = new Promise<{ usage: Usage; status: string }>((r) => (resolveSettled = r));
-  const meter: Meter = {
-    authorize: (key) => (key === 'k' ? job : undefined),
-    async reserve(_job, _model, inputBound) {
-      bound = inputBound;
-      calls.push('reserve');
-      return { id: 'h1' };
-    },
-    async settle(_hold, _model, usage, info) {
-      calls.push('settle');
-      resolveSettled({ usage, status: info.status });
-      return 0;
-    },
-    async release() {
-      calls.push('release');
-    },
-  };
-  return { meter, calls, settled, bound: () => bound };
 }
 
 /** Starts a streaming request and resolves with its body reader once the first text delta arrived. */
@@ -64,13 +38,13 @@ describe('adapter server aborts', () => {
 
   it('aborts the upstream when the client disconnects mid-stream and settles an estimate', async () => {
     const seen: { signal?: AbortSignal } = {};
-    const m = recordingMeter({ jobId: 'j', model: 'gw' });
+    const m = recordingMeter({ jobId: 'j', model: 'gw' }, 'k');
     adapter = await startAdapterServer({ meter: m.meter, upstream: hangingUpstream(seen), perJobTokenLimit: 1000 });
     const client = new AbortController();
     await startStream(adapter, client.signal);
     client.abort();
     const { usage, status } = await m.settled;
-    deepStrictEqual([status, usage], ['aborted', { input_tokens: m.bound(), output_tokens: 5, cache_read_tokens: 0 }]);
+    deepStrictEqual([status, usage], ['aborted', { input_tokens: m.specs[0]?.inputTokensBound, output_tokens: 5, cache_read_tokens: 0 }]);
     strictEqual(seen.signal?.aborted, true);
     deepStrictEqual(m.calls, ['reserve', 'settle']);
   });
@@ -78,7 +52,7 @@ describe('adapter server aborts', () => {
   it('aborts the upstream when the job is cancelled and ends the stream with an error event', async () => {
     const seen: { signal?: AbortSignal } = {};
     const job = new AbortController();
-    const m = recordingMeter({ jobId: 'j', model: 'gw', signal: job.signal });
+    const m = recordingMeter({ jobId: 'j', model: 'gw', signal: job.signal }, 'k');
     adapter = await startAdapterServer({ meter: m.meter, upstream: hangingUpstream(seen), perJobTokenLimit: 1000 });
     const { reader, text } = await startStream(adapter, new AbortController().signal);
     job.abort();

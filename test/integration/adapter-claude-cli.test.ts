@@ -10,6 +10,8 @@ import { startAdapterServer } from '../../src/adapter/server';
 import { createUpstream } from '../../src/adapter/upstream';
 import { PriceBook } from '../../src/core/pricing';
 import { openMemoryLedger } from '../../src/ledger/sqlite-ledger';
+import { createAnthropicGateway } from '../../src/adapter/anthropic-gateway';
+import { startScriptedAnthropicGateway } from '../support/scripted-anthropic-gateway';
 import { startScriptedGateway } from '../support/scripted-gateway';
 
 const run = promisify(execFile);
@@ -53,6 +55,41 @@ describe('@real-cli adapter with the real Claude Code CLI', function () {
     } finally {
       await adapter.close();
       await gateway.close();
+      await ledger.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('USE_OPENAI_ADAPTER=0: the CLI\'s streamed requests pass through to an Anthropic-compatible gateway, each one settled', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'offload-adapter-cli-'));
+    const stand = await startScriptedAnthropicGateway({ apiKey: 'gw-key', script: () => ({ text: ['Hello from ', 'the stand-in.'], usage: { input_tokens: 1200, output_tokens: 8 } }) });
+    const ledger = await openMemoryLedger({ caps: { monthlyMicros: 10_000_000, dailyMicros: null } });
+    await ledger.createJob({ id: 'job-cli', kind: 'claude-code', model: 'gw-model', request: {}, status: 'running' });
+    const meter = createLedgerMeter(ledger, new PriceBook({ 'gw-model': { input_mtok: 0.1, output_mtok: 0.2 } }));
+    const key = meter.register({ jobId: 'job-cli', model: 'gw-model' });
+    const adapter = await startAdapterServer({
+      meter, upstream: createUpstream({ primary: { baseURL: 'http://127.0.0.1:9', apiKey: 'unused' } }), perJobTokenLimit: 8192,
+      anthropicGateway: createAnthropicGateway({ baseURL: stand.url, apiKey: 'gw-key' }),
+    });
+    try {
+      const { stdout } = await run(claude, ['-p', 'Say hello', '--output-format', 'json', '--model', 'sonnet'], {
+        cwd: dir,
+        timeout: 60_000,
+        env: {
+          PATH: process.env.PATH, HOME: dir, ANTHROPIC_BASE_URL: adapter.url, ANTHROPIC_API_KEY: key,
+          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_TELEMETRY: '1', DISABLE_AUTOUPDATER: '1',
+        },
+      });
+      const result = JSON.parse(stdout);
+      deepStrictEqual([result.is_error, result.result], [false, 'Hello from the stand-in.']);
+      assert.ok(stand.requests.length >= 1);
+      deepStrictEqual(new Set(stand.requests.map((r) => r.body.model)), new Set(['gw-model']));
+      strictEqual(stand.requests.every((r) => r.headers['x-api-key'] === 'gw-key'), true);
+      const stats = await ledger.spendStats();
+      deepStrictEqual([stats.by_model['gw-model']?.calls, stats.reservations_in_flight], [stand.requests.length, 0]);
+    } finally {
+      await adapter.close();
+      await stand.close();
       await ledger.close();
       rmSync(dir, { recursive: true, force: true });
     }

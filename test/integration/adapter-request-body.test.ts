@@ -1,11 +1,11 @@
 import { deepStrictEqual, ok, strictEqual } from 'node:assert/strict';
 import { request } from 'node:http';
 import type { AnthropicRequest } from '../../src/adapter/anthropic-schema';
-import type { Meter } from '../../src/adapter/meter';
 import { startAdapterServer, type AdapterServer } from '../../src/adapter/server';
 import { translateRequest } from '../../src/adapter/translate-request';
 import { createUpstream } from '../../src/adapter/upstream';
 import { promptTokensUpperBound } from '../../src/core/token-bound';
+import { recordingMeter } from '../support/recording-meter';
 import { startScriptedGateway, type ScriptedGateway } from '../support/scripted-gateway';
 
 // Long (Claude Code's system prompt, tool descriptions and file contents are 1–100 KiB strings), and full of what escaping must get right.
@@ -48,21 +48,13 @@ function post(url: string, key: string, body: string): Promise<{ status: number;
 describe('adapter request bodies (long strings, escapes, limits, redaction)', () => {
   let gateway: ScriptedGateway;
   let adapter: AdapterServer;
-  let bounds: number[];
+  let recording: ReturnType<typeof recordingMeter>;
 
   beforeEach(async () => {
-    bounds = [];
     gateway = await startScriptedGateway({ script: [] });
     const job = { jobId: 'job-1', model: 'gw-model' };
-    const meter: Meter = {
-      authorize: (k) => (k === 'key' ? job : undefined),
-      reserve: async (_job, _model, bound) => {
-        bounds.push(bound);
-        return { id: 'hold' };
-      },
-      settle: async () => 0,
-      release: async () => {},
-    };
+    recording = recordingMeter(job, 'key');
+    const meter = recording.meter;
     adapter = await startAdapterServer({ meter, upstream: createUpstream({ primary: { baseURL: gateway.url, apiKey: 'gw' } }), perJobTokenLimit: 8192, maxBodyBytes: 64 * 1024 });
   });
   afterEach(async () => {
@@ -79,7 +71,7 @@ describe('adapter request bodies (long strings, escapes, limits, redaction)', ()
       const expected = translateRequest(req, { gatewayModel: 'gw-model', perJobTokenLimit: 8192 }).params;
       deepStrictEqual(gateway.requests[0]?.body, JSON.parse(JSON.stringify(expected)));
       // The reservation's input bound covers every byte of the long strings.
-      ok((bounds[0] ?? 0) >= promptTokensUpperBound(expected), `bound ${bounds[0]} ≥ ${promptTokensUpperBound(expected)}`);
+      ok((recording.specs[0]?.inputTokensBound ?? 0) >= promptTokensUpperBound(expected), `bound ${recording.specs[0]?.inputTokensBound} ≥ ${promptTokensUpperBound(expected)}`);
     });
   }
 
@@ -95,13 +87,13 @@ describe('adapter request bodies (long strings, escapes, limits, redaction)', ()
     const res = await post(adapter.url, 'key', JSON.stringify({ ...bigRequest(false), pad: 'x'.repeat(200 * 1024) }));
     strictEqual(res.status, 413);
     deepStrictEqual(JSON.parse(res.text).error, { type: 'request_too_large', message: 'request body over 65536 bytes' });
-    deepStrictEqual([bounds.length, gateway.requests.length], [0, 0]);
+    deepStrictEqual([recording.specs.length, gateway.requests.length], [0, 0]);
   });
 
   it('redacts configured secrets and key shapes inside long strings and short fields, leaving every other byte as translated', async () => {
     const planted = 'planted-configured-secret-0001';
     const secretAdapter = await startAdapterServer({
-      meter: { authorize: (k) => (k === 'key' ? { jobId: 'job-2', model: 'gw-model' } : undefined), reserve: async () => ({ id: 'h' }), settle: async () => 0, release: async () => {} },
+      meter: recordingMeter({ jobId: 'job-2', model: 'gw-model' }, 'key').meter,
       upstream: createUpstream({ primary: { baseURL: gateway.url, apiKey: 'gw' } }), perJobTokenLimit: 8192, secrets: () => [planted],
     });
     try {

@@ -3,6 +3,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import fc from 'fast-check';
+import { createAnthropicGateway } from '../../src/adapter/anthropic-gateway';
 import { createLedgerMeter } from '../../src/adapter/ledger-meter';
 import { startAdapterServer, type AdapterServer } from '../../src/adapter/server';
 import { createUpstream } from '../../src/adapter/upstream';
@@ -12,6 +13,7 @@ import { openMemoryLedger, type SqliteLedger } from '../../src/ledger/sqlite-led
 import { serveMcpHttp, type McpHttpServer } from '../../src/mcp/transports/http';
 import { startAppFixture, type AppFixture } from '../support/app-fixture';
 import { fillCase, malformedCases, rawExchange, type RawReply } from '../support/raw-http';
+import { startScriptedAnthropicGateway, type ScriptedAnthropicGateway } from '../support/scripted-anthropic-gateway';
 import { startScriptedGateway, type ScriptedGateway } from '../support/scripted-gateway';
 
 /** Short limits, so slow clients are cut within the test's time; the production defaults are core/http-guard.ts's. */
@@ -94,6 +96,40 @@ const adapterTarget: Target = {
   },
 };
 
+let stand: ScriptedAnthropicGateway;
+let passLedger: SqliteLedger;
+let passAdapter: AdapterServer;
+let passKey = '';
+const passthroughTarget: Target = {
+  name: 'adapter in pass-through mode (USE_OPENAI_ADAPTER=0)',
+  port: () => passAdapter.port,
+  path: '/v1/messages',
+  auth: () => `x-api-key: ${passKey}`,
+  async before() {
+    stand = await startScriptedAnthropicGateway({ apiKey: 'k', script: () => ({ text: ['Still ', 'here.'], usage: { input_tokens: 50, output_tokens: 3 } }) });
+    passLedger = await openMemoryLedger({ caps: { monthlyMicros: 1_000_000, dailyMicros: null } });
+    await passLedger.createJob({ id: 'job-fuzz', kind: 'claude-code', model: 'gw-model', request: {}, status: 'running' });
+    const meter = createLedgerMeter(passLedger, new PriceBook({ 'gw-model': { input_mtok: 1, output_mtok: 2 } }));
+    passKey = meter.register({ jobId: 'job-fuzz', model: 'gw-model' });
+    passAdapter = await startAdapterServer({
+      meter, upstream: createUpstream({ primary: { baseURL: 'http://127.0.0.1:9', apiKey: 'unused' } }), perJobTokenLimit: 1024, timeouts: TIMEOUTS,
+      anthropicGateway: createAnthropicGateway({ baseURL: stand.url, apiKey: 'k' }),
+    });
+  },
+  async after() {
+    await passAdapter.close();
+    await stand.close();
+    await passLedger.close();
+  },
+  async realClient() {
+    const client = new Anthropic({ baseURL: passAdapter.url, apiKey: passKey, maxRetries: 0 });
+    const message = await client.messages.create({ model: 'claude-sonnet-5', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
+    assert.deepEqual(message.content, [{ type: 'text', text: 'Still here.' }]);
+    const streamed = await client.messages.stream({ model: 'claude-sonnet-5', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }).finalMessage();
+    assert.deepEqual(streamed.content.map((b) => b.type === 'text' && b.text), ['Still here.']);
+  },
+};
+
 /** Request parts a fuzzer may combine: targets, header lines and bodies, printable or not. */
 const anyTarget = fc.oneof(
   fc.string({ unit: 'binary-ascii', maxLength: 40 }),
@@ -105,7 +141,7 @@ const anyTarget = fc.oneof(
 const anyHeader = fc.tuple(fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 12 }), fc.string({ unit: 'binary-ascii', maxLength: 40 })).map(([k, v]) => `${k}: ${v}`);
 const anyBody = fc.oneof(fc.string({ unit: 'binary-ascii', maxLength: 200 }), fc.json({ maxDepth: 3 }));
 
-for (const target of [mcpTarget, adapterTarget]) {
+for (const target of [mcpTarget, adapterTarget, passthroughTarget]) {
   describe(`HTTP fuzz: ${target.name}`, function () {
     this.timeout(60_000);
     before(() => target.before());

@@ -1,12 +1,12 @@
-import { deepStrictEqual, match, notStrictEqual, rejects, strictEqual } from 'node:assert/strict';
+import { deepStrictEqual, match, notStrictEqual, strictEqual } from 'node:assert/strict';
 import { createLedgerMeter, type LedgerMeter } from '../../../src/adapter/ledger-meter';
-import { BudgetExceededError } from '../../../src/core/budget';
-import { PriceBook, UnknownPriceError } from '../../../src/core/pricing';
+import type { AttemptMetrics } from '../../../src/adapter/metrics';
+import { PriceBook } from '../../../src/core/pricing';
 import { openMemoryLedger, type SqliteLedger } from '../../../src/ledger/sqlite-ledger';
 
-// 1 USD per million input tokens, 2 per million output, 0.5 per million cache reads: 1 token = 1 / 2 / 0.5 µUSD.
-const prices = new PriceBook({ 'test-model': { input_mtok: 1, output_mtok: 2, cache_read_mtok: 0.5 } });
-const info = { status: 'ok', latencyMs: 12, route: 'primary' as const };
+// 1 USD per million input tokens, 2 per million output: 1 token = 1 / 2 µUSD.
+const prices = new PriceBook({ 'test-model': { input_mtok: 1, output_mtok: 2 } });
+const JAN_15 = Date.UTC(2026, 0, 15);
 
 describe('createLedgerMeter', () => {
   let ledger: SqliteLedger;
@@ -14,9 +14,9 @@ describe('createLedgerMeter', () => {
   const job = { jobId: 'job-1', model: 'test-model' };
 
   beforeEach(async () => {
-    ledger = await openMemoryLedger({ caps: { monthlyMicros: 10_000, dailyMicros: null }, clock: () => Date.UTC(2026, 0, 15) });
+    ledger = await openMemoryLedger({ caps: { monthlyMicros: 10_000, dailyMicros: null }, clock: () => JAN_15 });
     await ledger.createJob({ id: 'job-1', kind: 'claude-code', model: 'test-model', request: {}, status: 'running' });
-    meter = createLedgerMeter(ledger, prices, () => Date.UTC(2026, 0, 15));
+    meter = createLedgerMeter(ledger, prices, () => JAN_15);
   });
   afterEach(() => ledger.close());
 
@@ -31,39 +31,16 @@ describe('createLedgerMeter', () => {
     strictEqual(meter.authorize(''), undefined);
   });
 
-  it('reserves the priced worst case: every input token uncached and every output token produced', async () => {
-    await meter.reserve(job, 'test-model', 1000, 500);
-    deepStrictEqual((await ledger.listReservations()).map((r) => r.micros), [1000 + 2 * 500]);
-  });
-
-  it('settles the real cost and frees the reservation', async () => {
-    const hold = await meter.reserve(job, 'test-model', 1000, 500);
-    await meter.settle(hold, 'test-model', { input_tokens: 100, output_tokens: 50, cache_read_tokens: 200 }, info);
-    const stats = await ledger.spendStats(new Date(Date.UTC(2026, 0, 15)));
-    strictEqual(stats.current_month, (100 + 2 * 50 + 0.5 * 200) / 1e6);
-    strictEqual(stats.reservations_in_flight, 0);
-  });
-
-  it('charges the held worst case when the serving model has no price', async () => {
-    const hold = await meter.reserve(job, 'test-model', 1000, 500);
-    await meter.settle(hold, 'renamed-on-fallback', { input_tokens: 1, output_tokens: 1, cache_read_tokens: 0 }, { ...info, route: 'fallback' });
-    strictEqual((await ledger.spendStats(new Date(Date.UTC(2026, 0, 15)))).current_month, 2000 / 1e6);
-  });
-
-  it('releases a hold without spend', async () => {
-    const hold = await meter.reserve(job, 'test-model', 1000, 500);
-    await meter.release(hold);
-    deepStrictEqual(await ledger.listReservations(), []);
-    strictEqual((await ledger.spendStats(new Date(Date.UTC(2026, 0, 15)))).current_month, 0);
-  });
-
-  it('refuses a call whose worst case passes the cap, holding nothing', async () => {
-    await rejects(meter.reserve(job, 'test-model', 9000, 1000), BudgetExceededError);
-    deepStrictEqual(await ledger.listReservations(), []);
-  });
-
-  it('refuses a model without a price, holding nothing', async () => {
-    await rejects(meter.reserve(job, 'no-such-model-xyz', 10, 10), UnknownPriceError);
-    deepStrictEqual(await ledger.listReservations(), []);
+  it('meters each call to the key’s job (meteredCall): worst case held while it runs, real cost settled, a metrics line written', async () => {
+    const lines: AttemptMetrics[] = [];
+    const metrics = { record: (m: AttemptMetrics) => void lines.push(m), flush: async () => {} };
+    const held = await meter.call(job, { model: 'test-model', inputTokensBound: 1000, maxOutputTokens: 500 }, metrics, async (call) => {
+      const h = (await ledger.listReservations()).map((r) => [r.jobId, r.micros]);
+      await call.settle({ model: 'test-model', usage: { input_tokens: 100, output_tokens: 50, cache_read_tokens: 0 }, status: 'ok', route: 'primary' });
+      return h;
+    });
+    deepStrictEqual(held, [['job-1', 2000]]);
+    strictEqual((await ledger.spendStats(new Date(JAN_15))).current_month, 200 / 1e6);
+    deepStrictEqual(lines.map((l) => [l.job, l.costMicros]), [['job-1', 200]]);
   });
 });
