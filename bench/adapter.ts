@@ -46,18 +46,31 @@ function timed(t: Target, body: Buffer): Promise<Timing> {
   return new Promise((resolveTiming, reject) => {
     const t0 = performance.now();
     let ttfb = 0;
-    const req = request({ host: t.host, port: t.port, path: t.path, method: 'POST', agent, headers: { ...t.headers, 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (d: Buffer) => {
-        if (ttfb === 0) ttfb = performance.now() - t0;
-        if (res.statusCode !== 200) parts.push(d);
-      });
-      res.on('end', () => {
-        if (res.statusCode !== 200) reject(new Error(`${t.name}: HTTP ${res.statusCode} ${Buffer.concat(parts).toString('utf8').slice(0, 300)}`));
-        else resolveTiming({ ttfb, total: performance.now() - t0 });
-      });
-      res.on('error', reject);
-    });
+    const req = request(
+      {
+        host: t.host,
+        port: t.port,
+        path: t.path,
+        method: 'POST',
+        agent,
+        headers: { ...t.headers, 'content-type': 'application/json', 'content-length': body.length },
+      },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (d: Buffer) => {
+          if (ttfb === 0) ttfb = performance.now() - t0;
+          if (res.statusCode !== 200) parts.push(d);
+        });
+        res.on('end', () => {
+          if (res.statusCode !== 200)
+            reject(
+              new Error(`${t.name}: HTTP ${res.statusCode} ${Buffer.concat(parts).toString('utf8').slice(0, 300)}`),
+            );
+          else resolveTiming({ ttfb, total: performance.now() - t0 });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -72,8 +85,17 @@ const ms = (x: number) => (Number.isFinite(x) ? (x < 10 ? x.toFixed(2) : x.toFix
 
 /** A Claude Code-shaped Anthropic request of about `bytes` bytes: system blocks, tools, Read/tool_result turns. */
 function claudeLikeRequest(bytes: number, stream: boolean, marker = ''): AnthropicRequest {
-  const code = Array.from({ length: 120 }, (_, i) => `${i + 1}\texport function f${i}(a: number, b: number): number { return a * ${i} + b; } // ünïcode ✓`).join('\n');
-  const schema = (props: Record<string, object>) => ({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: props, required: Object.keys(props).slice(0, 1), additionalProperties: false });
+  const code = Array.from(
+    { length: 120 },
+    (_, i) => `${i + 1}\texport function f${i}(a: number, b: number): number { return a * ${i} + b; } // ünïcode ✓`,
+  ).join('\n');
+  const schema = (props: Record<string, object>) => ({
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    type: 'object',
+    properties: props,
+    required: Object.keys(props).slice(0, 1),
+    additionalProperties: false,
+  });
   const req: AnthropicRequest = {
     model: 'claude-sonnet-5',
     max_tokens: 32000,
@@ -81,19 +103,62 @@ function claudeLikeRequest(bytes: number, stream: boolean, marker = ''): Anthrop
     system: [
       { type: 'text', text: 'x-anthropic-billing-header: cc_version=2.1.197.abc; cc_entrypoint=sdk-cli;' },
       { type: 'text', text: "You are a Claude agent, built on Anthropic's Claude Agent SDK." },
-      { type: 'text', text: 'You are an interactive CLI tool that helps users with software engineering tasks. '.repeat(100), cache_control: { type: 'ephemeral' } },
+      {
+        type: 'text',
+        text: 'You are an interactive CLI tool that helps users with software engineering tasks. '.repeat(100),
+        cache_control: { type: 'ephemeral' },
+      },
     ],
     tools: [
-      { name: 'Read', description: 'Reads a file from the local filesystem.', input_schema: schema({ file_path: { type: 'string' }, offset: { type: 'integer', minimum: 0 }, limit: { type: 'integer', exclusiveMinimum: 0 } }) },
-      { name: 'Edit', description: 'Performs exact string replacements in files.', input_schema: schema({ file_path: { type: 'string' }, old_string: { type: 'string' }, new_string: { type: 'string' }, replace_all: { type: 'boolean' } }) },
-      { name: 'Bash', description: 'Executes a given bash command.', input_schema: schema({ command: { type: 'string' }, timeout: { type: 'number', maximum: 600000 }, description: { type: 'string' } }) },
+      {
+        name: 'Read',
+        description: 'Reads a file from the local filesystem.',
+        input_schema: schema({
+          file_path: { type: 'string' },
+          offset: { type: 'integer', minimum: 0 },
+          limit: { type: 'integer', exclusiveMinimum: 0 },
+        }),
+      },
+      {
+        name: 'Edit',
+        description: 'Performs exact string replacements in files.',
+        input_schema: schema({
+          file_path: { type: 'string' },
+          old_string: { type: 'string' },
+          new_string: { type: 'string' },
+          replace_all: { type: 'boolean' },
+        }),
+      },
+      {
+        name: 'Bash',
+        description: 'Executes a given bash command.',
+        input_schema: schema({
+          command: { type: 'string' },
+          timeout: { type: 'number', maximum: 600000 },
+          description: { type: 'string' },
+        }),
+      },
     ],
-    messages: [{ role: 'user', content: [{ type: 'text', text: '<system-reminder>Today is 2026-05-01.</system-reminder>' }, { type: 'text', text: 'Fix the failing test.' }] }],
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: '<system-reminder>Today is 2026-05-01.</system-reminder>' },
+          { type: 'text', text: 'Fix the failing test.' },
+        ],
+      },
+    ],
     metadata: { user_id: '{"device_id":"d","session_id":"s"}' },
   } as AnthropicRequest;
   for (let i = 0; JSON.stringify(req).length < bytes - 200; i++) {
     const id = `toolu_bench_${i}`;
-    req.messages.push({ role: 'assistant', content: [{ type: 'text', text: `Reading file ${i}.` }, { type: 'tool_use', id, name: 'Read', input: { file_path: `/repo/src/f${i}.ts` } }] });
+    req.messages.push({
+      role: 'assistant',
+      content: [
+        { type: 'text', text: `Reading file ${i}.` },
+        { type: 'tool_use', id, name: 'Read', input: { file_path: `/repo/src/f${i}.ts` } },
+      ],
+    });
     req.messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: code }] });
   }
   req.messages.push({ role: 'user', content: `Continue.${marker}` });
@@ -104,7 +169,12 @@ const BREAKDOWN_RUNS = 50;
 
 /** Median ms of each step the adapter runs on a request body, in this process, for the 50 KiB and 400 KiB streaming requests. */
 function stepTimes(): Array<{ label: string; steps: Array<[string, number]> }> {
-  return ([['50 KiB', 50 * KIB], ['400 KiB', 400 * KIB]] as const).map(([label, bytes]) => {
+  return (
+    [
+      ['50 KiB', 50 * KIB],
+      ['400 KiB', 400 * KIB],
+    ] as const
+  ).map(([label, bytes]) => {
     const body = Buffer.from(JSON.stringify(claudeLikeRequest(bytes, true)));
     const times = new Map<string, number[]>();
     const time = <T>(step: string, f: () => T): T => {
@@ -119,7 +189,9 @@ function stepTimes(): Array<{ label: string; steps: Array<[string, number]> }> {
       const value = time('JSON.parse', () => JSON.parse(body.toString('utf8')) as unknown);
       const parsed = time('zod', () => parseAnthropic(AnthropicRequestSchema, value));
       if (!parsed.ok) throw new Error(parsed.message);
-      const tr = time('translate', () => translateRequest(parsed.value, { gatewayModel: 'bench-model', perJobTokenLimit: 8192 }));
+      const tr = time('translate', () =>
+        translateRequest(parsed.value, { gatewayModel: 'bench-model', perJobTokenLimit: 8192 }),
+      );
       const params = time('redact', () => redactValue(tr.params, ['bench-configured-secret']));
       time('bound', () => promptTokensUpperBound(params));
       const json = time('JSON.stringify', () => JSON.stringify(params));
@@ -131,7 +203,12 @@ function stepTimes(): Array<{ label: string; steps: Array<[string, number]> }> {
 
 /** A small request (~200 B): one user message, no tools — for requests/s. */
 function smallRequest(stream: boolean): AnthropicRequest {
-  return { model: 'claude-sonnet-5', max_tokens: 1024, stream, messages: [{ role: 'user', content: 'Rename the variable x to count in src/a.ts and say done.' }] } as AnthropicRequest;
+  return {
+    model: 'claude-sonnet-5',
+    max_tokens: 1024,
+    stream,
+    messages: [{ role: 'user', content: 'Rename the variable x to count in src/a.ts and say done.' }],
+  } as AnthropicRequest;
 }
 
 /**
@@ -143,8 +220,19 @@ async function bundleServers(): Promise<{ dir: string; adapter: string; proxy: s
   const esbuild = await import('esbuild');
   const dir = mkdtempSync(join(tmpdir(), 'offload-bench-adapter-'));
   const build = (entry: string, out: string) =>
-    esbuild.build({ entryPoints: [join(__dirname, entry)], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: join(dir, out), logLevel: 'error' });
-  await Promise.all([build('support/adapter-bench-server.ts', 'adapter-bench-server.js'), build('support/bare-proxy.ts', 'bare-proxy.js')]);
+    esbuild.build({
+      entryPoints: [join(__dirname, entry)],
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      outfile: join(dir, out),
+      logLevel: 'error',
+    });
+  await Promise.all([
+    build('support/adapter-bench-server.ts', 'adapter-bench-server.js'),
+    build('support/bare-proxy.ts', 'bare-proxy.js'),
+  ]);
   copyFileSync(join(ROOT, 'node_modules/sql.js/dist/sql-wasm.wasm'), join(dir, 'sql-wasm.wasm'));
   return { dir, adapter: join(dir, 'adapter-bench-server.js'), proxy: join(dir, 'bare-proxy.js') };
 }
@@ -161,7 +249,10 @@ function freePort(): Promise<number> {
 }
 
 /** Spawns a node child and resolves with it and the first JSON line it prints. */
-function spawnJson(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; info: Record<string, string> }> {
+function spawnJson(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ child: ChildProcess; info: Record<string, string> }> {
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
     let out = '';
@@ -178,7 +269,12 @@ async function waitHttp(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((res) => {
-      request({ host: '127.0.0.1', port, path: '/', method: 'GET' }, (r) => { r.resume(); res(true); }).on('error', () => res(false)).end();
+      request({ host: '127.0.0.1', port, path: '/', method: 'GET' }, (r) => {
+        r.resume();
+        res(true);
+      })
+        .on('error', () => res(false))
+        .end();
     });
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`nothing listening on ${port} after ${timeoutMs} ms`);
@@ -187,17 +283,37 @@ async function waitHttp(port: number, timeoutMs: number): Promise<void> {
 }
 
 /** claude-code-router 2.0.0 as its CLI runs it (`ccr start`), with a config in a temporary HOME pointing at the gateway. */
-async function startCcr(gatewayUrl: string, log: (l: string) => void): Promise<{ target?: Omit<Target, 'bodies'>; stop(): void; why?: string }> {
-  if (!existsSync(CCR_CLI)) return { stop() {}, why: `${CCR_CLI} is not installed (npm install --save-dev @musistudio/claude-code-router@2.0.0)` };
+async function startCcr(
+  gatewayUrl: string,
+  log: (l: string) => void,
+): Promise<{ target?: Omit<Target, 'bodies'>; stop(): void; why?: string }> {
+  if (!existsSync(CCR_CLI))
+    return {
+      stop() {},
+      why: `${CCR_CLI} is not installed (npm install --save-dev @musistudio/claude-code-router@2.0.0)`,
+    };
   const home = mkdtempSync(join(tmpdir(), 'offload-bench-ccr-'));
   const port = await freePort();
   mkdirSync(join(home, '.claude-code-router'), { recursive: true });
-  writeFileSync(join(home, '.claude-code-router', 'config.json'), JSON.stringify({
-    PORT: port, HOST: '127.0.0.1', APIKEY: 'ccr-bench-key', LOG: false, NON_INTERACTIVE_MODE: true,
-    Providers: [{ name: 'scripted', api_base_url: `${gatewayUrl}/chat/completions`, api_key: 'bench', models: ['bench-model'] }],
-    Router: { default: 'scripted,bench-model' },
-  }));
-  const child = spawn(process.execPath, [CCR_CLI, 'start'], { cwd: home, env: { ...process.env, HOME: home }, stdio: ['ignore', 'ignore', 'pipe'] });
+  writeFileSync(
+    join(home, '.claude-code-router', 'config.json'),
+    JSON.stringify({
+      PORT: port,
+      HOST: '127.0.0.1',
+      APIKEY: 'ccr-bench-key',
+      LOG: false,
+      NON_INTERACTIVE_MODE: true,
+      Providers: [
+        { name: 'scripted', api_base_url: `${gatewayUrl}/chat/completions`, api_key: 'bench', models: ['bench-model'] },
+      ],
+      Router: { default: 'scripted,bench-model' },
+    }),
+  );
+  const child = spawn(process.execPath, [CCR_CLI, 'start'], {
+    cwd: home,
+    env: { ...process.env, HOME: home },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => void (stderr += d.toString('utf8')));
   const stop = () => {
@@ -211,7 +327,16 @@ async function startCcr(gatewayUrl: string, log: (l: string) => void): Promise<{
     return { stop() {}, why: `ccr start did not listen: ${(err as Error).message} ${stderr.slice(0, 300)}` };
   }
   log(`claude-code-router 2.0.0 on port ${port}`);
-  return { target: { name: 'claude-code-router', host: '127.0.0.1', port, path: '/v1/messages', headers: { 'x-api-key': 'ccr-bench-key', 'anthropic-version': '2023-06-01' } }, stop };
+  return {
+    target: {
+      name: 'claude-code-router',
+      host: '127.0.0.1',
+      port,
+      path: '/v1/messages',
+      headers: { 'x-api-key': 'ccr-bench-key', 'anthropic-version': '2023-06-01' },
+    },
+    stop,
+  };
 }
 
 interface CaseResult {
@@ -269,16 +394,33 @@ export async function run(log: (line: string) => void): Promise<string> {
   const holdMs = 3000;
   // The adapter runs as the app ships, an esbuild bundle (as in dist/); so does the bare proxy it is compared with.
   const bundles = await bundleServers();
-  const gw = await spawnJson([...tsx, join(__dirname, 'support/adapter-bench-gateway.ts'), '--hold-ms', String(holdMs)]);
+  const gw = await spawnJson([
+    ...tsx,
+    join(__dirname, 'support/adapter-bench-gateway.ts'),
+    '--hold-ms',
+    String(holdMs),
+  ]);
   const gatewayUrl = gw.info.url!;
   const off = await spawnJson(['--expose-gc', bundles.adapter, '--gateway', gatewayUrl]);
   const ledgerDir = mkdtempSync(join(tmpdir(), 'offload-bench-ledger-'));
-  const offFile = await spawnJson([bundles.adapter, '--gateway', gatewayUrl, '--ledger', `file:${join(ledgerDir, 'ledger.sqlite')}`]);
+  const offFile = await spawnJson([
+    bundles.adapter,
+    '--gateway',
+    gatewayUrl,
+    '--ledger',
+    `file:${join(ledgerDir, 'ledger.sqlite')}`,
+  ]);
   const offBare = await spawnJson([bundles.adapter, '--gateway', gatewayUrl, '--ledger', 'none']);
   const proxy = await spawnJson([bundles.proxy, '--gateway', gatewayUrl]);
   // The metered floor: the same bare proxy, plus the real ledger's reserve before and settle after each call.
   const proxyMem = await spawnJson([bundles.proxy, '--gateway', gatewayUrl, '--ledger', 'memory']);
-  const proxyFile = await spawnJson([bundles.proxy, '--gateway', gatewayUrl, '--ledger', `file:${join(ledgerDir, 'proxy-ledger.sqlite')}`]);
+  const proxyFile = await spawnJson([
+    bundles.proxy,
+    '--gateway',
+    gatewayUrl,
+    '--ledger',
+    `file:${join(ledgerDir, 'proxy-ledger.sqlite')}`,
+  ]);
   const ccr = await startCcr(gatewayUrl, log);
   const children = [gw.child, off.child, offFile.child, offBare.child, proxy.child, proxyMem.child, proxyFile.child];
   try {
@@ -287,17 +429,63 @@ export async function run(log: (line: string) => void): Promise<string> {
     const offFileUrl = new URL(offFile.info.url!);
     const offBareUrl = new URL(offBare.info.url!);
     const anthropicHeaders = (key: string) => ({ 'x-api-key': key, 'anthropic-version': '2023-06-01' });
-    const direct: Target = { name: 'direct', host: '127.0.0.1', port: Number(gwUrl.port), path: '/v1/chat/completions', headers: { authorization: 'Bearer bench' }, bodies: new Map() };
-    const offload: Target = { name: 'offload', host: '127.0.0.1', port: Number(offUrl.port), path: '/v1/messages?beta=true', headers: anthropicHeaders(off.info.key!), bodies: new Map() };
-    const offloadFile: Target = { name: 'offload+file-ledger', host: '127.0.0.1', port: Number(offFileUrl.port), path: '/v1/messages?beta=true', headers: anthropicHeaders(offFile.info.key!), bodies: new Map() };
-    const bare: Target = { name: 'offload-no-ledger', host: '127.0.0.1', port: Number(offBareUrl.port), path: '/v1/messages?beta=true', headers: anthropicHeaders(offBare.info.key!), bodies: new Map() };
+    const direct: Target = {
+      name: 'direct',
+      host: '127.0.0.1',
+      port: Number(gwUrl.port),
+      path: '/v1/chat/completions',
+      headers: { authorization: 'Bearer bench' },
+      bodies: new Map(),
+    };
+    const offload: Target = {
+      name: 'offload',
+      host: '127.0.0.1',
+      port: Number(offUrl.port),
+      path: '/v1/messages?beta=true',
+      headers: anthropicHeaders(off.info.key!),
+      bodies: new Map(),
+    };
+    const offloadFile: Target = {
+      name: 'offload+file-ledger',
+      host: '127.0.0.1',
+      port: Number(offFileUrl.port),
+      path: '/v1/messages?beta=true',
+      headers: anthropicHeaders(offFile.info.key!),
+      bodies: new Map(),
+    };
+    const bare: Target = {
+      name: 'offload-no-ledger',
+      host: '127.0.0.1',
+      port: Number(offBareUrl.port),
+      path: '/v1/messages?beta=true',
+      headers: anthropicHeaders(offBare.info.key!),
+      bodies: new Map(),
+    };
     const proxyUrl = new URL(proxy.info.url!);
-    const floor: Target = { name: 'node:http proxy', host: '127.0.0.1', port: Number(proxyUrl.port), path: '/v1/chat/completions', headers: {}, bodies: new Map() };
-    const meteredFloor = (name: string, url: string): Target => ({ name, host: '127.0.0.1', port: Number(new URL(url).port), path: '/v1/chat/completions', headers: {}, bodies: new Map() });
+    const floor: Target = {
+      name: 'node:http proxy',
+      host: '127.0.0.1',
+      port: Number(proxyUrl.port),
+      path: '/v1/chat/completions',
+      headers: {},
+      bodies: new Map(),
+    };
+    const meteredFloor = (name: string, url: string): Target => ({
+      name,
+      host: '127.0.0.1',
+      port: Number(new URL(url).port),
+      path: '/v1/chat/completions',
+      headers: {},
+      bodies: new Map(),
+    });
     const floorMem = meteredFloor('node:http proxy+memory-ledger', proxyMem.info.url!);
     const floorFile = meteredFloor('node:http proxy+file-ledger', proxyFile.info.url!);
     const router: Target | undefined = ccr.target ? { ...ccr.target, bodies: new Map() } : undefined;
-    const sizes = [['50k', 50 * KIB], ['400k', 400 * KIB], ['small', 1.5 * KIB]] as const;
+    const sizes = [
+      ['50k', 50 * KIB],
+      ['400k', 400 * KIB],
+      ['small', 1.5 * KIB],
+    ] as const;
     const bodySize: Record<string, number> = {};
     for (const [label, bytes] of sizes) {
       for (const stream of [false, true]) {
@@ -315,7 +503,12 @@ export async function run(log: (line: string) => void): Promise<string> {
 
     // 1. Latency, interleaved.
     const cases: CaseResult[] = [];
-    for (const [key, warmup, rounds] of [['50k:json', 20, 150], ['50k:stream', 20, 150], ['400k:json', 10, 60], ['400k:stream', 10, 60]] as const) {
+    for (const [key, warmup, rounds] of [
+      ['50k:json', 20, 150],
+      ['50k:stream', 20, 150],
+      ['400k:json', 10, 60],
+      ['400k:stream', 10, 60],
+    ] as const) {
       log(`latency ${key}`);
       cases.push(await latencyCase(targets, key, warmup, rounds));
     }
@@ -327,7 +520,8 @@ export async function run(log: (line: string) => void): Promise<string> {
     const ROUNDS = 3;
     const rpsRounds = new Map<string, { name: string; mode: string; xs: number[] }>();
     const tpTargets = [...targets, offloadFile, floorMem, floorFile];
-    for (const t of tpTargets) for (const mode of ['json', 'stream']) await throughput(t, t.bodies.get(`small:${mode}`)!, 16, 0.5);
+    for (const t of tpTargets)
+      for (const mode of ['json', 'stream']) await throughput(t, t.bodies.get(`small:${mode}`)!, 16, 0.5);
     for (let round = 1; round <= ROUNDS; round++) {
       log(`throughput round ${round} of ${ROUNDS}`);
       for (const t of tpTargets) {
@@ -339,7 +533,13 @@ export async function run(log: (line: string) => void): Promise<string> {
         }
       }
     }
-    const rps: Array<[string, string, number, number, number]> = [...rpsRounds.values()].map(({ name, mode, xs }) => [name, mode, pct(xs, 50), Math.min(...xs), Math.max(...xs)]);
+    const rps: Array<[string, string, number, number, number]> = [...rpsRounds.values()].map(({ name, mode, xs }) => [
+      name,
+      mode,
+      pct(xs, 50),
+      Math.min(...xs),
+      Math.max(...xs),
+    ]);
 
     // 3. Memory per in-flight stream (400 KiB bodies held by the gateway).
     log('memory per in-flight stream');
@@ -366,20 +566,40 @@ export async function run(log: (line: string) => void): Promise<string> {
         const [r50, r95] = router ? added(c, router.name, f) : [NaN, NaN];
         const ratio = router && r50 > 0 ? `${(Math.max(o50, 0) / r50).toFixed(3)}` : '—';
         const [b50, b95] = added(c, bare.name, f);
-        out.push(`| ${label === '50k' ? '50 KiB' : '400 KiB'} (${bodySize[label]} B) | ${mode === 'stream' ? `streaming, ${f === 'ttfb' ? 'first byte' : 'total'}` : 'non-streaming'} | ${p('direct', f)} | ${p('offload', f)} | ${router ? p(router.name, f) : '—'} | **${ms(o50)}** / ${ms(o95)} | ${ms(b50)} / ${ms(b95)} | ${ms(r50)} / ${ms(r95)} | ${ratio} |`);
+        out.push(
+          `| ${label === '50k' ? '50 KiB' : '400 KiB'} (${bodySize[label]} B) | ${mode === 'stream' ? `streaming, ${f === 'ttfb' ? 'first byte' : 'total'}` : 'non-streaming'} | ${p('direct', f)} | ${p('offload', f)} | ${router ? p(router.name, f) : '—'} | **${ms(o50)}** / ${ms(o95)} | ${ms(b50)} / ${ms(b95)} | ${ms(r50)} / ${ms(r95)} | ${ratio} |`,
+        );
       }
       return out;
     };
-    const get = (key: string, f: keyof Timing = 'total') => added(cases.find((c) => c.key === key)!, 'offload', f)[0];
-    const getR = (key: string, f: keyof Timing = 'total') => (router ? added(cases.find((c) => c.key === key)!, router.name, f)[0] : NaN);
+    const get = (key: string, f: keyof Timing = 'total') =>
+      added(
+        cases.find((c) => c.key === key)!,
+        'offload',
+        f,
+      )[0];
+    const getR = (key: string, f: keyof Timing = 'total') =>
+      router
+        ? added(
+            cases.find((c) => c.key === key)!,
+            router.name,
+            f,
+          )[0]
+        : NaN;
     const check = (ok: boolean) => (ok ? '✔ met' : '✘ missed');
     const ratios = ['50k:json', '50k:stream', '400k:json', '400k:stream'].map((k) => get(k) / getR(k));
     const breakdown = stepTimes();
     const [f50] = added(fileCase, offloadFile.name, 'total');
     const [ff50] = added(fileCase, floorFile.name, 'total');
     const [fb50] = added(fileCase, floor.name, 'total');
-    const floorOf = (key: string, f: keyof Timing = 'total') => added(cases.find((c) => c.key === key)!, floor.name, f)[0];
-    const rpsOf = (name: string, mode: string) => Math.round(rps.find(([n, m]) => n === name && m === mode)?.[2] ?? NaN);
+    const floorOf = (key: string, f: keyof Timing = 'total') =>
+      added(
+        cases.find((c) => c.key === key)!,
+        floor.name,
+        f,
+      )[0];
+    const rpsOf = (name: string, mode: string) =>
+      Math.round(rps.find(([n, m]) => n === name && m === mode)?.[2] ?? NaN);
     const lines = [
       '## Adapter',
       '',
@@ -408,7 +628,13 @@ export async function run(log: (line: string) => void): Promise<string> {
       '',
       `Requests/s with small (${bodySize.small} B) requests, 16 concurrent, through one process each; median of ${ROUNDS} interleaved rounds ` +
         `(each target and mode 1.5 s per round, claude-code-router 1 s), min–max in brackets: ` +
-        rps.map(([n, m, r, lo, hi]) => `${n} ${m === 'json' ? 'non-streaming' : 'streaming'} **${Math.round(r)}** (${Math.round(lo)}–${Math.round(hi)})`).join(', ') + '.',
+        rps
+          .map(
+            ([n, m, r, lo, hi]) =>
+              `${n} ${m === 'json' ? 'non-streaming' : 'streaming'} **${Math.round(r)}** (${Math.round(lo)}–${Math.round(hi)})`,
+          )
+          .join(', ') +
+        '.',
       '',
       `Memory per in-flight stream (${inFlight} streaming 400 KiB requests held by the gateway, adapter heap + external after two full GCs and the ArrayBuffer sweeper): ` +
         `**${Math.round(perStream / KIB)} KiB** per stream = ${(perStream / bodySize['400k']!).toFixed(2)} × the ${Math.round(bodySize['400k']! / KIB)} KiB body (RSS grew ${Math.round(rssPerStream / KIB)} KiB per stream).`,
@@ -428,13 +654,16 @@ export async function run(log: (line: string) => void): Promise<string> {
       `- memory per in-flight stream ≤ 3 × its body: ${(perStream / bodySize['400k']!).toFixed(2)} × — ${check(perStream <= 3 * bodySize['400k']!)}`,
       '',
       `Where the time goes: the adapter's own steps on the same request bodies, timed in this process (median of ${BREAKDOWN_RUNS} after warm-up, ms): ` +
-        breakdown.map(({ label, steps }) => `${label}: ${steps.map(([k, v]) => `${k} ${ms(v)}`).join(', ')}`).join('; ') + '.',
+        breakdown
+          .map(({ label, steps }) => `${label}: ${steps.map(([k, v]) => `${k} ${ms(v)}`).join(', ')}`)
+          .join('; ') +
+        '.',
       'A CPU profile of the bundled adapter (`node --cpu-prof`, 200 sequential 400 KiB streaming requests, 2026-12-03, this machine) gave',
       'per request: writing the body into the upstream socket (writev, kernel loopback work) 1.9 ms, garbage collection 1.45 ms, decoding',
       'the body to a string for JSON.parse (Buffer toString) 1.4 ms, JSON.stringify + Buffer.from 1.15 ms, redaction 1.0 ms (the GitHub-token',
-      'pattern a third of it), JSON.parse itself ~1 ms; zod, translation and the bound ~0.5 ms together. So at 400 KiB the plain design\'s',
-      'floor here is ~7–8 ms added p50, the 8 ms target\'s edge: a run on a busy machine can land either side of it.',
-      'The in-process step timings leave out: the second HTTP hop (the bare proxy\'s figure above: reading the body, writing it upstream, the answer back),',
+      "pattern a third of it), JSON.parse itself ~1 ms; zod, translation and the bound ~0.5 ms together. So at 400 KiB the plain design's",
+      "floor here is ~7–8 ms added p50, the 8 ms target's edge: a run on a busy machine can land either side of it.",
+      "The in-process step timings leave out: the second HTTP hop (the bare proxy's figure above: reading the body, writing it upstream, the answer back),",
       'the in-memory ledger\'s reserve and settle (the difference between the Offload and "without the ledger" columns), and garbage',
       'collection of the parsed request. The adapter parses plainly (JSON.parse, then zod), translates, redacts every string of the',
       'translated request (core/redact.ts, 7 patterns per string), bounds it, and sends `Buffer.from(JSON.stringify(...))` over undici',
@@ -442,10 +671,10 @@ export async function run(log: (line: string) => void): Promise<string> {
       'This machine is shared and its speed drifts by tens of percent within minutes: compare columns of one run, not runs.',
       '',
       'Memory: per held stream, the upstream body as one buffer (serialized once, when the call is made) and little else: no frame of',
-      'the call keeps the parsed request (messages-handler.ts prepares it synchronously; server.ts returns the handler\'s promise',
+      "the call keeps the parsed request (messages-handler.ts prepares it synchronously; server.ts returns the handler's promise",
       'rather than awaiting it). When one did, the parsed strings stayed too, two bytes a character in V8 once a string holds a character',
       'outside Latin-1, as most Claude Code requests do: 3.0 × the body. Measured right after a single GC, `external` also counts buffers',
-      'already dead that V8\'s ArrayBuffer sweeper has not freed yet (up to a body per stream), hence two GCs.',
+      "already dead that V8's ArrayBuffer sweeper has not freed yet (up to a body per stream), hence two GCs.",
     ];
     return lines.join('\n');
   } finally {

@@ -22,7 +22,12 @@ export const section = 'ledger-stall';
 
 const JOBS = 100_000;
 const CAPS = { monthlyMicros: 1e12, dailyMicros: null };
-const SETTLE = { model: 'gpt-4o-mini', usage: { input_tokens: 1000, output_tokens: 100, cache_read_tokens: 0 }, costMicros: 210, status: 'ok' };
+const SETTLE = {
+  model: 'gpt-4o-mini',
+  usage: { input_tokens: 1000, output_tokens: 100, cache_read_tokens: 0 },
+  costMicros: 210,
+  status: 'ok',
+};
 /** Targets (issue #14): the longest block per operation, ms. */
 const TARGET = { p99: 20, max: 100 };
 
@@ -40,7 +45,11 @@ interface Samples {
  * and read after a 5 ms pause that lets the timer see a block at the op's very end. (perf_hooks'
  * monitorEventLoopDelay reported ~1 ms for a 120 ms busy loop here after reset(), so it is not used.)
  */
-async function sample(n: number, op: (i: number) => Promise<unknown>, before?: (i: number) => Promise<unknown>): Promise<Samples> {
+async function sample(
+  n: number,
+  op: (i: number) => Promise<unknown>,
+  before?: (i: number) => Promise<unknown>,
+): Promise<Samples> {
   let last = performance.now();
   let worst = 0;
   const timer = setInterval(() => {
@@ -74,13 +83,22 @@ function quantile(values: number[], q: number): number {
 
 /** The other process, and a way to send it a command and wait for its "ok". */
 async function writer(file: string): Promise<{ send: (cmd: string) => Promise<void>; stop: () => void }> {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'support', 'ledger-stall-writer.ts'), file], { stdio: 'pipe' });
+  const child: ChildProcessWithoutNullStreams = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, 'support', 'ledger-stall-writer.ts'), file],
+    { stdio: 'pipe' },
+  );
   let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async (want: string) => {
     const { value, done } = await lines.next();
-    if (done || value !== want) throw new Error(`ledger-stall-writer: expected "${want}", got ${done ? 'its exit' : JSON.stringify(value)}: ${stderr}`);
+    if (done || value !== want)
+      throw new Error(
+        `ledger-stall-writer: expected "${want}", got ${done ? 'its exit' : JSON.stringify(value)}: ${stderr}`,
+      );
   };
   await next('ready');
   return {
@@ -88,7 +106,9 @@ async function writer(file: string): Promise<{ send: (cmd: string) => Promise<vo
       child.stdin.write(`${cmd}\n`);
       await next('ok');
     },
-    stop: () => { child.stdin.end(); },
+    stop: () => {
+      child.stdin.end();
+    },
   };
 }
 
@@ -106,41 +126,77 @@ export async function run(log: (line: string) => void): Promise<string> {
     await makeLedger(file, JOBS);
     size = statSync(file).size;
     log('cold open');
-    rows.push(['cold open (`openLedger` + first read)', 3, await sample(3, async () => {
-      const l = await openLedger(file, { caps: CAPS });
-      await l.spendStats();
-      await l.close();
-    })]);
+    rows.push([
+      'cold open (`openLedger` + first read)',
+      3,
+      await sample(3, async () => {
+        const l = await openLedger(file, { caps: CAPS });
+        await l.spendStats();
+        await l.close();
+      }),
+    ]);
     const ledger: SqliteLedger = await openLedger(file, { caps: CAPS });
     const job = await ledger.createJob({ id: 'stall-bench', kind: 'llm', model: 'gpt-4o-mini', request: {} });
-    for (let i = 0; i < 20; i++) await ledger.settle((await ledger.reserve({ jobId: job.id, model: 'gpt-4o-mini', micros: 5000 })).id, SETTLE); // warm-up
+    for (let i = 0; i < 20; i++)
+      await ledger.settle((await ledger.reserve({ jobId: job.id, model: 'gpt-4o-mini', micros: 5000 })).id, SETTLE); // warm-up
     log('reserve, settle');
     const ids: string[] = [];
-    rows.push(['reserve', 100, await sample(100, async () => { ids.push((await ledger.reserve({ jobId: job.id, model: 'gpt-4o-mini', micros: 5000 })).id); })]);
+    rows.push([
+      'reserve',
+      100,
+      await sample(100, async () => {
+        ids.push((await ledger.reserve({ jobId: job.id, model: 'gpt-4o-mini', micros: 5000 })).id);
+      }),
+    ]);
     rows.push(['settle', 100, await sample(100, (i) => ledger.settle(ids[i] as string, SETTLE))]);
     log('catch-up after another process wrote');
     const other = await writer(file);
     try {
-      rows.push(['catch-up: another process appended 20 paid calls (40 journal lines)', 20, await sample(20, () => ledger.getJob(job.id), () => other.send('append 20'))]);
-      rows.push(['catch-up: another process compacted (reload of the new snapshot)', 10, await sample(10, () => ledger.getJob(job.id), () => other.send('compact'))]);
+      rows.push([
+        'catch-up: another process appended 20 paid calls (40 journal lines)',
+        20,
+        await sample(
+          20,
+          () => ledger.getJob(job.id),
+          () => other.send('append 20'),
+        ),
+      ]);
+      rows.push([
+        'catch-up: another process compacted (reload of the new snapshot)',
+        10,
+        await sample(
+          10,
+          () => ledger.getJob(job.id),
+          () => other.send('compact'),
+        ),
+      ]);
     } finally {
       other.stop();
     }
     log('own compaction');
     const compacting = await openLedger(file, { caps: CAPS, journalMaxLines: 1 });
     await compacting.getJob(job.id);
-    rows.push(['compaction: a reserve that folds the journal into a new snapshot', 10, await sample(10, () => compacting.reserve({ jobId: job.id, model: 'gpt-4o-mini', micros: 5000 }))]);
+    rows.push([
+      'compaction: a reserve that folds the journal into a new snapshot',
+      10,
+      await sample(10, () => compacting.reserve({ jobId: job.id, model: 'gpt-4o-mini', micros: 5000 })),
+    ]);
     await compacting.close();
     await ledger.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   const fmt = (ms: number) => ms.toFixed(1);
-  const ok = (s: Samples) => (quantile(s.blocks, 0.99) <= TARGET.p99 && Math.max(...s.blocks) <= TARGET.max ? '✔' : '✘');
+  const ok = (s: Samples) =>
+    quantile(s.blocks, 0.99) <= TARGET.p99 && Math.max(...s.blocks) <= TARGET.max ? '✔' : '✘';
   return [
     '## Ledger: event-loop stalls',
     '',
-    `Command: \`npm run bench\` (this section alone: \`npx tsx bench/run.ts ledger-stall\`). Machine: ${machine()}. Run ${new Date(started).toISOString().slice(0, 16)}Z, ${Math.round((Date.now() - started) / 1000)} s, ${stealSince(cpu0)}, load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} at the end (other work on the machine makes the event loop wait too, and it counts as a block here).`,
+    `Command: \`npm run bench\` (this section alone: \`npx tsx bench/run.ts ledger-stall\`). Machine: ${machine()}. Run ${new Date(started).toISOString().slice(0, 16)}Z, ${Math.round((Date.now() - started) / 1000)} s, ${stealSince(cpu0)}, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(
+        ' / ',
+      )} at the end (other work on the machine makes the event loop wait too, and it counts as a block here).`,
     '',
     `The file ledger (the real \`openLedger\`) with ${JOBS.toLocaleString('en')} finished jobs of history (snapshot ${(size / 2 ** 20).toFixed(1)} MiB), in the`,
     'process that would be the extension host. "Longest block" is the longest the event loop could not run anything else',
@@ -151,7 +207,10 @@ export async function run(log: (line: string) => void): Promise<string> {
     '',
     '| operation | runs | longest block p50 / p99 / max | took p50 | target |',
     '| --- | --- | --- | --- | --- |',
-    ...rows.map(([what, n, s]) => `| ${what} | ${n} | ${fmt(quantile(s.blocks, 0.5))} / **${fmt(quantile(s.blocks, 0.99))}** / **${fmt(Math.max(...s.blocks))}** | ${fmt(quantile(s.durations, 0.5))} | ${ok(s)} |`),
+    ...rows.map(
+      ([what, n, s]) =>
+        `| ${what} | ${n} | ${fmt(quantile(s.blocks, 0.5))} / **${fmt(quantile(s.blocks, 0.99))}** / **${fmt(Math.max(...s.blocks))}** | ${fmt(quantile(s.durations, 0.5))} | ${ok(s)} |`,
+    ),
     '',
     BEFORE,
   ].join('\n');
@@ -164,7 +223,7 @@ const BEFORE = [
   'compaction 149 / 300 / 300 ms; reserve, settle and catch-up of journal lines as now. What changed: the snapshot is read',
   'asynchronously in one read call into a Buffer, which sql.js then uses without a copy (the synchronous read of 110 MiB',
   'was ~55 ms, and sql.js copied a plain Uint8Array); compaction folds snapshot + journal in a worker thread',
-  '(`ledger/compaction.ts`), since sql.js\'s `export()` of 110 MiB takes ~130 ms and cannot be made asynchronous. Left',
+  "(`ledger/compaction.ts`), since sql.js's `export()` of 110 MiB takes ~130 ms and cannot be made asynchronous. Left",
   'synchronous, being well inside the target: the journal append + fdatasync (~0.3–0.5 ms on this disk; asynchronous, it',
   'would add threadpool round trips to every paid call), stat calls, and opening the reloaded snapshot in sql.js (~1 ms).',
 ].join('\n');

@@ -19,7 +19,11 @@ import { cpuMark, machine, stealSince } from './run';
 export const section = 'ledger';
 
 const CAPS = { monthlyMicros: 1e12, dailyMicros: null };
-const REQUEST = JSON.stringify({ agent: 'mini-worker', task: 'Summarize src/feature.ts for the changelog in two sentences.', input_refs: ['/home/me/proj/src/feature.ts'] });
+const REQUEST = JSON.stringify({
+  agent: 'mini-worker',
+  task: 'Summarize src/feature.ts for the changelog in two sentences.',
+  input_refs: ['/home/me/proj/src/feature.ts'],
+});
 const RESULT = JSON.stringify({ output: 'x'.repeat(400), finish_reason: 'stop', agent: 'mini-worker' });
 
 /** Writes a ledger file (snapshot + empty journal) with `jobs` finished jobs, one model call each, spread over the last 60 days. */
@@ -28,8 +32,12 @@ export async function makeLedger(path: string, jobs: number): Promise<void> {
   ensureSchema(db);
   const now = Date.now();
   db.run('BEGIN');
-  const job = db.prepare('INSERT INTO jobs (id, kind, status, agent, model, request_json, result_json, error, created_at, updated_at, max_cost_micros) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL)');
-  const call = db.prepare('INSERT INTO model_calls (job_id, reservation_id, model, input_tokens, output_tokens, cache_read_tokens, cost_micros, status, route, latency_ms, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)');
+  const job = db.prepare(
+    'INSERT INTO jobs (id, kind, status, agent, model, request_json, result_json, error, created_at, updated_at, max_cost_micros) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, NULL)',
+  );
+  const call = db.prepare(
+    'INSERT INTO model_calls (job_id, reservation_id, model, input_tokens, output_tokens, cache_read_tokens, cost_micros, status, route, latency_ms, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)',
+  );
   for (let i = 0; i < jobs; i++) {
     const at = now - Math.floor((i / jobs) * 60 * 86_400_000);
     const id = `job-${i.toString(36).padStart(8, '0')}-${'0'.repeat(24)}`;
@@ -39,7 +47,9 @@ export async function makeLedger(path: string, jobs: number): Promise<void> {
   job.free();
   call.free();
   // The ledger keeps hourly totals beside the calls (spend_hours), as every settle does.
-  db.run('INSERT INTO spend_hours (hour_start, cost_micros) SELECT (created_at / 3600000) * 3600000, SUM(cost_micros) FROM model_calls GROUP BY 1');
+  db.run(
+    'INSERT INTO spend_hours (hour_start, cost_micros) SELECT (created_at / 3600000) * 3600000, SUM(cost_micros) FROM model_calls GROUP BY 1',
+  );
   db.run('COMMIT');
   // Synced, as the ledger writes its snapshots: otherwise the first journal fdatasync would also
   // flush this file's megabytes (ext4 orders data before the metadata it commits).
@@ -63,11 +73,24 @@ async function paidCall(ledger: SqliteLedger, jobId: string): Promise<void> {
   await ledger.settle(r.id, SETTLE);
 }
 
-const SETTLE = { model: 'gpt-4o-mini', usage: { input_tokens: 1000, output_tokens: 100, cache_read_tokens: 0 }, costMicros: 210, status: 'ok' };
+const SETTLE = {
+  model: 'gpt-4o-mini',
+  usage: { input_tokens: 1000, output_tokens: 100, cache_read_tokens: 0 },
+  costMicros: 210,
+  status: 'ok',
+};
 
 /** Median and p95 of reserve + settle (ms) over `rounds` calls, and the medians of each half. */
-async function sequential(ledger: SqliteLedger, rounds: number): Promise<{ p50: number; p95: number; reserve: number; settle: number }> {
-  const job = await ledger.createJob({ id: `bench-${Date.now()}-${Math.random()}`, kind: 'llm', model: 'gpt-4o-mini', request: {} });
+async function sequential(
+  ledger: SqliteLedger,
+  rounds: number,
+): Promise<{ p50: number; p95: number; reserve: number; settle: number }> {
+  const job = await ledger.createJob({
+    id: `bench-${Date.now()}-${Math.random()}`,
+    kind: 'llm',
+    model: 'gpt-4o-mini',
+    request: {},
+  });
   const totals: number[] = [];
   const reserves: number[] = [];
   const settles: number[] = [];
@@ -82,22 +105,38 @@ async function sequential(ledger: SqliteLedger, rounds: number): Promise<{ p50: 
     totals.push(t2 - t0);
   }
   for (const a of [totals, reserves, settles]) a.sort((x, y) => x - y);
-  return { p50: quantile(totals, 0.5), p95: quantile(totals, 0.95), reserve: quantile(reserves, 0.5), settle: quantile(settles, 0.5) };
+  return {
+    p50: quantile(totals, 0.5),
+    p95: quantile(totals, 0.95),
+    reserve: quantile(reserves, 0.5),
+    settle: quantile(settles, 0.5),
+  };
 }
 
 /** Paid calls per second when `loops` loops run reserve + settle back to back, `calls` calls each, concurrently in one process. */
 async function concurrent(ledger: SqliteLedger, loops: number, calls: number): Promise<number> {
-  const job = await ledger.createJob({ id: `bench-${Date.now()}-${Math.random()}`, kind: 'llm', model: 'gpt-4o-mini', request: {} });
+  const job = await ledger.createJob({
+    id: `bench-${Date.now()}-${Math.random()}`,
+    kind: 'llm',
+    model: 'gpt-4o-mini',
+    request: {},
+  });
   await paidCall(ledger, job.id);
   const t = performance.now();
-  await Promise.all(Array.from({ length: loops }, async () => {
-    for (let i = 0; i < calls; i++) await paidCall(ledger, job.id);
-  }));
+  await Promise.all(
+    Array.from({ length: loops }, async () => {
+      for (let i = 0; i < calls; i++) await paidCall(ledger, job.id);
+    }),
+  );
   return (loops * calls) / ((performance.now() - t) / 1000);
 }
 
 /** The cold open (ms, median of 3), then the sequential figures, then concurrent throughput, on the file ledger at `path`. */
-async function measure(path: string, rounds: number, loops: number[]): Promise<{ open: number; seq: Awaited<ReturnType<typeof sequential>>; perSecond: number[] }> {
+async function measure(
+  path: string,
+  rounds: number,
+  loops: number[],
+): Promise<{ open: number; seq: Awaited<ReturnType<typeof sequential>>; perSecond: number[] }> {
   const opens: number[] = [];
   for (let i = 0; i < 3; i++) {
     const t = performance.now();
@@ -136,7 +175,9 @@ export async function run(log: (line: string) => void): Promise<string> {
       log(`measuring ${jobs}`);
       const m = await measure(path, jobs >= 100_000 ? 100 : 300, jobs === 10_000 ? LOOPS : []);
       if (jobs === 10_000) throughput = m.perSecond;
-      rows.push(`| ${jobs.toLocaleString('en')} | ${(size / 2 ** 20).toFixed(1)} MiB | ${fmt(m.open)} | **${fmt(m.seq.p50)}** / ${fmt(m.seq.p95)} | ${fmt(m.seq.reserve)} | ${fmt(m.seq.settle)} |`);
+      rows.push(
+        `| ${jobs.toLocaleString('en')} | ${(size / 2 ** 20).toFixed(1)} MiB | ${fmt(m.open)} | **${fmt(m.seq.p50)}** / ${fmt(m.seq.p95)} | ${fmt(m.seq.reserve)} | ${fmt(m.seq.settle)} |`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -183,9 +224,9 @@ export async function run(log: (line: string) => void): Promise<string> {
 
 /** What a write costs now and why; rewritten by hand when the write path changes. */
 const PROSE = [
-  'Where the time goes: the lock is proper-lockfile\'s (mkdir, a stat, rmdir to release: three libuv threadpool round',
+  "Where the time goes: the lock is proper-lockfile's (mkdir, a stat, rmdir to release: three libuv threadpool round",
   'trips, ~0.3 ms; the own synchronous `dir-lock.ts` it replaced took ~0.15 ms), then stat calls (~10 µs each, synchronous)',
-  'and one journal write + fdatasync through a descriptor kept open (~0.3–0.5 ms, the disk\'s flush, synchronous: it',
+  "and one journal write + fdatasync through a descriptor kept open (~0.3–0.5 ms, the disk's flush, synchronous: it",
   'blocks the event loop for that long, see "Ledger: event-loop stalls"). The SQL is ~0.1 ms of it (the in-memory figure):',
   'each statement is compiled once per database; rows are read with `get()` and column names cached per statement; the',
   'month, day and velocity sums read hourly totals (`spend_hours`), so no admission sum grows with history. A lock hold',

@@ -39,12 +39,28 @@ function record(i: number, now: number): JobRecord {
   const statuses = ['completed', 'completed', 'failed', 'running', 'queued', 'cancelled'] as const;
   const status = statuses[i % statuses.length]!;
   return {
-    id: `0190c0de-${String(i).padStart(4, '0')}-7000-8000-${String(i).padStart(12, '0')}`, kind: kinds[i % 4]!, status,
-    agent: i % 4 === 0 ? 'mini-worker' : null, model: i % 3 ? 'gpt-4o-mini' : 'deepseek-chat',
-    request: { prompt: `Job ${i}: rename the helper in src/module-${i % 97}.ts and update its callers; keep the public API unchanged and run the unit tests.` },
-    result: status === 'completed' ? { job_status: 'completed', changed_files: [`src/module-${i % 97}.ts`], cost_usd: 0.0012, undo: i % 10 === 0 ? { state: 'applied' } : undefined } : null,
+    id: `0190c0de-${String(i).padStart(4, '0')}-7000-8000-${String(i).padStart(12, '0')}`,
+    kind: kinds[i % 4]!,
+    status,
+    agent: i % 4 === 0 ? 'mini-worker' : null,
+    model: i % 3 ? 'gpt-4o-mini' : 'deepseek-chat',
+    request: {
+      prompt: `Job ${i}: rename the helper in src/module-${i % 97}.ts and update its callers; keep the public API unchanged and run the unit tests.`,
+    },
+    result:
+      status === 'completed'
+        ? {
+            job_status: 'completed',
+            changed_files: [`src/module-${i % 97}.ts`],
+            cost_usd: 0.0012,
+            undo: i % 10 === 0 ? { state: 'applied' } : undefined,
+          }
+        : null,
     error: status === 'failed' ? 'check failed: unit tests' : null,
-    createdAt: now - (JOBS - i) * 60_000, updatedAt: now - (JOBS - i) * 60_000 + 4_000, maxCostMicros: null, costMicros: 1200 + (i % 50) * 37,
+    createdAt: now - (JOBS - i) * 60_000,
+    updatedAt: now - (JOBS - i) * 60_000 + 4_000,
+    maxCostMicros: null,
+    costMicros: 1200 + (i % 50) * 37,
     usage: { input_tokens: 1500, output_tokens: 120, cache_read_tokens: 0 },
   };
 }
@@ -104,7 +120,14 @@ const LATE = `window.__measure = (msg, done) => new Promise((resolve) => {
   window.postMessage(msg, '*');
 });`;
 
-interface Timing { post: number; received: number; parsed: number; handled: number; painted: number; ok: boolean }
+interface Timing {
+  post: number;
+  received: number;
+  parsed: number;
+  handled: number;
+  painted: number;
+  ok: boolean;
+}
 
 async function loadPanel(page: Page, snapJson: string): Promise<void> {
   await page.reload();
@@ -118,7 +141,8 @@ export async function run(log: (line: string) => void): Promise<string> {
   const started = Date.now();
   const cpu0 = cpuMark();
   const load0 = loadavg()[0]!;
-  if (!existsSync(join(ROOT, 'dist', 'webview.js'))) execFileSync('node', ['esbuild.mjs'], { cwd: ROOT, stdio: 'inherit' });
+  if (!existsSync(join(ROOT, 'dist', 'webview.js')))
+    execFileSync('node', ['esbuild.mjs'], { cwd: ROOT, stdio: 'inherit' });
   const bundle = readFileSync(join(ROOT, 'dist', 'webview.js'), 'utf8');
   const minified = !/\n\s{2,}\S/.test(bundle.slice(0, 20_000));
   const now = Date.now();
@@ -137,14 +161,18 @@ export async function run(log: (line: string) => void): Promise<string> {
     for (let r = 0; r < PAINT_RUNS + 1; r++) {
       log(`first paint, run ${r + 1} of ${PAINT_RUNS + 1}${r === 0 ? ' (warm-up, not counted)' : ''}`);
       await loadPanel(page, snapJson);
-      const t = (await page.evaluate(`window.__measure(window.__snap, () => document.querySelectorAll('#queue [role="row"]').length > 0 && !!document.querySelector('[data-job-id="${newest}"]'))`)) as Timing;
+      const t = (await page.evaluate(
+        `window.__measure(window.__snap, () => document.querySelectorAll('#queue [role="row"]').length > 0 && !!document.querySelector('[data-job-id="${newest}"]'))`,
+      )) as Timing;
       if (!t.ok) throw new Error('the snapshot did not render its newest row');
       if (r > 0) paint.push(t);
     }
     log(`${UPDATES} single-row updates`);
     for (let u = 0; u < UPDATES; u++) {
       const changed = { ...rows[u % 20]!, title: `renamed ${u}`, status: 'completed', updated_at: now + u };
-      const t = (await page.evaluate(`window.__measure(${JSON.stringify({ type: 'jobs', upsert: [changed] })}, () => (document.querySelector('[data-job-id="${changed.id}"]')?.textContent ?? '').includes('renamed ${u}'))`)) as Timing;
+      const t = (await page.evaluate(
+        `window.__measure(${JSON.stringify({ type: 'jobs', upsert: [changed] })}, () => (document.querySelector('[data-job-id="${changed.id}"]')?.textContent ?? '').includes('renamed ${u}'))`,
+      )) as Timing;
       if (!t.ok) throw new Error(`update ${u} did not show in the row`);
       update.push(t);
     }
@@ -152,15 +180,47 @@ export async function run(log: (line: string) => void): Promise<string> {
     await panel.close();
   }
   const total = (t: Timing): number => t.painted - t.post;
-  const split = (ts: Timing[]): string => `clone+queue ${f(pct(ts.map((t) => t.received - t.post), 50))}, zod parse ${f(pct(ts.map((t) => t.parsed - t.received), 50))}, render ${f(pct(ts.map((t) => t.handled - t.parsed), 50))}, to the painted frame ${f(pct(ts.map((t) => t.painted - t.handled), 50))}`;
-  const p50 = pct(paint.map(total), 50), u50 = pct(update.map(total), 50), u95 = pct(update.map(total), 95);
-  const ok = (v: number, target: number): string => (v <= target ? `≤ ${target} ms: met` : `> ${target} ms: **missed**`);
+  const split = (ts: Timing[]): string =>
+    `clone+queue ${f(
+      pct(
+        ts.map((t) => t.received - t.post),
+        50,
+      ),
+    )}, zod parse ${f(
+      pct(
+        ts.map((t) => t.parsed - t.received),
+        50,
+      ),
+    )}, render ${f(
+      pct(
+        ts.map((t) => t.handled - t.parsed),
+        50,
+      ),
+    )}, to the painted frame ${f(
+      pct(
+        ts.map((t) => t.painted - t.handled),
+        50,
+      ),
+    )}`;
+  const p50 = pct(paint.map(total), 50),
+    u50 = pct(update.map(total), 50),
+    u95 = pct(update.map(total), 95);
+  const ok = (v: number, target: number): string =>
+    v <= target ? `≤ ${target} ms: met` : `> ${target} ms: **missed**`;
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
   return [
     '## Jobs panel',
     '',
     `Command: \`npm run bench\` (this section alone: \`npx tsx bench/panel.ts\` or \`npx tsx bench/run.ts panel\`). Machine: ${machine()}`,
-    `(\`nproc\` ${execFileSync('nproc').toString().trim()}); Chromium ${execFileSync('/usr/bin/chromium', ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim().replace(/^Chromium\s*/, '').replace(/\s+built on.*$/, '')} headless.`,
+    `(\`nproc\` ${execFileSync('nproc').toString().trim()}); Chromium ${execFileSync(
+      '/usr/bin/chromium',
+      ['--version'],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    )
+      .toString()
+      .trim()
+      .replace(/^Chromium\s*/, '')
+      .replace(/\s+built on.*$/, '')} headless.`,
     `Run ${new Date(started).toISOString().slice(0, 16)}Z, ${seconds} s, load average at start ${load0.toFixed(1)} (other work shares the 2 CPUs), ${stealSince(cpu0)}.`,
     '',
     `Setup: ${JOBS.toLocaleString('en-US')} ledger job records → rows with \`toRow\` (src/vscode/panel/model.ts) → one \`snapshot\` message (${(snapJson.length / 1e6).toFixed(1)} MB as JSON),`,
@@ -172,10 +232,10 @@ export async function run(log: (line: string) => void): Promise<string> {
     `| first paint, 10,000-job snapshot (fresh page each run) | ${paint.length} | **${f(p50)}** ms | ${f(pct(paint.map(total), 95))} ms | ${ok(p50, TARGET_PAINT_MS)} | ${(pct(paint.map(total), 95) / TARGET_PAINT_MS).toFixed(2)} | ${split(paint)} |`,
     `| one job's update (\`jobs\` upsert of one row → row shows it, painted) | ${update.length} | **${f(u50)}** ms | ${f(u95)} ms | ${ok(Math.max(u50, u95), TARGET_UPDATE_MS)} (p50 and p95) | ${(u95 / TARGET_UPDATE_MS).toFixed(2)} | ${split(update)} |`,
     '',
-    'Most of an update\'s time is the wait for the next frame (60 Hz: up to 16.7 ms); the panel\'s own work is the parse and render columns.',
+    "Most of an update's time is the wait for the next frame (60 Hz: up to 16.7 ms); the panel's own work is the parse and render columns.",
     '',
     'Extension host work per message (Node, median of 7 rounds; the host does not validate what it sends — the parse column is what the',
-    'same schema costs with zod\'s compiled parsers, for comparison with the page\'s side):',
+    "same schema costs with zod's compiled parsers, for comparison with the page's side):",
     '',
     '| message | toRow | ToWebviewSchema.parse | JSON.stringify | sum |',
     '| --- | --- | --- | --- | --- |',
@@ -187,6 +247,12 @@ export async function run(log: (line: string) => void): Promise<string> {
 if (require.main === module) {
   const out = join(ROOT, 'BENCHMARKS.md');
   run((line) => process.stderr.write(`[bench:${section}] ${line}\n`))
-    .then((body) => { writeFileSync(out, replaceSection(readFileSync(out, 'utf8'), section, body)); process.stderr.write(`[bench:${section}] wrote the "${section}" section of BENCHMARKS.md\n`); })
-    .catch((err: unknown) => { process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`); process.exit(1); });
+    .then((body) => {
+      writeFileSync(out, replaceSection(readFileSync(out, 'utf8'), section, body));
+      process.stderr.write(`[bench:${section}] wrote the "${section}" section of BENCHMARKS.md\n`);
+    })
+    .catch((err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exit(1);
+    });
 }

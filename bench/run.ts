@@ -67,7 +67,9 @@ export function machine(): string {
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
-  const files = readdirSync(BENCH_DIR).filter((f) => f.endsWith('.ts') && f !== 'run.ts').sort();
+  const files = readdirSync(BENCH_DIR)
+    .filter((f) => f.endsWith('.ts') && f !== 'run.ts')
+    .sort();
   for (const file of files) {
     const mod = (await import(pathToFileURL(join(BENCH_DIR, file)).href)) as Partial<BenchSection>;
     if (typeof mod.section !== 'string' || typeof mod.run !== 'function') continue;
@@ -76,7 +78,9 @@ async function main(): Promise<void> {
     log('running');
     const body = await mod.run(log);
     // Re-read just before writing: another section may have been written meanwhile.
-    const doc = existsSync(OUT) ? readFileSync(OUT, 'utf8') : '# Offload benchmarks\n\nProduced by `npm run bench`; each section is rewritten between its markers.\n';
+    const doc = existsSync(OUT)
+      ? readFileSync(OUT, 'utf8')
+      : '# Offload benchmarks\n\nProduced by `npm run bench`; each section is rewritten between its markers.\n';
     writeFileSync(OUT, replaceSection(doc, mod.section, body));
     log(`wrote the "${mod.section}" section of BENCHMARKS.md`);
   }

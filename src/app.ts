@@ -87,45 +87,89 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
   const secrets = () => [...configSecrets(config), ...(ports.secrets?.() ?? []), ...issuedKeys];
   const log = (line: string) => ports.log?.(redact(line, secrets()));
   const caps = capsOf(config);
-  const breakerPolicy = { velocityPct: config.breakerVelocityPct, velocityWindowMs: config.breakerVelocityWindowMs, failureThreshold: config.breakerFailures, cooldownMs: config.breakerCooldownMs };
+  const breakerPolicy = {
+    velocityPct: config.breakerVelocityPct,
+    velocityWindowMs: config.breakerVelocityWindowMs,
+    failureThreshold: config.breakerFailures,
+    cooldownMs: config.breakerCooldownMs,
+  };
   if (!config.useOpenaiAdapter && !config.anthropicBaseUrl) {
-    throw new ConfigError('USE_OPENAI_ADAPTER=0 passes Claude Code\'s requests to a gateway that speaks Anthropic Messages itself: set ANTHROPIC_BASE_URL to it (e.g. https://api.deepseek.com/anthropic), or remove USE_OPENAI_ADAPTER');
+    throw new ConfigError(
+      "USE_OPENAI_ADAPTER=0 passes Claude Code's requests to a gateway that speaks Anthropic Messages itself: set ANTHROPIC_BASE_URL to it (e.g. https://api.deepseek.com/anthropic), or remove USE_OPENAI_ADAPTER",
+    );
   }
   const prices = new PriceBook(config.priceOverrides);
   if (!prices.has(config.savingsReferenceModel)) {
-    throw new ConfigError(`SAVINGS_REFERENCE_MODEL (offload.savingsReferenceModel): no price is known for "${config.savingsReferenceModel}"; use a model from the price table such as claude-sonnet-5, or add it to OFFLOAD_PRICES`);
+    throw new ConfigError(
+      `SAVINGS_REFERENCE_MODEL (offload.savingsReferenceModel): no price is known for "${config.savingsReferenceModel}"; use a model from the price table such as claude-sonnet-5, or add it to OFFLOAD_PRICES`,
+    );
   }
-  const ledger = ports.ledger ?? (await openLedger(config.ledgerPath, { caps, breaker: breakerPolicy, warnThresholds: config.warnThresholds, maxInFlight: config.maxConcurrency }));
+  const ledger =
+    ports.ledger ??
+    (await openLedger(config.ledgerPath, {
+      caps,
+      breaker: breakerPolicy,
+      warnThresholds: config.warnThresholds,
+      maxInFlight: config.maxConcurrency,
+    }));
   const reclaimed = await ledger.reclaimOrphans(processAlive);
   if (reclaimed) log(`ledger: settled ${reclaimed} reservation(s) left by processes that are gone`);
-  const expired = await sweepExpired(ledger, config.retentionDays, log).catch((err: unknown) => { log(`retention: ${String(err)}`); return 0; });
-  if (expired) log(`retention: removed the worktrees and shadow folders of ${expired} job(s) older than ${config.retentionDays} days`);
+  const expired = await sweepExpired(ledger, config.retentionDays, log).catch((err: unknown) => {
+    log(`retention: ${String(err)}`);
+    return 0;
+  });
+  if (expired)
+    log(
+      `retention: removed the worktrees and shadow folders of ${expired} job(s) older than ${config.retentionDays} days`,
+    );
   const breaker = new BreakerService({
-    ledger, failureThreshold: config.breakerFailures, cooldownMs: config.breakerCooldownMs, log,
-    costs: config.openaiAdminKey ? { url: config.breakerCostsUrl, adminKey: config.openaiAdminKey, rule: config.breakerCostRule, driftUsd: config.breakerDriftUsd } : undefined,
+    ledger,
+    failureThreshold: config.breakerFailures,
+    cooldownMs: config.breakerCooldownMs,
+    log,
+    costs: config.openaiAdminKey
+      ? {
+          url: config.breakerCostsUrl,
+          adminKey: config.openaiAdminKey,
+          rule: config.breakerCostRule,
+          driftUsd: config.breakerDriftUsd,
+        }
+      : undefined,
   });
   const stopPolling = ports.pollCosts === false ? () => undefined : breaker.startPolling(config.breakerPollMs);
-  const upstream: Upstream = breaker.guard(createUpstream({
-    primary: { baseURL: config.openaiBaseUrl, apiKey: config.openaiApiKey ?? 'missing-api-key' },
-    fallback: config.fallbackBaseUrl ? { baseURL: config.fallbackBaseUrl, apiKey: config.fallbackApiKey ?? config.openaiApiKey ?? 'missing-api-key' } : undefined,
-  }));
+  const upstream: Upstream = breaker.guard(
+    createUpstream({
+      primary: { baseURL: config.openaiBaseUrl, apiKey: config.openaiApiKey ?? 'missing-api-key' },
+      fallback: config.fallbackBaseUrl
+        ? { baseURL: config.fallbackBaseUrl, apiKey: config.fallbackApiKey ?? config.openaiApiKey ?? 'missing-api-key' }
+        : undefined,
+    }),
+  );
   const meter = createLedgerMeter(ledger, prices);
   // WORKER_METRICS_FILE: one sink for every paid call, the adapter's (agent jobs) and the runners' (run_job, queue_batch, analyze).
   const metrics = config.metricsFile ? createMetricsFile(config.metricsFile, { secrets, log }) : NO_METRICS;
   const budgetListeners = new Map<string, (message: string) => void>();
   let adapter: Promise<{ url: string; close(): Promise<void> }> | undefined;
-  const startAdapter = (port = 0) => (adapter ??= startAdapterServer({
-    port,
-    meter,
-    upstream,
-    perJobTokenLimit: config.perJobTokenLimit,
-    log,
-    metrics,
-    // USE_OPENAI_ADAPTER=0: Anthropic requests pass through to ANTHROPIC_BASE_URL with the gateway key, metered the same way.
-    anthropicGateway: config.useOpenaiAdapter ? undefined : breaker.guardGateway(createAnthropicGateway({ baseURL: config.anthropicBaseUrl!, apiKey: config.openaiApiKey ?? 'missing-api-key' })),
-    secrets,
-    onBudgetExceeded: (jobId: string, err: Error) => budgetListeners.get(jobId)?.(err.message),
-  }));
+  const startAdapter = (port = 0) =>
+    (adapter ??= startAdapterServer({
+      port,
+      meter,
+      upstream,
+      perJobTokenLimit: config.perJobTokenLimit,
+      log,
+      metrics,
+      // USE_OPENAI_ADAPTER=0: Anthropic requests pass through to ANTHROPIC_BASE_URL with the gateway key, metered the same way.
+      anthropicGateway: config.useOpenaiAdapter
+        ? undefined
+        : breaker.guardGateway(
+            createAnthropicGateway({
+              baseURL: config.anthropicBaseUrl!,
+              apiKey: config.openaiApiKey ?? 'missing-api-key',
+            }),
+          ),
+      secrets,
+      onBudgetExceeded: (jobId: string, err: Error) => budgetListeners.get(jobId)?.(err.message),
+    }));
   const adapterPort: AdapterPort = {
     url: async () => (await startAdapter()).url,
     register(job, onBudgetExceeded) {
@@ -150,22 +194,46 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
   const logDir = ports.ledger ? undefined : jobLogDir(config.ledgerPath);
   if (logDir) pruneJobLogs(logDir, config.retentionDays * 86_400_000, Date.now()); // OFFLOAD_RETENTION_DAYS, like worktrees and shadow folders
   const receipt = (shaped: object, job: { usage: Usage; costMicros: number }, transcriptBytes: number) =>
-    attachReceipt(shaped, { transcriptBytes, usage: job.usage, costMicros: job.costMicros, referenceModel: config.savingsReferenceModel }, prices).savings;
+    attachReceipt(
+      shaped,
+      { transcriptBytes, usage: job.usage, costMicros: job.costMicros, referenceModel: config.savingsReferenceModel },
+      prices,
+    ).savings;
   const engine = new JobEngine(ledger, { concurrency: config.maxConcurrency, secrets, logDir, receipt });
   // Every prompt of run_job, queue_batch and analyze goes out redacted (metered-chat.ts; the adapter does the same for agent jobs).
   engine.register(createLlmRunner({ config, ledger, prices, resolvePath, chat, secrets, metrics }));
   engine.register(createAnalyzeRunner({ config, ledger, prices, chat, secrets, metrics }));
   const checkEnv = () => childEnv(ports.env, { extraNames: config.childEnv, secrets: secrets() });
-  engine.register(createClaudeCodeRunner({
-    config, adapter: adapterPort, workspace: createWorkspace(checkEnv), resolvePath, baseEnv: ports.env, secrets, claudePath: findClaude(config.claudePath),
-  }));
+  engine.register(
+    createClaudeCodeRunner({
+      config,
+      adapter: adapterPort,
+      workspace: createWorkspace(checkEnv),
+      resolvePath,
+      baseEnv: ports.env,
+      secrets,
+      claudePath: findClaude(config.claudePath),
+    }),
+  );
   const jobs = new JobService(engine, config, prices, resolvePath);
   return {
-    config, ledger, prices, engine, jobs, breaker,
-    createMcpServer: (options) => createMcpServer({ jobs, config, breaker, approve: ports.approve, jobLink: options?.jobLink }),
+    config,
+    ledger,
+    prices,
+    engine,
+    jobs,
+    breaker,
+    createMcpServer: (options) =>
+      createMcpServer({ jobs, config, breaker, approve: ports.approve, jobLink: options?.jobLink }),
     adapterUrl: async () => (await startAdapter()).url,
     async serveAdapterSession(key, port) {
-      const job = await ledger.createJob({ id: randomUUID(), kind: 'claude-code', model: config.claudeModel, request: { source: 'offload-worker adapter' }, status: 'running' });
+      const job = await ledger.createJob({
+        id: randomUUID(),
+        kind: 'claude-code',
+        model: config.claudeModel,
+        request: { source: 'offload-worker adapter' },
+        status: 'running',
+      });
       meter.register({ jobId: job.id, model: config.claudeModel, escalateModel: config.escalateModel }, key);
       issuedKeys.add(key);
       return { url: (await startAdapter(port)).url, jobId: job.id };

@@ -9,7 +9,10 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 /** The page's saved state: which view, which job was open. */
-export interface SavedState { view: View; job_id?: string }
+export interface SavedState {
+  view: View;
+  job_id?: string;
+}
 
 export const api: VsCodeApi = acquireVsCodeApi();
 

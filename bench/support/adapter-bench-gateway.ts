@@ -15,7 +15,11 @@ async function main(): Promise<void> {
   const gw = await startScriptedGateway({
     script: (req): Reply => {
       const last = JSON.stringify(req.body?.messages?.at?.(-1) ?? '');
-      return { text: REPLY_TEXT, usage: { prompt_tokens: 1000, completion_tokens: 25 }, ...(last.includes('HOLD') ? { delayMs: holdMs } : {}) };
+      return {
+        text: REPLY_TEXT,
+        usage: { prompt_tokens: 1000, completion_tokens: 25 },
+        ...(last.includes('HOLD') ? { delayMs: holdMs } : {}),
+      };
     },
   });
   setInterval(() => void (gw.requests.length = 0), 1000).unref();

@@ -24,13 +24,29 @@ async function main(): Promise<void> {
   const job = BENCH_JOB;
   const key = ledgerMeter.register(job);
   // meteredCall over a ledger port that holds nothing: the adapter's own cost of metering, without the ledger's.
-  const nothingHeld = { reserve: async () => ({ id: 'none', jobId: job.jobId, model: job.model, micros: 0, createdAt: 0, pid: process.pid }), settle: async () => {}, release: async () => {} };
+  const nothingHeld = {
+    reserve: async () => ({
+      id: 'none',
+      jobId: job.jobId,
+      model: job.model,
+      micros: 0,
+      createdAt: 0,
+      pid: process.pid,
+    }),
+    settle: async () => {},
+    release: async () => {},
+  };
   const noLedger: Meter = {
     authorize: (k) => (k === key ? job : undefined),
-    call: (j, spec, metrics, send) => meteredCall({ ledger: nothingHeld, prices, clock: Date.now, metrics }, { ...spec, jobId: j.jobId }, send),
+    call: (j, spec, metrics, send) =>
+      meteredCall({ ledger: nothingHeld, prices, clock: Date.now, metrics }, { ...spec, jobId: j.jobId }, send),
   };
   const meter = where === 'none' ? noLedger : ledgerMeter;
-  const adapter = await startAdapterServer({ meter, upstream: createUpstream({ primary: { baseURL: gateway, apiKey: 'bench' } }), perJobTokenLimit: 8192 });
+  const adapter = await startAdapterServer({
+    meter,
+    upstream: createUpstream({ primary: { baseURL: gateway, apiKey: 'bench' } }),
+    perJobTokenLimit: 8192,
+  });
   process.on('message', (m) => {
     if (m !== 'mem') return;
     // Two full GCs 100 ms apart, then 100 ms more: V8 frees ArrayBuffers in a sweeper that runs after the GC, and until it has,
@@ -43,7 +59,14 @@ async function main(): Promise<void> {
     }, 100);
   });
   process.stdout.write(`${JSON.stringify({ url: adapter.url, key })}\n`);
-  process.on('SIGTERM', () => void adapter.close().then(() => ledger.close()).then(() => process.exit(0)));
+  process.on(
+    'SIGTERM',
+    () =>
+      void adapter
+        .close()
+        .then(() => ledger.close())
+        .then(() => process.exit(0)),
+  );
 }
 
 void main();

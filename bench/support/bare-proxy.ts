@@ -21,11 +21,21 @@ async function main(): Promise<void> {
   const ledger: SqliteLedger | undefined = where === 'none' ? undefined : await openBenchLedger(where);
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const forward = (body: Buffer, res: import('node:http').ServerResponse, done: () => void) => {
-    const up = request({ host: gateway.hostname, port: gateway.port, path: '/v1/chat/completions', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length, authorization: 'Bearer bench' } }, (r) => {
-      res.writeHead(r.statusCode ?? 502, { 'content-type': r.headers['content-type'] ?? 'application/json' });
-      r.pipe(res);
-      r.on('end', done);
-    });
+    const up = request(
+      {
+        host: gateway.hostname,
+        port: gateway.port,
+        path: '/v1/chat/completions',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': body.length, authorization: 'Bearer bench' },
+      },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, { 'content-type': r.headers['content-type'] ?? 'application/json' });
+        r.pipe(res);
+        r.on('end', done);
+      },
+    );
     up.on('error', () => res.destroy());
     up.end(body);
   };
@@ -36,16 +46,29 @@ async function main(): Promise<void> {
       const body = Buffer.concat(parts);
       if (!ledger) return forward(body, res, () => {});
       const l = ledger;
-      l.reserve({ jobId: BENCH_JOB.jobId, model: BENCH_JOB.model, micros: 1_000 }).then((r) => forward(body, res, () => {
-        void l.settle(r.id, { model: BENCH_JOB.model, usage: USAGE, costMicros: 300, status: 'ok', latencyMs: 1, route: 'primary' });
-      }), () => res.destroy());
+      l.reserve({ jobId: BENCH_JOB.jobId, model: BENCH_JOB.model, micros: 1_000 }).then(
+        (r) =>
+          forward(body, res, () => {
+            void l.settle(r.id, {
+              model: BENCH_JOB.model,
+              usage: USAGE,
+              costMicros: 300,
+              status: 'ok',
+              latencyMs: 1,
+              route: 'primary',
+            });
+          }),
+        () => res.destroy(),
+      );
     });
   });
   server.listen(0, '127.0.0.1', () => {
     const { port } = server.address() as { port: number };
     process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}` })}\n`);
   });
-  process.on('SIGTERM', () => server.close(() => void (ledger?.close() ?? Promise.resolve()).then(() => process.exit(0))));
+  process.on('SIGTERM', () =>
+    server.close(() => void (ledger?.close() ?? Promise.resolve()).then(() => process.exit(0))),
+  );
 }
 
 void main();

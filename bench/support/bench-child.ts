@@ -19,7 +19,15 @@ export const BENCH_JOB = { jobId: 'bench', model: 'bench-model' };
  */
 export async function openBenchLedger(where: string): Promise<SqliteLedger> {
   const caps = { monthlyMicros: 1_000_000_000_000, dailyMicros: null };
-  const ledger = where.startsWith('file:') ? await openLedger(where.slice(5), { caps }) : await openMemoryLedger({ caps });
-  await ledger.createJob({ id: BENCH_JOB.jobId, kind: 'claude-code', model: BENCH_JOB.model, request: {}, status: 'running' });
+  const ledger = where.startsWith('file:')
+    ? await openLedger(where.slice(5), { caps })
+    : await openMemoryLedger({ caps });
+  await ledger.createJob({
+    id: BENCH_JOB.jobId,
+    kind: 'claude-code',
+    model: BENCH_JOB.model,
+    request: {},
+    status: 'running',
+  });
   return ledger;
 }

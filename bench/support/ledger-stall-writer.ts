@@ -11,13 +11,19 @@ import { openLedger } from '../../src/ledger/sqlite-ledger';
 const file = process.argv[2];
 if (!file) throw new Error('usage: ledger-stall-writer <ledger file>');
 const caps = { monthlyMicros: 1e12, dailyMicros: null };
-const SETTLE = { model: 'gpt-4o-mini', usage: { input_tokens: 1000, output_tokens: 100, cache_read_tokens: 0 }, costMicros: 210, status: 'ok' };
+const SETTLE = {
+  model: 'gpt-4o-mini',
+  usage: { input_tokens: 1000, output_tokens: 100, cache_read_tokens: 0 },
+  costMicros: 210,
+  status: 'ok',
+};
 
 async function main(): Promise<void> {
   const plain = await openLedger(file as string, { caps });
   const compactor = await openLedger(file as string, { caps, journalMaxLines: 1 });
   const job = await plain.createJob({ id: `writer-${process.pid}`, kind: 'llm', model: 'gpt-4o-mini', request: {} });
-  const call = async (l: typeof plain) => l.settle((await l.reserve({ jobId: job.id, model: 'gpt-4o-mini', micros: 5000 })).id, SETTLE);
+  const call = async (l: typeof plain) =>
+    l.settle((await l.reserve({ jobId: job.id, model: 'gpt-4o-mini', micros: 5000 })).id, SETTLE);
   process.stdout.write('ready\n');
   for await (const line of createInterface({ input: process.stdin })) {
     const [cmd, n] = line.split(' ');

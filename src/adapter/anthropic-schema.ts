@@ -34,7 +34,12 @@ const ThinkingBlock = z.object({ type: z.literal('thinking'), thinking: z.string
 const RedactedThinkingBlock = z.object({ type: z.literal('redacted_thinking'), data: z.string() });
 
 const ContentBlock = z.discriminatedUnion('type', [
-  TextBlock, ImageBlock, ToolUseBlock, ToolResultBlock, ThinkingBlock, RedactedThinkingBlock,
+  TextBlock,
+  ImageBlock,
+  ToolUseBlock,
+  ToolResultBlock,
+  ThinkingBlock,
+  RedactedThinkingBlock,
 ]);
 
 /** role "system" inside messages: Claude Code's mid-conversation-system beta (docs/notes-claude-code.md). */

@@ -53,7 +53,10 @@ function blockTokens(block: AnthropicContentBlock, text: (s: string) => void): n
     case 'tool_result':
       if (typeof block.content === 'string') text(block.content);
       else for (const inner of block.content ?? []) if (inner.type === 'text') text(inner.text);
-      return (typeof block.content === 'string' ? 0 : (block.content ?? []).filter((b) => b.type === 'image').length) * IMAGE_TOKENS;
+      return (
+        (typeof block.content === 'string' ? 0 : (block.content ?? []).filter((b) => b.type === 'image').length) *
+        IMAGE_TOKENS
+      );
     case 'image':
       return IMAGE_TOKENS;
     default:

@@ -78,10 +78,19 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
     };
     try {
       const res = await request(url, {
-        method: 'POST', dispatcher: agent, signal: stop.signal, body,
-        headers: { authorization, 'content-type': 'application/json', accept: stream ? 'text/event-stream' : 'application/json', 'user-agent': 'offload-adapter' },
+        method: 'POST',
+        dispatcher: agent,
+        signal: stop.signal,
+        body,
+        headers: {
+          authorization,
+          'content-type': 'application/json',
+          accept: stream ? 'text/event-stream' : 'application/json',
+          'user-agent': 'offload-adapter',
+        },
       });
-      if (res.statusCode < 200 || res.statusCode >= 300) throw statusError(res.statusCode, await res.body.text().catch((e: unknown) => readFailure(e)), res.headers);
+      if (res.statusCode < 200 || res.statusCode >= 300)
+        throw statusError(res.statusCode, await res.body.text().catch((e: unknown) => readFailure(e)), res.headers);
       if (stream) clearTimeout(timer);
       return { res, finish };
     } catch (err) {
@@ -123,7 +132,8 @@ function connectionError(err: unknown, signal: AbortSignal | undefined): Error {
   if (err instanceof APIError || err instanceof TypeError) return err;
   if (signal?.aborted) return new APIUserAbortError();
   const cause = (err as { cause?: unknown }).cause;
-  if (/timed? ?out/i.test(String(err) + (cause === undefined ? '' : String(cause)))) return new APIConnectionTimeoutError();
+  if (/timed? ?out/i.test(String(err) + (cause === undefined ? '' : String(cause))))
+    return new APIConnectionTimeoutError();
   return new APIConnectionError({ cause: err instanceof Error ? err : new Error(String(err)) });
 }
 
@@ -162,7 +172,9 @@ function parseCompletion(res: Dispatcher.ResponseData, text: string): ChatComple
   }
   if (typeof value !== 'object' || value === null) {
     const type = String(res.headers['content-type'] ?? 'no content-type');
-    throw new OpenAIError(`upstream answered HTTP ${res.statusCode} (${type}) with a body that is not a JSON object: ${JSON.stringify(text.slice(0, 200))}`);
+    throw new OpenAIError(
+      `upstream answered HTTP ${res.statusCode} (${type}) with a body that is not a JSON object: ${JSON.stringify(text.slice(0, 200))}`,
+    );
   }
   return value as ChatCompletion;
 }
@@ -171,7 +183,11 @@ function parseCompletion(res: Dispatcher.ResponseData, text: string): ChatComple
  * The chunks of an SSE response; see GatewayClient.stream. Events after `[DONE]` are read (so the
  * connection can be reused) and ignored. `finish` runs when the iteration ends, however it ends.
  */
-function sseChunks(res: Dispatcher.ResponseData, finish: () => void, signal: AbortSignal | undefined): AsyncIterable<ChatCompletionChunk> {
+function sseChunks(
+  res: Dispatcher.ResponseData,
+  finish: () => void,
+  signal: AbortSignal | undefined,
+): AsyncIterable<ChatCompletionChunk> {
   let left = false;
   const leave = () => {
     if (left) return;
@@ -196,7 +212,9 @@ function sseChunks(res: Dispatcher.ResponseData, finish: () => void, signal: Abo
     } catch (err) {
       if (err instanceof OpenAIError) throw err;
       if (signal?.aborted) throw new APIUserAbortError();
-      throw new OpenAIError(`upstream stream broke: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new OpenAIError(`upstream stream broke: ${err instanceof Error ? err.message : String(err)}`, {
+        cause: err,
+      });
     } finally {
       leave();
     }
@@ -222,7 +240,9 @@ function chunkOf(sse: EventSourceMessage, res: Dispatcher.ResponseData): ChatCom
     data = JSON.parse(sse.data) as { error?: unknown } | null;
   } catch {
     if (sse.event === 'error') throw new APIError(undefined, undefined, sse.data, webHeaders(res.headers));
-    throw new OpenAIError(`upstream sent an SSE event whose data is not JSON: ${JSON.stringify(sse.data.slice(0, 200))}`);
+    throw new OpenAIError(
+      `upstream sent an SSE event whose data is not JSON: ${JSON.stringify(sse.data.slice(0, 200))}`,
+    );
   }
   if (data?.error) throw new APIError(undefined, data.error as object, undefined, webHeaders(res.headers));
   if (sse.event === 'error') throw new APIError(undefined, data ?? undefined, undefined, webHeaders(res.headers));

@@ -23,7 +23,11 @@ export class Heartbeat {
   private handle: unknown;
   private stopped = false;
 
-  constructor(private readonly intervalMs: number, private readonly beat: () => void, private readonly timers: HeartbeatTimers = REAL_TIMERS) {
+  constructor(
+    private readonly intervalMs: number,
+    private readonly beat: () => void,
+    private readonly timers: HeartbeatTimers = REAL_TIMERS,
+  ) {
     this.last = timers.now();
     this.schedule(intervalMs);
   }

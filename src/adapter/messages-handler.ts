@@ -1,7 +1,11 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { APIError, APIUserAbortError } from 'openai';
-import type { ChatCompletionCreateParams, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import type {
+  ChatCompletionCreateParams,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionCreateParamsStreaming,
+} from 'openai/resources/chat/completions';
 import { BudgetExceededError } from '../core/budget';
 import { UnknownPriceError } from '../core/pricing';
 import { promptTokensUpperBound, utf8ByteLength } from '../core/token-bound';
@@ -48,7 +52,13 @@ export const NO_RETRY = { 'x-should-retry': 'false' };
  * never settled. `clientGone` aborts when the client disconnects; the job's own signal (cancel)
  * aborts too. Never rejects: every failure is answered in Anthropic's error shape.
  */
-export function handleMessages(deps: MessagesDeps, job: MeteredJob, body: unknown, res: ServerResponse, clientGone: AbortSignal): Promise<void> {
+export function handleMessages(
+  deps: MessagesDeps,
+  job: MeteredJob,
+  body: unknown,
+  res: ServerResponse,
+  clientGone: AbortSignal,
+): Promise<void> {
   // Synchronous, so that no suspended frame keeps the parsed body: once the translated request is sent (Prepared.params), only
   // its serialized bytes stay for the rest of the call (memory per in-flight stream, BENCHMARKS.md).
   const prepared = prepare(deps, job, body);
@@ -68,31 +78,52 @@ interface Prepared {
 
 function prepare(deps: MessagesDeps, job: MeteredJob, body: unknown): Prepared | { refusal: Refusal } {
   const parsed = parseAnthropic(AnthropicRequestSchema, body);
-  if (!parsed.ok) return { refusal: { status: 400, body: anthropicError('invalid_request_error', parsed.message), headers: NO_RETRY } };
+  if (!parsed.ok)
+    return {
+      refusal: { status: 400, body: anthropicError('invalid_request_error', parsed.message), headers: NO_RETRY },
+    };
   const request = parsed.value;
   const { params, ...tr } = translateRequest(request, {
-    gatewayModel: job.model, perJobTokenLimit: deps.perJobTokenLimit, modelOutputLimit: deps.modelOutputLimits[resolveModel(request.model, job.model)],
+    gatewayModel: job.model,
+    perJobTokenLimit: deps.perJobTokenLimit,
+    modelOutputLimit: deps.modelOutputLimits[resolveModel(request.model, job.model)],
   });
   // Outbound redaction (README, Security), on the translated values.
   const redacted = redactValue(params, deps.secrets?.() ?? []);
-  return { tr: { ...tr, stream: redacted.stream === true, stop: (redacted as { stop?: string[] }).stop }, params: redacted, bound: promptTokensUpperBound(redacted) };
+  return {
+    tr: { ...tr, stream: redacted.stream === true, stop: (redacted as { stop?: string[] }).stop },
+    params: redacted,
+    bound: promptTokensUpperBound(redacted),
+  };
 }
 
-async function run(deps: MessagesDeps, job: MeteredJob, prepared: Prepared, res: ServerResponse, clientGone: AbortSignal): Promise<void> {
+async function run(
+  deps: MessagesDeps,
+  job: MeteredJob,
+  prepared: Prepared,
+  res: ServerResponse,
+  clientGone: AbortSignal,
+): Promise<void> {
   const { tr, bound } = prepared;
   const signal = job.signal ? AbortSignal.any([clientGone, job.signal]) : clientGone;
   let sent = false;
   try {
-    await deps.meter.call(job, { model: tr.upstreamModel, inputTokensBound: bound, maxOutputTokens: tr.maxTokens }, deps.metrics, async (open) => {
-      sent = true;
-      const call: Call = { deps, job, open, tr, bound, prepared };
-      if (tr.stream) await streamCall(call, res, signal);
-      else await completeCall(call, res, signal);
-    });
+    await deps.meter.call(
+      job,
+      { model: tr.upstreamModel, inputTokensBound: bound, maxOutputTokens: tr.maxTokens },
+      deps.metrics,
+      async (open) => {
+        sent = true;
+        const call: Call = { deps, job, open, tr, bound, prepared };
+        if (tr.stream) await streamCall(call, res, signal);
+        else await completeCall(call, res, signal);
+      },
+    );
   } catch (err) {
     if (!sent) return sendError(res, refusal(deps, job, err));
     deps.log(`adapter: job ${job.jobId} call failed: ${err instanceof Error ? err.message : String(err)}`);
-    if (!res.headersSent) sendError(res, { status: 500, body: anthropicError('api_error', 'Offload adapter error'), headers: {} });
+    if (!res.headersSent)
+      sendError(res, { status: 500, body: anthropicError('api_error', 'Offload adapter error'), headers: {} });
     else res.end();
   }
 }
@@ -113,11 +144,24 @@ function send<T>(call: Call, f: (params: ChatCompletionCreateParams) => Promise<
 export function refusal(deps: Pick<MessagesDeps, 'log' | 'onBudgetExceeded'>, job: MeteredJob, err: unknown): Refusal {
   if (err instanceof BudgetExceededError) {
     deps.onBudgetExceeded(job.jobId, err);
-    return { status: 400, body: anthropicError('invalid_request_error', `Offload budget: ${err.message}`), headers: NO_RETRY };
+    return {
+      status: 400,
+      body: anthropicError('invalid_request_error', `Offload budget: ${err.message}`),
+      headers: NO_RETRY,
+    };
   }
-  if (err instanceof UnknownPriceError) return { status: 400, body: anthropicError('invalid_request_error', `Offload pricing: ${err.message}`), headers: NO_RETRY };
+  if (err instanceof UnknownPriceError)
+    return {
+      status: 400,
+      body: anthropicError('invalid_request_error', `Offload pricing: ${err.message}`),
+      headers: NO_RETRY,
+    };
   deps.log(`adapter: reserve failed for job ${job.jobId}: ${String(err)}`);
-  return { status: 500, body: anthropicError('api_error', `Offload ledger: ${err instanceof Error ? err.message : String(err)}`), headers: NO_RETRY };
+  return {
+    status: 500,
+    body: anthropicError('api_error', `Offload ledger: ${err instanceof Error ? err.message : String(err)}`),
+    headers: NO_RETRY,
+  };
 }
 
 interface Call {
@@ -155,7 +199,9 @@ function outputBytesOf(message: AnthropicMessage): number {
 async function completeCall(call: Call, res: ServerResponse, signal: AbortSignal): Promise<void> {
   let served;
   try {
-    served = await send(call, (p) => call.deps.upstream.complete(p as ChatCompletionCreateParamsNonStreaming, signal, call.open.hooks));
+    served = await send(call, (p) =>
+      call.deps.upstream.complete(p as ChatCompletionCreateParamsNonStreaming, signal, call.open.hooks),
+    );
   } catch (err) {
     await call.open.fail(err);
     return sendError(res, upstreamError(err));
@@ -163,15 +209,21 @@ async function completeCall(call: Call, res: ServerResponse, signal: AbortSignal
   const { completion, route, model } = served;
   try {
     const { message, usage, invalidToolArguments } = translateResponse(completion, {
-      requestedModel: call.tr.requestedModel, toolNames: call.tr.toolNames, stopSequences: call.tr.stop, id: call.deps.newMessageId(),
+      requestedModel: call.tr.requestedModel,
+      toolNames: call.tr.toolNames,
+      stopSequences: call.tr.stop,
+      id: call.deps.newMessageId(),
     });
-    for (const bad of invalidToolArguments) call.deps.log(`adapter: tool call ${bad.id} had non-object arguments, sent {}: ${bad.raw.slice(0, 200)}`);
+    for (const bad of invalidToolArguments)
+      call.deps.log(`adapter: tool call ${bad.id} had non-object arguments, sent {}: ${bad.raw.slice(0, 200)}`);
     // The answer goes out first: settling is off the client's latency, and it is queued on the ledger before the client's next call can reserve.
     sendJson(res, 200, message);
     if (completion.usage) await settle(call, model, usage, 'ok', route);
     else {
       const estimate = estimatedUsage(call, outputBytesOf(message));
-      call.deps.log(`adapter: no usage from upstream; settling the estimate ${estimate.input_tokens} in / ${estimate.output_tokens} out`);
+      call.deps.log(
+        `adapter: no usage from upstream; settling the estimate ${estimate.input_tokens} in / ${estimate.output_tokens} out`,
+      );
       await settle(call, model, estimate, 'usage_missing', route);
     }
   } catch (err) {
@@ -191,12 +243,19 @@ async function completeCall(call: Call, res: ServerResponse, signal: AbortSignal
 async function streamCall(call: Call, res: ServerResponse, signal: AbortSignal): Promise<void> {
   let served;
   try {
-    served = await send(call, (p) => call.deps.upstream.stream(p as ChatCompletionCreateParamsStreaming, signal, call.open.hooks));
+    served = await send(call, (p) =>
+      call.deps.upstream.stream(p as ChatCompletionCreateParamsStreaming, signal, call.open.hooks),
+    );
   } catch (err) {
     await call.open.fail(err);
     return sendError(res, upstreamError(err));
   }
-  const t = new StreamTranslator({ id: call.deps.newMessageId(), requestedModel: call.tr.requestedModel, toolNames: call.tr.toolNames, stopSequences: call.tr.stop });
+  const t = new StreamTranslator({
+    id: call.deps.newMessageId(),
+    requestedModel: call.tr.requestedModel,
+    toolNames: call.tr.toolNames,
+    stopSequences: call.tr.stop,
+  });
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   const ping = () => void (res.destroyed || res.write(encodeSse(PING)));
   const beat = call.deps.pingIntervalMs > 0 ? new Heartbeat(call.deps.pingIntervalMs, ping) : undefined;
@@ -207,16 +266,22 @@ async function streamCall(call: Call, res: ServerResponse, signal: AbortSignal):
     if (!write(res, t.finish(), beat)) await drained(res, signal);
   } catch (err) {
     status = statusLabel(err, signal);
-    const message = status === 'aborted' ? 'Offload: the request was cancelled' : `upstream stream failed: ${err instanceof Error ? err.message : String(err)}`;
+    const message =
+      status === 'aborted'
+        ? 'Offload: the request was cancelled'
+        : `upstream stream failed: ${err instanceof Error ? err.message : String(err)}`;
     if (!res.destroyed) write(res, t.error(anthropicError('api_error', message)));
   } finally {
     beat?.stop();
-    for (const bad of t.invalidToolArguments) call.deps.log(`adapter: tool call ${bad.id} had non-object arguments, sent {}: ${bad.raw.slice(0, 200)}`);
+    for (const bad of t.invalidToolArguments)
+      call.deps.log(`adapter: tool call ${bad.id} had non-object arguments, sent {}: ${bad.raw.slice(0, 200)}`);
     let usage = t.usage;
     if (!usage) {
       usage = estimatedUsage(call, t.streamedBytes);
       if (status === 'ok') status = 'usage_missing';
-      call.deps.log(`adapter: no usage from upstream (${status}); settling the estimate ${usage.input_tokens} in / ${usage.output_tokens} out`);
+      call.deps.log(
+        `adapter: no usage from upstream (${status}); settling the estimate ${usage.input_tokens} in / ${usage.output_tokens} out`,
+      );
     }
     res.end();
     await settle(call, served.model, usage, status, served.route);
@@ -241,16 +306,30 @@ export async function drained(res: ServerResponse, signal: AbortSignal): Promise
 
 /** The Anthropic answer for an upstream call that failed before any response body went out. */
 export function upstreamError(err: unknown): AnthropicHttpError {
-  if (err instanceof APIUserAbortError) return { status: 400, body: anthropicError('invalid_request_error', 'Offload: the request was cancelled'), headers: NO_RETRY };
+  if (err instanceof APIUserAbortError)
+    return {
+      status: 400,
+      body: anthropicError('invalid_request_error', 'Offload: the request was cancelled'),
+      headers: NO_RETRY,
+    };
   if (err instanceof APIError) {
     const inner = (err.error as { message?: unknown } | undefined)?.message;
-    return fromUpstreamFailure({ status: err.status, message: typeof inner === 'string' ? inner : err.message, headers: err.headers });
+    return fromUpstreamFailure({
+      status: err.status,
+      message: typeof inner === 'string' ? inner : err.message,
+      headers: err.headers,
+    });
   }
   return fromUpstreamFailure({ message: err instanceof Error ? err.message : String(err) });
 }
 
 /** Writes a JSON response unless the client is gone. */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));

@@ -28,5 +28,10 @@ export interface Meter {
    * meteredCall for `job` (its id, and its signal for the reservation's wait), with `metrics` as the sink of its lines.
    * Throws BudgetExceededError (src/core/budget.ts) or UnknownPriceError (src/core/pricing.ts) before `send` runs.
    */
-  call<T>(job: MeteredJob, spec: Pick<CallSpec, 'model' | 'inputTokensBound' | 'maxOutputTokens'>, metrics: MetricsSink, send: (call: OpenCall) => Promise<T>): Promise<T>;
+  call<T>(
+    job: MeteredJob,
+    spec: Pick<CallSpec, 'model' | 'inputTokensBound' | 'maxOutputTokens'>,
+    metrics: MetricsSink,
+    send: (call: OpenCall) => Promise<T>,
+  ): Promise<T>;
 }

@@ -78,7 +78,11 @@ export function createMetricsFile(path: string, opts: MetricsFileOptions = {}): 
         status: m.status,
       };
       const text = `${JSON.stringify(redactValue(line, opts.secrets?.() ?? []))}\n`; // redacted as values: the line stays valid JSON
-      chain = chain.then(() => appendFile(path, text, 'utf8')).catch((err: unknown) => opts.log?.(`adapter: metrics file ${path}: ${err instanceof Error ? err.message : String(err)}`));
+      chain = chain
+        .then(() => appendFile(path, text, 'utf8'))
+        .catch((err: unknown) =>
+          opts.log?.(`adapter: metrics file ${path}: ${err instanceof Error ? err.message : String(err)}`),
+        );
     },
     flush: () => chain,
   };

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { guardHandler, httpServerOptions, isJsonContentType, parseRequestTarget, type HttpTimeouts } from '../core/http-guard';
+import {
+  guardHandler,
+  httpServerOptions,
+  isJsonContentType,
+  parseRequestTarget,
+  type HttpTimeouts,
+} from '../core/http-guard';
 import { anthropicError } from './anthropic-errors';
 import { AnthropicCountTokensRequest, parseAnthropic } from './anthropic-schema';
 import { countRequestTokens } from './count-tokens';
@@ -82,7 +88,9 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
     onBudgetExceeded: opts.onBudgetExceeded ?? (() => {}),
     clock: opts.clock ?? Date.now,
     newMessageId: opts.newMessageId ?? (() => `msg_${randomUUID().replace(/-/g, '')}`),
-    metrics: opts.metrics ?? (opts.metricsFile ? createMetricsFile(opts.metricsFile, { secrets: opts.secrets, log }) : NO_METRICS),
+    metrics:
+      opts.metrics ??
+      (opts.metricsFile ? createMetricsFile(opts.metricsFile, { secrets: opts.secrets, log }) : NO_METRICS),
     pingIntervalMs: opts.pingIntervalMs ?? 10_000,
     secrets: opts.secrets,
   };
@@ -93,29 +101,72 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = parseRequestTarget(req.url);
-    if (!url.ok) return sendError(res, { status: 400, body: anthropicError('invalid_request_error', url.message), headers: {} });
-    if (!allowedHost(req.headers.host, port)) return sendError(res, { status: 403, body: anthropicError('permission_error', 'host not allowed'), headers: {} });
+    if (!url.ok)
+      return sendError(res, { status: 400, body: anthropicError('invalid_request_error', url.message), headers: {} });
+    if (!allowedHost(req.headers.host, port))
+      return sendError(res, { status: 403, body: anthropicError('permission_error', 'host not allowed'), headers: {} });
     if (url.pathname === '/' && (req.method === 'HEAD' || req.method === 'GET')) {
       res.writeHead(200, { 'content-type': 'text/plain' });
       return void res.end(req.method === 'GET' ? 'Offload adapter\n' : undefined);
     }
     const isMessages = url.pathname === '/v1/messages';
     const isCount = url.pathname === '/v1/messages/count_tokens';
-    if (!isMessages && !isCount) return sendError(res, { status: 404, body: anthropicError('not_found_error', `no route ${req.method} ${url.pathname}`), headers: {} });
-    if (req.method !== 'POST') return sendError(res, { status: 405, body: anthropicError('invalid_request_error', `use POST for ${url.pathname}`), headers: {} });
+    if (!isMessages && !isCount)
+      return sendError(res, {
+        status: 404,
+        body: anthropicError('not_found_error', `no route ${req.method} ${url.pathname}`),
+        headers: {},
+      });
+    if (req.method !== 'POST')
+      return sendError(res, {
+        status: 405,
+        body: anthropicError('invalid_request_error', `use POST for ${url.pathname}`),
+        headers: {},
+      });
     const job = opts.meter.authorize(keyOf(req));
-    if (!job) return sendError(res, { status: 401, body: anthropicError('authentication_error', 'invalid x-api-key'), headers: {} });
-    if (!isJsonContentType(req.headers['content-type'])) return sendError(res, { status: 415, body: anthropicError('invalid_request_error', 'send Content-Type: application/json'), headers: {} });
+    if (!job)
+      return sendError(res, {
+        status: 401,
+        body: anthropicError('authentication_error', 'invalid x-api-key'),
+        headers: {},
+      });
+    if (!isJsonContentType(req.headers['content-type']))
+      return sendError(res, {
+        status: 415,
+        body: anthropicError('invalid_request_error', 'send Content-Type: application/json'),
+        headers: {},
+      });
     const body = await readJsonBody(req, maxBody);
     if (!body.ok) {
-      if (body.error === 'too_large') return sendError(res, { status: 413, body: anthropicError('request_too_large', `request body over ${maxBody} bytes`), headers: { connection: 'close' } });
-      return sendError(res, { status: 400, body: anthropicError('invalid_request_error', BODY_ERRORS[body.error]), headers: {} });
+      if (body.error === 'too_large')
+        return sendError(res, {
+          status: 413,
+          body: anthropicError('request_too_large', `request body over ${maxBody} bytes`),
+          headers: { connection: 'close' },
+        });
+      return sendError(res, {
+        status: 400,
+        body: anthropicError('invalid_request_error', BODY_ERRORS[body.error]),
+        headers: {},
+      });
     }
     if (isCount) {
       const parsed = parseAnthropic(AnthropicCountTokensRequest, body.value);
-      if (!parsed.ok) return sendError(res, { status: 400, body: anthropicError('invalid_request_error', parsed.message), headers: {} });
+      if (!parsed.ok)
+        return sendError(res, {
+          status: 400,
+          body: anthropicError('invalid_request_error', parsed.message),
+          headers: {},
+        });
       if (gateway && gatewayCounts) {
-        const passed = await passCountTokens({ ...deps, gateway }, job, body.value as Record<string, unknown>, url.search, req.headers, res);
+        const passed = await passCountTokens(
+          { ...deps, gateway },
+          job,
+          body.value as Record<string, unknown>,
+          url.search,
+          req.headers,
+          res,
+        );
         if (passed === 'sent') return;
         if (passed === 'unsupported') gatewayCounts = false; // count here from now on
       }
@@ -127,25 +178,34 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
       if (!res.writableFinished) gone.abort();
     });
     // Returned, not awaited: this frame ends here, so it does not keep the parsed body alive while the call runs.
-    if (gateway) return handlePassthrough({ ...deps, gateway }, job, body.value, url.search, req.headers, res, gone.signal);
+    if (gateway)
+      return handlePassthrough({ ...deps, gateway }, job, body.value, url.search, req.headers, res, gone.signal);
     return handleMessages(deps, job, body.value, res, gone.signal);
   }
 
   const guarded = guardHandler(route, (err, req, res) => {
     log(`adapter: ${req.method} ${req.url?.slice(0, 200)} failed: ${err instanceof Error ? err.message : String(err)}`);
-    if (!res.headersSent) sendError(res, { status: 500, body: anthropicError('api_error', 'Offload adapter error'), headers: {} });
+    if (!res.headersSent)
+      sendError(res, { status: 500, body: anthropicError('api_error', 'Offload adapter error'), headers: {} });
     else res.destroy();
   });
   const server = createServer(httpServerOptions({ requestTimeout: 120_000, ...opts.timeouts }), (req, res) => {
     const started = deps.clock();
-    res.on('close', () => log(`adapter: ${req.method} ${req.url?.slice(0, 200)} → ${res.statusCode}${res.writableFinished ? '' : ' (closed early)'} ${deps.clock() - started} ms`));
+    res.on('close', () =>
+      log(
+        `adapter: ${req.method} ${req.url?.slice(0, 200)} → ${res.statusCode}${res.writableFinished ? '' : ' (closed early)'} ${deps.clock() - started} ms`,
+      ),
+    );
     const p = guarded(req, res);
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => { server.off('error', reject); resolve(); });
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   server.on('error', (err) => log(`adapter: server error: ${err.message}`));
   port = (server.address() as AddressInfo).port;
@@ -164,7 +224,10 @@ export async function startAdapterServer(opts: AdapterServerOptions): Promise<Ad
   };
 }
 
-const BODY_ERRORS = { ended_early: 'request body ended early (the client went away)', not_json: 'request body is not valid JSON' } as const;
+const BODY_ERRORS = {
+  ended_early: 'request body ended early (the client went away)',
+  not_json: 'request body is not valid JSON',
+} as const;
 
 /** The adapter key of a request: `x-api-key`, else `Authorization: Bearer <key>`, else ''. */
 export function keyOf(req: Pick<IncomingMessage, 'headers'>): string {

@@ -58,10 +58,16 @@ export function translateRequest(req: AnthropicRequest, opts: TranslateRequestOp
     messages: translateMessages(req, toolNames),
     max_tokens: maxTokens,
   };
-  const tools = (req.tools ?? []).filter((t) => t.input_schema !== undefined).map((t): ChatCompletionFunctionTool => ({
-    type: 'function',
-    function: { name: toolNames.toUpstream(t.name), ...(t.description !== undefined && { description: t.description }), parameters: withoutSchemaKeyword(t.input_schema) },
-  }));
+  const tools = (req.tools ?? [])
+    .filter((t) => t.input_schema !== undefined)
+    .map((t): ChatCompletionFunctionTool => ({
+      type: 'function',
+      function: {
+        name: toolNames.toUpstream(t.name),
+        ...(t.description !== undefined && { description: t.description }),
+        parameters: withoutSchemaKeyword(t.input_schema),
+      },
+    }));
   if (tools.length > 0) {
     params.tools = tools;
     if (req.tool_choice) params.tool_choice = translateToolChoice(req.tool_choice, toolNames);
@@ -77,7 +83,13 @@ export function translateRequest(req: AnthropicRequest, opts: TranslateRequestOp
   }
   // The upstream model's own request rules (o-series output cap, o1-mini's missing system role, reasoning models' sampling): src/core/model-rules.ts.
   const shaped = shapeChatRequest(upstreamModel, params as unknown as ChatRequestLike & Record<string, unknown>);
-  return { params: shaped as unknown as ChatCompletionCreateParams, requestedModel: req.model, upstreamModel, maxTokens, toolNames };
+  return {
+    params: shaped as unknown as ChatCompletionCreateParams,
+    requestedModel: req.model,
+    upstreamModel,
+    maxTokens,
+    toolNames,
+  };
 }
 
 // Claude Code's input schemas carry "$schema" (draft 2020-12), which some OpenAI-compatible providers reject.
@@ -88,7 +100,10 @@ function withoutSchemaKeyword(schema: Record<string, unknown> | undefined): Reco
 }
 
 /** tool_choice: auto → "auto", any → "required", tool → the named function, none → "none". */
-export function translateToolChoice(choice: NonNullable<AnthropicRequest['tool_choice']>, names: ToolNameMap): ChatCompletionToolChoiceOption {
+export function translateToolChoice(
+  choice: NonNullable<AnthropicRequest['tool_choice']>,
+  names: ToolNameMap,
+): ChatCompletionToolChoiceOption {
   switch (choice.type) {
     case 'any':
       return 'required';
@@ -115,7 +130,10 @@ function textOf(content: AnthropicMessageParam['content']): string {
  * gateways) accept a system message only first.
  */
 function systemPrompt(req: AnthropicRequest): string {
-  const blocks = typeof req.system === 'string' ? [req.system] : (req.system ?? []).map((b) => b.text).filter((t) => !BILLING_HEADER.test(t));
+  const blocks =
+    typeof req.system === 'string'
+      ? [req.system]
+      : (req.system ?? []).map((b) => b.text).filter((t) => !BILLING_HEADER.test(t));
   const inline = req.messages.filter((m) => m.role === 'system').map((m) => textOf(m.content));
   return [...blocks, ...inline].filter((t) => t !== '').join('\n\n');
 }
@@ -148,10 +166,17 @@ function translateAssistant(message: AnthropicMessageParam, names: ToolNameMap):
     if (block.type === 'text') text.push(block.text);
     else if (block.type === 'thinking') reasoning.push(block.thinking);
     else if (block.type === 'tool_use') {
-      toolCalls.push({ id: block.id, type: 'function', function: { name: names.toUpstream(block.name), arguments: JSON.stringify(block.input ?? {}) } });
+      toolCalls.push({
+        id: block.id,
+        type: 'function',
+        function: { name: names.toUpstream(block.name), arguments: JSON.stringify(block.input ?? {}) },
+      });
     }
   }
-  const msg: AssistantMessageWithReasoning = { role: 'assistant', content: text.length > 0 ? text.join('\n') : toolCalls.length > 0 ? null : '' };
+  const msg: AssistantMessageWithReasoning = {
+    role: 'assistant',
+    content: text.length > 0 ? text.join('\n') : toolCalls.length > 0 ? null : '',
+  };
   if (toolCalls.length > 0) msg.tool_calls = toolCalls;
   // DeepSeek's thinking mode needs the reasoning_content of earlier tool-calling turns sent back.
   if (reasoning.length > 0) msg.reasoning_content = reasoning.join('\n');
@@ -164,7 +189,8 @@ function translateAssistant(message: AnthropicMessageParam, names: ToolNameMap):
  * user message with the text and images, including images that came inside tool results.
  */
 function translateUser(message: AnthropicMessageParam, pendingCalls: string[]): ChatCompletionMessageParam[] {
-  if (typeof message.content === 'string') return [...unanswered(pendingCalls, new Set()), { role: 'user', content: message.content }];
+  if (typeof message.content === 'string')
+    return [...unanswered(pendingCalls, new Set()), { role: 'user', content: message.content }];
   const results = new Map<string, string>();
   const parts: ChatCompletionContentPart[] = [];
   for (const block of message.content) {
@@ -197,8 +223,12 @@ function userContent(parts: ChatCompletionContentPart[]): string | ChatCompletio
   return parts;
 }
 
-function toolResultContent(block: Extract<AnthropicContentBlock, { type: 'tool_result' }>): { text: string; images: ChatCompletionContentPart[] } {
-  if (typeof block.content === 'string' || block.content === undefined) return { text: block.content ?? '', images: [] };
+function toolResultContent(block: Extract<AnthropicContentBlock, { type: 'tool_result' }>): {
+  text: string;
+  images: ChatCompletionContentPart[];
+} {
+  if (typeof block.content === 'string' || block.content === undefined)
+    return { text: block.content ?? '', images: [] };
   const text = block.content.filter((b) => b.type === 'text').map((b) => b.text);
   const images = block.content.filter((b) => b.type === 'image').map(imagePart);
   if (images.length > 0) text.push(`(${images.length} image(s) attached in the next user message)`);
@@ -206,6 +236,7 @@ function toolResultContent(block: Extract<AnthropicContentBlock, { type: 'tool_r
 }
 
 function imagePart(block: Extract<AnthropicContentBlock, { type: 'image' }>): ChatCompletionContentPart {
-  const url = block.source.type === 'base64' ? `data:${block.source.media_type};base64,${block.source.data}` : block.source.url;
+  const url =
+    block.source.type === 'base64' ? `data:${block.source.media_type};base64,${block.source.data}` : block.source.url;
   return { type: 'image_url', image_url: { url } };
 }

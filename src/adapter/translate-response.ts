@@ -59,7 +59,8 @@ export function parseToolArguments(raw: string | undefined): { input: Record<str
   if (raw === undefined || raw.trim() === '') return { input: {}, ok: true };
   try {
     const value: unknown = JSON.parse(raw);
-    if (value && typeof value === 'object' && !Array.isArray(value)) return { input: value as Record<string, unknown>, ok: true };
+    if (value && typeof value === 'object' && !Array.isArray(value))
+      return { input: value as Record<string, unknown>, ok: true };
   } catch {
     // fall through
   }
@@ -71,7 +72,11 @@ export function parseToolArguments(raw: string | undefined): { input: Record<str
  * sequence), length → max_tokens, tool_calls/function_call → tool_use, content_filter → refusal.
  * A missing or unknown reason is tool_use when tool calls came, else end_turn.
  */
-export function mapFinishReason(finish: string | null | undefined, hasToolCalls: boolean, matchedStop?: string | null): AnthropicStopReason {
+export function mapFinishReason(
+  finish: string | null | undefined,
+  hasToolCalls: boolean,
+  matchedStop?: string | null,
+): AnthropicStopReason {
   if (finish === 'length') return 'max_tokens';
   if (finish === 'content_filter') return 'refusal';
   // Some vLLM/Ollama builds report "stop" although the message carries tool calls.
@@ -86,13 +91,19 @@ export function mapFinishReason(finish: string | null | undefined, hasToolCalls:
  */
 export function matchedStopSequence(choice: object, stopSequences: readonly string[] | undefined): string | null {
   const c = choice as { stop_reason?: unknown; matched_stop?: unknown };
-  const named = typeof c.stop_reason === 'string' ? c.stop_reason : typeof c.matched_stop === 'string' ? c.matched_stop : null;
+  const named =
+    typeof c.stop_reason === 'string' ? c.stop_reason : typeof c.matched_stop === 'string' ? c.matched_stop : null;
   return named !== null && (stopSequences ?? []).includes(named) ? named : null;
 }
 
 /** Usage → Anthropic usage fields. */
 export function anthropicUsage(u: Usage): AnthropicUsage {
-  return { input_tokens: u.input_tokens, output_tokens: u.output_tokens, cache_read_input_tokens: u.cache_read_tokens, cache_creation_input_tokens: 0 };
+  return {
+    input_tokens: u.input_tokens,
+    output_tokens: u.output_tokens,
+    cache_read_input_tokens: u.cache_read_tokens,
+    cache_creation_input_tokens: 0,
+  };
 }
 
 /**
@@ -107,13 +118,16 @@ export function translateResponse(
 ): { message: AnthropicMessage; usage: Usage; invalidToolArguments: Array<{ id: string; raw: string }> } {
   const choice = completion?.choices?.[0];
   if (!choice || typeof choice !== 'object' || !choice.message) {
-    throw new UnrecognisedResponseError(`upstream answered 200 without choices[0].message: ${JSON.stringify(completion).slice(0, 200)}`);
+    throw new UnrecognisedResponseError(
+      `upstream answered 200 without choices[0].message: ${JSON.stringify(completion).slice(0, 200)}`,
+    );
   }
   const msg = choice.message as typeof choice.message & { reasoning_content?: string | null };
   const id = opts.id ?? `msg_${completion.id || 'offload'}`;
   const content: AnthropicResponseBlock[] = [];
   const invalidToolArguments: Array<{ id: string; raw: string }> = [];
-  if (msg.reasoning_content) content.push({ type: 'thinking', thinking: msg.reasoning_content, signature: UNSIGNED_THINKING });
+  if (msg.reasoning_content)
+    content.push({ type: 'thinking', thinking: msg.reasoning_content, signature: UNSIGNED_THINKING });
   if (msg.content) content.push({ type: 'text', text: msg.content });
   (msg.tool_calls ?? []).forEach((call, i) => {
     if (call.type !== 'function') return;

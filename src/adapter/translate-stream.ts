@@ -3,7 +3,13 @@ import { utf8ByteLength } from '../core/token-bound';
 import { usageFromOpenAI, ZERO_USAGE, type Usage } from '../core/usage';
 import type { AnthropicErrorBody } from './anthropic-errors';
 import type { ToolNameMap } from './tool-names';
-import { anthropicUsage, mapFinishReason, matchedStopSequence, parseToolArguments, UNSIGNED_THINKING } from './translate-response';
+import {
+  anthropicUsage,
+  mapFinishReason,
+  matchedStopSequence,
+  parseToolArguments,
+  UNSIGNED_THINKING,
+} from './translate-response';
 
 /** One Anthropic server-sent event: `event: <event>` and `data: <JSON of data>`. */
 export interface AnthropicStreamEvent {
@@ -120,8 +126,14 @@ export class StreamTranslator {
     if (this.started) return [];
     this.started = true;
     const message = {
-      id: this.opts.id, type: 'message', role: 'assistant', model: this.opts.requestedModel, content: [],
-      stop_reason: null, stop_sequence: null, usage: anthropicUsage(ZERO_USAGE),
+      id: this.opts.id,
+      type: 'message',
+      role: 'assistant',
+      model: this.opts.requestedModel,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: anthropicUsage(ZERO_USAGE),
     };
     return [{ event: 'message_start', data: { type: 'message_start', message } }];
   }
@@ -131,8 +143,12 @@ export class StreamTranslator {
     const out: AnthropicStreamEvent[] = [];
     if (this.open !== kind) {
       out.push(...this.closeOpen());
-      const block = kind === 'thinking' ? { type: 'thinking', thinking: '', signature: '' } : { type: 'text', text: '' };
-      out.push({ event: 'content_block_start', data: { type: 'content_block_start', index: this.blockIndex, content_block: block } });
+      const block =
+        kind === 'thinking' ? { type: 'thinking', thinking: '', signature: '' } : { type: 'text', text: '' };
+      out.push({
+        event: 'content_block_start',
+        data: { type: 'content_block_start', index: this.blockIndex, content_block: block },
+      });
       this.open = kind;
     }
     const delta = kind === 'thinking' ? { type: 'thinking_delta', thinking: text } : { type: 'text_delta', text };
@@ -179,7 +195,10 @@ export class StreamTranslator {
       const { input, ok } = parseToolArguments(call.args);
       if (!ok) this.invalidToolArguments.push({ id, raw: call.args });
       const block = { type: 'tool_use', id, name: this.opts.toolNames.fromUpstream(call.name), input: {} };
-      out.push({ event: 'content_block_start', data: { type: 'content_block_start', index: this.blockIndex, content_block: block } });
+      out.push({
+        event: 'content_block_start',
+        data: { type: 'content_block_start', index: this.blockIndex, content_block: block },
+      });
       const delta = { type: 'input_json_delta', partial_json: JSON.stringify(input) };
       out.push({ event: 'content_block_delta', data: { type: 'content_block_delta', index: this.blockIndex, delta } });
       out.push({ event: 'content_block_stop', data: { type: 'content_block_stop', index: this.blockIndex } });

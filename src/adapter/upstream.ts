@@ -48,13 +48,21 @@ export interface ServedBy {
  * is serialized once, when the call is made, and not kept: every attempt sends the same bytes.
  */
 export interface Upstream {
-  complete(params: ChatCompletionCreateParamsNonStreaming, signal?: AbortSignal, hooks?: CallHooks): Promise<ServedBy & { completion: ChatCompletion }>;
+  complete(
+    params: ChatCompletionCreateParamsNonStreaming,
+    signal?: AbortSignal,
+    hooks?: CallHooks,
+  ): Promise<ServedBy & { completion: ChatCompletion }>;
   /**
    * Resolves once the response headers arrived; errors after that come from the iterator and are
    * not retried (see GatewayClient.stream in gateway-client.ts). Iterate the stream to its end or
    * leave it with break/return(): that closes the upstream response.
    */
-  stream(params: ChatCompletionCreateParamsStreaming, signal?: AbortSignal, hooks?: CallHooks): Promise<ServedBy & { stream: AsyncIterable<ChatCompletionChunk> }>;
+  stream(
+    params: ChatCompletionCreateParamsStreaming,
+    signal?: AbortSignal,
+    hooks?: CallHooks,
+  ): Promise<ServedBy & { stream: AsyncIterable<ChatCompletionChunk> }>;
 }
 
 /** A failed attempt that is followed by another one (a retry, or the fallback). Times in ms. */
@@ -149,7 +157,10 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     }));
 
   async function call<T>(
-    model: string, signal: AbortSignal | undefined, hooks: CallHooks | undefined, run: (client: GatewayClient) => Promise<T>,
+    model: string,
+    signal: AbortSignal | undefined,
+    hooks: CallHooks | undefined,
+    run: (client: GatewayClient) => Promise<T>,
   ): Promise<ServedBy & { value: T }> {
     let lastError: unknown;
     for (const [gi, g] of gateways.entries()) {
@@ -166,7 +177,8 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
           if (!d.retryable) throw err;
           const retry = attempt < maxRetries && d.delayMs <= cap;
           if (!retry && !hasFallback) {
-            if (attempt > 0 || gi > 0) log(`upstream ${g.route} failed (${describe(err)}) after ${attempt + 1} attempt(s)`);
+            if (attempt > 0 || gi > 0)
+              log(`upstream ${g.route} failed (${describe(err)}) after ${attempt + 1} attempt(s)`);
             throw err;
           }
           hooks?.onFailedAttempt?.({ route: g.route, model, error: err, latencyMs: Date.now() - started });
@@ -187,11 +199,19 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
   return {
     complete(params, signal, hooks) {
       const body = bytesOf(params);
-      return call(params.model, signal, hooks, (c) => c.complete(body, signal)).then(({ value, route, model }) => ({ completion: value, route, model }));
+      return call(params.model, signal, hooks, (c) => c.complete(body, signal)).then(({ value, route, model }) => ({
+        completion: value,
+        route,
+        model,
+      }));
     },
     stream(params, signal, hooks) {
       const body = bytesOf(params);
-      return call(params.model, signal, hooks, (c) => c.stream(body, signal)).then(({ value, route, model }) => ({ stream: value, route, model }));
+      return call(params.model, signal, hooks, (c) => c.stream(body, signal)).then(({ value, route, model }) => ({
+        stream: value,
+        route,
+        model,
+      }));
     },
   };
 }

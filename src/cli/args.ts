@@ -17,7 +17,8 @@ export function intFlag(args: readonly string[], name: string, fallback: number)
   if (i < 0) return fallback;
   const raw = args[i + 1];
   const n = Number(raw);
-  if (raw === undefined || !Number.isInteger(n) || n < 0 || n > 65535) throw new InputError(`--${name}`, `expects a whole number 0-65535, got ${JSON.stringify(raw)}`);
+  if (raw === undefined || !Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InputError(`--${name}`, `expects a whole number 0-65535, got ${JSON.stringify(raw)}`);
   return n;
 }
 

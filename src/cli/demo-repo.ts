@@ -16,7 +16,11 @@ export function createDemoRepo(): string {
     mkdirSync(dirname(join(repo, file)), { recursive: true });
     writeFileSync(join(repo, file), content);
   }
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Offload Demo', '-c', 'user.email=demo@offload.invalid', ...args], { cwd: repo, stdio: 'ignore' });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=Offload Demo', '-c', 'user.email=demo@offload.invalid', ...args], {
+      cwd: repo,
+      stdio: 'ignore',
+    });
   git('init', '-q');
   git('add', '-A');
   git('commit', '-qm', 'demo project with a failing test');
@@ -40,7 +44,11 @@ export function testsPass(repo: string): boolean {
 export function removeDemoRepo(repo: string): void {
   try {
     const list = execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: repo, encoding: 'utf8' });
-    for (const line of list.split('\n').filter((l) => l.startsWith('worktree ')).slice(1)) rmSync(line.slice('worktree '.length), { recursive: true, force: true });
+    for (const line of list
+      .split('\n')
+      .filter((l) => l.startsWith('worktree '))
+      .slice(1))
+      rmSync(line.slice('worktree '.length), { recursive: true, force: true });
   } catch {
     // no repo left (or no git): only the folder remains to remove
   }

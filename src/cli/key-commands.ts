@@ -9,7 +9,14 @@ import { execaSync } from 'execa';
 import { ConfigError } from '../core/config';
 
 /** The key variables that may come from a command. */
-export const KEY_VARIABLES = ['OPENAI_API_KEY', 'ONEAPI_API_KEY', 'FALLBACK_API_KEY', 'OPENAI_ADMIN_KEY', 'OFFLOAD_ADAPTER_KEY', 'OFFLOAD_MCP_TOKEN'] as const;
+export const KEY_VARIABLES = [
+  'OPENAI_API_KEY',
+  'ONEAPI_API_KEY',
+  'FALLBACK_API_KEY',
+  'OPENAI_ADMIN_KEY',
+  'OFFLOAD_ADAPTER_KEY',
+  'OFFLOAD_MCP_TOKEN',
+] as const;
 
 /** How long one key command may run, ms. */
 export const KEY_COMMAND_TIMEOUT_MS = 30_000;
@@ -26,10 +33,24 @@ export function resolveKeyCommands(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     const command = env[variable];
     delete out[variable];
     if (!command || env[name]) continue;
-    const r = execaSync(command, { shell: true, env, stdin: 'ignore', stderr: 'inherit', reject: false, timeout: KEY_COMMAND_TIMEOUT_MS, stripFinalNewline: false });
+    const r = execaSync(command, {
+      shell: true,
+      env,
+      stdin: 'ignore',
+      stderr: 'inherit',
+      reject: false,
+      timeout: KEY_COMMAND_TIMEOUT_MS,
+      stripFinalNewline: false,
+    });
     const key = typeof r.stdout === 'string' ? r.stdout.trim() : '';
-    if (r.timedOut) throw new ConfigError(`${variable}: the command did not finish within ${KEY_COMMAND_TIMEOUT_MS} ms; check that it runs without a prompt`);
-    if (r.failed) throw new ConfigError(`${variable}: the command failed (${r.exitCode !== undefined ? `exit ${r.exitCode}` : (r.signal ?? 'could not start')}); run it by hand to see why`);
+    if (r.timedOut)
+      throw new ConfigError(
+        `${variable}: the command did not finish within ${KEY_COMMAND_TIMEOUT_MS} ms; check that it runs without a prompt`,
+      );
+    if (r.failed)
+      throw new ConfigError(
+        `${variable}: the command failed (${r.exitCode !== undefined ? `exit ${r.exitCode}` : (r.signal ?? 'could not start')}); run it by hand to see why`,
+      );
     if (!key) throw new ConfigError(`${variable}: the command printed nothing; it must print the key on stdout`);
     out[name] = key;
   }

@@ -2,7 +2,8 @@ import { checkLedger } from '../ledger/integrity-check';
 import { repairLedger } from '../ledger/repair';
 import { cliConfig } from './args';
 
-const USAGE = 'usage: offload-worker ledger check|repair\n  check   report the ledger files\' integrity; exit 1 on damage\n  repair  rebuild a damaged ledger, keeping the damaged files beside it, and say what was kept and lost\n';
+const USAGE =
+  "usage: offload-worker ledger check|repair\n  check   report the ledger files' integrity; exit 1 on damage\n  repair  rebuild a damaged ledger, keeping the damaged files beside it, and say what was kept and lost\n";
 
 /**
  * `offload-worker ledger check|repair` on the ledger at OFFLOAD_LEDGER (or the default path).

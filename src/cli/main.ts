@@ -14,15 +14,35 @@ import { undoCommand } from './undo-command';
 const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promise<number> }> = {
   mcp: { summary: 'serve the MCP tools over stdio (--http --port N for Streamable HTTP)', run: runMcpCommand },
   adapter: { summary: 'run the Anthropic→OpenAI adapter alone (--port N)', run: runAdapterCommand },
-  spend: { summary: 'print this month\'s spend from the ledger', run: runSpendCommand },
-  status: { summary: 'TRUE/FALSE: is the circuit breaker tripped, then details (--reset, --trip <why>, --json); exit 1 when tripped', run: runStatusCommand },
-  'status-server': { summary: 'answer STATUS\\n with TRUE/FALSE on 127.0.0.1 (--port 5555)', run: runStatusServerCommand },
+  spend: { summary: "print this month's spend from the ledger", run: runSpendCommand },
+  status: {
+    summary:
+      'TRUE/FALSE: is the circuit breaker tripped, then details (--reset, --trip <why>, --json); exit 1 when tripped',
+    run: runStatusCommand,
+  },
+  'status-server': {
+    summary: 'answer STATUS\\n with TRUE/FALSE on 127.0.0.1 (--port 5555)',
+    run: runStatusServerCommand,
+  },
   doctor: { summary: 'check configuration, ledger, Claude Code (--network: the gateway too)', run: runDoctorCommand },
   smoke: { summary: 'one tiny paid call through the configured gateway and the ledger', run: runSmokeCommand },
-  ledger: { summary: 'check: report the ledger files\' integrity (exit 1 on damage); repair: rebuild a damaged ledger, keeping the damaged files', run: runLedgerCommand },
-  apply: { summary: 'bring an ended job\'s changes into the checkout (three-way); refuses on conflict: apply <job_id>', run: undoCommand('apply') },
-  discard: { summary: 'restore the pre-job state of an ended job, remove its worktree and branch: discard <job_id> [--force]', run: undoCommand('discard') },
-  demo: { summary: 'delegate a real coding job end to end (scripted gateway when no API key is set)', run: runDemoCommand },
+  ledger: {
+    summary:
+      "check: report the ledger files' integrity (exit 1 on damage); repair: rebuild a damaged ledger, keeping the damaged files",
+    run: runLedgerCommand,
+  },
+  apply: {
+    summary: "bring an ended job's changes into the checkout (three-way); refuses on conflict: apply <job_id>",
+    run: undoCommand('apply'),
+  },
+  discard: {
+    summary: 'restore the pre-job state of an ended job, remove its worktree and branch: discard <job_id> [--force]',
+    run: undoCommand('discard'),
+  },
+  demo: {
+    summary: 'delegate a real coding job end to end (scripted gateway when no API key is set)',
+    run: runDemoCommand,
+  },
 };
 
 function usage(): string {
@@ -45,7 +65,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (err: unknown) => {
     if (err instanceof ConfigError) process.stderr.write(`offload-worker: ${err.message}\n`);
     else process.stderr.write(`offload-worker: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

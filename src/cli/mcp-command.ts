@@ -15,13 +15,20 @@ async function runHttp(args: string[]): Promise<number> {
   const port = intFlag(args, 'port', 0);
   const config = cliConfig();
   const generated: { token?: string } = {}; // a generated token is a secret too: redacted in logs and results, never given to a child
-  const app = await createApp(config, { env: process.env, log: (line) => process.stderr.write(`offload: ${line}\n`), secrets: () => [generated.token] });
+  const app = await createApp(config, {
+    env: process.env,
+    log: (line) => process.stderr.write(`offload: ${line}\n`),
+    secrets: () => [generated.token],
+  });
   const http = await serveMcpHttp({ createServer: () => app.createMcpServer(), port, token: config.mcpToken });
   generated.token = http.token;
   process.stdout.write(`MCP (Streamable HTTP) listening on ${http.url}\nAuthorization: Bearer ${http.token}\n`);
   process.stderr.write(`offload: ledger ${config.ledgerPath}\n`);
   await signal;
-  return shutdown([['close the MCP HTTP server', () => http.close()], ['close the app', () => app.close()]]);
+  return shutdown([
+    ['close the MCP HTTP server', () => http.close()],
+    ['close the app', () => app.close()],
+  ]);
 }
 
 /**

@@ -28,7 +28,10 @@ export function untilSignal(): Promise<NodeJS.Signals> {
  * keeping the event loop alive — with the steps' code and the kinds of handles left. So no server
  * outlives a SIGTERM by more than about 2 s.
  */
-export async function shutdown(steps: Array<[name: string, step: () => Promise<unknown>]>, deadlineMs = SERVER_STOP_DEADLINE_MS): Promise<number> {
+export async function shutdown(
+  steps: Array<[name: string, step: () => Promise<unknown>]>,
+  deadlineMs = SERVER_STOP_DEADLINE_MS,
+): Promise<number> {
   let current: string | undefined = 'start';
   let code = 0;
   const timer = setTimeout(() => {
@@ -47,7 +50,9 @@ export async function shutdown(steps: Array<[name: string, step: () => Promise<u
       await step();
     } catch (err) {
       code = 1;
-      process.stderr.write(`offload: shutdown step "${name}" failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(
+        `offload: shutdown step "${name}" failed: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
     }
   }
   current = undefined;

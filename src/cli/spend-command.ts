@@ -11,7 +11,10 @@ export async function runSpendCommand(): Promise<number> {
   try {
     const stats = await app.engine.spendStats();
     process.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);
-    for (const t of stats.thresholds_crossed) process.stderr.write(`offload: warning: ${stats.percentage_used}% of the monthly budget is spent (threshold ${t}%)\n`);
+    for (const t of stats.thresholds_crossed)
+      process.stderr.write(
+        `offload: warning: ${stats.percentage_used}% of the monthly budget is spent (threshold ${t}%)\n`,
+      );
     return 0;
   } finally {
     await app.close();

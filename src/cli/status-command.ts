@@ -10,14 +10,20 @@ import { cliConfig, hasFlag } from './args';
  * hand, both for every process. Exit code 0 when closed, 1 when tripped.
  */
 export async function runStatusCommand(args: string[]): Promise<number> {
-  const app = await createApp(cliConfig(), { env: process.env, pollCosts: false, log: (line) => process.stderr.write(`offload: ${line}\n`) });
+  const app = await createApp(cliConfig(), {
+    env: process.env,
+    pollCosts: false,
+    log: (line) => process.stderr.write(`offload: ${line}\n`),
+  });
   try {
     const tripAt = args.indexOf('--trip');
     if (hasFlag(args, 'reset')) await app.breaker.reset();
     else if (tripAt >= 0) await app.breaker.trip(args[tripAt + 1] ?? 'tripped by hand from the CLI');
     if (app.breaker.pollsCosts) await app.breaker.pollCosts();
     const view = await app.breaker.status();
-    process.stdout.write(hasFlag(args, 'json') ? `${JSON.stringify(view, null, 2)}\n` : `${breakerReport(view).join('\n')}\n`);
+    process.stdout.write(
+      hasFlag(args, 'json') ? `${JSON.stringify(view, null, 2)}\n` : `${breakerReport(view).join('\n')}\n`,
+    );
     return view.tripped ? 1 : 0;
   } finally {
     await app.close();

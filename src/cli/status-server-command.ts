@@ -14,7 +14,10 @@ export async function runStatusServerCommand(args: string[]): Promise<number> {
   const hostAt = args.indexOf('--host');
   const host = hostAt >= 0 ? (args[hostAt + 1] ?? '') : '127.0.0.1';
   const port = intFlag(args, 'port', 5555);
-  const app = await createApp(cliConfig(), { env: process.env, log: (line) => process.stderr.write(`offload: ${line}\n`) });
+  const app = await createApp(cliConfig(), {
+    env: process.env,
+    log: (line) => process.stderr.write(`offload: ${line}\n`),
+  });
   let server;
   try {
     server = await startStatusServer({ host, port, answer: async () => (await app.breaker.status()).tripped });
@@ -25,5 +28,8 @@ export async function runStatusServerCommand(args: string[]): Promise<number> {
   }
   process.stderr.write(`offload: STATUS server on ${server.host}:${server.port}\n`);
   await signal;
-  return shutdown([['close the STATUS server', () => server.close()], ['close the app', () => app.close()]]);
+  return shutdown([
+    ['close the STATUS server', () => server.close()],
+    ['close the app', () => app.close()],
+  ]);
 }

@@ -52,7 +52,9 @@ export async function startStatusServer(opts: StatusServerOptions): Promise<Stat
     socket.setTimeout(opts.idleMs ?? 30_000, () => socket.end());
     let pending = Buffer.alloc(0);
     let chain = Promise.resolve();
-    const reply = (text: string) => { if (!socket.destroyed) socket.write(text); };
+    const reply = (text: string) => {
+      if (!socket.destroyed) socket.write(text);
+    };
     socket.on('data', (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);
       for (let nl = pending.indexOf(0x0a); nl >= 0; nl = pending.indexOf(0x0a)) {
@@ -69,21 +71,28 @@ export async function startStatusServer(opts: StatusServerOptions): Promise<Stat
       }
       if (pending.length > (opts.maxLineBytes ?? 1024)) {
         pending = Buffer.alloc(0);
-        void chain.then(() => { reply('ERROR line too long\n'); socket.end(); });
+        void chain.then(() => {
+          reply('ERROR line too long\n');
+          socket.end();
+        });
       }
     });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port, host, () => { server.off('error', reject); resolve(); });
+    server.listen(opts.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const address = server.address() as AddressInfo;
   return {
     host: address.address,
     port: address.port,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -13,12 +13,19 @@ export function undoCommand(op: 'apply' | 'discard'): (args: string[]) => Promis
   return async (args) => {
     const jobId = args.find((a) => !a.startsWith('--'));
     if (!jobId) {
-      process.stderr.write(`offload-worker ${op}: give the job_id, e.g. offload-worker ${op} 1b2c…${op === 'discard' ? ' [--force]' : ''}\n`);
+      process.stderr.write(
+        `offload-worker ${op}: give the job_id, e.g. offload-worker ${op} 1b2c…${op === 'discard' ? ' [--force]' : ''}\n`,
+      );
       return 2;
     }
-    const app = await createApp(cliConfig(), { env: process.env, pollCosts: false, log: (line) => process.stderr.write(`offload: ${line}\n`) });
+    const app = await createApp(cliConfig(), {
+      env: process.env,
+      pollCosts: false,
+      log: (line) => process.stderr.write(`offload: ${line}\n`),
+    });
     try {
-      const outcome = op === 'apply' ? await app.jobs.apply(jobId) : await app.jobs.discard(jobId, hasFlag(args, 'force'));
+      const outcome =
+        op === 'apply' ? await app.jobs.apply(jobId) : await app.jobs.discard(jobId, hasFlag(args, 'force'));
       process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
       return 0;
     } catch (err) {

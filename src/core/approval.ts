@@ -16,10 +16,15 @@ export interface Forecast {
 export type Approver = (question: string) => Promise<boolean>;
 
 /** How to approve without a question, for rejections. */
-export const APPROVAL_HINT = 'Approve it in a client that supports MCP elicitation or in VS Code, or set PREMIUM_AUTO_APPROVE=1 (VS Code: offload.premiumAutoApprove) to allow such jobs without asking.';
+export const APPROVAL_HINT =
+  'Approve it in a client that supports MCP elicitation or in VS Code, or set PREMIUM_AUTO_APPROVE=1 (VS Code: offload.premiumAutoApprove) to allow such jobs without asking.';
 
 /** Why a job needs approval, or null when it does not (auto-approve on, or cheap non-premium work). */
-export function approvalReason(agent: string, f: Forecast, opts: { autoApprove: boolean; thresholdUsd?: number }): string | null {
+export function approvalReason(
+  agent: string,
+  f: Forecast,
+  opts: { autoApprove: boolean; thresholdUsd?: number },
+): string | null {
   if (opts.autoApprove) return null;
   if (agent === 'premium-worker') return 'premium-worker jobs need approval';
   if (opts.thresholdUsd !== undefined && f.highMicros > Math.round(opts.thresholdUsd * 1e6)) {

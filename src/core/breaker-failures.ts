@@ -13,7 +13,8 @@ export class FailureStreak {
 
   /** `threshold`: failures in a row that trip (an integer ≥ 1). Throws RangeError otherwise. */
   constructor(readonly threshold: number) {
-    if (!Number.isSafeInteger(threshold) || threshold < 1) throw new RangeError(`failure threshold must be an integer ≥ 1, got ${threshold}`);
+    if (!Number.isSafeInteger(threshold) || threshold < 1)
+      throw new RangeError(`failure threshold must be an integer ≥ 1, got ${threshold}`);
     this.counter = new ConsecutiveBreaker(threshold);
   }
 

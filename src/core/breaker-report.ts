@@ -4,7 +4,15 @@ import { usd } from '../shared/usd';
 
 /** The outcome of one poll of the provider's cost data. USD floats for display; `at` ISO time. */
 export type CostPoll =
-  | { ok: true; at: string; provider_usd: number; ledger_usd: number; rule: CostRule; tripped: boolean; detail: string | null }
+  | {
+      ok: true;
+      at: string;
+      provider_usd: number;
+      ledger_usd: number;
+      rule: CostRule;
+      tripped: boolean;
+      detail: string | null;
+    }
   | { ok: false; at: string; error: string };
 
 /** The breaker as every surface shows it (breaker_status, `status`, the STATUS port, VS Code). */
@@ -35,7 +43,10 @@ export function breakerReport(v: BreakerView): string[] {
   if (v.until) lines.push(`until: ${v.until}`);
   lines.push(`reset: ${v.reset}`);
   const p = v.last_cost_poll;
-  if (p?.ok) lines.push(`provider costs (today+yesterday UTC): ${usd(p.provider_usd)} vs ledger ${usd(p.ledger_usd)}, rule ${p.rule}${p.tripped ? ' → trips' : ''}`);
+  if (p?.ok)
+    lines.push(
+      `provider costs (today+yesterday UTC): ${usd(p.provider_usd)} vs ledger ${usd(p.ledger_usd)}, rule ${p.rule}${p.tripped ? ' → trips' : ''}`,
+    );
   else if (p) lines.push(`provider costs: not checked: ${p.error}`);
   return lines;
 }

@@ -36,7 +36,14 @@ export interface BreakerRecord {
 }
 
 /** A never-tripped breaker. */
-export const CLOSED_BREAKER: BreakerRecord = { state: 'closed', reason: null, detail: null, since: null, until: null, trialId: null };
+export const CLOSED_BREAKER: BreakerRecord = {
+  state: 'closed',
+  reason: null,
+  detail: null,
+  since: null,
+  until: null,
+  trialId: null,
+};
 
 /** The breaker's settings (config: BREAKER_*). */
 export interface BreakerPolicy {
@@ -51,7 +58,12 @@ export interface BreakerPolicy {
 }
 
 /** Defaults of every BreakerPolicy field. */
-export const DEFAULT_BREAKER_POLICY: BreakerPolicy = { velocityPct: 20, velocityWindowMs: 3_600_000, failureThreshold: 5, cooldownMs: 60_000 };
+export const DEFAULT_BREAKER_POLICY: BreakerPolicy = {
+  velocityPct: 20,
+  velocityWindowMs: 3_600_000,
+  failureThreshold: 5,
+  cooldownMs: 60_000,
+};
 
 /** Spend the spend rules look at, µUSD. `windowSettled`: settled in the velocity window (after the last reset). */
 export interface SpendSnapshot {
@@ -65,12 +77,19 @@ export interface SpendSnapshot {
 /** What resets a breaker opened for `reason`, as one sentence for messages and `breaker_status`. */
 export function resetHint(reason: TripReason | null): string {
   switch (reason) {
-    case 'monthly_cap': return 'It closes by itself on the 1st of next month (UTC) or when MONTHLY_BUDGET is raised.';
-    case 'daily_cap': return 'It closes by itself at 00:00 UTC or when DAILY_BUDGET is raised.';
-    case 'upstream_failures': return 'After the cooldown (BREAKER_COOLDOWN_MS) one trial call is let through; its success closes it. `offload-worker status --reset` closes it now.';
-    case 'provider_cost': return 'It closes when a later poll of the provider costs no longer trips, or with `offload-worker status --reset`.';
-    case 'velocity': case 'manual': return 'Only a manual reset closes it: `offload-worker status --reset` (or the Offload: Reset Breaker command in VS Code).';
-    default: return 'Nothing to reset: the breaker is closed.';
+    case 'monthly_cap':
+      return 'It closes by itself on the 1st of next month (UTC) or when MONTHLY_BUDGET is raised.';
+    case 'daily_cap':
+      return 'It closes by itself at 00:00 UTC or when DAILY_BUDGET is raised.';
+    case 'upstream_failures':
+      return 'After the cooldown (BREAKER_COOLDOWN_MS) one trial call is let through; its success closes it. `offload-worker status --reset` closes it now.';
+    case 'provider_cost':
+      return 'It closes when a later poll of the provider costs no longer trips, or with `offload-worker status --reset`.';
+    case 'velocity':
+    case 'manual':
+      return 'Only a manual reset closes it: `offload-worker status --reset` (or the Offload: Reset Breaker command in VS Code).';
+    default:
+      return 'Nothing to reset: the breaker is closed.';
   }
 }
 
@@ -83,22 +102,41 @@ export class BreakerOpenError extends BudgetExceededError {
   override name = 'BreakerOpenError';
   constructor(readonly record: BreakerRecord) {
     super('breaker', 0, 0, 0);
-    const why = record.state === 'half-open' ? 'half-open, its one trial call is in flight' : `open (${record.reason}: ${record.detail})`;
+    const why =
+      record.state === 'half-open'
+        ? 'half-open, its one trial call is in flight'
+        : `open (${record.reason}: ${record.detail})`;
     this.message = `circuit breaker ${why}: no new paid work is admitted. ${resetHint(record.reason)}`;
   }
 }
 
 /** The spend rule that trips now, or null: cap reached (settled ≥ cap), then velocity. */
-export function spendTrip(s: SpendSnapshot, policy: BreakerPolicy, nowMs: number): Omit<BreakerRecord, 'state' | 'trialId' | 'since'> | null {
+export function spendTrip(
+  s: SpendSnapshot,
+  policy: BreakerPolicy,
+  nowMs: number,
+): Omit<BreakerRecord, 'state' | 'trialId' | 'since'> | null {
   if (s.monthSettled >= s.monthCap) {
-    return { reason: 'monthly_cap', detail: `settled ${formatUsd(s.monthSettled)} of the ${formatUsd(s.monthCap)} monthly cap`, until: nextMonthStart(nowMs) };
+    return {
+      reason: 'monthly_cap',
+      detail: `settled ${formatUsd(s.monthSettled)} of the ${formatUsd(s.monthCap)} monthly cap`,
+      until: nextMonthStart(nowMs),
+    };
   }
   if (s.dayCap !== null && s.daySettled >= s.dayCap) {
-    return { reason: 'daily_cap', detail: `settled ${formatUsd(s.daySettled)} of the ${formatUsd(s.dayCap)} daily cap`, until: nextDayStart(nowMs) };
+    return {
+      reason: 'daily_cap',
+      detail: `settled ${formatUsd(s.daySettled)} of the ${formatUsd(s.dayCap)} daily cap`,
+      until: nextDayStart(nowMs),
+    };
   }
   if (policy.velocityPct > 0 && s.monthCap > 0 && s.windowSettled * 100 >= policy.velocityPct * s.monthCap) {
     const mins = Math.round(policy.velocityWindowMs / 60_000);
-    return { reason: 'velocity', detail: `settled ${formatUsd(s.windowSettled)} within ${mins} min, ≥ ${policy.velocityPct}% of the ${formatUsd(s.monthCap)} monthly cap`, until: null };
+    return {
+      reason: 'velocity',
+      detail: `settled ${formatUsd(s.windowSettled)} within ${mins} min, ≥ ${policy.velocityPct}% of the ${formatUsd(s.monthCap)} monthly cap`,
+      until: null,
+    };
   }
   return null;
 }
@@ -139,9 +177,14 @@ export function evaluate(rec: BreakerRecord, s: SpendSnapshot, policy: BreakerPo
  * admits one trial (when no trial is live per `trialLive`) and records it; open refuses. Returns
  * the record to store. Throws BreakerOpenError when refused.
  */
-export function admitThrough(rec: BreakerRecord, reservationId: string, trialLive: (id: string) => boolean): BreakerRecord {
+export function admitThrough(
+  rec: BreakerRecord,
+  reservationId: string,
+  trialLive: (id: string) => boolean,
+): BreakerRecord {
   if (rec.state === 'closed') return rec;
-  if (rec.state === 'half-open' && !(rec.trialId !== null && trialLive(rec.trialId))) return { ...rec, trialId: reservationId };
+  if (rec.state === 'half-open' && !(rec.trialId !== null && trialLive(rec.trialId)))
+    return { ...rec, trialId: reservationId };
   throw new BreakerOpenError(rec);
 }
 

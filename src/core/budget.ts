@@ -13,7 +13,10 @@ export interface Caps {
  * extension host (caps changed in settings) and `doctor`.
  */
 export function capsOf(config: Pick<Config, 'monthlyBudgetUsd' | 'dailyBudgetUsd'>): Caps {
-  return { monthlyMicros: usdToMicros(config.monthlyBudgetUsd), dailyMicros: config.dailyBudgetUsd !== undefined ? usdToMicros(config.dailyBudgetUsd) : null };
+  return {
+    monthlyMicros: usdToMicros(config.monthlyBudgetUsd),
+    dailyMicros: config.dailyBudgetUsd !== undefined ? usdToMicros(config.dailyBudgetUsd) : null,
+  };
 }
 
 /** Which cap refused an admission; 'breaker' is the circuit breaker (BreakerOpenError, src/core/breaker.ts). */
@@ -31,7 +34,9 @@ export class BudgetExceededError extends Error {
     readonly neededMicros: Micros,
     readonly capMicros: Micros,
   ) {
-    super(`${cap} budget exceeded: ${formatUsd(Math.max(0, remainingMicros))} of ${formatUsd(capMicros)} remains, this call needs up to ${formatUsd(neededMicros)}`);
+    super(
+      `${cap} budget exceeded: ${formatUsd(Math.max(0, remainingMicros))} of ${formatUsd(capMicros)} remains, this call needs up to ${formatUsd(neededMicros)}`,
+    );
   }
 }
 

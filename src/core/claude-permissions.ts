@@ -19,7 +19,10 @@ const UNSAFE = /[(),*\u0000-\u001f\u007f]/;
  * ALLOW_BYPASS_PERMISSIONS=1 (`offload.allowBypassPermissions`), else InputError naming
  * `permission_mode`, thrown before anything is reserved.
  */
-export function permissionModeOf(requested: PermissionMode | undefined, config: Pick<Config, 'claudePermissionMode' | 'allowBypassPermissions'>): PermissionMode {
+export function permissionModeOf(
+  requested: PermissionMode | undefined,
+  config: Pick<Config, 'claudePermissionMode' | 'allowBypassPermissions'>,
+): PermissionMode {
   const mode = requested ?? config.claudePermissionMode;
   if (mode === 'bypassPermissions' && !config.allowBypassPermissions) {
     throw new InputError('permission_mode', 'bypassPermissions is blocked; set ALLOW_BYPASS_PERMISSIONS=1 to allow it');
@@ -31,8 +34,14 @@ export function permissionModeOf(requested: PermissionMode | undefined, config: 
 export function bashAllowRule(command: string, field: string): string {
   const bad = UNSAFE.exec(command);
   if (bad) {
-    const shown = bad[0] < ' ' || bad[0] === '\u007f' ? `control character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0')}` : `"${bad[0]}"`;
-    throw new InputError(field, `holds ${shown}, which Claude Code's permission rules cannot express safely; put the command in a script (e.g. ./scripts/check.sh) and name that`);
+    const shown =
+      bad[0] < ' ' || bad[0] === '\u007f'
+        ? `control character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0')}`
+        : `"${bad[0]}"`;
+    throw new InputError(
+      field,
+      `holds ${shown}, which Claude Code's permission rules cannot express safely; put the command in a script (e.g. ./scripts/check.sh) and name that`,
+    );
   }
   if (command.trim() === '') throw new InputError(field, 'is empty; give the command to run, e.g. "npm test"');
   return `Bash(${command})`;

@@ -38,11 +38,13 @@ export const ConfigSchema = z.object({
    * (DEFAULT_AGENT_MODELS), so `{"mini-worker":"deepseek-chat"}` overrides one tier only; an
    * unknown tier name is refused by name.
    */
-  agents: z.strictObject({
-    'mini-worker': z.string().min(1).default(DEFAULT_AGENT_MODELS['mini-worker']),
-    'balanced-worker': z.string().min(1).default(DEFAULT_AGENT_MODELS['balanced-worker']),
-    'premium-worker': z.string().min(1).default(DEFAULT_AGENT_MODELS['premium-worker']),
-  }).prefault({}),
+  agents: z
+    .strictObject({
+      'mini-worker': z.string().min(1).default(DEFAULT_AGENT_MODELS['mini-worker']),
+      'balanced-worker': z.string().min(1).default(DEFAULT_AGENT_MODELS['balanced-worker']),
+      'premium-worker': z.string().min(1).default(DEFAULT_AGENT_MODELS['premium-worker']),
+    })
+    .prefault({}),
   /** Gateway model that Claude Code's requests are sent to (CLAUDE_MODEL). */
   claudeModel: z.string().min(1).default('gpt-4o-mini'),
   /** `--model` passed to the Claude Code CLI (CLAUDE_CODE_MODEL). */
@@ -167,7 +169,9 @@ export function defaultLedgerPath(platform: string, home: string, env: Record<st
 function num(name: string, raw: string): number {
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(value)) {
-    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a number; set it to a number such as ${name === 'MONTHLY_BUDGET' ? '25' : '2'}`);
+    throw new ConfigError(
+      `${name}=${JSON.stringify(raw)} is not a number; set it to a number such as ${name === 'MONTHLY_BUDGET' ? '25' : '2'}`,
+    );
   }
   return value;
 }
@@ -188,7 +192,9 @@ function json(name: string, raw: string): unknown {
   try {
     return JSON.parse(raw);
   } catch {
-    throw new ConfigError(`${name} must be JSON, e.g. ${name}='${JSON_EXAMPLES[name] ?? '{"my-model":{"input_mtok":0.1,"output_mtok":0.2}}'}'`);
+    throw new ConfigError(
+      `${name} must be JSON, e.g. ${name}='${JSON_EXAMPLES[name] ?? '{"my-model":{"input_mtok":0.1,"output_mtok":0.2}}'}'`,
+    );
   }
 }
 
@@ -197,7 +203,10 @@ function json(name: string, raw: string): unknown {
  * `ONEAPI_BASE_URL` are the original worker's names for a OneAPI gateway and win over the OpenAI
  * pair when both are set. Throws ConfigError naming the variable and what is allowed.
  */
-export function configFromEnv(env: Record<string, string | undefined>, defaults: { cwd: string; home: string; platform: string }): Config {
+export function configFromEnv(
+  env: Record<string, string | undefined>,
+  defaults: { cwd: string; home: string; platform: string },
+): Config {
   const input: Record<string, unknown> = {
     sandboxRoots: [defaults.cwd],
     ledgerPath: defaultLedgerPath(defaults.platform, defaults.home, env),
@@ -210,9 +219,16 @@ export function configFromEnv(env: Record<string, string | undefined>, defaults:
     if (raw === undefined || raw === '') continue;
     if (key === 'openaiBaseUrl' && env.ONEAPI_BASE_URL) continue;
     const shape = ConfigSchema.shape[key];
-    const base = shape instanceof z.ZodDefault || shape instanceof z.ZodPrefault || shape instanceof z.ZodOptional ? shape.unwrap() : shape;
+    const base =
+      shape instanceof z.ZodDefault || shape instanceof z.ZodPrefault || shape instanceof z.ZodOptional
+        ? shape.unwrap()
+        : shape;
     if (key === 'sandboxRoots') input[key] = raw.split(/[:;](?![\\/])/).filter(Boolean);
-    else if (key === 'childEnv') input[key] = raw.split(',').map((part) => part.trim()).filter(Boolean);
+    else if (key === 'childEnv')
+      input[key] = raw
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean);
     else if (base instanceof z.ZodArray) input[key] = raw.split(',').map((part) => num(name, part));
     else if (base instanceof z.ZodNumber) input[key] = num(name, raw);
     else if (base instanceof z.ZodBoolean) input[key] = bool(name, raw);

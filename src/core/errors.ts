@@ -4,7 +4,10 @@
  */
 export class InputError extends Error {
   override name = 'InputError';
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(`${field}: ${message}`);
   }
 }

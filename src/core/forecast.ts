@@ -30,8 +30,16 @@ export function forecastStart(prices: PriceBook, model: string, capMicros: Micro
  * UTF-8 size with its overhead (jobs/forecast.ts counts it). Throws UnknownPriceError for an
  * unpriced model.
  */
-export function forecastOneCall(prices: PriceBook, model: string, inputBytes: number, maxOutputTokens: number): Forecast {
-  return { lowMicros: prices.worstCase(model, Math.ceil(inputBytes / 4), 0), highMicros: prices.worstCase(model, inputBytes, maxOutputTokens) };
+export function forecastOneCall(
+  prices: PriceBook,
+  model: string,
+  inputBytes: number,
+  maxOutputTokens: number,
+): Forecast {
+  return {
+    lowMicros: prices.worstCase(model, Math.ceil(inputBytes / 4), 0),
+    highMicros: prices.worstCase(model, inputBytes, maxOutputTokens),
+  };
 }
 
 // Exact to the µUSD: a forecast's low end is often sub-cent, and formatUsd's rounding would hide why it was refused.
@@ -39,7 +47,10 @@ const usd = (micros: Micros) => `$${Number(microsToUsd(micros).toFixed(6))}`;
 
 /** A forecast as results show it: `{ low_usd, high_usd }`, USD. */
 export function forecastJson(f: Forecast): { low_usd: number; high_usd: number } {
-  return { low_usd: Number(microsToUsd(f.lowMicros).toFixed(6)), high_usd: Number(microsToUsd(f.highMicros).toFixed(6)) };
+  return {
+    low_usd: Number(microsToUsd(f.lowMicros).toFixed(6)),
+    high_usd: Number(microsToUsd(f.highMicros).toFixed(6)),
+  };
 }
 
 /**
@@ -49,7 +60,12 @@ export function forecastJson(f: Forecast): { low_usd: number; high_usd: number }
  * when there is none). Such a job could not finish even its cheapest run, so it
  * ends `budget_exceeded` with no spend. The message names the numbers and the fix.
  */
-export function forecastRefusal(f: Forecast, capMicros: Micros | null, remainingMicros: Micros, dailyRemainingMicros: Micros | null = null): string | null {
+export function forecastRefusal(
+  f: Forecast,
+  capMicros: Micros | null,
+  remainingMicros: Micros,
+  dailyRemainingMicros: Micros | null = null,
+): string | null {
   const low = usd(f.lowMicros);
   if (capMicros !== null && f.lowMicros > capMicros) {
     return `refused before it started: its forecast's low end ${low} exceeds its cap of ${usd(capMicros)}; raise max_cost_usd (or AGENT_JOB_MAX_COST_USD / offload.agentJobMaxCostUsd for start jobs)`;
@@ -73,5 +89,10 @@ export function forecastOf(job: Pick<JobRecord, 'result'>): { low_usd: number; h
   const f = job.result && typeof job.result === 'object' ? (job.result as { forecast?: unknown }).forecast : undefined;
   if (!f || typeof f !== 'object') return null;
   const { low_usd, high_usd } = f as { low_usd?: unknown; high_usd?: unknown };
-  return typeof low_usd === 'number' && Number.isFinite(low_usd) && typeof high_usd === 'number' && Number.isFinite(high_usd) ? { low_usd, high_usd } : null;
+  return typeof low_usd === 'number' &&
+    Number.isFinite(low_usd) &&
+    typeof high_usd === 'number' &&
+    Number.isFinite(high_usd)
+    ? { low_usd, high_usd }
+    : null;
 }

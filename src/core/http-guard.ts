@@ -26,8 +26,10 @@ export const MAX_TARGET_CHARS = 8192;
  */
 export function parseRequestTarget(target: string | undefined): RequestTarget {
   if (target === undefined || target === '') return { ok: false, message: 'bad request: the request target is empty' };
-  if (target.length > MAX_TARGET_CHARS) return { ok: false, message: `bad request: the request target is over ${MAX_TARGET_CHARS} characters` };
-  if (!target.startsWith('/') || target.startsWith('//')) return { ok: false, message: 'bad request: the request target must be a path starting with a single "/"' };
+  if (target.length > MAX_TARGET_CHARS)
+    return { ok: false, message: `bad request: the request target is over ${MAX_TARGET_CHARS} characters` };
+  if (!target.startsWith('/') || target.startsWith('//'))
+    return { ok: false, message: 'bad request: the request target must be a path starting with a single "/"' };
   try {
     const url = new URL(target, 'http://offload.invalid');
     return { ok: true, pathname: url.pathname, search: url.search };
@@ -58,7 +60,12 @@ export interface HttpTimeouts {
 }
 
 /** Offload's limits: loopback clients send their headers at once and bodies of at most a few MiB. */
-export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { headersTimeout: 10_000, requestTimeout: 60_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 };
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = {
+  headersTimeout: 10_000,
+  requestTimeout: 60_000,
+  keepAliveTimeout: 5_000,
+  connectionsCheckingInterval: 1_000,
+};
 
 /**
  * The `createServer` options that set every limit explicitly: the defaults, overridden by

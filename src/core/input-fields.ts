@@ -6,7 +6,11 @@
  */
 import { z } from 'zod';
 import {
-  MAX_COST_USD_LIMIT, MIN_COST_USD, NAME_MAX_BYTES, PATH_MAX_BYTES, PATH_SEGMENT_MAX_BYTES,
+  MAX_COST_USD_LIMIT,
+  MIN_COST_USD,
+  NAME_MAX_BYTES,
+  PATH_MAX_BYTES,
+  PATH_SEGMENT_MAX_BYTES,
 } from './input-limits';
 import { utf8ByteLength } from './token-bound';
 
@@ -21,17 +25,20 @@ export function describeValue(v: unknown): string {
 
 /** The message of a missing or mistyped field: "`field` is required: `hint`" or "`field` must be `type`, got …". */
 function typeError(field: string, type: string, hint?: string) {
-  return (iss: { input?: unknown }) => (iss.input === undefined
-    ? `${field} is required${hint ? `: ${hint}` : ` (${type})`}`
-    : `${field} must be ${type}, got ${describeValue(iss.input)}`);
+  return (iss: { input?: unknown }) =>
+    iss.input === undefined
+      ? `${field} is required${hint ? `: ${hint}` : ` (${type})`}`
+      : `${field} must be ${type}, got ${describeValue(iss.input)}`;
 }
 
 /** A string field: not empty, at most `maxBytes` UTF-8 bytes (`limitName` says which constant), no NUL byte. */
 export function textField(field: string, maxBytes: number, limitName: string, hint?: string) {
-  return z.string({ error: typeError(field, 'a string', hint) })
+  return z
+    .string({ error: typeError(field, 'a string', hint) })
     .min(1, `${field} must not be empty${hint ? `: ${hint}` : ''}`)
     .refine((s) => utf8ByteLength(s) <= maxBytes, {
-      error: (iss) => `${field} is ${utf8ByteLength(String(iss.input))} bytes; the limit is ${maxBytes} bytes (${limitName})`,
+      error: (iss) =>
+        `${field} is ${utf8ByteLength(String(iss.input))} bytes; the limit is ${maxBytes} bytes (${limitName})`,
     })
     .refine((s) => !s.includes('\0'), `${field} must not contain a NUL byte (\\u0000)`)
     .meta({ maxLength: maxBytes }); // advertised in tools/list; a character is at least one byte, so this bound is implied
@@ -52,13 +59,16 @@ function longSegment(p: string): string | undefined {
  * NUL byte. Whether it exists and lies inside the sandbox is the service's check (it needs I/O).
  */
 export function pathField(field: string, hint?: string) {
-  return z.string({ error: typeError(field, 'a path string', hint) })
+  return z
+    .string({ error: typeError(field, 'a path string', hint) })
     .min(1, `${field} must not be empty: give an absolute path`)
     .refine((s) => utf8ByteLength(s) <= PATH_MAX_BYTES, {
-      error: (iss) => `${field} is ${utf8ByteLength(String(iss.input))} bytes; a path is at most ${PATH_MAX_BYTES} bytes (PATH_MAX)`,
+      error: (iss) =>
+        `${field} is ${utf8ByteLength(String(iss.input))} bytes; a path is at most ${PATH_MAX_BYTES} bytes (PATH_MAX)`,
     })
     .refine((s) => longSegment(s) === undefined, {
-      error: (iss) => `${field} has a name of ${utf8ByteLength(longSegment(String(iss.input)) ?? '')} bytes; a file or folder name is at most ${PATH_SEGMENT_MAX_BYTES} bytes (NAME_MAX)`,
+      error: (iss) =>
+        `${field} has a name of ${utf8ByteLength(longSegment(String(iss.input)) ?? '')} bytes; a file or folder name is at most ${PATH_SEGMENT_MAX_BYTES} bytes (NAME_MAX)`,
     })
     .refine((s) => !s.includes('\0'), `${field} must not contain a NUL byte (\\u0000)`)
     .meta({ maxLength: PATH_MAX_BYTES });
@@ -67,7 +77,8 @@ export function pathField(field: string, hint?: string) {
 /** An integer field in [min, max] (`unit` for messages, e.g. "ms"). */
 export function intField(field: string, min: number, max: number, unit = '') {
   const u = unit ? ` ${unit}` : '';
-  return z.number({ error: typeError(field, `an integer from ${min} to ${max}${u}`) })
+  return z
+    .number({ error: typeError(field, `an integer from ${min} to ${max}${u}`) })
     .int(`${field} must be a whole number from ${min} to ${max}${u}`)
     .min(min, `${field} must be at least ${min}${u}`)
     .max(max, `${field} must be at most ${max}${u}`);
@@ -76,9 +87,13 @@ export function intField(field: string, min: number, max: number, unit = '') {
 /** A USD amount: finite, from MIN_COST_USD (1 µUSD) to MAX_COST_USD_LIMIT. */
 export function usdField(field: string) {
   const range = `from ${MIN_COST_USD} to ${MAX_COST_USD_LIMIT} USD`;
-  return z.number({ error: typeError(field, `a USD amount ${range}`) })
+  return z
+    .number({ error: typeError(field, `a USD amount ${range}`) })
     .min(MIN_COST_USD, `${field} must be at least ${MIN_COST_USD} USD (1 µUSD); omit it for no per-job cap`)
-    .max(MAX_COST_USD_LIMIT, `${field} must be at most ${MAX_COST_USD_LIMIT} USD (MAX_COST_USD_LIMIT); the monthly budget caps spend as well`);
+    .max(
+      MAX_COST_USD_LIMIT,
+      `${field} must be at most ${MAX_COST_USD_LIMIT} USD (MAX_COST_USD_LIMIT); the monthly budget caps spend as well`,
+    );
 }
 
 /** A boolean field. */
@@ -88,14 +103,18 @@ export function boolField(field: string) {
 
 /** A list field of at most `max` entries (and at least `min`). */
 export function listField<T extends z.ZodType>(field: string, item: T, min: number, max: number, hint?: string) {
-  return z.array(item, { error: typeError(field, 'a list', hint) })
+  return z
+    .array(item, { error: typeError(field, 'a list', hint) })
     .min(min, `${field} needs at least ${min} ${min === 1 ? 'entry' : 'entries'}${hint ? `: ${hint}` : ''}`)
     .max(max, `${field} takes at most ${max} entries`);
 }
 
 /** An enum field; the message lists the allowed values. */
 export function enumField<const T extends readonly [string, ...string[]]>(field: string, values: T) {
-  return z.enum(values, { error: (iss) => `${field} must be one of ${values.join(', ')}${iss.input === undefined ? '' : `, got ${JSON.stringify(iss.input)}`}` });
+  return z.enum(values, {
+    error: (iss) =>
+      `${field} must be one of ${values.join(', ')}${iss.input === undefined ? '' : `, got ${JSON.stringify(iss.input)}`}`,
+  });
 }
 
 /**

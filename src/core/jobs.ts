@@ -10,7 +10,13 @@ export type JobKind = 'llm' | 'claude-code' | 'batch' | 'analyze';
  */
 export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'budget_exceeded' | 'rejected';
 
-export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set(['completed', 'failed', 'cancelled', 'budget_exceeded', 'rejected']);
+export const TERMINAL_STATUSES: ReadonlySet<JobStatus> = new Set([
+  'completed',
+  'failed',
+  'cancelled',
+  'budget_exceeded',
+  'rejected',
+]);
 
 /** Legal transitions of the job state machine. */
 const TRANSITIONS: Record<JobStatus, readonly JobStatus[]> = {

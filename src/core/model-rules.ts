@@ -57,25 +57,45 @@ const NO_SYSTEM_ROLE = /^o1-(mini|preview)(-\d{4}-\d{2}-\d{2})?$/;
 export function modelRequestRules(model: string): ModelRequestRules {
   const name = baseName(model);
   const reasoning = REASONING.test(name);
-  return { maxTokensField: reasoning ? 'max_completion_tokens' : 'max_tokens', systemRole: !NO_SYSTEM_ROLE.test(name), sampling: !reasoning };
+  return {
+    maxTokensField: reasoning ? 'max_completion_tokens' : 'max_tokens',
+    systemRole: !NO_SYSTEM_ROLE.test(name),
+    sampling: !reasoning,
+  };
 }
 
 /** The text of a system/developer message's content (a string, or text parts). */
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((p) => (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).filter(Boolean).join('\n');
+  if (Array.isArray(content))
+    return content
+      .map((p) =>
+        p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string'
+          ? (p as { text: string }).text
+          : '',
+      )
+      .filter(Boolean)
+      .join('\n');
   return '';
 }
 
 /** Moves every system/developer message's text to the start of the first user turn (a new one at the front if there is none). */
-function foldSystemIntoUser(messages: readonly { role: string; content?: unknown }[]): { role: string; content?: unknown }[] {
-  const instructions = messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => textOf(m.content)).filter(Boolean).join('\n\n');
+function foldSystemIntoUser(
+  messages: readonly { role: string; content?: unknown }[],
+): { role: string; content?: unknown }[] {
+  const instructions = messages
+    .filter((m) => m.role === 'system' || m.role === 'developer')
+    .map((m) => textOf(m.content))
+    .filter(Boolean)
+    .join('\n\n');
   const rest = messages.filter((m) => m.role !== 'system' && m.role !== 'developer');
   if (!instructions) return rest;
   const first = rest.findIndex((m) => m.role === 'user');
   if (first < 0) return [{ role: 'user', content: instructions }, ...rest];
   const user = rest[first]!;
-  const content = Array.isArray(user.content) ? [{ type: 'text', text: instructions }, ...user.content] : `${instructions}\n\n${textOf(user.content)}`;
+  const content = Array.isArray(user.content)
+    ? [{ type: 'text', text: instructions }, ...user.content]
+    : `${instructions}\n\n${textOf(user.content)}`;
   return rest.map((m, i) => (i === first ? { ...m, content } : m));
 }
 

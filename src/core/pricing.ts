@@ -8,7 +8,9 @@ import type { Usage } from './usage';
 export class UnknownPriceError extends Error {
   override name = 'UnknownPriceError';
   constructor(readonly model: string) {
-    super(`no price known for model "${model}": add an override (OFFLOAD_PRICES='{"${model}":{"input_mtok":0.1,"output_mtok":0.4}}' or the offload.prices setting)`);
+    super(
+      `no price known for model "${model}": add an override (OFFLOAD_PRICES='{"${model}":{"input_mtok":0.1,"output_mtok":0.4}}' or the offload.prices setting)`,
+    );
   }
 }
 
@@ -77,11 +79,19 @@ export class PriceBook {
     checkTokens('cache_read_tokens', usage.cache_read_tokens);
     const o = this.override(model);
     if (o) {
-      const usd = (usage.input_tokens * o.input_mtok + usage.cache_read_tokens * (o.cache_read_mtok ?? o.input_mtok) + usage.output_tokens * o.output_mtok) / 1e6;
+      const usd =
+        (usage.input_tokens * o.input_mtok +
+          usage.cache_read_tokens * (o.cache_read_mtok ?? o.input_mtok) +
+          usage.output_tokens * o.output_mtok) /
+        1e6;
       return usdToMicros(usd);
     }
     const price = calcPrice(
-      { input_tokens: usage.input_tokens + usage.cache_read_tokens, cache_read_tokens: usage.cache_read_tokens, output_tokens: usage.output_tokens },
+      {
+        input_tokens: usage.input_tokens + usage.cache_read_tokens,
+        cache_read_tokens: usage.cache_read_tokens,
+        output_tokens: usage.output_tokens,
+      },
       model,
       { timestamp: at },
     );

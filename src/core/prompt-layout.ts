@@ -23,9 +23,17 @@ export interface LaidOutMessage {
  * (code-unit order, so the order is the same on every machine), then `empty` when there are no
  * files and `empty` is given, then the task. Pure.
  */
-export function layoutPrompt(system: string, files: readonly PromptFile[], task: string, empty?: string): LaidOutMessage[] {
+export function layoutPrompt(
+  system: string,
+  files: readonly PromptFile[],
+  task: string,
+  empty?: string,
+): LaidOutMessage[] {
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const blocks = sorted.map((f) => `<file path="${f.path}">\n${f.text}\n</file>`);
   if (blocks.length === 0 && empty !== undefined) blocks.push(empty);
-  return [{ role: 'system', content: system }, { role: 'user', content: [...blocks, task].join('\n\n') }];
+  return [
+    { role: 'system', content: system },
+    { role: 'user', content: [...blocks, task].join('\n\n') },
+  ];
 }

@@ -19,7 +19,11 @@ export class ProviderCostError extends Error {
 export function costsWindow(nowMs: number): { startMs: number; endMs: number; query: Record<string, string> } {
   const startMs = dayStart(nowMs) - 86_400_000;
   const endMs = nextDayStart(nowMs);
-  return { startMs, endMs, query: { start_time: String(startMs / 1000), end_time: String(endMs / 1000), bucket_width: '1d', limit: '7' } };
+  return {
+    startMs,
+    endMs,
+    query: { start_time: String(startMs / 1000), end_time: String(endMs / 1000), bucket_width: '1d', limit: '7' },
+  };
 }
 
 /** One page of the costs answer: its total over every bucket (µUSD), and the next page cursor (null at the end). */
@@ -35,14 +39,16 @@ export interface CostsPage {
  */
 export function parseCostsPage(body: unknown): CostsPage {
   const page = body as { data?: unknown; has_more?: unknown; next_page?: unknown } | null;
-  if (!page || typeof page !== 'object' || !Array.isArray(page.data)) throw new ProviderCostError('costs answer has no data array');
+  if (!page || typeof page !== 'object' || !Array.isArray(page.data))
+    throw new ProviderCostError('costs answer has no data array');
   let total = 0;
   for (const bucket of page.data as Array<{ results?: unknown }>) {
     if (!bucket || !Array.isArray(bucket.results)) throw new ProviderCostError('costs bucket has no results array');
     for (const r of bucket.results as Array<{ amount?: { value?: unknown; currency?: unknown } }>) {
       const value = Number(r?.amount?.value);
       const currency = String(r?.amount?.currency ?? 'usd').toLowerCase();
-      if (!Number.isFinite(value) || value < 0) throw new ProviderCostError(`costs result has amount ${JSON.stringify(r?.amount?.value)}`);
+      if (!Number.isFinite(value) || value < 0)
+        throw new ProviderCostError(`costs result has amount ${JSON.stringify(r?.amount?.value)}`);
       if (currency !== 'usd') throw new ProviderCostError(`costs result in ${currency}, expected usd`);
       total += usdToMicros(value);
     }
@@ -58,9 +64,15 @@ export type CostRule = 'any' | 'drift';
  * The cost rule's verdict: a trip detail (string) when it trips, else null. `driftMicros` is the
  * allowed excess of provider cost over the ledger's settled spend in the same window.
  */
-export function costTrip(rule: CostRule, providerMicros: Micros, ledgerMicros: Micros, driftMicros: Micros): string | null {
+export function costTrip(
+  rule: CostRule,
+  providerMicros: Micros,
+  ledgerMicros: Micros,
+  driftMicros: Micros,
+): string | null {
   const usd = formatUsd;
-  if (rule === 'any') return providerMicros > 0 ? `provider reports ${usd(providerMicros)} spent today and yesterday (UTC)` : null;
+  if (rule === 'any')
+    return providerMicros > 0 ? `provider reports ${usd(providerMicros)} spent today and yesterday (UTC)` : null;
   const excess = providerMicros - ledgerMicros;
   return excess > driftMicros
     ? `provider reports ${usd(providerMicros)} today and yesterday (UTC), the ledger ${usd(ledgerMicros)}: ${usd(excess)} more than the ${usd(driftMicros)} allowed`

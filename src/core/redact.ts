@@ -15,7 +15,9 @@ export const REDACTED = '[REDACTED]';
  * keys, the standalone adapter key and the MCP token. The one list both the app's log redaction
  * and `doctor`'s output use; keys issued at run time are added by their holders.
  */
-export function configSecrets(config: Pick<Config, 'openaiApiKey' | 'fallbackApiKey' | 'adapterKey' | 'openaiAdminKey' | 'mcpToken'>): (string | undefined)[] {
+export function configSecrets(
+  config: Pick<Config, 'openaiApiKey' | 'fallbackApiKey' | 'adapterKey' | 'openaiAdminKey' | 'mcpToken'>,
+): (string | undefined)[] {
   return [config.openaiApiKey, config.fallbackApiKey, config.adapterKey, config.openaiAdminKey, config.mcpToken];
 }
 
@@ -36,14 +38,17 @@ const PATTERNS: RegExp[] = [
 
 /** Secrets worth matching: set, and at least 6 characters (shorter ones would mask ordinary text). */
 function usable(secrets: readonly (string | undefined)[]): string[] {
-  return [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 6))].sort((a, b) => b.length - a.length);
+  return [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 6))].sort(
+    (a, b) => b.length - a.length,
+  );
 }
 
 /** Returns `text` with every secret in `secrets` (ignoring ones shorter than 6 chars) and every key-shaped token replaced by "[REDACTED]". */
 export function redact(text: string, secrets: readonly (string | undefined)[] = []): string {
   let out = text;
   for (const s of usable(secrets)) if (out.includes(s)) out = out.split(s).join(REDACTED);
-  for (const p of PATTERNS) out = out.replace(p, (_m, prefix?: unknown) => `${typeof prefix === 'string' ? prefix : ''}${REDACTED}`);
+  for (const p of PATTERNS)
+    out = out.replace(p, (_m, prefix?: unknown) => `${typeof prefix === 'string' ? prefix : ''}${REDACTED}`);
   return out;
 }
 

@@ -1,11 +1,26 @@
 import type { z } from 'zod';
 import { AGENTS, PERMISSION_MODES } from './config';
 import {
-  boolField, enumField, intField, listField, nameField, pathField, strictObject, textField, usdField,
+  boolField,
+  enumField,
+  intField,
+  listField,
+  nameField,
+  pathField,
+  strictObject,
+  textField,
+  usdField,
 } from './input-fields';
 import {
-  BATCH_MAX_JOBS, CHECKS_MAX_ENTRIES, COMMAND_MAX_BYTES, MAX_DIFF_BYTES_LIMIT, MAX_TOKENS_LIMIT,
-  PATHS_MAX_ENTRIES, TAIL_MAX_LINES, TEXT_MAX_BYTES, TIMEOUT_MAX_MS,
+  BATCH_MAX_JOBS,
+  CHECKS_MAX_ENTRIES,
+  COMMAND_MAX_BYTES,
+  MAX_DIFF_BYTES_LIMIT,
+  MAX_TOKENS_LIMIT,
+  PATHS_MAX_ENTRIES,
+  TAIL_MAX_LINES,
+  TEXT_MAX_BYTES,
+  TIMEOUT_MAX_MS,
 } from './input-limits';
 
 /**
@@ -19,18 +34,32 @@ const jobId = nameField('job_id', 'pass the job_id that start or run_job returne
 const agent = enumField('agent', AGENTS);
 /** run_job's and queue_batch items' agent: a tier, or `auto` (core/routing.ts picks one by task class, forecast and budget). */
 export const AUTO_AGENT = 'auto';
-const runJobAgent = enumField('agent', [...AGENTS, AUTO_AGENT] as const)
-  .describe('mini-worker, balanced-worker, premium-worker, or auto: the cheapest tier the task class allows within ROUTING_MAX_COST_USD and the budget left');
-const maxTokens = intField('max_tokens', 1, MAX_TOKENS_LIMIT, 'tokens').describe('Output token cap, clamped by PER_JOB_TOKEN_LIMIT');
+const runJobAgent = enumField('agent', [...AGENTS, AUTO_AGENT] as const).describe(
+  'mini-worker, balanced-worker, premium-worker, or auto: the cheapest tier the task class allows within ROUTING_MAX_COST_USD and the budget left',
+);
+const maxTokens = intField('max_tokens', 1, MAX_TOKENS_LIMIT, 'tokens').describe(
+  'Output token cap, clamped by PER_JOB_TOKEN_LIMIT',
+);
 
 /** A path relative to the job's folder (scoped_patch.paths): no leading `/`, no `..` segment. */
 const relativePath = pathField('scoped_patch.paths[]')
-  .refine((p) => !/^([\\/]|[A-Za-z]:)/.test(p), 'scoped_patch.paths[] must be relative to the job\'s folder (e.g. "src"), not absolute')
-  .refine((p) => !p.split(/[\\/]/).includes('..'), 'scoped_patch.paths[] must not leave the job\'s folder (no ".." segment)');
+  .refine(
+    (p) => !/^([\\/]|[A-Za-z]:)/.test(p),
+    'scoped_patch.paths[] must be relative to the job\'s folder (e.g. "src"), not absolute',
+  )
+  .refine(
+    (p) => !p.split(/[\\/]/).includes('..'),
+    'scoped_patch.paths[] must not leave the job\'s folder (no ".." segment)',
+  );
 
 export const CheckSchema = strictObject('checks[]', {
   name: nameField('checks[].name', 'a label for the check, e.g. "unit tests"'),
-  command: textField('checks[].command', COMMAND_MAX_BYTES, 'COMMAND_MAX_BYTES', 'the shell command to run, e.g. "npm test"'),
+  command: textField(
+    'checks[].command',
+    COMMAND_MAX_BYTES,
+    'COMMAND_MAX_BYTES',
+    'the shell command to run, e.g. "npm test"',
+  ),
   timeout_ms: intField('checks[].timeout_ms', 1, TIMEOUT_MAX_MS, 'ms').default(600_000),
 });
 export type Check = z.infer<typeof CheckSchema>;
@@ -39,7 +68,8 @@ export type Check = z.infer<typeof CheckSchema>;
 export const RunJobSchema = strictObject('run_job', {
   agent: runJobAgent,
   task: textField('task', TEXT_MAX_BYTES, 'TEXT_MAX_BYTES', 'say what the worker should do'),
-  input_refs: listField('input_refs', pathField('input_refs[]'), 0, PATHS_MAX_ENTRIES).optional()
+  input_refs: listField('input_refs', pathField('input_refs[]'), 0, PATHS_MAX_ENTRIES)
+    .optional()
     .describe('Files (inside the sandbox root) given to the model as context'),
   caps: strictObject('caps', {
     max_tokens: maxTokens.optional(),
@@ -50,14 +80,26 @@ export type RunJobRequest = z.infer<typeof RunJobSchema>;
 
 /** `queue_batch`: many run_job tasks queued at once; each becomes its own job. */
 export const QueueBatchSchema = strictObject('queue_batch', {
-  jobs: listField('jobs', RunJobSchema, 1, BATCH_MAX_JOBS, 'a list of run_job requests ({agent (a tier or auto), task, input_refs?, caps?})'),
+  jobs: listField(
+    'jobs',
+    RunJobSchema,
+    1,
+    BATCH_MAX_JOBS,
+    'a list of run_job requests ({agent (a tier or auto), task, input_refs?, caps?})',
+  ),
 });
 export type QueueBatchRequest = z.infer<typeof QueueBatchSchema>;
 
 /** `analyze`: a read-only question about files or folders, answered in one call (no agent loop, no edits). */
 export const AnalyzeSchema = strictObject('analyze', {
   question: textField('question', TEXT_MAX_BYTES, 'TEXT_MAX_BYTES', 'what to find out about the files'),
-  paths: listField('paths', pathField('paths[]'), 1, PATHS_MAX_ENTRIES, 'files or folders (inside the sandbox) to read'),
+  paths: listField(
+    'paths',
+    pathField('paths[]'),
+    1,
+    PATHS_MAX_ENTRIES,
+    'files or folders (inside the sandbox) to read',
+  ),
   agent: agent.default('mini-worker'),
   max_tokens: maxTokens.optional().describe('Answer token cap, clamped by PER_JOB_TOKEN_LIMIT'),
 });
@@ -66,7 +108,13 @@ export type AnalyzeRequest = z.infer<typeof AnalyzeSchema>;
 /** `start`: a Claude Code agent job in the background (see DESIGN.md for a typical request). */
 export const StartSchema = strictObject('start', {
   prompt: textField('prompt', TEXT_MAX_BYTES, 'TEXT_MAX_BYTES', 'the task for Claude Code'),
-  allowed_dirs: listField('allowed_dirs', pathField('allowed_dirs[]'), 1, PATHS_MAX_ENTRIES, 'the folders the job may touch (inside SANDBOX_ROOT)'),
+  allowed_dirs: listField(
+    'allowed_dirs',
+    pathField('allowed_dirs[]'),
+    1,
+    PATHS_MAX_ENTRIES,
+    'the folders the job may touch (inside SANDBOX_ROOT)',
+  ),
   cwd: pathField('cwd').optional().describe('Working folder; defaults to allowed_dirs[0]'),
   model: nameField('model').optional().describe('Gateway model, e.g. deepseek-chat; defaults to CLAUDE_MODEL'),
   permission_mode: enumField('permission_mode', PERMISSION_MODES).optional(),
@@ -77,7 +125,8 @@ export const StartSchema = strictObject('start', {
   }).optional(),
   checks: listField('checks', CheckSchema, 0, CHECKS_MAX_ENTRIES).default([]),
   max_cost_usd: usdField('max_cost_usd').optional(),
-  max_revisions: intField('max_revisions', 0, 3).default(1)
+  max_revisions: intField('max_revisions', 0, 3)
+    .default(1)
     .describe('When checks fail, resume the agent this many times with the failures (on WORKER_ESCALATE_MODEL if set)'),
 });
 export type StartRequest = z.infer<typeof StartSchema>;
@@ -90,17 +139,24 @@ export function jobRefSchema(tool: string) {
 /** `discard`: a job id, and whether to discard files changed after the job ended too. */
 export const DiscardSchema = strictObject('discard', {
   job_id: jobId,
-  force: boolField('force').default(false).describe('Discard even files changed after the job ended (those changes are lost)'),
+  force: boolField('force')
+    .default(false)
+    .describe('Discard even files changed after the job ended (those changes are lost)'),
 });
 
 /** `wait`: a job id and how long to wait. */
 export const WaitSchema = strictObject('wait', {
   job_id: jobId,
-  timeout_ms: intField('timeout_ms', 0, TIMEOUT_MAX_MS, 'ms').default(30_000).describe('How long to wait; the job keeps running after a timeout'),
+  timeout_ms: intField('timeout_ms', 0, TIMEOUT_MAX_MS, 'ms')
+    .default(30_000)
+    .describe('How long to wait; the job keeps running after a timeout'),
 });
 
 /** `tail`: a job id and how many lines. */
-export const TailSchema = strictObject('tail', { job_id: jobId, lines: intField('lines', 1, TAIL_MAX_LINES).default(50) });
+export const TailSchema = strictObject('tail', {
+  job_id: jobId,
+  lines: intField('lines', 1, TAIL_MAX_LINES).default(50),
+});
 
 /** Tools without arguments (`get_spend_stats`, `breaker_status`): any field is unknown. */
 export function noArgsSchema(tool: string) {

@@ -26,7 +26,11 @@ export interface JobResult {
 export function shapeResult(job: JobRecord): JobResult {
   // `workspace` (pre/post trees, paths) is for apply/discard and `check_runs` (each check's output
   // tail) for the panel, not for the calling agent: it has `checks`, one line each.
-  const { workspace: _workspace, check_runs: _checkRuns, ...extra } = (job.result && typeof job.result === 'object' ? job.result : {}) as Record<string, unknown>;
+  const {
+    workspace: _workspace,
+    check_runs: _checkRuns,
+    ...extra
+  } = (job.result && typeof job.result === 'object' ? job.result : {}) as Record<string, unknown>;
   const out: JobResult = {
     job_id: job.id,
     job_status: job.status,

@@ -6,7 +6,16 @@ import { AGENTS, type Agent } from './agents';
  * first four are the original OpenAI worker's "do work, not think" jobs; the last three need a
  * stronger model.
  */
-export const TASK_CLASSES = ['bulk', 'format', 'rename', 'short-copy', 'summarize', 'refactor', 'review', 'plan'] as const;
+export const TASK_CLASSES = [
+  'bulk',
+  'format',
+  'rename',
+  'short-copy',
+  'summarize',
+  'refactor',
+  'review',
+  'plan',
+] as const;
 
 /** One task class. */
 export type TaskClass = (typeof TASK_CLASSES)[number];
@@ -35,10 +44,13 @@ export const DEFAULT_ROUTING_POLICY: RoutingPolicy = {
 
 const TIERS_HINT = `use tier names (${AGENTS.join(', ')})`;
 
-const tiers = (cls: TaskClass) => z
-  .array(z.enum(AGENTS, { error: (iss) => `${JSON.stringify(iss.input)} is not a tier; ${TIERS_HINT}` }), { error: `must be a list of tiers, e.g. ["mini-worker"]` })
-  .min(1, `must allow at least one tier, e.g. ["mini-worker"]`)
-  .default([...DEFAULT_ROUTING_POLICY[cls]]);
+const tiers = (cls: TaskClass) =>
+  z
+    .array(z.enum(AGENTS, { error: (iss) => `${JSON.stringify(iss.input)} is not a tier; ${TIERS_HINT}` }), {
+      error: `must be a list of tiers, e.g. ["mini-worker"]`,
+    })
+    .min(1, `must allow at least one tier, e.g. ["mini-worker"]`)
+    .default([...DEFAULT_ROUTING_POLICY[cls]]);
 
 /**
  * ROUTING_POLICY (JSON) / `offload.routingPolicy`: task class → allowed tiers. A class left out keeps
@@ -46,7 +58,14 @@ const tiers = (cls: TaskClass) => z
  * one class. Errors name the class and the fix: an unknown class lists the known ones, an unknown
  * tier the tier names, an empty list asks for at least one tier.
  */
-export const RoutingPolicySchema = z.strictObject(
-  Object.fromEntries(TASK_CLASSES.map((c) => [c, tiers(c)])) as { [C in TaskClass]: ReturnType<typeof tiers> },
-  { error: (iss) => (iss.code === 'unrecognized_keys' ? `unknown task class ${iss.keys.map((k) => JSON.stringify(k)).join(', ')}; the classes are ${TASK_CLASSES.join(', ')}` : `must be an object of task class → tiers, e.g. {"format":["mini-worker"]}`) },
-).prefault({});
+export const RoutingPolicySchema = z
+  .strictObject(
+    Object.fromEntries(TASK_CLASSES.map((c) => [c, tiers(c)])) as { [C in TaskClass]: ReturnType<typeof tiers> },
+    {
+      error: (iss) =>
+        iss.code === 'unrecognized_keys'
+          ? `unknown task class ${iss.keys.map((k) => JSON.stringify(k)).join(', ')}; the classes are ${TASK_CLASSES.join(', ')}`
+          : `must be an object of task class → tiers, e.g. {"format":["mini-worker"]}`,
+    },
+  )
+  .prefault({});

@@ -42,12 +42,30 @@ export interface Classification {
  */
 export const CLASS_RULES: readonly { class: Exclude<TaskClass, 'bulk'>; pattern: RegExp }[] = [
   { class: 'rename', pattern: /\b(renam(e|es|ed|ing))\b/i },
-  { class: 'format', pattern: /\b(re-?format\w*|format(s|ted|ting)?|prettier|indent\w*|whitespace|sort (the )?imports|lint[- ]?fix)\b/i },
-  { class: 'short-copy', pattern: /\b(commit messages?|pr (title|description)|titles?|taglines?|headlines?|slogans?|captions?|alt text|tweets?|one[- ]liners?|changelog entr(y|ies)|release notes?|docstrings?)\b/i },
+  {
+    class: 'format',
+    pattern: /\b(re-?format\w*|format(s|ted|ting)?|prettier|indent\w*|whitespace|sort (the )?imports|lint[- ]?fix)\b/i,
+  },
+  {
+    class: 'short-copy',
+    pattern:
+      /\b(commit messages?|pr (title|description)|titles?|taglines?|headlines?|slogans?|captions?|alt text|tweets?|one[- ]liners?|changelog entr(y|ies)|release notes?|docstrings?)\b/i,
+  },
   { class: 'summarize', pattern: /\b(summari[sz](e|es|ed|ing)|summary|tl;?dr|recap|gist|condense)\b/i },
-  { class: 'refactor', pattern: /\b(refactor\w*|restructur\w*|extract (a |an |the )?(function|method|class|component|module|helper)|deduplicate|decouple|modulari[sz]e)\b/i },
-  { class: 'review', pattern: /\b(review\w*|audit\w*|critiqu\w*|assess\w*|find (the )?(bugs?|issues|problems|vulnerabilit(y|ies))|security)\b/i },
-  { class: 'plan', pattern: /\b(plan|plans|planning|design|architect\w*|roadmap|strategy|propos(e|al)|break (it|this|them) down)\b/i },
+  {
+    class: 'refactor',
+    pattern:
+      /\b(refactor\w*|restructur\w*|extract (a |an |the )?(function|method|class|component|module|helper)|deduplicate|decouple|modulari[sz]e)\b/i,
+  },
+  {
+    class: 'review',
+    pattern:
+      /\b(review\w*|audit\w*|critiqu\w*|assess\w*|find (the )?(bugs?|issues|problems|vulnerabilit(y|ies))|security)\b/i,
+  },
+  {
+    class: 'plan',
+    pattern: /\b(plan|plans|planning|design|architect\w*|roadmap|strategy|propos(e|al)|break (it|this|them) down)\b/i,
+  },
 ];
 
 /** Words that make a task bulk work when no other class matched. */
@@ -77,10 +95,16 @@ export function classifyTask(shape: TaskShape): Classification {
   const bulk = BULK_PATTERN.exec(shape.task);
   if (bulk) return { class: 'bulk', reason: `the task says "${bulk[0].toLowerCase()}"` };
   if (shape.inputFiles >= BULK_MIN_FILES || shape.inputBytes >= BULK_MIN_BYTES) {
-    return { class: 'bulk', reason: `no class keyword, and ${shape.inputFiles} file(s), ${Math.round(shape.inputBytes / 1024)} KiB of input (bulk from ${BULK_MIN_FILES} files or ${BULK_MIN_BYTES / 1024} KiB)` };
+    return {
+      class: 'bulk',
+      reason: `no class keyword, and ${shape.inputFiles} file(s), ${Math.round(shape.inputBytes / 1024)} KiB of input (bulk from ${BULK_MIN_FILES} files or ${BULK_MIN_BYTES / 1024} KiB)`,
+    };
   }
   if (shape.inputFiles === 0 && utf8ByteLength(shape.task) <= SHORT_COPY_MAX_TASK_BYTES) {
-    return { class: 'short-copy', reason: `no class keyword; a short task (≤ ${SHORT_COPY_MAX_TASK_BYTES} bytes) with no files` };
+    return {
+      class: 'short-copy',
+      reason: `no class keyword; a short task (≤ ${SHORT_COPY_MAX_TASK_BYTES} bytes) with no files`,
+    };
   }
   return { class: 'refactor', reason: 'no class keyword; a change to the given files, or a long instruction' };
 }
@@ -129,34 +153,62 @@ export function routeTask(input: RouteInput): RoutingDecision {
   const allowed = AGENTS.filter((a) => input.policy[cls].includes(a));
   const tiers: TierForecast[] = allowed.map((agent) => {
     const model = input.agents[agent];
-    return { agent, model, forecast: input.prices.has(model) ? forecastOneCall(input.prices, model, input.inputBytes, input.maxOutputTokens) : null };
+    return {
+      agent,
+      model,
+      forecast: input.prices.has(model)
+        ? forecastOneCall(input.prices, model, input.inputBytes, input.maxOutputTokens)
+        : null,
+    };
   });
   const limit = Math.min(input.capMicros, input.remainingMicros, input.dailyRemainingMicros ?? Infinity);
   const fitting = tiers.filter((t) => t.forecast !== null && t.forecast.highMicros <= limit);
-  const pick = fitting.reduce<TierForecast | null>((a, t) => (a === null || t.forecast!.highMicros < a.forecast!.highMicros ? t : a), null);
+  const pick = fitting.reduce<TierForecast | null>(
+    (a, t) => (a === null || t.forecast!.highMicros < a.forecast!.highMicros ? t : a),
+    null,
+  );
   const head = `${cls} (${why}); allowed: ${allowed.join(', ')}`;
   const base = { class: cls, tiers, capMicros: input.capMicros };
-  if (pick) return { ...base, agent: pick.agent, model: pick.model, reason: `${head}; ${pick.agent} is the cheapest within the ${usd(input.capMicros)} cap and the budget left` };
+  if (pick)
+    return {
+      ...base,
+      agent: pick.agent,
+      model: pick.model,
+      reason: `${head}; ${pick.agent} is the cheapest within the ${usd(input.capMicros)} cap and the budget left`,
+    };
   const unpriced = tiers.filter((t) => t.forecast === null).map((t) => `${t.agent} (${t.model}) has no price`);
-  const limiter = input.capMicros <= Math.min(input.remainingMicros, input.dailyRemainingMicros ?? Infinity)
-    ? `the routing cap of ${usd(input.capMicros)} (raise ROUTING_MAX_COST_USD / offload.routingMaxCostUsd, or caps.max_cost_usd, or send less input)`
-    : input.dailyRemainingMicros !== null && input.dailyRemainingMicros < input.remainingMicros
-      ? `the ${usd(input.dailyRemainingMicros)} left in today's budget (raise DAILY_BUDGET or wait for 00:00 UTC)`
-      : `the ${usd(input.remainingMicros)} left in this month's budget (raise MONTHLY_BUDGET or wait for the month to reset)`;
+  const limiter =
+    input.capMicros <= Math.min(input.remainingMicros, input.dailyRemainingMicros ?? Infinity)
+      ? `the routing cap of ${usd(input.capMicros)} (raise ROUTING_MAX_COST_USD / offload.routingMaxCostUsd, or caps.max_cost_usd, or send less input)`
+      : input.dailyRemainingMicros !== null && input.dailyRemainingMicros < input.remainingMicros
+        ? `the ${usd(input.dailyRemainingMicros)} left in today's budget (raise DAILY_BUDGET or wait for 00:00 UTC)`
+        : `the ${usd(input.remainingMicros)} left in this month's budget (raise MONTHLY_BUDGET or wait for the month to reset)`;
   const priced = tiers.filter((t) => t.forecast !== null).map((t) => `${t.agent} ${usd(t.forecast!.highMicros)}`);
   return {
-    ...base, agent: null, model: null,
+    ...base,
+    agent: null,
+    model: null,
     reason: `refused before it started: ${head}; no allowed tier's worst case fits ${limiter}${priced.length ? ` — ${priced.join(', ')}` : ''}${unpriced.length ? `; ${unpriced.join('; ')}` : ''}; or name an agent, or allow another tier for ${cls} in ROUTING_POLICY`,
   };
 }
 
 /** The compact `routing` object a job's result carries: class, chosen tier (null: refused), reason, cap and each allowed tier's model and forecast, USD. */
-export function routingJson(d: RoutingDecision): { class: TaskClass; agent: Agent | null; reason: string; cap_usd: number; forecasts: { agent: Agent; model: string; low_usd: number | null; high_usd: number | null }[] } {
+export function routingJson(d: RoutingDecision): {
+  class: TaskClass;
+  agent: Agent | null;
+  reason: string;
+  cap_usd: number;
+  forecasts: { agent: Agent; model: string; low_usd: number | null; high_usd: number | null }[];
+} {
   return {
     class: d.class,
     agent: d.agent,
     reason: d.reason,
     cap_usd: Number(microsToUsd(d.capMicros).toFixed(6)),
-    forecasts: d.tiers.map((t) => ({ agent: t.agent, model: t.model, ...(t.forecast ? forecastJson(t.forecast) : { low_usd: null, high_usd: null }) })),
+    forecasts: d.tiers.map((t) => ({
+      agent: t.agent,
+      model: t.model,
+      ...(t.forecast ? forecastJson(t.forecast) : { low_usd: null, high_usd: null }),
+    })),
   };
 }

@@ -55,7 +55,12 @@ export type SandboxVerdict = { ok: true; path: string } | { ok: false; message: 
  * `allowed_dirs[0]: /etc is outside SANDBOX_ROOT (/home/me)`. A relative `p` or an empty root
  * list is a failure, never a pass.
  */
-export function checkInsideRoots(p: string, roots: readonly string[], field: string, opts: SandboxCheckOptions = {}): SandboxVerdict {
+export function checkInsideRoots(
+  p: string,
+  roots: readonly string[],
+  field: string,
+  opts: SandboxCheckOptions = {},
+): SandboxVerdict {
   const flavor = opts.flavor ?? HOST_FLAVOR;
   const label = opts.rootsLabel ?? 'SANDBOX_ROOT';
   if (!api(flavor).isAbsolute(p)) return { ok: false, message: `${field}: ${p} is not an absolute path` };
@@ -69,7 +74,12 @@ export function checkInsideRoots(p: string, roots: readonly string[], field: str
  * Like {@link checkInsideRoots} but returns the normalized path or throws {@link InputError}
  * (field = `field`, so MCP tools report it as a tool error naming the field).
  */
-export function assertInsideRoots(p: string, roots: readonly string[], field: string, opts: SandboxCheckOptions = {}): string {
+export function assertInsideRoots(
+  p: string,
+  roots: readonly string[],
+  field: string,
+  opts: SandboxCheckOptions = {},
+): string {
   const v = checkInsideRoots(p, roots, field, opts);
   if (v.ok) return v.path;
   throw new InputError(field, v.message.slice(field.length + 2));

@@ -53,7 +53,11 @@ const bytesOf = (value: unknown) => Buffer.byteLength(resultText(value), 'utf8')
  * with the receipt inside: it is found as a fixed point, since its own digits count too.
  * Throws UnknownPriceError when the reference model has no price, RangeError on bad token counts.
  */
-export function attachReceipt<T extends object>(result: T, input: ReceiptInput, prices: PriceBook): T & { savings: SavingsReceipt } {
+export function attachReceipt<T extends object>(
+  result: T,
+  input: ReceiptInput,
+  prices: PriceBook,
+): T & { savings: SavingsReceipt } {
   const referenceMicros = prices.cost(input.referenceModel, input.usage);
   const receipt: SavingsReceipt = {
     transcript_bytes: Math.max(0, Math.round(input.transcriptBytes)),

@@ -11,20 +11,33 @@ export interface ScopeVerdict {
 }
 
 function norm(p: string): string {
-  return p.replace(/\\/g, '/').replace(/^\.\/+/, '').replace(/\/+$/, '');
+  return p
+    .replace(/\\/g, '/')
+    .replace(/^\.\/+/, '')
+    .replace(/\/+$/, '');
 }
 
 /** Checks `changed` (repo-relative) against `paths`; `diffBytes` against `maxDiffBytes` when given. */
-export function checkScope(changed: readonly string[], paths: readonly string[], diffBytes: number, maxDiffBytes?: number): ScopeVerdict {
+export function checkScope(
+  changed: readonly string[],
+  paths: readonly string[],
+  diffBytes: number,
+  maxDiffBytes?: number,
+): ScopeVerdict {
   const roots = paths.map(norm);
   const outside = changed.filter((file) => {
     const f = norm(file);
     return !roots.some((r) => r === '' || r === '.' || f === r || f.startsWith(`${r}/`));
   });
   const label = roots.join(', ');
-  if (outside.length) return { ok: false, outside, line: `scoped_patch: failed (changed outside ${label}: ${outside.join(', ')})` };
+  if (outside.length)
+    return { ok: false, outside, line: `scoped_patch: failed (changed outside ${label}: ${outside.join(', ')})` };
   if (maxDiffBytes !== undefined && diffBytes > maxDiffBytes) {
-    return { ok: false, outside, line: `scoped_patch: failed (diff is ${diffBytes} bytes, over max_diff_bytes ${maxDiffBytes})` };
+    return {
+      ok: false,
+      outside,
+      line: `scoped_patch: failed (diff is ${diffBytes} bytes, over max_diff_bytes ${maxDiffBytes})`,
+    };
   }
   return { ok: true, outside, line: `scoped_patch: passed (${label})` };
 }

@@ -10,11 +10,39 @@ import { InputError } from './errors';
 
 /** The patterns, gitignore syntax, relative to any folder. Negations re-allow templates. */
 export const SECRET_FILE_PATTERNS: readonly string[] = [
-  '.env', '.env.*', '*.env', '.envrc', '!.env.example', '!.env.sample', '!.env.template',
-  '*.pem', '*.key', '*.p12', '*.pfx', '*.jks', '*.keystore', '*.kdbx', '*.ppk',
-  'id_rsa*', 'id_dsa*', 'id_ecdsa*', 'id_ed25519*', '!*.pub',
-  '.npmrc', '.pypirc', '.netrc', '_netrc', '.git-credentials', '.pgpass', '.htpasswd',
-  '.ssh/', '.gnupg/', '**/.aws/credentials', '**/.docker/config.json', 'credentials.json', 'service-account*.json',
+  '.env',
+  '.env.*',
+  '*.env',
+  '.envrc',
+  '!.env.example',
+  '!.env.sample',
+  '!.env.template',
+  '*.pem',
+  '*.key',
+  '*.p12',
+  '*.pfx',
+  '*.jks',
+  '*.keystore',
+  '*.kdbx',
+  '*.ppk',
+  'id_rsa*',
+  'id_dsa*',
+  'id_ecdsa*',
+  'id_ed25519*',
+  '!*.pub',
+  '.npmrc',
+  '.pypirc',
+  '.netrc',
+  '_netrc',
+  '.git-credentials',
+  '.pgpass',
+  '.htpasswd',
+  '.ssh/',
+  '.gnupg/',
+  '**/.aws/credentials',
+  '**/.docker/config.json',
+  'credentials.json',
+  'service-account*.json',
 ];
 
 const matcher = ignore().add([...SECRET_FILE_PATTERNS]);
@@ -25,7 +53,10 @@ const matcher = ignore().add([...SECRET_FILE_PATTERNS]);
  * pass it relative to the sandbox root or the folder being collected.
  */
 export function isSecretFile(relPath: string): boolean {
-  const rel = relPath.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/^\/+/, '');
+  const rel = relPath
+    .replace(/\\/g, '/')
+    .replace(/^(\.\/)+/, '')
+    .replace(/^\/+/, '');
   if (!rel || rel === '.' || rel.startsWith('../')) return false;
   return matcher.ignores(rel);
 }
@@ -36,7 +67,10 @@ export function isSecretFile(relPath: string): boolean {
  */
 export function assertNotSecretFile(relPath: string, field: string, allow = false): void {
   if (!allow && (isSecretFile(relPath) || isSecretFile(`${relPath.replace(/[\\/]+$/, '')}/`))) {
-    throw new InputError(field, `${relPath} is a secret or credential file (.env, keys, .npmrc, …); Offload never sends it to a model. Set OFFLOAD_READ_SECRET_FILES=1 to allow it`);
+    throw new InputError(
+      field,
+      `${relPath} is a secret or credential file (.env, keys, .npmrc, …); Offload never sends it to a model. Set OFFLOAD_READ_SECRET_FILES=1 to allow it`,
+    );
   }
 }
 
@@ -46,6 +80,8 @@ export function assertNotSecretFile(relPath: string, field: string, allow = fals
  * `Read(//**\/.env)`. Negated patterns have no deny form and are left out (stricter).
  */
 export function secretFileDenyRules(): string[] {
-  const globs = SECRET_FILE_PATTERNS.filter((p) => !p.startsWith('!')).map((p) => (p.startsWith('**/') ? p : `**/${p}`)).map((g) => (g.endsWith('/') ? `${g}**` : g));
+  const globs = SECRET_FILE_PATTERNS.filter((p) => !p.startsWith('!'))
+    .map((p) => (p.startsWith('**/') ? p : `**/${p}`))
+    .map((g) => (g.endsWith('/') ? `${g}**` : g));
   return ['Read', 'Edit'].flatMap((tool) => globs.flatMap((g) => [`${tool}(./${g})`, `${tool}(//${g})`]));
 }

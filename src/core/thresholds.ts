@@ -15,7 +15,8 @@ export function thresholdsCrossed(percentageUsed: number, thresholds: readonly n
 /** Sorted ascending, without duplicates. Throws RangeError for a value outside (0, 100]. */
 export function normalizeThresholds(thresholds: readonly number[]): number[] {
   for (const t of thresholds) {
-    if (!Number.isFinite(t) || t <= 0 || t > 100) throw new RangeError(`warning thresholds are percentages in (0, 100], got ${t}`);
+    if (!Number.isFinite(t) || t <= 0 || t > 100)
+      throw new RangeError(`warning thresholds are percentages in (0, 100], got ${t}`);
   }
   return [...new Set(thresholds)].sort((a, b) => a - b);
 }
@@ -50,6 +51,8 @@ export function thresholdsToAnnounce(
  * happens at the cap. `spentUsd`/`capUsd` are SpendStats.current_month / total_budget.
  */
 export function thresholdMessage(notice: ThresholdNotice, month: string, spentUsd: number, capUsd: number): string {
-  return `Offload: ${notice.threshold}% of the ${month} budget is spent (${usd(spentUsd)} of ${usd(capUsd)}). `
-    + 'Paid jobs are refused once the cap is reached.';
+  return (
+    `Offload: ${notice.threshold}% of the ${month} budget is spent (${usd(spentUsd)} of ${usd(capUsd)}). ` +
+    'Paid jobs are refused once the cap is reached.'
+  );
 }

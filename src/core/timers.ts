@@ -14,5 +14,7 @@ export interface Timers {
 
 /** Resolves after `ms` ms on `timers`' clock. Never rejects. */
 export function sleep(timers: Timers, ms: number): Promise<void> {
-  return new Promise((resolve) => { timers.setTimeout(resolve, ms); });
+  return new Promise((resolve) => {
+    timers.setTimeout(resolve, ms);
+  });
 }

@@ -68,7 +68,8 @@ function valueBytes(value: unknown): number {
     if ((value as { type?: unknown }).type === 'image_url') return IMAGE_TOKEN_BOUND;
     let n = 0;
     // Keys, not entries: entries allocates a pair per property, and this runs over every part of every request.
-    for (const key of Object.keys(value)) n += utf8ByteLength(key) + valueBytes((value as Record<string, unknown>)[key]);
+    for (const key of Object.keys(value))
+      n += utf8ByteLength(key) + valueBytes((value as Record<string, unknown>)[key]);
     return n;
   }
   return 0;
@@ -77,7 +78,11 @@ function valueBytes(value: unknown): number {
 // Node's native count when present (several times faster on the 400 KiB requests of Claude Code); the loop elsewhere (webview, tests of the loop).
 const nativeByteLength: ((s: string) => number) | undefined =
   typeof (globalThis as { Buffer?: { byteLength?: unknown } }).Buffer?.byteLength === 'function'
-    ? (s) => (globalThis as unknown as { Buffer: { byteLength(s: string, enc: 'utf8'): number } }).Buffer.byteLength(s, 'utf8')
+    ? (s) =>
+        (globalThis as unknown as { Buffer: { byteLength(s: string, enc: 'utf8'): number } }).Buffer.byteLength(
+          s,
+          'utf8',
+        )
     : undefined;
 
 /**

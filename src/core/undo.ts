@@ -25,12 +25,17 @@ export interface UndoMark {
 /** `apply`/`discard` refused because files conflict; `files` are relative to the repository's top. */
 export class UndoRefusedError extends Error {
   override name = 'UndoRefusedError';
-  constructor(readonly op: 'apply' | 'discard', readonly files: string[], why: string) {
+  constructor(
+    readonly op: 'apply' | 'discard',
+    readonly files: string[],
+    why: string,
+  ) {
     super(`${op} refused: ${why}: ${files.join(', ')}; nothing was changed`);
   }
 }
 
-const resultOf = (job: JobRecord) => (job.result && typeof job.result === 'object' ? (job.result as Record<string, unknown>) : {});
+const resultOf = (job: JobRecord) =>
+  job.result && typeof job.result === 'object' ? (job.result as Record<string, unknown>) : {};
 
 /** The job's undo mark, if it was applied, discarded or expired. */
 export function undoMarkOf(job: JobRecord): UndoMark | undefined {
@@ -43,12 +48,20 @@ export function undoMarkOf(job: JobRecord): UndoMark | undefined {
  * one that ended before its snapshot).
  */
 export function undoTarget(job: JobRecord, op: 'apply' | 'discard'): UndoRecord {
-  if (!TERMINAL_STATUSES.has(job.status)) throw new InputError('job_id', `job ${job.id} is ${job.status}; wait for it to end (or cancel it) before ${op}`);
+  if (!TERMINAL_STATUSES.has(job.status))
+    throw new InputError('job_id', `job ${job.id} is ${job.status}; wait for it to end (or cancel it) before ${op}`);
   const mark = undoMarkOf(job);
-  if (mark) throw new InputError('job_id', `job ${job.id} was already ${mark.state} at ${mark.at}; a job is applied or discarded once`);
+  if (mark)
+    throw new InputError(
+      'job_id',
+      `job ${job.id} was already ${mark.state} at ${mark.at}; a job is applied or discarded once`,
+    );
   const record = resultOf(job).workspace as UndoRecord | undefined;
   if (!record?.snapshot?.tree || !record.after_tree) {
-    throw new InputError('job_id', `job ${job.id} (${job.kind}, ${job.status}) recorded no workspace snapshot; only start jobs that ran can be applied or discarded`);
+    throw new InputError(
+      'job_id',
+      `job ${job.id} (${job.kind}, ${job.status}) recorded no workspace snapshot; only start jobs that ran can be applied or discarded`,
+    );
   }
   return record;
 }

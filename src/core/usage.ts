@@ -16,12 +16,17 @@ export const ZERO_USAGE: Usage = Object.freeze({ input_tokens: 0, output_tokens:
  * `prompt_tokens_details.cached_tokens` (OpenAI) or `prompt_cache_hit_tokens` (DeepSeek).
  * Missing fields count as 0: numbers are never invented.
  */
-export function usageFromOpenAI(u: {
-  prompt_tokens?: number | null;
-  completion_tokens?: number | null;
-  prompt_tokens_details?: { cached_tokens?: number | null } | null;
-  prompt_cache_hit_tokens?: number | null;
-} | null | undefined): Usage {
+export function usageFromOpenAI(
+  u:
+    | {
+        prompt_tokens?: number | null;
+        completion_tokens?: number | null;
+        prompt_tokens_details?: { cached_tokens?: number | null } | null;
+        prompt_cache_hit_tokens?: number | null;
+      }
+    | null
+    | undefined,
+): Usage {
   if (!u) return { ...ZERO_USAGE };
   const prompt = u.prompt_tokens ?? 0;
   const cached = Math.min(prompt, u.prompt_tokens_details?.cached_tokens ?? u.prompt_cache_hit_tokens ?? 0);

@@ -7,7 +7,8 @@ import getRawBody from 'raw-body';
  * cut short (the client went away, or sent fewer bytes than its Content-Length) or not JSON
  * (both 400).
  */
-export type JsonBody = { ok: true; value: unknown; bytes: number } | { ok: false; error: 'too_large' | 'ended_early' | 'not_json' };
+export type JsonBody =
+  { ok: true; value: unknown; bytes: number } | { ok: false; error: 'too_large' | 'ended_early' | 'not_json' };
 
 /**
  * The one way Offload's HTTP servers (the adapter, MCP over HTTP) read a request body: raw-body

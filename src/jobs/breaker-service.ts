@@ -11,7 +11,9 @@ import { fetchProviderCosts, type CostSource } from './cost-poller';
 
 /** Options of the breaker service; the ledger holds the state, this holds the per-process parts. */
 export interface BreakerServiceOptions {
-  ledger: Pick<Ledger, 'breakerStatus' | 'tripBreaker' | 'resetBreaker'> & { settledBetween(startMs: number, endMs: number): Promise<number> };
+  ledger: Pick<Ledger, 'breakerStatus' | 'tripBreaker' | 'resetBreaker'> & {
+    settledBetween(startMs: number, endMs: number): Promise<number>;
+  };
   failureThreshold: number;
   cooldownMs: number;
   /** The provider's cost data; undefined disables the cost rule. */
@@ -41,8 +43,14 @@ export class BreakerService {
   async status(): Promise<BreakerView> {
     const r = await this.opts.ledger.breakerStatus(new Date(this.clock()));
     return {
-      state: r.state, tripped: r.state !== 'closed', reason: r.reason, detail: r.detail,
-      since: iso(r.since), until: iso(r.until), reset: resetHint(r.reason), last_cost_poll: this.lastPoll,
+      state: r.state,
+      tripped: r.state !== 'closed',
+      reason: r.reason,
+      detail: r.detail,
+      since: iso(r.since),
+      until: iso(r.until),
+      reset: resetHint(r.reason),
+      last_cost_poll: this.lastPoll,
     };
   }
 
@@ -77,7 +85,15 @@ export class BreakerService {
       const detail = costTrip(costs.rule, provider.totalMicros, ledger, usdToMicros(costs.driftUsd));
       if (detail) await this.opts.ledger.tripBreaker({ reason: 'provider_cost', detail });
       else await this.opts.ledger.resetBreaker('provider_cost');
-      this.lastPoll = { ok: true, at, provider_usd: provider.totalMicros / 1e6, ledger_usd: ledger / 1e6, rule: costs.rule, tripped: detail !== null, detail };
+      this.lastPoll = {
+        ok: true,
+        at,
+        provider_usd: provider.totalMicros / 1e6,
+        ledger_usd: ledger / 1e6,
+        rule: costs.rule,
+        tripped: detail !== null,
+        detail,
+      };
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       this.opts.log?.(`breaker: cost poll failed, state unchanged: ${error}`);
@@ -99,7 +115,8 @@ export class BreakerService {
   async recordSuccess(): Promise<void> {
     this.streak.success();
     const r = await this.opts.ledger.breakerStatus(new Date(this.clock()));
-    if (r.state === 'half-open' && r.reason === 'upstream_failures') await this.opts.ledger.resetBreaker('upstream_failures');
+    if (r.state === 'half-open' && r.reason === 'upstream_failures')
+      await this.opts.ledger.resetBreaker('upstream_failures');
   }
 
   /** An upstream call failed: BREAKER_FAILURES in a row, or a failed half-open trial, open the breaker for the cooldown. */
@@ -108,8 +125,14 @@ export class BreakerService {
     const trial = r.state === 'half-open' && r.reason === 'upstream_failures';
     if (!this.streak.failure() && !trial) return;
     const why = err instanceof Error ? err.message : String(err);
-    const detail = trial ? `the half-open trial call failed: ${why}` : `${this.opts.failureThreshold} upstream calls failed in a row, last: ${why}`;
-    await this.opts.ledger.tripBreaker({ reason: 'upstream_failures', detail: detail.slice(0, 300), until: this.clock() + this.opts.cooldownMs });
+    const detail = trial
+      ? `the half-open trial call failed: ${why}`
+      : `${this.opts.failureThreshold} upstream calls failed in a row, last: ${why}`;
+    await this.opts.ledger.tripBreaker({
+      reason: 'upstream_failures',
+      detail: detail.slice(0, 300),
+      until: this.clock() + this.opts.cooldownMs,
+    });
   }
 
   /**
@@ -117,7 +140,12 @@ export class BreakerService {
    * promise settles (for streams: when the headers arrived). Errors pass through unchanged;
    * aborted calls and client errors (4xx but 408/429) are not failures.
    */
-  guard<U extends { complete(p: never, s?: AbortSignal, ...rest: never[]): Promise<unknown>; stream(p: never, s?: AbortSignal, ...rest: never[]): Promise<unknown> }>(upstream: U): U {
+  guard<
+    U extends {
+      complete(p: never, s?: AbortSignal, ...rest: never[]): Promise<unknown>;
+      stream(p: never, s?: AbortSignal, ...rest: never[]): Promise<unknown>;
+    },
+  >(upstream: U): U {
     const watch = async <T>(call: Promise<T>, signal?: AbortSignal): Promise<T> => {
       try {
         const out = await call;
@@ -150,7 +178,8 @@ export class BreakerService {
           const res = await gateway.post(path, search, body, headers, signal);
           const failure = { status: res.status, message: `the Anthropic gateway answered HTTP ${res.status}` };
           if (res.status >= 200 && res.status < 300) await this.recordSuccess().catch(() => undefined);
-          else if (isUpstreamFailure(failure, false)) await this.recordFailure(new Error(failure.message)).catch(() => undefined);
+          else if (isUpstreamFailure(failure, false))
+            await this.recordFailure(new Error(failure.message)).catch(() => undefined);
           return res;
         } catch (err) {
           if (isUpstreamFailure(err, signal?.aborted ?? false)) await this.recordFailure(err).catch(() => undefined);

@@ -15,7 +15,9 @@ const globalTimer: IntervalTimer = {
     handle.unref(); // a watch alone never keeps the process alive
     return handle;
   },
-  clearInterval(handle) { clearInterval(handle as ReturnType<typeof setInterval>); },
+  clearInterval(handle) {
+    clearInterval(handle as ReturnType<typeof setInterval>);
+  },
 };
 
 /**
@@ -44,7 +46,10 @@ export class CancelWatch {
   /** Starts polling every `pollMs` (default CANCEL_POLL_MS) unless it already runs. */
   wake(): void {
     if (this.handle !== undefined) return;
-    this.handle = (this.opts.timer ?? globalTimer).setInterval(() => void this.poll(), this.opts.pollMs ?? CANCEL_POLL_MS);
+    this.handle = (this.opts.timer ?? globalTimer).setInterval(
+      () => void this.poll(),
+      this.opts.pollMs ?? CANCEL_POLL_MS,
+    );
   }
 
   /** Stops polling (at shutdown). A later wake() starts again. */

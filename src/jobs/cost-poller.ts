@@ -26,7 +26,10 @@ function excerpt(text: string): string {
  * excerpt), malformed JSON or an answer that is not the documented shape; the caller then leaves
  * the breaker as it was and surfaces the error.
  */
-export async function fetchProviderCosts(src: CostSource, nowMs: number): Promise<{ totalMicros: Micros; startMs: number; endMs: number }> {
+export async function fetchProviderCosts(
+  src: CostSource,
+  nowMs: number,
+): Promise<{ totalMicros: Micros; startMs: number; endMs: number }> {
   const { startMs, endMs, query } = costsWindow(nowMs);
   const doFetch = src.fetch ?? fetch;
   let total = 0;
@@ -37,10 +40,16 @@ export async function fetchProviderCosts(src: CostSource, nowMs: number): Promis
     if (page) url.searchParams.set('page', page);
     let res: Response;
     try {
-      res = await doFetch(url, { headers: { authorization: `Bearer ${src.adminKey}`, accept: 'application/json' }, signal: AbortSignal.timeout(src.timeoutMs ?? 10_000) });
+      res = await doFetch(url, {
+        headers: { authorization: `Bearer ${src.adminKey}`, accept: 'application/json' },
+        signal: AbortSignal.timeout(src.timeoutMs ?? 10_000),
+      });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code;
-      throw new ProviderCostError(`cost API unreachable (${cause ?? (err instanceof Error ? err.message : String(err))})`, { cause: err });
+      throw new ProviderCostError(
+        `cost API unreachable (${cause ?? (err instanceof Error ? err.message : String(err))})`,
+        { cause: err },
+      );
     }
     const text = await res.text().catch(() => '');
     if (!res.ok) throw new ProviderCostError(`cost API answered HTTP ${res.status}: ${excerpt(text)}`);

@@ -93,7 +93,10 @@ export interface JobEngineEvents {
 export class JobEngine extends EventEmitter<JobEngineEvents> {
   private readonly runners = new Map<JobKind, Runner>();
   private readonly queue: PQueue;
-  private readonly live = new Map<string, { controller: AbortController; logs: LogBuffer; done: Promise<JobRecord>; startedAt: number; ended: boolean }>();
+  private readonly live = new Map<
+    string,
+    { controller: AbortController; logs: LogBuffer; done: Promise<JobRecord>; startedAt: number; ended: boolean }
+  >();
   private readonly watch: CancelWatch;
 
   constructor(
@@ -118,17 +121,35 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
   async submit(kind: JobKind, request: unknown, meta: SubmitMeta): Promise<JobRecord> {
     const runner = this.runners.get(kind);
     if (!runner) throw new Error(`no runner for job kind ${kind}`);
-    const created = await this.ledger.createJob({ id: randomUUID(), kind, agent: meta.agent ?? null, model: meta.model, request: this.redacted(request), maxCostMicros: meta.maxCostMicros ?? null });
+    const created = await this.ledger.createJob({
+      id: randomUUID(),
+      kind,
+      agent: meta.agent ?? null,
+      model: meta.model,
+      request: this.redacted(request),
+      maxCostMicros: meta.maxCostMicros ?? null,
+    });
     const early = submitResult(meta);
     const job = early ? await this.ledger.updateJob(created.id, { result: early }) : created;
     const controller = new AbortController();
     const logs = new LogBuffer();
-    const file = this.opts.logDir === undefined ? undefined
-      : new JobLogFile(jobLogPath(this.opts.logDir, job.id), { maxBytes: this.opts.logMaxBytes, onError: (m) => logs.push(m) });
-    const done = this.queue.add(() => this.execute(runner, job, request, controller.signal, logs, file)) as Promise<JobRecord>;
+    const file =
+      this.opts.logDir === undefined
+        ? undefined
+        : new JobLogFile(jobLogPath(this.opts.logDir, job.id), {
+            maxBytes: this.opts.logMaxBytes,
+            onError: (m) => logs.push(m),
+          });
+    const done = this.queue.add(() =>
+      this.execute(runner, job, request, controller.signal, logs, file),
+    ) as Promise<JobRecord>;
     const entry = { controller, logs, done, startedAt: this.now(), ended: false };
     this.live.set(job.id, entry);
-    void done.finally(() => { entry.ended = true; }).catch(() => undefined);
+    void done
+      .finally(() => {
+        entry.ended = true;
+      })
+      .catch(() => undefined);
     this.watch.wake();
     this.emit('job', job);
     return job;
@@ -138,11 +159,28 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
    * Stores a job that never runs: status `rejected` (e.g. not approved) or `budget_exceeded`
    * (refused by its forecast), with `error`, its forecast and a receipt of zero spend.
    */
-  async reject(kind: JobKind, request: unknown, meta: SubmitMeta, error: string, status: Extract<JobStatus, 'rejected' | 'budget_exceeded'> = 'rejected'): Promise<JobRecord> {
-    const job = await this.ledger.createJob({ id: randomUUID(), kind, agent: meta.agent ?? null, model: meta.model, request: this.redacted(request), maxCostMicros: meta.maxCostMicros ?? null, status });
+  async reject(
+    kind: JobKind,
+    request: unknown,
+    meta: SubmitMeta,
+    error: string,
+    status: Extract<JobStatus, 'rejected' | 'budget_exceeded'> = 'rejected',
+  ): Promise<JobRecord> {
+    const job = await this.ledger.createJob({
+      id: randomUUID(),
+      kind,
+      agent: meta.agent ?? null,
+      model: meta.model,
+      request: this.redacted(request),
+      maxCostMicros: meta.maxCostMicros ?? null,
+      status,
+    });
     const result: Record<string, unknown> = submitResult(meta) ?? {};
     const savings = this.receiptFor({ ...job, error, result }, 0);
-    const record = await this.ledger.updateJob(job.id, { error, result: savings ? { ...result, savings } : Object.keys(result).length ? result : null });
+    const record = await this.ledger.updateJob(job.id, {
+      error,
+      result: savings ? { ...result, savings } : Object.keys(result).length ? result : null,
+    });
     this.emit('job', record);
     return record;
   }
@@ -163,7 +201,9 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     if (entry) {
       const timers = this.opts.timers ?? globalThis;
       let timer: unknown;
-      const timeout = new Promise<undefined>((resolve) => { timer = timers.setTimeout(() => resolve(undefined), timeoutMs); });
+      const timeout = new Promise<undefined>((resolve) => {
+        timer = timers.setTimeout(() => resolve(undefined), timeoutMs);
+      });
       const finished = await Promise.race([entry.done, timeout]);
       timers.clearTimeout(timer);
       if (finished) return finished;
@@ -181,7 +221,8 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
   // eslint-disable-next-line @typescript-eslint/require-await -- the memory tail and the sync file read keep the async contract (a throw reaches callers as a rejection)
   async tail(jobId: string, n: number): Promise<{ lines: string[]; total: number; source: 'memory' | 'file' }> {
     const logs = this.live.get(jobId)?.logs;
-    if (logs || this.opts.logDir === undefined) return { lines: logs?.tail(n) ?? [], total: logs?.total ?? 0, source: 'memory' };
+    if (logs || this.opts.logDir === undefined)
+      return { lines: logs?.tail(n) ?? [], total: logs?.total ?? 0, source: 'memory' };
     return { ...readJobLog(jobLogPath(this.opts.logDir, jobId), n), source: 'file' };
   }
 
@@ -211,7 +252,8 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     if (TERMINAL_STATUSES.has(before.status)) return outcome('already_ended', before);
     if (await this.cancel(jobId)) return outcome('stopped', await this.wait(jobId, Math.max(waitMs, 10_000)));
     const asked = await this.ledger.requestCancel(jobId);
-    if (TERMINAL_STATUSES.has(asked.job.status)) return outcome(asked.ownerGone ? 'owner_gone' : 'already_ended', asked.job);
+    if (TERMINAL_STATUSES.has(asked.job.status))
+      return outcome(asked.ownerGone ? 'owner_gone' : 'already_ended', asked.job);
     const timers = this.opts.timers ?? globalThis;
     const deadline = timers.Date.now() + waitMs;
     for (let job = asked.job; ; job = (await this.ledger.getJob(jobId))!) {
@@ -245,7 +287,14 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     this.watch.stop();
   }
 
-  private async execute(runner: Runner, job: JobRecord, request: unknown, signal: AbortSignal, logs: LogBuffer, file?: JobLogFile): Promise<JobRecord> {
+  private async execute(
+    runner: Runner,
+    job: JobRecord,
+    request: unknown,
+    signal: AbortSignal,
+    logs: LogBuffer,
+    file?: JobLogFile,
+  ): Promise<JobRecord> {
     const log = (line: string) => {
       const clean = redact(line, this.opts.secrets?.() ?? []);
       logs.push(clean);
@@ -274,7 +323,10 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     if (outcome.status === 'budget_exceeded') {
       // A job stopped by a cap says what it spent (settled so far, µUSD → USD), not only what was refused.
       const spent = (await this.ledger.getJob(job.id))?.costMicros ?? 0;
-      outcome = { ...outcome, error: `${outcome.error ?? 'a cap was reached'}; the job was stopped after spending ${formatUsd(spent)}` };
+      outcome = {
+        ...outcome,
+        error: `${outcome.error ?? 'a cap was reached'}; the job was stopped after spending ${formatUsd(spent)}`,
+      };
     }
     if (outcome.error) log(`error: ${outcome.error}`);
     log(`job ${outcome.status}`);
@@ -285,14 +337,24 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
    * Stores the terminal outcome, merged over what the job's result held (its forecast), with its
    * savings receipt, in one write: the receipt is shaped from the record as it is about to be stored.
    */
-  private async finish(job: JobRecord, outcome: RunOutcome | { status: 'rejected'; error: string; result?: undefined; transcriptBytes?: undefined }): Promise<JobRecord> {
+  private async finish(
+    job: JobRecord,
+    outcome: RunOutcome | { status: 'rejected'; error: string; result?: undefined; transcriptBytes?: undefined },
+  ): Promise<JobRecord> {
     const secrets = this.opts.secrets?.() ?? [];
     const base = job.result && typeof job.result === 'object' ? job.result : {};
     const merged = { ...base, ...(outcome.result ? redactValue(outcome.result, secrets) : {}) };
     const error = outcome.error ? redact(outcome.error, secrets) : null;
-    const savings = this.receiptFor({ ...((await this.ledger.getJob(job.id)) ?? job), status: outcome.status, result: merged, error }, outcome.transcriptBytes ?? 0);
+    const savings = this.receiptFor(
+      { ...((await this.ledger.getJob(job.id)) ?? job), status: outcome.status, result: merged, error },
+      outcome.transcriptBytes ?? 0,
+    );
     const result = savings ? { ...merged, savings } : merged;
-    const record = await this.ledger.updateJob(job.id, { status: outcome.status, result: Object.keys(result).length ? result : null, error });
+    const record = await this.ledger.updateJob(job.id, {
+      status: outcome.status,
+      result: Object.keys(result).length ? result : null,
+      error,
+    });
     this.emit('job', record);
     return record;
   }

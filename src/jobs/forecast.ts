@@ -29,6 +29,17 @@ export function runJobMaxTokens(request: Pick<RunJobRequest, 'caps'>, perJobToke
  * A run_job's cost range before it runs, µUSD (core/forecast.ts forecastOneCall over
  * runJobInputBytes and runJobMaxTokens). `paths` are the resolved input_refs.
  */
-export async function forecastRunJob(prices: PriceBook, model: string, request: RunJobRequest, paths: string[], perJobTokenLimit: number): Promise<Forecast> {
-  return forecastOneCall(prices, model, await runJobInputBytes(request, paths), runJobMaxTokens(request, perJobTokenLimit));
+export async function forecastRunJob(
+  prices: PriceBook,
+  model: string,
+  request: RunJobRequest,
+  paths: string[],
+  perJobTokenLimit: number,
+): Promise<Forecast> {
+  return forecastOneCall(
+    prices,
+    model,
+    await runJobInputBytes(request, paths),
+    runJobMaxTokens(request, perJobTokenLimit),
+  );
 }

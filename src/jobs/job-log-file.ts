@@ -18,7 +18,8 @@ export function jobLogDir(ledgerPath: string): string {
 
 /** The log file of job `jobId` in `dir`: `<dir>/<jobId>.log`. */
 export function jobLogPath(dir: string, jobId: string): string {
-  if (!/^[A-Za-z0-9_-]+$/.test(jobId)) throw new Error(`job_id ${JSON.stringify(jobId)} cannot name a log file: only letters, digits, - and _`);
+  if (!/^[A-Za-z0-9_-]+$/.test(jobId))
+    throw new Error(`job_id ${JSON.stringify(jobId)} cannot name a log file: only letters, digits, - and _`);
   return join(dir, `${jobId}.log`);
 }
 
@@ -55,7 +56,9 @@ export class JobLogFile {
       if (this.size > (this.opts.maxBytes ?? JOB_LOG_MAX_BYTES)) this.truncateFront();
     } catch (err) {
       this.broken = true;
-      this.opts.onError?.(`job log file ${this.path} cannot be written (${(err as Error).message}); tail from other processes will not see this job's new lines`);
+      this.opts.onError?.(
+        `job log file ${this.path} cannot be written (${(err as Error).message}); tail from other processes will not see this job's new lines`,
+      );
     }
   }
 
@@ -90,7 +93,9 @@ export function readJobLog(path: string, n: number): { lines: string[]; total: n
     try {
       const l = JSON.parse(raw) as FileLine;
       if (typeof l.n === 'number' && typeof l.line === 'string') parsed.push(l);
-    } catch { /* a line still being written */ }
+    } catch {
+      /* a line still being written */
+    }
   }
   return { lines: n > 0 ? parsed.slice(-n).map((l) => l.line) : [], total: parsed.at(-1)?.n ?? 0 };
 }
@@ -114,7 +119,9 @@ export function pruneJobLogs(dir: string, maxAgeMs: number, now: number): number
       if (now - statSync(path).mtimeMs <= maxAgeMs) continue;
       rmSync(path, { force: true });
       removed++;
-    } catch { /* removed meanwhile by another process */ }
+    } catch {
+      /* removed meanwhile by another process */
+    }
   }
   return removed;
 }

@@ -8,7 +8,16 @@ import { InputError } from '../core/errors';
 import { TERMINAL_STATUSES, type JobRecord } from '../core/jobs';
 import { usdToMicros } from '../core/money';
 import type { PriceBook } from '../core/pricing';
-import { AnalyzeSchema, AUTO_AGENT, RunJobSchema, StartSchema, type AnalyzeRequest, type QueueBatchRequest, type RunJobRequest, type StartRequest } from '../core/requests';
+import {
+  AnalyzeSchema,
+  AUTO_AGENT,
+  RunJobSchema,
+  StartSchema,
+  type AnalyzeRequest,
+  type QueueBatchRequest,
+  type RunJobRequest,
+  type StartRequest,
+} from '../core/requests';
 import { isInside } from '../core/sandbox';
 import type { JobEngine } from './engine';
 import { forecastRunJob, runJobInputBytes, runJobMaxTokens } from './forecast';
@@ -20,7 +29,13 @@ import { applyJob, discardJob, type UndoOutcome } from './undo';
  * `auto` job), the approval question if it needs one, and why routing refused it, if it did.
  */
 interface Checked {
-  meta: { agent: string; model: string; maxCostMicros: number | null; forecast: Forecast; routing?: ReturnType<typeof routingJson> };
+  meta: {
+    agent: string;
+    model: string;
+    maxCostMicros: number | null;
+    forecast: Forecast;
+    routing?: ReturnType<typeof routingJson>;
+  };
   question?: string;
   refused?: string;
 }
@@ -53,7 +68,7 @@ export class JobService {
    */
   async runJob(request: RunJobRequest, approve?: Approver): Promise<JobRecord> {
     const checked = await this.checkRunJob(request, '');
-    const refused = checked.refused ?? await this.refusal(checked.meta);
+    const refused = checked.refused ?? (await this.refusal(checked.meta));
     if (refused) return this.engine.reject('llm', request, checked.meta, refused, 'budget_exceeded');
     if (checked.question) {
       const yes = approve ? await approve(checked.question).catch(() => false) : false;
@@ -74,18 +89,25 @@ export class JobService {
     let question = '';
     let yes = true;
     if (asking.length) {
-      question = asking.length === 1 ? asking[0]!.question! : `${asking.length} jobs of this batch need approval:\n${asking.map((c) => `- ${c.question}`).join('\n')}`;
+      question =
+        asking.length === 1
+          ? asking[0]!.question!
+          : `${asking.length} jobs of this batch need approval:\n${asking.map((c) => `- ${c.question}`).join('\n')}`;
       yes = approve ? await approve(question).catch(() => false) : false;
     }
     const out: JobRecord[] = [];
     for (const [j, job] of request.jobs.entries()) {
       const c = checked[j]!;
-      const refused = c.refused ?? await this.refusal(c.meta);
+      const refused = c.refused ?? (await this.refusal(c.meta));
       if (refused) {
         out.push(await this.engine.reject('llm', job, c.meta, refused, 'budget_exceeded'));
         continue;
       }
-      out.push(c.question && !yes ? await this.engine.reject('llm', job, c.meta, notApproved(c.question, approve)) : await this.engine.submit('llm', job, c.meta));
+      out.push(
+        c.question && !yes
+          ? await this.engine.reject('llm', job, c.meta, notApproved(c.question, approve))
+          : await this.engine.submit('llm', job, c.meta),
+      );
     }
     return out;
   }
@@ -96,7 +118,8 @@ export class JobService {
    */
   private async checkRunJob(request: RunJobRequest, prefix: string): Promise<Checked> {
     const paths: string[] = [];
-    for (const [i, ref] of (request.input_refs ?? []).entries()) paths.push(await resolveExisting(this.resolvePath, ref, `${prefix}input_refs[${i}]`, 'file'));
+    for (const [i, ref] of (request.input_refs ?? []).entries())
+      paths.push(await resolveExisting(this.resolvePath, ref, `${prefix}input_refs[${i}]`, 'file'));
     const userCap = request.caps?.max_cost_usd !== undefined ? usdToMicros(request.caps.max_cost_usd) : null;
     if (request.agent === AUTO_AGENT) return this.routeRunJob(request, paths, userCap, prefix);
     const model = this.config.agents[request.agent];
@@ -108,8 +131,14 @@ export class JobService {
 
   /** Adds the approval question when the job's tier or forecast needs one (core/approval.ts). */
   private withQuestion(request: RunJobRequest, meta: Checked['meta']): Checked {
-    const reason = approvalReason(meta.agent, meta.forecast, { autoApprove: this.config.premiumAutoApprove, thresholdUsd: this.config.approvalThresholdUsd });
-    return { meta, question: reason ? approvalQuestion(meta.agent, meta.model, request.task, meta.forecast, reason) : undefined };
+    const reason = approvalReason(meta.agent, meta.forecast, {
+      autoApprove: this.config.premiumAutoApprove,
+      thresholdUsd: this.config.approvalThresholdUsd,
+    });
+    return {
+      meta,
+      question: reason ? approvalQuestion(meta.agent, meta.model, request.task, meta.forecast, reason) : undefined,
+    };
   }
 
   /**
@@ -119,7 +148,12 @@ export class JobService {
    * the ledger holds it to it too. When no tier fits, the job is refused before it starts
    * (`budget_exceeded`), stored with the cheapest allowed tier's model and forecast and the reason.
    */
-  private async routeRunJob(request: RunJobRequest, paths: string[], userCap: number | null, prefix: string): Promise<Checked> {
+  private async routeRunJob(
+    request: RunJobRequest,
+    paths: string[],
+    userCap: number | null,
+    prefix: string,
+  ): Promise<Checked> {
     const capMicros = Math.min(usdToMicros(this.config.routingMaxCostUsd), userCap ?? Infinity);
     const decision = routeTask({
       task: request.task,
@@ -135,7 +169,13 @@ export class JobService {
     const routing = routingJson(decision);
     const shown = chosenOrCheapest(decision);
     if (!shown) throw new InputError(`${prefix}agent`, `auto cannot route this task: ${decision.reason}`);
-    const meta = { agent: decision.agent ?? AUTO_AGENT, model: shown.model, maxCostMicros: capMicros, forecast: shown.forecast, routing };
+    const meta = {
+      agent: decision.agent ?? AUTO_AGENT,
+      model: shown.model,
+      maxCostMicros: capMicros,
+      forecast: shown.forecast,
+      routing,
+    };
     if (!decision.agent) return { meta, refused: decision.reason };
     return this.withQuestion(request, meta);
   }
@@ -147,12 +187,15 @@ export class JobService {
   }
 
   /** Validates an analyze request: the agent's model is priced, every path exists inside the sandbox. */
-  private async checkAnalyze(request: AnalyzeRequest): Promise<{ request: AnalyzeRequest & { resolved: string[] }; meta: { agent: string; model: string } }> {
+  private async checkAnalyze(
+    request: AnalyzeRequest,
+  ): Promise<{ request: AnalyzeRequest & { resolved: string[] }; meta: { agent: string; model: string } }> {
     const model = this.config.agents[request.agent];
     if (!model) throw new InputError('agent', `no model is configured for ${request.agent}`);
     this.requirePrice(model, 'agent');
     const resolved: string[] = [];
-    for (const [i, path] of request.paths.entries()) resolved.push(await resolveExisting(this.resolvePath, path, `paths[${i}]`, 'file or folder'));
+    for (const [i, path] of request.paths.entries())
+      resolved.push(await resolveExisting(this.resolvePath, path, `paths[${i}]`, 'file or folder'));
     return { request: { ...request, resolved }, meta: { agent: request.agent, model } };
   }
 
@@ -173,11 +216,18 @@ export class JobService {
     const job = await this.engine.ledger.getJob(jobId);
     if (!job) throw new InputError('job_id', `no job ${jobId}; use a job_id the panel or a tool listed`);
     if (!TERMINAL_STATUSES.has(job.status)) {
-      throw new InputError('job_id', `job ${jobId} is ${job.status}; only an ended job can be retried: wait for it, or cancel it first`);
+      throw new InputError(
+        'job_id',
+        `job ${jobId} is ${job.status}; only an ended job can be retried: wait for it, or cancel it first`,
+      );
     }
     const stored = <T>(schema: ZodType<T>, value: unknown): T => {
       const parsed = schema.safeParse(value);
-      if (!parsed.success) throw new InputError('job_id', `job ${jobId}'s stored request cannot be submitted again (${parsed.error.issues[0]?.message ?? 'invalid'}); start a new job instead`);
+      if (!parsed.success)
+        throw new InputError(
+          'job_id',
+          `job ${jobId}'s stored request cannot be submitted again (${parsed.error.issues[0]?.message ?? 'invalid'}); start a new job instead`,
+        );
       return parsed.data;
     };
     switch (job.kind) {
@@ -186,12 +236,17 @@ export class JobService {
       case 'llm':
         return (await this.queueBatch({ jobs: [stored(RunJobSchema, job.request)] }, approve))[0]!;
       case 'analyze': {
-        const { resolved: _resolved, ...request } = (job.request && typeof job.request === 'object' ? job.request : {}) as Record<string, unknown>;
+        const { resolved: _resolved, ...request } = (
+          job.request && typeof job.request === 'object' ? job.request : {}
+        ) as Record<string, unknown>;
         const checked = await this.checkAnalyze(stored(AnalyzeSchema, request));
         return this.engine.submit('analyze', checked.request, checked.meta);
       }
       default:
-        throw new InputError('job_id', `job ${jobId} is a ${job.kind} job, which cannot be retried; start a new job instead`);
+        throw new InputError(
+          'job_id',
+          `job ${jobId} is a ${job.kind} job, which cannot be retried; start a new job instead`,
+        );
     }
   }
 
@@ -203,10 +258,15 @@ export class JobService {
    */
   async start(request: StartRequest): Promise<JobRecord> {
     const dirs: string[] = [];
-    for (const [i, dir] of request.allowed_dirs.entries()) dirs.push(await resolveExisting(this.resolvePath, dir, `allowed_dirs[${i}]`, 'folder'));
+    for (const [i, dir] of request.allowed_dirs.entries())
+      dirs.push(await resolveExisting(this.resolvePath, dir, `allowed_dirs[${i}]`, 'folder'));
     if (request.cwd) {
       const cwd = await resolveExisting(this.resolvePath, request.cwd, 'cwd', 'folder');
-      if (!dirs.some((d) => isInside(cwd, d))) throw new InputError('cwd', `${request.cwd} is not inside allowed_dirs (${request.allowed_dirs.join(', ')}); pick a folder inside one of them, or add it`);
+      if (!dirs.some((d) => isInside(cwd, d)))
+        throw new InputError(
+          'cwd',
+          `${request.cwd} is not inside allowed_dirs (${request.allowed_dirs.join(', ')}); pick a folder inside one of them, or add it`,
+        );
     }
     checkAllowRules(request.checks); // a check command that cannot be a permission rule safely is refused here, before any spend
     permissionModeOf(request.permission_mode, this.config); // bypassPermissions is refused here, before any spend
@@ -222,7 +282,10 @@ export class JobService {
   /** What is left of the budget, µUSD: the month (cap − settled − reserved), and the day (null without DAILY_BUDGET). */
   private async budgetLeft(): Promise<{ remainingMicros: number; dailyRemainingMicros: number | null }> {
     const stats = await this.engine.spendStats();
-    const daily = stats.daily_budget === null ? null : usdToMicros(stats.daily_budget) - usdToMicros(stats.today) - usdToMicros(stats.reserved);
+    const daily =
+      stats.daily_budget === null
+        ? null
+        : usdToMicros(stats.daily_budget) - usdToMicros(stats.today) - usdToMicros(stats.reserved);
     return { remainingMicros: usdToMicros(stats.remaining), dailyRemainingMicros: daily };
   }
 
@@ -254,7 +317,10 @@ export class JobService {
 
   private requirePrice(model: string, field: string): void {
     if (!this.prices.has(model)) {
-      throw new InputError(field, `no price is known for model "${model}"; add one with OFFLOAD_PRICES='{"${model}":{"input_mtok":0.1,"output_mtok":0.4}}'`);
+      throw new InputError(
+        field,
+        `no price is known for model "${model}"; add one with OFFLOAD_PRICES='{"${model}":{"input_mtok":0.1,"output_mtok":0.4}}'`,
+      );
     }
   }
 }
@@ -262,6 +328,11 @@ export class JobService {
 /** The routed tier with its forecast, else the cheapest priced allowed tier (what a refused job is stored with), else null (no allowed tier is priced). */
 function chosenOrCheapest(d: RoutingDecision): { model: string; forecast: Forecast } | null {
   const priced = d.tiers.filter((t) => t.forecast !== null);
-  const chosen = priced.find((t) => t.agent === d.agent) ?? priced.reduce<(typeof priced)[number] | null>((a, t) => (a === null || t.forecast!.highMicros < a.forecast!.highMicros ? t : a), null);
+  const chosen =
+    priced.find((t) => t.agent === d.agent) ??
+    priced.reduce<(typeof priced)[number] | null>(
+      (a, t) => (a === null || t.forecast!.highMicros < a.forecast!.highMicros ? t : a),
+      null,
+    );
   return chosen ? { model: chosen.model, forecast: chosen.forecast! } : null;
 }

@@ -18,11 +18,14 @@ function processTable(): ProcRow[] {
         const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
         const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
         rows.push({ pid: Number(name), ppid });
-      } catch { /* ended meanwhile */ }
+      } catch {
+        /* ended meanwhile */
+      }
     }
     return rows;
   }
-  return execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' }).split('\n')
+  return execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8' })
+    .split('\n')
     .map((l) => l.trim().split(/\s+/).map(Number))
     .filter((r) => r.length === 2 && r.every(Number.isSafeInteger))
     .map(([pid, ppid]) => ({ pid: pid!, ppid: ppid! }));
@@ -38,7 +41,11 @@ function descendants(root: number): Set<number> {
 }
 
 function signal(target: number, sig: NodeJS.Signals): void {
-  try { process.kill(target, sig); } catch { /* already gone, or never a group */ }
+  try {
+    process.kill(target, sig);
+  } catch {
+    /* already gone, or never a group */
+  }
 }
 
 /**
@@ -58,7 +65,11 @@ function signal(target: number, sig: NodeJS.Signals): void {
  */
 export function killTree(pid: number, sig: NodeJS.Signals = 'SIGKILL'): void {
   if (process.platform === 'win32') {
-    try { execFileSync('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true }); } catch { /* already gone */ }
+    try {
+      execFileSync('taskkill', ['/pid', String(pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true });
+    } catch {
+      /* already gone */
+    }
     return;
   }
   const stopped = new Set<number>();

@@ -40,16 +40,29 @@ async function jobOf(ledger: Ledger, jobId: string): Promise<JobRecord> {
  * shadow GIT_DIR outside git), `offload-undo-<job id>.lock`, and re-reads the job inside it, so of
  * two concurrent apply/discard calls of one job, the second sees the first's mark and is refused.
  */
-async function underLock<T>(ledger: Ledger, jobId: string, op: 'apply' | 'discard', fn: (rec: UndoRecord) => Promise<T>): Promise<T> {
+async function underLock<T>(
+  ledger: Ledger,
+  jobId: string,
+  op: 'apply' | 'discard',
+  fn: (rec: UndoRecord) => Promise<T>,
+): Promise<T> {
   const first = undoTarget(await jobOf(ledger, jobId), op);
   const where = first.worktree ? { dir: first.worktree.checkout } : first.snapshot;
-  if (!existsSync(where.dir)) throw new InputError('job_id', `job ${jobId} ran in ${where.dir}, which no longer exists; there is nothing to ${op}`);
+  if (!existsSync(where.dir))
+    throw new InputError(
+      'job_id',
+      `job ${jobId} ran in ${where.dir}, which no longer exists; there is nothing to ${op}`,
+    );
   const common = resolve(where.dir, (await git(where.dir, ['rev-parse', '--git-common-dir'], envOf(where))).trim());
   let lock: HeldLock;
   try {
     lock = await takeLock(join(common, `offload-undo-${jobId}.lock`), { staleMs: 30_000, retries: 20 });
   } catch (err) {
-    if (err instanceof LockBusyError) throw new InputError('job_id', `another apply or discard of job ${jobId} is running; try again when it has ended`);
+    if (err instanceof LockBusyError)
+      throw new InputError(
+        'job_id',
+        `another apply or discard of job ${jobId} is running; try again when it has ended`,
+      );
     throw err;
   }
   try {
@@ -77,7 +90,11 @@ async function cleanup(rec: UndoRecord): Promise<string[]> {
 async function mark(ledger: Ledger, jobId: string, state: UndoMark['state'], now: Date): Promise<UndoMark> {
   const fresh = await jobOf(ledger, jobId);
   const seen = undoMarkOf(fresh);
-  if (seen) throw new InputError('job_id', `job ${jobId} was already ${seen.state} at ${seen.at}; a job is applied or discarded once`);
+  if (seen)
+    throw new InputError(
+      'job_id',
+      `job ${jobId} was already ${seen.state} at ${seen.at}; a job is applied or discarded once`,
+    );
   const m: UndoMark = { state, at: now.toISOString() };
   await ledger.updateJob(jobId, { result: markedResult(fresh, m) });
   return m;
@@ -96,7 +113,12 @@ export function applyJob(ledger: Ledger, jobId: string, now = new Date()): Promi
       const home = { dir: rec.worktree.checkout };
       const ours = await writeTree(home);
       const merged = await mergeTrees(home, rec.snapshot.tree, ours, rec.after_tree);
-      if (merged.conflicts) throw new UndoRefusedError('apply', merged.conflicts, `the checkout ${rec.worktree.checkout} changed these files too`);
+      if (merged.conflicts)
+        throw new UndoRefusedError(
+          'apply',
+          merged.conflicts,
+          `the checkout ${rec.worktree.checkout} changed these files too`,
+        );
       files = await changedBetween(home, ours, merged.tree);
       await restorePaths(home, merged.tree, files);
     } else {
@@ -122,7 +144,12 @@ export function discardJob(ledger: Ledger, jobId: string, force = false, now = n
       files = await changedBetween(home, home.tree, rec.after_tree);
       const touched = await changedBetween(home, rec.after_tree, await writeTree(home));
       const since = rec.worktree ? touched : touched.filter((f) => files.includes(f));
-      if (since.length && !force) throw new UndoRefusedError('discard', since, 'these files changed after the job ended (pass force: true to discard them anyway)');
+      if (since.length && !force)
+        throw new UndoRefusedError(
+          'discard',
+          since,
+          'these files changed after the job ended (pass force: true to discard them anyway)',
+        );
       if (!rec.worktree) await restorePaths(home, home.tree, files);
     }
     const removed = await cleanup(rec);
@@ -137,10 +164,23 @@ const DAY_MS = 86_400_000;
 async function oldTempFolders(cutoff: number): Promise<string[]> {
   const tmp = tmpdir();
   const names = await readdir(tmp).catch(() => [] as string[]);
-  const worktrees = names.includes('offload-worktrees') ? (await readdir(join(tmp, 'offload-worktrees')).catch(() => [] as string[])).map((n) => join('offload-worktrees', n)) : [];
-  const candidates = [...names.filter((n) => /^offload-(index-|shadow-git)/.test(n)), ...worktrees].map((n) => join(tmp, n));
+  const worktrees = names.includes('offload-worktrees')
+    ? (await readdir(join(tmp, 'offload-worktrees')).catch(() => [] as string[])).map((n) =>
+        join('offload-worktrees', n),
+      )
+    : [];
+  const candidates = [...names.filter((n) => /^offload-(index-|shadow-git)/.test(n)), ...worktrees].map((n) =>
+    join(tmp, n),
+  );
   const old: string[] = [];
-  for (const path of candidates) if (await stat(path).then((st) => st.mtimeMs < cutoff, () => false)) old.push(path);
+  for (const path of candidates)
+    if (
+      await stat(path).then(
+        (st) => st.mtimeMs < cutoff,
+        () => false,
+      )
+    )
+      old.push(path);
   return old;
 }
 
@@ -152,7 +192,12 @@ async function oldTempFolders(cutoff: number): Promise<string[]> {
  * throwaway indexes and shadow folders no job claimed (left by crashed processes) are removed.
  * Returns the number of jobs expired. Errors of one job are passed to `log`, never thrown.
  */
-export async function sweepExpired(ledger: Ledger, retentionDays: number, log: (line: string) => void, now = new Date()): Promise<number> {
+export async function sweepExpired(
+  ledger: Ledger,
+  retentionDays: number,
+  log: (line: string) => void,
+  now = new Date(),
+): Promise<number> {
   const cutoff = now.getTime() - retentionDays * DAY_MS;
   if (!(await oldTempFolders(cutoff)).length) return 0;
   let expired = 0;

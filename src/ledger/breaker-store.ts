@@ -1,4 +1,12 @@
-import { evaluate, velocityWindowStart, type BreakerPolicy, type BreakerRecord, type BreakerState, type SpendSnapshot, type TripReason } from '../core/breaker';
+import {
+  evaluate,
+  velocityWindowStart,
+  type BreakerPolicy,
+  type BreakerRecord,
+  type BreakerState,
+  type SpendSnapshot,
+  type TripReason,
+} from '../core/breaker';
 import { dayPeriod, monthPeriod } from '../core/period';
 import type { LedgerCaps } from './ledger';
 import { HOUR_MS, hourSums, onWholeHours, settledIn } from './queries';
@@ -22,16 +30,31 @@ export function readBreaker(db: Database): BreakerRecord {
 /** Stores `next` if it differs from `prev`, with a breaker_events row when the state or reason changed. */
 export function writeBreaker(db: Database, prev: BreakerRecord, next: BreakerRecord, nowMs: number): void {
   if (sameRecord(prev, next)) return;
-  run(db, 'UPDATE breaker SET state = ?, reason = ?, detail = ?, opened_at = ?, until = ?, trial_id = ?, updated_at = ? WHERE id = 1',
-    [next.state, next.reason, next.detail, next.since, next.until, next.trialId, nowMs]);
+  run(
+    db,
+    'UPDATE breaker SET state = ?, reason = ?, detail = ?, opened_at = ?, until = ?, trial_id = ?, updated_at = ? WHERE id = 1',
+    [next.state, next.reason, next.detail, next.since, next.until, next.trialId, nowMs],
+  );
   if (prev.state !== next.state || prev.reason !== next.reason) {
-    run(db, 'INSERT INTO breaker_events (at, state, reason, detail) VALUES (?, ?, ?, ?)', [nowMs, next.state, next.reason, next.detail]);
+    run(db, 'INSERT INTO breaker_events (at, state, reason, detail) VALUES (?, ?, ?, ?)', [
+      nowMs,
+      next.state,
+      next.reason,
+      next.detail,
+    ]);
   }
 }
 
 function sameRecord(a: BreakerRecord, b: BreakerRecord): boolean {
-  return a === b || (a.state === b.state && a.reason === b.reason && a.detail === b.detail && a.since === b.since
-    && a.until === b.until && a.trialId === b.trialId);
+  return (
+    a === b ||
+    (a.state === b.state &&
+      a.reason === b.reason &&
+      a.detail === b.detail &&
+      a.since === b.since &&
+      a.until === b.until &&
+      a.trialId === b.trialId)
+  );
 }
 
 /**
@@ -43,7 +66,13 @@ function sameRecord(a: BreakerRecord, b: BreakerRecord): boolean {
  * every call of the last hour on each reserve and settle. `windowSettled` is 0 when the rule is off
  * (velocityPct 0 or a monthly cap of 0), which `evaluate` does not read then.
  */
-export function spendSnapshot(db: Database, caps: LedgerCaps, rec: BreakerRecord, policy: BreakerPolicy, nowMs: number): SpendSnapshot {
+export function spendSnapshot(
+  db: Database,
+  caps: LedgerCaps,
+  rec: BreakerRecord,
+  policy: BreakerPolicy,
+  nowMs: number,
+): SpendSnapshot {
   const month = monthPeriod(nowMs);
   const day = dayPeriod(nowMs);
   const velocityOn = policy.velocityPct > 0 && caps.monthlyMicros > 0;
@@ -51,7 +80,8 @@ export function spendSnapshot(db: Database, caps: LedgerCaps, rec: BreakerRecord
   const hours = { startMs: Math.floor(window.startMs / HOUR_MS) * HOUR_MS, endMs: window.endMs };
   const [monthHours, dayHours, windowBound] = hourSums(db, velocityOn ? [month, day, hours] : [month, day]);
   let windowSettled = 0;
-  if (velocityOn) windowSettled = windowBound! * 100 < policy.velocityPct * caps.monthlyMicros ? windowBound! : settledIn(db, window);
+  if (velocityOn)
+    windowSettled = windowBound! * 100 < policy.velocityPct * caps.monthlyMicros ? windowBound! : settledIn(db, window);
   return {
     monthSettled: onWholeHours(month) ? monthHours! : settledIn(db, month),
     monthCap: caps.monthlyMicros,
@@ -65,7 +95,12 @@ export function spendSnapshot(db: Database, caps: LedgerCaps, rec: BreakerRecord
  * The effective breaker at `nowMs` (stored record re-evaluated against the spend now), and the spend
  * it was evaluated on (admission reuses its month and day sums); nothing is written.
  */
-export function effectiveBreaker(db: Database, caps: LedgerCaps, policy: BreakerPolicy, nowMs: number): { stored: BreakerRecord; current: BreakerRecord; spend: SpendSnapshot } {
+export function effectiveBreaker(
+  db: Database,
+  caps: LedgerCaps,
+  policy: BreakerPolicy,
+  nowMs: number,
+): { stored: BreakerRecord; current: BreakerRecord; spend: SpendSnapshot } {
   const stored = readBreaker(db);
   const spend = spendSnapshot(db, caps, stored, policy, nowMs);
   return { stored, current: evaluate(stored, spend, policy, nowMs), spend };
@@ -79,7 +114,14 @@ export function refreshBreaker(db: Database, caps: LedgerCaps, policy: BreakerPo
 }
 
 /** How hard a trip is to undo; a trip never replaces an open record of a higher rank. */
-const RANK: Record<TripReason, number> = { upstream_failures: 1, provider_cost: 2, monthly_cap: 2, daily_cap: 2, velocity: 3, manual: 3 };
+const RANK: Record<TripReason, number> = {
+  upstream_failures: 1,
+  provider_cost: 2,
+  monthly_cap: 2,
+  daily_cap: 2,
+  velocity: 3,
+  manual: 3,
+};
 
 /** True when a trip for `reason` may replace `current`. */
 export function tripReplaces(current: BreakerRecord, reason: TripReason): boolean {

@@ -32,20 +32,28 @@ export interface FoldJob {
 export async function foldFiles(job: FoldJob): Promise<Uint8Array> {
   const SQL = await loadSqlJs();
   const snap = await new FileStore(job.snapshot).read();
-  if (!snap || snap.stamp !== job.stamp) throw new Error(`the snapshot ${job.snapshot} is not the one the writer holds`);
+  if (!snap || snap.stamp !== job.stamp)
+    throw new Error(`the snapshot ${job.snapshot} is not the one the writer holds`);
   const journal = (await fs.readFile(job.journal)).subarray(0, job.offset);
   const chunk = parseChunk(job.journal, journal, 0);
   if (chunk.header !== job.gen || chunk.entries.length !== job.seq) {
-    throw new Error(`the journal ${job.journal} holds ${chunk.entries.length} records of generation ${chunk.header}, the writer ${job.seq} of ${job.gen}`);
+    throw new Error(
+      `the journal ${job.journal} holds ${chunk.entries.length} records of generation ${chunk.header}, the writer ${job.seq} of ${job.gen}`,
+    );
   }
   const db = openDatabase(SQL, snap.bytes);
   try {
     for (const [i, { entry }] of chunk.entries.entries()) {
-      if (entry.g !== job.gen || entry.n !== i + 1) throw new Error(`journal record ${entry.g}/${entry.n} out of sequence`);
+      if (entry.g !== job.gen || entry.n !== i + 1)
+        throw new Error(`journal record ${entry.g}/${entry.n} out of sequence`);
       replay(db, entry.s);
     }
     // carried by the snapshot, never journaled (as journaled-store.ts writeSnapshot does)
-    db.run('UPDATE journal_state SET generation = ?, prev_generation = ?, folded_seq = ? WHERE id = 1', [job.newGen, job.gen, job.seq]);
+    db.run('UPDATE journal_state SET generation = ?, prev_generation = ?, folded_seq = ? WHERE id = 1', [
+      job.newGen,
+      job.gen,
+      job.seq,
+    ]);
     return db.export();
   } finally {
     db.close();
@@ -62,7 +70,12 @@ function startWorker(job: FoldJob): Worker {
   if (existsSync(bundled)) return new Worker(bundled, { workerData: job, execArgv: [], env: {} });
   const tsx = createRequire(__filename).resolve('tsx/cjs');
   const source = path.join(__dirname, 'compaction-worker.ts');
-  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(source)});`, { eval: true, workerData: job, execArgv: [], env: {} });
+  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(source)});`, {
+    eval: true,
+    workerData: job,
+    execArgv: [],
+    env: {},
+  });
 }
 
 /**
@@ -75,9 +88,13 @@ export async function foldInWorker(job: FoldJob): Promise<Uint8Array> {
   const worker = startWorker(job);
   try {
     return await new Promise<Uint8Array>((resolve, reject) => {
-      worker.once('message', (m: { ok: true; bytes: ArrayBuffer } | { ok: false; error: string }) => (m.ok ? resolve(new Uint8Array(m.bytes)) : reject(new Error(m.error))));
+      worker.once('message', (m: { ok: true; bytes: ArrayBuffer } | { ok: false; error: string }) =>
+        m.ok ? resolve(new Uint8Array(m.bytes)) : reject(new Error(m.error)),
+      );
       worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`the compaction worker exited with code ${code} before answering`)));
+      worker.once('exit', (code) =>
+        reject(new Error(`the compaction worker exited with code ${code} before answering`)),
+      );
     });
   } finally {
     await worker.terminate();

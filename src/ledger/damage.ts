@@ -4,7 +4,8 @@ export class LedgerFileError extends Error {
 }
 
 /** How to recover from a damaged ledger: the two CLI commands (README, `ledger check|repair`). */
-export const RECOVERY = 'paid work is refused until it is fixed: run `node dist/worker.js ledger check` to see the damage, then `node dist/worker.js ledger repair` (it keeps the damaged files beside the repaired ones)';
+export const RECOVERY =
+  'paid work is refused until it is fixed: run `node dist/worker.js ledger check` to see the damage, then `node dist/worker.js ledger repair` (it keeps the damaged files beside the repaired ones)';
 
 /**
  * A ledger file is damaged (missing, empty, truncated, garbage, out of sequence, read-only, or its
@@ -13,14 +14,19 @@ export const RECOVERY = 'paid work is refused until it is fixed: run `node dist/
  */
 export class LedgerDamageError extends LedgerFileError {
   override name = 'LedgerDamageError';
-  constructor(readonly file: string, readonly damage: string, options?: ErrorOptions) {
+  constructor(
+    readonly file: string,
+    readonly damage: string,
+    options?: ErrorOptions,
+  ) {
     super(`ledger file ${file} ${damage}; ${RECOVERY}`, options);
   }
 }
 
 /** Throws LedgerDamageError when the owner may not write the file (mode without u+w: root ignores the mode, we do not). */
 export function assertWritable(file: string, mode: number | bigint): void {
-  if ((Number(mode) & 0o200) === 0) throw new LedgerDamageError(file, 'is read-only (no write permission for its owner; chmod u+w restores it)');
+  if ((Number(mode) & 0o200) === 0)
+    throw new LedgerDamageError(file, 'is read-only (no write permission for its owner; chmod u+w restores it)');
 }
 
 /**
@@ -32,7 +38,8 @@ export function assertWritable(file: string, mode: number | bigint): void {
 export function snapshotDamage(bytes: Uint8Array): string | null {
   if (bytes.length === 0) return 'is empty (0 bytes): a ledger existed here, but its snapshot was cut to nothing';
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < 100 || view.toString('latin1', 0, 16) !== 'SQLite format 3\0') return `is not a SQLite database (${bytes.length} bytes of something else)`;
+  if (bytes.length < 100 || view.toString('latin1', 0, 16) !== 'SQLite format 3\0')
+    return `is not a SQLite database (${bytes.length} bytes of something else)`;
   const raw = view.readUInt16BE(16);
   const pageSize = raw === 1 ? 65536 : raw;
   if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) return `has a garbage header (page size ${raw})`;
@@ -41,6 +48,7 @@ export function snapshotDamage(bytes: Uint8Array): string | null {
   if (valid && pages > 0 && bytes.length !== pages * pageSize) {
     return `is truncated or padded: its header says ${pages} pages of ${pageSize} bytes (${pages * pageSize} bytes), the file has ${bytes.length}`;
   }
-  if (bytes.length % pageSize !== 0) return `is truncated: ${bytes.length} bytes is not a whole number of ${pageSize}-byte pages`;
+  if (bytes.length % pageSize !== 0)
+    return `is truncated: ${bytes.length} bytes is not a whole number of ${pageSize}-byte pages`;
   return null;
 }

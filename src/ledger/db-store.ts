@@ -51,7 +51,11 @@ export async function memoryDbStore(): Promise<DbStore> {
  * that are not a SQLite database and LedgerVersionError for any other version (newer, or a
  * pre-release one); the database is closed then.
  */
-export function openSnapshot(SQL: SqlJsStatic, file: string, bytes: Uint8Array | null): { db: Database; found: number } {
+export function openSnapshot(
+  SQL: SqlJsStatic,
+  file: string,
+  bytes: Uint8Array | null,
+): { db: Database; found: number } {
   let db: Database | undefined;
   try {
     db = openDatabase(SQL, bytes);
@@ -61,7 +65,9 @@ export function openSnapshot(SQL: SqlJsStatic, file: string, bytes: Uint8Array |
   } catch (err) {
     db?.close();
     if (err instanceof Error && /not a database|malformed/i.test(err.message)) {
-      throw new LedgerDamageError(file, `is not a valid SQLite database (${err.message}); it was left untouched`, { cause: err });
+      throw new LedgerDamageError(file, `is not a valid SQLite database (${err.message}); it was left untouched`, {
+        cause: err,
+      });
     }
     throw err;
   }

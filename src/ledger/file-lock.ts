@@ -55,20 +55,26 @@ export async function takeLock(lockPath: string, opts: FileLockOptions): Promise
     lockfilePath: lockPath,
     realpath: false, // the ledger file itself may not exist yet
     stale: Math.max(opts.staleMs, 2000),
-    onCompromised: (err) => { compromised = new Error(`lock ${lockPath} was taken over or removed while held (${err.message})`, { cause: err }); },
+    onCompromised: (err) => {
+      compromised = new Error(`lock ${lockPath} was taken over or removed while held (${err.message})`, { cause: err });
+    },
   };
   let release: () => Promise<void>;
-  for (let attempt = 0, madeFolder = false; ; ) {
+  for (let attempt = 0, madeFolder = false; ;) {
     try {
       release = await lockfile.lock(lockPath, options);
       break;
     } catch (err) {
-      if (code(err) === 'ENOENT' && !madeFolder) { // the folder does not exist yet
+      if (code(err) === 'ENOENT' && !madeFolder) {
+        // the folder does not exist yet
         await fs.mkdir(path.dirname(lockPath), { recursive: true });
         madeFolder = true;
         continue;
       }
-      if (await isFile(lockPath)) throw new Error(`${lockPath} is a file, not a lock folder: remove it when no Offload process runs`, { cause: err });
+      if (await isFile(lockPath))
+        throw new Error(`${lockPath} is a file, not a lock folder: remove it when no Offload process runs`, {
+          cause: err,
+        });
       if (code(err) !== 'ELOCKED') throw err;
       if (attempt++ >= opts.retries) throw new LockBusyError(`${lockPath} is held by another process`, { cause: err });
       const wait = Math.min(200, 10 * 1.2 ** attempt * (1 + Math.random()));
@@ -77,7 +83,9 @@ export async function takeLock(lockPath: string, opts: FileLockOptions): Promise
   }
   let released = false;
   return {
-    get compromised() { return compromised; },
+    get compromised() {
+      return compromised;
+    },
     async release() {
       if (released) return;
       released = true;

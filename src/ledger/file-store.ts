@@ -49,7 +49,10 @@ function describe(err: unknown): string {
 export class FileStore {
   readonly lockPath: string;
 
-  constructor(readonly path: string, private readonly opts: FileStoreOptions = {}) {
+  constructor(
+    readonly path: string,
+    private readonly opts: FileStoreOptions = {},
+  ) {
     this.lockPath = `${path}.lock`;
   }
 
@@ -61,16 +64,27 @@ export class FileStore {
   async withLock<T>(fn: (guard: LockGuard) => Promise<T>): Promise<T> {
     let lock: HeldLock;
     try {
-      lock = await takeLock(this.lockPath, { staleMs: this.opts.staleMs ?? 10_000, retries: this.opts.lockRetries ?? 100, timers: this.opts.timers });
+      lock = await takeLock(this.lockPath, {
+        staleMs: this.opts.staleMs ?? 10_000,
+        retries: this.opts.lockRetries ?? 100,
+        timers: this.opts.timers,
+      });
     } catch (err) {
-      throw new LedgerDamageError(this.lockPath, err instanceof LockBusyError
-        ? 'stayed locked by another process through every attempt; nothing was changed (a hung Offload process holds it: end it, or remove the folder when none runs)'
-        : `cannot be taken as the ledger's lock (${describe(err)}); nothing was changed`, { cause: err });
+      throw new LedgerDamageError(
+        this.lockPath,
+        err instanceof LockBusyError
+          ? 'stayed locked by another process through every attempt; nothing was changed (a hung Offload process holds it: end it, or remove the folder when none runs)'
+          : `cannot be taken as the ledger's lock (${describe(err)}); nothing was changed`,
+        { cause: err },
+      );
     }
     const guard: LockGuard = {
       assertHeld: () => {
         const lost = lock.compromised;
-        if (lost) throw new LedgerFileError(`lost the lock on ledger ${this.path} (${lost.message}); nothing was written`, { cause: lost });
+        if (lost)
+          throw new LedgerFileError(`lost the lock on ledger ${this.path} (${lost.message}); nothing was written`, {
+            cause: lost,
+          });
       },
     };
     try {
@@ -141,10 +155,19 @@ export class FileStore {
  * lost the lock writes nothing. Throws LedgerFileError naming `what` ("ledger", "ledger journal");
  * the old file is then intact.
  */
-export async function replaceAtomically(target: string, bytes: Uint8Array | string, guard: LockGuard, what: string): Promise<void> {
+export async function replaceAtomically(
+  target: string,
+  bytes: Uint8Array | string,
+  guard: LockGuard,
+  what: string,
+): Promise<void> {
   guard.assertHeld();
   try {
-    await writeFileAtomic(target, typeof bytes === 'string' ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { mode: 0o600 });
+    await writeFileAtomic(
+      target,
+      typeof bytes === 'string' ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      { mode: 0o600 },
+    );
   } catch (err) {
     throw new LedgerFileError(`cannot write ${what} ${target}: ${describe(err)}`, { cause: err });
   }

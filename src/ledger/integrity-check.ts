@@ -23,9 +23,19 @@ function lockFinding(lock: string, staleMs = 10_000): { damage: boolean; line: s
   } catch {
     return null;
   }
-  if (!st.isDirectory()) return { damage: true, line: `damaged: ${lock} is a file, not a lock folder: no process can take the ledger's lock (ledger repair moves it aside)` };
+  if (!st.isDirectory())
+    return {
+      damage: true,
+      line: `damaged: ${lock} is a file, not a lock folder: no process can take the ledger's lock (ledger repair moves it aside)`,
+    };
   const age = Date.now() - st.mtimeMs;
-  return { damage: false, line: age > staleMs ? `note: ${lock} is stale (left by a process that died ${Math.round(age / 1000)} s ago); the next writer takes it over` : `note: ${lock} is held by a running process now` };
+  return {
+    damage: false,
+    line:
+      age > staleMs
+        ? `note: ${lock} is stale (left by a process that died ${Math.round(age / 1000)} s ago); the next writer takes it over`
+        : `note: ${lock} is held by a running process now`,
+  };
 }
 
 /**
@@ -51,9 +61,16 @@ export async function checkLedger(file: string): Promise<IntegrityReport> {
   } catch (err) {
     if (err instanceof LedgerDamageError && err.file === file && err.damage.startsWith('no longer exists')) {
       // Only the journal of a creation cut short, holding no record: nothing existed yet.
-      return { damaged: lock?.damage ?? false, lines: [...lines, `ok: no ledger at ${file} yet (only the empty journal of a creation cut short); a new one is created on first use`] };
+      return {
+        damaged: lock?.damage ?? false,
+        lines: [
+          ...lines,
+          `ok: no ledger at ${file} yet (only the empty journal of a creation cut short); a new one is created on first use`,
+        ],
+      };
     }
-    if (err instanceof LedgerDamageError || err instanceof LedgerVersionError) return { damaged: true, lines: [...lines, `damaged: ${err.message}`] };
+    if (err instanceof LedgerDamageError || err instanceof LedgerVersionError)
+      return { damaged: true, lines: [...lines, `damaged: ${err.message}`] };
     throw err;
   }
   try {
@@ -62,14 +79,28 @@ export async function checkLedger(file: string): Promise<IntegrityReport> {
       calls: num(db, 'SELECT COUNT(*) FROM model_calls'),
       micros: num(db, 'SELECT COALESCE(SUM(cost_micros), 0) FROM model_calls'),
     }));
-    if (integrity !== 'ok') return { damaged: true, lines: [...lines, `damaged: ledger file ${file} fails SQLite's integrity_check: ${integrity}; run \`node dist/worker.js ledger repair\``] };
+    if (integrity !== 'ok')
+      return {
+        damaged: true,
+        lines: [
+          ...lines,
+          `damaged: ledger file ${file} fails SQLite's integrity_check: ${integrity}; run \`node dist/worker.js ledger repair\``,
+        ],
+      };
     const state = store.state();
     let torn = 0;
     try {
       torn = Math.max(0, statSync(paths.journal).size - state.journalBytes);
-    } catch { /* no journal: a pre-journal ledger, reported by the store if it matters */ }
-    if (torn > 0) lines.push(`note: ${paths.journal} ends in a torn record of ${torn} bytes (a write cut short by a crash); the next write cuts it, every complete record is kept`);
-    lines.push(`ok: ${file}: generation ${state.generation}, ${state.records} journal records on top of the snapshot, ${calls} spend rows totalling ${(micros / 1e6).toFixed(6)} USD`);
+    } catch {
+      /* no journal: a pre-journal ledger, reported by the store if it matters */
+    }
+    if (torn > 0)
+      lines.push(
+        `note: ${paths.journal} ends in a torn record of ${torn} bytes (a write cut short by a crash); the next write cuts it, every complete record is kept`,
+      );
+    lines.push(
+      `ok: ${file}: generation ${state.generation}, ${state.records} journal records on top of the snapshot, ${calls} spend rows totalling ${(micros / 1e6).toFixed(6)} USD`,
+    );
     return { damaged: lock?.damage ?? false, lines };
   } finally {
     await store.close();

@@ -83,7 +83,9 @@ function parseHeader(line: Buffer): { last: number | null } | null {
 
 function isEntry(v: unknown): v is JournalEntry {
   const e = v as JournalEntry;
-  return typeof e === 'object' && e !== null && Number.isSafeInteger(e.g) && Number.isSafeInteger(e.n) && Array.isArray(e.s);
+  return (
+    typeof e === 'object' && e !== null && Number.isSafeInteger(e.g) && Number.isSafeInteger(e.n) && Array.isArray(e.s)
+  );
 }
 
 /**
@@ -114,7 +116,10 @@ export function parseChunk(file: string, bytes: Buffer, offset: number): Journal
     } else if (bytes.indexOf(NL, nl + 1) < 0) {
       return chunk; // torn last line
     } else {
-      throw new LedgerDamageError(file, `is corrupt at byte ${offset + start} (a line that is not a record, with more lines after it); it was left untouched`);
+      throw new LedgerDamageError(
+        file,
+        `is corrupt at byte ${offset + start} (a line that is not a record, with more lines after it); it was left untouched`,
+      );
     }
   }
   return chunk;
@@ -137,7 +142,10 @@ export class JournalFile {
   private fdIno: bigint | null = null;
 
   /** `notice` hears what the journal repaired on its own (a torn tail cut); default: a process warning on stderr. */
-  constructor(readonly path: string, private readonly notice: (message: string) => void = (m) => process.emitWarning(m, 'OffloadLedger')) {}
+  constructor(
+    readonly path: string,
+    private readonly notice: (message: string) => void = (m) => process.emitWarning(m, 'OffloadLedger'),
+  ) {}
 
   /** Inode and size now, or null when there is no journal. Throws LedgerDamageError when it is read-only, LedgerFileError on other errors. */
   // eslint-disable-next-line @typescript-eslint/require-await -- one sync stat behind the async contract; its throws reach callers as rejections
@@ -162,7 +170,10 @@ export class JournalFile {
    * Throws LedgerFileError.
    */
   // eslint-disable-next-line @typescript-eslint/require-await -- sync reads of one fd (checked and read through it) behind the async contract
-  async readFrom(ino: bigint, offset: number): Promise<{ bytes: Buffer; mtimeNs: bigint; headerLast: number | null } | null> {
+  async readFrom(
+    ino: bigint,
+    offset: number,
+  ): Promise<{ bytes: Buffer; mtimeNs: bigint; headerLast: number | null } | null> {
     let fd: number | undefined;
     try {
       fd = openSync(this.path, 'r');
@@ -201,7 +212,9 @@ export class JournalFile {
     const st = fstatSync(fd, { bigint: true });
     if (st.ino !== ino) {
       closeSync(fd);
-      throw new LedgerFileError(`ledger journal ${this.path} was replaced while the lock was held; nothing was written`);
+      throw new LedgerFileError(
+        `ledger journal ${this.path} was replaced while the lock was held; nothing was written`,
+      );
     }
     this.fd = fd;
     this.fdIno = ino;
@@ -218,17 +231,28 @@ export class JournalFile {
    * journal is then cut back to `offset` when possible.
    */
   // eslint-disable-next-line @typescript-eslint/require-await -- append + fdatasync stay sync (BENCHMARKS.md, ledger stalls: ~0.3-0.5 ms) behind the async contract
-  async append(ino: bigint, offset: number, lines: string, guard: LockGuard, mark?: { g: number; n: number }): Promise<{ size: number; mtimeNs: bigint }> {
+  async append(
+    ino: bigint,
+    offset: number,
+    lines: string,
+    guard: LockGuard,
+    mark?: { g: number; n: number },
+  ): Promise<{ size: number; mtimeNs: bigint }> {
     const bytes = Buffer.from(lines, 'utf8');
     let fd: number | undefined;
     let writing = false;
     try {
       fd = this.openFor(ino);
       const size = Number(fstatSync(fd, { bigint: true }).size);
-      if (size < offset) throw new LedgerFileError(`ledger journal ${this.path} was cut below byte ${offset} by someone else; nothing was written`);
+      if (size < offset)
+        throw new LedgerFileError(
+          `ledger journal ${this.path} was cut below byte ${offset} by someone else; nothing was written`,
+        );
       if (size > offset) {
         ftruncateSync(fd, offset);
-        this.notice(`ledger journal ${this.path} ended in a torn record (${size - offset} bytes after byte ${offset}: a write cut short by a crash); cut it, every complete record was kept`);
+        this.notice(
+          `ledger journal ${this.path} ended in a torn record (${size - offset} bytes after byte ${offset}: a write cut short by a crash); cut it, every complete record was kept`,
+        );
       }
       guard.assertHeld();
       writing = true;
@@ -242,7 +266,9 @@ export class JournalFile {
         try {
           ftruncateSync(fd, offset);
           if (mark) writeLast(fd, mark.g, mark.n - (lines.split('\n').length - 1)); // back to the records that are left
-        } catch { /* the next writer cuts the torn tail */ }
+        } catch {
+          /* the next writer cuts the torn tail */
+        }
       }
       this.close(); // reopened by the next append
       if (err instanceof LedgerFileError) throw err;
@@ -256,7 +282,11 @@ export class JournalFile {
     this.fd = null;
     this.fdIno = null;
     if (fd !== null) {
-      try { closeSync(fd); } catch { /* nothing to keep */ }
+      try {
+        closeSync(fd);
+      } catch {
+        /* nothing to keep */
+      }
     }
   }
 

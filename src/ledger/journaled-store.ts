@@ -98,7 +98,10 @@ export interface StoreState {
  * naming the file, in every call of every process, until `ledger repair`. Also throws
  * LedgerFileError (cannot lock/read/write) or LedgerVersionError (a newer or a pre-release Offload's schema).
  */
-export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}): Promise<DbStore & { state(): StoreState }> {
+export async function fileDbStore(
+  file: string,
+  opts: JournaledStoreOptions = {},
+): Promise<DbStore & { state(): StoreState }> {
   const SQL: SqlJsStatic = await loadSqlJs();
   const files = new FileStore(file, opts);
   const journal = new JournalFile(`${file}.journal`, opts.notice);
@@ -113,18 +116,25 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
         Object.assign(r, { jIno: null, offset: 0, stale: true });
         return 'ok';
       }
-      throw new LedgerDamageError(journal.path, r.seq > 0
-        ? `disappeared with ${r.seq} committed records of generation ${r.gen} in it`
-        : `is missing: the snapshot ${file} (generation ${r.gen}) is always written with a journal beside it, so the journal was deleted or moved`);
+      throw new LedgerDamageError(
+        journal.path,
+        r.seq > 0
+          ? `disappeared with ${r.seq} committed records of generation ${r.gen} in it`
+          : `is missing: the snapshot ${file} (generation ${r.gen}) is always written with a journal beside it, so the journal was deleted or moved`,
+      );
     }
     if (st.ino === r.jIno && st.size < r.offset) {
-      throw new LedgerDamageError(journal.path, `was cut to ${st.size} bytes, below the ${r.offset} bytes (record ${r.seq} of generation ${r.gen}) already committed`);
+      throw new LedgerDamageError(
+        journal.path,
+        `was cut to ${st.size} bytes, below the ${r.offset} bytes (record ${r.seq} of generation ${r.gen}) already committed`,
+      );
     }
     if (st.ino !== r.jIno) {
       if (r.seq > 0) return 'reload'; // replaced (compaction): the snapshot changed too
       Object.assign(r, { jIno: st.ino, offset: 0, stale: false });
     }
-    if (st.size === 0) throw new LedgerDamageError(journal.path, 'is empty (0 bytes): a journal always starts with its header line');
+    if (st.size === 0)
+      throw new LedgerDamageError(journal.path, 'is empty (0 bytes): a journal always starts with its header line');
     if (st.size === r.offset) {
       if (r.jMtime === null || st.mtimeNs === r.jMtime || r.stale) return 'ok';
       if (r.seq > 0 || r.offset > 0) return 'reload'; // rewritten in place at the same size: only a full read can tell how
@@ -136,12 +146,16 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
     const fromStart = r.offset === 0;
     const chunk = parseChunk(journal.path, bytes, r.offset);
     if (fromStart) {
-      if (chunk.header === null) throw new LedgerDamageError(journal.path, 'has no valid header line (garbage where the generation should be)');
+      if (chunk.header === null)
+        throw new LedgerDamageError(journal.path, 'has no valid header line (garbage where the generation should be)');
       if (chunk.header !== r.gen) {
         if ((await files.stamp()) !== r.stamp) return 'reload'; // a newer snapshot came with this journal
         const newest = Math.max(chunk.entries.at(-1)?.entry.n ?? 0, chunk.last ?? 0);
         if (r.prevGen !== null && (chunk.header !== r.prevGen || newest > r.folded)) {
-          throw new LedgerDamageError(journal.path, `belongs to generation ${chunk.header} (records up to ${newest}), but the snapshot ${file} is generation ${r.gen} and folded in generation ${r.prevGen} only up to record ${r.folded}: the snapshot is older than the journal, or the two come from different ledgers`);
+          throw new LedgerDamageError(
+            journal.path,
+            `belongs to generation ${chunk.header} (records up to ${newest}), but the snapshot ${file} is generation ${r.gen} and folded in generation ${r.prevGen} only up to record ${r.folded}: the snapshot is older than the journal, or the two come from different ledgers`,
+          );
         }
         Object.assign(r, { offset: bytes.length, stale: true }); // left by an interrupted compaction: every record is in the snapshot
         return 'ok';
@@ -150,7 +164,8 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
       r.marked = chunk.last !== null;
     }
     for (const { entry, end } of chunk.entries) {
-      if (entry.g !== r.gen || entry.n !== r.seq + 1) throw new Diverged(`journal line ${entry.g}/${entry.n} does not follow ${r.gen}/${r.seq}`);
+      if (entry.g !== r.gen || entry.n !== r.seq + 1)
+        throw new Diverged(`journal line ${entry.g}/${entry.n} does not follow ${r.gen}/${r.seq}`);
       try {
         replay(r.db, entry.s);
       } catch (err) {
@@ -163,7 +178,10 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
     if (last !== null && r.seq < last) {
       if (!strict) throw new NeedsLock();
       r.dirty = true; // it applied what is there: reload (and find the damage again) on every later call
-      throw new LedgerDamageError(journal.path, `is truncated: its header records ${last} records of generation ${r.gen}, only ${r.seq} complete ones are left`);
+      throw new LedgerDamageError(
+        journal.path,
+        `is truncated: its header records ${last} records of generation ${r.gen}, only ${r.seq} complete ones are left`,
+      );
     }
     return 'ok';
   }
@@ -177,18 +195,37 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
    * (compaction.ts), so the export of a large ledger does not block the event loop; if the worker
    * fails, they are exported here.
    */
-  async function writeSnapshot(r: Replica, gen: number, guard: LockGuard, how: 'fresh' | 'adopt' | 'compact'): Promise<void> {
+  async function writeSnapshot(
+    r: Replica,
+    gen: number,
+    guard: LockGuard,
+    how: 'fresh' | 'adopt' | 'compact',
+  ): Promise<void> {
     if (opts.readOnly) throw new LedgerFileError(`ledger ${file} is open read-only; nothing was written`);
     const folded = { prevGen: r.gen, folded: r.seq };
     let bytes: Uint8Array | null = null;
     if (how === 'compact' && r.stamp !== null) {
-      bytes = await (opts.fold ?? foldInWorker)({ snapshot: file, journal: journal.path, stamp: r.stamp, gen: r.gen, seq: r.seq, offset: r.offset, newGen: gen }).catch((err: unknown) => {
-        (opts.notice ?? ((m: string) => process.emitWarning(m, 'OffloadLedger')))(`ledger ${file}: compaction in a worker thread failed (${(err as Error).message}); compacted on the main thread instead`);
+      bytes = await (opts.fold ?? foldInWorker)({
+        snapshot: file,
+        journal: journal.path,
+        stamp: r.stamp,
+        gen: r.gen,
+        seq: r.seq,
+        offset: r.offset,
+        newGen: gen,
+      }).catch((err: unknown) => {
+        (opts.notice ?? ((m: string) => process.emitWarning(m, 'OffloadLedger')))(
+          `ledger ${file}: compaction in a worker thread failed (${(err as Error).message}); compacted on the main thread instead`,
+        );
         return null;
       });
     }
     // carried by the snapshot, never journaled
-    r.db.run('UPDATE journal_state SET generation = ?, prev_generation = ?, folded_seq = ? WHERE id = 1', [gen, r.gen, r.seq]);
+    r.db.run('UPDATE journal_state SET generation = ?, prev_generation = ?, folded_seq = ? WHERE id = 1', [
+      gen,
+      r.gen,
+      r.seq,
+    ]);
     if (how === 'fresh') await journal.reset(gen, guard);
     r.stamp = await files.write(bytes ?? r.db.export(), guard);
     Object.assign(r, { gen, ...folded, seq: 0, stale: true, unpersisted: false, bare: false });
@@ -209,7 +246,9 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
     }
     if (chunk.header === null) return `its journal ${journal.path} exists (without a valid header)`;
     const newest = Math.max(chunk.entries.at(-1)?.entry.n ?? 0, chunk.last ?? 0);
-    return newest > 0 ? `its journal ${journal.path} holds records up to ${newest} of generation ${chunk.header}` : null;
+    return newest > 0
+      ? `its journal ${journal.path} holds records up to ${newest} of generation ${chunk.header}`
+      : null;
   }
 
   /**
@@ -222,13 +261,29 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
       const snap = await files.read();
       if (!snap) {
         const existed = await journalShowsLedger();
-        if (existed) throw new LedgerDamageError(file, `is missing, but ${existed}: a ledger existed here, so a new one is not created`);
+        if (existed)
+          throw new LedgerDamageError(
+            file,
+            `is missing, but ${existed}: a ledger existed here, so a new one is not created`,
+          );
         if (!guard) throw new LedgerDamageError(file, 'no longer exists; refusing to start a new one silently');
       }
       const damage = snap ? snapshotDamage(snap.bytes) : null;
       if (damage) throw new LedgerDamageError(file, damage);
       const { db, found } = openSnapshot(SQL, file, snap?.bytes ?? null);
-      const r: Replica = { db, stamp: snap?.stamp ?? null, ...journalState(db, found), marked: false, jIno: null, jMtime: null, offset: 0, seq: 0, stale: false, dirty: false, unpersisted: false };
+      const r: Replica = {
+        db,
+        stamp: snap?.stamp ?? null,
+        ...journalState(db, found),
+        marked: false,
+        jIno: null,
+        jMtime: null,
+        offset: 0,
+        seq: 0,
+        stale: false,
+        dirty: false,
+        unpersisted: false,
+      };
       try {
         const outcome = snap ? await follow(r, guard !== null || quiet) : 'ok';
         if (outcome === 'reload') {
@@ -244,7 +299,12 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
         return r;
       } catch (err) {
         db.close();
-        if (err instanceof Diverged) throw new LedgerDamageError(journal.path, `is out of sequence with the snapshot ${file} (${err.message}); both were left untouched`, { cause: err });
+        if (err instanceof Diverged)
+          throw new LedgerDamageError(
+            journal.path,
+            `is out of sequence with the snapshot ${file} (${err.message}); both were left untouched`,
+            { cause: err },
+          );
         throw err;
       }
     }
@@ -292,7 +352,8 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
   async function catchUp(guard: LockGuard | null, quiet = false): Promise<void> {
     if (replica.dirty || (guard && replica.unpersisted)) return reload(guard, quiet);
     const stamp = await files.stamp();
-    if (stamp === null) throw new LedgerDamageError(file, 'disappeared while the ledger was open; refusing to start a new one silently');
+    if (stamp === null)
+      throw new LedgerDamageError(file, 'disappeared while the ledger was open; refusing to start a new one silently');
     if (stamp !== replica.stamp) return reload(guard, quiet);
     let outcome: 'ok' | 'reload';
     try {
@@ -337,17 +398,26 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
         lines.push(entryLine({ g: r.gen, n: r.seq + lines.length + 1, s: committed.statements }));
       }
       if (lines.length === 0) return;
-      const appended = await journal.append(r.jIno as bigint, r.offset, lines.join(''), guard, r.marked ? { g: r.gen, n: r.seq + lines.length } : undefined);
+      const appended = await journal.append(
+        r.jIno as bigint,
+        r.offset,
+        lines.join(''),
+        guard,
+        r.marked ? { g: r.gen, n: r.seq + lines.length } : undefined,
+      );
       Object.assign(r, { offset: appended.size, jMtime: appended.mtimeNs });
       r.seq += lines.length;
     } catch (err) {
       r.dirty = true; // memory holds changes the files may not: reload before the next call
-      for (const item of batch.slice(firstChange)) if (item.outcome?.ok !== false) item.outcome = { ok: false, error: err };
+      for (const item of batch.slice(firstChange))
+        if (item.outcome?.ok !== false) item.outcome = { ok: false, error: err };
       return;
     }
     if (r.offset >= maxBytes || r.seq >= maxLines) {
       // The transactions are durable in the journal already; a failed compaction is retried by the next write.
-      await writeSnapshot(r, r.gen + 1, guard, 'compact').catch(() => { r.dirty = true; });
+      await writeSnapshot(r, r.gen + 1, guard, 'compact').catch(() => {
+        r.dirty = true;
+      });
     }
   }
 
@@ -355,10 +425,11 @@ export async function fileDbStore(file: string, opts: JournaledStoreOptions = {}
 
   return {
     state: () => ({ generation: replica.gen, records: replica.seq, journalBytes: replica.offset }),
-    read: (fn) => queue.read(async () => {
-      await lockFree((guard, quiet) => catchUp(guard, quiet));
-      return fn(replica.db);
-    }),
+    read: (fn) =>
+      queue.read(async () => {
+        await lockFree((guard, quiet) => catchUp(guard, quiet));
+        return fn(replica.db);
+      }),
     write: ((fn: (db: Database) => unknown) => queue.write(fn)) as DbStore['write'],
     close: async () => {
       await queue.close();

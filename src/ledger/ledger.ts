@@ -69,14 +69,23 @@ export interface SpendStats {
   daily_budget: number | null;
   reserved: number;
   reservations_in_flight: number;
-  by_model: Record<string, { cost_usd: number; calls: number; input_tokens: number; output_tokens: number; cache_read_tokens: number }>;
+  by_model: Record<
+    string,
+    { cost_usd: number; calls: number; input_tokens: number; output_tokens: number; cache_read_tokens: number }
+  >;
   by_kind: Record<string, { cost_usd: number; jobs: number }>;
   jobs: { total: number; running: number };
   /**
    * The savings receipts (src/core/savings.ts) of jobs created this month, summed: how many jobs
    * carry one, saved_usd (USD, 6 decimals), caller_tokens_avoided and transcript/returned bytes.
    */
-  savings: { jobs: number; saved_usd: number; caller_tokens_avoided: number; transcript_bytes: number; returned_bytes: number };
+  savings: {
+    jobs: number;
+    saved_usd: number;
+    caller_tokens_avoided: number;
+    transcript_bytes: number;
+    returned_bytes: number;
+  };
   /** Warning thresholds, percent of the monthly cap (BUDGET_WARN_PCT; default 80, 95). */
   thresholds: number[];
   /** The thresholds `percentage_used` has reached this month. */

@@ -28,7 +28,12 @@ const MAX_GENERATIONS_BETWEEN = 1_000_000;
 export function journalState(db: Database, version: number): Pick<Lineage, 'gen' | 'prevGen' | 'folded' | 'bare'> {
   if (version === 0) return { gen: 0, prevGen: null, folded: 0, bare: true };
   const gen = num(db, 'SELECT generation FROM journal_state WHERE id = 1');
-  return { gen, prevGen: num(db, 'SELECT prev_generation FROM journal_state WHERE id = 1'), folded: num(db, 'SELECT folded_seq FROM journal_state WHERE id = 1'), bare: false };
+  return {
+    gen,
+    prevGen: num(db, 'SELECT prev_generation FROM journal_state WHERE id = 1'),
+    folded: num(db, 'SELECT folded_seq FROM journal_state WHERE id = 1'),
+    bare: false,
+  };
 }
 
 /**
@@ -40,11 +45,24 @@ export function journalState(db: Database, version: number): Pick<Lineage, 'gen'
 export function wentBack(prev: Lineage, next: Lineage, file: string, journalPath: string): LedgerDamageError | null {
   if (prev.unpersisted || prev.bare || next.prevGen === null) return null;
   if (next.gen === prev.gen) {
-    return next.seq < prev.seq ? new LedgerDamageError(journalPath, `went back from record ${prev.seq} to ${next.seq} of generation ${prev.gen} while the ledger was open (cut, or replaced by an older copy)`) : null;
+    return next.seq < prev.seq
+      ? new LedgerDamageError(
+          journalPath,
+          `went back from record ${prev.seq} to ${next.seq} of generation ${prev.gen} while the ledger was open (cut, or replaced by an older copy)`,
+        )
+      : null;
   }
   if (next.gen === prev.gen + 1 && next.prevGen === prev.gen) {
-    return next.folded < prev.seq ? new LedgerDamageError(file, `folded in only ${next.folded} records of generation ${prev.gen}, but this process had read ${prev.seq} (replaced by an older copy?)`) : null;
+    return next.folded < prev.seq
+      ? new LedgerDamageError(
+          file,
+          `folded in only ${next.folded} records of generation ${prev.gen}, but this process had read ${prev.seq} (replaced by an older copy?)`,
+        )
+      : null;
   }
   if (next.gen > prev.gen && next.gen - prev.gen < MAX_GENERATIONS_BETWEEN) return null;
-  return new LedgerDamageError(file, `was replaced by a ledger of generation ${next.gen} that does not continue generation ${prev.gen}, which this process had read (an older copy, or another ledger)`);
+  return new LedgerDamageError(
+    file,
+    `was replaced by a ledger of generation ${next.gen} that does not continue generation ${prev.gen}, which this process had read (an older copy, or another ledger)`,
+  );
 }

@@ -32,7 +32,11 @@ function toJob(r: Row): JobRecord {
     updatedAt: Number(r.updated_at),
     maxCostMicros: r.max_cost_micros === null ? null : Number(r.max_cost_micros),
     costMicros: Number(r.cost_micros),
-    usage: { input_tokens: Number(r.input_tokens), output_tokens: Number(r.output_tokens), cache_read_tokens: Number(r.cache_read_tokens) },
+    usage: {
+      input_tokens: Number(r.input_tokens),
+      output_tokens: Number(r.output_tokens),
+      cache_read_tokens: Number(r.cache_read_tokens),
+    },
   };
 }
 
@@ -53,18 +57,35 @@ export function selectJobs(db: Database, limit: number): JobRecord[] {
  * oldest change first, at most `limit`. `latest` is the newest change among them (null when none).
  * Scans `jobs` (no index on updated_at, and no migration for one: 10,000 rows are read in a few ms).
  */
-export function selectJobsChangedSince(db: Database, sinceMs: number, limit: number): { jobs: JobRecord[]; latest: number | null } {
-  const rows = all(db, `SELECT * FROM (SELECT x.*,
+export function selectJobsChangedSince(
+  db: Database,
+  sinceMs: number,
+  limit: number,
+): { jobs: JobRecord[]; latest: number | null } {
+  const rows = all(
+    db,
+    `SELECT * FROM (SELECT x.*,
       MAX(x.updated_at, COALESCE((SELECT MAX(created_at) FROM model_calls WHERE job_id = x.id), 0)) AS changed_at
     FROM (${JOB_SELECT} WHERE j.updated_at >= ? OR j.id IN (SELECT job_id FROM model_calls WHERE created_at >= ?)) x)
-    ORDER BY changed_at, created_at, id LIMIT ?`, [sinceMs, sinceMs, limit]);
+    ORDER BY changed_at, created_at, id LIMIT ?`,
+    [sinceMs, sinceMs, limit],
+  );
   return { jobs: rows.map(toJob), latest: rows.length ? Number(rows[rows.length - 1]!.changed_at) : null };
 }
 
 /** One live reservation, or undefined. */
 export function selectReservation(db: Database, id: string): Reservation | undefined {
   const r = one(db, 'SELECT * FROM reservations WHERE id = ?', [id]);
-  return r && { id: String(r.id), jobId: String(r.job_id), model: String(r.model), micros: Number(r.micros), createdAt: Number(r.created_at), pid: Number(r.pid) };
+  return (
+    r && {
+      id: String(r.id),
+      jobId: String(r.job_id),
+      model: String(r.model),
+      micros: Number(r.micros),
+      createdAt: Number(r.created_at),
+      pid: Number(r.pid),
+    }
+  );
 }
 
 /** Spend settled in [startMs, endMs), µUSD. */
@@ -73,8 +94,11 @@ export function settledIn(db: Database, p: Period): Micros {
   const a = Math.ceil(p.startMs / HOUR_MS) * HOUR_MS;
   const b = Math.floor(p.endMs / HOUR_MS) * HOUR_MS;
   if (a >= b) return callsIn(db, p.startMs, p.endMs);
-  return num(db, 'SELECT SUM(cost_micros) FROM spend_hours WHERE hour_start >= ? AND hour_start < ?', [a, b])
-    + callsIn(db, p.startMs, a) + callsIn(db, b, p.endMs);
+  return (
+    num(db, 'SELECT SUM(cost_micros) FROM spend_hours WHERE hour_start >= ? AND hour_start < ?', [a, b]) +
+    callsIn(db, p.startMs, a) +
+    callsIn(db, b, p.endMs)
+  );
 }
 
 /** One UTC hour, ms: the unit of spend_hours. */
@@ -107,7 +131,8 @@ const hourSumsSqls: string[] = [];
 
 function hourSumsSql(n: number): string {
   const column = 'COALESCE(SUM(CASE WHEN hour_start >= ? AND hour_start < ? THEN cost_micros END), 0)';
-  return (hourSumsSqls[n] ??= `SELECT ${Array(n).fill(column).join(', ')} FROM spend_hours WHERE hour_start >= ? AND hour_start < ?`);
+  return (hourSumsSqls[n] ??=
+    `SELECT ${Array(n).fill(column).join(', ')} FROM spend_hours WHERE hour_start >= ? AND hour_start < ?`);
 }
 
 /** True when `p` starts and ends on whole UTC hours (spend_hours alone then sums it exactly). */
@@ -125,8 +150,12 @@ function callsIn(db: Database, startMs: number, endMs: number): Micros {
  * must call this in the same transaction, so settledIn's hour sums equal the calls' sums.
  */
 export function addSpend(db: Database, createdAtMs: number, micros: Micros): void {
-  run(db, `INSERT INTO spend_hours (hour_start, cost_micros) VALUES (?, ?)
-    ON CONFLICT(hour_start) DO UPDATE SET cost_micros = cost_micros + excluded.cost_micros`, [Math.floor(createdAtMs / HOUR_MS) * HOUR_MS, micros]);
+  run(
+    db,
+    `INSERT INTO spend_hours (hour_start, cost_micros) VALUES (?, ?)
+    ON CONFLICT(hour_start) DO UPDATE SET cost_micros = cost_micros + excluded.cost_micros`,
+    [Math.floor(createdAtMs / HOUR_MS) * HOUR_MS, micros],
+  );
 }
 
 /** Everything held by live reservations, whenever taken, µUSD. */

@@ -14,7 +14,8 @@ const active = new WeakMap<Database, RecordedStatement[]>();
  * SQL whose result depends on more than the database and the bound parameters (time, randomness,
  * connection counters): replaying it in another process would diverge, so it may not be recorded.
  */
-export const NONDETERMINISTIC = /\b(random|randomblob|date|time|datetime|julianday|strftime|unixepoch|changes|total_changes|last_insert_rowid)\s*\(|\bcurrent_(date|time|timestamp)\b/i;
+export const NONDETERMINISTIC =
+  /\b(random|randomblob|date|time|datetime|julianday|strftime|unixepoch|changes|total_changes|last_insert_rowid)\s*\(|\bcurrent_(date|time|timestamp)\b/i;
 
 /** SQL texts already found deterministic (the ledger's SQL is a fixed set of literals; bounded like statements.ts). */
 const checked = new Set<string>();
@@ -50,7 +51,8 @@ function totalChanges(db: Database): number {
 export function record(db: Database, sql: string, params: readonly SqlValue[], changes: number): void {
   const statements = active.get(db);
   if (!statements) return;
-  if (!deterministic(sql)) throw new Error(`ledger writes must be deterministic to be journaled; bind the value instead: ${sql}`);
+  if (!deterministic(sql))
+    throw new Error(`ledger writes must be deterministic to be journaled; bind the value instead: ${sql}`);
   if (changes > 0) statements.push([sql, params.map(encode), changes]);
 }
 
@@ -71,7 +73,9 @@ export function transact<T>(db: Database, fn: (db: Database) => T): { result: T;
     const changed = totalChanges(db) - before;
     const recorded = statements.reduce((sum, s) => sum + s[2], 0);
     if (changed !== recorded) {
-      throw new Error(`a ledger write changed ${changed} rows but only ${recorded} went through rows.run(); every mutation must use run() so the journal can replay it`);
+      throw new Error(
+        `a ledger write changed ${changed} rows but only ${recorded} went through rows.run(); every mutation must use run() so the journal can replay it`,
+      );
     }
     execute(db, 'COMMIT');
     return { result, statements };
@@ -96,7 +100,8 @@ export function replay(db: Database, statements: readonly RecordedStatement[]): 
         stmt.step();
         return db.getRowsModified();
       });
-      if (n !== changes) throw new Error(`replayed statement changed ${n} rows, the writer's changed ${changes}: ${sql}`);
+      if (n !== changes)
+        throw new Error(`replayed statement changed ${n} rows, the writer's changed ${changes}: ${sql}`);
     }
     execute(db, 'COMMIT');
   } catch (err) {

@@ -46,7 +46,8 @@ function readJournalLeniently(text: string): JournalRead {
       continue;
     }
     const expected = out.entries.length + 1;
-    if (!v || v.g !== out.header?.g || v.n !== expected || !Array.isArray(v.s)) return { ...out, stopped: `line ${i + 1} is not record ${expected} of generation ${out.header?.g}` };
+    if (!v || v.g !== out.header?.g || v.n !== expected || !Array.isArray(v.s))
+      return { ...out, stopped: `line ${i + 1} is not record ${expected} of generation ${out.header?.g}` };
     out.entries.push(v as JournalEntry);
   }
   if (torn.length > 0) out.stopped = `it ends in a torn record of ${Buffer.byteLength(torn)} bytes`;
@@ -87,9 +88,16 @@ export async function repairLedger(file: string, now = new Date(), timers?: Time
   const paths = ledgerPaths(file);
   const lines: string[] = [];
   const before = await checkLedger(file);
-  if (!before.damaged) return { lines: [...before.lines, 'nothing to repair: the ledger is sound; no file was changed'] };
+  if (!before.damaged)
+    return { lines: [...before.lines, 'nothing to repair: the ledger is sound; no file was changed'] };
   const version = existsSync(paths.snapshot) ? userVersion(readFileSync(paths.snapshot)) : 0;
-  if (version > SCHEMA_VERSION) return { lines: [...before.lines, `refused: ${file} has schema version ${version}, written by a newer Offload (this one reads ${SCHEMA_VERSION}); update Offload instead. No file was changed`] };
+  if (version > SCHEMA_VERSION)
+    return {
+      lines: [
+        ...before.lines,
+        `refused: ${file} has schema version ${version}, written by a newer Offload (this one reads ${SCHEMA_VERSION}); update Offload instead. No file was changed`,
+      ],
+    };
   const suffix = `damaged-${now.toISOString().replace(/[:.]/g, '-')}`;
   if (existsSync(paths.lock) && !statSync(paths.lock).isDirectory()) {
     renameSync(paths.lock, `${paths.lock}.${suffix}`);
@@ -129,25 +137,43 @@ export async function repairLedger(file: string, now = new Date(), timers?: Time
     db ??= openDatabase(SQL, null);
     ensureSchema(db);
     if (journalText === null) {
-      lines.push(`cannot recover: the journal ${paths.journal} is missing; records written after the snapshot (if any) are lost`);
+      lines.push(
+        `cannot recover: the journal ${paths.journal} is missing; records written after the snapshot (if any) are lost`,
+      );
     } else {
       const j = readJournalLeniently(journalText);
-      const folded = !fromScratch ? { prev: num(db, 'SELECT prev_generation FROM journal_state WHERE id = 1'), seq: num(db, 'SELECT folded_seq FROM journal_state WHERE id = 1') } : null;
+      const folded = !fromScratch
+        ? {
+            prev: num(db, 'SELECT prev_generation FROM journal_state WHERE id = 1'),
+            seq: num(db, 'SELECT folded_seq FROM journal_state WHERE id = 1'),
+          }
+        : null;
       if (!j.header) {
         lines.push(`cannot recover: the journal ${paths.journal}: ${j.stopped ?? 'it is empty'}; its records are lost`);
       } else if (!fromScratch && j.header.g !== snapGen) {
         const inSnapshot = folded && j.header.g === folded.prev && j.entries.length <= folded.seq;
-        lines.push(inSnapshot
-          ? `kept: the journal's ${j.entries.length} records are already in the snapshot (an interrupted compaction)`
-          : `cannot recover: the journal ${paths.journal} is of generation ${j.header.g}, which the snapshot (generation ${snapGen}) does not continue; its ${j.entries.length} records were not applied (they stay in the damaged copy)`);
+        lines.push(
+          inSnapshot
+            ? `kept: the journal's ${j.entries.length} records are already in the snapshot (an interrupted compaction)`
+            : `cannot recover: the journal ${paths.journal} is of generation ${j.header.g}, which the snapshot (generation ${snapGen}) does not continue; its ${j.entries.length} records were not applied (they stay in the damaged copy)`,
+        );
       } else {
         const { applied, failure } = applyRecords(db, j.entries);
         lines.push(`kept: ${applied} journal records${fromScratch ? ', replayed onto an empty ledger' : ''}`);
-        if (fromScratch) lines.push('cannot recover: rows folded into the lost snapshot before this journal began (earlier generations), if any');
+        if (fromScratch)
+          lines.push(
+            'cannot recover: rows folded into the lost snapshot before this journal began (earlier generations), if any',
+          );
         const lost = Math.max(j.entries.length - applied, (j.header.last ?? 0) - applied);
         if (failure) lines.push(`cannot recover: ${failure}, and the records after it`);
-        if (j.stopped) lines.push(`${lost > 0 ? 'cannot recover' : 'dropped'}: the journal stopped being readable because ${j.stopped}`);
-        if (lost > 0) lines.push(`cannot recover: ${lost} journal records the header counted (up to ${j.header.last ?? applied}) that are not in the file`);
+        if (j.stopped)
+          lines.push(
+            `${lost > 0 ? 'cannot recover' : 'dropped'}: the journal stopped being readable because ${j.stopped}`,
+          );
+        if (lost > 0)
+          lines.push(
+            `cannot recover: ${lost} journal records the header counted (up to ${j.header.last ?? applied}) that are not in the file`,
+          );
       }
     }
     const gen = randomBytes(6).readUIntBE(0, 6);
@@ -160,7 +186,9 @@ export async function repairLedger(file: string, now = new Date(), timers?: Time
     } finally {
       db.close();
     }
-    lines.push(`wrote: a new snapshot ${file} (generation ${gen}, ${calls} spend rows totalling ${(micros / 1e6).toFixed(6)} USD) and an empty journal; paid work is admitted again`);
+    lines.push(
+      `wrote: a new snapshot ${file} (generation ${gen}, ${calls} spend rows totalling ${(micros / 1e6).toFixed(6)} USD) and an empty journal; paid work is admitted again`,
+    );
     return { lines };
   });
 }

@@ -110,12 +110,18 @@ export const SCHEMA_VERSION = 10;
  */
 export class LedgerVersionError extends Error {
   override name = 'LedgerVersionError';
-  constructor(readonly found: number, readonly supported: number, file = 'file') {
-    super(found > supported
-      ? `ledger ${file} has schema version ${found}, newer than this Offload supports (${supported}); update Offload. The ledger was not changed`
-      : `ledger ${file} has schema version ${found}, written by a pre-release Offload; this Offload reads only version ${supported} and does not migrate older ones. ` +
-        'Start a new ledger: `node dist/worker.js ledger repair` keeps copies of the old files (*.damaged-<time>) and starts a new one with what it can recover, ' +
-        'or point OFFLOAD_LEDGER at a new path; the old spend then no longer counts against the caps. The ledger was not changed');
+  constructor(
+    readonly found: number,
+    readonly supported: number,
+    file = 'file',
+  ) {
+    super(
+      found > supported
+        ? `ledger ${file} has schema version ${found}, newer than this Offload supports (${supported}); update Offload. The ledger was not changed`
+        : `ledger ${file} has schema version ${found}, written by a pre-release Offload; this Offload reads only version ${supported} and does not migrate older ones. ` +
+            'Start a new ledger: `node dist/worker.js ledger repair` keeps copies of the old files (*.damaged-<time>) and starts a new one with what it can recover, ' +
+            'or point OFFLOAD_LEDGER at a new path; the old spend then no longer counts against the caps. The ledger was not changed',
+    );
   }
 }
 

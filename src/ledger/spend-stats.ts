@@ -26,8 +26,12 @@ export function percentageUsed(used: Micros, cap: Micros): number {
  * - `thresholds` / `thresholds_crossed`: the warning thresholds (percent) and those reached;
  * - `breaker`: the breaker record given in `extra` (closed when none is given).
  */
-export function computeSpendStats(db: Database, caps: LedgerCaps, nowMs: number,
-  extra: { thresholds?: readonly number[]; breaker?: BreakerRecord } = {}): SpendStats {
+export function computeSpendStats(
+  db: Database,
+  caps: LedgerCaps,
+  nowMs: number,
+  extra: { thresholds?: readonly number[]; breaker?: BreakerRecord } = {},
+): SpendStats {
   const month = monthPeriod(nowMs);
   const settled = settledIn(db, month);
   const reserved = reservedTotal(db);
@@ -36,30 +40,50 @@ export function computeSpendStats(db: Database, caps: LedgerCaps, nowMs: number,
   const b = extra.breaker;
 
   const byModel: SpendStats['by_model'] = {};
-  for (const r of all(db, `SELECT model, SUM(cost_micros) AS cost, COUNT(*) AS calls, SUM(input_tokens) AS i,
+  for (const r of all(
+    db,
+    `SELECT model, SUM(cost_micros) AS cost, COUNT(*) AS calls, SUM(input_tokens) AS i,
       SUM(output_tokens) AS o, SUM(cache_read_tokens) AS c FROM model_calls
-      WHERE created_at >= ? AND created_at < ? GROUP BY model ORDER BY model`, [month.startMs, month.endMs])) {
+      WHERE created_at >= ? AND created_at < ? GROUP BY model ORDER BY model`,
+    [month.startMs, month.endMs],
+  )) {
     byModel[String(r.model)] = {
-      cost_usd: microsToUsd(Number(r.cost)), calls: Number(r.calls),
-      input_tokens: Number(r.i), output_tokens: Number(r.o), cache_read_tokens: Number(r.c),
+      cost_usd: microsToUsd(Number(r.cost)),
+      calls: Number(r.calls),
+      input_tokens: Number(r.i),
+      output_tokens: Number(r.o),
+      cache_read_tokens: Number(r.c),
     };
   }
 
   const byKind: SpendStats['by_kind'] = {};
   const kind = (k: unknown) => (byKind[String(k)] ??= { cost_usd: 0, jobs: 0 });
-  for (const r of all(db, 'SELECT kind, COUNT(*) AS n FROM jobs WHERE created_at >= ? AND created_at < ? GROUP BY kind', [month.startMs, month.endMs])) {
+  for (const r of all(
+    db,
+    'SELECT kind, COUNT(*) AS n FROM jobs WHERE created_at >= ? AND created_at < ? GROUP BY kind',
+    [month.startMs, month.endMs],
+  )) {
     kind(r.kind).jobs = Number(r.n);
   }
-  for (const r of all(db, `SELECT j.kind AS kind, SUM(c.cost_micros) AS cost FROM model_calls c JOIN jobs j ON j.id = c.job_id
-      WHERE c.created_at >= ? AND c.created_at < ? GROUP BY j.kind`, [month.startMs, month.endMs])) {
+  for (const r of all(
+    db,
+    `SELECT j.kind AS kind, SUM(c.cost_micros) AS cost FROM model_calls c JOIN jobs j ON j.id = c.job_id
+      WHERE c.created_at >= ? AND c.created_at < ? GROUP BY j.kind`,
+    [month.startMs, month.endMs],
+  )) {
     kind(r.kind).cost_usd = microsToUsd(Number(r.cost));
   }
 
   // Receipts live in each terminal job's result_json (written once by the engine), so no column is needed.
-  const s = all(db, `SELECT COUNT(*) AS n, SUM(json_extract(result_json, '$.savings.saved_usd')) AS saved,
+  const s =
+    all(
+      db,
+      `SELECT COUNT(*) AS n, SUM(json_extract(result_json, '$.savings.saved_usd')) AS saved,
       SUM(json_extract(result_json, '$.savings.caller_tokens_avoided')) AS avoided, SUM(json_extract(result_json, '$.savings.transcript_bytes')) AS tb,
       SUM(json_extract(result_json, '$.savings.returned_bytes')) AS rb FROM jobs
-      WHERE created_at >= ? AND created_at < ? AND json_extract(result_json, '$.savings') IS NOT NULL`, [month.startMs, month.endMs])[0] ?? {};
+      WHERE created_at >= ? AND created_at < ? AND json_extract(result_json, '$.savings') IS NOT NULL`,
+      [month.startMs, month.endMs],
+    )[0] ?? {};
 
   return {
     month: monthLabel(nowMs),
@@ -73,15 +97,23 @@ export function computeSpendStats(db: Database, caps: LedgerCaps, nowMs: number,
     reservations_in_flight: num(db, 'SELECT COUNT(*) FROM reservations'),
     by_model: byModel,
     by_kind: byKind,
-    jobs: { total: num(db, 'SELECT COUNT(*) FROM jobs'), running: num(db, "SELECT COUNT(*) FROM jobs WHERE status = 'running'") },
+    jobs: {
+      total: num(db, 'SELECT COUNT(*) FROM jobs'),
+      running: num(db, "SELECT COUNT(*) FROM jobs WHERE status = 'running'"),
+    },
     savings: {
-      jobs: Number(s.n ?? 0), saved_usd: Number(Number(s.saved ?? 0).toFixed(6)), caller_tokens_avoided: Number(s.avoided ?? 0),
-      transcript_bytes: Number(s.tb ?? 0), returned_bytes: Number(s.rb ?? 0),
+      jobs: Number(s.n ?? 0),
+      saved_usd: Number(Number(s.saved ?? 0).toFixed(6)),
+      caller_tokens_avoided: Number(s.avoided ?? 0),
+      transcript_bytes: Number(s.tb ?? 0),
+      returned_bytes: Number(s.rb ?? 0),
     },
     thresholds,
     thresholds_crossed: thresholdsCrossed(percentage, thresholds),
     breaker: {
-      state: b?.state ?? 'closed', reason: b?.reason ?? null, detail: b?.detail ?? null,
+      state: b?.state ?? 'closed',
+      reason: b?.reason ?? null,
+      detail: b?.detail ?? null,
       since: b?.since != null ? new Date(b.since).toISOString() : null,
     },
   };
@@ -105,12 +137,17 @@ function dayLabel(dayStartMs: number): string {
 export function computeDailySpend(db: Database, nowMs: number): Array<{ day: string; cost_usd: number }> {
   const month = monthPeriod(nowMs);
   const sums = new Map<number, number>();
-  for (const r of all(db, `SELECT hour_start / ${DAY_MS} AS d, SUM(cost_micros) AS cost FROM spend_hours
-      WHERE hour_start >= ? AND hour_start < ? GROUP BY d`, [month.startMs, month.endMs])) {
+  for (const r of all(
+    db,
+    `SELECT hour_start / ${DAY_MS} AS d, SUM(cost_micros) AS cost FROM spend_hours
+      WHERE hour_start >= ? AND hour_start < ? GROUP BY d`,
+    [month.startMs, month.endMs],
+  )) {
     sums.set(Number(r.d) * DAY_MS, Number(r.cost));
   }
   const last = Math.max(dayPeriod(nowMs).startMs, ...sums.keys());
   const out: Array<{ day: string; cost_usd: number }> = [];
-  for (let d = month.startMs; d <= last; d += DAY_MS) out.push({ day: dayLabel(d), cost_usd: Number(microsToUsd(sums.get(d) ?? 0).toFixed(6)) });
+  for (let d = month.startMs; d <= last; d += DAY_MS)
+    out.push({ day: dayLabel(d), cost_usd: Number(microsToUsd(sums.get(d) ?? 0).toFixed(6)) });
   return out;
 }

@@ -1,15 +1,51 @@
 import { randomUUID } from 'node:crypto';
-import { admitThrough, closedAt, DEFAULT_BREAKER_POLICY, opened, type BreakerPolicy, type BreakerRecord, type TripReason } from '../core/breaker';
+import {
+  admitThrough,
+  closedAt,
+  DEFAULT_BREAKER_POLICY,
+  opened,
+  type BreakerPolicy,
+  type BreakerRecord,
+  type TripReason,
+} from '../core/breaker';
 import { admit, type CapUsage } from '../core/budget';
 import { assertTransition, TERMINAL_STATUSES, type JobRecord } from '../core/jobs';
 import { assertMicros } from '../core/money';
 import { sleep, type Timers } from '../core/timers';
-import { effectiveBreaker, readBreaker, refreshBreaker, reservationLive, tripReplaces, writeBreaker } from './breaker-store';
+import {
+  effectiveBreaker,
+  readBreaker,
+  refreshBreaker,
+  reservationLive,
+  tripReplaces,
+  writeBreaker,
+} from './breaker-store';
 import { memoryDbStore, type DbStore } from './db-store';
 import type { JournaledStoreOptions } from './journaled-store';
 import { fileDbStore } from './journaled-store';
-import type { BreakerTrip, JobPatch, Ledger, LedgerCaps, NewJob, Reservation, ReserveRequest, SettleInput, SpendStats } from './ledger';
-import { addSpend, isSettled, jobReserved, jobSettled, reservedTotal, selectJob, selectJobs, selectJobsChangedSince, selectReservation, settledIn } from './queries';
+import type {
+  BreakerTrip,
+  JobPatch,
+  Ledger,
+  LedgerCaps,
+  NewJob,
+  Reservation,
+  ReserveRequest,
+  SettleInput,
+  SpendStats,
+} from './ledger';
+import {
+  addSpend,
+  isSettled,
+  jobReserved,
+  jobSettled,
+  reservedTotal,
+  selectJob,
+  selectJobs,
+  selectJobsChangedSince,
+  selectReservation,
+  settledIn,
+} from './queries';
 import { all, num, one, run } from './rows';
 import { computeDailySpend, computeSpendStats } from './spend-stats';
 
@@ -88,7 +124,8 @@ function assertCaps(caps: LedgerCaps): LedgerCaps {
 
 function assertTokens(input: SettleInput): void {
   for (const [k, v] of Object.entries(input.usage)) {
-    if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`usage.${k} must be an integer token count ≥ 0, got ${v}`);
+    if (!Number.isSafeInteger(v) || v < 0)
+      throw new RangeError(`usage.${k} must be an integer token count ≥ 0, got ${v}`);
   }
 }
 
@@ -104,7 +141,10 @@ class SqlLedger implements SqliteLedger {
   private readonly isAlive: (pid: number) => boolean;
   private readonly timers: Timers;
 
-  constructor(private readonly store: DbStore, opts: LedgerOptions) {
+  constructor(
+    private readonly store: DbStore,
+    opts: LedgerOptions,
+  ) {
     this.current = assertCaps(opts.caps);
     this.clock = opts.clock ?? Date.now;
     this.pid = opts.pid ?? process.pid;
@@ -131,9 +171,23 @@ class SqlLedger implements SqliteLedger {
     const now = this.clock();
     return this.store.write((db) => {
       if (one(db, 'SELECT 1 AS x FROM jobs WHERE id = ?', [job.id])) throw new Error(`job ${job.id} already exists`);
-      run(db, `INSERT INTO jobs (id, kind, status, agent, model, request_json, result_json, error, created_at, updated_at, max_cost_micros, pid)
+      run(
+        db,
+        `INSERT INTO jobs (id, kind, status, agent, model, request_json, result_json, error, created_at, updated_at, max_cost_micros, pid)
         VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?)`,
-      [job.id, job.kind, job.status ?? 'queued', job.agent ?? null, job.model, JSON.stringify(job.request ?? null), now, now, maxCost, this.pid]);
+        [
+          job.id,
+          job.kind,
+          job.status ?? 'queued',
+          job.agent ?? null,
+          job.model,
+          JSON.stringify(job.request ?? null),
+          now,
+          now,
+          maxCost,
+          this.pid,
+        ],
+      );
       return selectJob(db, job.id) as JobRecord;
     });
   }
@@ -145,10 +199,20 @@ class SqlLedger implements SqliteLedger {
       if (!job) throw new Error(`unknown job ${id}`);
       if (patch.status !== undefined && patch.status !== job.status) assertTransition(job.status, patch.status);
       const result = 'result' in patch ? (patch.result === undefined ? null : JSON.stringify(patch.result)) : undefined;
-      run(db, `UPDATE jobs SET status = ?, model = ?, error = ?, result_json = CASE WHEN ? THEN ? ELSE result_json END, updated_at = ?
+      run(
+        db,
+        `UPDATE jobs SET status = ?, model = ?, error = ?, result_json = CASE WHEN ? THEN ? ELSE result_json END, updated_at = ?
         WHERE id = ?`,
-      [patch.status ?? job.status, patch.model ?? job.model, patch.error !== undefined ? patch.error : job.error,
-        result !== undefined ? 1 : 0, result ?? null, now, id]);
+        [
+          patch.status ?? job.status,
+          patch.model ?? job.model,
+          patch.error !== undefined ? patch.error : job.error,
+          result !== undefined ? 1 : 0,
+          result ?? null,
+          now,
+          id,
+        ],
+      );
       return selectJob(db, id) as JobRecord;
     });
   }
@@ -177,16 +241,22 @@ class SqlLedger implements SqliteLedger {
     });
     // A job whose process is gone would wait for a cancel nobody reads: end it now, as reclaim does.
     const { pid, job } = marked;
-    if (pid === null || pid === this.pid || TERMINAL_STATUSES.has(job.status) || this.isAlive(pid)) return { job, ownerGone: false };
+    if (pid === null || pid === this.pid || TERMINAL_STATUSES.has(job.status) || this.isAlive(pid))
+      return { job, ownerGone: false };
     await this.reclaimOrphans(this.isAlive);
     return { job: (await this.getJob(id)) as JobRecord, ownerGone: true };
   }
 
   cancelRequested(ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return this.store.read((db) => all(db,
-      `SELECT id FROM jobs WHERE cancel_requested_at IS NOT NULL AND status IN ('queued', 'running')
-        AND id IN (SELECT value FROM json_each(?))`, [JSON.stringify(ids)]).map((r) => String(r.id)));
+    return this.store.read((db) =>
+      all(
+        db,
+        `SELECT id FROM jobs WHERE cancel_requested_at IS NOT NULL AND status IN ('queued', 'running')
+        AND id IN (SELECT value FROM json_each(?))`,
+        [JSON.stringify(ids)],
+      ).map((r) => String(r.id)),
+    );
   }
 
   async reserve(req: ReserveRequest): Promise<Reservation> {
@@ -201,7 +271,9 @@ class SqlLedger implements SqliteLedger {
       req.signal?.throwIfAborted();
       const waited = now() - started;
       if (waited >= this.inFlightWaitMs) {
-        throw new InFlightLimitError(`${this.maxInFlight} paid calls are in flight across every Offload process (MAX_OPENAI_CONCURRENCY); waited ${Math.round(waited / 1000)} s for one to end`);
+        throw new InFlightLimitError(
+          `${this.maxInFlight} paid calls are in flight across every Offload process (MAX_OPENAI_CONCURRENCY); waited ${Math.round(waited / 1000)} s for one to end`,
+        );
       }
       if (now() - lastReclaim >= 2_000) {
         lastReclaim = now();
@@ -215,23 +287,55 @@ class SqlLedger implements SqliteLedger {
   private async tryReserve(req: ReserveRequest): Promise<Reservation | null> {
     const now = this.clock();
     const caps = this.current;
-    const reservation: Reservation = { id: this.newId(), jobId: req.jobId, model: req.model, micros: req.micros, createdAt: now, pid: this.pid };
+    const reservation: Reservation = {
+      id: this.newId(),
+      jobId: req.jobId,
+      model: req.model,
+      micros: req.micros,
+      createdAt: now,
+      pid: this.pid,
+    };
     return this.store.write((db) => {
       const job = one(db, 'SELECT status, max_cost_micros FROM jobs WHERE id = ?', [req.jobId]);
       if (!job) throw new Error(`unknown job ${req.jobId}: create the job before reserving for it`);
-      if (TERMINAL_STATUSES.has(job.status as never)) throw new Error(`job ${req.jobId} is ${String(job.status)}; it may not start paid calls`);
+      if (TERMINAL_STATUSES.has(job.status as never))
+        throw new Error(`job ${req.jobId} is ${String(job.status)}; it may not start paid calls`);
       if (this.maxInFlight !== null && num(db, 'SELECT COUNT(*) FROM reservations') >= this.maxInFlight) return null;
       const { stored, current, spend } = effectiveBreaker(db, caps, this.policy, now);
       const breaker = admitThrough(current, reservation.id, (id) => reservationLive(db, id));
       const reserved = reservedTotal(db);
-      const usage: CapUsage[] = [{ cap: 'monthly', limitMicros: caps.monthlyMicros, settledMicros: spend.monthSettled, reservedMicros: reserved }];
-      if (caps.dailyMicros !== null) usage.push({ cap: 'daily', limitMicros: caps.dailyMicros, settledMicros: spend.daySettled, reservedMicros: reserved });
+      const usage: CapUsage[] = [
+        {
+          cap: 'monthly',
+          limitMicros: caps.monthlyMicros,
+          settledMicros: spend.monthSettled,
+          reservedMicros: reserved,
+        },
+      ];
+      if (caps.dailyMicros !== null)
+        usage.push({
+          cap: 'daily',
+          limitMicros: caps.dailyMicros,
+          settledMicros: spend.daySettled,
+          reservedMicros: reserved,
+        });
       if (job.max_cost_micros !== null) {
-        usage.push({ cap: 'job', limitMicros: Number(job.max_cost_micros), settledMicros: jobSettled(db, req.jobId), reservedMicros: jobReserved(db, req.jobId) });
+        usage.push({
+          cap: 'job',
+          limitMicros: Number(job.max_cost_micros),
+          settledMicros: jobSettled(db, req.jobId),
+          reservedMicros: jobReserved(db, req.jobId),
+        });
       }
       admit(usage, req.micros);
-      run(db, 'INSERT INTO reservations (id, job_id, model, micros, pid, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-        [reservation.id, req.jobId, req.model, req.micros, this.pid, now]);
+      run(db, 'INSERT INTO reservations (id, job_id, model, micros, pid, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
+        reservation.id,
+        req.jobId,
+        req.model,
+        req.micros,
+        this.pid,
+        now,
+      ]);
       writeBreaker(db, stored, breaker, now);
       return reservation;
     });
@@ -247,12 +351,28 @@ class SqlLedger implements SqliteLedger {
       const r = selectReservation(db, reservationId);
       if (!r) {
         if (isSettled(db, reservationId)) return;
-        throw new Error(`unknown reservation ${reservationId}: it was released or never taken, so this spend has no job`);
+        throw new Error(
+          `unknown reservation ${reservationId}: it was released or never taken, so this spend has no job`,
+        );
       }
-      run(db, `INSERT INTO model_calls (job_id, reservation_id, model, input_tokens, output_tokens, cache_read_tokens, cost_micros,
+      run(
+        db,
+        `INSERT INTO model_calls (job_id, reservation_id, model, input_tokens, output_tokens, cache_read_tokens, cost_micros,
         status, route, latency_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [r.jobId, reservationId, input.model, input.usage.input_tokens, input.usage.output_tokens, input.usage.cache_read_tokens,
-        input.costMicros, input.status, input.route ?? null, input.latencyMs ?? null, now]);
+        [
+          r.jobId,
+          reservationId,
+          input.model,
+          input.usage.input_tokens,
+          input.usage.output_tokens,
+          input.usage.cache_read_tokens,
+          input.costMicros,
+          input.status,
+          input.route ?? null,
+          input.latencyMs ?? null,
+          now,
+        ],
+      );
       addSpend(db, now, input.costMicros);
       run(db, 'DELETE FROM reservations WHERE id = ?', [reservationId]);
       refreshBreaker(db, this.current, this.policy, now);
@@ -265,9 +385,12 @@ class SqlLedger implements SqliteLedger {
 
   spendStats(now?: Date): Promise<SpendStats> {
     const at = now?.getTime() ?? this.clock();
-    return this.store.read((db) => computeSpendStats(db, this.current, at, {
-      thresholds: this.thresholds, breaker: effectiveBreaker(db, this.current, this.policy, at).current,
-    }));
+    return this.store.read((db) =>
+      computeSpendStats(db, this.current, at, {
+        thresholds: this.thresholds,
+        breaker: effectiveBreaker(db, this.current, this.policy, at).current,
+      }),
+    );
   }
 
   dailySpend(now?: Date): Promise<Array<{ day: string; cost_usd: number }>> {
@@ -295,7 +418,8 @@ class SqlLedger implements SqliteLedger {
     const now = this.clock();
     return this.store.write((db) => {
       const stored = readBreaker(db);
-      if (stored.state === 'closed' || (onlyReason !== undefined && stored.reason !== onlyReason)) return refreshBreaker(db, this.current, this.policy, now);
+      if (stored.state === 'closed' || (onlyReason !== undefined && stored.reason !== onlyReason))
+        return refreshBreaker(db, this.current, this.policy, now);
       writeBreaker(db, stored, closedAt(now), now);
       return refreshBreaker(db, this.current, this.policy, now);
     });
@@ -306,27 +430,48 @@ class SqlLedger implements SqliteLedger {
   }
 
   listReservations(): Promise<Reservation[]> {
-    return this.store.read((db) => all(db, 'SELECT id FROM reservations ORDER BY created_at, rowid')
-      .map((r) => selectReservation(db, String(r.id)) as Reservation));
+    return this.store.read((db) =>
+      all(db, 'SELECT id FROM reservations ORDER BY created_at, rowid').map(
+        (r) => selectReservation(db, String(r.id)) as Reservation,
+      ),
+    );
   }
 
   async reclaimOrphans(isAlive: (pid: number) => boolean): Promise<number> {
     const now = this.clock();
     return this.store.write((db) => {
-      const orphans = all(db, 'SELECT id, pid, micros FROM reservations WHERE pid <> ?', [this.pid]).filter((r) => !isAlive(Number(r.pid)));
+      const orphans = all(db, 'SELECT id, pid, micros FROM reservations WHERE pid <> ?', [this.pid]).filter(
+        (r) => !isAlive(Number(r.pid)),
+      );
       for (const { id, micros } of orphans) {
-        run(db, `INSERT INTO model_calls (job_id, reservation_id, model, cost_micros, status, created_at)
-          SELECT job_id, id, model, micros, 'orphaned', ? FROM reservations WHERE id = ?`, [now, id ?? null]);
+        run(
+          db,
+          `INSERT INTO model_calls (job_id, reservation_id, model, cost_micros, status, created_at)
+          SELECT job_id, id, model, micros, 'orphaned', ? FROM reservations WHERE id = ?`,
+          [now, id ?? null],
+        );
         addSpend(db, now, Number(micros));
         run(db, 'DELETE FROM reservations WHERE id = ?', [id ?? null]);
       }
       if (orphans.length) refreshBreaker(db, this.current, this.policy, now);
       // Jobs left queued or running by a process that is gone can never finish: end them as failed.
-      const deadPids = all(db, "SELECT DISTINCT pid FROM jobs WHERE status IN ('queued', 'running') AND pid IS NOT NULL AND pid <> ?", [this.pid])
-        .map((r) => Number(r.pid)).filter((pid) => !isAlive(pid));
+      const deadPids = all(
+        db,
+        "SELECT DISTINCT pid FROM jobs WHERE status IN ('queued', 'running') AND pid IS NOT NULL AND pid <> ?",
+        [this.pid],
+      )
+        .map((r) => Number(r.pid))
+        .filter((pid) => !isAlive(pid));
       for (const pid of deadPids) {
-        run(db, `UPDATE jobs SET status = 'failed', error = ?, updated_at = ? WHERE pid = ? AND status IN ('queued', 'running')`,
-          [`the Offload process that ran this job (pid ${pid}) exited before it finished; its spend so far is kept`, now, pid]);
+        run(
+          db,
+          `UPDATE jobs SET status = 'failed', error = ?, updated_at = ? WHERE pid = ? AND status IN ('queued', 'running')`,
+          [
+            `the Offload process that ran this job (pid ${pid}) exited before it finished; its spend so far is kept`,
+            now,
+            pid,
+          ],
+        );
       }
       return orphans.length;
     });

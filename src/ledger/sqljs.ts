@@ -18,7 +18,10 @@ export function sqlWasmPath(): string {
     // createRequire rather than require.resolve: esbuild would try to bundle the .wasm otherwise.
     return createRequire(__filename).resolve('sql.js/dist/sql-wasm.wasm');
   } catch (err) {
-    throw new Error(`sql-wasm.wasm is missing: not beside the bundle (${besideBundle}) nor in node_modules/sql.js; rebuild with esbuild.mjs`, { cause: err });
+    throw new Error(
+      `sql-wasm.wasm is missing: not beside the bundle (${besideBundle}) nor in node_modules/sql.js; rebuild with esbuild.mjs`,
+      { cause: err },
+    );
   }
 }
 
@@ -56,7 +59,9 @@ export function loadSqlJs(): Promise<SqlJsStatic> {
 export function openDatabase(SQL: SqlJsStatic, bytes?: Uint8Array | null): Database {
   const db = new SQL.Database(bytes && bytes.length > 0 ? bytes : undefined);
   try {
-    db.run('PRAGMA foreign_keys = ON; PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE; PRAGMA temp_store = MEMORY');
+    db.run(
+      'PRAGMA foreign_keys = ON; PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE; PRAGMA temp_store = MEMORY',
+    );
   } catch (err) {
     db.close(); // bytes that are not a database fail here already
     throw err;

@@ -34,7 +34,12 @@ function cached(db: Database, sql: string): Statement {
  * must finish with the statement before it returns. Throws the SQL error of compiling, binding
  * or stepping.
  */
-export function withStatement<T>(db: Database, sql: string, params: readonly SqlValue[], fn: (stmt: Statement) => T): T {
+export function withStatement<T>(
+  db: Database,
+  sql: string,
+  params: readonly SqlValue[],
+  fn: (stmt: Statement) => T,
+): T {
   let stmt = cached(db, sql);
   const own = busy.has(stmt);
   if (own) stmt = db.prepare(sql);

@@ -14,7 +14,9 @@ export function elicitationApprover(server: McpServer): Approver | undefined {
       message: question,
       requestedSchema: {
         type: 'object',
-        properties: { approve: { type: 'boolean', title: 'Approve this paid job', description: 'Yes runs it and bills the ledger' } },
+        properties: {
+          approve: { type: 'boolean', title: 'Approve this paid job', description: 'Yes runs it and bills the ledger' },
+        },
         required: ['approve'],
       },
     });

@@ -33,7 +33,8 @@ export interface BudgetGlance {
 
 /** The budget glance: `$19.77 left`, its level, and a Markdown tooltip (month spend, today, reserved, cap). */
 export function budgetGlance(s: SpendFigures): BudgetGlance {
-  const level: GlanceLevel = s.remaining <= 0 || s.percentage_used >= 95 ? 'error' : s.percentage_used >= 80 ? 'warning' : 'ok';
+  const level: GlanceLevel =
+    s.remaining <= 0 || s.percentage_used >= 95 ? 'error' : s.percentage_used >= 80 ? 'warning' : 'ok';
   const rows = [
     `| | USD |`,
     `| --- | ---: |`,
@@ -61,7 +62,12 @@ export interface BreakerFigures {
 /** What the status bar shows for the breaker: `Offload closed`, its level and a Markdown tooltip. */
 export function breakerGlance(b: BreakerFigures): BudgetGlance {
   const level: GlanceLevel = b.state === 'open' ? 'error' : b.state === 'half-open' ? 'warning' : 'ok';
-  const meaning = b.state === 'closed' ? 'paid work is admitted' : b.state === 'open' ? 'no new paid work is admitted anywhere' : 'one trial call is admitted';
+  const meaning =
+    b.state === 'closed'
+      ? 'paid work is admitted'
+      : b.state === 'open'
+        ? 'no new paid work is admitted anywhere'
+        : 'one trial call is admitted';
   const lines = [`**Offload circuit breaker: ${b.state}** — ${meaning}.`];
   if (b.reason) lines.push(`Reason: ${b.reason}${b.detail ? ` (${b.detail})` : ''}`);
   if (b.until) lines.push(`Until: ${b.until}`);

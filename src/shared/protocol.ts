@@ -12,7 +12,15 @@ import { z } from 'zod';
 export const ViewSchema = z.enum(['queue', 'spend', 'breaker']);
 export type View = z.infer<typeof ViewSchema>;
 
-const JobStatusSchema = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled', 'budget_exceeded', 'rejected']);
+const JobStatusSchema = z.enum([
+  'queued',
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+  'budget_exceeded',
+  'rejected',
+]);
 const JobKindSchema = z.enum(['llm', 'claude-code', 'batch', 'analyze']);
 const usd = z.number().finite();
 const ms = z.number().int().nonnegative();
@@ -102,7 +110,12 @@ export type Approval = z.infer<typeof ApprovalSchema>;
 /** Host → webview. */
 export const ToWebviewSchema = z.discriminatedUnion('type', [
   /** Everything at once: the answer to `ready`. `jobs` newest first. */
-  z.object({ type: z.literal('snapshot'), jobs: z.array(JobRowSchema), spend: SpendSchema.nullable(), approvals: z.array(ApprovalSchema) }),
+  z.object({
+    type: z.literal('snapshot'),
+    jobs: z.array(JobRowSchema),
+    spend: SpendSchema.nullable(),
+    approvals: z.array(ApprovalSchema),
+  }),
   /** Rows that were added or changed (by id). */
   z.object({ type: z.literal('jobs'), upsert: z.array(JobRowSchema) }),
   /** One job's detail (after `openJob`, and again when it changes while open). */

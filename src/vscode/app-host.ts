@@ -50,7 +50,10 @@ export class AppHost implements vscode.Disposable {
     return this.approver(question);
   };
 
-  constructor(private readonly loadConfig: () => Promise<Config>, private readonly log: RedactingLog) {
+  constructor(
+    private readonly loadConfig: () => Promise<Config>,
+    private readonly log: RedactingLog,
+  ) {
     this.approvals = new PendingApprovals({
       notify: (question, buttons) => vscode.window.showWarningMessage(question, ...buttons),
       executeCommand: (command, arg) => vscode.commands.executeCommand(command, arg),
@@ -76,19 +79,24 @@ export class AppHost implements vscode.Disposable {
 
   /** The MCP HTTP server on 127.0.0.1 (started on the first call; one per extension host). */
   mcpServer(): Promise<McpHttpServer> {
-    this.http ??= loadAppModule().then(({ serveMcpHttp }) => serveMcpHttp({
-      createServer: async () => (await this.getApp()).createMcpServer({ jobLink: (id) => chatJobLink(vscode.env.uriScheme, id) }), // job results link to the panel (chat-link.ts)
-      onRequest: (r) => {
-        this.requests.push(r);
-        if (this.requests.length > REQUEST_HISTORY) this.requests.shift();
-        const line = `MCP ${r.method} ${r.path} ${r.rpcMethods.join(',') || '-'} → ${r.status}${r.refused ? ` (${r.refused})` : ''}`;
-        if (r.refused) this.log.warn(line);
-        else this.log.trace(line);
-      },
-    })).then((server) => {
-      this.log.info(`MCP server (Streamable HTTP) on ${server.url}`);
-      return server;
-    });
+    this.http ??= loadAppModule()
+      .then(({ serveMcpHttp }) =>
+        serveMcpHttp({
+          createServer: async () =>
+            (await this.getApp()).createMcpServer({ jobLink: (id) => chatJobLink(vscode.env.uriScheme, id) }), // job results link to the panel (chat-link.ts)
+          onRequest: (r) => {
+            this.requests.push(r);
+            if (this.requests.length > REQUEST_HISTORY) this.requests.shift();
+            const line = `MCP ${r.method} ${r.path} ${r.rpcMethods.join(',') || '-'} → ${r.status}${r.refused ? ` (${r.refused})` : ''}`;
+            if (r.refused) this.log.warn(line);
+            else this.log.trace(line);
+          },
+        }),
+      )
+      .then((server) => {
+        this.log.info(`MCP server (Streamable HTTP) on ${server.url}`);
+        return server;
+      });
     return this.http;
   }
 
@@ -139,13 +147,19 @@ export class AppHost implements vscode.Disposable {
     const stopping = (async () => {
       if (http) await (await http.catch(() => undefined))?.close();
       if (app) await (await app.catch(() => undefined))?.close();
-    })().then(() => true, (err: unknown) => {
-      this.log.error(`stopping Offload failed: ${err instanceof Error ? err.message : String(err)}`);
-      return true;
-    });
+    })().then(
+      () => true,
+      (err: unknown) => {
+        this.log.error(`stopping Offload failed: ${err instanceof Error ? err.message : String(err)}`);
+        return true;
+      },
+    );
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), SERVER_STOP_DEADLINE_MS); });
-    if (!(await Promise.race([stopping, late]))) this.log.warn(`stopping Offload took over ${SERVER_STOP_DEADLINE_MS} ms; not waiting any longer`);
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), SERVER_STOP_DEADLINE_MS);
+    });
+    if (!(await Promise.race([stopping, late])))
+      this.log.warn(`stopping Offload took over ${SERVER_STOP_DEADLINE_MS} ms; not waiting any longer`);
     clearTimeout(timer);
   }
 
@@ -163,10 +177,22 @@ export class AppHost implements vscode.Disposable {
     const { createApp } = await loadAppModule();
     const http = this.http;
     let token: string | undefined; // the MCP bearer token is a configured secret (README, Security)
-    void http?.then((h) => { token = h.token; }, () => undefined);
-    const app = await createApp(config, { env: process.env, log: (line) => this.log.info(line), approve: this.approve, secrets: () => [token] });
+    void http?.then(
+      (h) => {
+        token = h.token;
+      },
+      () => undefined,
+    );
+    const app = await createApp(config, {
+      env: process.env,
+      log: (line) => this.log.info(line),
+      approve: this.approve,
+      secrets: () => [token],
+    });
     app.engine.on('job', (job) => this.jobEmitter.fire(job));
-    this.log.info(`app ready in ${Math.round(performance.now() - started)} ms; ledger ${config.ledgerPath}; sandbox ${config.sandboxRoots.join(', ')}`);
+    this.log.info(
+      `app ready in ${Math.round(performance.now() - started)} ms; ledger ${config.ledgerPath}; sandbox ${config.sandboxRoots.join(', ')}`,
+    );
     return app;
   }
 }

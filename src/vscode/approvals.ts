@@ -38,7 +38,11 @@ export class PendingApprovals implements vscode.Disposable {
   readonly onDidChange: vscode.Event<Approval[]> = (listener, thisArg, disposables) => {
     const bound = (a: Approval[]) => listener.call(thisArg, a);
     this.listeners.add(bound);
-    const d = { dispose: () => { this.listeners.delete(bound); } };
+    const d = {
+      dispose: () => {
+        this.listeners.delete(bound);
+      },
+    };
     if (Array.isArray(disposables)) disposables.push(d);
     return d;
   };
@@ -49,16 +53,26 @@ export class PendingApprovals implements vscode.Disposable {
     const id = randomUUID();
     const answered = new Promise<boolean>((resolve) => this.pending.set(id, { question, resolve }));
     this.changed();
-    void this.ui.notify(question, [APPROVAL_BUTTONS.approve, APPROVAL_BUTTONS.decline, APPROVAL_BUTTONS.openPanel]).then((pick) => {
-      if (pick === APPROVAL_BUTTONS.openPanel) {
-        void Promise.resolve(this.ui.executeCommand(OPEN_PANEL_COMMAND, OPEN_PANEL_ARG))
-          .catch((err: unknown) => this.ui.log(`cannot open the jobs panel for an approval: ${err instanceof Error ? err.message : String(err)}`));
-        return;
-      }
-      this.answer(id, pick === APPROVAL_BUTTONS.approve);
-    }, (err: unknown) => {
-      this.ui.log(`the approval notification failed (answer in the jobs panel): ${err instanceof Error ? err.message : String(err)}`);
-    });
+    void this.ui
+      .notify(question, [APPROVAL_BUTTONS.approve, APPROVAL_BUTTONS.decline, APPROVAL_BUTTONS.openPanel])
+      .then(
+        (pick) => {
+          if (pick === APPROVAL_BUTTONS.openPanel) {
+            void Promise.resolve(this.ui.executeCommand(OPEN_PANEL_COMMAND, OPEN_PANEL_ARG)).catch((err: unknown) =>
+              this.ui.log(
+                `cannot open the jobs panel for an approval: ${err instanceof Error ? err.message : String(err)}`,
+              ),
+            );
+            return;
+          }
+          this.answer(id, pick === APPROVAL_BUTTONS.approve);
+        },
+        (err: unknown) => {
+          this.ui.log(
+            `the approval notification failed (answer in the jobs panel): ${err instanceof Error ? err.message : String(err)}`,
+          );
+        },
+      );
     return answered;
   };
 

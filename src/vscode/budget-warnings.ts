@@ -33,13 +33,18 @@ export class BudgetWarnings {
   readonly shown: ShownNotice[] = [];
   private queue: Promise<void> = Promise.resolve();
 
-  constructor(private readonly state: vscode.Memento, private readonly log: RedactingLog) {}
+  constructor(
+    private readonly state: vscode.Memento,
+    private readonly log: RedactingLog,
+  ) {}
 
   /** Announces what `stats` newly crossed. Never throws (a failure is logged). */
   check(stats: ThresholdFigures): Promise<void> {
-    this.queue = this.queue.then(() => this.checkNow(stats)).catch((err: unknown) => {
-      this.log.error(`budget warning: ${err instanceof Error ? err.message : String(err)}`);
-    });
+    this.queue = this.queue
+      .then(() => this.checkNow(stats))
+      .catch((err: unknown) => {
+        this.log.error(`budget warning: ${err instanceof Error ? err.message : String(err)}`);
+      });
     return this.queue;
   }
 
@@ -58,7 +63,9 @@ export class BudgetWarnings {
     const { notice, remember } = thresholdsToAnnounce(stats.thresholds, stats.thresholds_crossed, announced);
     if (!remember.length) return;
     // Earlier months' entries are no longer needed.
-    for (const key of this.state.keys()) if (key.startsWith(PREFIX) && !key.startsWith(`${PREFIX}${stats.month}.`)) await this.state.update(key, undefined);
+    for (const key of this.state.keys())
+      if (key.startsWith(PREFIX) && !key.startsWith(`${PREFIX}${stats.month}.`))
+        await this.state.update(key, undefined);
     for (const t of remember) await this.state.update(keyOf(stats.month, t), new Date().toISOString());
     if (!notice) return;
     const message = thresholdMessage(notice, stats.month, stats.current_month, stats.total_budget);

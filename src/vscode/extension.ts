@@ -18,7 +18,8 @@ import { createTestApi, type OffloadTestApi } from './test-api';
 /** Set by esbuild's banner when the bundle starts evaluating (esbuild.mjs), for the activation time. */
 declare const globalThis: { __offloadBundleStart?: number };
 /** Time to evaluate dist/extension.js, ms (its imports have run by the time this line does). */
-const bundleLoadMs = globalThis.__offloadBundleStart !== undefined ? performance.now() - globalThis.__offloadBundleStart : 0;
+const bundleLoadMs =
+  globalThis.__offloadBundleStart !== undefined ? performance.now() - globalThis.__offloadBundleStart : 0;
 
 let host: AppHost | undefined;
 
@@ -41,11 +42,14 @@ export function activate(context: vscode.ExtensionContext): OffloadTestApi | und
   const tree = new JobsTree(host);
   const links = linkHandler(log);
   context.subscriptions.push(
-    channel, host, statusBar,
+    channel,
+    host,
+    statusBar,
     statusBar.onDidReadSpend((stats) => void warnings.check(stats)),
     registerMcpProvider(host, String(context.extension.packageJSON.version ?? '0.0.0')),
     ...registerCommands(deps),
-    tree, vscode.window.registerTreeDataProvider('offload.jobs', tree),
+    tree,
+    vscode.window.registerTreeDataProvider('offload.jobs', tree),
     registerJobContent(host),
     JobsPanel.registerSerializer({ host, log, extensionUri: context.extensionUri }),
     vscode.window.registerUriHandler(links), // the chat link (chat-link.ts) opens its job in the panel
@@ -55,19 +59,34 @@ export function activate(context: vscode.ExtensionContext): OffloadTestApi | und
   const activateMs = performance.now() - started;
   // Our cost: evaluating the bundle plus activate() (VS Code's own work between the two is not counted).
   const activationMs = bundleLoadMs + activateMs;
-  log.info(`activated in ${activationMs.toFixed(1)} ms (bundle ${bundleLoadMs.toFixed(1)} ms + activate ${activateMs.toFixed(1)} ms; the app and ledger load in the background)`);
+  log.info(
+    `activated in ${activationMs.toFixed(1)} ms (bundle ${bundleLoadMs.toFixed(1)} ms + activate ${activateMs.toFixed(1)} ms; the app and ledger load in the background)`,
+  );
   // Warm up after activation returns: the MCP listener, then the app (sql.js WASM) and the status bar.
-  setTimeout(() => { void host?.mcpServer(); statusBar.schedule(0); }, 0);
-  return context.extensionMode === vscode.ExtensionMode.Test ? createTestApi({ tree, links, host, keys, statusBar, warnings, activationMs, activateMs }) : undefined;
+  setTimeout(() => {
+    void host?.mcpServer();
+    statusBar.schedule(0);
+  }, 0);
+  return context.extensionMode === vscode.ExtensionMode.Test
+    ? createTestApi({ tree, links, host, keys, statusBar, warnings, activationMs, activateMs })
+    : undefined;
 }
 
 /** Caps apply to the running ledger at once; any other setting restarts the app (asking first when jobs run). */
-async function applySettings(appHost: AppHost, names: string[], keys: ApiKeyStore, storageDir: string, log: RedactingLog): Promise<void> {
+async function applySettings(
+  appHost: AppHost,
+  names: string[],
+  keys: ApiKeyStore,
+  storageDir: string,
+  log: RedactingLog,
+): Promise<void> {
   try {
     const config = await loadConfig(keys, storageDir);
     if (names.every((n) => CAP_SETTINGS.has(n))) {
       await appHost.applyCaps(config);
-      log.info(`caps updated: $${config.monthlyBudgetUsd}/month${config.dailyBudgetUsd !== undefined ? `, $${config.dailyBudgetUsd}/day` : ''}`);
+      log.info(
+        `caps updated: $${config.monthlyBudgetUsd}/month${config.dailyBudgetUsd !== undefined ? `, $${config.dailyBudgetUsd}/day` : ''}`,
+      );
       return;
     }
     await restartApp(appHost, `settings changed (${names.map((n) => `offload.${n}`).join(', ')})`);

@@ -10,7 +10,11 @@ export const JOB_SCHEME = 'offload-job';
 
 /** `offload-job:/<file>?job=<id>&side=pre|post` — `file` relative to the job's folder (changed_files). */
 export function jobFileUri(jobId: string, file: string, side: 'pre' | 'post'): vscode.Uri {
-  return vscode.Uri.from({ scheme: JOB_SCHEME, path: `/${file}`, query: new URLSearchParams({ job: jobId, side }).toString() });
+  return vscode.Uri.from({
+    scheme: JOB_SCHEME,
+    path: `/${file}`,
+    query: new URLSearchParams({ job: jobId, side }).toString(),
+  });
 }
 
 /**
@@ -31,7 +35,8 @@ export class JobContentProvider implements vscode.TextDocumentContentProvider {
     const rec = (job.result as { workspace?: UndoRecord } | null)?.workspace;
     if (!rec?.snapshot?.tree) return `Offload: job ${jobId} recorded no workspace snapshot.`;
     const s = rec.snapshot;
-    if (s.shadowGitDir && !existsSync(s.shadowGitDir)) return `Offload: this job was applied or discarded; its shadow folder ${s.shadowGitDir} was removed, so its contents are gone.`;
+    if (s.shadowGitDir && !existsSync(s.shadowGitDir))
+      return `Offload: this job was applied or discarded; its shadow folder ${s.shadowGitDir} was removed, so its contents are gone.`;
     const cwd = rec.worktree && existsSync(rec.worktree.checkout) ? rec.worktree.checkout : s.dir;
     if (!existsSync(cwd)) return `Offload: the job's folder ${cwd} no longer exists.`;
     const tree = q.get('side') === 'pre' ? s.tree : rec.after_tree;

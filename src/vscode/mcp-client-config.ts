@@ -23,8 +23,10 @@ export function workerEnv(config: Config, changed: ReadonlySet<string>): Record<
     if (!always && !changed.has(key.name)) continue;
     const value = config[key.config as keyof Config];
     if (value === undefined) continue;
-    if (key.config === 'sandboxRoots') env[key.env] = (value as string[]).join(process.platform === 'win32' ? ';' : ':');
-    else if (Array.isArray(value)) env[key.env] = value.join(','); // BUDGET_WARN_PCT=80,95 (configFromEnv splits on commas)
+    if (key.config === 'sandboxRoots')
+      env[key.env] = (value as string[]).join(process.platform === 'win32' ? ';' : ':');
+    else if (Array.isArray(value))
+      env[key.env] = value.join(','); // BUDGET_WARN_PCT=80,95 (configFromEnv splits on commas)
     else if (typeof value === 'object') env[key.env] = JSON.stringify(value);
     else if (typeof value === 'boolean') env[key.env] = value ? '1' : '0';
     else env[key.env] = String(value);
@@ -47,7 +49,9 @@ function tomlString(s: string): string {
  */
 export function mcpClientConfig(kind: McpClientKind, workerPath: string, env: Record<string, string>): string {
   if (kind === 'codex') {
-    const envLine = Object.entries(env).map(([k, v]) => `${k} = ${tomlString(v)}`).join(', ');
+    const envLine = Object.entries(env)
+      .map(([k, v]) => `${k} = ${tomlString(v)}`)
+      .join(', ');
     return `[mcp_servers.offload]\ncommand = "node"\nargs = [${tomlString(workerPath)}, "mcp"]\ndefault_tools_approval_mode = "approve"\nenv = { ${envLine} }\n`;
   }
   return `${JSON.stringify({ mcpServers: { offload: { command: 'node', args: [workerPath, 'mcp'], env } } }, null, 2)}\n`;

@@ -19,7 +19,14 @@ export function registerMcpProvider(host: AppHost, extensionVersion: string): vs
     onDidChangeMcpServerDefinitions: changed.event,
     async provideMcpServerDefinitions() {
       const [server, { TOOLS_VERSION }] = await Promise.all([host.mcpServer(), loadAppModule()]);
-      return [new vscode.McpHttpServerDefinition(MCP_SERVER_LABEL, vscode.Uri.parse(server.url), { Authorization: `Bearer ${server.token}` }, `${extensionVersion}+tools.${TOOLS_VERSION}`)];
+      return [
+        new vscode.McpHttpServerDefinition(
+          MCP_SERVER_LABEL,
+          vscode.Uri.parse(server.url),
+          { Authorization: `Bearer ${server.token}` },
+          `${extensionVersion}+tools.${TOOLS_VERSION}`,
+        ),
+      ];
     },
     resolveMcpServerDefinition: (definition) => definition,
   });

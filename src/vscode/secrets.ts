@@ -13,10 +13,24 @@ export interface ApiKeySlot {
 
 /** The keys the app uses (DESIGN.md: keys live in SecretStorage or the environment, never in settings). */
 export const API_KEY_SLOTS: readonly ApiKeySlot[] = [
-  { id: 'offload.openaiApiKey', label: 'Gateway API key (OPENAI_API_KEY / ONEAPI_API_KEY)', env: ['ONEAPI_API_KEY', 'OPENAI_API_KEY'] },
-  { id: 'offload.fallbackApiKey', label: 'Fallback gateway API key (FALLBACK_API_KEY)', env: ['FALLBACK_API_KEY'], optional: true },
+  {
+    id: 'offload.openaiApiKey',
+    label: 'Gateway API key (OPENAI_API_KEY / ONEAPI_API_KEY)',
+    env: ['ONEAPI_API_KEY', 'OPENAI_API_KEY'],
+  },
+  {
+    id: 'offload.fallbackApiKey',
+    label: 'Fallback gateway API key (FALLBACK_API_KEY)',
+    env: ['FALLBACK_API_KEY'],
+    optional: true,
+  },
   // Sent only to offload.breakerCostsUrl (GET /v1/organization/costs); turns on the breaker's provider-cost rule.
-  { id: 'offload.openaiAdminKey', label: 'OpenAI admin key for the breaker\'s provider-cost check (OPENAI_ADMIN_KEY)', env: ['OPENAI_ADMIN_KEY'], optional: true },
+  {
+    id: 'offload.openaiAdminKey',
+    label: "OpenAI admin key for the breaker's provider-cost check (OPENAI_ADMIN_KEY)",
+    env: ['OPENAI_ADMIN_KEY'],
+    optional: true,
+  },
 ];
 
 /** Where a key came from, for Doctor and the log (never the key itself). */
@@ -30,9 +44,18 @@ export class ApiKeyStore {
   private readonly seen = new Set<string>();
   readonly onDidChange: vscode.Event<vscode.SecretStorageChangeEvent>;
 
-  constructor(private readonly storage: vscode.SecretStorage, private readonly env: Record<string, string | undefined>) {
+  constructor(
+    private readonly storage: vscode.SecretStorage,
+    private readonly env: Record<string, string | undefined>,
+  ) {
     this.onDidChange = (listener, thisArg, disposables) =>
-      storage.onDidChange((e) => { if (API_KEY_SLOTS.some((s) => s.id === e.key)) listener.call(thisArg, e); }, undefined, disposables);
+      storage.onDidChange(
+        (e) => {
+          if (API_KEY_SLOTS.some((s) => s.id === e.key)) listener.call(thisArg, e);
+        },
+        undefined,
+        disposables,
+      );
   }
 
   /** The key for `slotId` and where it came from. Throws on an unknown slot id. */

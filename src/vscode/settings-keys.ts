@@ -36,13 +36,23 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   { name: 'claudeModel', config: 'claudeModel', scope: 'application', env: 'CLAUDE_MODEL' },
   { name: 'claudeCodeModel', config: 'claudeCodeModel', scope: 'application', env: 'CLAUDE_CODE_MODEL' },
   { name: 'claudePermissionMode', config: 'claudePermissionMode', scope: 'application', env: 'CLAUDE_PERMISSION_MODE' },
-  { name: 'allowBypassPermissions', config: 'allowBypassPermissions', scope: 'application', env: 'ALLOW_BYPASS_PERMISSIONS' },
+  {
+    name: 'allowBypassPermissions',
+    config: 'allowBypassPermissions',
+    scope: 'application',
+    env: 'ALLOW_BYPASS_PERMISSIONS',
+  },
   { name: 'claudePath', config: 'claudePath', scope: 'machine', env: 'CLAUDE_CODE_PATH' },
   { name: 'escalateModel', config: 'escalateModel', scope: 'application', env: 'WORKER_ESCALATE_MODEL' },
   { name: 'diffMaxBytes', config: 'diffMaxBytes', scope: 'window', env: 'DIFF_MAX_BYTES' },
   { name: 'warnThresholds', config: 'warnThresholds', scope: 'application', env: 'BUDGET_WARN_PCT' },
   { name: 'breakerVelocityPct', config: 'breakerVelocityPct', scope: 'application', env: 'BREAKER_VELOCITY_PCT' },
-  { name: 'breakerVelocityWindowMs', config: 'breakerVelocityWindowMs', scope: 'application', env: 'BREAKER_VELOCITY_WINDOW_MS' },
+  {
+    name: 'breakerVelocityWindowMs',
+    config: 'breakerVelocityWindowMs',
+    scope: 'application',
+    env: 'BREAKER_VELOCITY_WINDOW_MS',
+  },
   { name: 'breakerFailures', config: 'breakerFailures', scope: 'application', env: 'BREAKER_FAILURES' },
   { name: 'breakerCooldownMs', config: 'breakerCooldownMs', scope: 'application', env: 'BREAKER_COOLDOWN_MS' },
   { name: 'breakerCostRule', config: 'breakerCostRule', scope: 'application', env: 'BREAKER_COST_RULE' },
@@ -54,7 +64,12 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   { name: 'childEnv', config: 'childEnv', scope: 'application', env: 'OFFLOAD_CHILD_ENV' },
   { name: 'readSecretFiles', config: 'readSecretFiles', scope: 'application', env: 'OFFLOAD_READ_SECRET_FILES' },
   { name: 'agentJobMaxCostUsd', config: 'agentJobMaxCostUsd', scope: 'application', env: 'AGENT_JOB_MAX_COST_USD' },
-  { name: 'savingsReferenceModel', config: 'savingsReferenceModel', scope: 'application', env: 'SAVINGS_REFERENCE_MODEL' },
+  {
+    name: 'savingsReferenceModel',
+    config: 'savingsReferenceModel',
+    scope: 'application',
+    env: 'SAVINGS_REFERENCE_MODEL',
+  },
   { name: 'routingMaxCostUsd', config: 'routingMaxCostUsd', scope: 'application', env: 'ROUTING_MAX_COST_USD' },
   { name: 'routingPolicy', config: 'routingPolicy', scope: 'application', env: 'ROUTING_POLICY' },
 ];
@@ -75,7 +90,13 @@ export function settingNameOf(configKey: string): string {
  */
 export function configInputFromSettings(
   read: (name: string) => unknown,
-  host: { workspaceFolders: string[]; defaultLedgerPath: string; openaiApiKey?: string; fallbackApiKey?: string; openaiAdminKey?: string },
+  host: {
+    workspaceFolders: string[];
+    defaultLedgerPath: string;
+    openaiApiKey?: string;
+    fallbackApiKey?: string;
+    openaiAdminKey?: string;
+  },
 ): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   for (const key of SETTING_KEYS) {

@@ -16,7 +16,8 @@ function read(name: string): unknown {
   const key = SETTING_KEYS.find((k) => k.name === name);
   const inspected = vscode.workspace.getConfiguration(SECTION).inspect(name);
   if (!inspected) return undefined;
-  if (key?.scope === 'window') return inspected.workspaceFolderValue ?? inspected.workspaceValue ?? inspected.globalValue;
+  if (key?.scope === 'window')
+    return inspected.workspaceFolderValue ?? inspected.workspaceValue ?? inspected.globalValue;
   return inspected.globalValue;
 }
 
@@ -33,8 +34,14 @@ export function changedSettings(): Set<string> {
  */
 export async function loadConfig(keys: ApiKeyStore, storageDir: string): Promise<Config> {
   const { defaultLedgerPath, parseConfig } = await loadAppModule(); // zod and the rest load after activation
-  const [openai, fallback, admin] = await Promise.all([keys.get('offload.openaiApiKey'), keys.get('offload.fallbackApiKey'), keys.get('offload.openaiAdminKey')]);
-  const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+  const [openai, fallback, admin] = await Promise.all([
+    keys.get('offload.openaiApiKey'),
+    keys.get('offload.fallbackApiKey'),
+    keys.get('offload.openaiAdminKey'),
+  ]);
+  const folders = (vscode.workspace.workspaceFolders ?? [])
+    .filter((f) => f.uri.scheme === 'file')
+    .map((f) => f.uri.fsPath);
   const input = configInputFromSettings(read, {
     workspaceFolders: folders.length ? folders : [storageDir],
     defaultLedgerPath: defaultLedgerPath(process.platform, homedir(), process.env),

@@ -1,5 +1,11 @@
 import * as vscode from 'vscode';
-import { breakerGlance, budgetGlance, type BreakerFigures, type BreakerState, type GlanceLevel } from '../shared/glance';
+import {
+  breakerGlance,
+  budgetGlance,
+  type BreakerFigures,
+  type BreakerState,
+  type GlanceLevel,
+} from '../shared/glance';
 import type { App } from '../app';
 import type { AppHost } from './app-host';
 
@@ -15,7 +21,11 @@ const BACKGROUND: Record<GlanceLevel, vscode.ThemeColor | undefined> = {
 /** What a refresh read from the ledger (get_spend_stats' shape). */
 type SpendRead = Awaited<ReturnType<App['engine']['spendStats']>>;
 
-const BREAKER_ICON: Record<BreakerState, string> = { closed: '$(pass)', 'half-open': '$(warning)', open: '$(circle-slash)' };
+const BREAKER_ICON: Record<BreakerState, string> = {
+  closed: '$(pass)',
+  'half-open': '$(warning)',
+  open: '$(circle-slash)',
+};
 
 /**
  * Two status-bar items with ids and names, so users can hide either: the circuit breaker state
@@ -41,7 +51,11 @@ export class OffloadStatusBar implements vscode.Disposable {
     this.breaker.text = '$(sync~spin) Offload';
     this.budget.text = '$(credit-card) …';
     this.budget.tooltip = 'Offload: opening the ledger…';
-    this.disposables.push(host.onDidChangeJob(() => this.schedule()), host.onDidRestart(() => this.schedule()), host.onDidChangeBreaker(() => this.schedule(0)));
+    this.disposables.push(
+      host.onDidChangeJob(() => this.schedule()),
+      host.onDidRestart(() => this.schedule()),
+      host.onDidChangeBreaker(() => this.schedule(0)),
+    );
     this.poll = setInterval(() => this.schedule(), 60_000);
   }
 

@@ -8,7 +8,10 @@ import type { JobsTree } from './sidebar/jobs-tree';
 import { JobsPanel } from './panel/controller';
 
 /** A status-bar item's command as a click runs it: the command id and its arguments. */
-export interface ItemCommand { command: string; arguments: unknown[] }
+export interface ItemCommand {
+  command: string;
+  arguments: unknown[];
+}
 
 /**
  * What the extension returns from `activate` in `ExtensionMode.Test` only (undefined otherwise,
@@ -27,7 +30,13 @@ export interface OffloadTestApi {
    * The status-bar items as drawn: texts, the budget tooltip, and each item's own command (id and
    * arguments, as a click would run it).
    */
-  statusBar(): { breaker: string; budget: string; budgetTooltip: string; budgetCommand?: ItemCommand; breakerCommand?: ItemCommand };
+  statusBar(): {
+    breaker: string;
+    budget: string;
+    budgetTooltip: string;
+    budgetCommand?: ItemCommand;
+    breakerCommand?: ItemCommand;
+  };
   /** Redraws the status bar and waits for the budget-warning check its spend read started. */
   refreshStatusBar(): Promise<void>;
   secret(slot: string): Promise<{ value?: string; source: string }>;
@@ -53,10 +62,23 @@ export interface OffloadTestApi {
 }
 
 /** Builds the test API over the live objects. */
-export function createTestApi(parts: { tree: JobsTree; links: vscode.UriHandler; host: AppHost; keys: ApiKeyStore; statusBar: OffloadStatusBar; warnings: BudgetWarnings; activationMs: number; activateMs: number }): OffloadTestApi {
-  const tooltip = (t: string | vscode.MarkdownString | undefined) => (typeof t === 'string' ? t : t?.value ?? '');
+export function createTestApi(parts: {
+  tree: JobsTree;
+  links: vscode.UriHandler;
+  host: AppHost;
+  keys: ApiKeyStore;
+  statusBar: OffloadStatusBar;
+  warnings: BudgetWarnings;
+  activationMs: number;
+  activateMs: number;
+}): OffloadTestApi {
+  const tooltip = (t: string | vscode.MarkdownString | undefined) => (typeof t === 'string' ? t : (t?.value ?? ''));
   const command = (c: string | vscode.Command | undefined): ItemCommand | undefined =>
-    (c === undefined ? undefined : typeof c === 'string' ? { command: c, arguments: [] } : { command: c.command, arguments: c.arguments ?? [] });
+    c === undefined
+      ? undefined
+      : typeof c === 'string'
+        ? { command: c, arguments: [] }
+        : { command: c.command, arguments: c.arguments ?? [] };
   return {
     activationMs: parts.activationMs,
     activateMs: parts.activateMs,
@@ -68,8 +90,11 @@ export function createTestApi(parts: { tree: JobsTree; links: vscode.UriHandler;
     mcpRequests: () => parts.host.requests,
     handleUri: (uri) => parts.links.handleUri(vscode.Uri.parse(uri)),
     statusBar: () => ({
-      breaker: parts.statusBar.breaker.text, budget: parts.statusBar.budget.text, budgetTooltip: tooltip(parts.statusBar.budget.tooltip),
-      budgetCommand: command(parts.statusBar.budget.command), breakerCommand: command(parts.statusBar.breaker.command),
+      breaker: parts.statusBar.breaker.text,
+      budget: parts.statusBar.budget.text,
+      budgetTooltip: tooltip(parts.statusBar.budget.tooltip),
+      budgetCommand: command(parts.statusBar.budget.command),
+      breakerCommand: command(parts.statusBar.breaker.command),
     }),
     refreshStatusBar: async () => {
       await parts.statusBar.refresh();
@@ -84,7 +109,12 @@ export function createTestApi(parts: { tree: JobsTree; links: vscode.UriHandler;
       for (const group of await parts.tree.getChildren()) {
         for (const node of await parts.tree.getChildren(group)) {
           const item = parts.tree.getTreeItem(node);
-          rows.push({ id: String(item.id), label: String(item.label), description: String(item.description), contextValue: String(item.contextValue) });
+          rows.push({
+            id: String(item.id),
+            label: String(item.label),
+            description: String(item.description),
+            contextValue: String(item.contextValue),
+          });
         }
       }
       return rows;

@@ -21,7 +21,13 @@ const claude = resolve('node_modules/.bin/claude');
 const PER_JOB_TOKEN_LIMIT = 4096;
 const prices = new PriceBook({ 'gw-model': { input_mtok: 0.5, output_mtok: 1.5 } });
 
-interface Msg { role: string; content?: unknown; tool_call_id?: string; tool_calls?: Array<{ id: string; function: { name: string } }>; reasoning_content?: string }
+interface Msg {
+  role: string;
+  content?: unknown;
+  tool_call_id?: string;
+  tool_calls?: Array<{ id: string; function: { name: string } }>;
+  reasoning_content?: string;
+}
 
 const failed = (t: string) => /<tool_use_error>|requires approval|haven't granted|Exit code [1-9]/.test(t);
 
@@ -32,19 +38,38 @@ const failed = (t: string) => /<tool_use_error>|requires approval|haven't grante
 const script: Script = (req): Reply => {
   const messages: Msg[] = req.body.messages;
   const results = messages.filter((m) => m.role === 'tool').map((m) => String(m.content));
-  const usage = { prompt_tokens: 1000 + 100 * results.length, completion_tokens: 40, cached_tokens: results.length > 0 ? 800 : 0 };
+  const usage = {
+    prompt_tokens: 1000 + 100 * results.length,
+    completion_tokens: 40,
+    cached_tokens: results.length > 0 ? 800 : 0,
+  };
   const bad = results.find(failed);
   if (bad) return { text: `A tool failed: ${bad.slice(0, 200)}`, usage };
   switch (results.length) {
     case 0:
       return {
-        reasoning: 'Read the code and its test together.', usage,
-        tool_calls: [{ name: 'Read', arguments: { file_path: 'src/math.js' } }, { name: 'Read', arguments: { file_path: 'test/math.test.js' } }],
+        reasoning: 'Read the code and its test together.',
+        usage,
+        tool_calls: [
+          { name: 'Read', arguments: { file_path: 'src/math.js' } },
+          { name: 'Read', arguments: { file_path: 'test/math.test.js' } },
+        ],
       };
     case 2:
-      return { tool_calls: [{ name: 'Edit', arguments: { file_path: 'src/math.js', old_string: 'return a - b;', new_string: 'return a + b;' } }], usage };
+      return {
+        tool_calls: [
+          {
+            name: 'Edit',
+            arguments: { file_path: 'src/math.js', old_string: 'return a - b;', new_string: 'return a + b;' },
+          },
+        ],
+        usage,
+      };
     case 3:
-      return { tool_calls: [{ name: 'Bash', arguments: { command: 'npm test', description: 'Run the tests' } }], usage };
+      return {
+        tool_calls: [{ name: 'Bash', arguments: { command: 'npm test', description: 'Run the tests' } }],
+        usage,
+      };
     default:
       return { text: 'Fixed add(); npm test passes.', usage };
   }
@@ -70,7 +95,10 @@ function recordingLedger(inner: Ledger) {
 describe('@real-cli end to end: the real Claude Code CLI, multi-turn, through the adapter', function () {
   this.timeout(120_000);
   before(function () {
-    assert.ok(existsSync(claude), 'the real Claude Code CLI is missing from node_modules/.bin: run npm install (@anthropic-ai/claude-code is a devDependency)');
+    assert.ok(
+      existsSync(claude),
+      'the real Claude Code CLI is missing from node_modules/.bin: run npm install (@anthropic-ai/claude-code is a devDependency)',
+    );
   });
 
   it('reads two files in parallel, edits, runs the test with Bash; each request translated, clamped, renamed back and metered to the job', async () => {
@@ -86,24 +114,58 @@ describe('@real-cli end to end: the real Claude Code CLI, multi-turn, through th
     const key = meter.register({ jobId: 'job-mt', model: 'gw-model' });
     const metrics: AttemptMetrics[] = [];
     const adapter = await startAdapterServer({
-      meter, upstream: createUpstream({ primary: { baseURL: gateway.url, apiKey: 'gw' } }), perJobTokenLimit: PER_JOB_TOKEN_LIMIT,
+      meter,
+      upstream: createUpstream({ primary: { baseURL: gateway.url, apiKey: 'gw' } }),
+      perJobTokenLimit: PER_JOB_TOKEN_LIMIT,
       metrics: { record: (m) => void metrics.push(m), flush: async () => {} },
     });
     try {
-      const { stdout } = await run(claude, [
-        '-p', 'Fix the failing test with the smallest safe change.', '--output-format', 'stream-json', '--verbose', '--model', 'sonnet',
-        '--permission-mode', 'acceptEdits', '--allowedTools', 'Bash(npm test)', '--tools', 'Read,Edit,Write,Bash', '--no-session-persistence',
-      ], {
-        cwd: repo, timeout: 90_000, maxBuffer: 16 * 1024 * 1024,
-        env: {
-          PATH: process.env.PATH, HOME: configDir, CLAUDE_CONFIG_DIR: configDir, ANTHROPIC_BASE_URL: adapter.url, ANTHROPIC_API_KEY: key,
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_TELEMETRY: '1', DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_MAX_RETRIES: '0',
+      const { stdout } = await run(
+        claude,
+        [
+          '-p',
+          'Fix the failing test with the smallest safe change.',
+          '--output-format',
+          'stream-json',
+          '--verbose',
+          '--model',
+          'sonnet',
+          '--permission-mode',
+          'acceptEdits',
+          '--allowedTools',
+          'Bash(npm test)',
+          '--tools',
+          'Read,Edit,Write,Bash',
+          '--no-session-persistence',
+        ],
+        {
+          cwd: repo,
+          timeout: 90_000,
+          maxBuffer: 16 * 1024 * 1024,
+          env: {
+            PATH: process.env.PATH,
+            HOME: configDir,
+            CLAUDE_CONFIG_DIR: configDir,
+            ANTHROPIC_BASE_URL: adapter.url,
+            ANTHROPIC_API_KEY: key,
+            CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+            DISABLE_TELEMETRY: '1',
+            DISABLE_AUTOUPDATER: '1',
+            CLAUDE_CODE_MAX_RETRIES: '0',
+          },
         },
-      });
-      const events = stdout.trim().split('\n').map((l) => JSON.parse(l));
+      );
+      const events = stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       const result = events.find((e) => e.type === 'result');
       // (num_turns counts the parallel Read as two turns: 5 here for 4 requests.)
-      deepStrictEqual([result?.is_error, result?.result], [false, 'Fixed add(); npm test passes.'], JSON.stringify(result));
+      deepStrictEqual(
+        [result?.is_error, result?.result],
+        [false, 'Fixed add(); npm test passes.'],
+        JSON.stringify(result),
+      );
 
       // The work itself: the edit landed and the Bash step ran the passing test.
       ok(readFileSync(join(repo, 'src/math.js'), 'utf8').includes('return a + b;'));
@@ -114,8 +176,17 @@ describe('@real-cli end to end: the real Claude Code CLI, multi-turn, through th
 
       // Every request: the gateway model, streaming with usage, max_tokens clamped from the CLI's 32000/64000 to PER_JOB_TOKEN_LIMIT.
       strictEqual(sent.length, 4);
-      for (const b of sent) deepStrictEqual([b.model, b.max_tokens, b.stream, b.stream_options], ['gw-model', PER_JOB_TOKEN_LIMIT, true, { include_usage: true }]);
-      deepStrictEqual(sent[0].tools.map((t: { function: { name: string } }) => t.function.name).sort(), ['Bash', 'Edit', 'Read', 'Write']);
+      for (const b of sent)
+        deepStrictEqual(
+          [b.model, b.max_tokens, b.stream, b.stream_options],
+          ['gw-model', PER_JOB_TOKEN_LIMIT, true, { include_usage: true }],
+        );
+      deepStrictEqual(sent[0].tools.map((t: { function: { name: string } }) => t.function.name).sort(), [
+        'Bash',
+        'Edit',
+        'Read',
+        'Write',
+      ]);
       ok(sent[0].tools.every((t: { function: { parameters: object } }) => !('$schema' in t.function.parameters)));
 
       // Turn 2: both tool results right after the assistant's parallel calls, in call order, and its reasoning sent back.
@@ -123,8 +194,17 @@ describe('@real-cli end to end: the real Claude Code CLI, multi-turn, through th
       const at = second.findIndex((m) => m.role === 'assistant' && m.tool_calls?.length === 2);
       const calls = second[at]!.tool_calls!;
       strictEqual(second[at]!.reasoning_content, 'Read the code and its test together.');
-      deepStrictEqual(second.slice(at + 1, at + 3).map((m) => [m.role, m.tool_call_id]), [['tool', calls[0]!.id], ['tool', calls[1]!.id]]);
-      ok(String(second[at + 1]!.content).includes('return a - b;') && String(second[at + 2]!.content).includes('add adds two numbers'));
+      deepStrictEqual(
+        second.slice(at + 1, at + 3).map((m) => [m.role, m.tool_call_id]),
+        [
+          ['tool', calls[0]!.id],
+          ['tool', calls[1]!.id],
+        ],
+      );
+      ok(
+        String(second[at + 1]!.content).includes('return a - b;') &&
+          String(second[at + 2]!.content).includes('add adds two numbers'),
+      );
       strictEqual(at + 3, second.length, 'nothing between the tool results and the next model turn');
 
       // The CLI saw the model name it asked for, not the gateway's.
@@ -132,16 +212,34 @@ describe('@real-cli end to end: the real Claude Code CLI, multi-turn, through th
       deepStrictEqual([...models], ['claude-sonnet-5']);
 
       // Metering: one model_calls row per upstream request, all on this job, priced from the reported usage.
-      deepStrictEqual(rows.map((r) => [r.jobId, r.model, r.status, r.route]), sent.map(() => ['job-mt', 'gw-model', 'ok', 'primary']));
+      deepStrictEqual(
+        rows.map((r) => [r.jobId, r.model, r.status, r.route]),
+        sent.map(() => ['job-mt', 'gw-model', 'ok', 'primary']),
+      );
       const reported = gateway.requests.map((r) => usageFromOpenAI(r.reportedUsage));
-      deepStrictEqual(rows.map((r) => r.usage), reported);
+      deepStrictEqual(
+        rows.map((r) => r.usage),
+        reported,
+      );
       const expected = reported.reduce((n, u) => n + prices.cost('gw-model', u), 0);
-      strictEqual(rows.reduce((n, r) => n + r.costMicros, 0), expected);
-      deepStrictEqual(metrics.map((m) => [m.job, m.status, m.costMicros]), rows.map((r) => ['job-mt', 'ok', r.costMicros]));
+      strictEqual(
+        rows.reduce((n, r) => n + r.costMicros, 0),
+        expected,
+      );
+      deepStrictEqual(
+        metrics.map((m) => [m.job, m.status, m.costMicros]),
+        rows.map((r) => ['job-mt', 'ok', r.costMicros]),
+      );
       const stats = await base.spendStats();
-      deepStrictEqual([stats.by_model['gw-model']?.calls, stats.reservations_in_flight, Math.round(stats.current_month * 1e6)], [4, 0, expected]);
+      deepStrictEqual(
+        [stats.by_model['gw-model']?.calls, stats.reservations_in_flight, Math.round(stats.current_month * 1e6)],
+        [4, 0, expected],
+      );
       // The CLI's own usage total is what the adapter reported: input excludes cache reads.
-      strictEqual(result.usage.cache_read_input_tokens, reported.reduce((n, u) => n + u.cache_read_tokens, 0));
+      strictEqual(
+        result.usage.cache_read_input_tokens,
+        reported.reduce((n, u) => n + u.cache_read_tokens, 0),
+      );
     } finally {
       await adapter.close();
       await gateway.close();

@@ -20,7 +20,11 @@ const usage = { prompt_tokens: 1000, completion_tokens: 40 };
 const script: Script = (req): Reply => {
   if (!req.body.tools?.length) return { text: '{"title": "Slow job"}', usage };
   const results = (req.body.messages as { role: string }[]).filter((m) => m.role === 'tool').length;
-  if (results === 0) return { tool_calls: [{ name: 'Bash', arguments: { command: SLOW, description: 'Wait', run_in_background: true } }], usage };
+  if (results === 0)
+    return {
+      tool_calls: [{ name: 'Bash', arguments: { command: SLOW, description: 'Wait', run_in_background: true } }],
+      usage,
+    };
   return { text: 'Still thinking.', usage, delayMs: 600_000 };
 };
 
@@ -31,9 +35,15 @@ function processesIn(dir: string): string[] {
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
       let cwd = '';
-      try { cwd = readlinkSync(`/proc/${pid}/cwd`); } catch { /* not ours to read, or a zombie */ }
+      try {
+        cwd = readlinkSync(`/proc/${pid}/cwd`);
+      } catch {
+        /* not ours to read, or a zombie */
+      }
       if (cwd === dir || cwd.startsWith(`${dir}/`) || cmdline.includes(dir)) found.push(`${pid} ${cmdline}`);
-    } catch { /* ended meanwhile */ }
+    } catch {
+      /* ended meanwhile */
+    }
   }
   return found;
 }
@@ -52,33 +62,54 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
 
 /** Starts the slow job on `client` and waits until its background Bash step runs. Returns the job id. */
 async function startSlowJob(client: Client, repo: string): Promise<string> {
-  const started = toolJson(await client.callTool({ name: 'start', arguments: {
-    prompt: 'Wait for the slow step.', allowed_dirs: [repo], checks: [{ name: 'slow', command: SLOW, timeout_ms: 300_000 }],
-  } }));
-  await eventually('the background Bash step', async () => (processesIn(repo).some((p) => p.includes(SLOW)) ? true : undefined));
+  const started = toolJson(
+    await client.callTool({
+      name: 'start',
+      arguments: {
+        prompt: 'Wait for the slow step.',
+        allowed_dirs: [repo],
+        checks: [{ name: 'slow', command: SLOW, timeout_ms: 300_000 }],
+      },
+    }),
+  );
+  await eventually('the background Bash step', async () =>
+    processesIn(repo).some((p) => p.includes(SLOW)) ? true : undefined,
+  );
   return String(started.job_id);
 }
 
 describe('@real-cli end to end: tail and cancel a real Claude Code job from a second worker process', function () {
   this.timeout(180_000);
 
-  it('kills the job\'s process tree when its worker gets SIGTERM (the CLI runs detached and would outlive it)', async () => {
+  it("kills the job's process tree when its worker gets SIGTERM (the CLI runs detached and would outlive it)", async () => {
     const gateway = await startScriptedGateway({ script });
     const repo = createDemoRepo();
     const ledgerPath = join(dirname(repo), 'ledger.sqlite');
-    const worker = await connectWorker({ OPENAI_BASE_URL: gateway.url, OPENAI_API_KEY: 'scripted-key', OFFLOAD_LEDGER: ledgerPath, SANDBOX_ROOT: dirname(repo) });
+    const worker = await connectWorker({
+      OPENAI_BASE_URL: gateway.url,
+      OPENAI_API_KEY: 'scripted-key',
+      OFFLOAD_LEDGER: ledgerPath,
+      SANDBOX_ROOT: dirname(repo),
+    });
     try {
       const jobId = await startSlowJob(worker.client, repo);
       assert.ok(worker.pid);
       process.kill(worker.pid, 'SIGTERM');
       await eventually('the worker to exit', async () => (alive(worker.pid!) ? undefined : true), 20_000);
-      const left = await eventually('the job\'s processes to exit', async () => (processesIn(repo).length === 0 ? [] : undefined), 5_000)
-        .catch(() => processesIn(repo));
+      const left = await eventually(
+        "the job's processes to exit",
+        async () => (processesIn(repo).length === 0 ? [] : undefined),
+        5_000,
+      ).catch(() => processesIn(repo));
       assert.deepEqual(left, [], `processes left behind: ${left.join('; ')}`);
       const ledger = await openLedger(ledgerPath, { caps: { monthlyMicros: 25e6, dailyMicros: null } });
       try {
         assert.equal((await ledger.getJob(jobId))?.status, 'cancelled');
-        assert.deepEqual((await ledger.listReservations()).filter((r) => r.jobId === jobId), [], 'no reservation left for the job');
+        assert.deepEqual(
+          (await ledger.listReservations()).filter((r) => r.jobId === jobId),
+          [],
+          'no reservation left for the job',
+        );
       } finally {
         await ledger.close();
       }
@@ -93,7 +124,12 @@ describe('@real-cli end to end: tail and cancel a real Claude Code job from a se
     const gateway = await startScriptedGateway({ script });
     const repo = createDemoRepo();
     const ledgerPath = join(dirname(repo), 'ledger.sqlite');
-    const env = { OPENAI_BASE_URL: gateway.url, OPENAI_API_KEY: 'scripted-key', OFFLOAD_LEDGER: ledgerPath, SANDBOX_ROOT: dirname(repo) };
+    const env = {
+      OPENAI_BASE_URL: gateway.url,
+      OPENAI_API_KEY: 'scripted-key',
+      OFFLOAD_LEDGER: ledgerPath,
+      SANDBOX_ROOT: dirname(repo),
+    };
     const clients: Client[] = [];
     try {
       const owner = await connectWorker(env);
@@ -106,7 +142,10 @@ describe('@real-cli end to end: tail and cancel a real Claude Code job from a se
       // The second worker never ran the job: it tails it from the job's log file beside the ledger.
       const tail = await eventually('the Bash step in the log read by the second worker', async () => {
         const t = toolJson(await other.client.callTool({ name: 'tail', arguments: { job_id: jobId, lines: 50 } }));
-        return gateway.requests.filter((r) => r.body.tools?.length).length >= 2 && t.lines.some((l: string) => l.includes(SLOW)) ? t : undefined;
+        return gateway.requests.filter((r) => r.body.tools?.length).length >= 2 &&
+          t.lines.some((l: string) => l.includes(SLOW))
+          ? t
+          : undefined;
       });
       assert.equal(tail.log_source, 'file');
       assert.equal(tail.job_status, 'running');
@@ -116,13 +155,16 @@ describe('@real-cli end to end: tail and cancel a real Claude Code job from a se
 
       const ledger = await openLedger(ledgerPath, { caps: { monthlyMicros: 25e6, dailyMicros: null } });
       try {
-        const held = await eventually('the stalled call\'s reservation', async () => {
+        const held = await eventually("the stalled call's reservation", async () => {
           const mine = (await ledger.listReservations()).filter((r) => r.jobId === jobId);
           return mine.length ? mine : undefined;
         });
         assert.ok(held.every((r) => r.pid !== process.pid));
         const running = processesIn(repo);
-        assert.ok(running.some((p) => p.includes(SLOW)), `the background Bash step runs: ${running.join('; ')}`);
+        assert.ok(
+          running.some((p) => p.includes(SLOW)),
+          `the background Bash step runs: ${running.join('; ')}`,
+        );
 
         const cancelled = toolJson(await other.client.callTool({ name: 'cancel', arguments: { job_id: jobId } }));
         assert.equal(cancelled.cancel, 'stopped_by_owner', JSON.stringify(cancelled));
@@ -130,10 +172,17 @@ describe('@real-cli end to end: tail and cancel a real Claude Code job from a se
         assert.equal(cancelled.cancelled, true);
 
         // The owner killed Claude Code's whole process group: the CLI, its Bash tool, the sleep.
-        const left = await eventually('the job\'s processes to exit', async () => (processesIn(repo).length === 0 && !alive(claudePid) ? [] : undefined), 5_000)
-          .catch(() => processesIn(repo));
+        const left = await eventually(
+          "the job's processes to exit",
+          async () => (processesIn(repo).length === 0 && !alive(claudePid) ? [] : undefined),
+          5_000,
+        ).catch(() => processesIn(repo));
         assert.deepEqual(left, [], `processes left behind: ${left.join('; ')}`);
-        assert.deepEqual((await ledger.listReservations()).filter((r) => r.jobId === jobId), [], 'no reservation left for the job');
+        assert.deepEqual(
+          (await ledger.listReservations()).filter((r) => r.jobId === jobId),
+          [],
+          'no reservation left for the job',
+        );
         assert.equal((await ledger.getJob(jobId))?.status, 'cancelled');
       } finally {
         await ledger.close();

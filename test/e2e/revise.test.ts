@@ -10,8 +10,12 @@ import type { Reply, RecordedRequest } from '../support/scripted-gateway';
 
 const REVISE_MARK = 'These checks failed after your change';
 
-interface Msg { role: string; content?: unknown }
-const text = (c: unknown): string => (typeof c === 'string' ? c : Array.isArray(c) ? c.map((p: { text?: string }) => p.text ?? '').join('') : '');
+interface Msg {
+  role: string;
+  content?: unknown;
+}
+const text = (c: unknown): string =>
+  typeof c === 'string' ? c : Array.isArray(c) ? c.map((p: { text?: string }) => p.text ?? '').join('') : '';
 
 /**
  * A model that gets it wrong first (a * b), then right when resumed with the failing check:
@@ -37,7 +41,12 @@ describe('@real-cli end to end: bounded auto-revise with the real Claude Code CL
 
   it('resumes the session with the failing check on WORKER_ESCALATE_MODEL, and completes on the second pass', () =>
     withDemoWorker(wrongThenRight, { WORKER_ESCALATE_MODEL: 'gpt-4o' }, async ({ client, gateway, repo }) => {
-      const result = await startAndWait(client, { prompt: DEMO_START_PROMPT, allowed_dirs: [repo], checks: [DEMO_CHECK], max_revisions: 1 });
+      const result = await startAndWait(client, {
+        prompt: DEMO_START_PROMPT,
+        allowed_dirs: [repo],
+        checks: [DEMO_CHECK],
+        max_revisions: 1,
+      });
       assert.equal(result.job_status, 'completed', JSON.stringify(result));
       assert.equal(result.revisions, 1);
       assert.deepEqual(result.checks, ['unit tests: passed']);
@@ -45,8 +54,14 @@ describe('@real-cli end to end: bounded auto-revise with the real Claude Code CL
       assert.equal(testsPass(repo), true);
       const revise = gateway.requests.findIndex((r) => JSON.stringify(r.body.messages).includes(REVISE_MARK));
       assert.ok(revise > 0, 'a revise pass reached the gateway');
-      assert.ok(gateway.requests.slice(0, revise).every((r) => r.body.model === 'gpt-4o-mini'), 'the first pass ran on the job model');
-      assert.ok(gateway.requests.slice(revise).every((r) => r.body.model === 'gpt-4o'), 'the revise pass ran on the escalate model');
+      assert.ok(
+        gateway.requests.slice(0, revise).every((r) => r.body.model === 'gpt-4o-mini'),
+        'the first pass ran on the job model',
+      );
+      assert.ok(
+        gateway.requests.slice(revise).every((r) => r.body.model === 'gpt-4o'),
+        'the revise pass ran on the escalate model',
+      );
       assert.match(JSON.stringify(gateway.requests[revise]!.body.messages), /unit tests: failed/);
       const stats = toolJson(await client.callTool({ name: 'get_spend_stats', arguments: {} }));
       assert.ok(stats.by_model['gpt-4o'].calls >= 1 && stats.by_model['gpt-4o-mini'].calls >= 2);
@@ -54,7 +69,12 @@ describe('@real-cli end to end: bounded auto-revise with the real Claude Code CL
 
   it('stops after max_revisions and reports the job failed with the check line', () =>
     withDemoWorker(wrongThenRight, {}, async ({ client, gateway, repo }) => {
-      const result = await startAndWait(client, { prompt: DEMO_START_PROMPT, allowed_dirs: [repo], checks: [DEMO_CHECK], max_revisions: 0 });
+      const result = await startAndWait(client, {
+        prompt: DEMO_START_PROMPT,
+        allowed_dirs: [repo],
+        checks: [DEMO_CHECK],
+        max_revisions: 0,
+      });
       assert.equal(result.job_status, 'failed');
       assert.equal(result.revisions, 0);
       assert.match(result.checks[0], /^unit tests: failed/);

@@ -7,7 +7,12 @@ import { createDemoRepo, removeDemoRepo } from '../../src/cli/demo-repo';
 import { toolError, toolJson } from '../support/app-fixture';
 import { cwdFromRequest } from '../support/demo-script';
 import { waitDone } from '../support/demo-worker';
-import { startScriptedGateway, type RecordedRequest, type Reply, type ScriptedGateway } from '../support/scripted-gateway';
+import {
+  startScriptedGateway,
+  type RecordedRequest,
+  type Reply,
+  type ScriptedGateway,
+} from '../support/scripted-gateway';
 import { connectWorker } from '../support/worker-client';
 
 /** Distinct planted secrets: provider-shaped keys, the MCP token, the adapter key, a .env value, and a host variable nobody allowed. */
@@ -29,8 +34,13 @@ const ONE_CALL_MARK = 'ONE-CALL-QUESTION';
 const KEY_FILE = `-----BEGIN OPENSSH PRIVATE KEY-----\nplanted-private-key-0009\n-----END OPENSSH PRIVATE KEY-----\n`;
 const ENV_CHECK = { name: 'env dump', command: 'env | sort; exit 1', timeout_ms: 60_000 };
 
-interface Msg { role: string; content?: unknown; tool_calls?: { function?: { name?: string } }[] }
-const text = (c: unknown): string => (typeof c === 'string' ? c : Array.isArray(c) ? c.map((p: { text?: string }) => p.text ?? '').join('') : '');
+interface Msg {
+  role: string;
+  content?: unknown;
+  tool_calls?: { function?: { name?: string } }[];
+}
+const text = (c: unknown): string =>
+  typeof c === 'string' ? c : Array.isArray(c) ? c.map((p: { text?: string }) => p.text ?? '').join('') : '';
 
 /**
  * The model: Read src/math.js (allowed), Read .env (must be refused), then try a Bash command that no check allows (must be
@@ -41,7 +51,8 @@ function hostileModel(req: RecordedRequest): Reply {
   const usage = { prompt_tokens: 1000, completion_tokens: 30 };
   const messages: Msg[] = req.body.messages ?? [];
   const leak = `MODEL_SERVICE_API_KEY=${MODEL_LEAK} and OPENAI_API_KEY=${MODEL_LEAK}`;
-  if (JSON.stringify(req.body.messages).includes(ONE_CALL_MARK)) return { text: `{"answer": "see below"} "${leak}"}`, usage };
+  if (JSON.stringify(req.body.messages).includes(ONE_CALL_MARK))
+    return { text: `{"answer": "see below"} "${leak}"}`, usage };
   if (!req.body.tools?.length) return { text: '{"title":"Secrets"}', usage };
   const reviseAt = messages.findLastIndex((m) => m.role === 'user' && text(m.content).includes(REVISE_MARK));
   if (reviseAt >= 0) return { text: `Nothing more to do. ${leak}`, usage };
@@ -50,7 +61,18 @@ function hostileModel(req: RecordedRequest): Reply {
   const plan: Reply[] = [
     { tool_calls: [{ name: 'Read', arguments: { file_path: `${cwd}/src/math.js` } }], usage },
     { tool_calls: [{ name: 'Read', arguments: { file_path: `${cwd}/.env` } }], usage },
-    { tool_calls: [{ name: 'Bash', arguments: { command: `node -e "require('fs').writeFileSync('pwned.txt', process.env.ANTHROPIC_API_KEY)"`, description: 'not allowed' } }], usage },
+    {
+      tool_calls: [
+        {
+          name: 'Bash',
+          arguments: {
+            command: `node -e "require('fs').writeFileSync('pwned.txt', process.env.ANTHROPIC_API_KEY)"`,
+            description: 'not allowed',
+          },
+        },
+      ],
+      usage,
+    },
   ];
   return plan[steps] ?? { text: `Done. ${leak}`, usage };
 }
@@ -59,13 +81,17 @@ function hostileModel(req: RecordedRequest): Reply {
 function toolResults(requests: RecordedRequest[]): { name: string; text: string }[] {
   const last = requests.filter((r) => r.body.tools?.length).at(-1);
   const messages: Msg[] = last?.body.messages ?? [];
-  const names = messages.flatMap((m) => (m.role === 'assistant' ? (m.tool_calls ?? []).map((c) => c.function?.name ?? '') : []));
+  const names = messages.flatMap((m) =>
+    m.role === 'assistant' ? (m.tool_calls ?? []).map((c) => c.function?.name ?? '') : [],
+  );
   return messages.filter((m) => m.role === 'tool').map((m, i) => ({ name: names[i] ?? '', text: text(m.content) }));
 }
 
 /** Every file below `dir`, recursively. */
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesUnder(join(dir, d.name)) : d.isFile() ? [join(dir, d.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? filesUnder(join(dir, d.name)) : d.isFile() ? [join(dir, d.name)] : [],
+  );
 }
 
 function assertNoSecret(where: string, haystack: string): void {
@@ -89,8 +115,12 @@ describe('@real-cli end to end: no planted secret leaves through a real Claude C
     logDir = realpathSync(mkdtempSync(join(tmpdir(), 'offload-secrets-logs-')));
     ({ client, stderr } = await connectWorker({
       ...PLANTED,
-      OPENAI_BASE_URL: gateway.url, OFFLOAD_LEDGER: join(dirname(repo), 'ledger.sqlite'), SANDBOX_ROOT: dirname(repo),
-      WORKER_METRICS_FILE: join(logDir, 'metrics.jsonl'), BREAKER_COSTS_URL: `${gateway.url}/organization/costs`, BREAKER_POLL_MS: '3600000',
+      OPENAI_BASE_URL: gateway.url,
+      OFFLOAD_LEDGER: join(dirname(repo), 'ledger.sqlite'),
+      SANDBOX_ROOT: dirname(repo),
+      WORKER_METRICS_FILE: join(logDir, 'metrics.jsonl'),
+      BREAKER_COSTS_URL: `${gateway.url}/organization/costs`,
+      BREAKER_POLL_MS: '3600000',
     }));
   });
   after(async () => {
@@ -101,7 +131,12 @@ describe('@real-cli end to end: no planted secret leaves through a real Claude C
   });
 
   it('runs a job whose check prints its environment and whose model reads .env and echoes keys: nothing planted reaches the model, a result, tail, metrics, the ledger or stderr', async () => {
-    const started = toolJson(await client.callTool({ name: 'start', arguments: { prompt: 'Look around.', allowed_dirs: [repo], checks: [ENV_CHECK], max_revisions: 1 } }));
+    const started = toolJson(
+      await client.callTool({
+        name: 'start',
+        arguments: { prompt: 'Look around.', allowed_dirs: [repo], checks: [ENV_CHECK], max_revisions: 1 },
+      }),
+    );
     const result = await waitDone(client, started.job_id);
     const tail = await client.callTool({ name: 'tail', arguments: { job_id: started.job_id, lines: 500 } });
     const get = await client.callTool({ name: 'get', arguments: { job_id: started.job_id } });
@@ -134,21 +169,42 @@ describe('@real-cli end to end: no planted secret leaves through a real Claude C
     assertNoSecret('the metrics file', readFileSync(join(logDir, 'metrics.jsonl'), 'utf8'));
     const ledgerFiles = filesUnder(dirname(repo)).filter((p) => p.slice(dirname(repo).length + 1).startsWith('ledger'));
     assert.ok(ledgerFiles.length >= 1, 'the ledger is on disk');
-    if (process.env.OFFLOAD_TEST_DEBUG) console.log({ ledgerFiles, read: read.text, bash: bash.text, dump: dump.slice(0, 2000), stderr: stderr().slice(0, 3000) });
+    if (process.env.OFFLOAD_TEST_DEBUG)
+      console.log({
+        ledgerFiles,
+        read: read.text,
+        bash: bash.text,
+        dump: dump.slice(0, 2000),
+        stderr: stderr().slice(0, 3000),
+      });
     for (const p of ledgerFiles) assertNoSecret(`ledger file ${p}`, readFileSync(p).toString('latin1'));
     assertNoSecret('the worker stderr', stderr());
   });
 
   it('refuses a check command that would widen the Claude Code permission rule, naming the field, before anything is spent', async () => {
     const before = toolJson(await client.callTool({ name: 'get_spend_stats', arguments: {} }));
-    const err = toolError(await client.callTool({ name: 'start', arguments: { prompt: 'x', allowed_dirs: [repo], checks: [{ name: 'hostile', command: 'true), Bash, Bash(true', timeout_ms: 1000 }] } }));
+    const err = toolError(
+      await client.callTool({
+        name: 'start',
+        arguments: {
+          prompt: 'x',
+          allowed_dirs: [repo],
+          checks: [{ name: 'hostile', command: 'true), Bash, Bash(true', timeout_ms: 1000 }],
+        },
+      }),
+    );
     assert.match(err, /checks\[0\]\.command: holds "\)"/);
     const after = toolJson(await client.callTool({ name: 'get_spend_stats', arguments: {} }));
     assert.equal(after.current_month, before.current_month);
   });
 
   it('analyze on a folder holding .env, a key file and .npmrc reads the other files and none of those, and a NAME_KEY=value answer comes back as valid, redacted JSON', async () => {
-    const r = toolJson(await client.callTool({ name: 'analyze', arguments: { question: `${ONE_CALL_MARK} what is here?`, paths: [repo] } }));
+    const r = toolJson(
+      await client.callTool({
+        name: 'analyze',
+        arguments: { question: `${ONE_CALL_MARK} what is here?`, paths: [repo] },
+      }),
+    );
     assert.equal(r.job_status, 'completed', JSON.stringify(r));
     assert.ok(r.files_read.includes('project/src/math.js'), JSON.stringify(r.files_read));
     for (const f of ['project/.env', 'project/deploy.key', 'project/.npmrc']) assert.ok(!r.files_read.includes(f), f);
@@ -168,15 +224,28 @@ describe('@real-cli end to end: no planted secret leaves through a real Claude C
   for (const [tool, field, file] of asked) {
     it(`${tool} refuses ${file} by name when it is asked for explicitly (${field}), before any call`, async () => {
       const calls = gateway.requests.length;
-      const args = tool === 'analyze' ? { question: 'q', paths: [join(repo, file)] } : { agent: 'mini-worker', task: 't', input_refs: [join(repo, file)] };
+      const args =
+        tool === 'analyze'
+          ? { question: 'q', paths: [join(repo, file)] }
+          : { agent: 'mini-worker', task: 't', input_refs: [join(repo, file)] };
       const err = toolError(await client.callTool({ name: tool, arguments: args }));
-      assert.match(err, new RegExp(`^${field.replace(/[[\]]/g, '\\$&')}: .*${file.replace('.', '\\.')} is a secret or credential file.*OFFLOAD_READ_SECRET_FILES=1`));
+      assert.match(
+        err,
+        new RegExp(
+          `^${field.replace(/[[\]]/g, '\\$&')}: .*${file.replace('.', '\\.')} is a secret or credential file.*OFFLOAD_READ_SECRET_FILES=1`,
+        ),
+      );
       assert.equal(gateway.requests.length, calls);
     });
   }
 
   it('run_job: a model answer holding NAME_KEY=value completes with a valid, redacted result (it used to corrupt the JSON and leave the job running)', async () => {
-    const r = toolJson(await client.callTool({ name: 'run_job', arguments: { agent: 'mini-worker', task: `${ONE_CALL_MARK} echo`, input_refs: [join(repo, 'src/math.js')] } }));
+    const r = toolJson(
+      await client.callTool({
+        name: 'run_job',
+        arguments: { agent: 'mini-worker', task: `${ONE_CALL_MARK} echo`, input_refs: [join(repo, 'src/math.js')] },
+      }),
+    );
     assert.equal(r.job_status, 'completed', JSON.stringify(r));
     assert.equal(r.output, '{"answer": "see below"} "MODEL_SERVICE_API_KEY=[REDACTED] and OPENAI_API_KEY=[REDACTED]"}');
     const got = toolJson(await client.callTool({ name: 'get', arguments: { job_id: r.job_id } }));
@@ -185,7 +254,8 @@ describe('@real-cli end to end: no planted secret leaves through a real Claude C
   });
 
   it('leaves no planted secret in the ledger files, metrics or stderr after all of the above', () => {
-    for (const p of filesUnder(dirname(repo)).filter((f) => f.slice(dirname(repo).length + 1).startsWith('ledger'))) assertNoSecret(`ledger file ${p}`, readFileSync(p).toString('latin1'));
+    for (const p of filesUnder(dirname(repo)).filter((f) => f.slice(dirname(repo).length + 1).startsWith('ledger')))
+      assertNoSecret(`ledger file ${p}`, readFileSync(p).toString('latin1'));
     assertNoSecret('the metrics file', readFileSync(join(logDir, 'metrics.jsonl'), 'utf8'));
     assertNoSecret('the worker stderr', stderr());
     assertNoSecret('a request sent upstream', JSON.stringify(gateway.requests.map((r) => r.body)));
@@ -201,14 +271,27 @@ describe('@real-cli end to end: the .env denial comes from the job settings Offl
         const usage = { prompt_tokens: 100, completion_tokens: 10 };
         if (!req.body.tools?.length) return { text: '{"title":"x"}', usage };
         const done = (req.body.messages as Msg[]).some((m) => m.role === 'tool');
-        return done ? { text: 'read it', usage } : { tool_calls: [{ name: 'Read', arguments: { file_path: `${cwdFromRequest(req.body) ?? '.'}/.env` } }], usage };
+        return done
+          ? { text: 'read it', usage }
+          : {
+              tool_calls: [{ name: 'Read', arguments: { file_path: `${cwdFromRequest(req.body) ?? '.'}/.env` } }],
+              usage,
+            };
       },
     });
     const repo = createDemoRepo();
     writeFileSync(join(repo, '.env'), 'GREETING=allowed-dotenv-value\n');
-    const { client } = await connectWorker({ OPENAI_BASE_URL: gateway.url, OPENAI_API_KEY: 'scripted-key', OFFLOAD_LEDGER: join(dirname(repo), 'ledger.sqlite'), SANDBOX_ROOT: dirname(repo), OFFLOAD_READ_SECRET_FILES: '1' });
+    const { client } = await connectWorker({
+      OPENAI_BASE_URL: gateway.url,
+      OPENAI_API_KEY: 'scripted-key',
+      OFFLOAD_LEDGER: join(dirname(repo), 'ledger.sqlite'),
+      SANDBOX_ROOT: dirname(repo),
+      OFFLOAD_READ_SECRET_FILES: '1',
+    });
     try {
-      const started = toolJson(await client.callTool({ name: 'start', arguments: { prompt: 'read .env', allowed_dirs: [repo] } }));
+      const started = toolJson(
+        await client.callTool({ name: 'start', arguments: { prompt: 'read .env', allowed_dirs: [repo] } }),
+      );
       const result = await waitDone(client, started.job_id);
       assert.equal(result.job_status, 'completed', JSON.stringify(result));
       const read = toolResults(gateway.requests).find((r) => r.name === 'Read');

@@ -12,8 +12,16 @@ function hangingUpstream(seen: { signal?: AbortSignal }): Upstream {
     async stream(_params, signal) {
       seen.signal = signal;
       async function* chunks(): AsyncGenerator<ChatCompletionChunk> {
-        yield { id: 'c', object: 'chat.completion.chunk', created: 0, model: 'gw', choices: [{ index: 0, delta: { content: 'Hello' }, finish_reason: null }] };
-        await new Promise((_, reject) => signal?.addEventListener('abort', () => reject(new APIUserAbortError()), { once: true }));
+        yield {
+          id: 'c',
+          object: 'chat.completion.chunk',
+          created: 0,
+          model: 'gw',
+          choices: [{ index: 0, delta: { content: 'Hello' }, finish_reason: null }],
+        };
+        await new Promise((_, reject) =>
+          signal?.addEventListener('abort', () => reject(new APIUserAbortError()), { once: true }),
+        );
       }
       return { stream: chunks(), route: 'primary', model: 'gw' };
     },
@@ -23,8 +31,15 @@ function hangingUpstream(seen: { signal?: AbortSignal }): Upstream {
 /** Starts a streaming request and resolves with its body reader once the first text delta arrived. */
 async function startStream(adapter: AdapterServer, abort: AbortSignal) {
   const res = await fetch(`${adapter.url}/v1/messages`, {
-    method: 'POST', signal: abort, headers: { 'x-api-key': 'k', 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'claude-sonnet-5', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    method: 'POST',
+    signal: abort,
+    headers: { 'x-api-key': 'k', 'content-type': 'application/json' },
+    body: JSON.stringify({
+      model: 'claude-sonnet-5',
+      max_tokens: 100,
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    }),
   });
   const reader = res.body!.getReader();
   let text = '';
@@ -44,7 +59,10 @@ describe('adapter server aborts', () => {
     await startStream(adapter, client.signal);
     client.abort();
     const { usage, status } = await m.settled;
-    deepStrictEqual([status, usage], ['aborted', { input_tokens: m.specs[0]?.inputTokensBound, output_tokens: 5, cache_read_tokens: 0 }]);
+    deepStrictEqual(
+      [status, usage],
+      ['aborted', { input_tokens: m.specs[0]?.inputTokensBound, output_tokens: 5, cache_read_tokens: 0 }],
+    );
     strictEqual(seen.signal?.aborted, true);
     deepStrictEqual(m.calls, ['reserve', 'settle']);
   });
@@ -58,7 +76,10 @@ describe('adapter server aborts', () => {
     job.abort();
     let rest = text;
     for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
-    match(rest, /event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"Offload: the request was cancelled"\}\}/);
+    match(
+      rest,
+      /event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":"Offload: the request was cancelled"\}\}/,
+    );
     strictEqual((await m.settled).status, 'aborted');
     strictEqual(seen.signal?.aborted, true);
   });

@@ -10,10 +10,18 @@ import { startScriptedGateway, type ScriptedGateway } from '../support/scripted-
 
 // 1 µUSD per input token, 2 per output token, 0.5 per cached token.
 const prices = new PriceBook({ 'gw-model': { input_mtok: 1, output_mtok: 2, cache_read_mtok: 0.5 } });
-const ask = { model: 'claude-sonnet-5', max_tokens: 32000, messages: [{ role: 'user' as const, content: 'Say hello' }] };
+const ask = {
+  model: 'claude-sonnet-5',
+  max_tokens: 32000,
+  messages: [{ role: 'user' as const, content: 'Say hello' }],
+};
 /** Non-streaming calls: the SDK refuses max_tokens that could take over 10 minutes without streaming. */
 const small = { ...ask, max_tokens: 1024 };
-const readTool = { name: 'Read', description: 'Read a file', input_schema: { type: 'object' as const, properties: { file_path: { type: 'string' } } } };
+const readTool = {
+  name: 'Read',
+  description: 'Read a file',
+  input_schema: { type: 'object' as const, properties: { file_path: { type: 'string' } } },
+};
 
 describe('adapter server (Anthropic SDK → adapter → scripted gateway)', () => {
   let gateway: ScriptedGateway;
@@ -32,7 +40,10 @@ describe('adapter server (Anthropic SDK → adapter → scripted gateway)', () =
     key = meter.register({ jobId: 'job-1', model: 'gw-model' });
     adapter = await startAdapterServer({
       meter,
-      upstream: createUpstream({ primary: { baseURL: gateway.url, apiKey: 'gw-key' }, sleep: async (ms) => void sleeps.push(ms) }),
+      upstream: createUpstream({
+        primary: { baseURL: gateway.url, apiKey: 'gw-key' },
+        sleep: async (ms) => void sleeps.push(ms),
+      }),
       perJobTokenLimit: 8192,
       onBudgetExceeded: (jobId, err) => refused.push([jobId, err.message]),
     });
@@ -51,12 +62,23 @@ describe('adapter server (Anthropic SDK → adapter → scripted gateway)', () =
   });
 
   it('streams a text answer under the requested model name and settles its real cost', async () => {
-    gateway.setScript([{ text: 'Hello there', usage: { prompt_tokens: 120, completion_tokens: 4, cached_tokens: 100 } }]);
+    gateway.setScript([
+      { text: 'Hello there', usage: { prompt_tokens: 120, completion_tokens: 4, cached_tokens: 100 } },
+    ]);
     const message = await client().messages.stream(ask).finalMessage();
-    deepStrictEqual([message.model, message.content, message.stop_reason], ['claude-sonnet-5', [{ type: 'text', text: 'Hello there' }], 'end_turn']);
-    deepStrictEqual([message.usage.input_tokens, message.usage.output_tokens, message.usage.cache_read_input_tokens], [20, 4, 100]);
+    deepStrictEqual(
+      [message.model, message.content, message.stop_reason],
+      ['claude-sonnet-5', [{ type: 'text', text: 'Hello there' }], 'end_turn'],
+    );
+    deepStrictEqual(
+      [message.usage.input_tokens, message.usage.output_tokens, message.usage.cache_read_input_tokens],
+      [20, 4, 100],
+    );
     const sent = gateway.requests[0]?.body;
-    deepStrictEqual([sent.model, sent.max_tokens, sent.stream, sent.stream_options], ['gw-model', 8192, true, { include_usage: true }]);
+    deepStrictEqual(
+      [sent.model, sent.max_tokens, sent.stream, sent.stream_options],
+      ['gw-model', 8192, true, { include_usage: true }],
+    );
     const stats = await ledger.spendStats();
     deepStrictEqual([stats.current_month, stats.reservations_in_flight], [(20 + 100 * 0.5 + 4 * 2) / 1e6, 0]);
   });
@@ -72,10 +94,25 @@ describe('adapter server (Anthropic SDK → adapter → scripted gateway)', () =
   });
 
   it('streams parallel tool calls as tool_use blocks the SDK parses', async () => {
-    gateway.setScript([{ tool_calls: [{ name: 'Read', arguments: { file_path: 'a.ts' } }, { name: 'Read', arguments: { file_path: 'b.ts' } }] }]);
-    const message = await client().messages.stream({ ...ask, tools: [readTool] }).finalMessage();
+    gateway.setScript([
+      {
+        tool_calls: [
+          { name: 'Read', arguments: { file_path: 'a.ts' } },
+          { name: 'Read', arguments: { file_path: 'b.ts' } },
+        ],
+      },
+    ]);
+    const message = await client()
+      .messages.stream({ ...ask, tools: [readTool] })
+      .finalMessage();
     strictEqual(message.stop_reason, 'tool_use');
-    deepStrictEqual(message.content.map((b) => (b.type === 'tool_use' ? [b.name, b.input] : b.type)), [['Read', { file_path: 'a.ts' }], ['Read', { file_path: 'b.ts' }]]);
+    deepStrictEqual(
+      message.content.map((b) => (b.type === 'tool_use' ? [b.name, b.input] : b.type)),
+      [
+        ['Read', { file_path: 'a.ts' }],
+        ['Read', { file_path: 'b.ts' }],
+      ],
+    );
   });
 
   it('waits for the client to drain a response buffer that filled up, and delivers the whole answer', async () => {
@@ -91,7 +128,9 @@ describe('adapter server (Anthropic SDK → adapter → scripted gateway)', () =
     } as typeof write;
     let message;
     try {
-      message = await client().messages.stream({ ...ask, tools: [{ ...readTool, name: 'Write' }] }).finalMessage();
+      message = await client()
+        .messages.stream({ ...ask, tools: [{ ...readTool, name: 'Write' }] })
+        .finalMessage();
     } finally {
       ServerResponse.prototype.write = write;
     }
@@ -111,15 +150,24 @@ describe('adapter server (Anthropic SDK → adapter → scripted gateway)', () =
 
   it('passes an upstream 404 to the streaming client as not_found_error, with nothing charged', async () => {
     gateway.setScript([{ error: { status: 404, message: 'model gw-model does not exist' } }]);
-    await rejects(client().messages.stream(ask).finalMessage(), (e: unknown) => e instanceof NotFoundError && /does not exist/.test(e.message));
+    await rejects(
+      client().messages.stream(ask).finalMessage(),
+      (e: unknown) => e instanceof NotFoundError && /does not exist/.test(e.message),
+    );
     const stats = await ledger.spendStats();
     deepStrictEqual([stats.current_month, stats.reservations_in_flight, stats.by_model['gw-model']?.calls], [0, 0, 1]);
   });
 
   it('retries an upstream 429 after its Retry-After of 1 s, invisibly to the client', async () => {
-    gateway.setScript([{ error: { status: 429, message: 'rate limited', retryAfterSeconds: 1 } }, { text: 'after retry' }]);
+    gateway.setScript([
+      { error: { status: 429, message: 'rate limited', retryAfterSeconds: 1 } },
+      { text: 'after retry' },
+    ]);
     const message = await client().messages.stream(ask).finalMessage();
-    deepStrictEqual([message.content[0]?.type === 'text' && message.content[0].text, sleeps, gateway.requests.length], ['after retry', [1000], 2]);
+    deepStrictEqual(
+      [message.content[0]?.type === 'text' && message.content[0].text, sleeps, gateway.requests.length],
+      ['after retry', [1000], 2],
+    );
   });
 
   it('rejects a wrong key with 401 authentication_error and calls no upstream', async () => {
@@ -134,8 +182,16 @@ describe('adapter server (Anthropic SDK → adapter → scripted gateway)', () =
   });
 
   it('counts tokens locally for count_tokens', async () => {
-    const small = await client().messages.countTokens({ model: 'claude-sonnet-5', messages: [{ role: 'user', content: 'hi' }] });
-    const big = await client().messages.countTokens({ model: 'claude-sonnet-5', system: 'You are terse.', tools: [readTool], messages: [{ role: 'user', content: 'hi '.repeat(100) }] });
+    const small = await client().messages.countTokens({
+      model: 'claude-sonnet-5',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    const big = await client().messages.countTokens({
+      model: 'claude-sonnet-5',
+      system: 'You are terse.',
+      tools: [readTool],
+      messages: [{ role: 'user', content: 'hi '.repeat(100) }],
+    });
     ok(small.input_tokens > 0 && big.input_tokens > small.input_tokens + 100);
     strictEqual(gateway.requests.length, 0);
   });
@@ -144,19 +200,30 @@ describe('adapter server (Anthropic SDK → adapter → scripted gateway)', () =
     await adapter.close();
     await ledger.close();
     await start(100);
-    await rejects(client().messages.stream(ask).finalMessage(), (e: unknown) => e instanceof BadRequestError && /Offload budget: monthly budget exceeded/.test(e.message));
-    deepStrictEqual(refused.map(([job]) => job), ['job-1']);
+    await rejects(
+      client().messages.stream(ask).finalMessage(),
+      (e: unknown) => e instanceof BadRequestError && /Offload budget: monthly budget exceeded/.test(e.message),
+    );
+    deepStrictEqual(
+      refused.map(([job]) => job),
+      ['job-1'],
+    );
     match(refused[0]?.[1] ?? '', /needs up to/);
     strictEqual(gateway.requests.length, 0);
   });
 
   it('answers a bad request with 400 naming the field', async () => {
     const bad = { ...small, messages: [{ role: 'user', content: [{ type: 'text' }] }] } as unknown as typeof small;
-    await rejects(client().messages.create(bad), (e: unknown) => e instanceof BadRequestError && /messages\.0\.content\.0\.text/.test(e.message));
+    await rejects(
+      client().messages.create(bad),
+      (e: unknown) => e instanceof BadRequestError && /messages\.0\.content\.0\.text/.test(e.message),
+    );
   });
 
   it('settles an estimate when the upstream stream breaks, and tells the client', async () => {
-    gateway.setScript([{ text: 'partial answer that is cut', dropAfterChunks: 2, usage: { prompt_tokens: 10, completion_tokens: 5 } }]);
+    gateway.setScript([
+      { text: 'partial answer that is cut', dropAfterChunks: 2, usage: { prompt_tokens: 10, completion_tokens: 5 } },
+    ]);
     await rejects(client().messages.stream(ask).finalMessage());
     const stats = await ledger.spendStats();
     const row = stats.by_model['gw-model'];
@@ -167,8 +234,13 @@ describe('adapter server (Anthropic SDK → adapter → scripted gateway)', () =
   it('answers HEAD / and refuses a foreign Host header', async () => {
     strictEqual((await fetch(adapter.url, { method: 'HEAD' })).status, 200);
     const status = await new Promise<number>((resolve, reject) => {
-      request(`${adapter.url}/v1/messages`, { method: 'POST', headers: { host: 'evil.example', 'x-api-key': key } }, (res) => resolve(res.statusCode ?? 0))
-        .on('error', reject).end('{}');
+      request(
+        `${adapter.url}/v1/messages`,
+        { method: 'POST', headers: { host: 'evil.example', 'x-api-key': key } },
+        (res) => resolve(res.statusCode ?? 0),
+      )
+        .on('error', reject)
+        .end('{}');
     });
     strictEqual(status, 403);
   });

@@ -9,12 +9,13 @@ describe('createUpstream (against scripted gateways)', () => {
   let primary: ScriptedGateway;
   let fallback: ScriptedGateway;
   let sleeps: number[];
-  const upstream = (extra: Partial<UpstreamOptions> = {}) => createUpstream({
-    primary: { baseURL: primary.url, apiKey: 'p' },
-    fallback: { baseURL: fallback.url, apiKey: 'f' },
-    sleep: async (ms) => void sleeps.push(ms),
-    ...extra,
-  });
+  const upstream = (extra: Partial<UpstreamOptions> = {}) =>
+    createUpstream({
+      primary: { baseURL: primary.url, apiKey: 'p' },
+      fallback: { baseURL: fallback.url, apiKey: 'f' },
+      sleep: async (ms) => void sleeps.push(ms),
+      ...extra,
+    });
 
   beforeEach(async () => {
     sleeps = [];
@@ -29,7 +30,10 @@ describe('createUpstream (against scripted gateways)', () => {
   it('retries a 429 after its Retry-After of 1 s and is served by the primary', async () => {
     primary.setScript([{ error: { status: 429, message: 'slow down', retryAfterSeconds: 1 } }, { text: 'ok' }]);
     const r = await upstream().complete(params);
-    deepStrictEqual([r.completion.choices[0]?.message.content, r.route, sleeps, primary.requests.length], ['ok', 'primary', [1000], 2]);
+    deepStrictEqual(
+      [r.completion.choices[0]?.message.content, r.route, sleeps, primary.requests.length],
+      ['ok', 'primary', [1000], 2],
+    );
   });
 
   it('goes to the fallback at once when Retry-After exceeds the cap', async () => {
@@ -47,7 +51,10 @@ describe('createUpstream (against scripted gateways)', () => {
   it('falls back after the primary fails three times with 5xx, backing off in between', async () => {
     primary.setScript(() => ({ error: { status: 503, message: 'down' } }));
     const r = await upstream().complete(params);
-    deepStrictEqual([r.route, r.completion.choices[0]?.message.content, sleeps, primary.requests.length], ['fallback', 'from fallback', [500, 1000], 3]);
+    deepStrictEqual(
+      [r.route, r.completion.choices[0]?.message.content, sleeps, primary.requests.length],
+      ['fallback', 'from fallback', [500, 1000], 3],
+    );
   });
 
   it('returns a 400 at once, without retry or fallback', async () => {
@@ -65,7 +72,11 @@ describe('createUpstream (against scripted gateways)', () => {
 
   it('streams chunks with the trailing usage', async () => {
     primary.setScript([{ text: 'streamed', usage: { prompt_tokens: 7, completion_tokens: 2 } }]);
-    const { stream, route } = await upstream().stream({ ...params, stream: true, stream_options: { include_usage: true } });
+    const { stream, route } = await upstream().stream({
+      ...params,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const chunks = [];
     for await (const c of stream) chunks.push(c);
     strictEqual(route, 'primary');

@@ -12,7 +12,7 @@ const handled = (link: string) => {
   return jobIdOfLink(decodeURIComponent(u.pathname), decodeURIComponent(u.search.slice(1)));
 };
 
-describe('the chat link (job results of VS Code\'s MCP server carry panel_link, which opens the job in the panel)', () => {
+describe("the chat link (job results of VS Code's MCP server carry panel_link, which opens the job in the panel)", () => {
   let fx: AppFixture;
   let linked: Client;
   const link = (id: string) => chatJobLink('vscode', id);
@@ -30,7 +30,7 @@ describe('the chat link (job results of VS Code\'s MCP server carry panel_link, 
     await fx.close();
   });
 
-  it('is <scheme>://offload.offload/job?id=<id> in 68 bytes, and the UriHandler\'s parser gets the id back, refusing other paths and odd ids', () => {
+  it("is <scheme>://offload.offload/job?id=<id> in 68 bytes, and the UriHandler's parser gets the id back, refusing other paths and odd ids", () => {
     const id = '0b6f3c1e-8d2a-4f5b-9c7e-1a2b3c4d5e6f';
     assert.equal(link(id), `vscode://offload.offload/job?id=${id}`);
     assert.equal(bytes(link(id)), 68);
@@ -42,19 +42,25 @@ describe('the chat link (job results of VS Code\'s MCP server carry panel_link, 
   });
 
   it('adds panel_link to run_job, get_job_status, wait and cancel results, in the JSON text and structuredContent alike, and nothing else', async () => {
-    const run = await linked.callTool({ name: 'run_job', arguments: { agent: 'mini-worker', task: 'Rename x to y' } }) as CallToolResult;
+    const run = (await linked.callTool({
+      name: 'run_job',
+      arguments: { agent: 'mini-worker', task: 'Rename x to y' },
+    })) as CallToolResult;
     const jobId = toolJson(run).job_id as string;
     assert.equal(run.content.length, 1);
     assert.equal(toolJson(run).panel_link, link(jobId));
     assert.equal((run.structuredContent as { panel_link?: string }).panel_link, link(jobId));
     assert.equal(handled(toolJson(run).panel_link as string), jobId);
 
-    const status = await linked.callTool({ name: 'get_job_status', arguments: { job_id: jobId } }) as CallToolResult;
+    const status = (await linked.callTool({ name: 'get_job_status', arguments: { job_id: jobId } })) as CallToolResult;
     assert.equal((status.structuredContent as { panel_link?: string }).panel_link, link(jobId));
     // wait and cancel of an ended job answer the same bytes every time, so the two servers' results compare exactly.
-    for (const [name, args] of [['wait', { job_id: jobId, timeout_ms: 1000 }], ['cancel', { job_id: jobId }]] as const) {
-      const plain = await fx.client.callTool({ name, arguments: args }) as CallToolResult;
-      const withLink = await linked.callTool({ name, arguments: args }) as CallToolResult;
+    for (const [name, args] of [
+      ['wait', { job_id: jobId, timeout_ms: 1000 }],
+      ['cancel', { job_id: jobId }],
+    ] as const) {
+      const plain = (await fx.client.callTool({ name, arguments: args })) as CallToolResult;
+      const withLink = (await linked.callTool({ name, arguments: args })) as CallToolResult;
       const { panel_link: added, ...rest } = withLink.structuredContent as { panel_link?: string };
       assert.equal(added, link(jobId));
       assert.deepEqual(rest, plain.structuredContent, `${name}: otherwise the same structuredContent`);
@@ -64,7 +70,10 @@ describe('the chat link (job results of VS Code\'s MCP server carry panel_link, 
   });
 
   it('adds nothing to a job result of a server built without jobLink (the stdio worker, mcp --http)', async () => {
-    const run = await fx.client.callTool({ name: 'run_job', arguments: { agent: 'mini-worker', task: 'Rename x to y' } }) as CallToolResult;
+    const run = (await fx.client.callTool({
+      name: 'run_job',
+      arguments: { agent: 'mini-worker', task: 'Rename x to y' },
+    })) as CallToolResult;
     assert.equal(toolJson(run).job_status, 'completed');
     assert.equal(run.content.length, 1);
     assert.doesNotMatch(JSON.stringify(run), /panel_link|offload\.offload/);

@@ -10,7 +10,10 @@ import { WORKER } from '../support/worker-client';
 const exec = promisify(execFile);
 
 /** Runs the built worker CLI; resolves with code, stdout and stderr whatever the exit code. */
-async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const r = await exec(process.execPath, [WORKER, ...args], { env: { ...process.env, ...env }, timeout: 60_000 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
@@ -26,11 +29,20 @@ describe('offload-worker commands (built dist/worker.js)', function () {
   let env: Record<string, string>;
 
   before(async () => {
-    gateway = await startScriptedGateway({ script: () => ({ text: 'OK', usage: { prompt_tokens: 30, completion_tokens: 1 } }) });
+    gateway = await startScriptedGateway({
+      script: () => ({ text: 'OK', usage: { prompt_tokens: 30, completion_tokens: 1 } }),
+    });
     const dir = realpathSync(mkdtempSync(join(tmpdir(), 'offload-cli-')));
-    env = { OPENAI_BASE_URL: gateway.url, OPENAI_API_KEY: 'scripted-key-123456', OFFLOAD_LEDGER: join(dir, 'ledger.sqlite'), SANDBOX_ROOT: dir };
+    env = {
+      OPENAI_BASE_URL: gateway.url,
+      OPENAI_API_KEY: 'scripted-key-123456',
+      OFFLOAD_LEDGER: join(dir, 'ledger.sqlite'),
+      SANDBOX_ROOT: dir,
+    };
   });
-  after(async () => { await gateway.close(); });
+  after(async () => {
+    await gateway.close();
+  });
 
   it('smoke makes one billed call and exits 0', async () => {
     const r = await cli(['smoke'], env);
@@ -61,7 +73,12 @@ describe('offload-worker commands (built dist/worker.js)', function () {
 
   it('doctor shows the daily cap with the monthly one (capsOf), and never prints a fallback key that a URL echoes', async () => {
     const fallback = 'fallbackdoctor987654321';
-    const r = await cli(['doctor', '--network'], { ...env, DAILY_BUDGET: '2', FALLBACK_API_KEY: fallback, OPENAI_BASE_URL: `http://127.0.0.1:9/${fallback}` });
+    const r = await cli(['doctor', '--network'], {
+      ...env,
+      DAILY_BUDGET: '2',
+      FALLBACK_API_KEY: fallback,
+      OPENAI_BASE_URL: `http://127.0.0.1:9/${fallback}`,
+    });
     assert.match(r.stdout, /ok {3}configuration: budget \$\d+(\.\d+)?\/month, \$2\/day, /);
     assert.ok(!r.stdout.includes(fallback), r.stdout);
   });

@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { all } from '../../src/ledger/rows';
@@ -8,7 +19,11 @@ import { readLedgerFile, tempDir } from '../unit/ledger/helpers';
 
 const CHILD = path.join(__dirname, 'fixtures', 'ledger-damage-child.ts');
 
-interface Answer { ok: boolean; reservation?: string; error?: { name: string; file: string | null; message: string } }
+interface Answer {
+  ok: boolean;
+  reservation?: string;
+  error?: { name: string; file: string | null; message: string };
+}
 
 /** A worker process of the matrix (fixtures/ledger-damage-child.ts), driven one JSON command at a time. */
 class Worker {
@@ -17,7 +32,9 @@ class Worker {
   private waiting: Array<(a: Answer) => void> = [];
   private readonly exited: Promise<number | null>;
   constructor() {
-    this.proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=import', CHILD], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.proc = spawn(process.execPath, ['--import', 'tsx', '--conditions=import', CHILD], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     this.exited = new Promise((r) => this.proc.on('exit', (code) => r(code)));
     let buf = '';
     this.proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
@@ -69,25 +86,63 @@ interface DamageCase {
 const CASES: DamageCase[] = [
   { name: 'snapshot missing', names: 'snapshot', damage: (f) => unlinkSync(f.snapshot) },
   { name: 'snapshot empty (0 bytes)', names: 'snapshot', damage: (f) => truncateSync(f.snapshot, 0) },
-  { name: 'snapshot truncated to half', names: 'snapshot', damage: (f) => truncateSync(f.snapshot, Math.floor(statSync(f.snapshot).size / 2)) },
-  { name: 'snapshot garbage', names: 'snapshot', damage: (f) => writeFileSync(f.snapshot, randomBytes(statSync(f.snapshot).size)) },
-  { name: 'snapshot older than the journal (rolled back past a compaction)', names: 'journal', journalMaxLines: 6, damage: (f, early) => writeFileSync(f.snapshot, early) },
-  { name: 'snapshot read-only', names: 'snapshot', damage: (f) => chmodSync(f.snapshot, 0o444) },
-  { name: 'journal with a torn final record', names: 'journal', expect: 'repaired', damage: (f) => appendFileSync(f.journal, '{"g":1,"n":99,"s":[["INSERT INTO model_ca') },
-  { name: 'journal cut in half', names: 'journal', damage: (f) => truncateSync(f.journal, Math.floor(statSync(f.journal).size / 2)) },
   {
-    name: 'journal cut at a record boundary (last record dropped)', names: 'journal',
-    damage: (f) => { const l = journalLines(f); writeFileSync(f.journal, `${l.slice(0, -1).join('\n')}\n`); },
+    name: 'snapshot truncated to half',
+    names: 'snapshot',
+    damage: (f) => truncateSync(f.snapshot, Math.floor(statSync(f.snapshot).size / 2)),
+  },
+  {
+    name: 'snapshot garbage',
+    names: 'snapshot',
+    damage: (f) => writeFileSync(f.snapshot, randomBytes(statSync(f.snapshot).size)),
+  },
+  {
+    name: 'snapshot older than the journal (rolled back past a compaction)',
+    names: 'journal',
+    journalMaxLines: 6,
+    damage: (f, early) => writeFileSync(f.snapshot, early),
+  },
+  { name: 'snapshot read-only', names: 'snapshot', damage: (f) => chmodSync(f.snapshot, 0o444) },
+  {
+    name: 'journal with a torn final record',
+    names: 'journal',
+    expect: 'repaired',
+    damage: (f) => appendFileSync(f.journal, '{"g":1,"n":99,"s":[["INSERT INTO model_ca'),
+  },
+  {
+    name: 'journal cut in half',
+    names: 'journal',
+    damage: (f) => truncateSync(f.journal, Math.floor(statSync(f.journal).size / 2)),
+  },
+  {
+    name: 'journal cut at a record boundary (last record dropped)',
+    names: 'journal',
+    damage: (f) => {
+      const l = journalLines(f);
+      writeFileSync(f.journal, `${l.slice(0, -1).join('\n')}\n`);
+    },
   },
   { name: 'journal empty (0 bytes)', names: 'journal', damage: (f) => truncateSync(f.journal, 0) },
   { name: 'journal missing', names: 'journal', damage: (f) => unlinkSync(f.journal) },
   {
-    name: 'journal out of sequence (two records swapped, same size)', names: 'journal',
-    damage: (f) => { const l = journalLines(f); const n = l.length; [l[n - 1], l[n - 2]] = [l[n - 2]!, l[n - 1]!]; writeFileSync(f.journal, `${l.join('\n')}\n`); },
+    name: 'journal out of sequence (two records swapped, same size)',
+    names: 'journal',
+    damage: (f) => {
+      const l = journalLines(f);
+      const n = l.length;
+      [l[n - 1], l[n - 2]] = [l[n - 2]!, l[n - 1]!];
+      writeFileSync(f.journal, `${l.join('\n')}\n`);
+    },
   },
   {
-    name: 'journal garbage in a middle record (same size)', names: 'journal', syncFirst: true,
-    damage: (f) => { const l = journalLines(f); l[2] = 'x'.repeat(l[2]!.length); writeFileSync(f.journal, `${l.join('\n')}\n`); },
+    name: 'journal garbage in a middle record (same size)',
+    names: 'journal',
+    syncFirst: true,
+    damage: (f) => {
+      const l = journalLines(f);
+      l[2] = 'x'.repeat(l[2]!.length);
+      writeFileSync(f.journal, `${l.join('\n')}\n`);
+    },
   },
   { name: 'journal read-only', names: 'journal', damage: (f) => chmodSync(f.journal, 0o444) },
   { name: 'lock that is a file', names: 'lock', damage: (f) => writeFileSync(f.lock, 'not a lock folder') },
@@ -96,7 +151,9 @@ const CASES: DamageCase[] = [
 
 /** Every existing ledger file's bytes and mode, to prove a refusal wrote nothing. */
 function state(f: Files): string {
-  return JSON.stringify([f.snapshot, f.journal].map((p) => (existsSync(p) ? [readFileSync(p).toString('base64'), statSync(p).mode] : null)));
+  return JSON.stringify(
+    [f.snapshot, f.journal].map((p) => (existsSync(p) ? [readFileSync(p).toString('base64'), statSync(p).mode] : null)),
+  );
 }
 
 describe('ledger damage matrix: every kind of damage, at rest and while two worker processes run', function () {
@@ -104,27 +161,51 @@ describe('ledger damage matrix: every kind of damage, at rest and while two work
   let tmp: ReturnType<typeof tempDir>;
   let a: Worker;
   let b: Worker;
-  before(() => { tmp = tempDir(); a = new Worker(); b = new Worker(); });
-  after(async () => { await Promise.all([a?.stop(), b?.stop()]); tmp.cleanup(); });
+  before(() => {
+    tmp = tempDir();
+    a = new Worker();
+    b = new Worker();
+  });
+  after(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    tmp.cleanup();
+  });
 
   /** Both workers pay `n` calls each, concurrently; returns the reservation ids whose spend row was committed. */
   async function payRound(n: number): Promise<string[]> {
-    const answers = await Promise.all([a, b].flatMap((w) => Array.from({ length: n }, (_, i) => w.send({ op: 'pay', micros: 100 + i }))));
+    const answers = await Promise.all(
+      [a, b].flatMap((w) => Array.from({ length: n }, (_, i) => w.send({ op: 'pay', micros: 100 + i }))),
+    );
     for (const x of answers) assert.ok(x.ok, JSON.stringify(x.error));
     return answers.map((x) => x.reservation!);
   }
 
   it('under load: a snapshot cut to 0 bytes while both workers pay nonstop stops every later payment in both, and loses no committed row', async () => {
     const f = filesOf(path.join(tmp.dir, 'load', 'ledger.sqlite'));
-    for (const x of await Promise.all([a.send({ op: 'open', file: f.snapshot }), b.send({ op: 'open', file: f.snapshot })])) assert.ok(x.ok, JSON.stringify(x.error));
+    for (const x of await Promise.all([
+      a.send({ op: 'open', file: f.snapshot }),
+      b.send({ op: 'open', file: f.snapshot }),
+    ]))
+      assert.ok(x.ok, JSON.stringify(x.error));
     const backup = readFileSync(f.snapshot); // appends never rewrite the snapshot (no compaction at this size)
     const answered = [0, 0];
-    const streams = [a, b].map((w, k) => Array.from({ length: 120 }, (_, i) => w.send({ op: 'pay', micros: 10 + i }).then((x) => { answered[k]!++; return x; })));
+    const streams = [a, b].map((w, k) =>
+      Array.from({ length: 120 }, (_, i) =>
+        w.send({ op: 'pay', micros: 10 + i }).then((x) => {
+          answered[k]!++;
+          return x;
+        }),
+      ),
+    );
     while (Math.min(...answered) < 3) await new Promise((r) => setTimeout(r, 5));
     truncateSync(f.snapshot, 0);
     const results = await Promise.all(streams.map((s) => Promise.all(s)));
     // A worker that was far ahead may have sent all of its stream before the cut: its next payment must be refused.
-    await Promise.all([a, b].map(async (w, k) => { results[k]!.push(await w.send({ op: 'pay', micros: 1 })); }));
+    await Promise.all(
+      [a, b].map(async (w, k) => {
+        results[k]!.push(await w.send({ op: 'pay', micros: 1 }));
+      }),
+    );
     const committed: string[] = [];
     for (const answers of results) {
       const firstRefused = answers.findIndex((x) => !x.ok);
@@ -141,7 +222,11 @@ describe('ledger damage matrix: every kind of damage, at rest and while two work
     const db = await readLedgerFile(f.snapshot);
     try {
       const rows = new Set(all(db, 'SELECT reservation_id FROM model_calls').map((r) => String(r.reservation_id)));
-      assert.deepEqual(committed.filter((id) => !rows.has(id)), [], 'every committed spend row is on disk');
+      assert.deepEqual(
+        committed.filter((id) => !rows.has(id)),
+        [],
+        'every committed spend row is on disk',
+      );
       assert.equal(rows.size, committed.length);
     } finally {
       db.close();
@@ -165,13 +250,16 @@ describe('ledger damage matrix: every kind of damage, at rest and while two work
 
         c.damage(f, early);
         const damaged = state(f);
-        const attempt = () => Promise.all([a, b].map(async (w) => {
-          if (mode === 'at rest') {
-            const opened = await w.send(open);
-            if (!opened.ok) return opened;
-          }
-          return w.send({ op: 'pay', micros: 7 });
-        }));
+        const attempt = () =>
+          Promise.all(
+            [a, b].map(async (w) => {
+              if (mode === 'at rest') {
+                const opened = await w.send(open);
+                if (!opened.ok) return opened;
+              }
+              return w.send({ op: 'pay', micros: 7 });
+            }),
+          );
         const answers = await attempt();
 
         if (c.expect === 'repaired') {
@@ -185,7 +273,12 @@ describe('ledger damage matrix: every kind of damage, at rest and while two work
             assert.equal(x.ok, false, 'paid work was refused');
             assert.equal(x.error?.name, 'LedgerDamageError', x.error?.message);
             assert.equal(x.error?.file, f[c.names], x.error?.message);
-            assert.ok(x.error!.message.includes(f[c.names]) && /ledger check/.test(x.error!.message) && /ledger repair/.test(x.error!.message), x.error!.message);
+            assert.ok(
+              x.error!.message.includes(f[c.names]) &&
+                /ledger check/.test(x.error!.message) &&
+                /ledger repair/.test(x.error!.message),
+              x.error!.message,
+            );
           }
           assert.equal(state(f), damaged, 'the refusing processes wrote nothing over the damaged files');
           // Undo the damage: the refusal kept every committed row, so the ledger carries on from where it was.

@@ -12,7 +12,11 @@ const isTemp = (name: string) => /^ledger\.sqlite(\.journal)?\.\d+$/.test(name);
 
 /** Starts the writer fixture in its own process. */
 function writer(args: string[], env: Record<string, string> = {}) {
-  return spawn(process.execPath, ['--import', 'tsx', WRITER, ...args], { cwd: process.cwd(), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--import', 'tsx', WRITER, ...args], {
+    cwd: process.cwd(),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Reads snapshot + journal with a fresh sql.js (no lock, no ledger code) and runs `sql`. */
@@ -57,20 +61,26 @@ describe('ledger file store across processes', () => {
       const watcher = watch(tmp.dir, (_event, name) => {
         if (name && shouldKill(name, committed)) child.kill('SIGKILL');
       });
-      child.stderr.on('data', (d) => { stderr += d; });
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
       await new Promise<void>((resolve, reject) => {
         child.stdout.on('data', (d: Buffer) => {
           const last = /committed (\d+)\n$/.exec(d.toString());
           if (last) committed = Number(last[1]);
           if (shouldKill('', committed)) child.kill('SIGKILL');
         });
-        child.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`writer exited early: ${stderr}`))));
+        child.on('exit', (_code, signal) =>
+          signal === 'SIGKILL' ? resolve() : reject(new Error(`writer exited early: ${stderr}`)),
+        );
       });
       watcher.close();
       if (readdirSync(tmp.dir).some(isTemp)) midWrite++;
       rmSync(`${file}.lock`, { recursive: true, force: true });
       assert.deepEqual(await query(file, 'PRAGMA integrity_check'), [['ok']]);
-      const [[rows]] = (await query(file, `SELECT COUNT(*) FROM model_calls WHERE job_id = 'w-${child.pid}'`)) as [[number]];
+      const [[rows]] = (await query(file, `SELECT COUNT(*) FROM model_calls WHERE job_id = 'w-${child.pid}'`)) as [
+        [number],
+      ];
       assert.ok(rows >= committed, `${rows} rows on disk, ${committed} reported committed`);
     }
     assert.ok(midWrite >= 1, 'at least one kill landed inside a compaction (its temp file was left behind)');
@@ -84,14 +94,28 @@ describe('ledger file store across processes', () => {
     const seed = await openLedger(file, { caps: caps(0) });
     await seed.close();
     const children = [1, 2, 3].map(() => writer(['contend', file, '25'], { CAP_MICROS: String(40 * 1000) }));
-    const admitted = await Promise.all(children.map((c) => new Promise<number>((resolve, reject) => {
-      let out = '';
-      let err = '';
-      c.stdout.on('data', (d) => { out += d; });
-      c.stderr.on('data', (d) => { err += d; });
-      c.on('exit', (code) => (code === 0 ? resolve(Number(/admitted (\d+)/.exec(out)?.[1])) : reject(new Error(err))));
-    })));
-    assert.equal(admitted.reduce((x, y) => x + y, 0), 40);
+    const admitted = await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<number>((resolve, reject) => {
+            let out = '';
+            let err = '';
+            c.stdout.on('data', (d) => {
+              out += d;
+            });
+            c.stderr.on('data', (d) => {
+              err += d;
+            });
+            c.on('exit', (code) =>
+              code === 0 ? resolve(Number(/admitted (\d+)/.exec(out)?.[1])) : reject(new Error(err)),
+            );
+          }),
+      ),
+    );
+    assert.equal(
+      admitted.reduce((x, y) => x + y, 0),
+      40,
+    );
     assert.deepEqual(await query(file, 'SELECT COUNT(*), SUM(micros) FROM reservations'), [[40, 40_000]]);
   });
 });

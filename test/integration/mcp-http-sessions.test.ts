@@ -2,13 +2,22 @@ import { strict as assert } from 'node:assert';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { DEFAULT_IDLE_SESSION_MS, DEFAULT_MAX_SESSIONS, serveMcpHttp, type McpHttpServer } from '../../src/mcp/transports/http';
+import {
+  DEFAULT_IDLE_SESSION_MS,
+  DEFAULT_MAX_SESSIONS,
+  serveMcpHttp,
+  type McpHttpServer,
+} from '../../src/mcp/transports/http';
 import { startAppFixture, type AppFixture } from '../support/app-fixture';
 
 /** A real MCP SDK client over Streamable HTTP. */
 async function connect(server: McpHttpServer): Promise<Client> {
   const client = new Client({ name: 'session-test', version: '0.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: { Authorization: `Bearer ${server.token}` } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(server.url), {
+      requestInit: { headers: { Authorization: `Bearer ${server.token}` } },
+    }),
+  );
   return client;
 }
 
@@ -31,8 +40,13 @@ describe('MCP HTTP sessions of clients that vanish without DELETE', function () 
   this.timeout(60_000);
   let fixture: AppFixture;
   let server: McpHttpServer | undefined;
-  before(async () => { fixture = await startAppFixture(() => ({ text: 'ok' })); });
-  afterEach(async () => { await server?.close(); server = undefined; });
+  before(async () => {
+    fixture = await startAppFixture(() => ({ text: 'ok' }));
+  });
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
   after(() => fixture.close());
 
   it('defaults to a 5 min idle timeout and a cap of 100 sessions', () => {
@@ -60,7 +74,10 @@ describe('MCP HTTP sessions of clients that vanish without DELETE', function () 
       for (let i = 0; i < 6; i += 1) {
         await connectAndVanish(server);
         assert.ok(server.sessionCount() <= 3);
-        assert.ok((await live.listTools()).tools.length > 0, `the live client still works after ${i + 1} vanished clients`);
+        assert.ok(
+          (await live.listTools()).tools.length > 0,
+          `the live client still works after ${i + 1} vanished clients`,
+        );
       }
     } finally {
       await live.close();

@@ -18,9 +18,16 @@ describe('dist/worker.js mcp over stdio (real MCP SDK client)', () => {
   let dir: string;
 
   before(async () => {
-    gateway = await startScriptedGateway({ script: () => ({ text: 'A tidy summary.', usage: { prompt_tokens: 500, completion_tokens: 50 } }) });
+    gateway = await startScriptedGateway({
+      script: () => ({ text: 'A tidy summary.', usage: { prompt_tokens: 500, completion_tokens: 50 } }),
+    });
     dir = realpathSync(mkdtempSync(join(tmpdir(), 'offload-stdio-')));
-    ({ client } = await connectWorker({ OPENAI_BASE_URL: gateway.url, OPENAI_API_KEY: 'k', OFFLOAD_LEDGER: join(dir, 'ledger.sqlite'), SANDBOX_ROOT: dir }));
+    ({ client } = await connectWorker({
+      OPENAI_BASE_URL: gateway.url,
+      OPENAI_API_KEY: 'k',
+      OFFLOAD_LEDGER: join(dir, 'ledger.sqlite'),
+      SANDBOX_ROOT: dir,
+    }));
   });
   after(async () => {
     await client?.close();
@@ -29,14 +36,33 @@ describe('dist/worker.js mcp over stdio (real MCP SDK client)', () => {
 
   it('lists the tools', async () => {
     const names = (await client.listTools()).tools.map((t) => t.name);
-    for (const name of ['run_job', 'start', 'wait', 'tail', 'cancel', 'get', 'get_job_status', 'get_spend_stats', 'apply', 'discard']) assert.ok(names.includes(name), name);
+    for (const name of [
+      'run_job',
+      'start',
+      'wait',
+      'tail',
+      'cancel',
+      'get',
+      'get_job_status',
+      'get_spend_stats',
+      'apply',
+      'discard',
+    ])
+      assert.ok(names.includes(name), name);
   });
 
   it('runs a job whose spend lands in the ledger file, readable by another process', async () => {
-    const raw = await client.callTool({ name: 'run_job', arguments: { agent: 'mini-worker', task: 'Summarize the repo' } });
+    const raw = await client.callTool({
+      name: 'run_job',
+      arguments: { agent: 'mini-worker', task: 'Summarize the repo' },
+    });
     const result = toolJson(raw);
     assert.equal(result.job_status, 'completed');
-    assert.equal((raw.content as unknown[]).length, 1, 'the stdio worker adds no chat link (only VS Code\'s own server does)');
+    assert.equal(
+      (raw.content as unknown[]).length,
+      1,
+      "the stdio worker adds no chat link (only VS Code's own server does)",
+    );
     assert.equal(result.output, 'A tidy summary.');
     const ledger = await openLedger(join(dir, 'ledger.sqlite'), { caps: { monthlyMicros: 25e6, dailyMicros: null } });
     try {
@@ -50,7 +76,10 @@ describe('dist/worker.js mcp over stdio (real MCP SDK client)', () => {
   });
 
   it('returns a tool error naming the field for bad input', async () => {
-    assert.match(toolError(await client.callTool({ name: 'run_job', arguments: { agent: 'nobody', task: 'x' } })), /agent/);
+    assert.match(
+      toolError(await client.callTool({ name: 'run_job', arguments: { agent: 'nobody', task: 'x' } })),
+      /agent/,
+    );
   });
 
   it('refuses to start with an invalid variable, naming it', async () => {

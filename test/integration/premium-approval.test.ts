@@ -5,9 +5,15 @@ import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startAppFixture, toolJson, type AppFixture } from '../support/app-fixture';
 
 /** A second client on the fixture's app; `answer` set → it declares elicitation and answers with it. */
-async function clientOf(fx: AppFixture, answer?: 'accept' | 'decline'): Promise<{ client: Client; questions: string[] }> {
+async function clientOf(
+  fx: AppFixture,
+  answer?: 'accept' | 'decline',
+): Promise<{ client: Client; questions: string[] }> {
   const questions: string[] = [];
-  const client = new Client({ name: 'approval-test', version: '0.0.0' }, { capabilities: answer ? { elicitation: { form: {} } } : {} });
+  const client = new Client(
+    { name: 'approval-test', version: '0.0.0' },
+    { capabilities: answer ? { elicitation: { form: {} } } : {} },
+  );
   if (answer) {
     client.setRequestHandler(ElicitRequestSchema, async (req) => {
       questions.push(String(req.params.message));
@@ -24,8 +30,12 @@ const PREMIUM = { name: 'run_job', arguments: { agent: 'premium-worker', task: '
 
 describe('premium approval through MCP elicitation (real app, scripted gateway)', () => {
   let fx: AppFixture;
-  beforeEach(async () => { fx = await startAppFixture(() => ({ text: 'reviewed', usage: { prompt_tokens: 50, completion_tokens: 20 } })); });
-  afterEach(async () => { await fx.close(); });
+  beforeEach(async () => {
+    fx = await startAppFixture(() => ({ text: 'reviewed', usage: { prompt_tokens: 50, completion_tokens: 20 } }));
+  });
+  afterEach(async () => {
+    await fx.close();
+  });
 
   it('runs a premium-worker job when the user accepts, after showing the forecast range', async () => {
     const { client, questions } = await clientOf(fx, 'accept');
@@ -50,14 +60,18 @@ describe('premium approval through MCP elicitation (real app, scripted gateway)'
     assert.equal(result.job_status, 'rejected');
     assert.match(result.error, /cannot ask for approval \(no MCP elicitation\).*PREMIUM_AUTO_APPROVE=1/);
     assert.match(result.error, /Estimated cost/);
-    const mini = toolJson(await fx.client.callTool({ name: 'run_job', arguments: { agent: 'mini-worker', task: 'x' } }));
+    const mini = toolJson(
+      await fx.client.callTool({ name: 'run_job', arguments: { agent: 'mini-worker', task: 'x' } }),
+    );
     assert.equal(mini.job_status, 'completed');
   });
 
   it('asks for a mini-worker job whose forecast exceeds APPROVAL_THRESHOLD_USD', async () => {
     await fx.close();
     fx = await startAppFixture(() => ({ text: 'ok' }), { approvalThresholdUsd: 0.000001 });
-    const result = toolJson(await fx.client.callTool({ name: 'run_job', arguments: { agent: 'mini-worker', task: 'x' } }));
+    const result = toolJson(
+      await fx.client.callTool({ name: 'run_job', arguments: { agent: 'mini-worker', task: 'x' } }),
+    );
     assert.equal(result.job_status, 'rejected');
     assert.match(result.error, /exceeds the approval threshold/);
   });
@@ -67,9 +81,16 @@ describe('premium approval through MCP elicitation (real app, scripted gateway)'
     async function withHost(yes: boolean): Promise<string[]> {
       await fx.close();
       const asked: string[] = [];
-      fx = await startAppFixture(() => ({ text: 'reviewed', usage: { prompt_tokens: 50, completion_tokens: 20 } }), {}, {
-        approve: async (q) => { asked.push(q); return yes; },
-      });
+      fx = await startAppFixture(
+        () => ({ text: 'reviewed', usage: { prompt_tokens: 50, completion_tokens: 20 } }),
+        {},
+        {
+          approve: async (q) => {
+            asked.push(q);
+            return yes;
+          },
+        },
+      );
       return asked;
     }
 
@@ -110,14 +131,23 @@ describe('premium approval through MCP elicitation (real app, scripted gateway)'
 
 describe('premium approval in queue_batch (real app, scripted gateway)', () => {
   let fx: AppFixture;
-  beforeEach(async () => { fx = await startAppFixture(() => ({ text: 'done', usage: { prompt_tokens: 50, completion_tokens: 20 } })); });
-  afterEach(async () => { await fx.close(); });
+  beforeEach(async () => {
+    fx = await startAppFixture(() => ({ text: 'done', usage: { prompt_tokens: 50, completion_tokens: 20 } }));
+  });
+  afterEach(async () => {
+    await fx.close();
+  });
 
-  const BATCH = { name: 'queue_batch', arguments: { jobs: [
-    { agent: 'mini-worker', task: 'format a' },
-    { agent: 'premium-worker', task: 'review b' },
-    { agent: 'premium-worker', task: 'review c' },
-  ] } };
+  const BATCH = {
+    name: 'queue_batch',
+    arguments: {
+      jobs: [
+        { agent: 'mini-worker', task: 'format a' },
+        { agent: 'premium-worker', task: 'review b' },
+        { agent: 'premium-worker', task: 'review c' },
+      ],
+    },
+  };
 
   it('asks once for every premium job of the batch and queues them all on a yes', async () => {
     const { client, questions } = await clientOf(fx, 'accept');
@@ -134,7 +164,10 @@ describe('premium approval in queue_batch (real app, scripted gateway)', () => {
   it('rejects the premium jobs and still runs the rest when the client cannot ask', async () => {
     const queued = toolJson(await fx.client.callTool(BATCH));
     const statuses = [];
-    for (const { job_id } of queued.jobs) statuses.push(toolJson(await fx.client.callTool({ name: 'wait', arguments: { job_id, timeout_ms: 10_000 } })).job_status);
+    for (const { job_id } of queued.jobs)
+      statuses.push(
+        toolJson(await fx.client.callTool({ name: 'wait', arguments: { job_id, timeout_ms: 10_000 } })).job_status,
+      );
     assert.deepEqual(statuses, ['completed', 'rejected', 'rejected']);
     assert.equal(fx.gateway.requests.length, 1, 'only the mini-worker job called the gateway');
   });

@@ -3,18 +3,28 @@ import { connect, type Socket } from 'node:net';
 import { NonLoopbackBindError, startStatusServer, type StatusServer } from '../../src/cli/status-server';
 
 /** Connects a real TCP client; `lines(n)` resolves with the first n lines received. */
-function client(port: number): Promise<{ socket: Socket; lines: (n: number) => Promise<string[]>; ended: Promise<void> }> {
+function client(
+  port: number,
+): Promise<{ socket: Socket; lines: (n: number) => Promise<string[]>; ended: Promise<void> }> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let text = '';
     const waiters: Array<() => void> = [];
     socket.setEncoding('utf8');
-    socket.on('data', (d: string) => { text += d; for (const w of waiters.splice(0)) w(); });
-    const ended = new Promise<void>((r) => socket.on('close', () => r()));
-    const lines = (n: number) => new Promise<string[]>((res) => {
-      const check = () => { const l = text.split('\n'); if (l.length > n) res(l.slice(0, n)); else waiters.push(check); };
-      check();
+    socket.on('data', (d: string) => {
+      text += d;
+      for (const w of waiters.splice(0)) w();
     });
+    const ended = new Promise<void>((r) => socket.on('close', () => r()));
+    const lines = (n: number) =>
+      new Promise<string[]>((res) => {
+        const check = () => {
+          const l = text.split('\n');
+          if (l.length > n) res(l.slice(0, n));
+          else waiters.push(check);
+        };
+        check();
+      });
     socket.once('connect', () => resolve({ socket, lines, ended }));
     socket.once('error', reject);
   });
@@ -49,7 +59,12 @@ describe('TCP STATUS server (real sockets on 127.0.0.1)', () => {
   it('answers garbage with ERROR unknown command and keeps serving', async () => {
     const c = await client(server.port);
     c.socket.write('GET / HTTP/1.1\n\nSTATUS please\nSTATUS\n');
-    assert.deepEqual(await c.lines(4), ['ERROR unknown command', 'ERROR unknown command', 'ERROR unknown command', 'FALSE']);
+    assert.deepEqual(await c.lines(4), [
+      'ERROR unknown command',
+      'ERROR unknown command',
+      'ERROR unknown command',
+      'FALSE',
+    ]);
     c.socket.end();
   });
 
@@ -82,13 +97,20 @@ describe('TCP STATUS server (real sockets on 127.0.0.1)', () => {
   });
 
   it('answers ERROR with the reason when the state cannot be read', async () => {
-    const broken = await startStatusServer({ port: 0, answer: async () => { throw new Error('ledger locked'); } });
+    const broken = await startStatusServer({
+      port: 0,
+      answer: async () => {
+        throw new Error('ledger locked');
+      },
+    });
     try {
       const c = await client(broken.port);
       c.socket.write('STATUS\n');
       assert.deepEqual(await c.lines(1), ['ERROR ledger locked']);
       c.socket.end();
-    } finally { await broken.close(); }
+    } finally {
+      await broken.close();
+    }
   });
 
   it('refuses to bind anything but loopback', async () => {

@@ -1,6 +1,16 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { UndoRecord } from '../../src/core/undo';
@@ -20,7 +30,8 @@ function ownTmpdir(): () => void {
   const dir = mkdtempSync(join(tmpdir(), 'sweep-test-'));
   process.env.TMPDIR = dir;
   return () => {
-    if (before === undefined) delete process.env.TMPDIR; else process.env.TMPDIR = before;
+    if (before === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = before;
     rmSync(dir, { recursive: true, force: true });
   };
 }
@@ -28,7 +39,10 @@ function ownTmpdir(): () => void {
 describe('apply and discard (src/jobs/undo.ts) on real git repositories', () => {
   let repo: string;
   let ledger: SqliteLedger;
-  const write = (root: string, rel: string, text: string) => { mkdirSync(dirname(join(root, rel)), { recursive: true }); writeFileSync(join(root, rel), text); };
+  const write = (root: string, rel: string, text: string) => {
+    mkdirSync(dirname(join(root, rel)), { recursive: true });
+    writeFileSync(join(root, rel), text);
+  };
   const read = (root: string, rel: string) => readFileSync(join(root, rel), 'utf8');
 
   beforeEach(async () => {
@@ -44,7 +58,11 @@ describe('apply and discard (src/jobs/undo.ts) on real git repositories', () => 
   });
   afterEach(async () => {
     await ledger.close();
-    for (const w of git(repo, 'worktree', 'list', '--porcelain').split('\n').filter((l) => l.startsWith('worktree ')).slice(1)) rmSync(w.slice(9), { recursive: true, force: true });
+    for (const w of git(repo, 'worktree', 'list', '--porcelain')
+      .split('\n')
+      .filter((l) => l.startsWith('worktree '))
+      .slice(1))
+      rmSync(w.slice(9), { recursive: true, force: true });
     rmSync(repo, { recursive: true, force: true });
   });
 
@@ -60,13 +78,21 @@ describe('apply and discard (src/jobs/undo.ts) on real git repositories', () => 
     }
     const before = await snapshot(dir);
     edit(dir);
-    const workspace: UndoRecord = { snapshot: before, after_tree: await writeTree(before), ...(wt ? { worktree: wt } : {}) };
+    const workspace: UndoRecord = {
+      snapshot: before,
+      after_tree: await writeTree(before),
+      ...(wt ? { worktree: wt } : {}),
+    };
     await ledger.createJob({ id, kind: 'claude-code', model: 'm', request: {}, status: 'running' });
     await ledger.updateJob(id, { status: 'completed', result: { changed_files: [], workspace } });
     return { id, dir };
   }
 
-  const editAll = (dir: string) => { write(dir, 'src/a.js', 'one\nTWO\nthree\n'); write(dir, 'src/new.js', 'created\n'); unlinkSync(join(dir, 'src/gone.js')); };
+  const editAll = (dir: string) => {
+    write(dir, 'src/a.js', 'one\nTWO\nthree\n');
+    write(dir, 'src/new.js', 'created\n');
+    unlinkSync(join(dir, 'src/gone.js'));
+  };
 
   it('discard in place puts back modified and deleted files and removes created ones; a second discard is an error', async () => {
     const { id } = await fakeJob(editAll);
@@ -77,7 +103,10 @@ describe('apply and discard (src/jobs/undo.ts) on real git repositories', () => 
     assert.equal(existsSync(join(repo, 'src/new.js')), false);
     assert.equal(git(repo, 'status', '--porcelain'), '');
     assert.equal(((await ledger.getJob(id))!.result as { undo: { state: string } }).undo.state, 'discarded');
-    await assert.rejects(discardJob(ledger, id), /job_id: job .* was already discarded at .*; a job is applied or discarded once/);
+    await assert.rejects(
+      discardJob(ledger, id),
+      /job_id: job .* was already discarded at .*; a job is applied or discarded once/,
+    );
     await assert.rejects(applyJob(ledger, id), /already discarded/);
   });
 
@@ -87,30 +116,40 @@ describe('apply and discard (src/jobs/undo.ts) on real git repositories', () => 
     const done = results.filter((r) => r.status === 'fulfilled');
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     assert.equal(done.length, 1, JSON.stringify(results));
-    assert.match(String(refused[0]!.reason), /job_id: (job .* was already (applied|discarded)|another apply or discard of job .* is running)/);
+    assert.match(
+      String(refused[0]!.reason),
+      /job_id: (job .* was already (applied|discarded)|another apply or discard of job .* is running)/,
+    );
     assert.equal(existsSync(join(repo, '.git', `offload-undo-${id}.lock`)), false, 'the undo lock is released');
   });
 
   it('discard refuses, naming them, files the user changed after the job, and changes nothing; force discards', async () => {
     const { id } = await fakeJob(editAll);
     write(repo, 'src/a.js', 'one\nTWO\nthree\nuser line\n');
-    write(repo, 'unrelated.txt', 'the user\'s own file\n');
+    write(repo, 'unrelated.txt', "the user's own file\n");
     await assert.rejects(discardJob(ledger, id), (err: Error & { files?: string[] }) => {
       assert.deepEqual(err.files, ['src/a.js']);
-      assert.match(err.message, /discard refused: these files changed after the job ended \(pass force: true .*\): src\/a\.js; nothing was changed/);
+      assert.match(
+        err.message,
+        /discard refused: these files changed after the job ended \(pass force: true .*\): src\/a\.js; nothing was changed/,
+      );
       return true;
     });
     assert.equal(read(repo, 'src/a.js'), 'one\nTWO\nthree\nuser line\n');
     assert.equal(existsSync(join(repo, 'src/new.js')), true);
     await discardJob(ledger, id, true);
     assert.equal(read(repo, 'src/a.js'), 'one\ntwo\nthree\n');
-    assert.equal(read(repo, 'unrelated.txt'), 'the user\'s own file\n', 'files the job never touched are left alone');
+    assert.equal(read(repo, 'unrelated.txt'), "the user's own file\n", 'files the job never touched are left alone');
   });
 
   it('a worktree job starts on offload/<short id> from HEAD plus uncommitted changes; apply merges it into the checkout and removes worktree and branch', async () => {
     write(repo, 'src/a.js', 'one\ntwo\nthree\nfour (uncommitted)\n');
     write(repo, 'notes.txt', 'untracked\n');
-    const { id, dir } = await fakeJob((d) => { assert.equal(read(d, 'notes.txt'), 'untracked\n'); write(d, 'src/a.js', 'ONE\ntwo\nthree\nfour (uncommitted)\n'); write(d, 'src/new.js', 'created\n'); }, true);
+    const { id, dir } = await fakeJob((d) => {
+      assert.equal(read(d, 'notes.txt'), 'untracked\n');
+      write(d, 'src/a.js', 'ONE\ntwo\nthree\nfour (uncommitted)\n');
+      write(d, 'src/new.js', 'created\n');
+    }, true);
     assert.equal(git(dir, 'rev-parse', '--abbrev-ref', 'HEAD'), `offload/${id.slice(0, 8)}`);
     write(repo, 'notes.txt', 'untracked, edited by the user meanwhile\n');
     const out = await applyJob(ledger, id);
@@ -120,16 +159,22 @@ describe('apply and discard (src/jobs/undo.ts) on real git repositories', () => 
     assert.equal(read(repo, 'notes.txt'), 'untracked, edited by the user meanwhile\n');
     assert.equal(existsSync(dir), false);
     assert.equal(git(repo, 'branch', '--list', 'offload/*'), '');
-    assert.equal(git(repo, 'diff', '--cached', '--name-only'), '', 'the user\'s index is untouched');
+    assert.equal(git(repo, 'diff', '--cached', '--name-only'), '', "the user's index is untouched");
   });
 
   it('apply refuses a conflict with a user edit, naming the file, and leaves the checkout byte for byte as it was', async () => {
-    const { id, dir } = await fakeJob((d) => { write(d, 'src/a.js', 'one\nJOB\nthree\n'); write(d, 'src/new.js', 'created\n'); }, true);
+    const { id, dir } = await fakeJob((d) => {
+      write(d, 'src/a.js', 'one\nJOB\nthree\n');
+      write(d, 'src/new.js', 'created\n');
+    }, true);
     write(repo, 'src/a.js', 'one\nUSER\nthree\n');
     const status = git(repo, 'status', '--porcelain');
     await assert.rejects(applyJob(ledger, id), (err: Error & { files?: string[] }) => {
       assert.deepEqual(err.files, ['src/a.js']);
-      assert.match(err.message, /^apply refused: the checkout .* changed these files too: src\/a\.js; nothing was changed$/);
+      assert.match(
+        err.message,
+        /^apply refused: the checkout .* changed these files too: src\/a\.js; nothing was changed$/,
+      );
       return true;
     });
     assert.equal(read(repo, 'src/a.js'), 'one\nUSER\nthree\n');
@@ -150,7 +195,10 @@ describe('apply and discard (src/jobs/undo.ts) on real git repositories', () => 
       write(plain, 'a.txt', 'after\n');
       write(plain, 'sub/new.txt', 'new\n');
       await ledger.createJob({ id: 'plain-1', kind: 'claude-code', model: 'm', request: {}, status: 'running' });
-      await ledger.updateJob('plain-1', { status: 'failed', result: { workspace: { snapshot: before, after_tree: await writeTree(before) } } });
+      await ledger.updateJob('plain-1', {
+        status: 'failed',
+        result: { workspace: { snapshot: before, after_tree: await writeTree(before) } },
+      });
       const out = await discardJob(ledger, 'plain-1');
       assert.deepEqual(out.files, ['a.txt', 'sub/new.txt']);
       assert.equal(read(plain, 'a.txt'), 'before\n');
@@ -164,7 +212,10 @@ describe('apply and discard (src/jobs/undo.ts) on real git repositories', () => 
 
   it('refuses jobs that are still running or recorded no workspace, naming job_id', async () => {
     await ledger.createJob({ id: 'running-1', kind: 'claude-code', model: 'm', request: {}, status: 'running' });
-    await assert.rejects(applyJob(ledger, 'running-1'), /^InputError: job_id: job running-1 is running; wait for it to end/);
+    await assert.rejects(
+      applyJob(ledger, 'running-1'),
+      /^InputError: job_id: job running-1 is running; wait for it to end/,
+    );
     await ledger.createJob({ id: 'llm-1', kind: 'llm', model: 'm', request: {}, status: 'running' });
     await ledger.updateJob('llm-1', { status: 'completed', result: { output: 'x' } });
     await assert.rejects(discardJob(ledger, 'llm-1'), /recorded no workspace snapshot/);
@@ -183,7 +234,9 @@ describe('apply and discard (src/jobs/undo.ts) on real git repositories', () => 
       assert.equal(existsSync(fresh.dir), false);
       assert.equal(git(repo, 'branch', '--list', 'offload/*'), '');
       await assert.rejects(applyJob(ledger, id), /already expired/);
-    } finally { restore(); }
+    } finally {
+      restore();
+    }
   });
 
   it('the sweep removes throwaway indexes and shadow folders older than the retention period that no job claims, and keeps newer ones', async () => {
@@ -197,6 +250,8 @@ describe('apply and discard (src/jobs/undo.ts) on real git repositories', () => 
       assert.equal(existsSync(old), false);
       assert.equal(existsSync(young), true);
       rmSync(young, { recursive: true, force: true });
-    } finally { restore(); }
+    } finally {
+      restore();
+    }
   });
 });

@@ -18,7 +18,8 @@ export interface AppFixture {
 }
 
 /** Parses a tool result's JSON text (for successes and job results). */
-export function toolJson(result: unknown): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function toolJson(result: unknown): Record<string, any> {
   const r = result as { content?: { type: string; text?: string }[] };
   return JSON.parse(r.content?.find((c) => c.type === 'text')?.text ?? 'null');
 }
@@ -31,7 +32,11 @@ export function toolError(result: unknown): string {
 }
 
 /** Starts the fixture; `ports` adds host ports to the app (e.g. `approve`, the host's approver). */
-export async function startAppFixture(script: Script, overrides: Partial<ConfigInput> = {}, ports: Pick<AppPorts, 'approve'> = {}): Promise<AppFixture> {
+export async function startAppFixture(
+  script: Script,
+  overrides: Partial<ConfigInput> = {},
+  ports: Pick<AppPorts, 'approve'> = {},
+): Promise<AppFixture> {
   const gateway = await startScriptedGateway({ script });
   const sandbox = realpathSync(mkdtempSync(join(tmpdir(), 'offload-sandbox-')));
   const monthlyBudgetUsd = overrides.monthlyBudgetUsd ?? 25;
@@ -50,7 +55,10 @@ export async function startAppFixture(script: Script, overrides: Partial<ConfigI
   const client = new Client({ name: 'offload-test', version: '0.0.0' });
   await Promise.all([server.connect(serverSide), client.connect(clientSide)]);
   return {
-    app, client, gateway, sandbox,
+    app,
+    client,
+    gateway,
+    sandbox,
     async close() {
       await client.close();
       await app.close();

@@ -34,12 +34,17 @@ export const summaryReply: Reply = {
 /** Answers every request with {@link summaryReply}. */
 export const summaryScript: Script = () => summaryReply;
 
-interface ChatMessage { role: string; content?: unknown; tool_calls?: { function?: { name?: string } }[] }
+interface ChatMessage {
+  role: string;
+  content?: unknown;
+  tool_calls?: { function?: { name?: string } }[];
+}
 
 /** Text of an OpenAI message content (string, or array of `{type:'text', text}` parts). */
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((p: { text?: unknown }) => (typeof p?.text === 'string' ? p.text : '')).join('');
+  if (Array.isArray(content))
+    return content.map((p: { text?: unknown }) => (typeof p?.text === 'string' ? p.text : '')).join('');
   return '';
 }
 
@@ -60,11 +65,16 @@ function isClaudeCode(messages: ChatMessage[]): boolean {
 
 /** Tool messages so far, oldest first, each with the name of the call it answers. */
 function toolResults(messages: ChatMessage[]): { name: string; text: string }[] {
-  const names = messages.flatMap((m) => (m.role === 'assistant' ? (m.tool_calls ?? []).map((c) => c.function?.name ?? '') : []));
+  const names = messages.flatMap((m) =>
+    m.role === 'assistant' ? (m.tool_calls ?? []).map((c) => c.function?.name ?? '') : [],
+  );
   return messages.filter((m) => m.role === 'tool').map((m, i) => ({ name: names[i] ?? '', text: textOf(m.content) }));
 }
 
-const looksFailed = (t: string) => /<tool_use_error>|requires approval|haven't granted|not been read|Exit code [1-9]|# fail [1-9]|npm (ERR|error)/.test(t);
+const looksFailed = (t: string) =>
+  /<tool_use_error>|requires approval|haven't granted|not been read|Exit code [1-9]|# fail [1-9]|npm (ERR|error)/.test(
+    t,
+  );
 
 /**
  * The agent-loop script: Read src/math.js → Edit `return a - b` → `return a + b` → Bash
@@ -90,11 +100,24 @@ export const demoScript: Script = (req) => {
   const last = results.at(-1);
   if (last && looksFailed(last.text)) {
     const firstLine = last.text.split('\n').find((l) => l.trim()) ?? '';
-    return { text: `Stopped: ${last.name || 'a tool'} failed: ${firstLine.slice(0, 200)}`, usage, finish_reason: 'stop' };
+    return {
+      text: `Stopped: ${last.name || 'a tool'} failed: ${firstLine.slice(0, 200)}`,
+      usage,
+      finish_reason: 'stop',
+    };
   }
   const steps: Reply[] = [
-    { text: 'Let me look at the implementation.', tool_calls: [{ name: 'Read', arguments: { file_path: file } }], usage },
-    { tool_calls: [{ name: 'Edit', arguments: { file_path: file, old_string: 'return a - b', new_string: 'return a + b' } }], usage },
+    {
+      text: 'Let me look at the implementation.',
+      tool_calls: [{ name: 'Read', arguments: { file_path: file } }],
+      usage,
+    },
+    {
+      tool_calls: [
+        { name: 'Edit', arguments: { file_path: file, old_string: 'return a - b', new_string: 'return a + b' } },
+      ],
+      usage,
+    },
     { tool_calls: [{ name: 'Bash', arguments: { command: 'npm test', description: 'Run the tests' } }], usage },
   ];
   return steps[results.length] ?? { text: DEMO_FINAL_TEXT, usage, finish_reason: 'stop' };

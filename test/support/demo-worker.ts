@@ -18,12 +18,20 @@ export interface DemoWorker {
  * temporary ledger beside a fresh demo repo; closes both afterwards and removes the repo, its
  * ledger and any worktree made from it, whatever happens.
  */
-export async function withDemoWorker(script: Script, env: Record<string, string>, fn: (w: DemoWorker) => Promise<void>): Promise<void> {
+export async function withDemoWorker(
+  script: Script,
+  env: Record<string, string>,
+  fn: (w: DemoWorker) => Promise<void>,
+): Promise<void> {
   const gateway = await startScriptedGateway({ script });
   const repo = createDemoRepo();
   try {
     const { client } = await connectWorker({
-      OPENAI_BASE_URL: gateway.url, OPENAI_API_KEY: 'scripted-key', OFFLOAD_LEDGER: join(dirname(repo), 'ledger.sqlite'), SANDBOX_ROOT: dirname(repo), ...env,
+      OPENAI_BASE_URL: gateway.url,
+      OPENAI_API_KEY: 'scripted-key',
+      OFFLOAD_LEDGER: join(dirname(repo), 'ledger.sqlite'),
+      SANDBOX_ROOT: dirname(repo),
+      ...env,
     });
     try {
       await fn({ client, gateway, repo });
@@ -37,15 +45,21 @@ export async function withDemoWorker(script: Script, env: Record<string, string>
 }
 
 /** Calls `wait` until the job is terminal; returns its compact result. */
-export async function waitDone(client: Client, jobId: string): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function waitDone(client: Client, jobId: string): Promise<Record<string, any>> {
   for (;;) {
-    const r = toolJson(await client.callTool({ name: 'wait', arguments: { job_id: jobId, timeout_ms: 20_000 } }, undefined, { timeout: 60_000 }));
+    const r = toolJson(
+      await client.callTool({ name: 'wait', arguments: { job_id: jobId, timeout_ms: 20_000 } }, undefined, {
+        timeout: 60_000,
+      }),
+    );
     if (r.job_status !== 'running' && r.job_status !== 'queued') return r;
   }
 }
 
 /** Calls `start` and waits for the job to end. */
-export async function startAndWait(client: Client, args: Record<string, unknown>): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function startAndWait(client: Client, args: Record<string, unknown>): Promise<Record<string, any>> {
   const started = toolJson(await client.callTool({ name: 'start', arguments: args }));
   return waitDone(client, started.job_id);
 }

@@ -21,10 +21,17 @@ async function main(): Promise<void> {
   const script = SCRIPTS[name];
   const port = Number(arg('port') ?? 0);
   if (!script || !Number.isInteger(port) || port < 0) {
-    process.stderr.write(`${GATEWAY_LABEL}: usage: --script ${Object.keys(SCRIPTS).join('|')} [--port N] [--api-key K]\n`);
+    process.stderr.write(
+      `${GATEWAY_LABEL}: usage: --script ${Object.keys(SCRIPTS).join('|')} [--port N] [--api-key K]\n`,
+    );
     process.exit(2);
   }
-  const gw = await startScriptedGateway({ script, port, apiKey: arg('api-key'), log: (l) => process.stderr.write(`${l}\n`) });
+  const gw = await startScriptedGateway({
+    script,
+    port,
+    apiKey: arg('api-key'),
+    log: (l) => process.stderr.write(`${l}\n`),
+  });
   process.stdout.write(`${JSON.stringify({ url: gw.url, script: name })}\n`);
   const stop = () => void gw.close().then(() => process.exit(0));
   process.on('SIGINT', stop);

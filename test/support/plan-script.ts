@@ -14,8 +14,12 @@ export type PlanStep =
   | { tool: 'Write'; file: string; content: string }
   | { tool: 'Edit'; file: string; from: string; to: string };
 
-interface Msg { role: string; content?: unknown }
-const text = (c: unknown): string => (typeof c === 'string' ? c : Array.isArray(c) ? c.map((p: { text?: string }) => p.text ?? '').join('') : '');
+interface Msg {
+  role: string;
+  content?: unknown;
+}
+const text = (c: unknown): string =>
+  typeof c === 'string' ? c : Array.isArray(c) ? c.map((p: { text?: string }) => p.text ?? '').join('') : '';
 
 /**
  * A script that plays `plans[key]` for the job whose prompt contains `key`: step n is the n-th
@@ -27,16 +31,22 @@ export function planScript(plans: Record<string, PlanStep[]>): Script {
     const usage = { prompt_tokens: 900, completion_tokens: 40 };
     const messages: Msg[] = req.body.messages ?? [];
     if (!req.body.tools?.length) return { text: '{"title": "Scripted job"}', usage };
-    const prompt = messages.filter((m) => m.role === 'user').map((m) => text(m.content)).join('\n');
+    const prompt = messages
+      .filter((m) => m.role === 'user')
+      .map((m) => text(m.content))
+      .join('\n');
     const key = Object.keys(plans).find((k) => prompt.includes(k));
     if (!key) return { text: 'No plan for this prompt.', usage };
     const base = (cwdFromRequest(req.body) ?? '.').replace(/\/$/, '');
     const step = plans[key]![messages.filter((m) => m.role === 'tool').length];
     if (!step) return { text: `Done with ${key}.`, usage, finish_reason: 'stop' };
     const file_path = `${base}/${step.file}`;
-    const args = step.tool === 'Read' ? { file_path }
-      : step.tool === 'Write' ? { file_path, content: step.content }
-        : { file_path, old_string: step.from, new_string: step.to };
+    const args =
+      step.tool === 'Read'
+        ? { file_path }
+        : step.tool === 'Write'
+          ? { file_path, content: step.content }
+          : { file_path, old_string: step.from, new_string: step.to };
     return { tool_calls: [{ name: step.tool, arguments: args }], usage } satisfies Reply;
   };
 }
@@ -56,7 +66,9 @@ export function meetScript(script: Script, keys: string[], maxWaitMs = 30_000): 
   if (typeof script !== 'function') throw new Error('meetScript: script must be a function');
   const seen = new Set<string>();
   let open!: () => void;
-  const met = new Promise<void>((resolve) => { open = resolve; });
+  const met = new Promise<void>((resolve) => {
+    open = resolve;
+  });
   const answerAfter = Promise.race([met, new Promise<void>((resolve) => setTimeout(resolve, maxWaitMs).unref())]);
   return (req, index) => {
     const messages = JSON.stringify(req.body?.messages ?? []);

@@ -44,12 +44,25 @@ export function rawExchange(port: number, pieces: Array<string | Buffer>, opts: 
     };
     socket.on('data', (d: Buffer) => {
       text += d.toString('latin1');
-      if ((opts.until ?? responseComplete)(text)) { weClosed = true; socket.destroy(); }
+      if ((opts.until ?? responseComplete)(text)) {
+        weClosed = true;
+        socket.destroy();
+      }
     });
     socket.on('error', () => undefined);
-    socket.on('end', () => { if (!weClosed) closedByServer = true; });
-    socket.on('close', () => { if (!weClosed) closedByServer = true; finish(); });
-    timers.push(setTimeout(() => { weClosed = true; socket.destroy(); }, opts.timeoutMs ?? 3_000));
+    socket.on('end', () => {
+      if (!weClosed) closedByServer = true;
+    });
+    socket.on('close', () => {
+      if (!weClosed) closedByServer = true;
+      finish();
+    });
+    timers.push(
+      setTimeout(() => {
+        weClosed = true;
+        socket.destroy();
+      }, opts.timeoutMs ?? 3_000),
+    );
     socket.once('connect', () => {
       const write = (i: number) => {
         if (i >= pieces.length) return void (opts.end && socket.end());
@@ -86,33 +99,117 @@ const big = 'x'.repeat(70 * 1024);
  * endpoint (`/mcp`, `/v1/messages`); `body` a valid JSON body for it.
  */
 export function malformedCases(path: string): MalformedCase[] {
-  const post = (headers: string, body: string) => `POST ${path} HTTP/1.1\r\nHost: {host}\r\n{auth}${headers}\r\n${body}`;
+  const post = (headers: string, body: string) =>
+    `POST ${path} HTTP/1.1\r\nHost: {host}\r\n{auth}${headers}\r\n${body}`;
   return [
-    { name: 'a path that parses as an authority with a bad port (//a:99999/mcp)', raw: `GET //a:99999${path} HTTP/1.1\r\nHost: {host}\r\n{auth}\r\n`, expect: 'client-error' },
-    { name: 'the same bad port on POST', raw: post('Content-Type: application/json\r\nContent-Length: 2\r\n', '{}').replace(`POST ${path}`, `POST //a:99999${path}`), expect: 'client-error' },
-    { name: 'an absolute-form target that is not a URL (http://[)', raw: 'GET http://[ HTTP/1.1\r\nHost: {host}\r\n\r\n', expect: 'client-error' },
-    { name: 'an absolute-form target with a bad port', raw: `GET http://127.0.0.1:99999${path} HTTP/1.1\r\nHost: {host}\r\n\r\n`, expect: 'client-error' },
+    {
+      name: 'a path that parses as an authority with a bad port (//a:99999/mcp)',
+      raw: `GET //a:99999${path} HTTP/1.1\r\nHost: {host}\r\n{auth}\r\n`,
+      expect: 'client-error',
+    },
+    {
+      name: 'the same bad port on POST',
+      raw: post('Content-Type: application/json\r\nContent-Length: 2\r\n', '{}').replace(
+        `POST ${path}`,
+        `POST //a:99999${path}`,
+      ),
+      expect: 'client-error',
+    },
+    {
+      name: 'an absolute-form target that is not a URL (http://[)',
+      raw: 'GET http://[ HTTP/1.1\r\nHost: {host}\r\n\r\n',
+      expect: 'client-error',
+    },
+    {
+      name: 'an absolute-form target with a bad port',
+      raw: `GET http://127.0.0.1:99999${path} HTTP/1.1\r\nHost: {host}\r\n\r\n`,
+      expect: 'client-error',
+    },
     { name: 'the asterisk target', raw: 'OPTIONS * HTTP/1.1\r\nHost: {host}\r\n\r\n', expect: 'client-error' },
-    { name: 'a target with a NUL-like escape and backslashes', raw: `GET /%00\\..\\..${path}?%zz HTTP/1.1\r\nHost: {host}\r\n\r\n`, expect: 'client-error' },
-    { name: 'an overlong target (9 KiB)', raw: `GET /${'a'.repeat(9000)} HTTP/1.1\r\nHost: {host}\r\n\r\n`, expect: 'client-error' },
+    {
+      name: 'a target with a NUL-like escape and backslashes',
+      raw: `GET /%00\\..\\..${path}?%zz HTTP/1.1\r\nHost: {host}\r\n\r\n`,
+      expect: 'client-error',
+    },
+    {
+      name: 'an overlong target (9 KiB)',
+      raw: `GET /${'a'.repeat(9000)} HTTP/1.1\r\nHost: {host}\r\n\r\n`,
+      expect: 'client-error',
+    },
     { name: 'a request line of garbage', raw: '\x16\x03\x01\x02\x00 garbage\r\n\r\n', expect: 'client-error' },
     { name: 'an unknown HTTP version', raw: `GET ${path} HTTP/9.9\r\nHost: {host}\r\n\r\n`, expect: 'client-error' },
     { name: 'no Host header', raw: `GET ${path} HTTP/1.1\r\n\r\n`, expect: 'client-error' },
-    { name: 'a foreign Host header', raw: `GET ${path} HTTP/1.1\r\nHost: evil.example\r\n\r\n`, expect: 'client-error' },
-    { name: 'a huge header (70 KiB)', raw: `GET ${path} HTTP/1.1\r\nHost: {host}\r\nX-Big: ${big}\r\n\r\n`, expect: 'client-error' },
-    { name: '2,000 headers', raw: `GET ${path} HTTP/1.1\r\nHost: {host}\r\n${Array.from({ length: 2000 }, (_, i) => `X-H${i}: v`).join('\r\n')}\r\n\r\n`, expect: 'client-error' },
-    { name: 'a header with a control character in its value', raw: `GET ${path} HTTP/1.1\r\nHost: {host}\r\nX-Bad: a\x01b\r\n\r\n`, expect: 'client-error' },
-    { name: 'a header line without a colon', raw: `GET ${path} HTTP/1.1\r\nHost: {host}\r\nno colon here\r\n\r\n`, expect: 'client-error' },
-    { name: 'two Content-Length headers that disagree', raw: post('Content-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 3\r\n', '{}'), expect: 'client-error' },
-    { name: 'Content-Length and Transfer-Encoding together', raw: post('Content-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n', '{}'), expect: 'client-error' },
-    { name: 'a negative Content-Length', raw: post('Content-Type: application/json\r\nContent-Length: -5\r\n', '{}'), expect: 'client-error' },
-    { name: 'a chunked body with a bad chunk size', raw: post('Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n', 'zz\r\n{}\r\n0\r\n\r\n'), expect: 'client-error' },
-    { name: 'a body that is not JSON', raw: post('Content-Type: application/json\r\nContent-Length: 9\r\n', '{"a": nul'), expect: 'client-error' },
-    { name: 'a body that is JSON of the wrong shape', raw: post('Content-Type: application/json\r\nContent-Length: 4\r\n', 'null'), expect: 'client-error' },
-    { name: 'a body that is invalid UTF-8', raw: post('Content-Type: application/json\r\nContent-Length: 4\r\n', '"\xff\xfe"'), expect: 'client-error' },
-    { name: 'a wrong content type', raw: post('Content-Type: text/plain\r\nContent-Length: 2\r\n', '{}'), expect: 'client-error' },
+    {
+      name: 'a foreign Host header',
+      raw: `GET ${path} HTTP/1.1\r\nHost: evil.example\r\n\r\n`,
+      expect: 'client-error',
+    },
+    {
+      name: 'a huge header (70 KiB)',
+      raw: `GET ${path} HTTP/1.1\r\nHost: {host}\r\nX-Big: ${big}\r\n\r\n`,
+      expect: 'client-error',
+    },
+    {
+      name: '2,000 headers',
+      raw: `GET ${path} HTTP/1.1\r\nHost: {host}\r\n${Array.from({ length: 2000 }, (_, i) => `X-H${i}: v`).join('\r\n')}\r\n\r\n`,
+      expect: 'client-error',
+    },
+    {
+      name: 'a header with a control character in its value',
+      raw: `GET ${path} HTTP/1.1\r\nHost: {host}\r\nX-Bad: a\x01b\r\n\r\n`,
+      expect: 'client-error',
+    },
+    {
+      name: 'a header line without a colon',
+      raw: `GET ${path} HTTP/1.1\r\nHost: {host}\r\nno colon here\r\n\r\n`,
+      expect: 'client-error',
+    },
+    {
+      name: 'two Content-Length headers that disagree',
+      raw: post('Content-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 3\r\n', '{}'),
+      expect: 'client-error',
+    },
+    {
+      name: 'Content-Length and Transfer-Encoding together',
+      raw: post('Content-Type: application/json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n', '{}'),
+      expect: 'client-error',
+    },
+    {
+      name: 'a negative Content-Length',
+      raw: post('Content-Type: application/json\r\nContent-Length: -5\r\n', '{}'),
+      expect: 'client-error',
+    },
+    {
+      name: 'a chunked body with a bad chunk size',
+      raw: post('Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n', 'zz\r\n{}\r\n0\r\n\r\n'),
+      expect: 'client-error',
+    },
+    {
+      name: 'a body that is not JSON',
+      raw: post('Content-Type: application/json\r\nContent-Length: 9\r\n', '{"a": nul'),
+      expect: 'client-error',
+    },
+    {
+      name: 'a body that is JSON of the wrong shape',
+      raw: post('Content-Type: application/json\r\nContent-Length: 4\r\n', 'null'),
+      expect: 'client-error',
+    },
+    {
+      name: 'a body that is invalid UTF-8',
+      raw: post('Content-Type: application/json\r\nContent-Length: 4\r\n', '"\xff\xfe"'),
+      expect: 'client-error',
+    },
+    {
+      name: 'a wrong content type',
+      raw: post('Content-Type: text/plain\r\nContent-Length: 2\r\n', '{}'),
+      expect: 'client-error',
+    },
     { name: 'no content type', raw: post('Content-Length: 2\r\n', '{}'), expect: 'client-error' },
-    { name: 'a body cut short (the client half-closes)', raw: post('Content-Type: application/json\r\nContent-Length: 100\r\n', '{"jsonrpc":'), expect: 'no-answer' },
+    {
+      name: 'a body cut short (the client half-closes)',
+      raw: post('Content-Type: application/json\r\nContent-Length: 100\r\n', '{"jsonrpc":'),
+      expect: 'no-answer',
+    },
   ];
 }
 

@@ -21,12 +21,19 @@ const NO_SYSTEM_ROLE = /^o1-(mini|preview)(-\d{4}-\d{2}-\d{2})?$/;
 const NO_SAMPLING_PARAMS = /^o3-mini(-\d{4}-\d{2}-\d{2})?$/;
 
 const unsupportedParameter = (param: string, extra = ''): ErrorReply['error'] => ({
-  status: 400, type: 'invalid_request_error', param, code: 'unsupported_parameter',
+  status: 400,
+  type: 'invalid_request_error',
+  param,
+  code: 'unsupported_parameter',
   message: `Unsupported parameter: '${param}' is not supported with this model.${extra}`,
 });
 
 const unsupportedValue = (param: string, message: string): ErrorReply['error'] => ({
-  status: 400, type: 'invalid_request_error', param, code: 'unsupported_value', message,
+  status: 400,
+  type: 'invalid_request_error',
+  param,
+  code: 'unsupported_value',
+  message,
 });
 
 /**
@@ -36,22 +43,38 @@ const unsupportedValue = (param: string, message: string): ErrorReply['error'] =
  */
 export function openaiRejection(body: unknown): ErrorReply['error'] | null {
   if (!body || typeof body !== 'object') return null;
-  const b = body as { model?: unknown; messages?: unknown; max_tokens?: unknown; temperature?: unknown; top_p?: unknown };
+  const b = body as {
+    model?: unknown;
+    messages?: unknown;
+    max_tokens?: unknown;
+    temperature?: unknown;
+    top_p?: unknown;
+  };
   const model = typeof b.model === 'string' ? b.model : '';
   if (!REASONING.test(model)) return null;
-  if (b.max_tokens !== undefined && b.max_tokens !== null) return unsupportedParameter('max_tokens', " Use 'max_completion_tokens' instead.");
+  if (b.max_tokens !== undefined && b.max_tokens !== null)
+    return unsupportedParameter('max_tokens', " Use 'max_completion_tokens' instead.");
   if (NO_SYSTEM_ROLE.test(model) && Array.isArray(b.messages)) {
-    const i = b.messages.findIndex((m) => m && typeof m === 'object' && ['system', 'developer'].includes((m as { role?: unknown }).role as string));
+    const i = b.messages.findIndex(
+      (m) => m && typeof m === 'object' && ['system', 'developer'].includes((m as { role?: unknown }).role as string),
+    );
     if (i >= 0) {
       const role = (b.messages[i] as { role: string }).role;
-      return unsupportedValue(`messages[${i}].role`, `Unsupported value: 'messages[${i}].role' does not support '${role}' with this model.`);
+      return unsupportedValue(
+        `messages[${i}].role`,
+        `Unsupported value: 'messages[${i}].role' does not support '${role}' with this model.`,
+      );
     }
   }
   for (const param of ['temperature', 'top_p'] as const) {
     const value = b[param];
     if (value === undefined || value === null) continue;
     if (NO_SAMPLING_PARAMS.test(model)) return unsupportedParameter(param);
-    if (value !== 1) return unsupportedValue(param, `Unsupported value: '${param}' does not support ${String(value)} with this model. Only the default (1) value is supported.`);
+    if (value !== 1)
+      return unsupportedValue(
+        param,
+        `Unsupported value: '${param}' does not support ${String(value)} with this model. Only the default (1) value is supported.`,
+      );
   }
   return null;
 }

@@ -31,7 +31,15 @@ export interface SuccessReply {
 
 /** A scripted error, sent as OpenAI's `{error:{message,type,param,code}}` with `status`; `param` and `code` default from the status. */
 export interface ErrorReply {
-  error: { status: number; message: string; type?: string; param?: string; code?: string; retryAfterSeconds?: number; retryAfterMs?: number };
+  error: {
+    status: number;
+    message: string;
+    type?: string;
+    param?: string;
+    code?: string;
+    retryAfterSeconds?: number;
+    retryAfterMs?: number;
+  };
 }
 
 /** What the gateway answers to one chat-completions request. */
@@ -62,7 +70,10 @@ export function outputChars(reply: SuccessReply): number {
  * (see {@link outputChars}), cached_tokens = 0.
  */
 export function defaultUsage(reply: SuccessReply, requestBytes: number): WireUsage {
-  const u = reply.usage ?? { prompt_tokens: Math.ceil(requestBytes / 4), completion_tokens: Math.ceil(outputChars(reply) / 4) };
+  const u = reply.usage ?? {
+    prompt_tokens: Math.ceil(requestBytes / 4),
+    completion_tokens: Math.ceil(outputChars(reply) / 4),
+  };
   return {
     prompt_tokens: u.prompt_tokens,
     completion_tokens: u.completion_tokens,
@@ -85,11 +96,16 @@ export function completionBody(reply: SuccessReply, model: string, index: number
   if (reply.reasoning !== undefined) message.reasoning_content = reply.reasoning;
   if (reply.tool_calls?.length) {
     message.tool_calls = reply.tool_calls.map((c, i) => ({
-      id: callId(reply, index, i), type: 'function', function: { name: c.name, arguments: argumentsString(c.arguments) },
+      id: callId(reply, index, i),
+      type: 'function',
+      function: { name: c.name, arguments: argumentsString(c.arguments) },
     }));
   }
   return {
-    id: `chatcmpl-scripted-${index}`, object: 'chat.completion', created: 1_700_000_000, model,
+    id: `chatcmpl-scripted-${index}`,
+    object: 'chat.completion',
+    created: 1_700_000_000,
+    model,
     choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(reply) }],
     ...(usage ? { usage } : {}),
   };
@@ -109,21 +125,35 @@ export function pieces(s: string, size: number): string[] {
  * `includeUsage` — a final chunk with `choices: []` and `usage`. With `usageOnEveryChunk`, every
  * chunk carries `usage` instead. `[DONE]` is not included.
  */
-export function streamChunks(reply: SuccessReply, model: string, index: number, usage: WireUsage | null, includeUsage: boolean): object[] {
+export function streamChunks(
+  reply: SuccessReply,
+  model: string,
+  index: number,
+  usage: WireUsage | null,
+  includeUsage: boolean,
+): object[] {
   const base = { id: `chatcmpl-scripted-${index}`, object: 'chat.completion.chunk', created: 1_700_000_000, model };
   const deltas: { delta: Record<string, unknown>; finish_reason: string | null }[] = [];
-  const push = (delta: Record<string, unknown>, finish: string | null = null) => deltas.push({ delta, finish_reason: finish });
+  const push = (delta: Record<string, unknown>, finish: string | null = null) =>
+    deltas.push({ delta, finish_reason: finish });
   push({ role: 'assistant', content: '' });
   if (reply.reasoning) for (const p of pieces(reply.reasoning, 16)) push({ reasoning_content: p });
   if (reply.text) for (const p of pieces(reply.text, 16)) push({ content: p });
   (reply.tool_calls ?? []).forEach((c, i) => {
-    push({ tool_calls: [{ index: i, id: callId(reply, index, i), type: 'function', function: { name: c.name, arguments: '' } }] });
-    for (const p of pieces(argumentsString(c.arguments), 24)) push({ tool_calls: [{ index: i, function: { arguments: p } }] });
+    push({
+      tool_calls: [
+        { index: i, id: callId(reply, index, i), type: 'function', function: { name: c.name, arguments: '' } },
+      ],
+    });
+    for (const p of pieces(argumentsString(c.arguments), 24))
+      push({ tool_calls: [{ index: i, function: { arguments: p } }] });
   });
   push({}, finishReason(reply));
   const every = Boolean(reply.usageOnEveryChunk && usage);
   const chunks: object[] = deltas.map((d) => ({
-    ...base, choices: [{ index: 0, delta: d.delta, logprobs: null, finish_reason: d.finish_reason }], ...(every ? { usage } : {}),
+    ...base,
+    choices: [{ index: 0, delta: d.delta, logprobs: null, finish_reason: d.finish_reason }],
+    ...(every ? { usage } : {}),
   }));
   if (usage && includeUsage && !every) chunks.push({ ...base, choices: [], usage });
   return chunks;
@@ -131,7 +161,16 @@ export function streamChunks(reply: SuccessReply, model: string, index: number, 
 
 /** OpenAI's error body. `code`, unless given, is derived from the status (429 → rate_limit_exceeded, …). */
 export function errorBody(e: ErrorReply['error']): object {
-  const code = e.code ?? (e.status === 429 ? 'rate_limit_exceeded' : e.status === 401 ? 'invalid_api_key' : e.status >= 500 ? 'server_error' : null);
-  const type = e.type ?? (e.status === 429 ? 'rate_limit_error' : e.status >= 500 ? 'server_error' : 'invalid_request_error');
+  const code =
+    e.code ??
+    (e.status === 429
+      ? 'rate_limit_exceeded'
+      : e.status === 401
+        ? 'invalid_api_key'
+        : e.status >= 500
+          ? 'server_error'
+          : null);
+  const type =
+    e.type ?? (e.status === 429 ? 'rate_limit_error' : e.status >= 500 ? 'server_error' : 'invalid_request_error');
   return { error: { message: e.message, type, param: e.param ?? null, code } };
 }

@@ -11,7 +11,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  completionBody, defaultUsage, errorBody, streamChunks, type ErrorReply, type Reply, type SuccessReply, type WireUsage,
+  completionBody,
+  defaultUsage,
+  errorBody,
+  streamChunks,
+  type ErrorReply,
+  type Reply,
+  type SuccessReply,
+  type WireUsage,
 } from './scripted-gateway-wire';
 import { openaiRejection } from './scripted-gateway-strict';
 
@@ -66,7 +73,11 @@ function isError(r: Reply): r is ErrorReply {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'x-scripted-gateway': 'stand-in for the model provider', ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'x-scripted-gateway': 'stand-in for the model provider',
+    ...headers,
+  });
   res.end(JSON.stringify(body));
 }
 
@@ -90,7 +101,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * is flushed before the next, so a drop after N chunks really delivers N chunks first.
  */
 async function sendStream(res: ServerResponse, reply: SuccessReply, chunks: object[]): Promise<void> {
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-scripted-gateway': 'stand-in for the model provider' });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    'x-scripted-gateway': 'stand-in for the model provider',
+  });
   res.flushHeaders();
   let sent = 0;
   for (const chunk of chunks) {
@@ -126,29 +141,48 @@ export async function startScriptedGateway(opts: ScriptedGatewayOptions): Promis
 
   const pick = (rec: RecordedRequest, index: number): Reply => {
     if (typeof script === 'function') return script(rec, index);
-    return script[index] ?? { error: { status: 500, message: `script exhausted: no reply scripted for request ${index}` } };
+    return (
+      script[index] ?? { error: { status: 500, message: `script exhausted: no reply scripted for request ${index}` } }
+    );
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (opts.apiKey !== undefined && req.headers.authorization !== `Bearer ${opts.apiKey}`) {
       log(`${req.method} ${path} → 401`);
-      return sendError(res, { status: 401, message: 'Incorrect API key provided (scripted gateway).', type: 'invalid_request_error' });
+      return sendError(res, {
+        status: 401,
+        message: 'Incorrect API key provided (scripted gateway).',
+        type: 'invalid_request_error',
+      });
     }
     if (req.method === 'GET' && path === '/v1/models') {
-      const data = (opts.models ?? ['scripted-model']).map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'scripted-gateway' }));
+      const data = (opts.models ?? ['scripted-model']).map((id) => ({
+        id,
+        object: 'model',
+        created: 1_700_000_000,
+        owned_by: 'scripted-gateway',
+      }));
       return sendJson(res, 200, { object: 'list', data });
     }
     if (req.method === 'GET' && path === '/v1/_scripted/requests') {
       // What the demo checks its ledger against: the model and the usage reported for each completion.
-      return sendJson(res, 200, requests.map((r) => ({ model: String(r.body?.model ?? ''), usage: r.reportedUsage ?? null })));
+      return sendJson(
+        res,
+        200,
+        requests.map((r) => ({ model: String(r.body?.model ?? ''), usage: r.reportedUsage ?? null })),
+      );
     }
     if (req.method !== 'POST' || path !== '/v1/chat/completions') {
       return sendError(res, { status: 404, message: `scripted gateway: no route ${req.method} ${path}` });
     }
     const raw = await readBody(req);
     let body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-    try { body = JSON.parse(raw); } catch { body = undefined; }
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      body = undefined;
+    }
     const rec: RecordedRequest = { body, headers: req.headers, path, at: Date.now(), reportedUsage: null };
     const seq = requests.push(rec) - 1; // position among all requests: ids derive from it, so they never repeat
     const index = seq - scriptStart;
@@ -160,14 +194,27 @@ export async function startScriptedGateway(opts: ScriptedGatewayOptions): Promis
       return sendError(res, refused);
     }
     let reply: Reply;
-    try { reply = pick(rec, index); } catch (e) { reply = { error: { status: 500, message: `script threw: ${(e as Error).message}` } }; }
+    try {
+      reply = pick(rec, index);
+    } catch (e) {
+      reply = { error: { status: 500, message: `script threw: ${(e as Error).message}` } };
+    }
     const stream = body.stream === true;
-    log(`#${index} ${body.model ?? '?'} stream=${stream} → ${isError(reply) ? `error ${reply.error.status}` : (reply.finish_reason ?? (reply.tool_calls?.length ? 'tool_calls' : 'stop'))}`);
+    log(
+      `#${index} ${body.model ?? '?'} stream=${stream} → ${isError(reply) ? `error ${reply.error.status}` : (reply.finish_reason ?? (reply.tool_calls?.length ? 'tool_calls' : 'stop'))}`,
+    );
     if (!isError(reply) && reply.delayMs) await sleep(reply.delayMs);
     if (!isError(reply) && reply.answerAfter) await reply.answerAfter;
     if (isError(reply)) return sendError(res, reply.error);
-    if (!stream && reply.dropAfterChunks !== undefined) { res.socket?.destroy(); return; }
-    if (!stream && reply.malformed) { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"id": "chatcmpl-scripted", "choices": ['); return; }
+    if (!stream && reply.dropAfterChunks !== undefined) {
+      res.socket?.destroy();
+      return;
+    }
+    if (!stream && reply.malformed) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"id": "chatcmpl-scripted", "choices": [');
+      return;
+    }
     const usage = reply.omitUsage ? null : defaultUsage(reply, Buffer.byteLength(raw));
     const model = String(body.model ?? 'scripted-model');
     if (!stream) {
@@ -185,7 +232,8 @@ export async function startScriptedGateway(opts: ScriptedGatewayOptions): Promis
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
       log(`internal error: ${(e as Error).message}`);
-      if (!res.headersSent) sendError(res, { status: 500, message: `scripted gateway internal error: ${(e as Error).message}` });
+      if (!res.headersSent)
+        sendError(res, { status: 500, message: `scripted gateway internal error: ${(e as Error).message}` });
       else res.destroy();
     });
   });
@@ -198,10 +246,14 @@ export async function startScriptedGateway(opts: ScriptedGatewayOptions): Promis
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
-    setScript(s: Script) { script = s; scriptStart = requests.length; },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    setScript(s: Script) {
+      script = s;
+      scriptStart = requests.length;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

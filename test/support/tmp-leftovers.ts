@@ -18,7 +18,9 @@ process.env.TMPDIR = runTmp;
 /** Offload's folders left in `dir`: prefixed folders, and the job worktrees inside offload-worktrees/. */
 export function offloadLeftovers(dir: string): string[] {
   const names = readdirSync(dir);
-  const worktrees = names.includes('offload-worktrees') ? readdirSync(join(dir, 'offload-worktrees')).map((n) => `offload-worktrees/${n}`) : [];
+  const worktrees = names.includes('offload-worktrees')
+    ? readdirSync(join(dir, 'offload-worktrees')).map((n) => `offload-worktrees/${n}`)
+    : [];
   return [...names.filter((n) => OFFLOAD_TEMP.test(n)), ...worktrees].sort();
 }
 
@@ -26,6 +28,9 @@ export const mochaHooks = {
   afterAll(): void {
     const left = offloadLeftovers(runTmp);
     rmSync(runTmp, { recursive: true, force: true });
-    if (left.length) throw new Error(`the test run left Offload's temporary folders or worktrees behind (in ${runTmp}): ${left.join(', ')}`);
+    if (left.length)
+      throw new Error(
+        `the test run left Offload's temporary folders or worktrees behind (in ${runTmp}): ${left.join(', ')}`,
+      );
   },
 };

@@ -17,9 +17,11 @@ export function fakeTimers(startMs = Date.now()): FakeClock {
  */
 export async function settleOn<T>(clock: FakeClock, work: Promise<T>, maxTimers = 10_000): Promise<T> {
   let done = false;
-  const settled = work.finally(() => { done = true; });
+  const settled = work.finally(() => {
+    done = true;
+  });
   settled.catch(() => undefined); // observed below; no unhandled rejection meanwhile
-  for (let fired = 0; ; ) {
+  for (let fired = 0; ;) {
     await loopTurn();
     if (done) return settled;
     if (clock.countTimers() === 0) continue;

@@ -26,10 +26,16 @@ describe('the packaged .vsix, installed into a fresh profile', () => {
   it('holds the icons and the panel bundle, and no sources, tests or source maps', () => {
     const root = vscode.extensions.getExtension(ID)!.extensionPath;
     const png = readFileSync(join(root, 'media/icon.png'));
-    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'media/icon.png is a PNG');
+    assert.deepEqual(
+      [...png.subarray(0, 8)],
+      [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+      'media/icon.png is a PNG',
+    );
     assert.match(readFileSync(join(root, 'media/offload.svg'), 'utf8'), /^<svg[\s\S]*<\/svg>\s*$/);
     assert.ok(readFileSync(join(root, 'dist/webview.js'), 'utf8').length > 10_000, 'dist/webview.js, the panel bundle');
-    for (const f of ['dist/extension.js', 'dist/app.js', 'dist/worker.js', 'dist/sql-wasm.wasm', 'dist/webview.css']) assert.ok(existsSync(join(root, f)), f);
-    for (const f of ['src', 'test', 'node_modules', 'webview', 'dist/extension.js.map', 'dist/scripted-gateway.js']) assert.ok(!existsSync(join(root, f)), `${f} is not packaged`);
+    for (const f of ['dist/extension.js', 'dist/app.js', 'dist/worker.js', 'dist/sql-wasm.wasm', 'dist/webview.css'])
+      assert.ok(existsSync(join(root, f)), f);
+    for (const f of ['src', 'test', 'node_modules', 'webview', 'dist/extension.js.map', 'dist/scripted-gateway.js'])
+      assert.ok(!existsSync(join(root, f)), `${f} is not packaged`);
   });
 });

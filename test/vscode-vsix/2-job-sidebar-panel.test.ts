@@ -28,32 +28,44 @@ describe('a job in the installed Offload: the sidebar and the jobs panel', () =>
     const run = vsixRun();
     await vscode.commands.executeCommand('offload.setApiKey', { slot: 'offload.openaiApiKey', value: run.gatewayKey });
     // The tree reads the restarted app: the welcome turns from "no key" to "no jobs".
-    assert.match(await eventually('the Jobs view to see the key', async () => /No jobs yet/.test(await welcome()) && welcome()), /No jobs yet/);
+    assert.match(
+      await eventually('the Jobs view to see the key', async () => /No jobs yet/.test(await welcome()) && welcome()),
+      /No jobs yet/,
+    );
 
     const readme = vscode.Uri.file(join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, 'README.md'));
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(readme));
     await vscode.commands.executeCommand('offload.runJobOnSelection', { preset: 'summarize' });
     const answer = vscode.workspace.textDocuments.find((d) => SUMMARY !== '' && d.getText() === SUMMARY);
-    assert.ok(answer, 'the gateway\'s answer opened in an editor');
+    assert.ok(answer, "the gateway's answer opened in an editor");
     assert.equal(answer.languageId, 'markdown');
 
-    const rows = await eventually('the sidebar to list the job', async () => { const r = await sidebarRows(); return r.some((t) => t.includes('mini-worker')) && r; });
+    const rows = await eventually('the sidebar to list the job', async () => {
+      const r = await sidebarRows();
+      return r.some((t) => t.includes('mini-worker')) && r;
+    });
     const job = rows.find((t) => t.includes('mini-worker'))!;
     assert.match(job, /^llm · mini-worker\s*\$0\.\d{2,6} · \d+s$/, JSON.stringify(rows));
-    assert.ok(rows.some((t) => /^Recent$/.test(t.trim())), `the job is under Recent: ${JSON.stringify(rows)}`);
+    assert.ok(
+      rows.some((t) => /^Recent$/.test(t.trim())),
+      `the job is under Recent: ${JSON.stringify(rows)}`,
+    );
   });
 
   it('the worker CLI bundled in the package reads the same job and its spend from the shared ledger', () => {
     const run = vsixRun();
     const worker = join(vscode.extensions.getExtension(ID)!.extensionPath, 'dist/worker.js');
-    const r = spawnSync(process.execPath, [worker, 'spend'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', OFFLOAD_LEDGER: run.ledger } });
+    const r = spawnSync(process.execPath, [worker, 'spend'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', OFFLOAD_LEDGER: run.ledger },
+    });
     assert.equal(r.status, 0, r.stderr);
     const stats = JSON.parse(r.stdout) as { jobs: { total: number }; current_month: number };
     assert.equal(stats.jobs.total, 1);
     assert.ok(stats.current_month > 0, `the job was charged: ${r.stdout.slice(0, 300)}`);
   });
 
-  it('Open Jobs Panel shows the job in the panel\'s queue', async () => {
+  it("Open Jobs Panel shows the job in the panel's queue", async () => {
     await vscode.commands.executeCommand('offload.openPanel');
     const rows = await webviewTexts('#queue .row');
     assert.equal(rows.length, 1, JSON.stringify(rows));
@@ -67,7 +79,13 @@ describe('a job in the installed Offload: the sidebar and the jobs panel', () =>
   it('clicking the job in the sidebar opens its detail in the panel', async () => {
     assert.ok(jobId, 'the previous test found the job');
     await workbenchClick('.sidebar .monaco-list-row[aria-level="2"]');
-    assert.deepEqual(await eventually('the job\'s detail', async () => { const s = await webviewTexts('#detail [data-field="status"]', 500); return s.length > 0 && s; }), ['completed']);
+    assert.deepEqual(
+      await eventually("the job's detail", async () => {
+        const s = await webviewTexts('#detail [data-field="status"]', 500);
+        return s.length > 0 && s;
+      }),
+      ['completed'],
+    );
     assert.deepEqual(await webviewAttrs('#detail [data-action="cancel"]', 'aria-label'), [`Cancel job ${jobId}`]);
     const prompt = (await webviewTexts('#detail pre')).join('\n');
     assert.match(prompt, /Scratch workspace for Offload extension tests/, 'the prompt holds the README it ran on');
@@ -77,8 +95,14 @@ describe('a job in the installed Offload: the sidebar and the jobs panel', () =>
   it('the budget item in the status bar shows the spend and opens the panel on Spend', async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     const item = '.statusbar [id="offload.offload.offload.budget"]';
-    const shown = await eventually('the budget item to show the spend', async () => { const t = await workbenchTexts(item, 500); return t[0]?.includes('$24.99') && t; });
-    assert.deepEqual(shown.map((t) => t.trim()), ['$24.99 left']);
+    const shown = await eventually('the budget item to show the spend', async () => {
+      const t = await workbenchTexts(item, 500);
+      return t[0]?.includes('$24.99') && t;
+    });
+    assert.deepEqual(
+      shown.map((t) => t.trim()),
+      ['$24.99 left'],
+    );
     assert.deepEqual(await webviewTexts('#spend-body [data-field="month"]', 300), [], 'no panel is open');
     await workbenchClick(`${item} a`);
     const spend = await webviewTexts('#spend-body [data-field="month"]');

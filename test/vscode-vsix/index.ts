@@ -15,17 +15,25 @@ export function run(): Promise<void> {
   const dir = fixtureDir();
   const results = dir ? join(dir, 'results.txt') : undefined;
   const mocha = new Mocha({ ui: 'bdd', timeout: 30_000, color: false, reporter: 'spec' });
-  for (const file of readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort()) mocha.addFile(join(__dirname, file));
+  for (const file of readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort())
+    mocha.addFile(join(__dirname, file));
   // Mocha's reporters print through Base.consoleLog (captured at load), not console.log.
   const base = Mocha.reporters.Base as unknown as { consoleLog: (...args: unknown[]) => void };
   const log = base.consoleLog;
-  if (results) base.consoleLog = (...args: unknown[]) => { appendFileSync(results, `${format(...args)}\n`); log(...args); };
+  if (results)
+    base.consoleLog = (...args: unknown[]) => {
+      appendFileSync(results, `${format(...args)}\n`);
+      log(...args);
+    };
   return new Promise((resolve, reject) => {
     mocha.run(async (failures) => {
       base.consoleLog = log;
       if (dir) {
         writeFileSync(join(dir, 'screenshot.request'), String(Date.now()));
-        for (let i = 0; i < 150 && !existsSync(join(dir, 'screenshot.done')); i++) await new Promise((r) => setTimeout(r, 100));
+        for (let i = 0; i < 150 && !existsSync(join(dir, 'screenshot.done')); i++)
+          await new Promise((r) => setTimeout(r, 100));
       }
       if (failures > 0) reject(new Error(`${failures} .vsix test(s) failed`));
       else resolve();

@@ -29,12 +29,17 @@ export function fixtureDir(): string | undefined {
 /** The run's vsix.json; throws when not started by run-vsix.mjs. */
 export function vsixRun(): VsixRun {
   const dir = fixtureDir();
-  if (!dir || !existsSync(join(dir, 'vsix.json'))) throw new Error('no vsix.json: run through scripts/vscode-test/run-vsix.mjs');
+  if (!dir || !existsSync(join(dir, 'vsix.json')))
+    throw new Error('no vsix.json: run through scripts/vscode-test/run-vsix.mjs');
   return JSON.parse(readFileSync(join(dir, 'vsix.json'), 'utf8')) as VsixRun;
 }
 
 /** Polls `probe` until it returns a truthy value or `timeoutMs` passes (then throws naming `what`). */
-export async function eventually<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 20_000): Promise<Exclude<NonNullable<T>, false>> {
+export async function eventually<T>(
+  what: string,
+  probe: () => T | Promise<T>,
+  timeoutMs = 20_000,
+): Promise<Exclude<NonNullable<T>, false>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -60,7 +65,11 @@ async function rpc<T>(folder: 'rpc' | 'workbench-rpc', op: string, args: unknown
   writeFileSync(`${req}.tmp`, JSON.stringify({ id, op, args }));
   renameSync(`${req}.tmp`, req);
   const res = join(dir, folder, `${id}.res.json`);
-  const answer = await eventually(`the runner to answer ${op}`, () => existsSync(res) && readFileSync(res, 'utf8'), waitMs);
+  const answer = await eventually(
+    `the runner to answer ${op}`,
+    () => existsSync(res) && readFileSync(res, 'utf8'),
+    waitMs,
+  );
   rmSync(res, { force: true });
   const body = JSON.parse(answer) as { ok: true; value: T } | { ok: false; error: string };
   if (!body.ok) throw new Error(`${op}: ${body.error}`);
@@ -68,18 +77,23 @@ async function rpc<T>(folder: 'rpc' | 'workbench-rpc', op: string, args: unknown
 }
 
 /** textContent of every element matching `selector` (CSS) in the workbench page, once one matches; [] after `timeoutMs`. */
-export const workbenchTexts = (selector: string, timeoutMs = 10_000) => rpc<string[]>('workbench-rpc', 'workbenchTexts', [selector, timeoutMs], timeoutMs + 15_000);
+export const workbenchTexts = (selector: string, timeoutMs = 10_000) =>
+  rpc<string[]>('workbench-rpc', 'workbenchTexts', [selector, timeoutMs], timeoutMs + 15_000);
 
 /** The `attr` attribute of every element matching `selector` in the workbench page, once one matches; [] after `timeoutMs`. */
 
 /** Clicks the first element matching `selector` in the workbench page; throws when none appears within `timeoutMs`. */
-export const workbenchClick = async (selector: string, timeoutMs = 10_000) => { await rpc('workbench-rpc', 'workbenchClick', [selector, timeoutMs], timeoutMs + 15_000); };
+export const workbenchClick = async (selector: string, timeoutMs = 10_000) => {
+  await rpc('workbench-rpc', 'workbenchClick', [selector, timeoutMs], timeoutMs + 15_000);
+};
 
 /** textContent of every element matching `selector` in any webview frame (rpc.mjs), once one matches; [] after `timeoutMs`. */
-export const webviewTexts = (selector: string, timeoutMs = 10_000) => rpc<string[]>('rpc', 'webviewTexts', [selector, timeoutMs], timeoutMs + 15_000);
+export const webviewTexts = (selector: string, timeoutMs = 10_000) =>
+  rpc<string[]>('rpc', 'webviewTexts', [selector, timeoutMs], timeoutMs + 15_000);
 
 /** The `attr` attribute of every element matching `selector` in any webview frame, once one matches; [] after `timeoutMs`. */
-export const webviewAttrs = (selector: string, attr: string, timeoutMs = 10_000) => rpc<string[]>('workbench-rpc', 'webviewAttrs', [selector, attr, timeoutMs], timeoutMs + 15_000);
+export const webviewAttrs = (selector: string, attr: string, timeoutMs = 10_000) =>
+  rpc<string[]>('workbench-rpc', 'webviewAttrs', [selector, attr, timeoutMs], timeoutMs + 15_000);
 
 /** Screenshot of the whole page to .test-artifacts/<name>.png (rpc.mjs sanitizes the name); resolves with the file's path. */
 export const screenshot = (name: string) => rpc<string>('rpc', 'screenshot', [name], 30_000);

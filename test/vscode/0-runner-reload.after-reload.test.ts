@@ -12,9 +12,17 @@ describe('the runner survives a window reload (phase 2)', () => {
   it('runs in a new extension host after the reload, with the RPC still answering', async () => {
     const dir = fixtureDir();
     assert.ok(dir && existsSync(join(dir, 'reload-probe.json')), 'phase 1 left no reload-probe.json');
-    const before = JSON.parse(readFileSync(join(dir, 'reload-probe.json'), 'utf8')) as { pid: number; sessionId: string };
-    assert.ok(before.pid !== process.pid || before.sessionId !== vscode.env.sessionId, `still the same extension host (pid ${process.pid}, session ${vscode.env.sessionId})`);
-    note(`      reload: extension host pid ${before.pid} -> ${process.pid}, session ${before.sessionId === vscode.env.sessionId ? 'same' : 'new'}`);
+    const before = JSON.parse(readFileSync(join(dir, 'reload-probe.json'), 'utf8')) as {
+      pid: number;
+      sessionId: string;
+    };
+    assert.ok(
+      before.pid !== process.pid || before.sessionId !== vscode.env.sessionId,
+      `still the same extension host (pid ${process.pid}, session ${vscode.env.sessionId})`,
+    );
+    note(
+      `      reload: extension host pid ${before.pid} -> ${process.pid}, session ${before.sessionId === vscode.env.sessionId ? 'same' : 'new'}`,
+    );
     assert.match(await screenshot('after-reload'), /after-reload\.png$/);
   });
 });

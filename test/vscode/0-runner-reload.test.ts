@@ -16,6 +16,9 @@ describe('the runner survives a window reload (phase 1)', () => {
     const panel = vscode.window.createWebviewPanel('offloadReloadProbe', 'Reload probe', vscode.ViewColumn.One, {});
     panel.webview.html = '<p id="before">before the reload</p>';
     assert.deepEqual(await webviewTexts('#before'), ['before the reload']);
-    writeFileSync(join(dir, 'reload-probe.json'), JSON.stringify({ pid: process.pid, sessionId: vscode.env.sessionId }));
+    writeFileSync(
+      join(dir, 'reload-probe.json'),
+      JSON.stringify({ pid: process.pid, sessionId: vscode.env.sessionId }),
+    );
   });
 });

@@ -18,7 +18,9 @@ describe('the runner RPC (webviews and screenshots through the playwright page)'
   afterEach(() => panel?.dispose());
 
   it('reads text from a webview, clicks in it and takes a PNG screenshot', async () => {
-    panel = vscode.window.createWebviewPanel('offloadRpcProbe', 'RPC probe', vscode.ViewColumn.One, { enableScripts: true });
+    panel = vscode.window.createWebviewPanel('offloadRpcProbe', 'RPC probe', vscode.ViewColumn.One, {
+      enableScripts: true,
+    });
     const received = new Promise<unknown>((resolve) => panel!.webview.onDidReceiveMessage(resolve));
     panel.webview.html = HTML;
     assert.deepEqual(await webviewTexts('#probe'), ['hello']);

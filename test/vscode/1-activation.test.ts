@@ -4,8 +4,20 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { EXTENSION_ID, eventually, note, offload } from './helpers';
 
-const COMMANDS = ['offload.setApiKey', 'offload.clearApiKey', 'offload.runJobOnSelection', 'offload.startAgentJob', 'offload.cancelJob',
-  'offload.showSpend', 'offload.showJobs', 'offload.copyMcpConfigCodex', 'offload.copyMcpConfigClaudeCode', 'offload.runDoctor', 'offload.tripBreaker', 'offload.resetBreaker'];
+const COMMANDS = [
+  'offload.setApiKey',
+  'offload.clearApiKey',
+  'offload.runJobOnSelection',
+  'offload.startAgentJob',
+  'offload.cancelJob',
+  'offload.showSpend',
+  'offload.showJobs',
+  'offload.copyMcpConfigCodex',
+  'offload.copyMcpConfigClaudeCode',
+  'offload.runDoctor',
+  'offload.tripBreaker',
+  'offload.resetBreaker',
+];
 
 describe('activation in a real VS Code', () => {
   it('activates on startup and registers every Offload command', async () => {
@@ -13,7 +25,9 @@ describe('activation in a real VS Code', () => {
     assert.ok(vscode.extensions.getExtension(EXTENSION_ID)?.isActive);
     const registered = new Set(await vscode.commands.getCommands(true));
     for (const id of COMMANDS) assert.ok(registered.has(id), id);
-    note(`      activation: ${api.activationMs.toFixed(1)} ms (bundle evaluation + activate), activate() alone ${api.activateMs.toFixed(1)} ms`);
+    note(
+      `      activation: ${api.activationMs.toFixed(1)} ms (bundle evaluation + activate), activate() alone ${api.activateMs.toFixed(1)} ms`,
+    );
   });
 
   it('activates without the app or the ledger (sql.js WASM) in its bundle: they load after activate() returns', async () => {
@@ -28,7 +42,11 @@ describe('activation in a real VS Code', () => {
 
   it('shows the budget left and the breaker state in the status bar once the ledger is open', async () => {
     const api = await offload();
-    const bar = await eventually('the budget item', async () => { await api.refreshStatusBar(); const b = api.statusBar(); return /\$\d+\.\d\d left/.test(b.budget) && b; });
+    const bar = await eventually('the budget item', async () => {
+      await api.refreshStatusBar();
+      const b = api.statusBar();
+      return /\$\d+\.\d\d left/.test(b.budget) && b;
+    });
     assert.match(bar.budget, /\$25\.00 left/);
     assert.match(bar.breaker, /Offload closed/);
     assert.match(bar.budgetTooltip, /monthly cap \| \$25\.00/);

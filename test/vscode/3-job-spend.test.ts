@@ -12,10 +12,15 @@ describe('a tool call through the extension MCP server spends through the ledger
 
   before(async () => {
     // The scripted gateway: a stand-in for the model provider, started by this test.
-    gateway = await useScriptedGateway(KEY, () => ({ text: 'A short summary.', usage: { prompt_tokens: 20_000, completion_tokens: 2_000 } }));
+    gateway = await useScriptedGateway(KEY, () => ({
+      text: 'A short summary.',
+      usage: { prompt_tokens: 20_000, completion_tokens: 2_000 },
+    }));
   });
   after(async () => {
-    await vscode.workspace.getConfiguration('offload').update('openaiBaseUrl', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('offload')
+      .update('openaiBaseUrl', undefined, vscode.ConfigurationTarget.Global);
     await gateway?.close();
   });
 
@@ -27,9 +32,16 @@ describe('a tool call through the extension MCP server spends through the ledger
 
     const { url, token } = await api.mcpServer();
     const client = new Client({ name: 'offload-vscode-test', version: '0.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(url), {
+        requestInit: { headers: { Authorization: `Bearer ${token}` } },
+      }),
+    );
     try {
-      const result = await client.callTool({ name: 'run_job', arguments: { agent: 'mini-worker', task: 'Summarize this repository' } });
+      const result = await client.callTool({
+        name: 'run_job',
+        arguments: { agent: 'mini-worker', task: 'Summarize this repository' },
+      });
       const body = JSON.parse((result.content as { text: string }[])[0]!.text);
       assert.equal(body.job_status, 'completed', JSON.stringify(body));
       assert.equal(body.output, 'A short summary.');
@@ -37,10 +49,17 @@ describe('a tool call through the extension MCP server spends through the ledger
       assert.equal(job?.status, 'completed');
       assert.ok(job!.costMicros > 0, 'the job was charged');
       assert.equal(gateway.requests.length, 1);
-      assert.equal(gateway.requests[0]!.headers.authorization, `Bearer ${KEY}`, 'the key from SecretStorage reached the gateway');
+      assert.equal(
+        gateway.requests[0]!.headers.authorization,
+        `Bearer ${KEY}`,
+        'the key from SecretStorage reached the gateway',
+      );
 
       // gpt-4o-mini: 20k input + 2k output tokens ≈ $0.0042 → the glance rounds down to $24.99.
-      const after = await eventually('the status bar to show the spend', () => { const s = api.statusBar(); return s.budget !== before.budget && s; });
+      const after = await eventually('the status bar to show the spend', () => {
+        const s = api.statusBar();
+        return s.budget !== before.budget && s;
+      });
       assert.match(after.budget, /\$24\.99 left/);
       assert.match(after.budgetTooltip, /\$0\.00\d\d/);
     } finally {

@@ -15,7 +15,11 @@ const JOBS_EACH = 8;
 
 /** Calls run_job on `client` and returns the job_id and status from its result. */
 async function runJob(client: Client, i: number): Promise<{ job_id: string; job_status: JobStatus }> {
-  const result = await client.callTool({ name: 'run_job', arguments: { agent: 'mini-worker', task: `task ${i}` } }, undefined, { timeout: 60_000 });
+  const result = await client.callTool(
+    { name: 'run_job', arguments: { agent: 'mini-worker', task: `task ${i}` } },
+    undefined,
+    { timeout: 60_000 },
+  );
   return JSON.parse((result.content as { text: string }[])[0]!.text);
 }
 
@@ -24,11 +28,19 @@ describe('one ledger for the extension host and a CLI worker', () => {
 
   before(async () => {
     // The scripted gateway: a stand-in for the model provider. Each call reports 20k + 2k tokens (≈ $0.0042 on gpt-4o-mini).
-    gateway = await useScriptedGateway(KEY, () => ({ text: 'ok', usage: { prompt_tokens: 20_000, completion_tokens: 2_000 }, delayMs: 20 }));
+    gateway = await useScriptedGateway(KEY, () => ({
+      text: 'ok',
+      usage: { prompt_tokens: 20_000, completion_tokens: 2_000 },
+      delayMs: 20,
+    }));
   });
   after(async () => {
-    await vscode.workspace.getConfiguration('offload').update('openaiBaseUrl', undefined, vscode.ConfigurationTarget.Global);
-    await vscode.workspace.getConfiguration('offload').update('monthlyBudgetUsd', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('offload')
+      .update('openaiBaseUrl', undefined, vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('offload')
+      .update('monthlyBudgetUsd', undefined, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('offload.resetBreaker');
     await gateway?.close();
   });
@@ -39,24 +51,38 @@ describe('one ledger for the extension host and a CLI worker', () => {
     const spentBefore = (await app.ledger.spendStats()).current_month;
     // Room for about five calls in all: the two hosts must share it, not each spend it.
     const cap = Number((spentBefore + 0.025).toFixed(6));
-    await vscode.workspace.getConfiguration('offload').update('monthlyBudgetUsd', cap, vscode.ConfigurationTarget.Global);
-    await eventually('the cap to reach the ledger', async () => (await api.app()).ledger.caps.monthlyMicros === Math.round(cap * 1e6));
+    await vscode.workspace
+      .getConfiguration('offload')
+      .update('monthlyBudgetUsd', cap, vscode.ConfigurationTarget.Global);
+    await eventually(
+      'the cap to reach the ledger',
+      async () => (await api.app()).ledger.caps.monthlyMicros === Math.round(cap * 1e6),
+    );
     app = await api.app();
 
     const { url, token } = await api.mcpServer();
     const inExtension = new Client({ name: 'offload-vscode-test', version: '0.0.0' });
-    await inExtension.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    await inExtension.connect(
+      new StreamableHTTPClientTransport(new URL(url), {
+        requestInit: { headers: { Authorization: `Bearer ${token}` } },
+      }),
+    );
     const worker = join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'worker.js');
     const cli = new Client({ name: 'offload-cli-peer', version: '0.0.0' });
-    await cli.connect(new StdioClientTransport({
-      command: process.execPath,
-      args: [worker, 'mcp'],
-      env: {
-        ...(process.env as Record<string, string>),
-        OFFLOAD_LEDGER: app.config.ledgerPath, MONTHLY_BUDGET: String(cap), OPENAI_BASE_URL: gateway.url, OPENAI_API_KEY: KEY,
-        SANDBOX_ROOT: mkdtempSync(join(tmpdir(), 'offload-cli-peer-')),
-      },
-    }));
+    await cli.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [worker, 'mcp'],
+        env: {
+          ...(process.env as Record<string, string>),
+          OFFLOAD_LEDGER: app.config.ledgerPath,
+          MONTHLY_BUDGET: String(cap),
+          OPENAI_BASE_URL: gateway.url,
+          OPENAI_API_KEY: KEY,
+          SANDBOX_ROOT: mkdtempSync(join(tmpdir(), 'offload-cli-peer-')),
+        },
+      }),
+    );
     try {
       const results = await Promise.all([
         ...Array.from({ length: JOBS_EACH }, (_, i) => runJob(inExtension, i)),
@@ -73,7 +99,11 @@ describe('one ledger for the extension host and a CLI worker', () => {
       const stats = await app.ledger.spendStats();
       assert.ok(stats.current_month <= cap + 1e-9, `spent ${stats.current_month} of a ${cap} cap`);
       assert.equal(stats.reservations_in_flight, 0);
-      assert.equal(gateway.requests.length, completed.length, 'every call the gateway answered was settled to a completed job');
+      assert.equal(
+        gateway.requests.length,
+        completed.length,
+        'every call the gateway answered was settled to a completed job',
+      );
     } finally {
       await inExtension.close();
       await cli.close();

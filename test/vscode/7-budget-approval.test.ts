@@ -9,17 +9,25 @@ const KEY = 'sk-scripted-gateway-key-0003';
 const COST_RANGE = /Estimated cost \$[\d.]+–\$[\d.]+/;
 
 /** Sets a user setting and waits until the app has it (non-cap settings restart the app). */
-async function setSetting(name: string, value: unknown, applied: (config: Record<string, unknown>) => boolean): Promise<void> {
+async function setSetting(
+  name: string,
+  value: unknown,
+  applied: (config: Record<string, unknown>) => boolean,
+): Promise<void> {
   await vscode.workspace.getConfiguration('offload').update(name, value, vscode.ConfigurationTarget.Global);
   const api = await offload();
-  await eventually(`offload.${name} to reach the app`, async () => applied((await api.app()).config as unknown as Record<string, unknown>));
+  await eventually(`offload.${name} to reach the app`, async () =>
+    applied((await api.app()).config as unknown as Record<string, unknown>),
+  );
 }
 
 /** An MCP client of the extension's server that does not declare elicitation. */
 async function connect(): Promise<Client> {
   const { url, token } = await (await offload()).mcpServer();
   const client = new Client({ name: 'offload-vscode-test-no-elicitation', version: '0.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
+  );
   return client;
 }
 
@@ -30,11 +38,19 @@ describe('premium approval through the VS Code modal, and budget warnings', () =
 
   before(async () => {
     // The scripted gateway: a stand-in for the model provider. Each call reports 20k + 2k tokens.
-    gateway = await useScriptedGateway(KEY, () => ({ text: 'Reviewed.', usage: { prompt_tokens: 20_000, completion_tokens: 2_000 } }));
+    gateway = await useScriptedGateway(KEY, () => ({
+      text: 'Reviewed.',
+      usage: { prompt_tokens: 20_000, completion_tokens: 2_000 },
+    }));
     // Stands in for the modal: records the question and answers with `answer`.
-    (await offload()).setApprover(async (question) => { asked.push(question); return answer; });
+    (await offload()).setApprover(async (question) => {
+      asked.push(question);
+      return answer;
+    });
   });
-  beforeEach(() => { asked.length = 0; });
+  beforeEach(() => {
+    asked.length = 0;
+  });
   after(async () => {
     const api = await offload();
     api.setApprover(undefined);
@@ -51,7 +67,14 @@ describe('premium approval through the VS Code modal, and budget warnings', () =
     const client = await connect();
     try {
       answer = false;
-      const declined = JSON.parse((await client.callTool({ name: 'run_job', arguments: { agent: 'premium-worker', task: 'Review this design' } }) as { content: { text: string }[] }).content[0]!.text);
+      const declined = JSON.parse(
+        (
+          (await client.callTool({
+            name: 'run_job',
+            arguments: { agent: 'premium-worker', task: 'Review this design' },
+          })) as { content: { text: string }[] }
+        ).content[0]!.text,
+      );
       assert.equal(declined.job_status, 'rejected', JSON.stringify(declined));
       assert.match(declined.error, /the user declined/);
       assert.equal(asked.length, 1);
@@ -60,7 +83,14 @@ describe('premium approval through the VS Code modal, and budget warnings', () =
       assert.equal(gateway.requests.length, 0, 'a declined job never reaches the provider');
 
       answer = true;
-      const approved = JSON.parse((await client.callTool({ name: 'run_job', arguments: { agent: 'premium-worker', task: 'Review this design' } }) as { content: { text: string }[] }).content[0]!.text);
+      const approved = JSON.parse(
+        (
+          (await client.callTool({
+            name: 'run_job',
+            arguments: { agent: 'premium-worker', task: 'Review this design' },
+          })) as { content: { text: string }[] }
+        ).content[0]!.text,
+      );
       assert.equal(approved.job_status, 'completed', JSON.stringify(approved));
       assert.equal(approved.output, 'Reviewed.');
       assert.equal(asked.length, 2);
@@ -73,7 +103,10 @@ describe('premium approval through the VS Code modal, and budget warnings', () =
 
   it('asks before Run Job on Selection runs a job over the approval threshold', async () => {
     await setSetting('approvalThresholdUsd', 0.000001, (c) => c.approvalThresholdUsd === 0.000001);
-    const doc = await vscode.workspace.openTextDocument({ language: 'typescript', content: 'export const answer = 42;\n' });
+    const doc = await vscode.workspace.openTextDocument({
+      language: 'typescript',
+      content: 'export const answer = 42;\n',
+    });
     await vscode.window.showTextDocument(doc);
     const app = await (await offload()).app();
 
@@ -103,16 +136,30 @@ describe('premium approval through the VS Code modal, and budget warnings', () =
     assert.ok(spent > 0, 'the jobs above spent something');
 
     // Caps that put this month's spend at 85%, then 97%, of the budget.
-    for (const [pct, threshold, level] of [[85, 80, 'warning'], [97, 95, 'error']] as const) {
+    for (const [pct, threshold, level] of [
+      [85, 80, 'warning'],
+      [97, 95, 'error'],
+    ] as const) {
       const cap = Number((spent / (pct / 100)).toFixed(6));
-      await vscode.workspace.getConfiguration('offload').update('monthlyBudgetUsd', cap, vscode.ConfigurationTarget.Global);
-      await eventually('the cap to reach the ledger', async () => (await api.app()).ledger.caps.monthlyMicros === Math.round(cap * 1e6));
+      await vscode.workspace
+        .getConfiguration('offload')
+        .update('monthlyBudgetUsd', cap, vscode.ConfigurationTarget.Global);
+      await eventually(
+        'the cap to reach the ledger',
+        async () => (await api.app()).ledger.caps.monthlyMicros === Math.round(cap * 1e6),
+      );
       await api.refreshStatusBar();
       const notice = api.budgetWarnings().find((n) => n.threshold === threshold);
       assert.equal(notice?.level, level, `the ${threshold}% notice`);
       assert.match(notice!.message, new RegExp(`^Offload: ${threshold}% of the \\d{4}-\\d{2} budget is spent`));
     }
-    assert.deepEqual(api.budgetWarnings().slice(shownBefore).map((n) => n.threshold), [80, 95]);
+    assert.deepEqual(
+      api
+        .budgetWarnings()
+        .slice(shownBefore)
+        .map((n) => n.threshold),
+      [80, 95],
+    );
 
     // Refreshing again (as every job event and the one-minute poll do) repeats neither.
     await api.refreshStatusBar();

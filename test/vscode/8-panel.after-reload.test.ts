@@ -15,10 +15,16 @@ describe('the jobs panel after a window reload (phase 2)', () => {
     const { jobId } = JSON.parse(readFileSync(join(dir, PANEL_JOB_FILE), 'utf8')) as { jobId: string };
     const api = await offload();
     await eventually('the panel to be revived', () => api.panelOpen());
-    const row = await eventually('the job\'s queue row', async () => (await webviewTexts(`#queue [role=row][data-job-id="${jobId}"]`, 2_000))[0]);
+    const row = await eventually(
+      "the job's queue row",
+      async () => (await webviewTexts(`#queue [role=row][data-job-id="${jobId}"]`, 2_000))[0],
+    );
     assert.match(row, /claude-code/);
     assert.match(row, /Panel job: set the answer in notes\.txt to 42\./);
-    const status = await eventually('the job\'s detail', async () => (await webviewTexts(`body[data-open-job="${jobId}"] #detail [data-field=status]`, 2_000))[0]);
+    const status = await eventually(
+      "the job's detail",
+      async () => (await webviewTexts(`body[data-open-job="${jobId}"] #detail [data-field=status]`, 2_000))[0],
+    );
     assert.match(status, /discarded/);
   });
 });

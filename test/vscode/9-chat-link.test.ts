@@ -14,7 +14,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { eventually, fixtureDir, offload, PANEL_JOB_FILE, webviewTexts } from './helpers';
 
-describe('the chat link in job results of VS Code\'s MCP server', () => {
+describe("the chat link in job results of VS Code's MCP server", () => {
   it('get_job_status carries panel_link, and opening it shows the job in the panel', async () => {
     const dir = fixtureDir();
     assert.ok(dir && existsSync(join(dir, PANEL_JOB_FILE)), `8-panel left no ${PANEL_JOB_FILE}`);
@@ -26,7 +26,11 @@ describe('the chat link in job results of VS Code\'s MCP server', () => {
     const link = await eventually('get_job_status through a live session', async () => {
       const client = new Client({ name: 'offload-vscode-test', version: '0.0.0' });
       try {
-        await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+        await client.connect(
+          new StreamableHTTPClientTransport(new URL(url), {
+            requestInit: { headers: { Authorization: `Bearer ${token}` } },
+          }),
+        );
         const status = await client.callTool({ name: 'get_job_status', arguments: { job_id: jobId } });
         return (status.structuredContent as { panel_link?: string }).panel_link;
       } catch (err) {
@@ -42,11 +46,20 @@ describe('the chat link in job results of VS Code\'s MCP server', () => {
     const other = (await (await api.app()).ledger.listJobs(20)).find((j) => j.id !== jobId);
     assert.ok(other, 'earlier suites left another job');
     await vscode.commands.executeCommand('offload.openJob', other.id);
-    await eventually('the other job\'s detail', async () => (await webviewTexts(`body[data-ready="1"][data-open-job="${other.id}"] #detail [data-field=status]`, 2_000)).length === 1);
+    await eventually(
+      "the other job's detail",
+      async () =>
+        (await webviewTexts(`body[data-ready="1"][data-open-job="${other.id}"] #detail [data-field=status]`, 2_000))
+          .length === 1,
+    );
     // What VS Code does with the link in desktop builds: hands it to the extension's UriHandler. In
     // code-server an external link goes through the browser, so the test hands it over itself.
     api.handleUri(link);
-    const shown = await eventually('the linked job\'s detail', async () => (await webviewTexts(`body[data-view="queue"][data-open-job="${jobId}"] #detail [data-field=status]`, 2_000))[0]);
+    const shown = await eventually(
+      "the linked job's detail",
+      async () =>
+        (await webviewTexts(`body[data-view="queue"][data-open-job="${jobId}"] #detail [data-field=status]`, 2_000))[0],
+    );
     assert.match(shown, /discarded/);
   });
 });

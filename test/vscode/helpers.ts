@@ -21,7 +21,11 @@ export async function offload(): Promise<OffloadTestApi> {
  * Polls `probe` until it returns a truthy value or `timeoutMs` passes (then throws with `what`).
  * Used only where VS Code offers no event to await (its MCP client, status-bar redraws).
  */
-export async function eventually<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 20_000): Promise<Exclude<NonNullable<T>, false>> {
+export async function eventually<T>(
+  what: string,
+  probe: () => T | Promise<T>,
+  timeoutMs = 20_000,
+): Promise<Exclude<NonNullable<T>, false>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -39,12 +43,26 @@ export async function eventually<T>(what: string, probe: () => T | Promise<T>, t
 /** A raw MCP initialize POST with arbitrary headers (a foreign Host, a wrong token). */
 export function rawInitialize(url: string, headers: Record<string, string>): Promise<number> {
   const u = new URL(url);
-  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } });
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
+  });
   return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -65,7 +83,9 @@ export function note(line: string): void {
  */
 export async function useScriptedGateway(key: string, script: Script): Promise<ScriptedGateway> {
   const gateway = await startScriptedGateway({ apiKey: key, script });
-  await vscode.workspace.getConfiguration('offload').update('openaiBaseUrl', gateway.url, vscode.ConfigurationTarget.Global);
+  await vscode.workspace
+    .getConfiguration('offload')
+    .update('openaiBaseUrl', gateway.url, vscode.ConfigurationTarget.Global);
   await vscode.commands.executeCommand('offload.setApiKey', { slot: 'offload.openaiApiKey', value: key });
   const api = await offload();
   await eventually('the app to restart on the gateway with the key', async () => {
@@ -100,7 +120,11 @@ async function rpc<T>(op: string, args: unknown[], waitMs: number): Promise<T> {
   writeFileSync(`${req}.tmp`, JSON.stringify({ id, op, args }));
   renameSync(`${req}.tmp`, req);
   const res = join(dir, 'rpc', `${id}.res.json`);
-  const answer = await eventually(`the runner to answer ${op}`, () => existsSync(res) && readFileSync(res, 'utf8'), waitMs);
+  const answer = await eventually(
+    `the runner to answer ${op}`,
+    () => existsSync(res) && readFileSync(res, 'utf8'),
+    waitMs,
+  );
   rmSync(res, { force: true });
   const body = JSON.parse(answer) as { ok: true; value: T } | { ok: false; error: string };
   if (!body.ok) throw new Error(`${op}: ${body.error}`);

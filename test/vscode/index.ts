@@ -18,7 +18,8 @@ import * as vscode from 'vscode';
 async function requestScreenshot(dir: string): Promise<void> {
   if (!existsSync(join(dir, 'fixture.json'))) return; // not started by run.mjs (e.g. @vscode/test-electron)
   writeFileSync(join(dir, 'screenshot.request'), String(Date.now()));
-  for (let i = 0; i < 150 && !existsSync(join(dir, 'screenshot.done')); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 150 && !existsSync(join(dir, 'screenshot.done')); i++)
+    await new Promise((r) => setTimeout(r, 100));
 }
 
 /** Where phase 1 leaves its failure count before it reloads the window (see run()). */
@@ -37,8 +38,13 @@ export function run(): Promise<void> {
   const dir = workspace && existsSync(join(dirname(workspace), 'fixture.json')) ? dirname(workspace) : undefined;
   const results = dir ? join(dir, 'results.txt') : undefined;
   const phaseFile = dir ? join(dir, PHASE_FILE) : undefined;
-  const phase1 = phaseFile && existsSync(phaseFile) ? (JSON.parse(readFileSync(phaseFile, 'utf8')) as { failures: number }) : undefined;
-  const all = readdirSync(__dirname).filter((f) => f.endsWith('.test.js')).sort();
+  const phase1 =
+    phaseFile && existsSync(phaseFile)
+      ? (JSON.parse(readFileSync(phaseFile, 'utf8')) as { failures: number })
+      : undefined;
+  const all = readdirSync(__dirname)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort();
   const afterReload = all.filter((f) => f.endsWith('.after-reload.test.js'));
   const willReload = !phase1 && dir !== undefined && afterReload.length > 0;
   const files = phase1 ? afterReload : all.filter((f) => dir === undefined || !afterReload.includes(f));
@@ -47,7 +53,11 @@ export function run(): Promise<void> {
   // Mocha's reporters print through Base.consoleLog (captured at load), not console.log.
   const base = Mocha.reporters.Base as unknown as { consoleLog: (...args: unknown[]) => void };
   const log = base.consoleLog;
-  if (results) base.consoleLog = (...args: unknown[]) => { appendFileSync(results, `${format(...args)}\n`); log(...args); };
+  if (results)
+    base.consoleLog = (...args: unknown[]) => {
+      appendFileSync(results, `${format(...args)}\n`);
+      log(...args);
+    };
   if (results && phase1) appendFileSync(results, `\n(after the window reload: ${afterReload.join(', ')})\n`);
   return new Promise((resolve, reject) => {
     mocha.run((failures) => {

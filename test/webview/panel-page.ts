@@ -27,29 +27,64 @@ const HOST_STUB = `window.posted = []; let st;
   window.acquireVsCodeApi = () => ({ postMessage: (m) => window.posted.push(m), getState: () => st, setState: (s) => { st = s; } });`;
 
 /** Starts the server and the browser; `beforeLoad` runs (e.g. adds listeners and init scripts) before the first navigation. */
-export async function openPanelPage(beforeLoad: (page: Page, origin: string) => Promise<void> = async () => {}): Promise<PanelPage> {
+export async function openPanelPage(
+  beforeLoad: (page: Page, origin: string) => Promise<void> = async () => {},
+): Promise<PanelPage> {
   const dist = join(__dirname, '..', '..', 'dist');
   let origin = '';
   const server: Server = createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0] ?? '/';
-    if (url === '/favicon.ico') { res.statusCode = 204; res.end(); return; }
+    if (url === '/favicon.ico') {
+      res.statusCode = 204;
+      res.end();
+      return;
+    }
     if (url === '/') {
       res.setHeader('content-type', 'text/html');
-      res.end(panelHtml({ cspSource: origin, nonce: 'n0nce123', scriptUri: `${origin}/webview.js`, styleUri: `${origin}/webview.css`, codiconsUri: `${origin}/codicon.css` }));
+      res.end(
+        panelHtml({
+          cspSource: origin,
+          nonce: 'n0nce123',
+          scriptUri: `${origin}/webview.js`,
+          styleUri: `${origin}/webview.css`,
+          codiconsUri: `${origin}/codicon.css`,
+        }),
+      );
       return;
     }
     try {
       const body = readFileSync(join(dist, url.replace(/[^\w.-]/g, '')));
       res.setHeader('content-type', TYPES[url.slice(url.lastIndexOf('.'))] ?? 'application/octet-stream');
       res.end(body);
-    } catch { res.statusCode = 404; res.end(); }
+    } catch {
+      res.statusCode = 404;
+      res.end();
+    }
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
   const page = await browser.newPage();
   await beforeLoad(page, origin);
   await page.addInitScript(HOST_STUB);
   await page.goto(origin);
-  return { origin, browser, page, close: async () => { await browser.close(); await new Promise<void>((r) => server.close(() => r())); } };
+  return {
+    origin,
+    browser,
+    page,
+    close: async () => {
+      await browser.close();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
 }

@@ -16,12 +16,21 @@ export const CHECK_TAIL_BYTES = 4096;
  * output (at most CHECK_TAIL_BYTES; '' for the CLI's own line and scoped_patch's). Redacted like
  * the rest of the result when the engine stores it.
  */
-export interface CheckRun { line: string; passed: boolean; output_tail: string }
+export interface CheckRun {
+  line: string;
+  passed: boolean;
+  output_tail: string;
+}
 
 /** The last `max` bytes of `text` (UTF-8), without a broken first character. */
 function tailOf(text: string | undefined, max = CHECK_TAIL_BYTES): string {
   const b = Buffer.from(text ?? '', 'utf8');
-  return b.length <= max ? (text ?? '') : b.subarray(b.length - max).toString('utf8').replace(/^\uFFFD+/, '');
+  return b.length <= max
+    ? (text ?? '')
+    : b
+        .subarray(b.length - max)
+        .toString('utf8')
+        .replace(/^\uFFFD+/, '');
 }
 
 /** The adapter as the runner sees it: started on first use; one key per job pass. */
@@ -38,7 +47,11 @@ export interface WorkspacePort {
   snapshot(dir: string): Promise<unknown>;
   changedFiles(dir: string, before: unknown): Promise<string[]>;
   diff(dir: string, before: unknown, maxBytes: number): Promise<{ text: string; bytes: number }>;
-  runCheck(check: Check, cwd: string, signal: AbortSignal): Promise<{ passed: boolean; line: string; outputTail?: string }>;
+  runCheck(
+    check: Check,
+    cwd: string,
+    signal: AbortSignal,
+  ): Promise<{ passed: boolean; line: string; outputTail?: string }>;
   createWorktree(dir: string, jobId: string): Promise<{ path: string; cwd: string; branch: string; checkout: string }>;
   /** The work tree's tree id now (the job's post state, for apply/discard). */
   tree(dir: string, before: unknown): Promise<string>;
@@ -87,13 +100,36 @@ interface PassVerdict {
  * discard. Cancel kills the CLI's whole process group.
  */
 export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<StartRequest> {
-  const judge = async (request: StartRequest, cwd: string, before: unknown, run: ClaudeRun, signal: AbortSignal, log: (l: string) => void): Promise<PassVerdict> => {
+  const judge = async (
+    request: StartRequest,
+    cwd: string,
+    before: unknown,
+    run: ClaudeRun,
+    signal: AbortSignal,
+    log: (l: string) => void,
+  ): Promise<PassVerdict> => {
     const changed = await deps.workspace.changedFiles(cwd, before);
-    const diff = await deps.workspace.diff(cwd, before, request.scoped_patch?.max_diff_bytes ?? deps.config.diffMaxBytes);
-    const v: PassVerdict = { ok: run.exitCode === 0 && run.final !== undefined && !run.final.is_error, revisable: true, runs: [], failures: [], changed, diff, reverted: [] };
+    const diff = await deps.workspace.diff(
+      cwd,
+      before,
+      request.scoped_patch?.max_diff_bytes ?? deps.config.diffMaxBytes,
+    );
+    const v: PassVerdict = {
+      ok: run.exitCode === 0 && run.final !== undefined && !run.final.is_error,
+      revisable: true,
+      runs: [],
+      failures: [],
+      changed,
+      diff,
+      reverted: [],
+    };
     if (!v.ok) {
       // Claude Code reports upstream errors with is_error and subtype "success"; the result text says what happened.
-      const why = run.final?.is_error ? `: ${(run.final.result ?? '').replace(/\s+/g, ' ').slice(0, 200)}` : run.final ? '' : ', no result event';
+      const why = run.final?.is_error
+        ? `: ${(run.final.result ?? '').replace(/\s+/g, ' ').slice(0, 200)}`
+        : run.final
+          ? ''
+          : ', no result event';
       v.runs.push({ line: `claude: failed (exit ${run.exitCode ?? '?'}${why})`, passed: false, output_tail: '' });
       v.revisable = false;
     }
@@ -105,9 +141,15 @@ export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<Start
         // scoped_patch rejects: what changed outside the scope goes back to the snapshot; edits inside stay for review.
         await deps.workspace.restore(cwd, before, scope.outside);
         v.reverted = scope.outside;
-        log(`scoped_patch: reverted ${scope.outside.length} file(s) outside ${request.scoped_patch.paths.join(', ')}: ${scope.outside.join(', ')}`);
+        log(
+          `scoped_patch: reverted ${scope.outside.length} file(s) outside ${request.scoped_patch.paths.join(', ')}: ${scope.outside.join(', ')}`,
+        );
         v.changed = await deps.workspace.changedFiles(cwd, before);
-        v.diff = await deps.workspace.diff(cwd, before, request.scoped_patch.max_diff_bytes ?? deps.config.diffMaxBytes);
+        v.diff = await deps.workspace.diff(
+          cwd,
+          before,
+          request.scoped_patch.max_diff_bytes ?? deps.config.diffMaxBytes,
+        );
       }
     }
     if (!v.ok) return v;
@@ -128,14 +170,17 @@ export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<Start
     kind: 'claude-code',
     async run(ctx, request) {
       const dirs: string[] = [];
-      for (const [i, dir] of request.allowed_dirs.entries()) dirs.push(await deps.resolvePath(dir, `allowed_dirs[${i}]`));
+      for (const [i, dir] of request.allowed_dirs.entries())
+        dirs.push(await deps.resolvePath(dir, `allowed_dirs[${i}]`));
       let cwd = request.cwd ? await deps.resolvePath(request.cwd, 'cwd') : dirs[0]!;
       let wt: { path: string; branch: string; checkout: string } | undefined;
       if (deps.config.isolation === 'worktree') {
         const made = await deps.workspace.createWorktree(cwd, ctx.job.id);
         ({ cwd } = made);
         wt = { path: made.path, branch: made.branch, checkout: made.checkout };
-        ctx.log(`isolation: the job runs in a worktree at ${wt.path} on branch ${wt.branch}; your checkout is not touched`);
+        ctx.log(
+          `isolation: the job runs in a worktree at ${wt.path} on branch ${wt.branch}; your checkout is not touched`,
+        );
       }
       const runProcess = deps.runProcess ?? runClaudeProcess;
       const before = await deps.workspace.snapshot(cwd);
@@ -150,25 +195,62 @@ export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<Start
         error,
         transcriptBytes,
         result: {
-          changed_files: verdict?.changed ?? [], checks: (verdict?.runs ?? []).map((c) => c.line), diff: request.include_diff ? (verdict?.diff.text ?? '') : '',
-          summary: run.final?.result ?? '', num_turns: run.final?.num_turns ?? null, revisions: pass,
+          changed_files: verdict?.changed ?? [],
+          checks: (verdict?.runs ?? []).map((c) => c.line),
+          diff: request.include_diff ? (verdict?.diff.text ?? '') : '',
+          summary: run.final?.result ?? '',
+          num_turns: run.final?.num_turns ?? null,
+          revisions: pass,
           ...(verdict?.reverted.length ? { reverted_files: verdict.reverted } : {}),
           ...(wt ? { worktree: wt.path, branch: wt.branch } : {}),
           // Each check with its output tail, for the panel; not shown in results (core/results.ts).
           check_runs: verdict?.runs ?? [],
           // What apply/discard need, from any process (src/jobs/undo.ts); not shown in results.
-          workspace: { snapshot: before, after_tree: await deps.workspace.tree(cwd, before), ...(wt ? { worktree: wt } : {}) },
+          workspace: {
+            snapshot: before,
+            after_tree: await deps.workspace.tree(cwd, before),
+            ...(wt ? { worktree: wt } : {}),
+          },
         },
       });
       for (;;) {
         const model = pass > 0 && deps.config.escalateModel ? deps.config.escalateModel : ctx.job.model;
-        const key = deps.adapter.register({ jobId: ctx.job.id, model, escalateModel: deps.config.escalateModel, signal: ctx.signal, onRequestBytes: (n) => { transcriptBytes += n; } }, (m) => { budgetMessage = m; });
+        const key = deps.adapter.register(
+          {
+            jobId: ctx.job.id,
+            model,
+            escalateModel: deps.config.escalateModel,
+            signal: ctx.signal,
+            onRequestBytes: (n) => {
+              transcriptBytes += n;
+            },
+          },
+          (m) => {
+            budgetMessage = m;
+          },
+        );
         try {
           const prompt = pass === 0 ? request.prompt : revisePrompt(verdict!.failures);
-          ctx.log(pass === 0 ? `claude: starting in ${cwd} (gateway model ${model}) via adapter ${url}` : `revise pass ${pass}: checks failed; resuming the session on ${model}`);
-          const args = claudeArgs({ ...request, prompt }, deps.config, dirs.filter((d) => d !== cwd), pass > 0 ? run.sessionId : undefined);
+          ctx.log(
+            pass === 0
+              ? `claude: starting in ${cwd} (gateway model ${model}) via adapter ${url}`
+              : `revise pass ${pass}: checks failed; resuming the session on ${model}`,
+          );
+          const args = claudeArgs(
+            { ...request, prompt },
+            deps.config,
+            dirs.filter((d) => d !== cwd),
+            pass > 0 ? run.sessionId : undefined,
+          );
           const sessionId = run.sessionId;
-          run = await runProcess({ claudePath: deps.claudePath, args, cwd, env: claudeEnv(deps.baseEnv, url, key, { extraNames: deps.config.childEnv, secrets: deps.secrets?.() }), signal: ctx.signal, log: ctx.log });
+          run = await runProcess({
+            claudePath: deps.claudePath,
+            args,
+            cwd,
+            env: claudeEnv(deps.baseEnv, url, key, { extraNames: deps.config.childEnv, secrets: deps.secrets?.() }),
+            signal: ctx.signal,
+            log: ctx.log,
+          });
           run.sessionId ??= sessionId;
           transcriptBytes += run.stdoutBytes ?? 0;
         } finally {
@@ -184,7 +266,10 @@ export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<Start
         if (!verdict.revisable || !verdict.failures.length || pass >= request.max_revisions || !run.sessionId) break;
         pass++;
       }
-      return shape('failed', verdict.runs.map((c) => c.line).find((c) => /failed|timed out/.test(c)) ?? 'the job did not complete');
+      return shape(
+        'failed',
+        verdict.runs.map((c) => c.line).find((c) => /failed|timed out/.test(c)) ?? 'the job did not complete',
+      );
     },
   };
 }

@@ -11,9 +11,24 @@ import type { StartRequest } from '../../core/requests';
  * InputError naming `checks[i].command`), and `--settings` with deny rules for secret files.
  * Throws InputError when bypassPermissions is asked for without ALLOW_BYPASS_PERMISSIONS=1 (permissionModeOf).
  */
-export function claudeArgs(request: StartRequest, config: Config, extraDirs: readonly string[], resumeSessionId?: string): string[] {
+export function claudeArgs(
+  request: StartRequest,
+  config: Config,
+  extraDirs: readonly string[],
+  resumeSessionId?: string,
+): string[] {
   const mode = permissionModeOf(request.permission_mode, config);
-  const args = ['-p', request.prompt, '--output-format', 'stream-json', '--verbose', '--model', config.claudeCodeModel, '--permission-mode', mode];
+  const args = [
+    '-p',
+    request.prompt,
+    '--output-format',
+    'stream-json',
+    '--verbose',
+    '--model',
+    config.claudeCodeModel,
+    '--permission-mode',
+    mode,
+  ];
   args.push('--settings', claudeSettingsJson(config.readSecretFiles));
   for (const dir of extraDirs) args.push('--add-dir', dir);
   if (resumeSessionId) args.push('--resume', resumeSessionId);
@@ -31,16 +46,21 @@ export function claudeArgs(request: StartRequest, config: Config, extraDirs: rea
  * quiet (no telemetry, no updater).
  */
 export function claudeEnv(
-  base: Record<string, string | undefined>, adapterUrl: string, key: string,
+  base: Record<string, string | undefined>,
+  adapterUrl: string,
+  key: string,
   opts: { extraNames?: readonly string[]; secrets?: readonly (string | undefined)[] } = {},
 ): Record<string, string> {
-  return childEnv(base, { ...opts, overrides: {
-    ANTHROPIC_BASE_URL: adapterUrl,
-    ANTHROPIC_API_KEY: key,
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    DISABLE_TELEMETRY: '1',
-    DISABLE_AUTOUPDATER: '1',
-    DISABLE_ERROR_REPORTING: '1',
-    CI: 'true',
-  } });
+  return childEnv(base, {
+    ...opts,
+    overrides: {
+      ANTHROPIC_BASE_URL: adapterUrl,
+      ANTHROPIC_API_KEY: key,
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      DISABLE_TELEMETRY: '1',
+      DISABLE_AUTOUPDATER: '1',
+      DISABLE_ERROR_REPORTING: '1',
+      CI: 'true',
+    },
+  });
 }

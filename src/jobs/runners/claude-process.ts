@@ -40,7 +40,9 @@ export async function runClaudeProcess(opts: ClaudeProcessOptions): Promise<Clau
     buffer: { stdout: false, stderr: true },
     maxBuffer: { stderr: 64 * 1024 },
   });
-  const stopTree = () => { if (child.pid) killTree(child.pid); };
+  const stopTree = () => {
+    if (child.pid) killTree(child.pid);
+  };
   opts.signal.addEventListener('abort', stopTree, { once: true });
   if (child.pid) opts.log(`claude started: pid ${child.pid} (leader of its process group)`);
   const take = (line: string) => {
@@ -64,7 +66,8 @@ export async function runClaudeProcess(opts: ClaudeProcessOptions): Promise<Clau
     const done = await child;
     if (pending) take(pending);
     run.exitCode = done.exitCode;
-    if (done.exitCode !== 0 && typeof done.stderr === 'string' && done.stderr.trim()) opts.log(`claude stderr: ${done.stderr.trim().slice(-500)}`);
+    if (done.exitCode !== 0 && typeof done.stderr === 'string' && done.stderr.trim())
+      opts.log(`claude stderr: ${done.stderr.trim().slice(-500)}`);
   } finally {
     opts.signal.removeEventListener('abort', stopTree);
   }

@@ -15,7 +15,14 @@ export interface ClaudeResultEvent {
   total_cost_usd?: number;
 }
 
-interface Block { type?: string; text?: string; name?: string; input?: Record<string, unknown>; content?: unknown; is_error?: boolean }
+interface Block {
+  type?: string;
+  text?: string;
+  name?: string;
+  input?: Record<string, unknown>;
+  content?: unknown;
+  is_error?: boolean;
+}
 
 function clip(text: string, max = 200): string {
   const one = text.replace(/\s+/g, ' ').trim();
@@ -36,7 +43,12 @@ function toolTarget(input: Record<string, unknown> | undefined): string {
 export function readStreamLine(line: string): { logs: string[]; result?: ClaudeResultEvent; sessionId?: string } {
   const trimmed = line.trim();
   if (!trimmed) return { logs: [] };
-  let event: Omit<Partial<ClaudeResultEvent>, 'type'> & { type?: string; model?: string; session_id?: string; message?: { content?: Block[] | string } };
+  let event: Omit<Partial<ClaudeResultEvent>, 'type'> & {
+    type?: string;
+    model?: string;
+    session_id?: string;
+    message?: { content?: Block[] | string };
+  };
   try {
     event = JSON.parse(trimmed);
   } catch {
@@ -54,13 +66,18 @@ export function readStreamLine(line: string): { logs: string[]; result?: ClaudeR
       for (const b of blocks) {
         if (b.type === 'text' && b.text) logs.push(`assistant: ${clip(b.text)}`);
         else if (b.type === 'tool_use') logs.push(`tool: ${b.name}${toolTarget(b.input)}`);
-        else if (b.type === 'tool_result') logs.push(`tool result${b.is_error ? ' (error)' : ''}: ${clip(typeof b.content === 'string' ? b.content : JSON.stringify(b.content ?? ''), 160)}`);
+        else if (b.type === 'tool_result')
+          logs.push(
+            `tool result${b.is_error ? ' (error)' : ''}: ${clip(typeof b.content === 'string' ? b.content : JSON.stringify(b.content ?? ''), 160)}`,
+          );
       }
       return { logs };
     }
     case 'result':
       return {
-        logs: [`claude: ${event.is_error ? 'ended with an error' : 'finished'} after ${event.num_turns ?? '?'} turns: ${clip(event.result ?? '')}`],
+        logs: [
+          `claude: ${event.is_error ? 'ended with an error' : 'finished'} after ${event.num_turns ?? '?'} turns: ${clip(event.result ?? '')}`,
+        ],
         result: event as ClaudeResultEvent,
       };
     default:

@@ -7,7 +7,6 @@ import type { Runner } from '../runner';
 import { openChecked, readHead } from '../workspace/read-checked';
 import { meteredChat, type MeteredChatDeps } from './metered-chat';
 
-
 /** Largest file given to a model as context, bytes; bigger files are cut with a marker. */
 export const MAX_INPUT_REF_BYTES = 256 * 1024;
 
@@ -17,17 +16,26 @@ export interface LlmRunnerDeps extends MeteredChatDeps {
   resolvePath: (path: string, field: string) => Promise<string>;
 }
 
-const SYSTEM = 'You are a careful worker model. Do exactly the task. Answer with the result only: no preamble, no commentary.';
+const SYSTEM =
+  'You are a careful worker model. Do exactly the task. Answer with the result only: no preamble, no commentary.';
 
 /**
  * Reads a file for a prompt through one descriptor (read-checked.ts: `real` is the checked real
  * path; a swap since the check throws naming `field`): UTF-8, cut at MAX_INPUT_REF_BYTES with a marker.
  */
-export async function fileForPrompt(real: string, label: string, roots: readonly string[], field: string): Promise<PromptFile> {
+export async function fileForPrompt(
+  real: string,
+  label: string,
+  roots: readonly string[],
+  field: string,
+): Promise<PromptFile> {
   const handle = await openChecked(real, roots, field);
   try {
     const { bytes, size } = await readHead(handle, MAX_INPUT_REF_BYTES);
-    return { path: label, text: bytes.toString('utf8') + (size > MAX_INPUT_REF_BYTES ? '\n[… truncated by Offload]' : '') };
+    return {
+      path: label,
+      text: bytes.toString('utf8') + (size > MAX_INPUT_REF_BYTES ? '\n[… truncated by Offload]' : ''),
+    };
   } finally {
     await handle.close();
   }
@@ -43,12 +51,27 @@ export function createLlmRunner(deps: LlmRunnerDeps): Runner<RunJobRequest> {
     kind: 'llm',
     async run(ctx, request) {
       const refs: PromptFile[] = [];
-      for (const [i, ref] of (request.input_refs ?? []).entries()) refs.push(await fileForPrompt(await deps.resolvePath(ref, `input_refs[${i}]`), ref, deps.config.sandboxRoots, `input_refs[${i}]`));
+      for (const [i, ref] of (request.input_refs ?? []).entries())
+        refs.push(
+          await fileForPrompt(
+            await deps.resolvePath(ref, `input_refs[${i}]`),
+            ref,
+            deps.config.sandboxRoots,
+            `input_refs[${i}]`,
+          ),
+        );
       // Instructions, then the files by path, then the task: the prefix a provider can cache (core/prompt-layout.ts).
       const messages: ChatCompletionMessageParam[] = layoutPrompt(SYSTEM, refs, request.task);
-      const maxTokens = Math.min(request.caps?.max_tokens ?? deps.config.perJobTokenLimit, deps.config.perJobTokenLimit);
+      const maxTokens = Math.min(
+        request.caps?.max_tokens ?? deps.config.perJobTokenLimit,
+        deps.config.perJobTokenLimit,
+      );
       const r = await meteredChat(deps, ctx, ctx.job.model, messages, maxTokens);
-      return { status: 'completed', transcriptBytes: chatTranscriptBytes(messages, r.output), result: { output: r.output, finish_reason: r.finishReason, agent: ctx.job.agent } };
+      return {
+        status: 'completed',
+        transcriptBytes: chatTranscriptBytes(messages, r.output),
+        result: { output: r.output, finish_reason: r.finishReason, agent: ctx.job.agent },
+      };
     },
   };
 }

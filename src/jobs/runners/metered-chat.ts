@@ -1,4 +1,8 @@
-import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type {
+  ChatCompletion,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
 import { meteredCall } from '../../adapter/metered-call';
 import { NO_METRICS, type MetricsSink } from '../../adapter/metrics';
 import type { CallHooks, ServedBy } from '../../adapter/upstream';
@@ -12,7 +16,11 @@ import type { Ledger } from '../../ledger/ledger';
 import type { RunContext } from '../runner';
 
 /** A non-streaming chat call to the gateway (Upstream.complete); `route` and `model` say which gateway and model answered. */
-export type ChatCall = (params: ChatCompletionCreateParamsNonStreaming, signal: AbortSignal, hooks: CallHooks) => Promise<ServedBy & { completion: ChatCompletion }>;
+export type ChatCall = (
+  params: ChatCompletionCreateParamsNonStreaming,
+  signal: AbortSignal,
+  hooks: CallHooks,
+) => Promise<ServedBy & { completion: ChatCompletion }>;
 
 export interface MeteredChatDeps {
   ledger: Ledger;
@@ -43,26 +51,43 @@ export interface MeteredChatResult {
  * per attempt. Throws BudgetExceededError (nothing sent), UnknownPriceError, or the upstream's
  * error (nothing billed: a non-streaming call that failed returned no tokens).
  */
-export async function meteredChat(deps: MeteredChatDeps, ctx: RunContext, model: string, prompt: ChatCompletionMessageParam[], maxTokens: number): Promise<MeteredChatResult> {
+export async function meteredChat(
+  deps: MeteredChatDeps,
+  ctx: RunContext,
+  model: string,
+  prompt: ChatCompletionMessageParam[],
+  maxTokens: number,
+): Promise<MeteredChatResult> {
   const messages = redactValue(prompt, deps.secrets?.() ?? []); // before the bound: a short secret's marker may be longer than it
   // The model's request rules (core/model-rules.ts: o-series caps, o1-mini's missing system role) before the bound: it bounds what is sent.
   const params = shapeChatRequest(model, { model, messages, max_tokens: maxTokens });
   const bound = promptTokensUpperBound({ messages: params.messages });
-  const metering = { ledger: deps.ledger, prices: deps.prices, clock: deps.clock ?? Date.now, metrics: deps.metrics ?? NO_METRICS };
-  return meteredCall(metering, { jobId: ctx.job.id, model, inputTokensBound: bound, maxOutputTokens: maxTokens, signal: ctx.signal }, async (call) => {
-    ctx.log(`reserved ${formatUsd(call.micros)} for ${model} (≤${bound} input tokens, ≤${maxTokens} output tokens)`);
-    let served;
-    try {
-      served = await deps.chat(params, ctx.signal, call.hooks);
-    } catch (err) {
-      await call.fail(err, ctx.signal);
-      throw err;
-    }
-    const { completion, route } = served;
-    const usage = usageFromOpenAI(completion.usage);
-    await call.settle({ model: served.model, usage, status: 'ok', route });
-    const choice = completion.choices[0];
-    ctx.log(`${served.model} answered via ${route}: ${usage.input_tokens}+${usage.cache_read_tokens} in, ${usage.output_tokens} out`);
-    return { output: choice?.message?.content ?? '', finishReason: choice?.finish_reason ?? null, usage, route };
-  });
+  const metering = {
+    ledger: deps.ledger,
+    prices: deps.prices,
+    clock: deps.clock ?? Date.now,
+    metrics: deps.metrics ?? NO_METRICS,
+  };
+  return meteredCall(
+    metering,
+    { jobId: ctx.job.id, model, inputTokensBound: bound, maxOutputTokens: maxTokens, signal: ctx.signal },
+    async (call) => {
+      ctx.log(`reserved ${formatUsd(call.micros)} for ${model} (≤${bound} input tokens, ≤${maxTokens} output tokens)`);
+      let served;
+      try {
+        served = await deps.chat(params, ctx.signal, call.hooks);
+      } catch (err) {
+        await call.fail(err, ctx.signal);
+        throw err;
+      }
+      const { completion, route } = served;
+      const usage = usageFromOpenAI(completion.usage);
+      await call.settle({ model: served.model, usage, status: 'ok', route });
+      const choice = completion.choices[0];
+      ctx.log(
+        `${served.model} answered via ${route}: ${usage.input_tokens}+${usage.cache_read_tokens} in, ${usage.output_tokens} out`,
+      );
+      return { output: choice?.message?.content ?? '', finishReason: choice?.finish_reason ?? null, usage, route };
+    },
+  );
 }

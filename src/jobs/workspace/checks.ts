@@ -9,7 +9,11 @@ import type { Timers } from '../../core/timers';
 import { killTree } from '../process-tree';
 
 /** One check as requested. `timeout_ms` in ms. */
-export interface CheckSpec { name: string; command: string; timeout_ms: number }
+export interface CheckSpec {
+  name: string;
+  command: string;
+  timeout_ms: number;
+}
 
 /** How a check ended. `cancelled`: the job's signal aborted it. */
 export type CheckStatus = 'passed' | 'failed' | 'timed_out' | 'cancelled';
@@ -19,7 +23,13 @@ export type CheckStatus = 'passed' | 'failed' | 'timed_out' | 'cancelled';
  * `outputTail` is the end of stdout and stderr, interleaved; `durationMs` and `timeoutMs` in ms.
  */
 export interface CheckResult {
-  name: string; status: CheckStatus; exitCode: number | null; signal: string | null; durationMs: number; outputTail: string; timeoutMs: number;
+  name: string;
+  status: CheckStatus;
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number;
+  outputTail: string;
+  timeoutMs: number;
 }
 
 /** Options of {@link runCheck}. */
@@ -45,11 +55,15 @@ class Tail {
   push(b: Buffer): void {
     this.parts.push(b);
     this.size += b.length;
-    while (this.parts.length > 1 && this.size - this.parts[0]!.length >= this.max) this.size -= this.parts.shift()!.length;
+    while (this.parts.length > 1 && this.size - this.parts[0]!.length >= this.max)
+      this.size -= this.parts.shift()!.length;
   }
   toString(): string {
     const all = Buffer.concat(this.parts);
-    return all.subarray(Math.max(0, all.length - this.max)).toString('utf8').replace(/^\uFFFD+/, '');
+    return all
+      .subarray(Math.max(0, all.length - this.max))
+      .toString('utf8')
+      .replace(/^\uFFFD+/, '');
   }
 }
 
@@ -65,8 +79,15 @@ export async function runCheck(check: CheckSpec, cwd: string, opts: RunCheckOpti
   const tail = new Tail(opts.tailBytes ?? 4096);
   let ended: 'timed_out' | 'cancelled' | null = null;
   const sub = execa(check.command, {
-    shell: true, cwd, detached: process.platform !== 'win32', stdin: 'ignore', all: true, buffer: false, reject: false,
-    env: opts.env ?? childEnv(process.env), extendEnv: false,
+    shell: true,
+    cwd,
+    detached: process.platform !== 'win32',
+    stdin: 'ignore',
+    all: true,
+    buffer: false,
+    reject: false,
+    env: opts.env ?? childEnv(process.env),
+    extendEnv: false,
   });
   sub.all?.on('data', (b: Buffer) => tail.push(b));
   const timers: unknown[] = [];
@@ -85,7 +106,15 @@ export async function runCheck(check: CheckSpec, cwd: string, opts: RunCheckOpti
     if (r.failed && r.exitCode === undefined && !r.signal && !ended) throw r; // could not spawn
     const exitCode = r.exitCode ?? null;
     const status: CheckStatus = ended ?? (exitCode === 0 ? 'passed' : 'failed');
-    return { name: check.name, status, exitCode, signal: r.signal ?? null, durationMs: now() - started, outputTail: tail.toString(), timeoutMs: check.timeout_ms };
+    return {
+      name: check.name,
+      status,
+      exitCode,
+      signal: r.signal ?? null,
+      durationMs: now() - started,
+      outputTail: tail.toString(),
+      timeoutMs: check.timeout_ms,
+    };
   } finally {
     for (const t of timers) clock.clearTimeout(t);
     opts.signal?.removeEventListener('abort', onAbort);
@@ -99,9 +128,13 @@ export async function runCheck(check: CheckSpec, cwd: string, opts: RunCheckOpti
  */
 export function formatCheckLine(r: Pick<CheckResult, 'name' | 'status' | 'exitCode' | 'signal' | 'timeoutMs'>): string {
   switch (r.status) {
-    case 'passed': return `${r.name}: passed`;
-    case 'failed': return `${r.name}: failed (${r.exitCode === null ? `killed by ${r.signal ?? 'a signal'}` : `exit ${r.exitCode}`})`;
-    case 'timed_out': return `${r.name}: timed out (after ${r.timeoutMs} ms)`;
-    case 'cancelled': return `${r.name}: cancelled`;
+    case 'passed':
+      return `${r.name}: passed`;
+    case 'failed':
+      return `${r.name}: failed (${r.exitCode === null ? `killed by ${r.signal ?? 'a signal'}` : `exit ${r.exitCode}`})`;
+    case 'timed_out':
+      return `${r.name}: timed out (after ${r.timeoutMs} ms)`;
+    case 'cancelled':
+      return `${r.name}: cancelled`;
   }
 }

@@ -6,7 +6,17 @@ import { isSecretFile } from '../../core/secret-files';
 import { openChecked, readHead } from './read-checked';
 
 /** Folders never read when a folder is expanded. */
-const SKIP_DIRS = new Set(['.git', 'node_modules', 'dist', 'out', 'build', '.next', 'coverage', '.venv', '__pycache__']);
+const SKIP_DIRS = new Set([
+  '.git',
+  'node_modules',
+  'dist',
+  'out',
+  'build',
+  '.next',
+  'coverage',
+  '.venv',
+  '__pycache__',
+]);
 
 /** Limits of one collection: files and total bytes (UTF-8 text). */
 export interface CollectLimits {
@@ -24,7 +34,11 @@ export interface CollectedFiles {
 }
 
 /** The text of `real` read through one descriptor (read-checked.ts), or undefined for a binary file (a NUL byte). */
-async function readText(real: string, roots: readonly string[], budget: number): Promise<{ text: string; size: number } | undefined> {
+async function readText(
+  real: string,
+  roots: readonly string[],
+  budget: number,
+): Promise<{ text: string; size: number } | undefined> {
   const handle = await openChecked(real, roots, 'paths');
   try {
     const { bytes, size } = await readHead(handle, budget);
@@ -35,7 +49,10 @@ async function readText(real: string, roots: readonly string[], budget: number):
 }
 
 /** The .gitignore rules of one folder, matched relative to it. */
-interface IgnoreLevel { dir: string; rules: Ignore }
+interface IgnoreLevel {
+  dir: string;
+  rules: Ignore;
+}
 
 async function gitignoreOf(dir: string): Promise<IgnoreLevel | undefined> {
   const text = await readFile(join(dir, '.gitignore'), 'utf8').catch(() => undefined);
@@ -70,11 +87,15 @@ function gitignored(levels: readonly IgnoreLevel[], path: string, isDir: boolean
  * is read through one descriptor (read-checked.ts), and one swapped mid-read is skipped. Stops at
  * `limits`; a file past the byte budget is cut.
  */
-export async function collectFiles(paths: readonly string[], roots: readonly string[], limits: CollectLimits): Promise<CollectedFiles> {
+export async function collectFiles(
+  paths: readonly string[],
+  roots: readonly string[],
+  limits: CollectLimits,
+): Promise<CollectedFiles> {
   const out: CollectedFiles = { files: [], truncated: false, skipped: 0 };
   let bytes = 0;
   const visit = async (path: string, levels: readonly IgnoreLevel[], base: string): Promise<boolean> => {
-    if (out.files.length >= limits.maxFiles || bytes >= limits.maxBytes) return (out.truncated = true), false;
+    if (out.files.length >= limits.maxFiles || bytes >= limits.maxBytes) return ((out.truncated = true), false);
     let real: string;
     try {
       real = await realpath(path);
@@ -84,7 +105,11 @@ export async function collectFiles(paths: readonly string[], roots: readonly str
       return true;
     }
     const info = await stat(real);
-    const secret = !limits.allowSecretFiles && path !== base && (isSecretFile(relative(base, path).split(sep).join('/') + (info.isDirectory() ? '/' : '')) || isSecretFile(displayPath(real, roots)));
+    const secret =
+      !limits.allowSecretFiles &&
+      path !== base &&
+      (isSecretFile(relative(base, path).split(sep).join('/') + (info.isDirectory() ? '/' : '')) ||
+        isSecretFile(displayPath(real, roots)));
     if (secret || (path !== base && gitignored(levels, path, info.isDirectory()))) {
       out.skipped++;
       return true;

@@ -34,12 +34,18 @@ export type GitEnv = Record<string, string>;
 
 /** Runs git in `dir` (quoted paths off, no optional locks); resolves stdout, rejects with git's error. */
 export async function git(dir: string, args: string[], env: GitEnv = {}): Promise<string> {
-  const r = await execa('git', ['-c', 'core.quotepath=off', ...args], { cwd: dir, env: { ...env, GIT_OPTIONAL_LOCKS: '0' }, stripFinalNewline: false, maxBuffer: 512 * 1024 * 1024 });
+  const r = await execa('git', ['-c', 'core.quotepath=off', ...args], {
+    cwd: dir,
+    env: { ...env, GIT_OPTIONAL_LOCKS: '0' },
+    stripFinalNewline: false,
+    maxBuffer: 512 * 1024 * 1024,
+  });
   return r.stdout;
 }
 
 /** The GIT_DIR/GIT_WORK_TREE environment of a snapshot (empty for a real repo). */
-export const envOf = (s: Pick<Snapshot, 'dir' | 'shadowGitDir'>): GitEnv => (s.shadowGitDir ? { GIT_DIR: s.shadowGitDir, GIT_WORK_TREE: s.dir } : {});
+export const envOf = (s: Pick<Snapshot, 'dir' | 'shadowGitDir'>): GitEnv =>
+  s.shadowGitDir ? { GIT_DIR: s.shadowGitDir, GIT_WORK_TREE: s.dir } : {};
 
 /** True when `dir` is inside a git work tree. Never throws (false on any git error, or git missing). */
 export async function isGitRepo(dir: string): Promise<boolean> {
@@ -100,7 +106,10 @@ export async function snapshot(dir: string): Promise<Snapshot> {
   const shadowGitDir = (await isGitRepo(abs)) ? undefined : await shadowFor(abs);
   const env = envOf({ dir: abs, shadowGitDir });
   const prefix = shadowGitDir ? '' : (await git(abs, ['rev-parse', '--show-prefix'], env)).trim();
-  const head = await git(abs, ['rev-parse', '--verify', '-q', 'HEAD'], env).then((o) => o.trim() || null, () => null);
+  const head = await git(abs, ['rev-parse', '--verify', '-q', 'HEAD'], env).then(
+    (o) => o.trim() || null,
+    () => null,
+  );
   return { dir: abs, prefix, head, tree: await writeTree({ dir: abs, shadowGitDir }), shadowGitDir };
 }
 
@@ -111,16 +120,29 @@ export async function snapshot(dir: string): Promise<Snapshot> {
  */
 export async function changedFiles(dir: string, before: Snapshot): Promise<string[]> {
   const after = await writeTree({ dir, shadowGitDir: before.shadowGitDir });
-  const out = await git(dir, ['diff-tree', '-r', '--no-renames', '--name-only', '-z', before.tree, after], envOf(before));
+  const out = await git(
+    dir,
+    ['diff-tree', '-r', '--no-renames', '--name-only', '-z', before.tree, after],
+    envOf(before),
+  );
   const top = posix.join('/', before.prefix);
-  return out.split('\0').filter(Boolean).map((p) => posix.relative(top, posix.join('/', p))).sort();
+  return out
+    .split('\0')
+    .filter(Boolean)
+    .map((p) => posix.relative(top, posix.join('/', p)))
+    .sort();
 }
 
 /** Result of {@link diff}: the text (maybe truncated) and the full diff's size in UTF-8 bytes. */
-export interface DiffResult { text: string; bytes: number; truncated: boolean }
+export interface DiffResult {
+  text: string;
+  bytes: number;
+  truncated: boolean;
+}
 
 /** Marker appended to a truncated diff. */
-export const truncationMarker = (shown: number, total: number) => `\n[diff truncated: showing ${shown} of ${total} bytes]\n`;
+export const truncationMarker = (shown: number, total: number) =>
+  `\n[diff truncated: showing ${shown} of ${total} bytes]\n`;
 
 /** The longest prefix of `buf` of at most `maxBytes` bytes that ends on a UTF-8 character boundary. */
 function utf8Prefix(buf: Buffer, maxBytes: number): string {
@@ -154,6 +176,10 @@ export function truncateDiff(text: string, maxBytes: number): DiffResult {
  */
 export async function diff(dir: string, before: Snapshot, maxBytes: number): Promise<DiffResult> {
   const after = await writeTree({ dir, shadowGitDir: before.shadowGitDir });
-  const text = await git(dir, ['diff', '--no-color', '--no-ext-diff', '--no-renames', before.tree, after], envOf(before));
+  const text = await git(
+    dir,
+    ['diff', '--no-color', '--no-ext-diff', '--no-renames', before.tree, after],
+    envOf(before),
+  );
   return truncateDiff(text, maxBytes);
 }

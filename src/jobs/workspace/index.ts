@@ -15,7 +15,11 @@ export interface Workspace {
   changedFiles(dir: string, before: unknown): Promise<string[]>;
   diff(dir: string, before: unknown, maxBytes: number): Promise<DiffResult>;
   /** Runs one check; `line` is its result line ("unit tests: passed"). */
-  runCheck(check: CheckSpec, cwd: string, signal: AbortSignal): Promise<{ passed: boolean; line: string; outputTail: string }>;
+  runCheck(
+    check: CheckSpec,
+    cwd: string,
+    signal: AbortSignal,
+  ): Promise<{ passed: boolean; line: string; outputTail: string }>;
   /** The work tree's tree id now (as a snapshot's `tree`): the job's post state. */
   tree(dir: string, before: unknown): Promise<string>;
   /** Puts `files` (relative to `dir`, as changedFiles lists them) back as they were in `before` (created ones removed). */
@@ -37,7 +41,11 @@ export function createWorkspace(checkEnv: () => Record<string, string> = () => c
     tree: (dir, before) => writeTree({ dir, shadowGitDir: (before as Snapshot).shadowGitDir }),
     restore(dir, before, files) {
       const s = before as Snapshot;
-      return restorePaths({ dir, shadowGitDir: s.shadowGitDir }, s.tree, files.map((f) => posix.normalize(posix.join(s.prefix, f))));
+      return restorePaths(
+        { dir, shadowGitDir: s.shadowGitDir },
+        s.tree,
+        files.map((f) => posix.normalize(posix.join(s.prefix, f))),
+      );
     },
     async runCheck(check, cwd, signal) {
       const r = await runCheck(check, cwd, { signal, env: checkEnv() });

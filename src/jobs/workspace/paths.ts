@@ -35,7 +35,12 @@ export async function realpathLenient(p: string): Promise<string> {
  * `allowed_dirs[0]: /etc is outside SANDBOX_ROOT (/home/me)`; rejects with the fs error on I/O
  * failures other than a missing path.
  */
-export async function resolveInSandbox(p: string, roots: readonly string[], field: string, base?: string): Promise<string> {
+export async function resolveInSandbox(
+  p: string,
+  roots: readonly string[],
+  field: string,
+  base?: string,
+): Promise<string> {
   const abs = isAbsolute(p) ? p : base ? resolve(base, p) : p;
   if (!isAbsolute(abs) || roots.length === 0) return assertInsideRoots(abs, roots, field); // throws: relative path, or no roots
   const realRoots = await Promise.all(roots.map((r) => (isAbsolute(r) ? realpathLenient(r) : Promise.resolve(r))));
@@ -43,10 +48,18 @@ export async function resolveInSandbox(p: string, roots: readonly string[], fiel
   const verdict = checkInsideRoots(real, realRoots, field);
   if (verdict.ok) return verdict.path;
   if (real === resolve(abs)) throw new InputError(field, `${real} is outside SANDBOX_ROOT (${roots.join(', ')})`);
-  throw new InputError(field, `${p} resolves (through a symlink) to ${real}, which is outside SANDBOX_ROOT (${roots.join(', ')})`);
+  throw new InputError(
+    field,
+    `${p} resolves (through a symlink) to ${real}, which is outside SANDBOX_ROOT (${roots.join(', ')})`,
+  );
 }
 
 /** {@link resolveInSandbox} for a list; element i is checked as `${field}[i]`. */
-export async function resolveAllInSandbox(paths: readonly string[], roots: readonly string[], field: string, base?: string): Promise<string[]> {
+export async function resolveAllInSandbox(
+  paths: readonly string[],
+  roots: readonly string[],
+  field: string,
+  base?: string,
+): Promise<string[]> {
   return Promise.all(paths.map((p, i) => resolveInSandbox(p, roots, `${field}[${i}]`, base)));
 }

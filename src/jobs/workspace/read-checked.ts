@@ -37,11 +37,16 @@ export async function openChecked(real: string, rawRoots: readonly string[], fie
     if (!info.isFile()) throw new InputError(field, `${real} is not a regular file`);
     if (process.platform === 'linux') {
       const actual = await readlink(`/proc/self/fd/${handle.fd}`);
-      if (actual !== real) throw new PathSwappedError(field, `${real} changed while it was opened (it now leads to ${actual}); nothing was read`);
+      if (actual !== real)
+        throw new PathSwappedError(
+          field,
+          `${real} changed while it was opened (it now leads to ${actual}); nothing was read`,
+        );
     } else {
       const again = await realpath(real);
       const now = await stat(again);
-      if (again !== real || now.dev !== info.dev || now.ino !== info.ino) throw new PathSwappedError(field, `${real} changed while it was opened; nothing was read`);
+      if (again !== real || now.dev !== info.dev || now.ino !== info.ino)
+        throw new PathSwappedError(field, `${real} changed while it was opened; nothing was read`);
     }
     assertInsideRoots(real, roots, field);
     return handle;

@@ -13,7 +13,8 @@ import { envOf, git, type Snapshot } from './git';
 /** Where a tree lives: a work tree folder and, for non-repo folders, its shadow GIT_DIR. */
 export type TreeHome = Pick<Snapshot, 'dir' | 'shadowGitDir'>;
 
-const topOf = async (h: TreeHome) => (h.shadowGitDir ? h.dir : (await git(h.dir, ['rev-parse', '--show-toplevel'])).trim());
+const topOf = async (h: TreeHome) =>
+  h.shadowGitDir ? h.dir : (await git(h.dir, ['rev-parse', '--show-toplevel'])).trim();
 const names = (out: string) => out.split('\0').filter(Boolean);
 
 /** Paths (top-relative, sorted) that differ between trees `a` and `b`. Rejects with git's error. */
@@ -38,7 +39,11 @@ export async function restorePaths(h: TreeHome, tree: string, paths: readonly st
     const withIndex = { ...env, GIT_INDEX_FILE: join(tmp, 'index') };
     await git(top, ['read-tree', tree], withIndex);
     if (present.length) {
-      await execa('git', ['checkout-index', '-f', '-z', '--stdin'], { cwd: top, env: { ...withIndex, GIT_OPTIONAL_LOCKS: '0' }, input: present.join('\0') });
+      await execa('git', ['checkout-index', '-f', '-z', '--stdin'], {
+        cwd: top,
+        env: { ...withIndex, GIT_OPTIONAL_LOCKS: '0' },
+        input: present.join('\0'),
+      });
     }
   } finally {
     await rm(tmp, { recursive: true, force: true });
@@ -46,7 +51,13 @@ export async function restorePaths(h: TreeHome, tree: string, paths: readonly st
   for (const p of paths.filter((x) => !inTree.has(x))) {
     await rm(join(top, p), { force: true, recursive: true });
     for (let d = dirname(join(top, p)); d.startsWith(`${top}/`); d = dirname(d)) {
-      if (!(await rmdir(d).then(() => true, () => false))) break; // not empty (or gone): stop
+      if (
+        !(await rmdir(d).then(
+          () => true,
+          () => false,
+        ))
+      )
+        break; // not empty (or gone): stop
     }
   }
 }
@@ -60,12 +71,22 @@ export type MergeResult = { tree: string; conflicts?: undefined } | { tree?: und
  * `--merge-base`, which needs 2.40). Nothing in any work tree changes. Rejects with git's error.
  */
 export async function mergeTrees(h: TreeHome, base: string, ours: string, theirs: string): Promise<MergeResult> {
-  const who = { GIT_AUTHOR_NAME: 'Offload', GIT_AUTHOR_EMAIL: 'offload@localhost', GIT_COMMITTER_NAME: 'Offload', GIT_COMMITTER_EMAIL: 'offload@localhost' };
+  const who = {
+    GIT_AUTHOR_NAME: 'Offload',
+    GIT_AUTHOR_EMAIL: 'offload@localhost',
+    GIT_COMMITTER_NAME: 'Offload',
+    GIT_COMMITTER_EMAIL: 'offload@localhost',
+  };
   const env = { ...envOf(h), ...who };
-  const commit = async (tree: string, parent?: string) => (await git(h.dir, ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', 'offload merge'], env)).trim();
+  const commit = async (tree: string, parent?: string) =>
+    (await git(h.dir, ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', 'offload merge'], env)).trim();
   const b = await commit(base);
   const [o, t] = [await commit(ours, b), await commit(theirs, b)];
-  const r = await execa('git', ['-c', 'core.quotepath=off', 'merge-tree', '--write-tree', '--name-only', '--no-messages', o, t], { cwd: h.dir, env: { ...env, GIT_OPTIONAL_LOCKS: '0' }, reject: false });
+  const r = await execa(
+    'git',
+    ['-c', 'core.quotepath=off', 'merge-tree', '--write-tree', '--name-only', '--no-messages', o, t],
+    { cwd: h.dir, env: { ...env, GIT_OPTIONAL_LOCKS: '0' }, reject: false },
+  );
   const [tree, ...rest] = r.stdout.split('\n').filter(Boolean);
   if (r.exitCode === 0 && tree) return { tree };
   if (r.exitCode === 1) return { conflicts: [...new Set(rest)].sort() };

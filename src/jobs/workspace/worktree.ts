@@ -19,7 +19,12 @@ export interface JobWorktree {
 /** The branch of a job: `offload/<short job id>`. */
 export const jobBranch = (jobId: string) => `offload/${jobId.slice(0, 8)}`;
 
-const GIT_WHO = { GIT_AUTHOR_NAME: 'Offload', GIT_AUTHOR_EMAIL: 'offload@localhost', GIT_COMMITTER_NAME: 'Offload', GIT_COMMITTER_EMAIL: 'offload@localhost' };
+const GIT_WHO = {
+  GIT_AUTHOR_NAME: 'Offload',
+  GIT_AUTHOR_EMAIL: 'offload@localhost',
+  GIT_COMMITTER_NAME: 'Offload',
+  GIT_COMMITTER_EMAIL: 'offload@localhost',
+};
 
 /**
  * WORKER_ISOLATION=worktree: a worktree of `dir`'s repository under
@@ -43,8 +48,17 @@ export async function createWorktree(dir: string, jobId: string): Promise<JobWor
     throw new Error(`WORKER_ISOLATION=worktree needs a git repository with at least one commit; ${dir} has none`);
   }
   const tree = await writeTree({ dir: top });
-  const start = tree === (await git(top, ['rev-parse', 'HEAD^{tree}'])) ? head
-    : await git(top, ['commit-tree', tree, '-p', head, '-m', `offload: the checkout's uncommitted changes at the start of job ${jobId}`]);
+  const start =
+    tree === (await git(top, ['rev-parse', 'HEAD^{tree}']))
+      ? head
+      : await git(top, [
+          'commit-tree',
+          tree,
+          '-p',
+          head,
+          '-m',
+          `offload: the checkout's uncommitted changes at the start of job ${jobId}`,
+        ]);
   const parent = join(tmpdir(), 'offload-worktrees');
   await mkdir(parent, { recursive: true });
   const path = join(parent, jobId);
@@ -62,5 +76,6 @@ export async function removeWorktree(w: Pick<JobWorktree, 'path' | 'branch' | 'c
     await run(['worktree', 'prune']);
   }
   const b = await run(['branch', '-D', '--quiet', w.branch]);
-  if (b.exitCode !== 0 && !/not found/.test(b.stderr)) throw new Error(`git branch -D ${w.branch} failed: ${b.stderr.trim()}`);
+  if (b.exitCode !== 0 && !/not found/.test(b.stderr))
+    throw new Error(`git branch -D ${w.branch} failed: ${b.stderr.trim()}`);
 }

@@ -12,13 +12,18 @@ import { jobResult } from '../result';
  * `owner_gone`, `already_ended`); `cancelled` is true when the job ended cancelled or was asked to.
  */
 export function registerCancelTool(server: McpServer, deps: ToolDeps): void {
-  server.registerTool('cancel', {
-    title: 'Cancel a job',
-    description: 'Cancel a queued or running job (kills the agent\'s process tree), whichever Offload process runs it. Spend so far is kept.',
-    inputSchema: jobRefSchema('cancel'),
-  }, async ({ job_id }) => {
-    await knownJob(deps, job_id);
-    const { cancel, cancelled, job } = await deps.jobs.engine.cancelAnywhere(job_id);
-    return jobResult({ ...shapeResult(job), cancelled, cancel }, deps.jobLink);
-  });
+  server.registerTool(
+    'cancel',
+    {
+      title: 'Cancel a job',
+      description:
+        "Cancel a queued or running job (kills the agent's process tree), whichever Offload process runs it. Spend so far is kept.",
+      inputSchema: jobRefSchema('cancel'),
+    },
+    async ({ job_id }) => {
+      await knownJob(deps, job_id);
+      const { cancel, cancelled, job } = await deps.jobs.engine.cancelAnywhere(job_id);
+      return jobResult({ ...shapeResult(job), cancelled, cancel }, deps.jobLink);
+    },
+  );
 }

@@ -12,6 +12,14 @@ export function registerGetJobStatusTool(server: McpServer, deps: ToolDeps): voi
     return jobResult({ ...shapeResult(job), elapsed_ms: deps.jobs.engine.elapsedMs(job_id) }, deps.jobLink);
   };
   const description = 'The status and compact result of a job (job_status, changed_files, checks, cost_usd).';
-  server.registerTool('get_job_status', { title: 'Get job status', description, inputSchema: jobRefSchema('get_job_status') }, handler);
-  server.registerTool('get', { title: 'Get job status (alias of get_job_status)', description, inputSchema: jobRefSchema('get') }, handler);
+  server.registerTool(
+    'get_job_status',
+    { title: 'Get job status', description, inputSchema: jobRefSchema('get_job_status') },
+    handler,
+  );
+  server.registerTool(
+    'get',
+    { title: 'Get job status (alias of get_job_status)', description, inputSchema: jobRefSchema('get') },
+    handler,
+  );
 }

@@ -8,10 +8,15 @@ import { jsonResult } from '../result';
  * and kind (USD), the warning thresholds and those crossed (percent), and the breaker's state.
  */
 export function registerGetSpendStatsTool(server: McpServer, deps: ToolDeps): void {
-  server.registerTool('get_spend_stats', {
-    title: 'Get spend stats',
-    description: 'Spend this month against the budget (USD): current_month, total_budget, remaining, percentage_used, today, reserved in flight, per model; '
-      + 'thresholds/thresholds_crossed (warning percentages of the monthly budget) and the circuit breaker state.',
-    inputSchema: noArgsSchema('get_spend_stats'),
-  }, async () => jsonResult(await deps.jobs.engine.spendStats()));
+  server.registerTool(
+    'get_spend_stats',
+    {
+      title: 'Get spend stats',
+      description:
+        'Spend this month against the budget (USD): current_month, total_budget, remaining, percentage_used, today, reserved in flight, per model; ' +
+        'thresholds/thresholds_crossed (warning percentages of the monthly budget) and the circuit breaker state.',
+      inputSchema: noArgsSchema('get_spend_stats'),
+    },
+    async () => jsonResult(await deps.jobs.engine.spendStats()),
+  );
 }

@@ -9,7 +9,8 @@ import { jsonResult } from '../result';
 /** `{ forecast }` when the job has one (core/forecast.ts forecastOf), and `{ routing }` for an `auto` job, else nothing. */
 function withForecast(job: JobRecord): { forecast?: { low_usd: number; high_usd: number }; routing?: unknown } {
   const forecast = forecastOf(job);
-  const routing = job.result && typeof job.result === 'object' ? (job.result as { routing?: unknown }).routing : undefined;
+  const routing =
+    job.result && typeof job.result === 'object' ? (job.result as { routing?: unknown }).routing : undefined;
   return { ...(forecast ? { forecast } : {}), ...(routing ? { routing } : {}) };
 }
 
@@ -19,13 +20,29 @@ function withForecast(job: JobRecord): { forecast?: { low_usd: number; high_usd:
  * and stored `rejected` on a no.
  */
 export function registerQueueBatchTool(server: McpServer, deps: ToolDeps): void {
-  server.registerTool('queue_batch', {
-    title: 'Queue a batch of jobs',
-    description: 'Queue up to 50 run_job tasks (same fields as run_job) at once. Returns job_ids at once; they run under the concurrency limit. '
-      + 'Use wait or get per job_id. If any job is invalid, none is queued. premium-worker jobs are asked about once for the whole batch.',
-    inputSchema: QueueBatchSchema,
-  }, async (args) => {
-    const jobs = await deps.jobs.queueBatch(QueueBatchSchema.parse(args), elicitationApprover(server) ?? deps.approve);
-    return jsonResult({ jobs: jobs.map((j) => ({ job_id: j.id, job_status: j.status, agent: j.agent, model: j.model, ...withForecast(j) })) });
-  });
+  server.registerTool(
+    'queue_batch',
+    {
+      title: 'Queue a batch of jobs',
+      description:
+        'Queue up to 50 run_job tasks (same fields as run_job) at once. Returns job_ids at once; they run under the concurrency limit. ' +
+        'Use wait or get per job_id. If any job is invalid, none is queued. premium-worker jobs are asked about once for the whole batch.',
+      inputSchema: QueueBatchSchema,
+    },
+    async (args) => {
+      const jobs = await deps.jobs.queueBatch(
+        QueueBatchSchema.parse(args),
+        elicitationApprover(server) ?? deps.approve,
+      );
+      return jsonResult({
+        jobs: jobs.map((j) => ({
+          job_id: j.id,
+          job_status: j.status,
+          agent: j.agent,
+          model: j.model,
+          ...withForecast(j),
+        })),
+      });
+    },
+  );
 }

@@ -11,14 +11,19 @@ import { jobResult } from '../result';
  * client supports it, else through the host's approver (VS Code: a notification or the jobs panel), else rejected.
  */
 export function registerRunJobTool(server: McpServer, deps: ToolDeps): void {
-  server.registerTool('run_job', {
-    title: 'Run a job on a cheap model',
-    description: 'Hand a bulk task (format, rename, summarize, small edit) to a cheap worker model and get the compact result. '
-      + 'agent: mini-worker (cheapest), balanced-worker, premium-worker, or auto (classifies the task and picks the cheapest tier its class allows within ROUTING_MAX_COST_USD; the result\'s routing says why). '
-      + 'input_refs: files given as context. Spend is metered against the monthly budget.',
-    inputSchema: RunJobSchema,
-  }, async (args) => {
-    const job = await deps.jobs.runJob(RunJobSchema.parse(args), elicitationApprover(server) ?? deps.approve);
-    return jobResult(shapeResult(job), deps.jobLink);
-  });
+  server.registerTool(
+    'run_job',
+    {
+      title: 'Run a job on a cheap model',
+      description:
+        'Hand a bulk task (format, rename, summarize, small edit) to a cheap worker model and get the compact result. ' +
+        "agent: mini-worker (cheapest), balanced-worker, premium-worker, or auto (classifies the task and picks the cheapest tier its class allows within ROUTING_MAX_COST_USD; the result's routing says why). " +
+        'input_refs: files given as context. Spend is metered against the monthly budget.',
+      inputSchema: RunJobSchema,
+    },
+    async (args) => {
+      const job = await deps.jobs.runJob(RunJobSchema.parse(args), elicitationApprover(server) ?? deps.approve);
+      return jobResult(shapeResult(job), deps.jobLink);
+    },
+  );
 }

@@ -10,13 +10,24 @@ import { jsonResult } from '../result';
  * ledger (`log_source`).
  */
 export function registerTailTool(server: McpServer, deps: ToolDeps): void {
-  server.registerTool('tail', {
-    title: 'Tail a job log',
-    description: 'The last lines of a job\'s live log: agent steps, tool calls, checks. Works for jobs run by any Offload process sharing the ledger.',
-    inputSchema: TailSchema,
-  }, async ({ job_id, lines }) => {
-    const job = await knownJob(deps, job_id);
-    const tail = await deps.jobs.engine.tail(job_id, lines);
-    return jsonResult({ job_id, job_status: job.status, lines: tail.lines, total_lines: tail.total, log_source: tail.source });
-  });
+  server.registerTool(
+    'tail',
+    {
+      title: 'Tail a job log',
+      description:
+        "The last lines of a job's live log: agent steps, tool calls, checks. Works for jobs run by any Offload process sharing the ledger.",
+      inputSchema: TailSchema,
+    },
+    async ({ job_id, lines }) => {
+      const job = await knownJob(deps, job_id);
+      const tail = await deps.jobs.engine.tail(job_id, lines);
+      return jsonResult({
+        job_id,
+        job_status: job.status,
+        lines: tail.lines,
+        total_lines: tail.total,
+        log_source: tail.source,
+      });
+    },
+  );
 }

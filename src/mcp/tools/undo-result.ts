@@ -12,6 +12,9 @@ export async function undoResult(jobId: string, op: () => Promise<object>): Prom
     return jsonResult(await op());
   } catch (err) {
     if (!(err instanceof UndoRefusedError)) throw err;
-    return { ...jsonResult({ job_id: jobId, refused: err.op, conflicting_files: err.files, error: err.message }), isError: true };
+    return {
+      ...jsonResult({ job_id: jobId, refused: err.op, conflicting_files: err.files, error: err.message }),
+      isError: true,
+    };
   }
 }

@@ -3,11 +3,18 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { guardHandler, httpServerOptions, isJsonContentType, parseRequestTarget, type HttpTimeouts } from '../../core/http-guard';
+import {
+  guardHandler,
+  httpServerOptions,
+  isJsonContentType,
+  parseRequestTarget,
+  type HttpTimeouts,
+} from '../../core/http-guard';
 import { readJsonBody } from '../../http/read-json-body';
 
 /** What the transport needs per session: a fresh server and how to dispose of it (createMcpServer's shape). */
-export type McpServerFactory = () => { server: McpServer; cleanup: () => Promise<void> } | Promise<{ server: McpServer; cleanup: () => Promise<void> }>;
+export type McpServerFactory = () =>
+  { server: McpServer; cleanup: () => Promise<void> } | Promise<{ server: McpServer; cleanup: () => Promise<void> }>;
 
 /** One HTTP request as the server saw it, for diagnostics and tests. `rpcMethods` lists JSON-RPC methods of a POST body. */
 export interface McpHttpRequestRecord {
@@ -74,7 +81,11 @@ function sendError(res: ServerResponse, status: number, message: string, headers
 
 function rpcMethods(body: unknown): string[] {
   const messages = Array.isArray(body) ? body : [body];
-  return messages.flatMap((m) => (m && typeof m === 'object' && typeof (m as { method?: unknown }).method === 'string' ? [(m as { method: string }).method] : []));
+  return messages.flatMap((m) =>
+    m && typeof m === 'object' && typeof (m as { method?: unknown }).method === 'string'
+      ? [(m as { method: string }).method]
+      : [],
+  );
 }
 
 interface Session {
@@ -89,7 +100,8 @@ interface Session {
 /** The session to evict at the cap: fewest open requests, then least recently seen. */
 function idlest(sessions: Iterable<Session>): Session | undefined {
   let best: Session | undefined;
-  for (const s of sessions) if (!best || s.open < best.open || (s.open === best.open && s.lastSeen < best.lastSeen)) best = s;
+  for (const s of sessions)
+    if (!best || s.open < best.open || (s.open === best.open && s.lastSeen < best.lastSeen)) best = s;
   return best;
 }
 
@@ -124,13 +136,18 @@ export async function serveMcpHttp(opts: McpHttpOptions): Promise<McpHttpServer>
     const origin = req.headers.origin;
     if (origin !== undefined && !allowedOrigins.has(origin)) return refuse(403, 'forbidden: Origin is not allowed');
     if (record.path !== '/mcp') return refuse(404, 'not found: the MCP endpoint is /mcp');
-    if (!hasToken(req.headers.authorization, token)) return refuse(401, 'unauthorized: send Authorization: Bearer <token>', { 'www-authenticate': 'Bearer realm="offload"' });
+    if (!hasToken(req.headers.authorization, token))
+      return refuse(401, 'unauthorized: send Authorization: Bearer <token>', {
+        'www-authenticate': 'Bearer realm="offload"',
+      });
 
     let body: unknown;
     if (req.method === 'POST') {
-      if (!isJsonContentType(req.headers['content-type'])) return refuse(415, 'unsupported media type: send Content-Type: application/json');
+      if (!isJsonContentType(req.headers['content-type']))
+        return refuse(415, 'unsupported media type: send Content-Type: application/json');
       const parsed = await readJsonBody(req, MAX_BODY_BYTES);
-      if (!parsed.ok && parsed.error === 'too_large') return refuse(413, `request body over ${MAX_BODY_BYTES} bytes`, { connection: 'close' });
+      if (!parsed.ok && parsed.error === 'too_large')
+        return refuse(413, `request body over ${MAX_BODY_BYTES} bytes`, { connection: 'close' });
       if (!parsed.ok && parsed.error === 'ended_early') return refuse(400, 'bad request: the body ended early');
       if (!parsed.ok) return refuse(400, 'parse error: the body is not JSON');
       body = parsed.value;
@@ -142,11 +159,15 @@ export async function serveMcpHttp(opts: McpHttpOptions): Promise<McpHttpServer>
       if (!session) return refuse(404, 'session not found: initialize a new session');
       session.open += 1;
       session.lastSeen = Date.now();
-      res.once('close', () => { session.open -= 1; session.lastSeen = Date.now(); });
+      res.once('close', () => {
+        session.open -= 1;
+        session.lastSeen = Date.now();
+      });
       return session.transport.handleRequest(req, res, body);
     }
     if (req.method !== 'POST') return refuse(400, 'bad request: Mcp-Session-Id header is required');
-    if (!record.rpcMethods.includes('initialize')) return refuse(400, 'bad request: Mcp-Session-Id header is required (only initialize starts a session)');
+    if (!record.rpcMethods.includes('initialize'))
+      return refuse(400, 'bad request: Mcp-Session-Id header is required (only initialize starts a session)');
     if (sessions.size >= maxSessions) {
       const evicted = idlest(sessions.values());
       if (evicted) await evicted.transport.close();
@@ -158,7 +179,9 @@ export async function serveMcpHttp(opts: McpHttpOptions): Promise<McpHttpServer>
     const { server } = created;
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (id) => { sessions.set(id, { transport, cleanup, open: 0, lastSeen: Date.now() }); },
+      onsessioninitialized: (id) => {
+        sessions.set(id, { transport, cleanup, open: 0, lastSeen: Date.now() });
+      },
     });
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);
@@ -176,9 +199,14 @@ export async function serveMcpHttp(opts: McpHttpOptions): Promise<McpHttpServer>
   });
   const http = createServer(httpServerOptions(opts.timeouts), (req, res) => {
     const record: McpHttpRequestRecord = {
-      at: Date.now(), method: (req.method ?? '').slice(0, 20), path: (req.url ?? '').slice(0, 200), status: 0,
+      at: Date.now(),
+      method: (req.method ?? '').slice(0, 20),
+      path: (req.url ?? '').slice(0, 200),
+      status: 0,
       sessionId: typeof req.headers['mcp-session-id'] === 'string' ? req.headers['mcp-session-id'] : null,
-      rpcMethods: [], userAgent: req.headers['user-agent'] ?? null, refused: null,
+      rpcMethods: [],
+      userAgent: req.headers['user-agent'] ?? null,
+      refused: null,
     };
     res.on('finish', () => {
       record.status = res.statusCode;
@@ -193,16 +221,23 @@ export async function serveMcpHttp(opts: McpHttpOptions): Promise<McpHttpServer>
   });
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
-    http.listen(opts.port ?? 0, '127.0.0.1', () => { http.off('error', reject); resolve(); });
+    http.listen(opts.port ?? 0, '127.0.0.1', () => {
+      http.off('error', reject);
+      resolve();
+    });
   });
   http.on('error', () => undefined); // after listen, errors belong to sockets (each has its own handler)
   const port = (http.address() as AddressInfo).port;
   allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
   allowedOrigins = new Set([...allowedHosts].map((h) => `http://${h}`));
-  const sweep = setInterval(() => {
-    const cutoff = Date.now() - idleMs;
-    for (const s of sessions.values()) if (s.open === 0 && s.lastSeen < cutoff) void s.transport.close().catch(() => undefined);
-  }, Math.max(10, Math.min(idleMs / 2, 30_000)));
+  const sweep = setInterval(
+    () => {
+      const cutoff = Date.now() - idleMs;
+      for (const s of sessions.values())
+        if (s.open === 0 && s.lastSeen < cutoff) void s.transport.close().catch(() => undefined);
+    },
+    Math.max(10, Math.min(idleMs / 2, 30_000)),
+  );
   sweep.unref();
   const closeSessions = async () => {
     const open = [...sessions.values()];
@@ -216,13 +251,14 @@ export async function serveMcpHttp(opts: McpHttpOptions): Promise<McpHttpServer>
     token,
     sessionCount: () => sessions.size,
     closeSessions,
-    close: () => (closing ??= (async () => {
-      clearInterval(sweep);
-      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-      http.closeAllConnections();
-      await closeSessions();
-      http.closeAllConnections();
-      await closed;
-    })()),
+    close: () =>
+      (closing ??= (async () => {
+        clearInterval(sweep);
+        const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+        http.closeAllConnections();
+        await closeSessions();
+        http.closeAllConnections();
+        await closed;
+      })()),
   };
 }

@@ -9,15 +9,27 @@ import { jobLine, OPEN_IN_PANEL, openInPanel } from './show-result';
  * workspace folder, followed in a cancellable notification until it ends; cancelling stops the
  * job and kills its process tree. Resolves with the terminal job (or undefined when dismissed).
  */
-export async function startAgentJob(deps: CommandDeps, args?: { prompt?: string; folder?: string }): Promise<JobRecord | undefined> {
+export async function startAgentJob(
+  deps: CommandDeps,
+  args?: { prompt?: string; folder?: string },
+): Promise<JobRecord | undefined> {
   const folders = vscode.workspace.workspaceFolders ?? [];
-  const folder = args?.folder ?? (folders.length <= 1 ? folders[0]?.uri.fsPath
-    : (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Folder the agent job may change' }))?.uri.fsPath);
+  const folder =
+    args?.folder ??
+    (folders.length <= 1
+      ? folders[0]?.uri.fsPath
+      : (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Folder the agent job may change' }))?.uri.fsPath);
   if (!folder) {
     void vscode.window.showWarningMessage('Offload: open a folder first; agent jobs only touch workspace folders.');
     return undefined;
   }
-  const prompt = args?.prompt ?? await vscode.window.showInputBox({ title: 'Offload: Start Agent Job', prompt: 'What should the agent do?', ignoreFocusOut: true });
+  const prompt =
+    args?.prompt ??
+    (await vscode.window.showInputBox({
+      title: 'Offload: Start Agent Job',
+      prompt: 'What should the agent do?',
+      ignoreFocusOut: true,
+    }));
   if (!prompt) return undefined;
   const app = await deps.host.getApp();
   const { StartSchema } = await loadAppModule();
@@ -27,7 +39,9 @@ export async function startAgentJob(deps: CommandDeps, args?: { prompt?: string;
     { location: vscode.ProgressLocation.Notification, title: 'Offload agent job', cancellable: true },
     async (progress, token) => {
       token.onCancellationRequested(() => void app.engine.cancel(job.id));
-      const onLog = (e: { jobId: string; line: string }) => { if (e.jobId === job.id) progress.report({ message: e.line.slice(0, 120) }); };
+      const onLog = (e: { jobId: string; line: string }) => {
+        if (e.jobId === job.id) progress.report({ message: e.line.slice(0, 120) });
+      };
       app.engine.on('log', onLog);
       try {
         let current = job;
@@ -38,7 +52,9 @@ export async function startAgentJob(deps: CommandDeps, args?: { prompt?: string;
       }
     },
   );
-  void vscode.window.showInformationMessage(`Offload: agent job ${jobLine(done)}`, OPEN_IN_PANEL).then((pick) => { if (pick) void openInPanel(done); });
+  void vscode.window.showInformationMessage(`Offload: agent job ${jobLine(done)}`, OPEN_IN_PANEL).then((pick) => {
+    if (pick) void openInPanel(done);
+  });
   return done;
 }
 
@@ -52,7 +68,12 @@ export async function cancelJob(deps: CommandDeps, args?: { jobId?: string }): P
       void vscode.window.showInformationMessage('Offload: no job is running in this window.');
       return false;
     }
-    jobId = (await vscode.window.showQuickPick(active.map((j) => ({ label: jobLine(j), description: j.id, id: j.id })), { title: 'Offload: Cancel Job' }))?.id;
+    jobId = (
+      await vscode.window.showQuickPick(
+        active.map((j) => ({ label: jobLine(j), description: j.id, id: j.id })),
+        { title: 'Offload: Cancel Job' },
+      )
+    )?.id;
   }
   if (!jobId) return false;
   const { cancel, cancelled } = await app.engine.cancelAnywhere(jobId);

@@ -5,7 +5,10 @@ import type { CommandDeps } from './deps';
 async function pickSlot(slot: string | undefined, verb: string): Promise<string | undefined> {
   if (slot) return slot;
   if (API_KEY_SLOTS.length === 1) return API_KEY_SLOTS[0]!.id;
-  const picked = await vscode.window.showQuickPick(API_KEY_SLOTS.map((s) => ({ label: s.label, id: s.id })), { title: `Offload: ${verb} API Key` });
+  const picked = await vscode.window.showQuickPick(
+    API_KEY_SLOTS.map((s) => ({ label: s.label, id: s.id })),
+    { title: `Offload: ${verb} API Key` },
+  );
   return picked?.id;
 }
 
@@ -17,10 +20,15 @@ async function pickSlot(slot: string | undefined, verb: string): Promise<string 
 export async function setApiKey(deps: CommandDeps, args?: { slot?: string; value?: string }): Promise<void> {
   const slot = await pickSlot(args?.slot, 'Set');
   if (!slot) return;
-  const value = args?.value ?? await vscode.window.showInputBox({
-    title: 'Offload: Set API Key', prompt: API_KEY_SLOTS.find((s) => s.id === slot)?.label, password: true, ignoreFocusOut: true,
-    validateInput: (v) => (v.trim().length < 8 ? 'That is too short to be an API key' : undefined),
-  });
+  const value =
+    args?.value ??
+    (await vscode.window.showInputBox({
+      title: 'Offload: Set API Key',
+      prompt: API_KEY_SLOTS.find((s) => s.id === slot)?.label,
+      password: true,
+      ignoreFocusOut: true,
+      validateInput: (v) => (v.trim().length < 8 ? 'That is too short to be an API key' : undefined),
+    }));
   if (!value) return;
   await deps.keys.store(slot, value.trim());
   deps.log.info(`API key ${slot} stored in SecretStorage`);

@@ -8,7 +8,11 @@ import type { CommandDeps } from './deps';
  */
 export async function tripBreaker(deps: CommandDeps, args?: { detail?: string }): Promise<string | undefined> {
   if (!args?.detail) {
-    const ok = await vscode.window.showWarningMessage('Trip the Offload circuit breaker? No new paid work will be admitted anywhere until you reset it.', { modal: true }, 'Trip');
+    const ok = await vscode.window.showWarningMessage(
+      'Trip the Offload circuit breaker? No new paid work will be admitted anywhere until you reset it.',
+      { modal: true },
+      'Trip',
+    );
     if (ok !== 'Trip') return undefined;
   }
   const record = await (await deps.host.getApp()).breaker.trip(args?.detail ?? 'tripped from VS Code');
@@ -22,6 +26,9 @@ export async function resetBreaker(deps: CommandDeps): Promise<string> {
   const record = await (await deps.host.getApp()).breaker.reset();
   deps.log.info(`circuit breaker reset: ${record.state}${record.reason ? ` (${record.reason})` : ''}`);
   deps.host.breakerChanged();
-  if (record.state !== 'closed') void vscode.window.showWarningMessage(`Offload: the breaker is still ${record.state}: ${record.detail ?? record.reason}`);
+  if (record.state !== 'closed')
+    void vscode.window.showWarningMessage(
+      `Offload: the breaker is still ${record.state}: ${record.detail ?? record.reason}`,
+    );
   return record.state;
 }

@@ -36,14 +36,16 @@ export const COMMANDS: Record<string, (deps: CommandDeps, args?: never) => Promi
 
 /** Registers every command; a handler's error is logged and shown, never thrown into VS Code. */
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
-  return Object.entries(COMMANDS).map(([id, handler]) => vscode.commands.registerCommand(id, async (args?: never) => {
-    try {
-      return await handler(deps, args);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      deps.log.error(`${id}: ${message}`);
-      void vscode.window.showErrorMessage(`Offload: ${message}`);
-      return undefined;
-    }
-  }));
+  return Object.entries(COMMANDS).map(([id, handler]) =>
+    vscode.commands.registerCommand(id, async (args?: never) => {
+      try {
+        return await handler(deps, args);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        deps.log.error(`${id}: ${message}`);
+        void vscode.window.showErrorMessage(`Offload: ${message}`);
+        return undefined;
+      }
+    }),
+  );
 }

@@ -6,13 +6,15 @@ import type { CommandDeps } from './deps';
 
 const WHERE: Record<McpClientKind, string> = {
   codex: '~/.codex/config.toml',
-  'claude-code': '.mcp.json (or give `claude mcp add-json offload …` the object under "offload"; Cursor: ~/.cursor/mcp.json)',
+  'claude-code':
+    '.mcp.json (or give `claude mcp add-json offload …` the object under "offload"; Cursor: ~/.cursor/mcp.json)',
 };
 
 /** What else the client needs (README, "Use it from Codex…"): `claude -p` refuses MCP tools not allowed beforehand (2.1.197). */
 const ALSO: Record<McpClientKind, string> = {
   codex: '',
-  'claude-code': ' For claude -p, also allow its tools: "permissions": {"allow": ["mcp__offload"]} in ~/.claude/settings.json, or --allowedTools mcp__offload.',
+  'claude-code':
+    ' For claude -p, also allow its tools: "permissions": {"allow": ["mcp__offload"]} in ~/.claude/settings.json, or --allowedTools mcp__offload.',
 };
 
 /**
@@ -22,8 +24,14 @@ const ALSO: Record<McpClientKind, string> = {
  */
 export async function copyMcpConfig(deps: CommandDeps, kind: McpClientKind): Promise<string> {
   const app = await deps.host.getApp();
-  const text = mcpClientConfig(kind, join(deps.context.extensionPath, 'dist', 'worker.js'), workerEnv(app.config, changedSettings()));
+  const text = mcpClientConfig(
+    kind,
+    join(deps.context.extensionPath, 'dist', 'worker.js'),
+    workerEnv(app.config, changedSettings()),
+  );
   await vscode.env.clipboard.writeText(text);
-  void vscode.window.showInformationMessage(`Offload: MCP config copied. Paste it into ${WHERE[kind]} and replace the placeholder with a command that prints your key (OPENAI_API_KEY_COMMAND).${ALSO[kind]}`);
+  void vscode.window.showInformationMessage(
+    `Offload: MCP config copied. Paste it into ${WHERE[kind]} and replace the placeholder with a command that prints your key (OPENAI_API_KEY_COMMAND).${ALSO[kind]}`,
+  );
   return text;
 }

@@ -10,7 +10,10 @@ export async function restartApp(host: AppHost, reason: string): Promise<boolean
   const active = await host.activeJobs();
   if (active.length) {
     const pick = await vscode.window.showWarningMessage(
-      `Offload: ${reason}. Applying it restarts Offload and cancels ${active.length} running job(s).`, 'Restart Now', 'Later');
+      `Offload: ${reason}. Applying it restarts Offload and cancels ${active.length} running job(s).`,
+      'Restart Now',
+      'Later',
+    );
     if (pick !== 'Restart Now') return false;
   }
   await host.restart();

@@ -25,7 +25,10 @@ export class JobChangeFeed {
   private readonly sent = new Map<string, string>();
 
   /** `now` is epoch ms (Date.now); the first poll reads from `now()` − REREAD_MS. */
-  constructor(private readonly read: ReadChanges, private readonly now: () => number) {
+  constructor(
+    private readonly read: ReadChanges,
+    private readonly now: () => number,
+  ) {
     this.since = now();
   }
 

@@ -21,9 +21,16 @@ export function toRow(job: JobRecord, now: number): JobRow {
   const undo = obj(obj(job.result).undo).state;
   const end = LIVE.has(job.status) ? now : job.updatedAt;
   return {
-    id: job.id, kind: job.kind, status: job.status, agent: job.agent, model: job.model,
-    cost_usd: job.costMicros / 1e6, created_at: job.createdAt, updated_at: job.updatedAt,
-    duration_ms: Math.max(0, Math.round(end - job.createdAt)), title: promptOf(job).slice(0, 200),
+    id: job.id,
+    kind: job.kind,
+    status: job.status,
+    agent: job.agent,
+    model: job.model,
+    cost_usd: job.costMicros / 1e6,
+    created_at: job.createdAt,
+    updated_at: job.updatedAt,
+    duration_ms: Math.max(0, Math.round(end - job.createdAt)),
+    title: promptOf(job).slice(0, 200),
     undo: undo === 'applied' || undo === 'discarded' ? undo : null,
   };
 }
@@ -37,11 +44,17 @@ export function toDetail(job: JobRecord, now: number, log: string[], forecast: J
   const checks = Array.isArray(result.check_runs) ? (result.check_runs as JobDetail['checks']) : [];
   const { workspace: _w, check_runs: _c, ...shown } = result;
   return {
-    row, prompt: promptOf(job), result: job.result === null ? null : shown,
+    row,
+    prompt: promptOf(job),
+    result: job.result === null ? null : shown,
     changed_files: Array.isArray(result.changed_files) ? (result.changed_files as string[]) : [],
-    checks, forecast, diff: typeof result.diff === 'string' ? result.diff : '', error: job.error,
+    checks,
+    forecast,
+    diff: typeof result.diff === 'string' ? result.diff : '',
+    error: job.error,
     receipt: result.savings && typeof result.savings === 'object' ? (result.savings as Record<string, unknown>) : null,
-    log, can: { cancel: !ended, apply: undoable, discard: undoable, retry: ended },
+    log,
+    can: { cancel: !ended, apply: undoable, discard: undoable, retry: ended },
   };
 }
 
@@ -59,10 +72,24 @@ export function toSpend(stats: SpendStats, byDay: Spend['by_day']): Spend {
   for (const [model, m] of Object.entries(stats.by_model)) by_model[model] = { cost_usd: m.cost_usd, calls: m.calls };
   const state = BREAKER_STATES.has(stats.breaker.state) ? (stats.breaker.state as Spend['breaker']['state']) : 'open';
   return {
-    month: stats.month, current_month: stats.current_month, total_budget: stats.total_budget, remaining: stats.remaining,
-    percentage_used: stats.percentage_used, today: stats.today, daily_budget: stats.daily_budget, reserved: stats.reserved,
-    reservations_in_flight: stats.reservations_in_flight, thresholds: stats.thresholds, by_model, by_kind: stats.by_kind, by_day: byDay,
-    savings: { jobs: stats.savings.jobs, saved_usd: stats.savings.saved_usd, caller_tokens_avoided: stats.savings.caller_tokens_avoided },
+    month: stats.month,
+    current_month: stats.current_month,
+    total_budget: stats.total_budget,
+    remaining: stats.remaining,
+    percentage_used: stats.percentage_used,
+    today: stats.today,
+    daily_budget: stats.daily_budget,
+    reserved: stats.reserved,
+    reservations_in_flight: stats.reservations_in_flight,
+    thresholds: stats.thresholds,
+    by_model,
+    by_kind: stats.by_kind,
+    by_day: byDay,
+    savings: {
+      jobs: stats.savings.jobs,
+      saved_usd: stats.savings.saved_usd,
+      caller_tokens_avoided: stats.savings.caller_tokens_avoided,
+    },
     breaker: { ...stats.breaker, state },
   };
 }

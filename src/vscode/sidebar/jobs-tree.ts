@@ -4,13 +4,26 @@ import { usd } from '../../shared/usd';
 import type { AppHost } from '../app-host';
 import { toRow } from '../panel/model';
 
-const ICON: Record<string, string> = { queued: 'clock', running: 'sync~spin', completed: 'pass', failed: 'error', cancelled: 'circle-slash', budget_exceeded: 'credit-card', rejected: 'close' };
-const GROUPS = [['running', 'Running'], ['queued', 'Queued'], ['recent', 'Recent']] as const;
+const ICON: Record<string, string> = {
+  queued: 'clock',
+  running: 'sync~spin',
+  completed: 'pass',
+  failed: 'error',
+  cancelled: 'circle-slash',
+  budget_exceeded: 'credit-card',
+  rejected: 'close',
+};
+const GROUPS = [
+  ['running', 'Running'],
+  ['queued', 'Queued'],
+  ['recent', 'Recent'],
+] as const;
 type Group = (typeof GROUPS)[number][0];
 type Node = { group: Group; label: string } | { job: JobRecord };
 
 /** Seconds/minutes of a duration, ms. */
-const duration = (ms: number) => (ms < 60_000 ? `${Math.round(ms / 1000)}s` : `${Math.floor(ms / 60_000)}m ${Math.round((ms % 60_000) / 1000)}s`);
+const duration = (ms: number) =>
+  ms < 60_000 ? `${Math.round(ms / 1000)}s` : `${Math.floor(ms / 60_000)}m ${Math.round((ms % 60_000) / 1000)}s`;
 
 /**
  * The `offload.jobs` tree: Running, Queued and Recent jobs of the shared ledger. A job row shows
@@ -39,9 +52,15 @@ export class JobsTree implements vscode.TreeDataProvider<Node>, vscode.Disposabl
     void vscode.commands.executeCommand('setContext', 'offload.noJobs', jobs.length === 0);
     void vscode.commands.executeCommand('setContext', 'offload.noKey', !app.config.openaiApiKey);
     if (!jobs.length) return [];
-    const of = (g: Group) => jobs.filter((j) => (g === 'recent' ? j.status !== 'running' && j.status !== 'queued' : j.status === g));
-    if (!node) return GROUPS.filter(([g]) => g === 'recent' || of(g).length).map(([group, label]) => ({ group, label }));
-    return 'group' in node ? of(node.group).slice(0, node.group === 'recent' ? 50 : undefined).map((job) => ({ job })) : [];
+    const of = (g: Group) =>
+      jobs.filter((j) => (g === 'recent' ? j.status !== 'running' && j.status !== 'queued' : j.status === g));
+    if (!node)
+      return GROUPS.filter(([g]) => g === 'recent' || of(g).length).map(([group, label]) => ({ group, label }));
+    return 'group' in node
+      ? of(node.group)
+          .slice(0, node.group === 'recent' ? 50 : undefined)
+          .map((job) => ({ job }))
+      : [];
   }
 
   getTreeItem(node: Node): vscode.TreeItem {

@@ -2,7 +2,14 @@ import { deepStrictEqual, ok, rejects, strictEqual } from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError, RateLimitError } from 'openai';
+import OpenAI, {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIUserAbortError,
+  OpenAIError,
+  RateLimitError,
+} from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParams } from 'openai/resources/chat/completions';
 import { chatCompletionsURL, createGatewayClient, type GatewayClient } from '../../../src/adapter/gateway-client';
 
@@ -24,7 +31,14 @@ async function serve(handler: Handler) {
   const server = createServer(async (req, res) => {
     const parts: Buffer[] = [];
     for await (const p of req) parts.push(p as Buffer);
-    const i = seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(parts), connection: sockets.get(req.socket) ?? 0 }) - 1;
+    const i =
+      seen.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(parts),
+        connection: sockets.get(req.socket) ?? 0,
+      }) - 1;
     handler(req, res, i);
   });
   server.on('connection', (s: Socket) => sockets.set(s, sockets.size + 1));
@@ -32,9 +46,14 @@ async function serve(handler: Handler) {
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   return {
-    url, seen,
+    url,
+    seen,
     connections: () => sockets.size,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -42,8 +61,22 @@ const json = (res: ServerResponse, status: number, body: unknown, headers: Recor
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(typeof body === 'string' ? body : JSON.stringify(body));
 };
-const completion = { id: 'c1', object: 'chat.completion', created: 0, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'hi', refusal: null }, finish_reason: 'stop', logprobs: null }] };
-const chunk = (content: string) => ({ id: 'c', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: null }] });
+const completion = {
+  id: 'c1',
+  object: 'chat.completion',
+  created: 0,
+  model: 'm',
+  choices: [
+    { index: 0, message: { role: 'assistant', content: 'hi', refusal: null }, finish_reason: 'stop', logprobs: null },
+  ],
+};
+const chunk = (content: string) => ({
+  id: 'c',
+  object: 'chat.completion.chunk',
+  created: 0,
+  model: 'm',
+  choices: [{ index: 0, delta: { content }, finish_reason: null }],
+});
 const sse = (res: ServerResponse, events: string[], end = true) => {
   res.writeHead(200, { 'content-type': 'text/event-stream' });
   for (const e of events) res.write(e);
@@ -67,7 +100,8 @@ describe('chatCompletionsURL', () => {
     ['https://api.example.com/', 'https://api.example.com/chat/completions'],
     ['https://gw.example.com/openai/v1', 'https://gw.example.com/openai/v1/chat/completions'],
   ];
-  for (const [base, url] of cases) it(`joins ${base} as the SDK does`, () => strictEqual(chatCompletionsURL(base).href, url));
+  for (const [base, url] of cases)
+    it(`joins ${base} as the SDK does`, () => strictEqual(chatCompletionsURL(base).href, url));
 });
 
 describe('createGatewayClient (undici + eventsource-parser, against a node:http server on 127.0.0.1)', () => {
@@ -86,22 +120,47 @@ describe('createGatewayClient (undici + eventsource-parser, against a node:http 
     await start((_req, res) => json(res, 200, completion));
     deepStrictEqual(await client.complete(body), completion);
     const [r] = server.seen;
-    deepStrictEqual([r?.method, r?.url, r?.headers.authorization, r?.headers['content-type'], r?.headers.accept, r?.headers['content-length'], r?.body.toString()],
-      ['POST', '/v1/chat/completions', 'Bearer sk-test', 'application/json', 'application/json', String(body.length), body.toString()]);
+    deepStrictEqual(
+      [
+        r?.method,
+        r?.url,
+        r?.headers.authorization,
+        r?.headers['content-type'],
+        r?.headers.accept,
+        r?.headers['content-length'],
+        r?.body.toString(),
+      ],
+      [
+        'POST',
+        '/v1/chat/completions',
+        'Bearer sk-test',
+        'application/json',
+        'application/json',
+        String(body.length),
+        body.toString(),
+      ],
+    );
   });
 
   it('sends a byte body byte-exact, its content-length in bytes', async () => {
     await start((_req, res) => json(res, 200, completion));
-    const whole = Buffer.from(JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'é 🙂 世界 \u2028 "q" \\' }] }));
+    const whole = Buffer.from(
+      JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'é 🙂 世界 \u2028 "q" \\' }] }),
+    );
     await client.complete(whole.subarray(0)); // a view
-    deepStrictEqual([server.seen[0]?.body.equals(whole), server.seen[0]?.headers['content-length']], [true, String(whole.length)]);
+    deepStrictEqual(
+      [server.seen[0]?.body.equals(whole), server.seen[0]?.headers['content-length']],
+      [true, String(whole.length)],
+    );
   });
 
   it('reuses one keep-alive socket for consecutive calls, streaming or not', async () => {
     // undici frees a connection for the next request one turn of the event loop after the response ended (a request sent in the
     // same turn opens a second one); the adapter's calls are seconds apart.
     const turn = () => new Promise((resolve) => setImmediate(resolve));
-    await start((_req, res, i) => (i === 1 ? sse(res, [`data: ${JSON.stringify(chunk('a'))}\n\n`, 'data: [DONE]\n\n']) : json(res, 200, completion)));
+    await start((_req, res, i) =>
+      i === 1 ? sse(res, [`data: ${JSON.stringify(chunk('a'))}\n\n`, 'data: [DONE]\n\n']) : json(res, 200, completion),
+    );
     await client.complete(body);
     await turn();
     deepStrictEqual(await collect(await client.stream(streamBody)), ['a']);
@@ -111,10 +170,16 @@ describe('createGatewayClient (undici + eventsource-parser, against a node:http 
     strictEqual(server.seen[1]?.headers.accept, 'text/event-stream');
   });
 
-  it('does not resend a request whose socket is reset (retries are upstream.ts\'s): the APIConnectionError carries the cause', async () => {
+  it("does not resend a request whose socket is reset (retries are upstream.ts's): the APIConnectionError carries the cause", async () => {
     await start((req) => req.socket.destroy());
-    await rejects(client.complete(body), (e: unknown) => e instanceof APIConnectionError && !(e instanceof APIConnectionTimeoutError)
-      && e.message === 'Connection error.' && ['UND_ERR_SOCKET', 'ECONNRESET'].includes((e.cause as NodeJS.ErrnoException).code ?? ''));
+    await rejects(
+      client.complete(body),
+      (e: unknown) =>
+        e instanceof APIConnectionError &&
+        !(e instanceof APIConnectionTimeoutError) &&
+        e.message === 'Connection error.' &&
+        ['UND_ERR_SOCKET', 'ECONNRESET'].includes((e.cause as NodeJS.ErrnoException).code ?? ''),
+    );
     strictEqual(server.seen.length, 1);
   });
 
@@ -123,38 +188,90 @@ describe('createGatewayClient (undici + eventsource-parser, against a node:http 
     const url = server.url;
     await server.close();
     client = createGatewayClient({ baseURL: url, apiKey: 'k', timeoutMs: 10_000 });
-    await rejects(client.complete(body), (e: unknown) => e instanceof APIConnectionError && (e.cause as NodeJS.ErrnoException).code === 'ECONNREFUSED');
+    await rejects(
+      client.complete(body),
+      (e: unknown) => e instanceof APIConnectionError && (e.cause as NodeJS.ErrnoException).code === 'ECONNREFUSED',
+    );
   });
 
   describe('status errors are built as the openai SDK builds them', () => {
     const cases: Array<[string, number, string, Record<string, string>]> = [
-      ['a 429 with a JSON error and retry headers', 429, JSON.stringify({ error: { message: 'slow down', type: 'rate_limit_error', code: 'rate_limit', param: null } }), { 'retry-after': '3', 'x-request-id': 'req_1', 'content-type': 'application/json' }],
-      ['a 400 whose error message is an object', 400, JSON.stringify({ error: { message: { detail: 'bad field' } } }), { 'content-type': 'application/json' }],
-      ['a 404 with JSON but no error field', 404, JSON.stringify({ detail: 'no such model' }), { 'content-type': 'application/json' }],
+      [
+        'a 429 with a JSON error and retry headers',
+        429,
+        JSON.stringify({ error: { message: 'slow down', type: 'rate_limit_error', code: 'rate_limit', param: null } }),
+        { 'retry-after': '3', 'x-request-id': 'req_1', 'content-type': 'application/json' },
+      ],
+      [
+        'a 400 whose error message is an object',
+        400,
+        JSON.stringify({ error: { message: { detail: 'bad field' } } }),
+        { 'content-type': 'application/json' },
+      ],
+      [
+        'a 404 with JSON but no error field',
+        404,
+        JSON.stringify({ detail: 'no such model' }),
+        { 'content-type': 'application/json' },
+      ],
       ['a 502 with an HTML body', 502, '<html>Bad Gateway</html>', { 'content-type': 'text/html' }],
       ['a 500 with an empty body', 500, '', {}],
       ['a 418 (no subclass)', 418, 'teapot', { 'content-type': 'text/plain' }],
     ];
     for (const [what, status, text, headers] of cases) {
       it(`${what}: same class, message, status, error fields and headers`, async () => {
-        await start((_req, res) => { res.writeHead(status, headers); res.end(text); });
+        await start((_req, res) => {
+          res.writeHead(status, headers);
+          res.end(text);
+        });
         const sdk = new OpenAI({ baseURL: server.url, apiKey: 'k', maxRetries: 0 });
-        const theirs = await sdk.chat.completions.create({ ...params, stream: false }).then(() => undefined, (e: unknown) => e as APIError);
-        const ours = await client.complete(body).then(() => undefined, (e: unknown) => e as APIError);
-        const view = (e: APIError | undefined) => e && [e.constructor.name, e.message, e.status, e.error, e.code, e.param, e.type, e.requestID, e.headers?.get('retry-after'), e.headers?.get('content-type')];
+        const theirs = await sdk.chat.completions.create({ ...params, stream: false }).then(
+          () => undefined,
+          (e: unknown) => e as APIError,
+        );
+        const ours = await client.complete(body).then(
+          () => undefined,
+          (e: unknown) => e as APIError,
+        );
+        const view = (e: APIError | undefined) =>
+          e && [
+            e.constructor.name,
+            e.message,
+            e.status,
+            e.error,
+            e.code,
+            e.param,
+            e.type,
+            e.requestID,
+            e.headers?.get('retry-after'),
+            e.headers?.get('content-type'),
+          ];
         ok(ours instanceof APIError && ours.status === status);
         deepStrictEqual(view(ours), view(theirs));
       });
     }
     it('keeps RateLimitError with its retry-after for the retry rule', async () => {
       await start((_req, res) => json(res, 429, { error: { message: 'quota' } }, { 'retry-after': '1800' }));
-      await rejects(client.complete(body), (e: unknown) => e instanceof RateLimitError && e.headers?.get('retry-after') === '1800' && e.message === '429 quota');
+      await rejects(
+        client.complete(body),
+        (e: unknown) =>
+          e instanceof RateLimitError && e.headers?.get('retry-after') === '1800' && e.message === '429 quota',
+      );
     });
   });
 
   it('rejects a 2xx body that is not JSON with an OpenAIError saying so', async () => {
-    await start((_req, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<html>login</html>'); });
-    await rejects(client.complete(body), (e: unknown) => e instanceof OpenAIError && !(e instanceof APIError) && /HTTP 200 \(text\/html\).*not a JSON object.*<html>login/.test(e.message));
+    await start((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html>login</html>');
+    });
+    await rejects(
+      client.complete(body),
+      (e: unknown) =>
+        e instanceof OpenAIError &&
+        !(e instanceof APIError) &&
+        /HTTP 200 \(text\/html\).*not a JSON object.*<html>login/.test(e.message),
+    );
   });
 
   describe('timeouts and aborts', () => {
@@ -164,7 +281,10 @@ describe('createGatewayClient (undici + eventsource-parser, against a node:http 
     });
 
     it('times out a non-streaming call whose body stalls after the headers', async () => {
-      await start((_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.write('{"id":'); }, 50);
+      await start((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"id":');
+      }, 50);
       await rejects(client.complete(body), APIConnectionTimeoutError);
     });
 
@@ -197,7 +317,10 @@ describe('createGatewayClient (undici + eventsource-parser, against a node:http 
     it('aborts a stream mid-body: the iterator throws APIUserAbortError, and the connection is closed', async () => {
       const abort = new AbortController();
       let closed!: Promise<unknown>;
-      await start((_req, res) => { closed = once(res, 'close'); sse(res, [`data: ${JSON.stringify(chunk('a'))}\n\n`], false); });
+      await start((_req, res) => {
+        closed = once(res, 'close');
+        sse(res, [`data: ${JSON.stringify(chunk('a'))}\n\n`], false);
+      });
       const it = (await client.stream(streamBody, abort.signal))[Symbol.asyncIterator]();
       strictEqual((await it.next()).value?.choices[0]?.delta.content, 'a');
       abort.abort();
@@ -208,20 +331,34 @@ describe('createGatewayClient (undici + eventsource-parser, against a node:http 
 
   describe('streams', () => {
     it('yields the chunks up to [DONE] and ignores what follows it', async () => {
-      await start((_req, res) => sse(res, [`: comment\ndata: ${JSON.stringify(chunk('a'))}\r\n\r\n`, `data: ${JSON.stringify(chunk('b'))}\n\ndata: [DONE]\n\n`, 'data: not json\n\n']));
+      await start((_req, res) =>
+        sse(res, [
+          `: comment\ndata: ${JSON.stringify(chunk('a'))}\r\n\r\n`,
+          `data: ${JSON.stringify(chunk('b'))}\n\ndata: [DONE]\n\n`,
+          'data: not json\n\n',
+        ]),
+      );
       deepStrictEqual(await collect(await client.stream(streamBody)), ['a', 'b']);
     });
 
     it('gives a slow reader every chunk of a fast upstream, in order (4,000 chunks in one write)', async () => {
       const n = 4000;
       const text = (i: number) => `${i}:${'x'.repeat(200)}`;
-      await start((_req, res) => sse(res, [Array.from({ length: n }, (_, i) => `data: ${JSON.stringify(chunk(text(i)))}\n\n`).join('') + 'data: [DONE]\n\n']));
+      await start((_req, res) =>
+        sse(res, [
+          Array.from({ length: n }, (_, i) => `data: ${JSON.stringify(chunk(text(i)))}\n\n`).join('') +
+            'data: [DONE]\n\n',
+        ]),
+      );
       const got: string[] = [];
       for await (const c of await client.stream(streamBody)) {
         got.push(c.choices[0]?.delta.content ?? '');
         if (got.length % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
       }
-      deepStrictEqual(got, Array.from({ length: n }, (_, i) => text(i)));
+      deepStrictEqual(
+        got,
+        Array.from({ length: n }, (_, i) => text(i)),
+      );
     });
 
     it('parses events split anywhere across reads, inside CRLF and multi-byte characters too', async () => {
@@ -243,7 +380,11 @@ describe('createGatewayClient (undici + eventsource-parser, against a node:http 
     it('closes the response when the consumer breaks out early', async () => {
       let closed!: Promise<unknown>;
       let res!: ServerResponse;
-      await start((_req, r) => { res = r; closed = once(r, 'close'); sse(r, [`data: ${JSON.stringify(chunk('a'))}\n\n`], false); });
+      await start((_req, r) => {
+        res = r;
+        closed = once(r, 'close');
+        sse(r, [`data: ${JSON.stringify(chunk('a'))}\n\n`], false);
+      });
       for await (const c of await client.stream(streamBody)) {
         strictEqual(c.choices[0]?.delta.content, 'a');
         break;
@@ -254,30 +395,55 @@ describe('createGatewayClient (undici + eventsource-parser, against a node:http 
 
     it('closes the response when the consumer leaves before reading a chunk', async () => {
       let closed!: Promise<unknown>;
-      await start((_req, r) => { closed = once(r, 'close'); sse(r, [`data: ${JSON.stringify(chunk('a'))}\n\n`], false); });
+      await start((_req, r) => {
+        closed = once(r, 'close');
+        sse(r, [`data: ${JSON.stringify(chunk('a'))}\n\n`], false);
+      });
       await (await client.stream(streamBody))[Symbol.asyncIterator]().return?.();
       await closed;
     });
 
     it('throws an OpenAIError when the connection drops mid-stream, after the chunks that arrived', async () => {
-      await start((_req, res) => { res.writeHead(200, { 'content-type': 'text/event-stream' }); res.write(`data: ${JSON.stringify(chunk('a'))}\n\n`, () => res.socket?.destroy()); });
+      await start((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(`data: ${JSON.stringify(chunk('a'))}\n\n`, () => res.socket?.destroy());
+      });
       const got: string[] = [];
-      await rejects(async () => { for await (const c of await client.stream(streamBody)) got.push(c.choices[0]?.delta.content ?? ''); },
-        (e: unknown) => e instanceof OpenAIError && !(e instanceof APIError) && /upstream stream broke/.test(e.message));
+      await rejects(
+        async () => {
+          for await (const c of await client.stream(streamBody)) got.push(c.choices[0]?.delta.content ?? '');
+        },
+        (e: unknown) => e instanceof OpenAIError && !(e instanceof APIError) && /upstream stream broke/.test(e.message),
+      );
       deepStrictEqual(got, ['a']);
     });
 
     it('throws an OpenAIError naming the data when an event is not JSON', async () => {
       await start((_req, res) => sse(res, ['data: {"id": "c", "choices": [{\n\n']));
-      await rejects(collect(await client.stream(streamBody)), (e: unknown) => e instanceof OpenAIError && /not JSON: "\{\\"id\\": \\"c\\", \\"choices\\": \[\{"/.test(e.message));
+      await rejects(
+        collect(await client.stream(streamBody)),
+        (e: unknown) =>
+          e instanceof OpenAIError && /not JSON: "\{\\"id\\": \\"c\\", \\"choices\\": \[\{"/.test(e.message),
+      );
     });
 
     it('throws the APIError the SDK throws for a chunk with an error field', async () => {
-      const events = [`data: ${JSON.stringify(chunk('a'))}\n\n`, `data: ${JSON.stringify({ error: { message: 'overloaded', type: 'server_error', code: 'overloaded' } })}\n\n`];
+      const events = [
+        `data: ${JSON.stringify(chunk('a'))}\n\n`,
+        `data: ${JSON.stringify({ error: { message: 'overloaded', type: 'server_error', code: 'overloaded' } })}\n\n`,
+      ];
       await start((_req, res) => sse(res, events));
       const sdk = new OpenAI({ baseURL: server.url, apiKey: 'k', maxRetries: 0 });
       const view = (e: APIError) => [e.constructor.name, e.message, e.status, e.error, e.code, e.type];
-      const theirs = await (async () => { for await (const _ of await sdk.chat.completions.create({ model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] })) { /* drain */ } })().catch((e: APIError) => e);
+      const theirs = await (async () => {
+        for await (const _ of await sdk.chat.completions.create({
+          model: 'm',
+          stream: true,
+          messages: [{ role: 'user', content: 'hi' }],
+        })) {
+          /* drain */
+        }
+      })().catch((e: APIError) => e);
       const ours = await collect(await client.stream(streamBody)).catch((e: APIError) => e);
       ok(ours instanceof APIError);
       deepStrictEqual(view(ours), view(theirs as APIError));
@@ -292,13 +458,19 @@ describe('createGatewayClient (undici + eventsource-parser, against a node:http 
     for (const [what, event, message] of errorEvents) {
       it(`throws an APIError for an error event carrying ${what}`, async () => {
         await start((_req, res) => sse(res, [`data: ${JSON.stringify(chunk('a'))}\n\n`, event]));
-        await rejects(collect(await client.stream(streamBody)), (e: unknown) => e instanceof APIError && e.status === undefined && e.message === message);
+        await rejects(
+          collect(await client.stream(streamBody)),
+          (e: unknown) => e instanceof APIError && e.status === undefined && e.message === message,
+        );
       });
     }
 
     it('answers a non-2xx stream request with the status error, not an iterator', async () => {
       await start((_req, res) => json(res, 503, { error: { message: 'busy' } }, { 'retry-after-ms': '250' }));
-      await rejects(client.stream(streamBody), (e: unknown) => e instanceof APIError && e.status === 503 && e.headers?.get('retry-after-ms') === '250');
+      await rejects(
+        client.stream(streamBody),
+        (e: unknown) => e instanceof APIError && e.status === 503 && e.headers?.get('retry-after-ms') === '250',
+      );
     });
   });
 });

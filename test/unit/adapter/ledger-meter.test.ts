@@ -34,13 +34,26 @@ describe('createLedgerMeter', () => {
   it('meters each call to the key’s job (meteredCall): worst case held while it runs, real cost settled, a metrics line written', async () => {
     const lines: AttemptMetrics[] = [];
     const metrics = { record: (m: AttemptMetrics) => void lines.push(m), flush: async () => {} };
-    const held = await meter.call(job, { model: 'test-model', inputTokensBound: 1000, maxOutputTokens: 500 }, metrics, async (call) => {
-      const h = (await ledger.listReservations()).map((r) => [r.jobId, r.micros]);
-      await call.settle({ model: 'test-model', usage: { input_tokens: 100, output_tokens: 50, cache_read_tokens: 0 }, status: 'ok', route: 'primary' });
-      return h;
-    });
+    const held = await meter.call(
+      job,
+      { model: 'test-model', inputTokensBound: 1000, maxOutputTokens: 500 },
+      metrics,
+      async (call) => {
+        const h = (await ledger.listReservations()).map((r) => [r.jobId, r.micros]);
+        await call.settle({
+          model: 'test-model',
+          usage: { input_tokens: 100, output_tokens: 50, cache_read_tokens: 0 },
+          status: 'ok',
+          route: 'primary',
+        });
+        return h;
+      },
+    );
     deepStrictEqual(held, [['job-1', 2000]]);
     strictEqual((await ledger.spendStats(new Date(JAN_15))).current_month, 200 / 1e6);
-    deepStrictEqual(lines.map((l) => [l.job, l.costMicros]), [['job-1', 200]]);
+    deepStrictEqual(
+      lines.map((l) => [l.job, l.costMicros]),
+      [['job-1', 200]],
+    );
   });
 });

@@ -14,9 +14,13 @@ function parse(body: unknown): AnthropicRequest {
   return r.value;
 }
 
-const base = (extra: Partial<AnthropicRequest> = {}): AnthropicRequest => parse({
-  model: 'claude-sonnet-5', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }], ...extra,
-});
+const base = (extra: Partial<AnthropicRequest> = {}): AnthropicRequest =>
+  parse({
+    model: 'claude-sonnet-5',
+    max_tokens: 100,
+    messages: [{ role: 'user', content: 'hi' }],
+    ...extra,
+  });
 
 describe('translateRequest', () => {
   it('turns system blocks into one system message and images into content parts, dropping Anthropic-only fields', () => {
@@ -29,11 +33,22 @@ describe('translateRequest', () => {
   });
 
   it('drops the billing-header system block and appends role "system" messages to the system prompt (Claude Code)', () => {
-    const { params } = translateRequest(parse({
-      model: 'claude-sonnet-5', max_tokens: 10,
-      system: [{ type: 'text', text: 'x-anthropic-billing-header: cc_version=2.1.197.0df;' }, { type: 'text', text: 'You are Claude Code.' }],
-      messages: [{ role: 'user', content: 'hi' }, { role: 'system', content: 'Available agent types: claude' }, { role: 'user', content: 'go' }],
-    }), opts);
+    const { params } = translateRequest(
+      parse({
+        model: 'claude-sonnet-5',
+        max_tokens: 10,
+        system: [
+          { type: 'text', text: 'x-anthropic-billing-header: cc_version=2.1.197.0df;' },
+          { type: 'text', text: 'You are Claude Code.' },
+        ],
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'system', content: 'Available agent types: claude' },
+          { role: 'user', content: 'go' },
+        ],
+      }),
+      opts,
+    );
     deepStrictEqual(params.messages, [
       { role: 'system', content: 'You are Claude Code.\n\nAvailable agent types: claude' },
       { role: 'user', content: 'hi' },
@@ -42,8 +57,17 @@ describe('translateRequest', () => {
   });
 
   it('strips "$schema" from tool input schemas', () => {
-    const { params } = translateRequest(base({ tools: [{ name: 'Read', input_schema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object' } }] }), opts);
-    deepStrictEqual((params.tools?.[0] as { function: { parameters: object } }).function.parameters, { type: 'object' });
+    const { params } = translateRequest(
+      base({
+        tools: [
+          { name: 'Read', input_schema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object' } },
+        ],
+      }),
+      opts,
+    );
+    deepStrictEqual((params.tools?.[0] as { function: { parameters: object } }).function.parameters, {
+      type: 'object',
+    });
   });
 
   it('places parallel tool results right after the tool_calls message, in call order, before the user text', () => {
@@ -51,13 +75,18 @@ describe('translateRequest', () => {
   });
 
   it('answers a tool call that has no tool_result, so OpenAI accepts the history', () => {
-    const { params } = translateRequest(parse({
-      model: 'claude-sonnet-5', max_tokens: 10, messages: [
-        { role: 'user', content: 'go' },
-        { role: 'assistant', content: [{ type: 'tool_use', id: 'call_x', name: 'Bash', input: { command: 'ls' } }] },
-        { role: 'user', content: 'never mind' },
-      ],
-    }), opts);
+    const { params } = translateRequest(
+      parse({
+        model: 'claude-sonnet-5',
+        max_tokens: 10,
+        messages: [
+          { role: 'user', content: 'go' },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'call_x', name: 'Bash', input: { command: 'ls' } }] },
+          { role: 'user', content: 'never mind' },
+        ],
+      }),
+      opts,
+    );
     deepStrictEqual(params.messages.slice(2), [
       { role: 'tool', tool_call_id: 'call_x', content: '(no result: the tool call was interrupted)' },
       { role: 'user', content: 'never mind' },
@@ -68,22 +97,37 @@ describe('translateRequest', () => {
     [{ type: 'auto' }, 'auto'],
     [{ type: 'any' }, 'required'],
     [{ type: 'none' }, 'none'],
-    [{ type: 'tool', name: 'Read' }, { type: 'function', function: { name: 'Read' } }],
+    [
+      { type: 'tool', name: 'Read' },
+      { type: 'function', function: { name: 'Read' } },
+    ],
   ];
   for (const [choice, expected] of toolChoices) {
     it(`maps tool_choice ${choice?.type} to ${JSON.stringify(expected)}`, () => {
-      const { params } = translateRequest(base({ tools: [{ name: 'Read', input_schema: { type: 'object' } }], tool_choice: choice }), opts);
+      const { params } = translateRequest(
+        base({ tools: [{ name: 'Read', input_schema: { type: 'object' } }], tool_choice: choice }),
+        opts,
+      );
       deepStrictEqual(params.tool_choice, expected);
     });
   }
 
   it('sends parallel_tool_calls false when the client disables parallel tool use', () => {
-    const { params } = translateRequest(base({ tools: [{ name: 'Read', input_schema: {} }], tool_choice: { type: 'auto', disable_parallel_tool_use: true } }), opts);
+    const { params } = translateRequest(
+      base({
+        tools: [{ name: 'Read', input_schema: {} }],
+        tool_choice: { type: 'auto', disable_parallel_tool_use: true },
+      }),
+      opts,
+    );
     strictEqual(params.parallel_tool_calls, false);
   });
 
   it('omits tools and tool_choice when no tool can be forwarded', () => {
-    const { params } = translateRequest(base({ tools: [{ name: 'web_search', type: 'web_search_20250305' }], tool_choice: { type: 'any' } }), opts);
+    const { params } = translateRequest(
+      base({ tools: [{ name: 'web_search', type: 'web_search_20250305' }], tool_choice: { type: 'any' } }),
+      opts,
+    );
     strictEqual('tools' in params, false);
     strictEqual('tool_choice' in params, false);
   });
@@ -91,35 +135,69 @@ describe('translateRequest', () => {
   it('shortens tool names over 64 characters reversibly, in tools, history and tool_choice', () => {
     const long = `mcp__${'very_long_server_name_'.repeat(3)}__${'a_tool_with_a_long_name_'.repeat(2)}`;
     ok(long.length > 64);
-    const tr = translateRequest(base({
-      tools: [{ name: long, input_schema: { type: 'object' } }],
-      tool_choice: { type: 'tool', name: long },
-      messages: [
-        { role: 'user', content: 'go' },
-        { role: 'assistant', content: [{ type: 'tool_use', id: 'call_1', name: long, input: {} }] },
-        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_1', content: 'done' }] },
-      ],
-    }), opts);
+    const tr = translateRequest(
+      base({
+        tools: [{ name: long, input_schema: { type: 'object' } }],
+        tool_choice: { type: 'tool', name: long },
+        messages: [
+          { role: 'user', content: 'go' },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'call_1', name: long, input: {} }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_1', content: 'done' }] },
+        ],
+      }),
+      opts,
+    );
     const short = (tr.params.tools?.[0] as { function: { name: string } }).function.name;
     ok(short.length <= 64);
     match(short, /^[a-zA-Z0-9_-]+$/);
     deepStrictEqual(tr.params.tool_choice, { type: 'function', function: { name: short } });
-    strictEqual((tr.params.messages[1] as { tool_calls: Array<{ function: { name: string } }> }).tool_calls[0]?.function.name, short);
-    const back = translateResponse({
-      id: 'c', object: 'chat.completion', created: 0, model: 'm',
-      choices: [{ index: 0, finish_reason: 'tool_calls', logprobs: null, message: { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: 't', type: 'function', function: { name: short, arguments: '{}' } }] } }],
-    }, { requestedModel: 'claude-sonnet-5', toolNames: tr.toolNames });
+    strictEqual(
+      (tr.params.messages[1] as { tool_calls: Array<{ function: { name: string } }> }).tool_calls[0]?.function.name,
+      short,
+    );
+    const back = translateResponse(
+      {
+        id: 'c',
+        object: 'chat.completion',
+        created: 0,
+        model: 'm',
+        choices: [
+          {
+            index: 0,
+            finish_reason: 'tool_calls',
+            logprobs: null,
+            message: {
+              role: 'assistant',
+              content: null,
+              refusal: null,
+              tool_calls: [{ id: 't', type: 'function', function: { name: short, arguments: '{}' } }],
+            },
+          },
+        ],
+      },
+      { requestedModel: 'claude-sonnet-5', toolNames: tr.toolNames },
+    );
     deepStrictEqual(back.message.content, [{ type: 'tool_use', id: 't', name: long, input: {} }]);
   });
 
   it('sends thinking blocks of earlier assistant turns back as reasoning_content', () => {
-    const { params } = translateRequest(base({
-      messages: [
-        { role: 'user', content: 'q' },
-        { role: 'assistant', content: [{ type: 'thinking', thinking: 'step 1', signature: 's' }, { type: 'thinking', thinking: 'step 2' }, { type: 'text', text: 'a' }] },
-        { role: 'user', content: 'q2' },
-      ],
-    }), opts);
+    const { params } = translateRequest(
+      base({
+        messages: [
+          { role: 'user', content: 'q' },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'thinking', thinking: 'step 1', signature: 's' },
+              { type: 'thinking', thinking: 'step 2' },
+              { type: 'text', text: 'a' },
+            ],
+          },
+          { role: 'user', content: 'q2' },
+        ],
+      }),
+      opts,
+    );
     deepStrictEqual(params.messages[1], { role: 'assistant', content: 'a', reasoning_content: 'step 1\nstep 2' });
   });
 
@@ -130,7 +208,11 @@ describe('translateRequest', () => {
   ];
   for (const [why, requested, limit, modelLimit, model, expected] of clamps) {
     it(`clamps max_tokens to ${expected} when ${why}`, () => {
-      const tr = translateRequest(base({ max_tokens: requested }), { gatewayModel: model, perJobTokenLimit: limit, modelOutputLimit: modelLimit });
+      const tr = translateRequest(base({ max_tokens: requested }), {
+        gatewayModel: model,
+        perJobTokenLimit: limit,
+        modelOutputLimit: modelLimit,
+      });
       strictEqual(tr.maxTokens, expected);
       strictEqual(tr.params.max_tokens, expected);
     });
@@ -142,14 +224,23 @@ describe('translateRequest', () => {
     strictEqual('max_tokens' in params, false);
   });
 
-  it('shapes the request by the upstream model\'s rules (core/model-rules.ts): o1-mini gets its system text in the first user turn, reasoning models lose temperature', () => {
-    const o1 = translateRequest(base({ system: 'Be terse.', temperature: 0.2 }), { gatewayModel: 'o1-mini', perJobTokenLimit: 8192 }).params;
-    deepStrictEqual(o1.messages.map((m) => m.role), ['user']);
+  it("shapes the request by the upstream model's rules (core/model-rules.ts): o1-mini gets its system text in the first user turn, reasoning models lose temperature", () => {
+    const o1 = translateRequest(base({ system: 'Be terse.', temperature: 0.2 }), {
+      gatewayModel: 'o1-mini',
+      perJobTokenLimit: 8192,
+    }).params;
+    deepStrictEqual(
+      o1.messages.map((m) => m.role),
+      ['user'],
+    );
     match(JSON.stringify(o1.messages[0]!.content), /Be terse\.[\s\S]*hi/);
     strictEqual('temperature' in o1, false);
     strictEqual(o1.max_completion_tokens, 100);
     const chat = translateRequest(base({ system: 'Be terse.', temperature: 0.2 }), opts).params;
-    deepStrictEqual(chat.messages.map((m) => m.role), ['system', 'user']);
+    deepStrictEqual(
+      chat.messages.map((m) => m.role),
+      ['system', 'user'],
+    );
     strictEqual(chat.temperature, 0.2);
     strictEqual(chat.max_tokens, 100);
   });
@@ -172,23 +263,43 @@ describe('resolveModel', () => {
     ['deepseek-reasoner', 'deepseek-reasoner'],
   ];
   for (const [requested, expected] of cases) {
-    it(`sends "${requested}" upstream as "${expected}"`, () => strictEqual(resolveModel(requested, 'deepseek-chat'), expected));
+    it(`sends "${requested}" upstream as "${expected}"`, () =>
+      strictEqual(resolveModel(requested, 'deepseek-chat'), expected));
   }
 
   it('keeps the requested model name for the response', () => {
     const tr = translateRequest(base({ model: 'claude-sonnet-5' }), opts);
-    deepStrictEqual([tr.requestedModel, tr.upstreamModel, tr.params.model], ['claude-sonnet-5', 'deepseek-chat', 'deepseek-chat']);
+    deepStrictEqual(
+      [tr.requestedModel, tr.upstreamModel, tr.params.model],
+      ['claude-sonnet-5', 'deepseek-chat', 'deepseek-chat'],
+    );
   });
 });
 
 describe('parseAnthropic', () => {
   const bad: Array<[string, unknown, RegExp]> = [
     ['a missing max_tokens', { model: 'm', messages: [] }, /^max_tokens: /],
-    ['an unknown content block type', { model: 'm', max_tokens: 1, messages: [{ role: 'user', content: [{ type: 'video', url: 'x' }] }] }, /^messages\.0\.content\.0\.type: /],
-    ['a text block without text', { model: 'm', max_tokens: 1, messages: [{ role: 'user', content: [{ type: 'text' }] }] }, /^messages\.0\.content\.0\.text: /],
+    [
+      'an unknown content block type',
+      { model: 'm', max_tokens: 1, messages: [{ role: 'user', content: [{ type: 'video', url: 'x' }] }] },
+      /^messages\.0\.content\.0\.type: /,
+    ],
+    [
+      'a text block without text',
+      { model: 'm', max_tokens: 1, messages: [{ role: 'user', content: [{ type: 'text' }] }] },
+      /^messages\.0\.content\.0\.text: /,
+    ],
     ['a bad role', { model: 'm', max_tokens: 1, messages: [{ role: 'tool', content: 'x' }] }, /^messages\.0\.role: /],
-    ['content that is a number', { model: 'm', max_tokens: 1, messages: [{ role: 'user', content: 5 }] }, /^messages\.0\.content: /],
-    ['a bad tool_choice', { model: 'm', max_tokens: 1, messages: [], tool_choice: { type: 'some' } }, /^tool_choice\.type: /],
+    [
+      'content that is a number',
+      { model: 'm', max_tokens: 1, messages: [{ role: 'user', content: 5 }] },
+      /^messages\.0\.content: /,
+    ],
+    [
+      'a bad tool_choice',
+      { model: 'm', max_tokens: 1, messages: [], tool_choice: { type: 'some' } },
+      /^tool_choice\.type: /,
+    ],
   ];
   for (const [what, body, expected] of bad) {
     it(`names the field for ${what}`, () => {
@@ -200,7 +311,10 @@ describe('parseAnthropic', () => {
 
   it('tolerates cache_control, betas and other Anthropic-only fields and strips them', () => {
     const r = parseAnthropic(AnthropicRequestSchema, {
-      model: 'm', max_tokens: 1, betas: ['x'], output_config: { effort: 'high' },
+      model: 'm',
+      max_tokens: 1,
+      betas: ['x'],
+      output_config: { effort: 'high' },
       messages: [{ role: 'user', content: [{ type: 'text', text: 't', cache_control: { type: 'ephemeral' } }] }],
     });
     ok(r.ok);
@@ -211,16 +325,36 @@ describe('parseAnthropic', () => {
 
 describe('translateRequest: sampling fields', () => {
   const cases: { name: string; extra: Partial<AnthropicRequest>; expected: Record<string, unknown> }[] = [
-    { name: 'passes temperature and top_p through', extra: { temperature: 0.2, top_p: 0.9 }, expected: { temperature: 0.2, top_p: 0.9 } },
-    { name: 'keeps a temperature of 0 (not dropped as falsy)', extra: { temperature: 0 }, expected: { temperature: 0 } },
-    { name: 'maps stop_sequences to stop', extra: { stop_sequences: ['\n\nHuman:', 'END'] }, expected: { stop: ['\n\nHuman:', 'END'] } },
-    { name: 'sends at most the four stop strings OpenAI accepts', extra: { stop_sequences: ['a', 'b', 'c', 'd', 'e'] }, expected: { stop: ['a', 'b', 'c', 'd'] } },
+    {
+      name: 'passes temperature and top_p through',
+      extra: { temperature: 0.2, top_p: 0.9 },
+      expected: { temperature: 0.2, top_p: 0.9 },
+    },
+    {
+      name: 'keeps a temperature of 0 (not dropped as falsy)',
+      extra: { temperature: 0 },
+      expected: { temperature: 0 },
+    },
+    {
+      name: 'maps stop_sequences to stop',
+      extra: { stop_sequences: ['\n\nHuman:', 'END'] },
+      expected: { stop: ['\n\nHuman:', 'END'] },
+    },
+    {
+      name: 'sends at most the four stop strings OpenAI accepts',
+      extra: { stop_sequences: ['a', 'b', 'c', 'd', 'e'] },
+      expected: { stop: ['a', 'b', 'c', 'd'] },
+    },
     { name: 'sends no stop for an empty stop_sequences', extra: { stop_sequences: [] }, expected: {} },
   ];
   for (const c of cases) {
     it(c.name, () => {
       const { params } = translateRequest(base(c.extra), opts);
-      const picked = Object.fromEntries(['temperature', 'top_p', 'stop'].filter((k) => k in params).map((k) => [k, (params as unknown as Record<string, unknown>)[k]]));
+      const picked = Object.fromEntries(
+        ['temperature', 'top_p', 'stop']
+          .filter((k) => k in params)
+          .map((k) => [k, (params as unknown as Record<string, unknown>)[k]]),
+      );
       deepStrictEqual(picked, c.expected);
     });
   }

@@ -15,7 +15,12 @@ describe('NAME_COMMAND keys (standalone worker)', () => {
   });
 
   it('feeds the config: OPENAI_API_KEY_COMMAND gives openaiApiKey, OFFLOAD_MCP_TOKEN_COMMAND the MCP token', () => {
-    const config = cliConfig({ PATH: process.env.PATH, OPENAI_API_KEY_COMMAND: 'echo planted-openai-cmd', OFFLOAD_MCP_TOKEN_COMMAND: 'echo planted-mcp-token-cmd', OFFLOAD_LEDGER: '/tmp/x.sqlite' });
+    const config = cliConfig({
+      PATH: process.env.PATH,
+      OPENAI_API_KEY_COMMAND: 'echo planted-openai-cmd',
+      OFFLOAD_MCP_TOKEN_COMMAND: 'echo planted-mcp-token-cmd',
+      OFFLOAD_LEDGER: '/tmp/x.sqlite',
+    });
     assert.equal(config.openaiApiKey, 'planted-openai-cmd');
     assert.equal(config.mcpToken, 'planted-mcp-token-cmd');
   });
@@ -32,12 +37,15 @@ describe('NAME_COMMAND keys (standalone worker)', () => {
   ];
   for (const [command, message] of failing) {
     it(`stops start-up naming the variable, never the output, when the command is ${JSON.stringify(command)}`, () => {
-      assert.throws(() => resolveKeyCommands({ PATH: process.env.PATH, OPENAI_API_KEY_COMMAND: command }), (e: unknown) => {
-        assert.ok(e instanceof ConfigError);
-        assert.match(e.message, message);
-        assert.ok(!e.message.includes('planted-partial-output'));
-        return true;
-      });
+      assert.throws(
+        () => resolveKeyCommands({ PATH: process.env.PATH, OPENAI_API_KEY_COMMAND: command }),
+        (e: unknown) => {
+          assert.ok(e instanceof ConfigError);
+          assert.match(e.message, message);
+          assert.ok(!e.message.includes('planted-partial-output'));
+          return true;
+        },
+      );
     });
   }
 });

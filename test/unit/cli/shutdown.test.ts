@@ -14,7 +14,9 @@ const FAKE_TIMERS = pathToFileURL(require.resolve('@sinonjs/fake-timers')).href;
 function run(body: string, signalOn?: string): Promise<{ code: number | null; out: string; ms: number }> {
   const script = `import m from ${JSON.stringify(SHUTDOWN)};\nimport FakeTimers from ${JSON.stringify(FAKE_TIMERS)};\nconst { shutdown, untilSignal } = m;\n${body}`;
   const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let signalled = false;
   const seen = (c: Buffer) => {
@@ -36,33 +38,47 @@ describe('cli/shutdown: how a server command stops', function () {
   this.timeout(20_000);
 
   it('runs every step in order and exits 0', async () => {
-    const r = await run(`process.exitCode = await shutdown([['a', async () => console.log('a')], ['b', async () => console.log('b')]]);`);
+    const r = await run(
+      `process.exitCode = await shutdown([['a', async () => console.log('a')], ['b', async () => console.log('b')]]);`,
+    );
     assert.equal(r.code, 0, r.out);
     assert.equal(r.out, 'a\nb\n');
   });
 
   it('reports a failing step by name, still runs the next one, and exits 1', async () => {
-    const r = await run(`process.exitCode = await shutdown([['close the ledger', async () => { throw new Error('locked'); }], ['b', async () => console.log('b ran')]]);`);
+    const r = await run(
+      `process.exitCode = await shutdown([['close the ledger', async () => { throw new Error('locked'); }], ['b', async () => console.log('b ran')]]);`,
+    );
     assert.equal(r.code, 1);
     assert.match(r.out, /shutdown step "close the ledger" failed: locked/);
     assert.match(r.out, /b ran/);
   });
 
   it('ends the process at the deadline when a step hangs, naming the step', async () => {
-    const r = await run(`${FAKE_DEADLINE} void shutdown([['close the adapter', () => new Promise(() => {})]], 300); clock.tick(299); console.log('alive at 299 ms'); clock.tick(1); console.log('alive after the deadline'); process.exit(3);`);
+    const r = await run(
+      `${FAKE_DEADLINE} void shutdown([['close the adapter', () => new Promise(() => {})]], 300); clock.tick(299); console.log('alive at 299 ms'); clock.tick(1); console.log('alive after the deadline'); process.exit(3);`,
+    );
     assert.equal(r.code, 1);
-    assert.match(r.out, /^alive at 299 ms\noffload: shutdown took over 300 ms \(still at "close the adapter"\); exiting now\n$/);
+    assert.match(
+      r.out,
+      /^alive at 299 ms\noffload: shutdown took over 300 ms \(still at "close the adapter"\); exiting now\n$/,
+    );
   });
 
-  it('ends the process at the deadline with the steps\' code when a handle outlives the steps', async () => {
-    const r = await run(`${FAKE_DEADLINE} process.exitCode = await shutdown([['a', async () => undefined]], 300); clock.tick(299); console.log('alive at 299 ms'); clock.tick(1); console.log('alive after the deadline'); process.exit(3);`);
+  it("ends the process at the deadline with the steps' code when a handle outlives the steps", async () => {
+    const r = await run(
+      `${FAKE_DEADLINE} process.exitCode = await shutdown([['a', async () => undefined]], 300); clock.tick(299); console.log('alive at 299 ms'); clock.tick(1); console.log('alive after the deadline'); process.exit(3);`,
+    );
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /^alive at 299 ms\noffload: stopped, but .*Timeout.* kept the process alive; exiting\n$/);
     assert.ok(r.ms < 5_000);
   });
 
   it('keeps a SIGTERM that arrives before start-up is done, instead of dying by the signal', async () => {
-    const r = await run(`const signal = untilSignal(); setInterval(() => {}, 1000); console.log('starting'); console.log('got ' + await signal); process.exit(0);`, 'starting\n');
+    const r = await run(
+      `const signal = untilSignal(); setInterval(() => {}, 1000); console.log('starting'); console.log('got ' + await signal); process.exit(0);`,
+      'starting\n',
+    );
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /got SIGTERM/);
   });

@@ -3,16 +3,30 @@ import { breakerReport } from '../../../src/core/breaker-report';
 import { costsWindow, costTrip, parseCostsPage, ProviderCostError } from '../../../src/core/provider-costs';
 import { thresholdsCrossed } from '../../../src/core/thresholds';
 
-const bucket = (...values: number[]) => ({ object: 'bucket', start_time: 0, end_time: 0, results: values.map((value) => ({ amount: { value, currency: 'usd' } })) });
+const bucket = (...values: number[]) => ({
+  object: 'bucket',
+  start_time: 0,
+  end_time: 0,
+  results: values.map((value) => ({ amount: { value, currency: 'usd' } })),
+});
 
 describe('provider cost rules and thresholds (core)', () => {
   it('asks for yesterday and today in UTC, daily buckets, in Unix seconds', () => {
     const w = costsWindow(Date.parse('2025-06-15T12:34:56.000Z'));
-    assert.deepEqual(w.query, { start_time: String(Date.parse('2025-06-14T00:00:00Z') / 1000), end_time: String(Date.parse('2025-06-16T00:00:00Z') / 1000), bucket_width: '1d', limit: '7' });
+    assert.deepEqual(w.query, {
+      start_time: String(Date.parse('2025-06-14T00:00:00Z') / 1000),
+      end_time: String(Date.parse('2025-06-16T00:00:00Z') / 1000),
+      bucket_width: '1d',
+      limit: '7',
+    });
   });
 
   it('sums every result of every bucket in µUSD, and follows next_page only when has_more', () => {
-    assert.deepEqual(parseCostsPage({ data: [bucket(0.06, 0.0001), bucket(1.5)], has_more: false, next_page: 'x' }), { totalMicros: 1_560_100, buckets: 2, nextPage: null });
+    assert.deepEqual(parseCostsPage({ data: [bucket(0.06, 0.0001), bucket(1.5)], has_more: false, next_page: 'x' }), {
+      totalMicros: 1_560_100,
+      buckets: 2,
+      nextPage: null,
+    });
     assert.equal(parseCostsPage({ data: [], has_more: true, next_page: 'p2' }).nextPage, 'p2');
   });
 
@@ -50,10 +64,27 @@ describe('provider cost rules and thresholds (core)', () => {
   });
 
   it('prints TRUE or FALSE first, then the details', () => {
-    const closed = breakerReport({ state: 'closed', tripped: false, reason: null, detail: null, since: null, until: null, reset: 'Nothing to reset', last_cost_poll: null });
+    const closed = breakerReport({
+      state: 'closed',
+      tripped: false,
+      reason: null,
+      detail: null,
+      since: null,
+      until: null,
+      reset: 'Nothing to reset',
+      last_cost_poll: null,
+    });
     assert.equal(closed[0], 'FALSE');
-    const open = breakerReport({ state: 'open', tripped: true, reason: 'manual', detail: 'by hand', since: '2025-06-15T12:00:00.000Z', until: null, reset: 'reset it',
-      last_cost_poll: { ok: false, at: '2025-06-15T12:00:00.000Z', error: 'cost API answered HTTP 500: boom' } });
+    const open = breakerReport({
+      state: 'open',
+      tripped: true,
+      reason: 'manual',
+      detail: 'by hand',
+      since: '2025-06-15T12:00:00.000Z',
+      until: null,
+      reset: 'reset it',
+      last_cost_poll: { ok: false, at: '2025-06-15T12:00:00.000Z', error: 'cost API answered HTTP 500: boom' },
+    });
     assert.deepEqual(open.slice(0, 4), ['TRUE', 'state: open', 'reason: manual', 'detail: by hand']);
     assert.match(open.at(-1)!, /not checked: cost API answered HTTP 500/);
   });

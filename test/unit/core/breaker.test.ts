@@ -1,14 +1,30 @@
 import assert from 'node:assert/strict';
 import {
-  admitThrough, BreakerOpenError, CLOSED_BREAKER, DEFAULT_BREAKER_POLICY, evaluate, opened, resetHint, spendTrip, velocityWindowStart,
-  type BreakerRecord, type SpendSnapshot,
+  admitThrough,
+  BreakerOpenError,
+  CLOSED_BREAKER,
+  DEFAULT_BREAKER_POLICY,
+  evaluate,
+  opened,
+  resetHint,
+  spendTrip,
+  velocityWindowStart,
+  type BreakerRecord,
+  type SpendSnapshot,
 } from '../../../src/core/breaker';
 import { FailureStreak, isUpstreamFailure } from '../../../src/core/breaker-failures';
 import { BudgetExceededError } from '../../../src/core/budget';
 
 const NOW = Date.parse('2025-06-15T12:00:00.000Z');
 const P = DEFAULT_BREAKER_POLICY;
-const snap = (s: Partial<SpendSnapshot> = {}): SpendSnapshot => ({ monthSettled: 0, monthCap: 10_000_000, daySettled: 0, dayCap: null, windowSettled: 0, ...s });
+const snap = (s: Partial<SpendSnapshot> = {}): SpendSnapshot => ({
+  monthSettled: 0,
+  monthCap: 10_000_000,
+  daySettled: 0,
+  dayCap: null,
+  windowSettled: 0,
+  ...s,
+});
 
 describe('circuit breaker rules (core)', () => {
   describe('spendTrip', () => {
@@ -28,8 +44,14 @@ describe('circuit breaker rules (core)', () => {
     }
 
     it('sets a cap trip to last until the UTC window ends, and velocity until a manual reset', () => {
-      assert.equal(spendTrip(snap({ monthSettled: 10_000_000 }), P, NOW)?.until, Date.parse('2025-07-01T00:00:00.000Z'));
-      assert.equal(spendTrip(snap({ daySettled: 1, dayCap: 1 }), P, NOW)?.until, Date.parse('2025-06-16T00:00:00.000Z'));
+      assert.equal(
+        spendTrip(snap({ monthSettled: 10_000_000 }), P, NOW)?.until,
+        Date.parse('2025-07-01T00:00:00.000Z'),
+      );
+      assert.equal(
+        spendTrip(snap({ daySettled: 1, dayCap: 1 }), P, NOW)?.until,
+        Date.parse('2025-06-16T00:00:00.000Z'),
+      );
       assert.equal(spendTrip(snap({ windowSettled: 5_000_000 }), P, NOW)?.until, null);
     });
 
@@ -52,7 +74,10 @@ describe('circuit breaker rules (core)', () => {
       assert.equal(evaluate(trip, snap({ monthSettled: 10_000_000 }), P, NOW + 3_600_000).state, 'open');
       const july = Date.parse('2025-07-01T00:00:00.000Z');
       assert.equal(evaluate(trip, snap({ monthSettled: 0 }), P, july).state, 'closed');
-      assert.equal(evaluate(trip, snap({ monthSettled: 10_000_000, monthCap: 20_000_000 }), P, NOW + 1).state, 'closed');
+      assert.equal(
+        evaluate(trip, snap({ monthSettled: 10_000_000, monthCap: 20_000_000 }), P, NOW + 1).state,
+        'closed',
+      );
     });
 
     it('moves an upstream-failure trip to half-open after the cooldown, not before', () => {
@@ -78,18 +103,33 @@ describe('circuit breaker rules (core)', () => {
 
   describe('admitThrough', () => {
     it('admits when closed, refuses when open with a BreakerOpenError that is a BudgetExceededError naming the reset', () => {
-      assert.equal(admitThrough(CLOSED_BREAKER, 'r1', () => false), CLOSED_BREAKER);
+      assert.equal(
+        admitThrough(CLOSED_BREAKER, 'r1', () => false),
+        CLOSED_BREAKER,
+      );
       const open = opened({ reason: 'manual', detail: 'tripped by hand', until: null }, NOW);
-      assert.throws(() => admitThrough(open, 'r1', () => false), (err: unknown) =>
-        err instanceof BreakerOpenError && err instanceof BudgetExceededError && err.cap === 'breaker'
-        && /manual: tripped by hand/.test(err.message) && /status --reset/.test(err.message));
+      assert.throws(
+        () => admitThrough(open, 'r1', () => false),
+        (err: unknown) =>
+          err instanceof BreakerOpenError &&
+          err instanceof BudgetExceededError &&
+          err.cap === 'breaker' &&
+          /manual: tripped by hand/.test(err.message) &&
+          /status --reset/.test(err.message),
+      );
     });
 
     it('lets exactly one trial through when half-open, and a new one once that trial is gone', () => {
-      const half: BreakerRecord = { ...opened({ reason: 'upstream_failures', detail: 'x', until: NOW }, NOW), state: 'half-open' };
+      const half: BreakerRecord = {
+        ...opened({ reason: 'upstream_failures', detail: 'x', until: NOW }, NOW),
+        state: 'half-open',
+      };
       const withTrial = admitThrough(half, 'trial-1', () => false);
       assert.equal(withTrial.trialId, 'trial-1');
-      assert.throws(() => admitThrough(withTrial, 'r2', (id) => id === 'trial-1'), /half-open, its one trial call is in flight/);
+      assert.throws(
+        () => admitThrough(withTrial, 'r2', (id) => id === 'trial-1'),
+        /half-open, its one trial call is in flight/,
+      );
       assert.equal(admitThrough(withTrial, 'r3', () => false).trialId, 'r3');
     });
   });

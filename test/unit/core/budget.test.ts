@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { admit, BudgetExceededError, remainingMicros, type CapUsage } from '../../../src/core/budget';
 
-const monthly = (settledMicros: number, reservedMicros: number, limitMicros = 1_000_000): CapUsage => ({ cap: 'monthly', limitMicros, settledMicros, reservedMicros });
+const monthly = (settledMicros: number, reservedMicros: number, limitMicros = 1_000_000): CapUsage => ({
+  cap: 'monthly',
+  limitMicros,
+  settledMicros,
+  reservedMicros,
+});
 
 describe('budget admission', () => {
   const cases: Array<[string, CapUsage[], number, 'admit' | 'monthly' | 'daily' | 'job']> = [
@@ -10,13 +15,30 @@ describe('budget admission', () => {
     ['counts reservations in flight against the cap', [monthly(0, 1_000_000)], 1, 'monthly'],
     ['admits a free call even at the cap', [monthly(1_000_000, 0)], 0, 'admit'],
     ['rejects when an earlier overspend left the cap negative', [monthly(1_200_000, 0)], 0, 'monthly'],
-    ['checks every cap, reporting the first that fails', [monthly(0, 0), { cap: 'daily', limitMicros: 50, settledMicros: 0, reservedMicros: 0 }, { cap: 'job', limitMicros: 10, settledMicros: 0, reservedMicros: 0 }], 60, 'daily'],
-    ['applies the job cap alone', [monthly(0, 0), { cap: 'job', limitMicros: 10, settledMicros: 5, reservedMicros: 5 }], 1, 'job'],
+    [
+      'checks every cap, reporting the first that fails',
+      [
+        monthly(0, 0),
+        { cap: 'daily', limitMicros: 50, settledMicros: 0, reservedMicros: 0 },
+        { cap: 'job', limitMicros: 10, settledMicros: 0, reservedMicros: 0 },
+      ],
+      60,
+      'daily',
+    ],
+    [
+      'applies the job cap alone',
+      [monthly(0, 0), { cap: 'job', limitMicros: 10, settledMicros: 5, reservedMicros: 5 }],
+      1,
+      'job',
+    ],
   ];
   for (const [name, caps, need, expected] of cases) {
     it(name, () => {
       if (expected === 'admit') return assert.doesNotThrow(() => admit(caps, need));
-      assert.throws(() => admit(caps, need), (err: unknown) => err instanceof BudgetExceededError && err.cap === expected);
+      assert.throws(
+        () => admit(caps, need),
+        (err: unknown) => err instanceof BudgetExceededError && err.cap === expected,
+      );
     });
   }
 

@@ -3,10 +3,20 @@ import { childEnv } from '../../../src/core/child-env';
 
 describe('childEnv', () => {
   const host = {
-    PATH: '/usr/bin', HOME: '/home/me', LANG: 'C.UTF-8', LC_CTYPE: 'C.UTF-8', TMPDIR: '/tmp',
-    OPENAI_API_KEY: 'sk-planted-openai-0001', ONEAPI_API_KEY: 'planted-oneapi-0002', FALLBACK_API_KEY: 'planted-fallback-0003',
-    OPENAI_ADMIN_KEY: 'planted-admin-0004', OFFLOAD_MCP_TOKEN: 'planted-mcp-token-0005', OFFLOAD_ADAPTER_KEY: 'planted-adapter-0006',
-    AWS_SECRET_ACCESS_KEY: 'planted-aws-0007', MY_TOOL_HOME: '/opt/tool', LEAKY: 'prefix planted-admin-0004',
+    PATH: '/usr/bin',
+    HOME: '/home/me',
+    LANG: 'C.UTF-8',
+    LC_CTYPE: 'C.UTF-8',
+    TMPDIR: '/tmp',
+    OPENAI_API_KEY: 'sk-planted-openai-0001',
+    ONEAPI_API_KEY: 'planted-oneapi-0002',
+    FALLBACK_API_KEY: 'planted-fallback-0003',
+    OPENAI_ADMIN_KEY: 'planted-admin-0004',
+    OFFLOAD_MCP_TOKEN: 'planted-mcp-token-0005',
+    OFFLOAD_ADAPTER_KEY: 'planted-adapter-0006',
+    AWS_SECRET_ACCESS_KEY: 'planted-aws-0007',
+    MY_TOOL_HOME: '/opt/tool',
+    LEAKY: 'prefix planted-admin-0004',
   };
 
   it('passes only the allow-list (PATH, HOME, locale, temp), never a key of the host', () => {
@@ -15,7 +25,10 @@ describe('childEnv', () => {
   });
 
   it('adds the names the user allows (OFFLOAD_CHILD_ENV), but drops any variable whose value holds a configured secret', () => {
-    const env = childEnv(host, { extraNames: ['MY_TOOL_HOME', 'LEAKY', 'OPENAI_API_KEY'], secrets: ['sk-planted-openai-0001', 'planted-admin-0004'] });
+    const env = childEnv(host, {
+      extraNames: ['MY_TOOL_HOME', 'LEAKY', 'OPENAI_API_KEY'],
+      secrets: ['sk-planted-openai-0001', 'planted-admin-0004'],
+    });
     assert.equal(env.MY_TOOL_HOME, '/opt/tool');
     assert.equal(env.LEAKY, undefined);
     assert.equal(env.OPENAI_API_KEY, undefined);

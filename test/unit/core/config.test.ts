@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
-import { ConfigError, configFromEnv, DEFAULT_AGENT_MODELS, defaultLedgerPath, parseConfig } from '../../../src/core/config';
+import {
+  ConfigError,
+  configFromEnv,
+  DEFAULT_AGENT_MODELS,
+  defaultLedgerPath,
+  parseConfig,
+} from '../../../src/core/config';
 import { DEFAULT_ROUTING_POLICY } from '../../../src/core/routing-policy';
 
 const defaults = { cwd: '/work/proj', home: '/home/me', platform: 'linux' };
@@ -10,7 +16,7 @@ function throwsNaming(fn: () => unknown, name: string): void {
 }
 
 describe('configFromEnv', () => {
-  it('applies the original worker\'s defaults: 25 USD, 8192 tokens per job, 2 concurrent calls', () => {
+  it("applies the original worker's defaults: 25 USD, 8192 tokens per job, 2 concurrent calls", () => {
     const c = fromEnv({});
     assert.equal(c.monthlyBudgetUsd, 25);
     assert.equal(c.perJobTokenLimit, 8192);
@@ -21,7 +27,12 @@ describe('configFromEnv', () => {
   });
 
   it('reads numbers, booleans and JSON from their variables', () => {
-    const c = fromEnv({ MONTHLY_BUDGET: '10.5', DAILY_BUDGET: '1', ALLOW_BYPASS_PERMISSIONS: 'true', OFFLOAD_PRICES: '{"m":{"input_mtok":1,"output_mtok":2}}' });
+    const c = fromEnv({
+      MONTHLY_BUDGET: '10.5',
+      DAILY_BUDGET: '1',
+      ALLOW_BYPASS_PERMISSIONS: 'true',
+      OFFLOAD_PRICES: '{"m":{"input_mtok":1,"output_mtok":2}}',
+    });
     assert.equal(c.monthlyBudgetUsd, 10.5);
     assert.equal(c.dailyBudgetUsd, 1);
     assert.equal(c.allowBypassPermissions, true);
@@ -45,7 +56,11 @@ describe('configFromEnv', () => {
   }
 
   it('reads the secrets settings: OFFLOAD_CHILD_ENV names (comma-separated), OFFLOAD_READ_SECRET_FILES, OFFLOAD_MCP_TOKEN', () => {
-    const c = fromEnv({ OFFLOAD_CHILD_ENV: 'JAVA_HOME, GOPATH', OFFLOAD_READ_SECRET_FILES: '1', OFFLOAD_MCP_TOKEN: 'a-long-token' });
+    const c = fromEnv({
+      OFFLOAD_CHILD_ENV: 'JAVA_HOME, GOPATH',
+      OFFLOAD_READ_SECRET_FILES: '1',
+      OFFLOAD_MCP_TOKEN: 'a-long-token',
+    });
     assert.deepEqual(c.childEnv, ['JAVA_HOME', 'GOPATH']);
     assert.equal(c.readSecretFiles, true);
     assert.equal(c.mcpToken, 'a-long-token');
@@ -55,7 +70,12 @@ describe('configFromEnv', () => {
   });
 
   it('prefers ONEAPI_API_KEY and ONEAPI_BASE_URL over the OpenAI pair', () => {
-    const c = fromEnv({ OPENAI_API_KEY: 'sk-openai', OPENAI_BASE_URL: 'https://api.openai.com/v1', ONEAPI_API_KEY: 'sk-oneapi', ONEAPI_BASE_URL: 'http://127.0.0.1:3000/v1' });
+    const c = fromEnv({
+      OPENAI_API_KEY: 'sk-openai',
+      OPENAI_BASE_URL: 'https://api.openai.com/v1',
+      ONEAPI_API_KEY: 'sk-oneapi',
+      ONEAPI_BASE_URL: 'http://127.0.0.1:3000/v1',
+    });
     assert.equal(c.openaiApiKey, 'sk-oneapi');
     assert.equal(c.openaiBaseUrl, 'http://127.0.0.1:3000/v1');
   });
@@ -72,16 +92,24 @@ describe('defaultLedgerPath', () => {
     ['linux', {}, '/home/me/.local/share/offload/ledger.sqlite'],
     ['linux', { XDG_DATA_HOME: '/data' }, '/data/offload/ledger.sqlite'],
     ['darwin', {}, '/home/me/Library/Application Support/offload/ledger.sqlite'],
-    ['win32', { APPDATA: 'C:\\Users\\me\\AppData\\Roaming' }, 'C:\\Users\\me\\AppData\\Roaming\\offload\\ledger.sqlite'],
+    [
+      'win32',
+      { APPDATA: 'C:\\Users\\me\\AppData\\Roaming' },
+      'C:\\Users\\me\\AppData\\Roaming\\offload\\ledger.sqlite',
+    ],
   ];
   for (const [platform, env, expected] of table) {
-    it(`puts the ledger at ${expected} on ${platform}`, () => assert.equal(defaultLedgerPath(platform, '/home/me', env), expected));
+    it(`puts the ledger at ${expected} on ${platform}`, () =>
+      assert.equal(defaultLedgerPath(platform, '/home/me', env), expected));
   }
 });
 
 describe('parseConfig', () => {
   it('names the setting the user knows through nameOf', () => {
-    throwsNaming(() => parseConfig({ sandboxRoots: ['/p'], ledgerPath: '/l', maxConcurrency: 0 }, (k) => `offload.${k}`), 'offload.maxConcurrency');
+    throwsNaming(
+      () => parseConfig({ sandboxRoots: ['/p'], ledgerPath: '/l', maxConcurrency: 0 }, (k) => `offload.${k}`),
+      'offload.maxConcurrency',
+    );
   });
 });
 
@@ -89,7 +117,11 @@ describe('agent tier overrides', () => {
   const base = { sandboxRoots: ['/w'], ledgerPath: '/l' };
   const overrides: Array<[string, Record<string, string>, Record<string, string>]> = [
     ['one tier', { 'premium-worker': 'o3-mini' }, { ...DEFAULT_AGENT_MODELS, 'premium-worker': 'o3-mini' }],
-    ['two tiers', { 'mini-worker': 'deepseek-chat', 'balanced-worker': 'gpt-4.1' }, { ...DEFAULT_AGENT_MODELS, 'mini-worker': 'deepseek-chat', 'balanced-worker': 'gpt-4.1' }],
+    [
+      'two tiers',
+      { 'mini-worker': 'deepseek-chat', 'balanced-worker': 'gpt-4.1' },
+      { ...DEFAULT_AGENT_MODELS, 'mini-worker': 'deepseek-chat', 'balanced-worker': 'gpt-4.1' },
+    ],
     ['no tier', {}, { ...DEFAULT_AGENT_MODELS }],
   ];
   for (const [what, agents, expected] of overrides) {
@@ -102,7 +134,11 @@ describe('agent tier overrides', () => {
   }
 
   it('keeps the three defaults when agents is not set at all', () => {
-    assert.deepEqual(parseConfig(base).agents, { 'mini-worker': 'gpt-4o-mini', 'balanced-worker': 'gpt-4o', 'premium-worker': 'o1-mini' });
+    assert.deepEqual(parseConfig(base).agents, {
+      'mini-worker': 'gpt-4o-mini',
+      'balanced-worker': 'gpt-4o',
+      'premium-worker': 'o1-mini',
+    });
   });
 
   it('refuses an unknown tier by name, and an empty model', () => {
@@ -120,29 +156,49 @@ describe('routing settings', () => {
   });
 
   it('reads ROUTING_MAX_COST_USD and a ROUTING_POLICY that changes one class, keeping the others', () => {
-    const c = fromEnv({ ROUTING_MAX_COST_USD: '0.05', ROUTING_POLICY: '{"review":["balanced-worker","premium-worker"]}' });
+    const c = fromEnv({
+      ROUTING_MAX_COST_USD: '0.05',
+      ROUTING_POLICY: '{"review":["balanced-worker","premium-worker"]}',
+    });
     assert.equal(c.routingMaxCostUsd, 0.05);
     assert.deepEqual(c.routingPolicy, { ...DEFAULT_ROUTING_POLICY, review: ['balanced-worker', 'premium-worker'] });
   });
 
   // [ROUTING_POLICY, what the message must say]
   const bad: Array<[string, string]> = [
-    ['{"formatting":["mini-worker"]}', 'ROUTING_POLICY: unknown task class "formatting"; the classes are bulk, format, rename, short-copy, summarize, refactor, review, plan'],
-    ['{"format":["mega-worker"]}', 'ROUTING_POLICY (format.0): "mega-worker" is not a tier; use tier names (mini-worker, balanced-worker, premium-worker)'],
+    [
+      '{"formatting":["mini-worker"]}',
+      'ROUTING_POLICY: unknown task class "formatting"; the classes are bulk, format, rename, short-copy, summarize, refactor, review, plan',
+    ],
+    [
+      '{"format":["mega-worker"]}',
+      'ROUTING_POLICY (format.0): "mega-worker" is not a tier; use tier names (mini-worker, balanced-worker, premium-worker)',
+    ],
     ['{"format":[]}', 'ROUTING_POLICY (format): must allow at least one tier, e.g. ["mini-worker"]'],
     ['{"format":"mini-worker"}', 'ROUTING_POLICY (format): must be a list of tiers, e.g. ["mini-worker"]'],
     ['["mini-worker"]', 'ROUTING_POLICY: must be an object of task class → tiers, e.g. {"format":["mini-worker"]}'],
     ['{format', 'ROUTING_POLICY must be JSON, e.g. ROUTING_POLICY=\'{"format":["mini-worker"]'],
   ];
   for (const [raw, message] of bad) {
-    it(`refuses ROUTING_POLICY=${raw} naming the field and the fix`, () => throwsNaming(() => fromEnv({ ROUTING_POLICY: raw }), message));
+    it(`refuses ROUTING_POLICY=${raw} naming the field and the fix`, () =>
+      throwsNaming(() => fromEnv({ ROUTING_POLICY: raw }), message));
   }
 
   it('refuses a ROUTING_MAX_COST_USD of 0, saying what is allowed', () => {
-    throwsNaming(() => fromEnv({ ROUTING_MAX_COST_USD: '0' }), 'ROUTING_MAX_COST_USD: must be more than 0 USD, e.g. 0.25');
+    throwsNaming(
+      () => fromEnv({ ROUTING_MAX_COST_USD: '0' }),
+      'ROUTING_MAX_COST_USD: must be more than 0 USD, e.g. 0.25',
+    );
   });
 
   it('names the setting in VS Code terms through nameOf', () => {
-    throwsNaming(() => parseConfig({ sandboxRoots: ['/w'], ledgerPath: '/l', routingPolicy: { plan: ['boss'] } }, (k) => `offload.${k}`), 'offload.routingPolicy (plan.0)');
+    throwsNaming(
+      () =>
+        parseConfig(
+          { sandboxRoots: ['/w'], ledgerPath: '/l', routingPolicy: { plan: ['boss'] } },
+          (k) => `offload.${k}`,
+        ),
+      'offload.routingPolicy (plan.0)',
+    );
   });
 });

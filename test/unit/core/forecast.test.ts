@@ -1,5 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { CLAUDE_CODE_FIRST_REQUEST_TOKENS, forecastJson, forecastRefusal, forecastStart } from '../../../src/core/forecast';
+import {
+  CLAUDE_CODE_FIRST_REQUEST_TOKENS,
+  forecastJson,
+  forecastRefusal,
+  forecastStart,
+} from '../../../src/core/forecast';
 import { PriceBook, UnknownPriceError } from '../../../src/core/pricing';
 
 const prices = new PriceBook({ gw: { input_mtok: 1, output_mtok: 4 } });
@@ -20,10 +25,23 @@ describe('agent job forecast (core/forecast)', () => {
     ['low equal to the cap', 200, 200, 1_000, null],
     ['low over the cap', 201, 200, 1_000, /low end \$0\.000201 exceeds its cap of \$0\.0002;.*max_cost_usd/],
     ['no cap, low within budget', 500, null, 500, null],
-    ['low over what remains of the budget', 501, null, 500, /exceeds the \$0\.0005 left in this month's budget; raise MONTHLY_BUDGET/],
+    [
+      'low over what remains of the budget',
+      501,
+      null,
+      500,
+      /exceeds the \$0\.0005 left in this month's budget; raise MONTHLY_BUDGET/,
+    ],
     ['nothing left at all', 1, 10, 0, /left in this month's budget/],
     ['low within what remains today', 300, null, 1_000, null, 300],
-    ['low over what remains today', 301, null, 1_000, /exceeds the \$0\.0003 left in today's budget; raise DAILY_BUDGET/, 300],
+    [
+      'low over what remains today',
+      301,
+      null,
+      1_000,
+      /exceeds the \$0\.0003 left in today's budget; raise DAILY_BUDGET/,
+      300,
+    ],
   ];
   for (const [name, low, cap, remaining, expected, daily] of table) {
     it(`refuses before start only when needed: ${name}`, () => {

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DEFAULT_HTTP_TIMEOUTS, guardHandler, httpServerOptions, isJsonContentType, MAX_TARGET_CHARS, parseRequestTarget } from '../../../src/core/http-guard';
+import {
+  DEFAULT_HTTP_TIMEOUTS,
+  guardHandler,
+  httpServerOptions,
+  isJsonContentType,
+  MAX_TARGET_CHARS,
+  parseRequestTarget,
+} from '../../../src/core/http-guard';
 
 describe('http-guard: reading a request target', () => {
   const accepted: Array<[string, string, string]> = [
@@ -36,31 +43,67 @@ describe('http-guard: reading a request target', () => {
   }
 
   it('never throws, and whatever it accepts is a path of one leading "/" (fast-check)', () => {
-    fc.assert(fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string().map((s) => `/${s}`), fc.webUrl()), (target) => {
-      const r = parseRequestTarget(target);
-      if (r.ok) assert.ok(r.pathname.startsWith('/') && !target.startsWith('//'), target);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string({ unit: 'binary' }),
+          fc.string().map((s) => `/${s}`),
+          fc.webUrl(),
+        ),
+        (target) => {
+          const r = parseRequestTarget(target);
+          if (r.ok) assert.ok(r.pathname.startsWith('/') && !target.startsWith('//'), target);
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
 
 describe('http-guard: content type, limits and guarded handlers', () => {
   const types: Array<[string | undefined, boolean]> = [
-    ['application/json', true], ['application/json; charset=utf-8', true], ['Application/JSON', true],
-    ['application/jsonp', false], ['text/plain', false], ['', false], [undefined, false], ['application/x-www-form-urlencoded', false],
+    ['application/json', true],
+    ['application/json; charset=utf-8', true],
+    ['Application/JSON', true],
+    ['application/jsonp', false],
+    ['text/plain', false],
+    ['', false],
+    [undefined, false],
+    ['application/x-www-form-urlencoded', false],
   ];
-  for (const [type, json] of types) it(`${JSON.stringify(type)} is ${json ? '' : 'not '}JSON`, () => assert.equal(isJsonContentType(type), json));
+  for (const [type, json] of types)
+    it(`${JSON.stringify(type)} is ${json ? '' : 'not '}JSON`, () => assert.equal(isJsonContentType(type), json));
 
   it('sets every node:http limit explicitly, keeping headers ≤ request and the check interval ≤ headers', () => {
     assert.deepEqual(httpServerOptions(), DEFAULT_HTTP_TIMEOUTS);
-    assert.deepEqual(httpServerOptions({ requestTimeout: 300, connectionsCheckingInterval: 5_000 }), { headersTimeout: 300, requestTimeout: 300, keepAliveTimeout: 5_000, connectionsCheckingInterval: 300 });
+    assert.deepEqual(httpServerOptions({ requestTimeout: 300, connectionsCheckingInterval: 5_000 }), {
+      headersTimeout: 300,
+      requestTimeout: 300,
+      keepAliveTimeout: 5_000,
+      connectionsCheckingInterval: 300,
+    });
   });
 
   it('hands a synchronous throw and a rejection to onError, and never lets either escape', async () => {
     const seen: string[] = [];
-    const onError = (err: unknown, tag: string) => { seen.push(`${tag}:${(err as Error).message}`); };
-    await guardHandler((_tag: string) => { throw new Error('sync'); }, onError)('a');
-    await guardHandler(async (_tag: string) => { throw new Error('async'); }, onError)('b');
-    await guardHandler((_tag: string) => { throw new Error('first'); }, () => { throw new Error('onError broke too'); })('c');
+    const onError = (err: unknown, tag: string) => {
+      seen.push(`${tag}:${(err as Error).message}`);
+    };
+    await guardHandler((_tag: string) => {
+      throw new Error('sync');
+    }, onError)('a');
+    await guardHandler(async (_tag: string) => {
+      throw new Error('async');
+    }, onError)('b');
+    await guardHandler(
+      (_tag: string) => {
+        throw new Error('first');
+      },
+      () => {
+        throw new Error('onError broke too');
+      },
+    )('c');
     assert.deepEqual(seen, ['a:sync', 'b:async']);
   });
 });

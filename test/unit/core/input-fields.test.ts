@@ -1,11 +1,21 @@
 import assert from 'node:assert/strict';
 import { describeValue, pathField, strictObject, textField, usdField } from '../../../src/core/input-fields';
 
-const messages = (r: { success: boolean; error?: { issues: { message: string }[] } }) => (r.error?.issues ?? []).map((i) => i.message);
+const messages = (r: { success: boolean; error?: { issues: { message: string }[] } }) =>
+  (r.error?.issues ?? []).map((i) => i.message);
 
 describe('input fields (core)', () => {
   it('describes wrong values for messages', () => {
-    const table: [unknown, string][] = [[null, 'null'], [[1], 'an array'], [NaN, 'NaN'], [Infinity, 'Infinity'], [3, 'the number 3'], [{}, 'an object'], ['s', 'a string'], [true, 'a boolean']];
+    const table: [unknown, string][] = [
+      [null, 'null'],
+      [[1], 'an array'],
+      [NaN, 'NaN'],
+      [Infinity, 'Infinity'],
+      [3, 'the number 3'],
+      [{}, 'an object'],
+      ['s', 'a string'],
+      [true, 'a boolean'],
+    ];
     for (const [v, want] of table) assert.equal(describeValue(v), want);
   });
 
@@ -19,20 +29,27 @@ describe('input fields (core)', () => {
   it('refuses a NUL byte and an over-long name in a path', () => {
     const f = pathField('cwd');
     assert.deepEqual(messages(f.safeParse('/a\0b')), ['cwd must not contain a NUL byte (\\u0000)']);
-    assert.deepEqual(messages(f.safeParse(`/w/${'n'.repeat(256)}/x`)), ['cwd has a name of 256 bytes; a file or folder name is at most 255 bytes (NAME_MAX)']);
+    assert.deepEqual(messages(f.safeParse(`/w/${'n'.repeat(256)}/x`)), [
+      'cwd has a name of 256 bytes; a file or folder name is at most 255 bytes (NAME_MAX)',
+    ]);
     assert.ok(f.safeParse(`/w/${'n'.repeat(255)}`).success);
   });
 
   it('bounds money: 1 µUSD to 1000 USD, finite', () => {
     const f = usdField('max_cost_usd');
     assert.ok(f.safeParse(1000).success && f.safeParse(0.000001).success);
-    for (const bad of [1000.01, 1e12, 0, -1, NaN, Infinity, -Infinity]) assert.equal(f.safeParse(bad).success, false, String(bad));
+    for (const bad of [1000.01, 1e12, 0, -1, NaN, Infinity, -Infinity])
+      assert.equal(f.safeParse(bad).success, false, String(bad));
   });
 
   it('refuses unknown fields by name and lists the known ones', () => {
     const o = strictObject('wait', { job_id: textField('job_id', 8, 'NAME_MAX_BYTES') });
-    assert.deepEqual(messages(o.safeParse({ job_id: 'a', jobId: 'a', x: 1 })), ['unknown field "jobId", "x" (wait takes job_id)']);
-    assert.deepEqual(messages(strictObject('breaker_status', {}).safeParse({ reset: true })), ['unknown field "reset" (breaker_status takes no arguments)']);
+    assert.deepEqual(messages(o.safeParse({ job_id: 'a', jobId: 'a', x: 1 })), [
+      'unknown field "jobId", "x" (wait takes job_id)',
+    ]);
+    assert.deepEqual(messages(strictObject('breaker_status', {}).safeParse({ reset: true })), [
+      'unknown field "reset" (breaker_status takes no arguments)',
+    ]);
     assert.deepEqual(messages(o.safeParse('a')), ['wait must be an object, got a string']);
   });
 });

@@ -31,7 +31,10 @@ describe('modelRequestRules', () => {
 describe('shapeChatRequest', () => {
   const raw = {
     model: 'x',
-    messages: [{ role: 'system', content: 'Be terse.' }, { role: 'user', content: 'Summarize this.' }],
+    messages: [
+      { role: 'system', content: 'Be terse.' },
+      { role: 'user', content: 'Summarize this.' },
+    ],
     max_tokens: 500,
     temperature: 0.2,
   };
@@ -48,8 +51,12 @@ describe('shapeChatRequest', () => {
     });
   });
 
-  it('keeps o3-mini\'s system message but moves the cap and drops temperature and top_p', () => {
-    assert.deepEqual(shapeChatRequest('o3-mini', { ...raw, top_p: 0.9 }), { model: 'x', messages: raw.messages, max_completion_tokens: 500 });
+  it("keeps o3-mini's system message but moves the cap and drops temperature and top_p", () => {
+    assert.deepEqual(shapeChatRequest('o3-mini', { ...raw, top_p: 0.9 }), {
+      model: 'x',
+      messages: raw.messages,
+      max_completion_tokens: 500,
+    });
   });
 
   it('does not change the request it was given', () => {
@@ -59,7 +66,10 @@ describe('shapeChatRequest', () => {
   });
 
   it('gives a non-reasoning model max_tokens when the caller wrote max_completion_tokens (DeepSeek knows only max_tokens)', () => {
-    assert.deepEqual(shapeChatRequest('deepseek-chat', { messages: [], max_completion_tokens: 64 }), { messages: [], max_tokens: 64 });
+    assert.deepEqual(shapeChatRequest('deepseek-chat', { messages: [], max_completion_tokens: 64 }), {
+      messages: [],
+      max_tokens: 64,
+    });
   });
 
   it('folds every system and developer message, text parts too, into the first user turn for o1-mini', () => {
@@ -74,12 +84,20 @@ describe('shapeChatRequest', () => {
     });
     assert.deepEqual(shaped.messages, [
       { role: 'assistant', content: 'Earlier answer.' },
-      { role: 'user', content: [{ type: 'text', text: 'Rule one.\n\nRule two.' }, { type: 'text', text: 'Question?' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Rule one.\n\nRule two.' },
+          { type: 'text', text: 'Question?' },
+        ],
+      },
       { role: 'user', content: 'Follow-up.' },
     ]);
   });
 
   it('makes a user turn of the instructions when o1-mini gets no user message', () => {
-    assert.deepEqual(shapeChatRequest('o1-mini', { messages: [{ role: 'system', content: 'Only rules.' }] }).messages, [{ role: 'user', content: 'Only rules.' }]);
+    assert.deepEqual(shapeChatRequest('o1-mini', { messages: [{ role: 'system', content: 'Only rules.' }] }).messages, [
+      { role: 'user', content: 'Only rules.' },
+    ]);
   });
 });

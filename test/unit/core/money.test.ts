@@ -35,7 +35,13 @@ describe('money', () => {
     assert.equal(microsToUsd(25_000_000), 25);
   });
 
-  const formats: Array<[number, string]> = [[0, '$0.00'], [19_770_000, '$19.77'], [210, '$0.0002'], [10_000, '$0.01'], [123_456_789, '$123.46']];
+  const formats: Array<[number, string]> = [
+    [0, '$0.00'],
+    [19_770_000, '$19.77'],
+    [210, '$0.0002'],
+    [10_000, '$0.01'],
+    [123_456_789, '$123.46'],
+  ];
   for (const [micros, text] of formats) {
     it(`formats ${micros} µUSD as ${text}`, () => assert.equal(formatUsd(micros), text));
   }

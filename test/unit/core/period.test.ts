@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
-import { dayPeriod, dayStart, monthLabel, monthPeriod, monthStart, nextDayStart, nextMonthStart } from '../../../src/core/period';
+import {
+  dayPeriod,
+  dayStart,
+  monthLabel,
+  monthPeriod,
+  monthStart,
+  nextDayStart,
+  nextMonthStart,
+} from '../../../src/core/period';
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -23,7 +31,10 @@ describe('period', () => {
     const now = at('2025-06-15T23:30:00.000Z');
     assert.equal(dayStart(now), at('2025-06-15T00:00:00.000Z'));
     assert.equal(nextDayStart(now), at('2025-06-16T00:00:00.000Z'));
-    assert.deepEqual(dayPeriod(now), { startMs: at('2025-06-15T00:00:00.000Z'), endMs: at('2025-06-16T00:00:00.000Z') });
+    assert.deepEqual(dayPeriod(now), {
+      startMs: at('2025-06-15T00:00:00.000Z'),
+      endMs: at('2025-06-16T00:00:00.000Z'),
+    });
   });
 
   it('rejects a time that is not finite', () => {

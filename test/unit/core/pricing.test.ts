@@ -4,7 +4,11 @@ import fc from 'fast-check';
 import { usdToMicros } from '../../../src/core/money';
 import { PriceBook, UnknownPriceError } from '../../../src/core/pricing';
 
-const usage = (input_tokens: number, output_tokens: number, cache_read_tokens = 0) => ({ input_tokens, output_tokens, cache_read_tokens });
+const usage = (input_tokens: number, output_tokens: number, cache_read_tokens = 0) => ({
+  input_tokens,
+  output_tokens,
+  cache_read_tokens,
+});
 const utc = (hh: number, mm = 0) => new Date(Date.UTC(2025, 5, 2, hh, mm));
 
 describe('PriceBook', () => {
@@ -21,7 +25,8 @@ describe('PriceBook', () => {
       ['gpt-4o-mini', usage(0, 0), 0, 'nothing used, nothing charged'],
     ];
     for (const [model, u, micros, how] of table) {
-      it(`charges ${model} ${JSON.stringify(u)} ${micros} µUSD (${how})`, () => assert.equal(book.cost(model, u), micros));
+      it(`charges ${model} ${JSON.stringify(u)} ${micros} µUSD (${how})`, () =>
+        assert.equal(book.cost(model, u), micros));
     }
 
     it('counts cached tokens once, at the cached price', () => {
@@ -38,20 +43,26 @@ describe('PriceBook', () => {
     });
 
     it('uses an override before the table, cache reads at its cached price', () => {
-      const custom = new PriceBook({ 'gpt-4o-mini': { input_mtok: 1, output_mtok: 2, cache_read_mtok: 0.5 }, 'my-model': { input_mtok: 1, output_mtok: 2 } });
+      const custom = new PriceBook({
+        'gpt-4o-mini': { input_mtok: 1, output_mtok: 2, cache_read_mtok: 0.5 },
+        'my-model': { input_mtok: 1, output_mtok: 2 },
+      });
       assert.equal(custom.cost('gpt-4o-mini', usage(1000, 1000, 1000)), 1000 + 2000 + 500);
       assert.equal(custom.cost('my-model', usage(0, 0, 1000)), 1000);
       assert.equal(custom.has('my-model'), true);
     });
 
     it('throws UnknownPriceError naming the model and how to add a price', () => {
-      assert.throws(() => book.cost('acme-unknown-7b', usage(1, 1)), (err: unknown) => {
-        assert.ok(err instanceof UnknownPriceError);
-        assert.equal(err.model, 'acme-unknown-7b');
-        assert.match(err.message, /acme-unknown-7b/);
-        assert.match(err.message, /OFFLOAD_PRICES=.*offload\.prices/);
-        return true;
-      });
+      assert.throws(
+        () => book.cost('acme-unknown-7b', usage(1, 1)),
+        (err: unknown) => {
+          assert.ok(err instanceof UnknownPriceError);
+          assert.equal(err.model, 'acme-unknown-7b');
+          assert.match(err.message, /acme-unknown-7b/);
+          assert.match(err.message, /OFFLOAD_PRICES=.*offload\.prices/);
+          return true;
+        },
+      );
     });
 
     it('does not take Object.prototype members for overrides', () => {
@@ -76,7 +87,10 @@ describe('PriceBook', () => {
       for (const model of ['gpt-4o-mini', 'gpt-4o', 'deepseek-chat']) {
         for (const u of cases) {
           for (const hour of [0, 8, 16, 23]) {
-            assert.ok(book.worstCase(model, 1000, 100, utc(hour)) >= book.cost(model, u, utc(hour)), `${model} ${JSON.stringify(u)} ${hour}h`);
+            assert.ok(
+              book.worstCase(model, 1000, 100, utc(hour)) >= book.cost(model, u, utc(hour)),
+              `${model} ${JSON.stringify(u)} ${hour}h`,
+            );
           }
         }
       }
@@ -107,16 +121,32 @@ describe('PriceBook', () => {
 
     it('prices exactly as a fresh genai-prices lookup, also on a book that has priced these models before (property)', () => {
       // Guards any caching of lookups in the book (tried: remembering each model's provider; not reliably faster, not kept).
-      const models = ['deepseek-chat', 'deepseek-reasoner', 'gpt-4o-mini', 'gpt-4.1', 'claude-sonnet-4-5', 'gemini-2.5-flash', 'o3-mini'];
+      const models = [
+        'deepseek-chat',
+        'deepseek-reasoner',
+        'gpt-4o-mini',
+        'gpt-4.1',
+        'claude-sonnet-4-5',
+        'gemini-2.5-flash',
+        'o3-mini',
+      ];
       const warm = new PriceBook();
       for (const m of models) warm.has(m);
       const tokens = fc.nat(300_000);
       const at = fc.integer({ min: Date.UTC(2025, 0, 1), max: Date.UTC(2026, 11, 31) }).map((t) => new Date(t));
-      fc.assert(fc.property(fc.constantFrom(...models), tokens, tokens, tokens, at, (model, input, output, cached, when) => {
-        const direct = calcPrice({ input_tokens: input + cached, cache_read_tokens: cached, output_tokens: output }, model, { timestamp: when });
-        if (!direct) return assert.throws(() => warm.cost(model, usage(input, output, cached), when), UnknownPriceError);
-        assert.equal(warm.cost(model, usage(input, output, cached), when), usdToMicros(direct.total_price));
-      }), { numRuns: 400 });
+      fc.assert(
+        fc.property(fc.constantFrom(...models), tokens, tokens, tokens, at, (model, input, output, cached, when) => {
+          const direct = calcPrice(
+            { input_tokens: input + cached, cache_read_tokens: cached, output_tokens: output },
+            model,
+            { timestamp: when },
+          );
+          if (!direct)
+            return assert.throws(() => warm.cost(model, usage(input, output, cached), when), UnknownPriceError);
+          assert.equal(warm.cost(model, usage(input, output, cached), when), usdToMicros(direct.total_price));
+        }),
+        { numRuns: 400 },
+      );
     });
 
     it('throws UnknownPriceError for an unknown model', () => {

@@ -3,11 +3,16 @@ import { redact, redactValue } from '../../../src/core/redact';
 
 describe('redact', () => {
   it('replaces known secret values wherever they appear', () => {
-    assert.equal(redact('key=abc123secret and again abc123secret', ['abc123secret']), 'key=[REDACTED] and again [REDACTED]');
+    assert.equal(
+      redact('key=abc123secret and again abc123secret', ['abc123secret']),
+      'key=[REDACTED] and again [REDACTED]',
+    );
   });
 
   it('masks key-shaped tokens even when they are not known', () => {
-    const out = redact('Authorization: Bearer abcdefghijklmnop123 sk-proj-ABCDEFGHIJKLMNOPQRS OPENAI_API_KEY=whatever-value');
+    const out = redact(
+      'Authorization: Bearer abcdefghijklmnop123 sk-proj-ABCDEFGHIJKLMNOPQRS OPENAI_API_KEY=whatever-value',
+    );
     assert.ok(!out.includes('abcdefghijklmnop123'));
     assert.ok(!out.includes('ABCDEFGHIJKLMNOPQRS'));
     assert.ok(!out.includes('whatever-value'));
@@ -21,7 +26,13 @@ describe('redact', () => {
 
 describe('redactValue', () => {
   it('keeps a result valid JSON when its text holds NAME_KEY=value (it used to eat the closing quote)', () => {
-    const result = { output: 'done. OPENAI_API_KEY=x', nested: [{ note: 'MY_SERVICE_TOKEN="abc"' }], n: 3, ok: true, none: null };
+    const result = {
+      output: 'done. OPENAI_API_KEY=x',
+      nested: [{ note: 'MY_SERVICE_TOKEN="abc"' }],
+      n: 3,
+      ok: true,
+      none: null,
+    };
     const clean = redactValue(result, []);
     assert.deepEqual(JSON.parse(JSON.stringify(clean)), clean);
     assert.equal(clean.output, 'done. OPENAI_API_KEY=[REDACTED]');
@@ -32,14 +43,24 @@ describe('redactValue', () => {
   });
 
   it('masks configured secrets in keys and values at any depth, and key shapes it does not know', () => {
-    const out = JSON.stringify(redactValue({ a: { 'planted-secret-1': ['x planted-secret-1 y'] }, b: 'ghp_ABCDEFGHIJKLMNOPQRSTUV', c: 'AKIAABCDEFGHIJKLMNOP' }, ['planted-secret-1']));
+    const out = JSON.stringify(
+      redactValue(
+        {
+          a: { 'planted-secret-1': ['x planted-secret-1 y'] },
+          b: 'ghp_ABCDEFGHIJKLMNOPQRSTUV',
+          c: 'AKIAABCDEFGHIJKLMNOP',
+        },
+        ['planted-secret-1'],
+      ),
+    );
     assert.ok(!out.includes('planted-secret-1'));
     assert.ok(!out.includes('ghp_ABCDEFGHIJ'));
     assert.ok(!out.includes('AKIAABCDEFGH'));
   });
 
   it('leaves source code alone: names in code, spaced assignments, lower-case names', () => {
-    const code = 'const OPENAI_API_KEY = process.env.OPENAI_API_KEY;\nconfig.apiKey=load();\nheaders: { API_TOKEN: token }';
+    const code =
+      'const OPENAI_API_KEY = process.env.OPENAI_API_KEY;\nconfig.apiKey=load();\nheaders: { API_TOKEN: token }';
     assert.equal(redact(code), code);
   });
 

@@ -56,9 +56,16 @@ describe('classifyTask', () => {
 describe('routeTask', () => {
   const prices = new PriceBook();
   const base: RouteInput = {
-    task: 'x', inputFiles: 1, inputBytes: 4 * KIB, maxOutputTokens: 1000,
-    agents: DEFAULT_AGENT_MODELS, policy: DEFAULT_ROUTING_POLICY, prices,
-    capMicros: 250_000, remainingMicros: 25_000_000, dailyRemainingMicros: null,
+    task: 'x',
+    inputFiles: 1,
+    inputBytes: 4 * KIB,
+    maxOutputTokens: 1000,
+    agents: DEFAULT_AGENT_MODELS,
+    policy: DEFAULT_ROUTING_POLICY,
+    prices,
+    capMicros: 250_000,
+    remainingMicros: 25_000_000,
+    dailyRemainingMicros: null,
   };
   const high = (model: string, bytes: number, out: number) => forecastOneCall(prices, model, bytes, out).highMicros;
 
@@ -78,7 +85,15 @@ describe('routeTask', () => {
   ];
   for (const [task, inputBytes, out, cap, month, day, expected] of table) {
     it(`"${task}", ${inputBytes / KIB} KiB in, ≤${out} out, cap $${cap / 1e6}, $${month / 1e6} left${day === null ? '' : `, $${day / 1e6} today`} → ${expected ?? 'refused'}`, () => {
-      const d = routeTask({ ...base, task, inputBytes, maxOutputTokens: out, capMicros: cap, remainingMicros: month, dailyRemainingMicros: day });
+      const d = routeTask({
+        ...base,
+        task,
+        inputBytes,
+        maxOutputTokens: out,
+        capMicros: cap,
+        remainingMicros: month,
+        dailyRemainingMicros: day,
+      });
       assert.equal(d.agent, expected, d.reason);
       if (expected) {
         assert.equal(d.model, DEFAULT_AGENT_MODELS[expected as keyof typeof DEFAULT_AGENT_MODELS]);
@@ -91,25 +106,46 @@ describe('routeTask', () => {
   }
 
   it('forecasts every allowed tier and picks the cheapest that fits, even when a pricier one is listed first', () => {
-    const d = routeTask({ ...base, task: 'Summarize this', policy: { ...DEFAULT_ROUTING_POLICY, summarize: ['balanced-worker', 'mini-worker'] } });
-    assert.deepEqual(d.tiers.map((t) => t.agent), ['mini-worker', 'balanced-worker']);
+    const d = routeTask({
+      ...base,
+      task: 'Summarize this',
+      policy: { ...DEFAULT_ROUTING_POLICY, summarize: ['balanced-worker', 'mini-worker'] },
+    });
+    assert.deepEqual(
+      d.tiers.map((t) => t.agent),
+      ['mini-worker', 'balanced-worker'],
+    );
     assert.equal(d.agent, 'mini-worker');
-    for (const t of d.tiers) assert.deepEqual(t.forecast, forecastOneCall(prices, t.model, base.inputBytes, base.maxOutputTokens));
+    for (const t of d.tiers)
+      assert.deepEqual(t.forecast, forecastOneCall(prices, t.model, base.inputBytes, base.maxOutputTokens));
   });
 
   it('moves to the next allowed tier when the cheapest does not fit (a pricier mini model)', () => {
     const priced = new PriceBook({ 'pricey-mini': { input_mtok: 100, output_mtok: 100 } });
-    const d = routeTask({ ...base, prices: priced, task: 'Summarize this', agents: { ...DEFAULT_AGENT_MODELS, 'mini-worker': 'pricey-mini' } });
+    const d = routeTask({
+      ...base,
+      prices: priced,
+      task: 'Summarize this',
+      agents: { ...DEFAULT_AGENT_MODELS, 'mini-worker': 'pricey-mini' },
+    });
     assert.equal(d.agent, 'balanced-worker', d.reason);
   });
 
   it('picks premium-worker (o1-mini) over balanced-worker (gpt-4o) when a class allows both: it is cheaper', () => {
-    const d = routeTask({ ...base, task: 'Review this', policy: { ...DEFAULT_ROUTING_POLICY, review: ['balanced-worker', 'premium-worker'] } });
+    const d = routeTask({
+      ...base,
+      task: 'Review this',
+      policy: { ...DEFAULT_ROUTING_POLICY, review: ['balanced-worker', 'premium-worker'] },
+    });
     assert.equal(d.agent, 'premium-worker');
   });
 
   it('skips a tier whose model has no price, and says so when nothing is left', () => {
-    const d = routeTask({ ...base, task: 'Format this', agents: { ...DEFAULT_AGENT_MODELS, 'mini-worker': 'my-private-model' } });
+    const d = routeTask({
+      ...base,
+      task: 'Format this',
+      agents: { ...DEFAULT_AGENT_MODELS, 'mini-worker': 'my-private-model' },
+    });
     assert.equal(d.agent, null);
     assert.match(d.reason, /mini-worker \(my-private-model\) has no price/);
   });
@@ -117,8 +153,14 @@ describe('routeTask', () => {
   it('names the limit that refused: the cap, the month or the day, with the fix', () => {
     const big = { ...base, task: 'Review this', inputBytes: 200 * KIB, maxOutputTokens: 8192 };
     assert.match(routeTask(big).reason, /routing cap of \$0\.25 \(raise ROUTING_MAX_COST_USD/);
-    assert.match(routeTask({ ...big, capMicros: 5_000_000, remainingMicros: 100_000 }).reason, /month's budget \(raise MONTHLY_BUDGET/);
-    assert.match(routeTask({ ...big, capMicros: 5_000_000, dailyRemainingMicros: 100_000 }).reason, /today's budget \(raise DAILY_BUDGET/);
+    assert.match(
+      routeTask({ ...big, capMicros: 5_000_000, remainingMicros: 100_000 }).reason,
+      /month's budget \(raise MONTHLY_BUDGET/,
+    );
+    assert.match(
+      routeTask({ ...big, capMicros: 5_000_000, dailyRemainingMicros: 100_000 }).reason,
+      /today's budget \(raise DAILY_BUDGET/,
+    );
   });
 
   it('gives a compact routing object with USD forecasts', () => {
@@ -128,6 +170,9 @@ describe('routeTask', () => {
     assert.equal(j.cap_usd, 0.25);
     assert.equal(j.forecasts.length, 1);
     assert.equal(j.forecasts[0]!.high_usd, high('gpt-4o-mini', 4 * KIB, 1000) / 1e6);
-    assert.match(j.reason, /^format \(the task says "format"\); allowed: mini-worker; mini-worker is the cheapest within the \$0\.25 cap/);
+    assert.match(
+      j.reason,
+      /^format \(the task says "format"\); allowed: mini-worker; mini-worker is the cheapest within the \$0\.25 cap/,
+    );
   });
 });

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { InputError } from '../../../src/core/errors';
-import { assertInsideRoots, checkInsideRoots, isInside, normalizeAbsolute, type PathFlavor } from '../../../src/core/sandbox';
+import {
+  assertInsideRoots,
+  checkInsideRoots,
+  isInside,
+  normalizeAbsolute,
+  type PathFlavor,
+} from '../../../src/core/sandbox';
 
 describe('sandbox (core)', () => {
   describe('isInside', () => {
@@ -43,7 +49,11 @@ describe('sandbox (core)', () => {
       ['/home/me/proj', 'allowed_dirs[0]', null],
       ['/srv/data', 'allowed_dirs[1]', null],
       ['/etc', 'allowed_dirs[0]', 'allowed_dirs[0]: /etc is outside SANDBOX_ROOT (/home/me, /srv/data/)'],
-      ['/home/me/../../etc/passwd', 'input_refs[2]', 'input_refs[2]: /etc/passwd is outside SANDBOX_ROOT (/home/me, /srv/data/)'],
+      [
+        '/home/me/../../etc/passwd',
+        'input_refs[2]',
+        'input_refs[2]: /etc/passwd is outside SANDBOX_ROOT (/home/me, /srv/data/)',
+      ],
       ['proj/a.ts', 'cwd', 'cwd: proj/a.ts is not an absolute path'],
     ];
     for (const [p, field, message] of table) {
@@ -53,7 +63,10 @@ describe('sandbox (core)', () => {
       });
     }
     it('allows nothing when no root is configured', () => {
-      assert.deepEqual(checkInsideRoots('/home/me', [], 'cwd', { flavor: 'posix' }), { ok: false, message: 'cwd: no SANDBOX_ROOT is configured, so no path is allowed' });
+      assert.deepEqual(checkInsideRoots('/home/me', [], 'cwd', { flavor: 'posix' }), {
+        ok: false,
+        message: 'cwd: no SANDBOX_ROOT is configured, so no path is allowed',
+      });
     });
     it('names the roots as the caller labels them', () => {
       const v = checkInsideRoots('/etc', ['/w'], 'cwd', { flavor: 'posix', rootsLabel: 'the workspace folders' });
@@ -63,11 +76,14 @@ describe('sandbox (core)', () => {
 
   it('assertInsideRoots throws an InputError that names the field', () => {
     assert.equal(assertInsideRoots('/home/me/a/', ['/home/me'], 'cwd', { flavor: 'posix' }), '/home/me/a');
-    assert.throws(() => assertInsideRoots('/etc', ['/home/me'], 'allowed_dirs[0]', { flavor: 'posix' }), (e: unknown) => {
-      assert.ok(e instanceof InputError);
-      assert.equal(e.field, 'allowed_dirs[0]');
-      assert.equal(e.message, 'allowed_dirs[0]: /etc is outside SANDBOX_ROOT (/home/me)');
-      return true;
-    });
+    assert.throws(
+      () => assertInsideRoots('/etc', ['/home/me'], 'allowed_dirs[0]', { flavor: 'posix' }),
+      (e: unknown) => {
+        assert.ok(e instanceof InputError);
+        assert.equal(e.field, 'allowed_dirs[0]');
+        assert.equal(e.message, 'allowed_dirs[0]: /etc is outside SANDBOX_ROOT (/home/me)');
+        return true;
+      },
+    );
   });
 });

@@ -3,7 +3,12 @@ import { checkScope } from '../../../src/core/scope';
 
 describe('checkScope (scoped_patch)', () => {
   const cases: { name: string; changed: string[]; paths: string[]; ok: boolean }[] = [
-    { name: 'accepts files under a declared folder', changed: ['src/a.ts', 'tests/a.test.ts'], paths: ['src', 'tests'], ok: true },
+    {
+      name: 'accepts files under a declared folder',
+      changed: ['src/a.ts', 'tests/a.test.ts'],
+      paths: ['src', 'tests'],
+      ok: true,
+    },
     { name: 'accepts a declared file itself', changed: ['README.md'], paths: ['README.md'], ok: true },
     { name: 'rejects a sibling that only shares a prefix', changed: ['srcx/a.ts'], paths: ['src'], ok: false },
     { name: 'rejects a file outside every path', changed: ['package.json', 'src/a.ts'], paths: ['src'], ok: false },

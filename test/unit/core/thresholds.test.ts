@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { thresholdMessage, thresholdsCrossed, thresholdsToAnnounce, type ThresholdNotice } from '../../../src/core/thresholds';
+import {
+  thresholdMessage,
+  thresholdsCrossed,
+  thresholdsToAnnounce,
+  type ThresholdNotice,
+} from '../../../src/core/thresholds';
 
 describe('budget warning thresholds', () => {
   it('reports the thresholds a percentage has reached, sorted and deduplicated', () => {
@@ -19,8 +24,20 @@ describe('which budget thresholds to announce', () => {
     ['announces nothing below the first threshold', [], [], null, []],
     ['warns when the first threshold is crossed', [80], [], { threshold: 80, level: 'warning' }, [80]],
     ['does not repeat a threshold already announced this month', [80], [80], null, []],
-    ['raises an error for the last threshold after the warning', [80, 95], [80], { threshold: 95, level: 'error' }, [95]],
-    ['shows only the highest when both are crossed at once, remembering both', [80, 95], [], { threshold: 95, level: 'error' }, [80, 95]],
+    [
+      'raises an error for the last threshold after the warning',
+      [80, 95],
+      [80],
+      { threshold: 95, level: 'error' },
+      [95],
+    ],
+    [
+      'shows only the highest when both are crossed at once, remembering both',
+      [80, 95],
+      [],
+      { threshold: 95, level: 'error' },
+      [80, 95],
+    ],
     ['stays quiet once every crossed threshold was announced', [80, 95], [95, 80], null, []],
   ];
   for (const [name, crossed, announced, notice, remember] of cases) {

@@ -6,13 +6,18 @@ import { runInNewContext } from 'node:vm';
 import { readJsonBody, type JsonBody } from '../../../src/http/read-json-body';
 
 /** Posts `body` to a real server on 127.0.0.1 whose handler runs readJsonBody, and returns its result and the request's listeners after it. */
-async function readThroughServer(body: Buffer, maxBytes: number): Promise<{ result: JsonBody; listeners: Record<string, number> }> {
+async function readThroughServer(
+  body: Buffer,
+  maxBytes: number,
+): Promise<{ result: JsonBody; listeners: Record<string, number> }> {
   let server: Server | undefined;
   try {
     const seen = new Promise<{ result: JsonBody; listeners: Record<string, number> }>((resolve, reject) => {
       server = createServer((req: IncomingMessage, res) => {
         readJsonBody(req, maxBytes).then((result) => {
-          const listeners = Object.fromEntries(['data', 'end', 'error', 'readable'].map((e) => [e, req.listenerCount(e)]));
+          const listeners = Object.fromEntries(
+            ['data', 'end', 'error', 'readable'].map((e) => [e, req.listenerCount(e)]),
+          );
           res.writeHead(200, { connection: 'close' }).end();
           resolve({ result, listeners });
         }, reject);
@@ -21,7 +26,10 @@ async function readThroughServer(body: Buffer, maxBytes: number): Promise<{ resu
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
     const { port } = server!.address() as AddressInfo;
     await new Promise<void>((resolve) => {
-      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/', headers: { 'content-length': body.length } }, (res) => res.resume().on('end', resolve));
+      const req = request(
+        { host: '127.0.0.1', port, method: 'POST', path: '/', headers: { 'content-length': body.length } },
+        (res) => res.resume().on('end', resolve),
+      );
       req.on('error', () => resolve()); // the 413 case: the server answers before reading the rest
       req.end(body);
     });
@@ -38,8 +46,8 @@ function fullGc(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
-describe('readJsonBody (the HTTP servers\' one body reader)', () => {
-  it('lets go of the body\'s chunks once it is read, while the request lives on (as it does for the whole call)', async () => {
+describe("readJsonBody (the HTTP servers' one body reader)", () => {
+  it("lets go of the body's chunks once it is read, while the request lives on (as it does for the whole call)", async () => {
     const gc = fullGc();
     const chunks: Array<WeakRef<Buffer>> = [];
     let held: IncomingMessage | undefined;
@@ -60,8 +68,12 @@ describe('readJsonBody (the HTTP servers\' one body reader)', () => {
       const { port } = server!.address() as AddressInfo;
       const body = Buffer.from(JSON.stringify({ text: 'x'.repeat(400_000) }));
       await new Promise<void>((resolve, reject) => {
-        request({ host: '127.0.0.1', port, method: 'POST', path: '/', headers: { 'content-length': body.length } }, (res) => res.resume().on('end', resolve))
-          .on('error', reject).end(body);
+        request(
+          { host: '127.0.0.1', port, method: 'POST', path: '/', headers: { 'content-length': body.length } },
+          (res) => res.resume().on('end', resolve),
+        )
+          .on('error', reject)
+          .end(body);
       });
       await read;
       assert.ok(chunks.length > 1, `the body came in ${chunks.length} chunk(s); the test needs several`);
@@ -70,13 +82,16 @@ describe('readJsonBody (the HTTP servers\' one body reader)', () => {
         gc();
       }
       assert.ok(held, 'the request is still referenced');
-      assert.equal(chunks.filter((c) => c.deref() !== undefined).length, 0, 'chunks still alive after the body was read');
+      assert.equal(
+        chunks.filter((c) => c.deref() !== undefined).length,
+        0,
+        'chunks still alive after the body was read',
+      );
     } finally {
       server?.closeAllConnections();
       await new Promise((resolve) => server?.close(resolve));
     }
   });
-
 
   it('parses a body sent in many TCP chunks and leaves no listener that could hold its chunks', async () => {
     const text = 'ünïcode ✓ '.repeat(30_000); // ~400 KB: several reads

@@ -9,7 +9,9 @@ import { caps, fakeClock, spend } from '../ledger/helpers';
  * A stand-in for OpenAI's GET /v1/organization/costs (NOT the real provider): a node:http server on
  * 127.0.0.1 that answers each request from `reply` and records the query and Authorization header.
  */
-async function costsStandIn(reply: () => { status: number; body: string }): Promise<{ url: string; seen: URL[]; auth: string[]; close(): Promise<void> }> {
+async function costsStandIn(
+  reply: () => { status: number; body: string },
+): Promise<{ url: string; seen: URL[]; auth: string[]; close(): Promise<void> }> {
   const seen: URL[] = [];
   const auth: string[] = [];
   const server: Server = createServer((req, res) => {
@@ -20,19 +22,39 @@ async function costsStandIn(reply: () => { status: number; body: string }): Prom
     res.end(r.body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/organization/costs`, seen, auth, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/organization/costs`,
+    seen,
+    auth,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
-const page = (...days: number[][]) => JSON.stringify({ object: 'page', has_more: false, next_page: null,
-  data: days.map((values) => ({ object: 'bucket', start_time: 0, end_time: 0, results: values.map((value) => ({ object: 'organization.costs.result', amount: { value, currency: 'usd' } })) })) });
+const page = (...days: number[][]) =>
+  JSON.stringify({
+    object: 'page',
+    has_more: false,
+    next_page: null,
+    data: days.map((values) => ({
+      object: 'bucket',
+      start_time: 0,
+      end_time: 0,
+      results: values.map((value) => ({ object: 'organization.costs.result', amount: { value, currency: 'usd' } })),
+    })),
+  });
 
 describe('BreakerService', () => {
   let clock: ReturnType<typeof fakeClock>;
   let ledger: SqliteLedger;
-  const service = (url: string, rule: 'any' | 'drift', log: string[] = []) => new BreakerService({
-    ledger, failureThreshold: 3, cooldownMs: 60_000, clock: clock.now, log: (l) => log.push(l),
-    costs: { url, adminKey: 'sk-admin-test', rule, driftUsd: 1 },
-  });
+  const service = (url: string, rule: 'any' | 'drift', log: string[] = []) =>
+    new BreakerService({
+      ledger,
+      failureThreshold: 3,
+      cooldownMs: 60_000,
+      clock: clock.now,
+      log: (l) => log.push(l),
+      costs: { url, adminKey: 'sk-admin-test', rule, driftUsd: 1 },
+    });
 
   beforeEach(async () => {
     clock = fakeClock('2025-06-15T12:00:00.000Z');
@@ -49,8 +71,13 @@ describe('BreakerService', () => {
         assert.deepEqual([poll.ok, poll.ok && poll.provider_usd, poll.ok && poll.tripped], [true, 0.75, true]);
         assert.equal((await ledger.breakerStatus()).reason, 'provider_cost');
         assert.equal(api.auth[0], 'Bearer sk-admin-test');
-        assert.deepEqual([api.seen[0]?.searchParams.get('start_time'), api.seen[0]?.searchParams.get('bucket_width')], [String(Date.parse('2025-06-14T00:00:00Z') / 1000), '1d']);
-      } finally { await api.close(); }
+        assert.deepEqual(
+          [api.seen[0]?.searchParams.get('start_time'), api.seen[0]?.searchParams.get('bucket_width')],
+          [String(Date.parse('2025-06-14T00:00:00Z') / 1000), '1d'],
+        );
+      } finally {
+        await api.close();
+      }
     });
 
     it('does not trip on zero cost, and clears an earlier provider-cost trip', async () => {
@@ -60,7 +87,9 @@ describe('BreakerService', () => {
         const poll = await service(api.url, 'any').pollCosts();
         assert.equal(poll.ok && poll.tripped, false);
         assert.equal((await ledger.breakerStatus()).state, 'closed');
-      } finally { await api.close(); }
+      } finally {
+        await api.close();
+      }
     });
 
     it('with the drift rule, trips only when partial provider costs exceed the ledger by more than the drift', async () => {
@@ -76,7 +105,9 @@ describe('BreakerService', () => {
         const second = await s.pollCosts();
         assert.equal(second.ok && second.tripped, true);
         assert.match((await ledger.breakerStatus()).detail ?? '', /\$1\.60.*ledger \$0\.50\b/);
-      } finally { await api.close(); }
+      } finally {
+        await api.close();
+      }
     });
 
     const faults: Array<[string, { status: number; body: string }, RegExp]> = [
@@ -95,10 +126,15 @@ describe('BreakerService', () => {
           const poll = await s.pollCosts();
           assert.equal(poll.ok, false);
           assert.match(!poll.ok ? poll.error : '', message);
-          assert.deepEqual([(await ledger.breakerStatus()).state, (await ledger.breakerStatus()).detail], ['open', 'earlier poll']);
+          assert.deepEqual(
+            [(await ledger.breakerStatus()).state, (await ledger.breakerStatus()).detail],
+            ['open', 'earlier poll'],
+          );
           assert.deepEqual((await s.status()).last_cost_poll, poll, 'breaker_status shows the failed poll');
           assert.match(log.join('\n'), /state unchanged/);
-        } finally { await api.close(); }
+        } finally {
+          await api.close();
+        }
       });
     }
 
@@ -115,11 +151,15 @@ describe('BreakerService', () => {
 
   describe('upstream failures (fake clock)', () => {
     const failing = (status: number) => ({
-      complete: async (_p?: unknown) => { throw Object.assign(new Error(`HTTP ${status}`), { status }); },
-      stream: async (_p?: unknown) => { throw Object.assign(new Error(`HTTP ${status}`), { status }); },
+      complete: async (_p?: unknown) => {
+        throw Object.assign(new Error(`HTTP ${status}`), { status });
+      },
+      stream: async (_p?: unknown) => {
+        throw Object.assign(new Error(`HTTP ${status}`), { status });
+      },
     });
 
-    it('opens after 3 failures in a row, goes half-open after the cooldown, and the trial\'s success closes it', async () => {
+    it("opens after 3 failures in a row, goes half-open after the cooldown, and the trial's success closes it", async () => {
       const s = service('http://127.0.0.1:9/unused', 'any');
       const bad = s.guard(failing(503));
       for (let i = 0; i < 2; i++) await assert.rejects(bad.complete(undefined as never));
@@ -130,7 +170,9 @@ describe('BreakerService', () => {
       assert.match(open.detail ?? '', /3 upstream calls failed in a row, last: HTTP 503/);
       clock.advance(60_000);
       await ledger.reserve({ jobId: 'j1', model: 'gpt-4o-mini', micros: 1 }); // the trial
-      await s.guard({ complete: async (_p?: unknown) => 'ok', stream: async (_p?: unknown) => 'ok' }).complete(undefined as never);
+      await s
+        .guard({ complete: async (_p?: unknown) => 'ok', stream: async (_p?: unknown) => 'ok' })
+        .complete(undefined as never);
       assert.equal((await ledger.breakerStatus()).state, 'closed');
     });
 
@@ -144,10 +186,18 @@ describe('BreakerService', () => {
       const signal = new AbortController().signal;
       const hooks = { onFailedAttempt: () => {} };
       const encodeBody = (model: string) => model;
-      const guarded = s.guard(recording as { complete(p: never, s?: AbortSignal, ...rest: never[]): Promise<void>; stream(p: never, s?: AbortSignal, ...rest: never[]): Promise<void> });
+      const guarded = s.guard(
+        recording as {
+          complete(p: never, s?: AbortSignal, ...rest: never[]): Promise<void>;
+          stream(p: never, s?: AbortSignal, ...rest: never[]): Promise<void>;
+        },
+      );
       await guarded.complete('p1' as never, signal, hooks as never, encodeBody as never);
       await guarded.stream('p2' as never, signal, hooks as never, encodeBody as never);
-      assert.deepEqual(seen, [['p1', signal, hooks, encodeBody], ['p2', signal, hooks, encodeBody]]);
+      assert.deepEqual(seen, [
+        ['p1', signal, hooks, encodeBody],
+        ['p2', signal, hooks, encodeBody],
+      ]);
     });
 
     it('re-opens at once when the half-open trial fails, and ignores client errors (400)', async () => {

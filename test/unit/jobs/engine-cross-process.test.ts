@@ -35,14 +35,23 @@ function holdingRunner(ledger: SqliteLedger): Runner<unknown> & { started: RunCo
 function manualTimer(): IntervalTimer & { fire(): void; running: () => boolean } {
   let fn: (() => void) | undefined;
   return {
-    setInterval(f) { fn = f; return 1; },
-    clearInterval() { fn = undefined; },
-    fire() { fn?.(); },
+    setInterval(f) {
+      fn = f;
+      return 1;
+    },
+    clearInterval() {
+      fn = undefined;
+    },
+    fire() {
+      fn?.();
+    },
     running: () => fn !== undefined,
   };
 }
 
-const until = async (check: () => Promise<boolean>) => { while (!(await check())) await new Promise((r) => setImmediate(r)); };
+const until = async (check: () => Promise<boolean>) => {
+  while (!(await check())) await new Promise((r) => setImmediate(r));
+};
 
 /** Two processes' engines (pids 111, 222) on one ledger file and one log folder. */
 describe('JobEngine across processes (tail and cancel from another process)', () => {

@@ -19,7 +19,9 @@ function manualRunner(): Runner<unknown> & { started: RunContext[]; finish(i: nu
         ctx.signal.addEventListener('abort', () => resolve({ status: 'failed', error: 'aborted' }));
       });
     },
-    finish(i, o) { pending[i]!(o); },
+    finish(i, o) {
+      pending[i]!(o);
+    },
   };
 }
 
@@ -40,7 +42,9 @@ describe('JobEngine', () => {
     const job = await engine.submit('llm', {}, { model: 'gpt-4o-mini' });
     let waited: Awaited<ReturnType<typeof engine.wait>> | undefined;
     const waitedStatus = () => waited?.status; // a call, so that the assert below does not narrow `waited` for good
-    const waiting = engine.wait(job.id, 60_000).then((j) => { waited = j; });
+    const waiting = engine.wait(job.id, 60_000).then((j) => {
+      waited = j;
+    });
     await tick();
     clock.tick(59_999);
     await tick();
@@ -78,7 +82,12 @@ describe('JobEngine', () => {
   });
 
   const throws: { name: string; error: Error; status: string; message: RegExp }[] = [
-    { name: 'a budget refusal ends budget_exceeded', error: new BudgetExceededError('monthly', 10, 20, 1_000_000), status: 'budget_exceeded', message: /monthly budget exceeded/ },
+    {
+      name: 'a budget refusal ends budget_exceeded',
+      error: new BudgetExceededError('monthly', 10, 20, 1_000_000),
+      status: 'budget_exceeded',
+      message: /monthly budget exceeded/,
+    },
     { name: 'an unexpected fault ends failed', error: new Error('boom'), status: 'failed', message: /boom/ },
   ];
   for (const c of throws) {
@@ -98,7 +107,11 @@ describe('JobEngine', () => {
     const job = await engine.submit('llm', {}, { model: 'gpt-4o-mini' });
     await tick();
     runner.started[0]!.log('calling with sk-very-secret-key-123');
-    runner.finish(0, { status: 'failed', error: 'key sk-very-secret-key-123 rejected', result: { echo: 'sk-very-secret-key-123' } });
+    runner.finish(0, {
+      status: 'failed',
+      error: 'key sk-very-secret-key-123 rejected',
+      result: { echo: 'sk-very-secret-key-123' },
+    });
     const done = await engine.wait(job.id, 1000);
     const everything = JSON.stringify([done, await engine.tail(job.id, 10)]);
     assert.ok(!everything.includes('sk-very-secret-key-123'));
@@ -116,7 +129,11 @@ describe('JobEngine', () => {
     await engine.cancelAll();
     assert.equal((await engine.wait(b!.id, 1000)).status, 'cancelled');
     assert.deepEqual(engine.activeJobIds(), []);
-    assert.equal((await ledger.getJob('other-process'))?.status, 'running', 'another process\'s job is not ours to cancel');
+    assert.equal(
+      (await ledger.getJob('other-process'))?.status,
+      'running',
+      "another process's job is not ours to cancel",
+    );
   });
 
   it('throws naming job_id for an unknown job', async () => {

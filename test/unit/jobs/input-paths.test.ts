@@ -6,7 +6,11 @@ import { InputError } from '../../../src/core/errors';
 import { fsProblem, resolveExisting, type ResolvePath } from '../../../src/jobs/input-paths';
 
 /** A resolver that fails the way node:fs does, with an errno code. */
-const failing = (code: string): ResolvePath => async () => { throw Object.assign(new Error(`${code}: raw fs text, realpath '/x'`), { code }); };
+const failing =
+  (code: string): ResolvePath =>
+  async () => {
+    throw Object.assign(new Error(`${code}: raw fs text, realpath '/x'`), { code });
+  };
 const identity: ResolvePath = async (p) => p;
 
 describe('input paths (existence checks before a job exists)', () => {
@@ -40,20 +44,33 @@ describe('input paths (existence checks before a job exists)', () => {
   }
 
   it('rethrows errors that are not about the path (no code it knows), so faults are not disguised as bad input', async () => {
-    await assert.rejects(resolveExisting(failing('EIO'), '/p', 'cwd', 'folder'), (e: unknown) => !(e instanceof InputError) && /EIO/.test(String(e)));
+    await assert.rejects(
+      resolveExisting(failing('EIO'), '/p', 'cwd', 'folder'),
+      (e: unknown) => !(e instanceof InputError) && /EIO/.test(String(e)),
+    );
     assert.equal(fsProblem('EIO', '/p'), undefined);
   });
 
-  it('passes the resolver\'s own InputError through unchanged', async () => {
-    const outside: ResolvePath = async (_p, field) => { throw new InputError(field, '/etc is outside SANDBOX_ROOT (/w)'); };
-    await assert.rejects(resolveExisting(outside, '/etc', 'allowed_dirs[0]', 'folder'), { message: 'allowed_dirs[0]: /etc is outside SANDBOX_ROOT (/w)' });
+  it("passes the resolver's own InputError through unchanged", async () => {
+    const outside: ResolvePath = async (_p, field) => {
+      throw new InputError(field, '/etc is outside SANDBOX_ROOT (/w)');
+    };
+    await assert.rejects(resolveExisting(outside, '/etc', 'allowed_dirs[0]', 'folder'), {
+      message: 'allowed_dirs[0]: /etc is outside SANDBOX_ROOT (/w)',
+    });
   });
 
   it('checks the kind: a folder where a file is needed and the other way round; returns the resolved path when it fits', async () => {
-    await assert.rejects(resolveExisting(identity, dir, 'input_refs[0]', 'file'), { message: `input_refs[0]: ${dir} is not a file; give a file (analyze reads folders)` });
-    await assert.rejects(resolveExisting(identity, file, 'cwd', 'folder'), { message: `cwd: ${file} is not a folder; give a folder` });
+    await assert.rejects(resolveExisting(identity, dir, 'input_refs[0]', 'file'), {
+      message: `input_refs[0]: ${dir} is not a file; give a file (analyze reads folders)`,
+    });
+    await assert.rejects(resolveExisting(identity, file, 'cwd', 'folder'), {
+      message: `cwd: ${file} is not a folder; give a folder`,
+    });
     assert.equal(await resolveExisting(identity, file, 'paths[0]', 'file or folder'), file);
     assert.equal(await resolveExisting(identity, dir, 'paths[0]', 'file or folder'), dir);
-    await assert.rejects(resolveExisting(identity, join(dir, 'gone'), 'paths[1]', 'file or folder'), { message: `paths[1]: ${join(dir, 'gone')} does not exist` });
+    await assert.rejects(resolveExisting(identity, join(dir, 'gone'), 'paths[1]', 'file or folder'), {
+      message: `paths[1]: ${join(dir, 'gone')} does not exist`,
+    });
   });
 });

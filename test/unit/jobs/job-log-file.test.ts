@@ -1,12 +1,24 @@
 import { strict as assert } from 'node:assert';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobLogFile, jobLogDir, jobLogPath, pruneJobLogs, readJobLog } from '../../../src/jobs/job-log-file';
 
 describe('job log file', () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'offload-joblog-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'offload-joblog-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('lives in a jobs folder beside the ledger, named by the job id', () => {
@@ -15,7 +27,8 @@ describe('job log file', () => {
   });
 
   it('refuses an id that would name a path outside the folder', () => {
-    for (const id of ['../ledger', 'a/b', '', 'x.log']) assert.throws(() => jobLogPath(dir, id), /cannot name a log file/, id);
+    for (const id of ['../ledger', 'a/b', '', 'x.log'])
+      assert.throws(() => jobLogPath(dir, id), /cannot name a log file/, id);
   });
 
   it('is read back in order by another reader while the writer appends (folder created on first line)', () => {
@@ -41,7 +54,11 @@ describe('job log file', () => {
     assert.equal(read.lines.at(-1), `line 1000 ${'x'.repeat(0)}`);
     assert.ok(read.lines.length > 20 && read.lines.length < 1000, `${read.lines.length} lines kept`);
     const first = Number(/^line (\d+)/.exec(read.lines[0]!)?.[1]);
-    assert.deepEqual(read.lines, Array.from({ length: 1001 - first }, (_, k) => `line ${first + k} ${'x'.repeat((first + k) % 50)}`), 'no gap, no torn line');
+    assert.deepEqual(
+      read.lines,
+      Array.from({ length: 1001 - first }, (_, k) => `line ${first + k} ${'x'.repeat((first + k) % 50)}`),
+      'no gap, no torn line',
+    );
     assert.ok(readFileSync(path, 'utf8').startsWith('{"n":'), 'the first kept line is whole');
   });
 
@@ -79,7 +96,10 @@ describe('job log file', () => {
     utimesSync(join(dir, 'old.log'), old, old);
     utimesSync(join(dir, 'other.txt'), old, old);
     assert.equal(pruneJobLogs(dir, 7 * 86_400_000, now), 1);
-    assert.deepEqual(['old.log', 'new.log', 'other.txt'].map((n) => existsSync(join(dir, n))), [false, true, true]);
+    assert.deepEqual(
+      ['old.log', 'new.log', 'other.txt'].map((n) => existsSync(join(dir, n))),
+      [false, true, true],
+    );
     assert.equal(pruneJobLogs(join(dir, 'missing'), 1, now), 0);
   });
 });

@@ -7,14 +7,17 @@ import { killTree } from '../../../src/jobs/process-tree';
 
 /** Live (non-zombie) processes whose command line contains `mark`. */
 function running(mark: string): number[] {
-  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      return !/\) Z /.test(stat) && readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ').includes(mark);
-    } catch {
-      return false;
-    }
-  }).map(Number);
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+        return !/\) Z /.test(stat) && readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ').includes(mark);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 /** The process group of `pid` (field 5 of /proc/<pid>/stat). */
@@ -33,14 +36,15 @@ describe('killTree', function () {
     if (process.platform !== 'linux') this.skip(); // reads /proc to watch the tree; the function itself also runs on macOS
   });
 
-  it('kills a group leader, its group, and a grandchild that moved to a session of its own (as Claude Code\'s Bash tool does)', async () => {
+  it("kills a group leader, its group, and a grandchild that moved to a session of its own (as Claude Code's Bash tool does)", async () => {
     // Unique sleep lengths name the grandchildren: one in the leader's group, one in a new session (setsid).
     const a = `sleep ${100_000 + (process.pid % 50_000) * 2}`;
     const b = `sleep ${100_001 + (process.pid % 50_000) * 2}`;
     const leader = spawn('sh', ['-c', `${a} & setsid ${b} & wait`], { detached: true, stdio: 'ignore' });
-    const only = (cmd: string) => running(cmd).filter((p) => p !== leader.pid && readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('sleep'));
+    const only = (cmd: string) =>
+      running(cmd).filter((p) => p !== leader.pid && readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith('sleep'));
     await until('both grandchildren run', () => only(`${a} `).length === 1 && only(`${b} `).length === 1);
-    assert.notEqual(pgid(only(`${b} `)[0]!), leader.pid, 'the setsid one left the leader\'s group');
+    assert.notEqual(pgid(only(`${b} `)[0]!), leader.pid, "the setsid one left the leader's group");
     const exited = new Promise((r) => leader.once('exit', r));
     killTree(leader.pid!);
     await exited;
@@ -48,11 +52,15 @@ describe('killTree', function () {
     assert.deepEqual([...running(`${a} `), ...running(`${b} `)], [], 'no process of the tree is left');
   });
 
-  it('with SIGTERM, a frozen process is continued so it can act on the signal (a check\'s trap runs)', async () => {
+  it("with SIGTERM, a frozen process is continued so it can act on the signal (a check's trap runs)", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'offload-killtree-'));
     const marker = join(dir, 'trapped');
     const ready = join(dir, 'ready');
-    const leader = spawn('sh', ['-c', `trap 'echo term > ${marker}; exit 0' TERM; echo > ${ready}; while :; do sleep 0.05; done`], { detached: true, stdio: 'ignore' });
+    const leader = spawn(
+      'sh',
+      ['-c', `trap 'echo term > ${marker}; exit 0' TERM; echo > ${ready}; while :; do sleep 0.05; done`],
+      { detached: true, stdio: 'ignore' },
+    );
     await until('the shell has set its trap', () => existsSync(ready));
     const exited = new Promise<number | null>((r) => leader.once('exit', (code) => r(code)));
     killTree(leader.pid!, 'SIGTERM');

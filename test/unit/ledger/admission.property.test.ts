@@ -13,8 +13,16 @@ type Op =
   | { op: 'release'; pick: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ op: fc.constant('reserve' as const), job: fc.constantFrom('a' as const, 'b' as const), micros: fc.integer({ min: 0, max: 4_000 }) }),
-  fc.record({ op: fc.constant('settle' as const), pick: fc.nat(), fraction: fc.double({ min: 0, max: 1, noNaN: true }) }),
+  fc.record({
+    op: fc.constant('reserve' as const),
+    job: fc.constantFrom('a' as const, 'b' as const),
+    micros: fc.integer({ min: 0, max: 4_000 }),
+  }),
+  fc.record({
+    op: fc.constant('settle' as const),
+    pick: fc.nat(),
+    fraction: fc.double({ min: 0, max: 1, noNaN: true }),
+  }),
   fc.record({ op: fc.constant('release' as const), pick: fc.nat() }),
 );
 
@@ -43,16 +51,28 @@ describe('ledger admission (property)', () => {
               if (o.op === 'settle') {
                 const cost = Math.floor(r.micros * o.fraction);
                 settled[r.job] += cost;
-                await ledger.settle(r.id, { model: 'm', costMicros: cost, status: 'ok', usage: { input_tokens: 1, output_tokens: 1, cache_read_tokens: 0 } });
+                await ledger.settle(r.id, {
+                  model: 'm',
+                  costMicros: cost,
+                  status: 'ok',
+                  usage: { input_tokens: 1, output_tokens: 1, cache_read_tokens: 0 },
+                });
               } else {
                 await ledger.release(r.id);
               }
             }
-            const held = (job?: 'a' | 'b') => live.filter((r) => !job || r.job === job).reduce((x, r) => x + r.micros, 0);
-            assert.ok(settled.a + settled.b + held() <= CAP, `settled + reserved = ${settled.a + settled.b + held()} > ${CAP}`);
+            const held = (job?: 'a' | 'b') =>
+              live.filter((r) => !job || r.job === job).reduce((x, r) => x + r.micros, 0);
+            assert.ok(
+              settled.a + settled.b + held() <= CAP,
+              `settled + reserved = ${settled.a + settled.b + held()} > ${CAP}`,
+            );
             assert.ok(settled.b + held('b') <= JOB_CAP, 'job b stays within its max cost');
             const s = await ledger.spendStats();
-            assert.deepEqual([Math.round(s.current_month * 1e6), Math.round(s.reserved * 1e6)], [settled.a + settled.b, held()]);
+            assert.deepEqual(
+              [Math.round(s.current_month * 1e6), Math.round(s.reserved * 1e6)],
+              [settled.a + settled.b, held()],
+            );
           }
         } finally {
           await ledger.close();

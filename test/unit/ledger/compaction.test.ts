@@ -19,7 +19,8 @@ describe('ledger compaction in a worker thread', () => {
     const notices: string[] = [];
     const l = await openLedger(file, { caps: caps(1e9), journalMaxLines: 4, notice: (m) => notices.push(m) });
     await l.createJob({ id: 'j', kind: 'llm', model: 'gpt-4o-mini', request: null });
-    for (let i = 0; i < 5; i++) await l.settle((await l.reserve({ jobId: 'j', model: 'gpt-4o-mini', micros: 500 })).id, spend(100 + i));
+    for (let i = 0; i < 5; i++)
+      await l.settle((await l.reserve({ jobId: 'j', model: 'gpt-4o-mini', micros: 500 })).id, spend(100 + i));
     await l.close();
     assert.deepEqual(notices, [], 'the worker answered every compaction');
     const store = await fileDbStore(file, { readOnly: true });
@@ -32,7 +33,7 @@ describe('ledger compaction in a worker thread', () => {
     db.close();
   });
 
-  it('refuses to fold files that are not the writer\'s replica (another snapshot, or fewer records), so the writer exports its own', async () => {
+  it("refuses to fold files that are not the writer's replica (another snapshot, or fewer records), so the writer exports its own", async () => {
     const l = await openLedger(file, { caps: caps(1e9) });
     await l.createJob({ id: 'j', kind: 'llm', model: 'gpt-4o-mini', request: null });
     await l.close();
@@ -40,7 +41,15 @@ describe('ledger compaction in a worker thread', () => {
     const { generation, records, journalBytes } = store.state();
     await store.close();
     const stamp = (await new FileStore(file).read())?.stamp as string;
-    const job = { snapshot: file, journal: `${file}.journal`, stamp, gen: generation, seq: records, offset: journalBytes, newGen: generation + 1 };
+    const job = {
+      snapshot: file,
+      journal: `${file}.journal`,
+      stamp,
+      gen: generation,
+      seq: records,
+      offset: journalBytes,
+      newGen: generation + 1,
+    };
     assert.ok((await foldFiles(job)).length > 0, 'the files as they are fold');
     await assert.rejects(foldFiles({ ...job, stamp: '1:2:3' }), /is not the one the writer holds/);
     await assert.rejects(foldFiles({ ...job, seq: records + 1 }), /holds 1 records of generation/);

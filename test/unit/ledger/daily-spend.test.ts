@@ -12,7 +12,12 @@ describe('ledger dailySpend', () => {
 
   beforeEach(async () => {
     clock = fakeClock('2025-06-15T12:00:00.000Z');
-    ledger = await openMemoryLedger({ caps: caps(100_000_000), clock: clock.now, pid: 4242, breaker: { ...DEFAULT_BREAKER_POLICY, velocityPct: 0 } });
+    ledger = await openMemoryLedger({
+      caps: caps(100_000_000),
+      clock: clock.now,
+      pid: 4242,
+      breaker: { ...DEFAULT_BREAKER_POLICY, velocityPct: 0 },
+    });
     await ledger.createJob({ id: 'j1', kind: 'llm', model: 'gpt-4o-mini', request: {} });
   });
   afterEach(() => ledger.close());
@@ -73,7 +78,12 @@ describe('ledger dailySpend', () => {
     await settleAt('2025-06-20T10:00:00.000Z', 5_000); // another process's clock ahead of "now"
     const june = await ledger.dailySpend(new Date('2025-06-18T00:00:00.000Z'));
     assert.equal(june.length, 20);
-    assert.equal(sumMicros(june), micros((await ledger.spendStats(new Date('2025-06-18T00:00:00.000Z'))).current_month));
-    assert.deepEqual(await ledger.dailySpend(new Date('2025-07-01T00:00:00.000Z')), [{ day: '2025-07-01', cost_usd: 0 }]);
+    assert.equal(
+      sumMicros(june),
+      micros((await ledger.spendStats(new Date('2025-06-18T00:00:00.000Z'))).current_month),
+    );
+    assert.deepEqual(await ledger.dailySpend(new Date('2025-07-01T00:00:00.000Z')), [
+      { day: '2025-07-01', cost_usd: 0 },
+    ]);
   });
 });

@@ -1,5 +1,15 @@
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { foldFiles } from '../../../src/ledger/compaction';
 import { LedgerDamageError, snapshotDamage } from '../../../src/ledger/damage';
@@ -11,12 +21,16 @@ import { loadSqlJs } from '../../../src/ledger/sqljs';
 import { fakeTimers, settleOn } from '../fake-clock';
 import { caps, readLedgerFile, spend, tempDir } from './helpers';
 
-const isDamage = (file: string, re: RegExp) => (err: unknown) => err instanceof LedgerDamageError && err.file === file && re.test(err.message);
+const isDamage = (file: string, re: RegExp) => (err: unknown) =>
+  err instanceof LedgerDamageError && err.file === file && re.test(err.message);
 
 describe('ledger damage', () => {
   let tmp: ReturnType<typeof tempDir>;
   let file: string;
-  beforeEach(() => { tmp = tempDir(); file = path.join(tmp.dir, 'ledger.sqlite'); });
+  beforeEach(() => {
+    tmp = tempDir();
+    file = path.join(tmp.dir, 'ledger.sqlite');
+  });
   afterEach(() => tmp.cleanup());
 
   /** A ledger with a job and `calls` settled calls; returns it open. Its compactions fold on this thread (compaction.test.ts covers the worker). */
@@ -41,14 +55,22 @@ describe('ledger damage', () => {
         ['empty', new Uint8Array(0), /empty \(0 bytes\)/],
         ['cut to a page and a half', good.subarray(0, good.length - 1000), /truncated/],
         ['not SQLite', Buffer.from('x'.repeat(4096)), /not a SQLite database/],
-        ['a header with a garbage page size', Buffer.concat([Buffer.from(good.subarray(0, 16)), Buffer.from([0, 3]), Buffer.from(good.subarray(18))]), /garbage header/],
-        ['padded past its page count', Buffer.concat([Buffer.from(good), Buffer.alloc(good.length)]), /truncated or padded/],
+        [
+          'a header with a garbage page size',
+          Buffer.concat([Buffer.from(good.subarray(0, 16)), Buffer.from([0, 3]), Buffer.from(good.subarray(18))]),
+          /garbage header/,
+        ],
+        [
+          'padded past its page count',
+          Buffer.concat([Buffer.from(good), Buffer.alloc(good.length)]),
+          /truncated or padded/,
+        ],
       ];
       for (const [name, bytes, re] of table) assert.match(snapshotDamage(bytes) ?? 'null', re, name);
     });
   });
 
-  it('a lock-free reader that sees the header ahead of the records waits for the writer\'s lock instead of calling it damage', async () => {
+  it("a lock-free reader that sees the header ahead of the records waits for the writer's lock instead of calling it damage", async () => {
     const a = await withCalls(2);
     await a.close();
     const journal = `${file}.journal`;
@@ -58,11 +80,16 @@ describe('ledger damage', () => {
     mkdirSync(`${file}.lock`); // a writer holds the lock, between its append and our read
     writeFileSync(journal, cut);
     const clock = fakeTimers(); // the reader's lock waits sleep on it, and the writer finishes 300 ms in
-    clock.setTimeout(() => { writeFileSync(journal, full); rmSync(`${file}.lock`, { recursive: true }); }, 300);
+    clock.setTimeout(() => {
+      writeFileSync(journal, full);
+      rmSync(`${file}.lock`, { recursive: true });
+    }, 300);
     const b = await settleOn(clock, openLedger(file, { caps: caps(1e12), timers: clock }));
     try {
       assert.equal((await b.spendStats()).current_month, 20e-6, 'every record, once the writer is done');
-    } finally { await b.close(); }
+    } finally {
+      await b.close();
+    }
     writeFileSync(journal, cut); // at rest, no writer: the same bytes are a cut journal
     await assert.rejects(openLedger(file, { caps: caps(1e12) }), isDamage(journal, /is truncated: its header records/));
   });
@@ -75,7 +102,10 @@ describe('ledger damage', () => {
     await a.settle(r.id, spend(10, 'm'));
     writeFileSync(file, readFileSync(`${file}.old`));
     writeFileSync(`${file}.journal`, readFileSync(`${file}.journal.old`));
-    await assert.rejects(a.reserve({ jobId: 'j', model: 'm', micros: 100 }), isDamage(`${file}.journal`, /went back from record 7 to 5/));
+    await assert.rejects(
+      a.reserve({ jobId: 'j', model: 'm', micros: 100 }),
+      isDamage(`${file}.journal`, /went back from record 7 to 5/),
+    );
     await a.close();
   });
 
@@ -83,7 +113,10 @@ describe('ledger damage', () => {
     const l = await openLedger(file, { caps: caps(1) });
     await l.close();
     rmSync(file);
-    assert.match((await checkLedger(file)).lines.join('\n'), /ok: no ledger at .* yet \(only the empty journal of a creation cut short\)/);
+    assert.match(
+      (await checkLedger(file)).lines.join('\n'),
+      /ok: no ledger at .* yet \(only the empty journal of a creation cut short\)/,
+    );
     const again = await openLedger(file, { caps: caps(1) });
     assert.equal((await again.listJobs()).length, 0);
     await again.close();
@@ -104,7 +137,10 @@ describe('ledger damage', () => {
 
   describe('check and repair', () => {
     it('check reports a sound ledger, damage (exit-1 state) and no ledger at all, writing nothing', async () => {
-      assert.deepEqual(await checkLedger(file), { damaged: false, lines: [`ok: no ledger at ${file} yet; a new one is created on first use`] });
+      assert.deepEqual(await checkLedger(file), {
+        damaged: false,
+        lines: [`ok: no ledger at ${file} yet; a new one is created on first use`],
+      });
       assert.ok(!existsSync(file), 'check created nothing');
       await (await withCalls(2)).close();
       assert.equal((await checkLedger(file)).damaged, false);
@@ -126,8 +162,16 @@ describe('ledger damage', () => {
       assert.match(text, /kept: the snapshot/);
       assert.match(text, /kept: 5 journal records/);
       assert.doesNotMatch(text, /cannot recover/);
-      assert.deepEqual(readdirSync(tmp.dir).filter((n) => n.includes('damaged-2026-01-02T03-04-05-678Z')).sort(),
-        ['ledger.sqlite.damaged-2026-01-02T03-04-05-678Z', 'ledger.sqlite.journal.damaged-2026-01-02T03-04-05-678Z', 'ledger.sqlite.lock.damaged-2026-01-02T03-04-05-678Z']);
+      assert.deepEqual(
+        readdirSync(tmp.dir)
+          .filter((n) => n.includes('damaged-2026-01-02T03-04-05-678Z'))
+          .sort(),
+        [
+          'ledger.sqlite.damaged-2026-01-02T03-04-05-678Z',
+          'ledger.sqlite.journal.damaged-2026-01-02T03-04-05-678Z',
+          'ledger.sqlite.lock.damaged-2026-01-02T03-04-05-678Z',
+        ],
+      );
       assert.equal((await checkLedger(file)).damaged, false);
       const db = await readLedgerFile(file);
       assert.equal(all(db, 'SELECT id FROM model_calls').length, 2);
@@ -141,7 +185,10 @@ describe('ledger damage', () => {
       await Promise.all([l.close(), more.close()]);
       writeFileSync(file, early);
       const { lines } = await repairLedger(file);
-      assert.match(lines.join('\n'), /cannot recover: the journal .* is of generation \d+, which the snapshot \(generation \d+\) does not continue; its \d+ records were not applied/);
+      assert.match(
+        lines.join('\n'),
+        /cannot recover: the journal .* is of generation \d+, which the snapshot \(generation \d+\) does not continue; its \d+ records were not applied/,
+      );
       assert.equal((await checkLedger(file)).damaged, false);
     });
 
@@ -162,8 +209,14 @@ describe('ledger damage', () => {
       const before = readFileSync(file);
       const clock = fakeTimers(); // the waits between its 21 attempts sleep on it; the lock folder and its mtime are real
       const start = clock.now;
-      await assert.rejects(settleOn(clock, repairLedger(file, new Date(), clock)), isDamage(`${file}.lock`, /stayed locked/));
-      assert.ok(clock.now - start >= 1_500, `it waited out its retries (~2 s) before refusing, not ${clock.now - start} ms`);
+      await assert.rejects(
+        settleOn(clock, repairLedger(file, new Date(), clock)),
+        isDamage(`${file}.lock`, /stayed locked/),
+      );
+      assert.ok(
+        clock.now - start >= 1_500,
+        `it waited out its retries (~2 s) before refusing, not ${clock.now - start} ms`,
+      );
       assert.deepEqual(readFileSync(file), before);
       assert.ok(!readdirSync(tmp.dir).some((n) => n.includes('damaged-')));
     });

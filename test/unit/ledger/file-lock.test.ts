@@ -10,12 +10,20 @@ import { tempDir } from './helpers';
 const HOLDER = path.join(__dirname, 'fixtures', 'lock-holder.ts');
 
 /** Runs the lock-holder fixture in its own process; resolves with it once it printed `line`. */
-function holder(args: string[], line: string): Promise<{ child: ReturnType<typeof spawn>; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', HOLDER, ...args], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+function holder(
+  args: string[],
+  line: string,
+): Promise<{ child: ReturnType<typeof spawn>; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', HOLDER, ...args], {
+    cwd: process.cwd(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let out = '';
   let err = '';
-  child.stderr?.on('data', (d) => { err += d; });
+  child.stderr?.on('data', (d) => {
+    err += d;
+  });
   return new Promise((resolve, reject) => {
     child.stdout?.on('data', (d) => {
       out += d;
@@ -57,7 +65,10 @@ describe('ledger cross-process lock (proper-lockfile)', () => {
 
   it('refuses a lock a live holder keeps, after its retries, with LockBusyError', async () => {
     const held = await takeLock(lockPath, { staleMs: 10_000, retries: 0 });
-    await assert.rejects(takeLock(lockPath, { staleMs: 10_000, retries: 2 }), (err: unknown) => err instanceof LockBusyError && err.code === 'ELOCKED');
+    await assert.rejects(
+      takeLock(lockPath, { staleMs: 10_000, retries: 2 }),
+      (err: unknown) => err instanceof LockBusyError && err.code === 'ELOCKED',
+    );
     await held.release();
   });
 
@@ -73,7 +84,10 @@ describe('ledger cross-process lock (proper-lockfile)', () => {
 
   it('refuses at once a lock path that is a file, naming the fix', async () => {
     writeFileSync(lockPath, 'not a lock folder');
-    await assert.rejects(takeLock(lockPath, { staleMs: 10_000, retries: 100 }), /is a file, not a lock folder: remove it when no Offload process runs/);
+    await assert.rejects(
+      takeLock(lockPath, { staleMs: 10_000, retries: 100 }),
+      /is a file, not a lock folder: remove it when no Offload process runs/,
+    );
   });
 
   it('reclaims the lock of a process killed while holding it, once the lock is stale', async function () {
@@ -82,7 +96,11 @@ describe('ledger cross-process lock (proper-lockfile)', () => {
     child.kill('SIGKILL');
     await exited;
     assert.ok(statSync(lockPath).isDirectory(), 'a killed holder cannot remove its lock');
-    await assert.rejects(takeLock(lockPath, { staleMs: 10_000, retries: 0 }), LockBusyError, 'not stale yet: it might be alive');
+    await assert.rejects(
+      takeLock(lockPath, { staleMs: 10_000, retries: 0 }),
+      LockBusyError,
+      'not stale yet: it might be alive',
+    );
     const old = new Date(Date.now() - 60_000); // the holder's refreshes stopped a minute ago
     utimesSync(lockPath, old, old);
     const lock = await takeLock(lockPath, { staleMs: 10_000, retries: 0 });
@@ -95,12 +113,15 @@ describe('ledger cross-process lock (proper-lockfile)', () => {
     const counter = path.join(tmp.dir, 'counter');
     writeFileSync(counter, '0');
     const n = 40;
-    const procs = await Promise.all([holder(['count', lockPath, counter, String(n)], 'done'), holder(['count', lockPath, counter, String(n)], 'done')]);
+    const procs = await Promise.all([
+      holder(['count', lockPath, counter, String(n)], 'done'),
+      holder(['count', lockPath, counter, String(n)], 'done'),
+    ]);
     await Promise.all(procs.map((p) => p.exited));
     assert.equal(Number(readFileSync(counter, 'utf8')), 2 * n);
   });
 
-  it('notices when its lock was taken over, and then leaves the new holder\'s lock alone', async function () {
+  it("notices when its lock was taken over, and then leaves the new holder's lock alone", async function () {
     // proper-lockfile schedules its refresh on the global setTimeout: that one timer is faked (and
     // fired by tick), while the lock folder, its mtime and Date stay real.
     const clock = install({ toFake: ['setTimeout', 'clearTimeout'] });

@@ -49,12 +49,19 @@ describe('ledger file store', () => {
     const b = await openLedger(file, { caps: caps(1e9), pid: 2 });
     await a.createJob({ id: 'ja', kind: 'llm', model: 'm', request: null });
     await b.createJob({ id: 'jb', kind: 'llm', model: 'm', request: null });
-    const work = (l: typeof a, jobId: string) => Array.from({ length: 15 }, async () => {
-      const r = await l.reserve({ jobId, model: 'm', micros: 100 });
-      await l.settle(r.id, spend(7, 'm'));
-    });
+    const work = (l: typeof a, jobId: string) =>
+      Array.from({ length: 15 }, async () => {
+        const r = await l.reserve({ jobId, model: 'm', micros: 100 });
+        await l.settle(r.id, spend(7, 'm'));
+      });
     await Promise.all([...work(a, 'ja'), ...work(b, 'jb')]);
-    assert.deepEqual(await query(file, 'SELECT job_id, COUNT(*), SUM(cost_micros) FROM model_calls GROUP BY job_id ORDER BY job_id'), [['ja', 15, 105], ['jb', 15, 105]]);
+    assert.deepEqual(
+      await query(file, 'SELECT job_id, COUNT(*), SUM(cost_micros) FROM model_calls GROUP BY job_id ORDER BY job_id'),
+      [
+        ['ja', 15, 105],
+        ['jb', 15, 105],
+      ],
+    );
     assert.deepEqual(await query(file, 'SELECT COUNT(*) FROM reservations'), [[0]]);
     await Promise.all([a.close(), b.close()]);
   });
@@ -71,9 +78,13 @@ describe('ledger file store', () => {
   });
 
   it('refuses a file that is not a database and leaves it untouched', async () => {
-    writeFileSync(file, 'this is not sqlite, but it is somebody\'s data'.repeat(200));
+    writeFileSync(file, "this is not sqlite, but it is somebody's data".repeat(200));
     const before = readFileSync(file);
-    await assert.rejects(openLedger(file, { caps: caps(1) }), (err: unknown) => err instanceof LedgerFileError && /not a SQLite database/.test(err.message) && err.message.includes(file));
+    await assert.rejects(
+      openLedger(file, { caps: caps(1) }),
+      (err: unknown) =>
+        err instanceof LedgerFileError && /not a SQLite database/.test(err.message) && err.message.includes(file),
+    );
     assert.deepEqual(readFileSync(file), before);
   });
 
@@ -84,23 +95,39 @@ describe('ledger file store', () => {
     writeFileSync(file, db.export());
     db.close();
     const before = readFileSync(file);
-    await assert.rejects(openLedger(file, { caps: caps(1) }), (err: unknown) => err instanceof LedgerVersionError && err.found === 99);
+    await assert.rejects(
+      openLedger(file, { caps: caps(1) }),
+      (err: unknown) => err instanceof LedgerVersionError && err.found === 99,
+    );
     assert.deepEqual(readFileSync(file), before);
   });
 
   it('fails closed when the file disappears under an open ledger', async () => {
     const l = await openLedger(file, { caps: caps(1) });
     unlinkSync(file);
-    await assert.rejects(l.getJob('x'), (err: unknown) => err instanceof LedgerFileError && /disappeared/.test(err.message) && err.message.includes(file));
+    await assert.rejects(
+      l.getJob('x'),
+      (err: unknown) => err instanceof LedgerFileError && /disappeared/.test(err.message) && err.message.includes(file),
+    );
     await l.close();
   });
 
   it('keeps the old file and removes its temp file when an atomic write cannot complete', async () => {
     writeFileSync(file, 'old');
     const store = new FileStore(file);
-    const lost = { assertHeld: () => { throw new LedgerFileError('lost the lock'); } };
-    await assert.rejects(store.withLock(() => store.write(new Uint8Array([1, 2, 3]), lost)), /lost the lock/);
+    const lost = {
+      assertHeld: () => {
+        throw new LedgerFileError('lost the lock');
+      },
+    };
+    await assert.rejects(
+      store.withLock(() => store.write(new Uint8Array([1, 2, 3]), lost)),
+      /lost the lock/,
+    );
     assert.equal(readFileSync(file, 'utf8'), 'old');
-    assert.deepEqual(readdirSync(tmp.dir).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      readdirSync(tmp.dir).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
   });
 });

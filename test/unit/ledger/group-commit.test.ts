@@ -7,8 +7,12 @@ import { openLedger } from '../../../src/ledger/sqlite-ledger';
 import { caps, readLedgerFile, spend, tempDir } from './helpers';
 
 /** The entries of `<file>.journal` after its header: generation, sequence number, statement count. */
-const entries = (file: string) => readFileSync(`${file}.journal`, 'utf8').split('\n').filter(Boolean).slice(1)
-  .map((line) => JSON.parse(line) as { n: number; s: unknown[] });
+const entries = (file: string) =>
+  readFileSync(`${file}.journal`, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .slice(1)
+    .map((line) => JSON.parse(line) as { n: number; s: unknown[] });
 
 /** Counts lock holds (FileStore.withLock calls) while `fn` runs. */
 async function countingHolds<T>(fn: () => Promise<T>): Promise<{ result: T; holds: number }> {
@@ -37,12 +41,20 @@ describe('ledger group commit (writes queued in one process share a lock hold an
   it('runs writes queued while the lock is held in the next lock hold, one journal line each, and answers each caller', async () => {
     const l = await openLedger(file, { caps: caps(1e9) });
     await l.createJob({ id: 'first', kind: 'llm', model: 'm', request: null });
-    const { result: jobs, holds } = await countingHolds(() => Promise.all(
-      Array.from({ length: 20 }, (_, i) => l.createJob({ id: `j${i}`, kind: 'llm', model: 'm', request: { i } })),
-    ));
-    assert.deepEqual(jobs.map((j) => j.request), Array.from({ length: 20 }, (_, i) => ({ i })));
+    const { result: jobs, holds } = await countingHolds(() =>
+      Promise.all(
+        Array.from({ length: 20 }, (_, i) => l.createJob({ id: `j${i}`, kind: 'llm', model: 'm', request: { i } })),
+      ),
+    );
+    assert.deepEqual(
+      jobs.map((j) => j.request),
+      Array.from({ length: 20 }, (_, i) => ({ i })),
+    );
     assert.ok(holds <= 2, `20 queued writes took ${holds} lock holds`);
-    assert.deepEqual(entries(file).map((e) => e.n), Array.from({ length: 21 }, (_, i) => i + 1));
+    assert.deepEqual(
+      entries(file).map((e) => e.n),
+      Array.from({ length: 21 }, (_, i) => i + 1),
+    );
     const db = await readLedgerFile(file);
     assert.deepEqual(db.exec('SELECT COUNT(*) FROM jobs')[0]?.values, [[21]]);
     db.close();
@@ -77,12 +89,18 @@ describe('ledger group commit (writes queued in one process share a lock hold an
       l.reserve({ jobId: 'j', model: 'm', micros: 400 }),
       l.createJob({ id: 'j', kind: 'llm', model: 'm', request: null }),
     ]);
-    assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled', 'rejected']);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['fulfilled', 'rejected', 'rejected', 'fulfilled', 'rejected'],
+    );
     const reasons = outcomes.map((o) => (o.status === 'rejected' ? String((o.reason as Error).message) : ''));
     assert.match(reasons[1] ?? '', /unknown job nope/);
     assert.match(reasons[2] ?? '', /monthly budget exceeded/);
     assert.match(reasons[4] ?? '', /already exists/);
-    assert.deepEqual((await l.listReservations()).map((r) => r.micros), [600, 400]);
+    assert.deepEqual(
+      (await l.listReservations()).map((r) => r.micros),
+      [600, 400],
+    );
     const db = await readLedgerFile(file);
     assert.deepEqual(db.exec('SELECT micros FROM reservations ORDER BY rowid')[0]?.values, [[600], [400]]);
     db.close();
@@ -95,7 +113,10 @@ describe('ledger group commit (writes queued in one process share a lock hold an
     const listed = l.listJobs();
     const after = l.createJob({ id: 'after', kind: 'llm', model: 'm', request: null });
     await Promise.all([before, after]);
-    assert.deepEqual((await listed).map((j) => j.id), ['before']);
+    assert.deepEqual(
+      (await listed).map((j) => j.id),
+      ['before'],
+    );
     await l.close();
   });
 
@@ -117,8 +138,13 @@ describe('ledger group commit (writes queued in one process share a lock hold an
     } finally {
       JournalFile.prototype.append = original;
     }
-    for (const o of outcomes) assert.ok(o.status === 'rejected' && /disk full/.test(String((o.reason as Error).message)));
-    assert.deepEqual((await l.listReservations()).map((x) => x.micros), [100], 'memory was reloaded from the files');
+    for (const o of outcomes)
+      assert.ok(o.status === 'rejected' && /disk full/.test(String((o.reason as Error).message)));
+    assert.deepEqual(
+      (await l.listReservations()).map((x) => x.micros),
+      [100],
+      'memory was reloaded from the files',
+    );
     assert.equal(await l.getJob('k'), undefined);
     await l.settle(r.id, spend(50, 'm'));
     assert.equal((await l.getJob('j'))?.costMicros, 50);
@@ -128,12 +154,16 @@ describe('ledger group commit (writes queued in one process share a lock hold an
   it('serves many concurrent paid calls with fewer lock holds than transactions, losing none', async () => {
     const l = await openLedger(file, { caps: caps(1e9) });
     await l.createJob({ id: 'j', kind: 'llm', model: 'm', request: null });
-    const { holds } = await countingHolds(() => Promise.all(Array.from({ length: 8 }, async () => {
-      for (let i = 0; i < 5; i++) {
-        const r = await l.reserve({ jobId: 'j', model: 'm', micros: 100 });
-        await l.settle(r.id, spend(3, 'm'));
-      }
-    })));
+    const { holds } = await countingHolds(() =>
+      Promise.all(
+        Array.from({ length: 8 }, async () => {
+          for (let i = 0; i < 5; i++) {
+            const r = await l.reserve({ jobId: 'j', model: 'm', micros: 100 });
+            await l.settle(r.id, spend(3, 'm'));
+          }
+        }),
+      ),
+    );
     assert.ok(holds < 80 / 2, `80 transactions took ${holds} lock holds`);
     assert.equal((await l.getJob('j'))?.costMicros, 120);
     const db = await readLedgerFile(file);

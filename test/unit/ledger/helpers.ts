@@ -5,9 +5,21 @@ import type { LedgerCaps } from '../../../src/ledger/ledger';
 import { loadSqlJs, type Database, type SqlValue } from '../../../src/ledger/sqljs';
 
 /** A settable clock, epoch ms. */
-export function fakeClock(iso = '2025-06-15T12:00:00.000Z'): { now: () => number; set: (iso: string) => void; advance: (ms: number) => void } {
+export function fakeClock(iso = '2025-06-15T12:00:00.000Z'): {
+  now: () => number;
+  set: (iso: string) => void;
+  advance: (ms: number) => void;
+} {
   let t = Date.parse(iso);
-  return { now: () => t, set: (next) => { t = Date.parse(next); }, advance: (ms) => { t += ms; } };
+  return {
+    now: () => t,
+    set: (next) => {
+      t = Date.parse(next);
+    },
+    advance: (ms) => {
+      t += ms;
+    },
+  };
 }
 
 /** Caps in µUSD from USD-ish numbers for readable tests. */
@@ -33,7 +45,7 @@ export function spend(costMicros: number, model = 'gpt-4o-mini') {
  */
 export async function readLedgerFile(file: string): Promise<Database> {
   const db = new (await loadSqlJs()).Database(readFileSync(file));
-  const gen = db.exec("SELECT generation FROM journal_state WHERE id = 1")[0]?.values[0]?.[0];
+  const gen = db.exec('SELECT generation FROM journal_state WHERE id = 1')[0]?.values[0]?.[0];
   const journal = `${file}.journal`;
   if (!existsSync(journal)) return db;
   const text = readFileSync(journal, 'utf8');
@@ -48,10 +60,20 @@ export async function readLedgerFile(file: string): Promise<Database> {
       if (i === lines.length - 2) break; // torn last line
       throw err;
     }
-    if (entry.g !== gen || entry.n !== ++seq) throw new Error(`journal line ${i + 1} is ${entry.g}/${entry.n}, expected ${String(gen)}/${seq}`);
+    if (entry.g !== gen || entry.n !== ++seq)
+      throw new Error(`journal line ${i + 1} is ${entry.g}/${entry.n}, expected ${String(gen)}/${seq}`);
     db.run('BEGIN');
     for (const [sql, params] of entry.s) {
-      db.run(sql, params.map((p) => (p !== null && typeof p === 'object' ? ('b' in p ? Buffer.from(String(p.b), 'base64') : Number((p as { n: string }).n)) : p)) as SqlValue[]);
+      db.run(
+        sql,
+        params.map((p) =>
+          p !== null && typeof p === 'object'
+            ? 'b' in p
+              ? Buffer.from(String(p.b), 'base64')
+              : Number((p as { n: string }).n)
+            : p,
+        ) as SqlValue[],
+      );
     }
     db.run('COMMIT');
   }

@@ -12,7 +12,10 @@ import { caps, spend, tempDir } from './helpers';
 describe('in-flight limit across processes (maxInFlight)', () => {
   let tmp: ReturnType<typeof tempDir>;
   let clock: FakeClock;
-  beforeEach(() => { tmp = tempDir(); clock = fakeTimers(); });
+  beforeEach(() => {
+    tmp = tempDir();
+    clock = fakeTimers();
+  });
   afterEach(() => tmp.cleanup());
 
   it('never holds more reservations than the limit across two ledgers, and admits every call in the end', async () => {
@@ -30,11 +33,14 @@ describe('in-flight limit across processes (maxInFlight)', () => {
       inFlight--;
       await ledger.settle(r.id, spend(50));
     };
-    await settleOn(clock, Promise.all([...Array.from({ length: 8 }, () => call(a)), ...Array.from({ length: 8 }, () => call(b))]));
+    await settleOn(
+      clock,
+      Promise.all([...Array.from({ length: 8 }, () => call(a)), ...Array.from({ length: 8 }, () => call(b))]),
+    );
     assert.ok(peak <= 3, `peak in flight ${peak}`);
     assert.equal(peak, 3, 'the limit was reached, so the test exercised it');
     const stats = await a.spendStats();
-    assert.equal(stats.current_month, 16 * 50 / 1e6);
+    assert.equal(stats.current_month, (16 * 50) / 1e6);
     assert.equal(stats.reservations_in_flight, 0);
     await Promise.all([a.close(), b.close()]);
   });
@@ -53,12 +59,24 @@ describe('in-flight limit across processes (maxInFlight)', () => {
   });
 
   it('gives up after inFlightWaitMs with an error naming MAX_OPENAI_CONCURRENCY', async () => {
-    const l = await openLedger(path.join(tmp.dir, 'ledger.sqlite'), { caps: caps(1e9), pid: process.pid, maxInFlight: 1, inFlightWaitMs: 5_000, timers: clock });
+    const l = await openLedger(path.join(tmp.dir, 'ledger.sqlite'), {
+      caps: caps(1e9),
+      pid: process.pid,
+      maxInFlight: 1,
+      inFlightWaitMs: 5_000,
+      timers: clock,
+    });
     await l.createJob({ id: 'j', kind: 'llm', model: 'gpt-4o-mini', request: null });
     await l.reserve({ jobId: 'j', model: 'gpt-4o-mini', micros: 100 });
     const start = clock.now;
-    await assert.rejects(settleOn(clock, l.reserve({ jobId: 'j', model: 'gpt-4o-mini', micros: 100 })), (err: Error) => err instanceof InFlightLimitError && /MAX_OPENAI_CONCURRENCY\); waited 5 s/.test(err.message));
-    assert.ok(clock.now - start >= 5_000 && clock.now - start < 5_000 + 200, `gave up after ${clock.now - start} ms of waiting, not before 5 s nor a sleep after`);
+    await assert.rejects(
+      settleOn(clock, l.reserve({ jobId: 'j', model: 'gpt-4o-mini', micros: 100 })),
+      (err: Error) => err instanceof InFlightLimitError && /MAX_OPENAI_CONCURRENCY\); waited 5 s/.test(err.message),
+    );
+    assert.ok(
+      clock.now - start >= 5_000 && clock.now - start < 5_000 + 200,
+      `gave up after ${clock.now - start} ms of waiting, not before 5 s nor a sleep after`,
+    );
     assert.equal((await l.listReservations()).length, 1, 'holding nothing of its own');
     await l.close();
   });
@@ -66,7 +84,13 @@ describe('in-flight limit across processes (maxInFlight)', () => {
   it('frees the slots held by a process that died', async () => {
     const file = path.join(tmp.dir, 'ledger.sqlite');
     const dead = await openLedger(file, { caps: caps(1e9), pid: 2 ** 22 + 12345, maxInFlight: 1 });
-    const me = await openLedger(file, { caps: caps(1e9), pid: process.pid, maxInFlight: 1, inFlightWaitMs: 10_000, timers: clock });
+    const me = await openLedger(file, {
+      caps: caps(1e9),
+      pid: process.pid,
+      maxInFlight: 1,
+      inFlightWaitMs: 10_000,
+      timers: clock,
+    });
     await dead.createJob({ id: 'j', kind: 'llm', model: 'gpt-4o-mini', request: null });
     await dead.reserve({ jobId: 'j', model: 'gpt-4o-mini', micros: 100 });
     await me.createJob({ id: 'k', kind: 'llm', model: 'gpt-4o-mini', request: null });
@@ -74,7 +98,11 @@ describe('in-flight limit across processes (maxInFlight)', () => {
     const r = await settleOn(clock, me.reserve({ jobId: 'k', model: 'gpt-4o-mini', micros: 100 }));
     assert.equal(r.jobId, 'k');
     assert.ok(clock.now - start >= 2_000, 'freed by the orphan check every 2 s of waiting, not at once');
-    assert.deepEqual((await me.listReservations()).map((x) => x.jobId), ['k'], 'the dead process\'s slot is gone');
+    assert.deepEqual(
+      (await me.listReservations()).map((x) => x.jobId),
+      ['k'],
+      "the dead process's slot is gone",
+    );
     await Promise.all([dead.close(), me.close()]);
   });
 });

@@ -46,7 +46,7 @@ describe('ledger jobsChangedSince (a ledger file written by another process)', (
     assert.equal(r.latest, t0 + 2_000);
   });
 
-  it('counts a settled model call as a change (the job\'s cost grew, its row did not)', async () => {
+  it("counts a settled model call as a change (the job's cost grew, its row did not)", async () => {
     await worker.updateJob('old', { status: 'running' }); // at t0 + 1000
     clock.advance(5_000);
     const reservation = await worker.reserve({ jobId: 'old', model: 'gpt-4o-mini', micros: 2_000 });

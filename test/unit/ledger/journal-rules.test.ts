@@ -16,15 +16,29 @@ import { NONDETERMINISTIC } from '../../../src/ledger/recorder';
  */
 
 const SRC = path.join(__dirname, '..', '..', '..', 'src');
-const PLUMBING = new Set(['ledger/rows.ts', 'ledger/statements.ts', 'ledger/recorder.ts', 'ledger/schema.ts', 'ledger/sqljs.ts']);
+const PLUMBING = new Set([
+  'ledger/rows.ts',
+  'ledger/statements.ts',
+  'ledger/recorder.ts',
+  'ledger/schema.ts',
+  'ledger/sqljs.ts',
+]);
 const DB_METHODS = new Set(['run', 'exec', 'prepare', 'each', 'iterateStatements']);
 const STATEMENT_HELPERS = new Set(['withStatement', 'execute']);
 const SQL_START = /^\s*(SELECT|INSERT|UPDATE|DELETE|REPLACE|WITH|CREATE|DROP|ALTER|PRAGMA)\b/i;
 
 /** Direct statements allowed outside the plumbing: file, the SQL's start, and why it is not journaled. */
 const EXCEPTIONS: Array<{ file: string; sql: string; why: string }> = [
-  { file: 'ledger/journaled-store.ts', sql: 'UPDATE journal_state', why: 'the snapshot\'s own generation, carried by the snapshot it is written into' },
-  { file: 'ledger/compaction.ts', sql: 'UPDATE journal_state', why: 'the same row, in the snapshot a compaction worker builds' },
+  {
+    file: 'ledger/journaled-store.ts',
+    sql: 'UPDATE journal_state',
+    why: "the snapshot's own generation, carried by the snapshot it is written into",
+  },
+  {
+    file: 'ledger/compaction.ts',
+    sql: 'UPDATE journal_state',
+    why: 'the same row, in the snapshot a compaction worker builds',
+  },
   { file: 'ledger/repair.ts', sql: 'UPDATE journal_state', why: 'repair writes a new snapshot, with no journal line' },
   { file: 'ledger/integrity-check.ts', sql: 'PRAGMA integrity_check', why: 'a read' },
 ];
@@ -39,7 +53,8 @@ function sourceFiles(dir: string): string[] {
 function textOf(node: ts.Node | undefined): string | null {
   if (!node) return null;
   if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text;
-  if (ts.isTemplateExpression(node)) return node.head.text + node.templateSpans.map((s) => `?${s.literal.text}`).join('');
+  if (ts.isTemplateExpression(node))
+    return node.head.text + node.templateSpans.map((s) => `?${s.literal.text}`).join('');
   return null;
 }
 
@@ -53,11 +68,20 @@ export function violations(rel: string, source: string): string[] {
       const callee = node.expression;
       const sql = textOf(node.arguments[0]) ?? textOf(node.arguments[1]);
       const excused = sql !== null && EXCEPTIONS.some((e) => e.file === rel && sql.trimStart().startsWith(e.sql));
-      if (ts.isPropertyAccessExpression(callee) && DB_METHODS.has(callee.name.text) && /(^|\.)db$/.test(callee.expression.getText(file)) && !excused) {
-        found.push(`${where(node)}: ${callee.getText(file)}(…) writes around rows.run(); use rows.run (or one/all/num to read)`);
+      if (
+        ts.isPropertyAccessExpression(callee) &&
+        DB_METHODS.has(callee.name.text) &&
+        /(^|\.)db$/.test(callee.expression.getText(file)) &&
+        !excused
+      ) {
+        found.push(
+          `${where(node)}: ${callee.getText(file)}(…) writes around rows.run(); use rows.run (or one/all/num to read)`,
+        );
       }
       if (ts.isIdentifier(callee) && STATEMENT_HELPERS.has(callee.text) && !excused) {
-        found.push(`${where(node)}: ${callee.text}(…) runs a statement around rows.run(); use rows.run (or one/all/num to read)`);
+        found.push(
+          `${where(node)}: ${callee.text}(…) runs a statement around rows.run(); use rows.run (or one/all/num to read)`,
+        );
       }
     }
     if (rel.startsWith('ledger/') && rel !== 'ledger/recorder.ts') {
@@ -72,11 +96,13 @@ export function violations(rel: string, source: string): string[] {
   return found;
 }
 
-describe('the journal\'s rules in src/', () => {
+describe("the journal's rules in src/", () => {
   it('finds no write around rows.run() and no nondeterministic ledger SQL', () => {
     const files = sourceFiles(SRC);
     assert.ok(files.length > 50, 'it scanned the source tree');
-    const found = files.flatMap((f) => violations(path.relative(SRC, f).split(path.sep).join('/'), readFileSync(f, 'utf8')));
+    const found = files.flatMap((f) =>
+      violations(path.relative(SRC, f).split(path.sep).join('/'), readFileSync(f, 'utf8')),
+    );
     assert.deepEqual(found, []);
   });
 
@@ -91,7 +117,15 @@ describe('the journal\'s rules in src/', () => {
     ].join('\n');
     const found = violations('ledger/queries.ts', source);
     assert.equal(found.length, 6, found.join('\n'));
-    assert.deepEqual(violations('ledger/journaled-store.ts', "r.db.run('UPDATE journal_state SET generation = ? WHERE id = 1', [g]);"), [], 'a listed exception');
-    assert.deepEqual(violations('ledger/queries.ts', "run(db, 'UPDATE jobs SET updated_at = ? WHERE id = ?', [now, id]);"), [], 'the rule itself');
+    assert.deepEqual(
+      violations('ledger/journaled-store.ts', "r.db.run('UPDATE journal_state SET generation = ? WHERE id = 1', [g]);"),
+      [],
+      'a listed exception',
+    );
+    assert.deepEqual(
+      violations('ledger/queries.ts', "run(db, 'UPDATE jobs SET updated_at = ? WHERE id = ?', [now, id]);"),
+      [],
+      'the rule itself',
+    );
   });
 });

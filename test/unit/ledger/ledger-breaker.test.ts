@@ -20,7 +20,11 @@ describe('ledger circuit breaker', () => {
 
   it('refuses every reservation after a manual trip, with the reason and how to reset, until reset', async () => {
     await ledger.tripBreaker({ reason: 'manual', detail: 'stop everything' });
-    await assert.rejects(reserve(ledger), (err: unknown) => err instanceof BreakerOpenError && /stop everything/.test(err.message) && /--reset/.test(err.message));
+    await assert.rejects(
+      reserve(ledger),
+      (err: unknown) =>
+        err instanceof BreakerOpenError && /stop everything/.test(err.message) && /--reset/.test(err.message),
+    );
     assert.equal((await ledger.listReservations()).length, 0, 'nothing is held for a refused call');
     await ledger.resetBreaker();
     await reserve(ledger);
@@ -48,7 +52,10 @@ describe('ledger circuit breaker', () => {
 
   // The hours these calls touch hold 2.1 (≥ the 2.0 threshold: 20% of 10) either way; only the
   // spend inside the sliding hour may count.
-  for (const [second, expected] of [['12:09', 'open'], ['12:20', 'closed']] as const) {
+  for (const [second, expected] of [
+    ['12:09', 'open'],
+    ['12:20', 'closed'],
+  ] as const) {
     it(`counts only the spend inside the sliding hour: 1.5 at 11:10 and 0.6 at ${second} leave it ${expected}`, async () => {
       clock.set('2025-06-15T11:10:00.000Z');
       const a = await reserve(ledger, 1_600_000);
@@ -61,7 +68,11 @@ describe('ledger circuit breaker', () => {
   }
 
   it('opens on the monthly cap reached and closes by itself on the 1st (UTC)', async () => {
-    const l = await openMemoryLedger({ caps: caps(1_000_000), clock: clock.now, breaker: { ...DEFAULT_BREAKER_POLICY, velocityPct: 0 } });
+    const l = await openMemoryLedger({
+      caps: caps(1_000_000),
+      clock: clock.now,
+      breaker: { ...DEFAULT_BREAKER_POLICY, velocityPct: 0 },
+    });
     await l.createJob({ id: 'j1', kind: 'llm', model: 'gpt-4o-mini', request: null });
     const r = await reserve(l, 1_000_000);
     await l.settle(r.id, spend(1_000_000));
@@ -87,7 +98,10 @@ describe('ledger circuit breaker', () => {
     await assert.rejects(reserve(ledger), BreakerOpenError);
     clock.advance(60_000);
     const trial = await reserve(ledger);
-    assert.deepEqual([(await ledger.breakerStatus()).state, (await ledger.breakerStatus()).trialId], ['half-open', trial.id]);
+    assert.deepEqual(
+      [(await ledger.breakerStatus()).state, (await ledger.breakerStatus()).trialId],
+      ['half-open', trial.id],
+    );
     await assert.rejects(reserve(ledger), /trial call is in flight/);
     await ledger.release(trial.id); // the trial never reported an outcome: the next call becomes the trial
     await reserve(ledger);
@@ -114,7 +128,10 @@ describe('ledger circuit breaker', () => {
       await reserve(a);
       await Promise.all([a.close(), b.close()]);
       const db = await readLedgerFile(file);
-      assert.deepEqual(all(db, 'SELECT state, reason FROM breaker_events ORDER BY id').map((r) => `${r.state}:${r.reason}`), ['open:manual', 'closed:null']);
+      assert.deepEqual(
+        all(db, 'SELECT state, reason FROM breaker_events ORDER BY id').map((r) => `${r.state}:${r.reason}`),
+        ['open:manual', 'closed:null'],
+      );
       db.close();
     } finally {
       tmp.cleanup();

@@ -13,7 +13,12 @@ describe('sqlite ledger', () => {
   beforeEach(async () => {
     clock = fakeClock('2025-06-15T12:00:00.000Z');
     // These tests are about caps; the breaker's velocity rule (on by default) is tested in ledger-breaker.test.ts.
-    ledger = await openMemoryLedger({ caps: caps(1_000_000), clock: clock.now, pid: 4242, breaker: { ...DEFAULT_BREAKER_POLICY, velocityPct: 0 } });
+    ledger = await openMemoryLedger({
+      caps: caps(1_000_000),
+      clock: clock.now,
+      pid: 4242,
+      breaker: { ...DEFAULT_BREAKER_POLICY, velocityPct: 0 },
+    });
     await ledger.createJob({ id: 'j1', kind: 'llm', model: 'gpt-4o-mini', request: { prompt: 'hi' } });
   });
   afterEach(() => ledger.close());
@@ -22,7 +27,10 @@ describe('sqlite ledger', () => {
     it('admits reservations up to the monthly cap exactly', async () => {
       await ledger.reserve({ jobId: 'j1', model: 'gpt-4o-mini', micros: 600_000 });
       const r = await ledger.reserve({ jobId: 'j1', model: 'gpt-4o-mini', micros: 400_000 });
-      assert.deepEqual({ micros: r.micros, jobId: r.jobId, pid: r.pid, createdAt: r.createdAt }, { micros: 400_000, jobId: 'j1', pid: 4242, createdAt: clock.now() });
+      assert.deepEqual(
+        { micros: r.micros, jobId: r.jobId, pid: r.pid, createdAt: r.createdAt },
+        { micros: 400_000, jobId: 'j1', pid: 4242, createdAt: clock.now() },
+      );
       assert.equal((await ledger.spendStats()).reserved, 1);
     });
 
@@ -49,23 +57,35 @@ describe('sqlite ledger', () => {
       ledger.setCaps(caps(1_000_000, 100_000));
       const r = await ledger.reserve({ jobId: 'j1', model: 'gpt-4o-mini', micros: 100_000 });
       await ledger.settle(r.id, spend(90_000));
-      await assert.rejects(ledger.reserve({ jobId: 'j1', model: 'gpt-4o-mini', micros: 10_001 }), (e: unknown) => e instanceof BudgetExceededError && e.cap === 'daily');
+      await assert.rejects(
+        ledger.reserve({ jobId: 'j1', model: 'gpt-4o-mini', micros: 10_001 }),
+        (e: unknown) => e instanceof BudgetExceededError && e.cap === 'daily',
+      );
       clock.set('2025-06-16T00:00:00.000Z');
       await ledger.reserve({ jobId: 'j1', model: 'gpt-4o-mini', micros: 100_000 });
     });
 
     it("enforces a job's max cost over its settled spend and its own reservations only", async () => {
-      await ledger.createJob({ id: 'capped', kind: 'claude-code', model: 'deepseek-chat', request: {}, maxCostMicros: 50_000 });
+      await ledger.createJob({
+        id: 'capped',
+        kind: 'claude-code',
+        model: 'deepseek-chat',
+        request: {},
+        maxCostMicros: 50_000,
+      });
       await ledger.reserve({ jobId: 'j1', model: 'gpt-4o-mini', micros: 500_000 }); // another job's hold does not count
       const r = await ledger.reserve({ jobId: 'capped', model: 'deepseek-chat', micros: 30_000 });
       await ledger.settle(r.id, spend(20_000, 'deepseek-chat'));
       await ledger.reserve({ jobId: 'capped', model: 'deepseek-chat', micros: 20_000 });
-      await assert.rejects(ledger.reserve({ jobId: 'capped', model: 'deepseek-chat', micros: 10_001 }), (e: unknown) => {
-        return e instanceof BudgetExceededError && e.cap === 'job' && e.remainingMicros === 10_000;
-      });
+      await assert.rejects(
+        ledger.reserve({ jobId: 'capped', model: 'deepseek-chat', micros: 10_001 }),
+        (e: unknown) => {
+          return e instanceof BudgetExceededError && e.cap === 'job' && e.remainingMicros === 10_000;
+        },
+      );
     });
 
-    it('does not count last month\'s spend after the month rolls over (UTC)', async () => {
+    it("does not count last month's spend after the month rolls over (UTC)", async () => {
       clock.set('2025-06-30T23:59:59.000Z');
       const r = await ledger.reserve({ jobId: 'j1', model: 'gpt-4o-mini', micros: 1_000_000 });
       await ledger.settle(r.id, spend(1_000_000));
@@ -123,30 +143,57 @@ describe('sqlite ledger', () => {
       await assert.rejects(ledger.settle('missing', spend(1)), /unknown reservation missing/);
       await assert.rejects(ledger.settle('missing', spend(-1)), RangeError);
     });
-
   });
 
   describe('jobs', () => {
     it('creates a queued job with its request, and lists newest first', async () => {
       clock.advance(10);
-      await ledger.createJob({ id: 'j2', kind: 'claude-code', agent: null, model: 'deepseek-chat', request: { a: 1 }, maxCostMicros: 500_000 });
+      await ledger.createJob({
+        id: 'j2',
+        kind: 'claude-code',
+        agent: null,
+        model: 'deepseek-chat',
+        request: { a: 1 },
+        maxCostMicros: 500_000,
+      });
       const jobs = await ledger.listJobs();
-      assert.deepEqual(jobs.map((j) => j.id), ['j2', 'j1']);
+      assert.deepEqual(
+        jobs.map((j) => j.id),
+        ['j2', 'j1'],
+      );
       assert.deepEqual(jobs[0], {
-        id: 'j2', kind: 'claude-code', status: 'queued', agent: null, model: 'deepseek-chat', request: { a: 1 }, result: null, error: null,
-        createdAt: clock.now(), updatedAt: clock.now(), maxCostMicros: 500_000, costMicros: 0, usage: { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0 },
+        id: 'j2',
+        kind: 'claude-code',
+        status: 'queued',
+        agent: null,
+        model: 'deepseek-chat',
+        request: { a: 1 },
+        result: null,
+        error: null,
+        createdAt: clock.now(),
+        updatedAt: clock.now(),
+        maxCostMicros: 500_000,
+        costMicros: 0,
+        usage: { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0 },
       });
       assert.equal((await ledger.listJobs(1)).length, 1);
     });
 
     it('rejects a duplicate job id', async () => {
-      await assert.rejects(ledger.createJob({ id: 'j1', kind: 'llm', model: 'm', request: null }), /job j1 already exists/);
+      await assert.rejects(
+        ledger.createJob({ id: 'j1', kind: 'llm', model: 'm', request: null }),
+        /job j1 already exists/,
+      );
     });
 
     it('updates status through legal transitions and stores the result', async () => {
       await ledger.updateJob('j1', { status: 'running' });
       clock.advance(5);
-      const done = await ledger.updateJob('j1', { status: 'completed', result: { job_status: 'completed' }, error: null });
+      const done = await ledger.updateJob('j1', {
+        status: 'completed',
+        result: { job_status: 'completed' },
+        error: null,
+      });
       assert.equal(done.status, 'completed');
       assert.deepEqual(done.result, { job_status: 'completed' });
       assert.equal(done.updatedAt, clock.now());
@@ -163,12 +210,23 @@ describe('sqlite ledger', () => {
       const a = await ledger.reserve({ jobId: 'j1', model: 'gpt-4o-mini', micros: 10_000 });
       await ledger.settle(a.id, spend(210));
       const b = await ledger.reserve({ jobId: 'cc', model: 'deepseek-chat', micros: 600_000 });
-      await ledger.settle(b.id, { model: 'deepseek-chat', costMicros: 499_790, status: 'ok', usage: { input_tokens: 10, output_tokens: 20, cache_read_tokens: 30 } });
+      await ledger.settle(b.id, {
+        model: 'deepseek-chat',
+        costMicros: 499_790,
+        status: 'ok',
+        usage: { input_tokens: 10, output_tokens: 20, cache_read_tokens: 30 },
+      });
       await ledger.reserve({ jobId: 'cc', model: 'deepseek-chat', micros: 250_000 });
       // Two receipts this month (one job's stored result carries none); saved_usd may be negative.
-      await ledger.updateJob('cc', { result: { savings: { saved_usd: 0.25, caller_tokens_avoided: 500, transcript_bytes: 4000, returned_bytes: 300 } } });
+      await ledger.updateJob('cc', {
+        result: {
+          savings: { saved_usd: 0.25, caller_tokens_avoided: 500, transcript_bytes: 4000, returned_bytes: 300 },
+        },
+      });
       await ledger.createJob({ id: 'r2', kind: 'llm', model: 'gpt-4o-mini', request: {}, status: 'running' });
-      await ledger.updateJob('r2', { result: { savings: { saved_usd: -0.05, caller_tokens_avoided: 7, transcript_bytes: 40, returned_bytes: 12 } } });
+      await ledger.updateJob('r2', {
+        result: { savings: { saved_usd: -0.05, caller_tokens_avoided: 7, transcript_bytes: 40, returned_bytes: 12 } },
+      });
       clock.set('2025-06-16T08:00:00.000Z');
       assert.deepEqual(await ledger.spendStats(), {
         month: '2025-06',
@@ -193,7 +251,12 @@ describe('sqlite ledger', () => {
       });
     });
 
-    const pct: Array<[number, number, number]> = [[1, 3, 33.33], [2, 3, 66.67], [0, 5, 0], [0, 0, 100]];
+    const pct: Array<[number, number, number]> = [
+      [1, 3, 33.33],
+      [2, 3, 66.67],
+      [0, 5, 0],
+      [0, 0, 100],
+    ];
     for (const [used, cap, expected] of pct) {
       it(`reports ${used} of a ${cap} µUSD cap as ${expected}% with remaining never negative`, async () => {
         ledger.setCaps(caps(cap));
@@ -211,7 +274,9 @@ describe('sqlite ledger', () => {
 
 describe('sqlite ledger file', () => {
   let tmp: ReturnType<typeof tempDir>;
-  beforeEach(() => { tmp = tempDir(); });
+  beforeEach(() => {
+    tmp = tempDir();
+  });
   afterEach(() => tmp.cleanup());
 
   it('creates the parent folder and keeps data across reopen', async () => {
@@ -248,7 +313,10 @@ describe('sqlite ledger file', () => {
     const held = await live.reserve({ jobId: 'j1', model: 'gpt-4o-mini', micros: 1_000 });
     const mine = await me.reserve({ jobId: 'j1', model: 'gpt-4o-mini', micros: 2_000 });
     assert.equal(await me.reclaimOrphans((pid) => pid === 8), 1);
-    assert.deepEqual((await me.listReservations()).map((r) => r.id), [held.id, mine.id]);
+    assert.deepEqual(
+      (await me.listReservations()).map((r) => r.id),
+      [held.id, mine.id],
+    );
     assert.equal((await me.getJob('j1'))?.costMicros, 40_000);
     await dead.settle(orphan.id, spend(10)); // a late settle of a reclaimed reservation changes nothing
     assert.equal((await me.spendStats()).current_month, 0.04);
@@ -261,7 +329,13 @@ describe('sqlite ledger file', () => {
     const live = await openLedger(file, { caps: caps(1_000_000), pid: 8 });
     const me = await openLedger(file, { caps: caps(1_000_000), pid: 9 });
     await dead.createJob({ id: 'd-queued', kind: 'llm', model: 'gpt-4o-mini', request: null });
-    await dead.createJob({ id: 'd-running', kind: 'claude-code', model: 'gpt-4o-mini', request: null, status: 'running' });
+    await dead.createJob({
+      id: 'd-running',
+      kind: 'claude-code',
+      model: 'gpt-4o-mini',
+      request: null,
+      status: 'running',
+    });
     await dead.createJob({ id: 'd-done', kind: 'llm', model: 'gpt-4o-mini', request: null, status: 'running' });
     await dead.updateJob('d-done', { status: 'completed' });
     await live.createJob({ id: 'l-running', kind: 'llm', model: 'gpt-4o-mini', request: null, status: 'running' });

@@ -11,7 +11,10 @@ import { openLedger } from '../../../src/ledger/sqlite-ledger';
 import { caps, spend, tempDir } from './helpers';
 
 function names(db: Database, type: 'table' | 'index'): string[] {
-  return (db.exec(`SELECT name FROM sqlite_master WHERE type = '${type}' AND name NOT LIKE 'sqlite_%' ORDER BY name`)[0]?.values ?? []).map((r) => String(r[0]));
+  return (
+    db.exec(`SELECT name FROM sqlite_master WHERE type = '${type}' AND name NOT LIKE 'sqlite_%' ORDER BY name`)[0]
+      ?.values ?? []
+  ).map((r) => String(r[0]));
 }
 
 /** Every table's columns (type, default, NOT NULL, key), foreign keys and seed rows, and every index's columns: what a schema builds. */
@@ -19,9 +22,14 @@ function shape(db: Database): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const type of ['table', 'index'] as const) {
     for (const name of names(db, type)) {
-      out[`${type} ${name}`] = type === 'table'
-        ? [db.exec(`PRAGMA table_xinfo(${name})`)[0]?.values, db.exec(`PRAGMA foreign_key_list(${name})`)[0]?.values, db.exec(`SELECT * FROM ${name}`)[0]?.values]
-        : db.exec(`PRAGMA index_xinfo(${name})`)[0]?.values;
+      out[`${type} ${name}`] =
+        type === 'table'
+          ? [
+              db.exec(`PRAGMA table_xinfo(${name})`)[0]?.values,
+              db.exec(`PRAGMA foreign_key_list(${name})`)[0]?.values,
+              db.exec(`SELECT * FROM ${name}`)[0]?.values,
+            ]
+          : db.exec(`PRAGMA index_xinfo(${name})`)[0]?.values;
     }
   }
   return out;
@@ -44,8 +52,23 @@ describe('ledger schema', () => {
     const db = new (await loadSqlJs()).Database();
     assert.equal(ensureSchema(db), 0);
     assert.equal(schemaVersion(db), SCHEMA_VERSION);
-    assert.deepEqual(names(db, 'table'), ['breaker', 'breaker_events', 'jobs', 'journal_state', 'model_calls', 'reservations', 'spend_hours']);
-    assert.deepEqual(names(db, 'index'), ['jobs_created_at', 'jobs_pid_status', 'jobs_status', 'model_calls_created_at_cost', 'model_calls_job_id_cost', 'reservations_job_id']);
+    assert.deepEqual(names(db, 'table'), [
+      'breaker',
+      'breaker_events',
+      'jobs',
+      'journal_state',
+      'model_calls',
+      'reservations',
+      'spend_hours',
+    ]);
+    assert.deepEqual(names(db, 'index'), [
+      'jobs_created_at',
+      'jobs_pid_status',
+      'jobs_status',
+      'model_calls_created_at_cost',
+      'model_calls_job_id_cost',
+      'reservations_job_id',
+    ]);
     assert.equal(ensureSchema(db), SCHEMA_VERSION, 'a second run finds the current version and changes nothing');
     db.close();
   });
@@ -73,7 +96,14 @@ describe('ledger schema', () => {
 
   it('refuses an empty (0-byte) snapshot instead of starting a new ledger, and leaves it untouched', async () => {
     writeFileSync(file, '');
-    await assert.rejects(openLedger(file, { caps: caps(1) }), (err: unknown) => err instanceof LedgerDamageError && err.file === file && /empty \(0 bytes\)/.test(err.message) && /ledger repair/.test(err.message));
+    await assert.rejects(
+      openLedger(file, { caps: caps(1) }),
+      (err: unknown) =>
+        err instanceof LedgerDamageError &&
+        err.file === file &&
+        /empty \(0 bytes\)/.test(err.message) &&
+        /ledger repair/.test(err.message),
+    );
     assert.equal(readFileSync(file).length, 0);
   });
 
@@ -109,8 +139,16 @@ describe('ledger schema', () => {
       db.close();
       writeFileSync(`${file}.journal`, headerLine(0));
       const before = [readFileSync(file), readFileSync(`${file}.journal`)];
-      await assert.rejects(openLedger(file, { caps: caps(1) }), (err: unknown) =>
-        err instanceof LedgerVersionError && err.found === version && err.message.includes(file) && /pre-release/.test(err.message) && /ledger repair/.test(err.message) && /OFFLOAD_LEDGER/.test(err.message));
+      await assert.rejects(
+        openLedger(file, { caps: caps(1) }),
+        (err: unknown) =>
+          err instanceof LedgerVersionError &&
+          err.found === version &&
+          err.message.includes(file) &&
+          /pre-release/.test(err.message) &&
+          /ledger repair/.test(err.message) &&
+          /OFFLOAD_LEDGER/.test(err.message),
+      );
       assert.deepEqual([readFileSync(file), readFileSync(`${file}.journal`)], before);
       const check = await checkLedger(file);
       assert.equal(check.damaged, true);
@@ -126,7 +164,12 @@ describe('ledger schema', () => {
     db.close();
     writeFileSync(`${file}.journal`, headerLine(0));
     await repairLedger(file, new Date('2026-01-02T03:04:05.678Z'));
-    assert.deepEqual(readdirSync(tmp.dir).filter((f) => f.includes('damaged')).sort(), ['ledger.sqlite.damaged-2026-01-02T03-04-05-678Z', 'ledger.sqlite.journal.damaged-2026-01-02T03-04-05-678Z']);
+    assert.deepEqual(
+      readdirSync(tmp.dir)
+        .filter((f) => f.includes('damaged'))
+        .sort(),
+      ['ledger.sqlite.damaged-2026-01-02T03-04-05-678Z', 'ledger.sqlite.journal.damaged-2026-01-02T03-04-05-678Z'],
+    );
     const l = await openLedger(file, { caps: caps(1e9) });
     await l.createJob({ id: 'new', kind: 'llm', model: 'gpt-4o-mini', request: null });
     await l.close();
@@ -143,16 +186,29 @@ describe('ledger schema', () => {
     writeFileSync(`${file}.journal`, headerLine(0));
     const before = readdirSync(tmp.dir).map((f) => [f, readFileSync(path.join(tmp.dir, f)).toString('base64')]);
     const report = await repairLedger(file);
-    assert.match(report.lines.at(-1) ?? '', /refused: .* schema version 11, written by a newer Offload .*update Offload/);
-    assert.deepEqual(readdirSync(tmp.dir).map((f) => [f, readFileSync(path.join(tmp.dir, f)).toString('base64')]), before);
+    assert.match(
+      report.lines.at(-1) ?? '',
+      /refused: .* schema version 11, written by a newer Offload .*update Offload/,
+    );
+    assert.deepEqual(
+      readdirSync(tmp.dir).map((f) => [f, readFileSync(path.join(tmp.dir, f)).toString('base64')]),
+      before,
+    );
   });
 
   it('answers the sums of every admission from covering indexes, not from a table row per call', async () => {
     const db = new (await loadSqlJs()).Database();
     ensureSchema(db);
-    const plan = (sql: string) => (db.exec(`EXPLAIN QUERY PLAN ${sql}`)[0]?.values ?? []).map((r) => String(r[3])).join('; ');
-    assert.match(plan("SELECT SUM(cost_micros) FROM model_calls WHERE job_id = 'j'"), /COVERING INDEX model_calls_job_id_cost/);
-    assert.match(plan('SELECT SUM(cost_micros) FROM model_calls WHERE created_at >= 0 AND created_at < 10'), /COVERING INDEX model_calls_created_at_cost/);
+    const plan = (sql: string) =>
+      (db.exec(`EXPLAIN QUERY PLAN ${sql}`)[0]?.values ?? []).map((r) => String(r[3])).join('; ');
+    assert.match(
+      plan("SELECT SUM(cost_micros) FROM model_calls WHERE job_id = 'j'"),
+      /COVERING INDEX model_calls_job_id_cost/,
+    );
+    assert.match(
+      plan('SELECT SUM(cost_micros) FROM model_calls WHERE created_at >= 0 AND created_at < 10'),
+      /COVERING INDEX model_calls_created_at_cost/,
+    );
     db.close();
   });
 });

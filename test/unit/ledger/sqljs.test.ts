@@ -24,7 +24,10 @@ describe('sql.js loading', () => {
     const db = openDatabase(await loadSqlJs());
     db.run("CREATE TABLE t (a INTEGER, b TEXT); INSERT INTO t VALUES (1, 'x'), (2, 'y')");
     assert.deepEqual(one(db, 'SELECT * FROM t WHERE a = ?', [1]), { a: 1, b: 'x' });
-    assert.deepEqual(all(db, 'SELECT b, a FROM t ORDER BY a'), [{ b: 'x', a: 1 }, { b: 'y', a: 2 }]);
+    assert.deepEqual(all(db, 'SELECT b, a FROM t ORDER BY a'), [
+      { b: 'x', a: 1 },
+      { b: 'y', a: 2 },
+    ]);
     db.run("ALTER TABLE t ADD COLUMN c TEXT DEFAULT 'z'"); // the cached `SELECT *` is recompiled by SQLite with three columns
     assert.deepEqual(one(db, 'SELECT * FROM t WHERE a = ?', [2]), { a: 2, b: 'y', c: 'z' });
     db.close();

@@ -17,7 +17,12 @@ describe('scripted gateway (stand-in for the model provider)', () => {
     assert.equal(r.choices[0]?.message.content, 'hello');
     assert.equal(r.choices[0]?.finish_reason, 'stop');
     assert.equal(r.model, 'm1');
-    assert.deepEqual(r.usage, { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15, prompt_tokens_details: { cached_tokens: 4 } });
+    assert.deepEqual(r.usage, {
+      prompt_tokens: 12,
+      completion_tokens: 3,
+      total_tokens: 15,
+      prompt_tokens_details: { cached_tokens: 4 },
+    });
     assert.equal(gw.requests.length, 1);
     assert.equal(gw.requests[0]?.body.messages[0].content, 'hi');
     assert.deepEqual(gw.requests[0]?.reportedUsage, r.usage);
@@ -32,15 +37,36 @@ describe('scripted gateway (stand-in for the model provider)', () => {
   });
 
   it('streams text and tool_calls that the openai client reassembles, with a final usage chunk', async () => {
-    const args = { file_path: '/tmp/some/long/path/src/math.js', old_string: 'return a - b', new_string: 'return a + b' };
-    await start([{ text: 'Let me edit that file now.', tool_calls: [{ id: 'call_A', name: 'Edit', arguments: args }, { name: 'Bash', arguments: { command: 'npm test' } }], usage: { prompt_tokens: 100, completion_tokens: 20 } }]);
-    const stream = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'fix' }], stream: true, stream_options: { include_usage: true } });
+    const args = {
+      file_path: '/tmp/some/long/path/src/math.js',
+      old_string: 'return a - b',
+      new_string: 'return a + b',
+    };
+    await start([
+      {
+        text: 'Let me edit that file now.',
+        tool_calls: [
+          { id: 'call_A', name: 'Edit', arguments: args },
+          { name: 'Bash', arguments: { command: 'npm test' } },
+        ],
+        usage: { prompt_tokens: 100, completion_tokens: 20 },
+      },
+    ]);
+    const stream = await client.chat.completions.create({
+      model: 'm',
+      messages: [{ role: 'user', content: 'fix' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const chunks = [];
     for await (const c of stream) chunks.push(c);
     const last = chunks.at(-1);
     assert.deepEqual(last?.choices, []);
     assert.equal(last?.usage?.prompt_tokens, 100);
-    assert.ok(chunks.slice(0, -1).every((c) => !c.usage), 'only the final chunk carries usage');
+    assert.ok(
+      chunks.slice(0, -1).every((c) => !c.usage),
+      'only the final chunk carries usage',
+    );
     const calls: { id?: string; name: string; args: string }[] = [];
     let text = '';
     let finish: string | null = null;
@@ -67,8 +93,17 @@ describe('scripted gateway (stand-in for the model provider)', () => {
   });
 
   it('streams through the openai helper that rebuilds the final message', async () => {
-    await start([{ tool_calls: [{ name: 'Read', arguments: { file_path: '/p/a.js' } }], usage: { prompt_tokens: 7, completion_tokens: 5 } }]);
-    const runner = client.chat.completions.stream({ model: 'm', messages: [{ role: 'user', content: 'read' }], stream_options: { include_usage: true } });
+    await start([
+      {
+        tool_calls: [{ name: 'Read', arguments: { file_path: '/p/a.js' } }],
+        usage: { prompt_tokens: 7, completion_tokens: 5 },
+      },
+    ]);
+    const runner = client.chat.completions.stream({
+      model: 'm',
+      messages: [{ role: 'user', content: 'read' }],
+      stream_options: { include_usage: true },
+    });
     const final = await runner.finalChatCompletion();
     assert.equal(final.choices[0]?.message.tool_calls?.[0]?.type, 'function');
     const call = final.choices[0]?.message.tool_calls?.[0];
@@ -77,10 +112,22 @@ describe('scripted gateway (stand-in for the model provider)', () => {
   });
 
   it('sends no usage chunk unless include_usage is asked for, and none at all with omitUsage', async () => {
-    await start([{ text: 'a', usage: { prompt_tokens: 1, completion_tokens: 1 } }, { text: 'b', omitUsage: true }]);
-    const s1 = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }], stream: true });
+    await start([
+      { text: 'a', usage: { prompt_tokens: 1, completion_tokens: 1 } },
+      { text: 'b', omitUsage: true },
+    ]);
+    const s1 = await client.chat.completions.create({
+      model: 'm',
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+    });
     for await (const c of s1) assert.equal(c.usage, undefined);
-    const s2 = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }], stream: true, stream_options: { include_usage: true } });
+    const s2 = await client.chat.completions.create({
+      model: 'm',
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     for await (const c of s2) assert.equal(c.usage, undefined);
     assert.equal(gw.requests[0]?.reportedUsage, null);
     assert.equal(gw.requests[1]?.reportedUsage, null);
@@ -88,7 +135,12 @@ describe('scripted gateway (stand-in for the model provider)', () => {
 
   it('puts usage on every chunk when usageOnEveryChunk is set', async () => {
     await start([{ text: 'abc', usageOnEveryChunk: true, usage: { prompt_tokens: 2, completion_tokens: 1 } }]);
-    const s = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }], stream: true, stream_options: { include_usage: true } });
+    const s = await client.chat.completions.create({
+      model: 'm',
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const chunks = [];
     for await (const c of s) chunks.push(c);
     assert.ok(chunks.length >= 3);
@@ -96,8 +148,13 @@ describe('scripted gateway (stand-in for the model provider)', () => {
   });
 
   it('surfaces a 429 in OpenAI error shape with Retry-After, without retrying when maxRetries is 0', async () => {
-    await start([{ error: { status: 429, message: 'slow down', retryAfterSeconds: 7, retryAfterMs: 7000 } }, { text: 'never' }]);
-    const err = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    await start([
+      { error: { status: 429, message: 'slow down', retryAfterSeconds: 7, retryAfterMs: 7000 } },
+      { text: 'never' },
+    ]);
+    const err = await client.chat.completions
+      .create({ model: 'm', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
     assert.ok(err instanceof OpenAI.RateLimitError);
     assert.equal(err.status, 429);
     assert.equal(err.headers?.get('retry-after'), '7');
@@ -109,31 +166,53 @@ describe('scripted gateway (stand-in for the model provider)', () => {
 
   it('answers 500 "script exhausted" past the end of an array script', async () => {
     await start([]);
-    const err = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    const err = await client.chat.completions
+      .create({ model: 'm', messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
     assert.ok(err instanceof OpenAI.InternalServerError);
     assert.match(err.message, /script exhausted/);
   });
 
   it('drops the connection mid-stream after N chunks', async () => {
     await start([{ text: 'a long answer that spans several chunks', dropAfterChunks: 2 }]);
-    const s = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }], stream: true });
+    const s = await client.chat.completions.create({
+      model: 'm',
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+    });
     let seen = 0;
-    await assert.rejects(async () => { for await (const _ of s) seen++; });
+    await assert.rejects(async () => {
+      for await (const _ of s) seen++;
+    });
     assert.equal(seen, 2);
   });
 
   it('sends a malformed SSE line that a strict client rejects', async () => {
     await start([{ text: 'abc', malformed: true }]);
-    const s = await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }], stream: true });
-    await assert.rejects(async () => { for await (const _ of s) { /* drain */ } });
+    const s = await client.chat.completions.create({
+      model: 'm',
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+    });
+    await assert.rejects(async () => {
+      for await (const _ of s) {
+        /* drain */
+      }
+    });
   });
 
   it('requires the bearer key when one is set, and lists models', async () => {
     await start([{ text: 'ok' }], 'secret');
     const models = await client.models.list();
-    assert.deepEqual(models.data.map((m) => m.id), ['scripted-model']);
+    assert.deepEqual(
+      models.data.map((m) => m.id),
+      ['scripted-model'],
+    );
     const bad = new OpenAI({ baseURL: gw.url, apiKey: 'wrong', maxRetries: 0 });
-    await assert.rejects(bad.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }), OpenAI.AuthenticationError);
+    await assert.rejects(
+      bad.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }),
+      OpenAI.AuthenticationError,
+    );
   });
 
   it('passes each request and its index to a script function, and setScript swaps it', async () => {

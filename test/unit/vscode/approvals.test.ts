@@ -1,6 +1,12 @@
 import { strict as assert } from 'node:assert';
 import type { Approval } from '../../../src/shared/protocol';
-import { APPROVAL_BUTTONS, OPEN_PANEL_ARG, OPEN_PANEL_COMMAND, PendingApprovals, type ApprovalUi } from '../../../src/vscode/approvals';
+import {
+  APPROVAL_BUTTONS,
+  OPEN_PANEL_ARG,
+  OPEN_PANEL_COMMAND,
+  PendingApprovals,
+  type ApprovalUi,
+} from '../../../src/vscode/approvals';
 
 /** A stand-in for VS Code's window and commands: each notification waits until the test picks a button. */
 function fakeUi(opts: { commandFails?: boolean } = {}) {
@@ -33,7 +39,10 @@ describe('PendingApprovals (notification or panel, whichever answers first)', ()
     shown[0]!.pick(APPROVAL_BUTTONS.approve);
     assert.equal(await answer, true);
     assert.deepEqual(approvals.list(), []);
-    assert.deepEqual(changes.map((c) => c.length), [1, 0]);
+    assert.deepEqual(
+      changes.map((c) => c.length),
+      [1, 0],
+    );
   });
 
   it('resolves false on Decline and when the notification is closed', async () => {
@@ -61,7 +70,10 @@ describe('PendingApprovals (notification or panel, whichever answers first)', ()
     assert.equal(approvals.answer('unknown', true), false);
     shown[1]!.pick(APPROVAL_BUTTONS.decline); // the stale notification
     await tick();
-    assert.deepEqual(approvals.list().map((x) => x.question), ['first']);
+    assert.deepEqual(
+      approvals.list().map((x) => x.question),
+      ['first'],
+    );
     approvals.answer(a!.id, false);
     assert.equal(await first, false);
   });
@@ -71,7 +83,10 @@ describe('PendingApprovals (notification or panel, whichever answers first)', ()
       const { ui, shown, commands, logs } = fakeUi({ commandFails });
       const approvals = new PendingApprovals(ui);
       let settled = false;
-      const answer = approvals.ask('q').then((v) => { settled = true; return v; });
+      const answer = approvals.ask('q').then((v) => {
+        settled = true;
+        return v;
+      });
       shown[0]!.pick(APPROVAL_BUTTONS.openPanel);
       await tick();
       await tick();
@@ -79,7 +94,10 @@ describe('PendingApprovals (notification or panel, whichever answers first)', ()
       assert.deepEqual(OPEN_PANEL_ARG, { view: 'queue' });
       assert.equal(settled, false);
       assert.equal(approvals.list().length, 1);
-      assert.equal(logs.some((l) => /cannot open the jobs panel.*not found/.test(l)), commandFails);
+      assert.equal(
+        logs.some((l) => /cannot open the jobs panel.*not found/.test(l)),
+        commandFails,
+      );
       approvals.answer(approvals.list()[0]!.id, true);
       assert.equal(await answer, true);
     }
@@ -99,7 +117,9 @@ describe('PendingApprovals (notification or panel, whichever answers first)', ()
     const { ui, shown, logs } = fakeUi();
     const approvals = new PendingApprovals(ui);
     const seen: number[] = [];
-    approvals.onDidChange(() => { throw new Error('boom'); });
+    approvals.onDidChange(() => {
+      throw new Error('boom');
+    });
     const sub = approvals.onDidChange((a) => seen.push(a.length));
     const answer = approvals.ask('q');
     sub.dispose();

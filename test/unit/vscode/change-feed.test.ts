@@ -22,7 +22,10 @@ describe('JobChangeFeed (the panel poll of the shared ledger)', () => {
     panel = await openLedger(file, { caps: caps(5_000_000), pid: 222, clock: clock.now, isAlive: () => true });
     for (const id of ['a', 'b', 'c']) await worker.createJob({ id, kind: 'llm', model: 'gpt-4o-mini', request: {} });
     reads = [];
-    feed = new JobChangeFeed((since, limit) => { reads.push(since); return panel.jobsChangedSince(since, limit); }, clock.now);
+    feed = new JobChangeFeed((since, limit) => {
+      reads.push(since);
+      return panel.jobsChangedSince(since, limit);
+    }, clock.now);
     clock.advance(1_000);
     feed.reset(await panel.listJobs(10_000), clock.now()); // the snapshot
   });
@@ -69,8 +72,17 @@ describe('JobChangeFeed (the panel poll of the shared ledger)', () => {
     const firstPoll = clock.now();
     assert.deepEqual(await feed.poll(), []); // nothing committed yet
     // A worker took its stamp 2 s before that poll and committed after it (it waited for the lock).
-    const slowWorker = await openLedger(path.join(tmp.dir, 'ledger.sqlite'), { caps: caps(5_000_000), pid: 333, clock: () => stampedAt, isAlive: () => true });
-    try { await slowWorker.updateJob('c', { status: 'running' }); } finally { await slowWorker.close(); }
+    const slowWorker = await openLedger(path.join(tmp.dir, 'ledger.sqlite'), {
+      caps: caps(5_000_000),
+      pid: 333,
+      clock: () => stampedAt,
+      isAlive: () => true,
+    });
+    try {
+      await slowWorker.updateJob('c', { status: 'running' });
+    } finally {
+      await slowWorker.close();
+    }
     clock.advance(3_000);
     assert.deepEqual(ids(await feed.poll()), ['c']);
     assert.equal(reads.at(-1), firstPoll - REREAD_MS);
@@ -78,11 +90,17 @@ describe('JobChangeFeed (the panel poll of the shared ledger)', () => {
 
   it('pages a burst larger than POLL_LIMIT over the next polls, losing none', async () => {
     const seen = new Set<string>();
-    const fake = new JobChangeFeed(async (since, limit) => {
-      const all = Array.from({ length: POLL_LIMIT + 5 }, (_, i) => ({ id: `j${i}`, updatedAt: 10_000 + i, status: 'queued', costMicros: 0 }) as JobRecord);
-      const jobs = all.filter((j) => j.updatedAt >= since).slice(0, limit);
-      return { jobs, latest: jobs.at(-1)?.updatedAt ?? null };
-    }, () => 20_000);
+    const fake = new JobChangeFeed(
+      async (since, limit) => {
+        const all = Array.from(
+          { length: POLL_LIMIT + 5 },
+          (_, i) => ({ id: `j${i}`, updatedAt: 10_000 + i, status: 'queued', costMicros: 0 }) as JobRecord,
+        );
+        const jobs = all.filter((j) => j.updatedAt >= since).slice(0, limit);
+        return { jobs, latest: jobs.at(-1)?.updatedAt ?? null };
+      },
+      () => 20_000,
+    );
     const first = await fake.poll();
     assert.equal(first.length, POLL_LIMIT);
     fake.sentJobs(first);

@@ -5,8 +5,20 @@ import { toDetail, toRow, toSpend, type SpendStats } from '../../../src/vscode/p
 
 const usage = { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0 } as unknown as JobRecord['usage'];
 const job = (over: Partial<JobRecord>): JobRecord => ({
-  id: 'j1', kind: 'claude-code', status: 'completed', agent: null, model: 'gpt-4o-mini', request: { prompt: 'Fix add' },
-  result: null, error: null, createdAt: Date.UTC(2026, 11, 2, 10), updatedAt: Date.UTC(2026, 11, 2, 10, 0, 5), maxCostMicros: null, costMicros: 4_200, usage, ...over,
+  id: 'j1',
+  kind: 'claude-code',
+  status: 'completed',
+  agent: null,
+  model: 'gpt-4o-mini',
+  request: { prompt: 'Fix add' },
+  result: null,
+  error: null,
+  createdAt: Date.UTC(2026, 11, 2, 10),
+  updatedAt: Date.UTC(2026, 11, 2, 10, 0, 5),
+  maxCostMicros: null,
+  costMicros: 4_200,
+  usage,
+  ...over,
 });
 
 describe('panel model (JobRecord → protocol shapes)', () => {
@@ -22,7 +34,13 @@ describe('panel model (JobRecord → protocol shapes)', () => {
   });
 
   it('a detail hides workspace and check_runs from the result, lists checks and allows apply/discard only when undoable', () => {
-    const result = { job_status: 'completed', changed_files: ['src/a.js'], diff: '--- a', workspace: { after_tree: 't', snapshot: { tree: 's' } }, check_runs: [{ line: 'tests: passed', passed: true, output_tail: 'ok' }] };
+    const result = {
+      job_status: 'completed',
+      changed_files: ['src/a.js'],
+      diff: '--- a',
+      workspace: { after_tree: 't', snapshot: { tree: 's' } },
+      check_runs: [{ line: 'tests: passed', passed: true, output_tail: 'ok' }],
+    };
     const d = toDetail(job({ result }), Date.now(), ['l1'], { low_usd: 0.001, high_usd: 0.01 });
     JobDetailSchema.parse(d);
     assert.deepEqual(d.changed_files, ['src/a.js']);
@@ -33,15 +51,31 @@ describe('panel model (JobRecord → protocol shapes)', () => {
     assert.equal(undone.can.apply, false);
   });
 
-  it('spend carries get_spend_stats\' figures (per model without token counts, per kind, savings, thresholds, the breaker with its time) and the days', () => {
+  it("spend carries get_spend_stats' figures (per model without token counts, per kind, savings, thresholds, the breaker with its time) and the days", () => {
     const stats: SpendStats = {
-      month: '2026-12', current_month: 1.5, total_budget: 25, remaining: 23.5, percentage_used: 6, today: 1, daily_budget: null, reserved: 0.2, reservations_in_flight: 1,
-      by_model: { 'gpt-4o-mini': { cost_usd: 1.5, calls: 3, input_tokens: 10, output_tokens: 5, cache_read_tokens: 0 } },
-      by_kind: { 'claude-code': { cost_usd: 1.5, jobs: 2 } }, jobs: { total: 2, running: 0 },
+      month: '2026-12',
+      current_month: 1.5,
+      total_budget: 25,
+      remaining: 23.5,
+      percentage_used: 6,
+      today: 1,
+      daily_budget: null,
+      reserved: 0.2,
+      reservations_in_flight: 1,
+      by_model: {
+        'gpt-4o-mini': { cost_usd: 1.5, calls: 3, input_tokens: 10, output_tokens: 5, cache_read_tokens: 0 },
+      },
+      by_kind: { 'claude-code': { cost_usd: 1.5, jobs: 2 } },
+      jobs: { total: 2, running: 0 },
       savings: { jobs: 2, saved_usd: 0.5, caller_tokens_avoided: 900, transcript_bytes: 4000, returned_bytes: 400 },
-      thresholds: [80, 95], thresholds_crossed: [], breaker: { state: 'open', reason: 'manual', detail: 'tripped by hand', since: '2026-12-02T10:00:00.000Z' },
+      thresholds: [80, 95],
+      thresholds_crossed: [],
+      breaker: { state: 'open', reason: 'manual', detail: 'tripped by hand', since: '2026-12-02T10:00:00.000Z' },
     };
-    const days = [{ day: '2026-12-01', cost_usd: 0.5 }, { day: '2026-12-02', cost_usd: 1 }];
+    const days = [
+      { day: '2026-12-01', cost_usd: 0.5 },
+      { day: '2026-12-02', cost_usd: 1 },
+    ];
     const s = SpendSchema.parse(toSpend(stats, days));
     assert.deepEqual(s.by_model, { 'gpt-4o-mini': { cost_usd: 1.5, calls: 3 } });
     assert.deepEqual(s.by_kind, stats.by_kind);
@@ -49,6 +83,10 @@ describe('panel model (JobRecord → protocol shapes)', () => {
     assert.deepEqual(s.breaker, stats.breaker);
     assert.deepEqual(s.by_day, days);
     assert.deepEqual(s.thresholds, [80, 95]);
-    assert.equal(toSpend({ ...stats, breaker: { ...stats.breaker, state: 'weird' } }, days).breaker.state, 'open', 'an unknown breaker state shows as open');
+    assert.equal(
+      toSpend({ ...stats, breaker: { ...stats.breaker, state: 'weird' } }, days).breaker.state,
+      'open',
+      'an unknown breaker state shows as open',
+    );
   });
 });

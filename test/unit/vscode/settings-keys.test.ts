@@ -15,9 +15,26 @@ describe('offload.* settings', () => {
   });
 
   it('makes every money, breaker and approval setting application-scoped, so a workspace cannot raise a cap or loosen the breaker', () => {
-    const guards = ['monthlyBudgetUsd', 'dailyBudgetUsd', 'perJobTokenLimit', 'agents', 'priceOverrides', 'openaiBaseUrl', ...CAP_SETTINGS,
-      'warnThresholds', 'breakerVelocityPct', 'breakerVelocityWindowMs', 'breakerFailures', 'breakerCooldownMs', 'breakerCostRule',
-      'breakerDriftUsd', 'breakerPollMs', 'breakerCostsUrl', 'premiumAutoApprove', 'approvalThresholdUsd'];
+    const guards = [
+      'monthlyBudgetUsd',
+      'dailyBudgetUsd',
+      'perJobTokenLimit',
+      'agents',
+      'priceOverrides',
+      'openaiBaseUrl',
+      ...CAP_SETTINGS,
+      'warnThresholds',
+      'breakerVelocityPct',
+      'breakerVelocityWindowMs',
+      'breakerFailures',
+      'breakerCooldownMs',
+      'breakerCostRule',
+      'breakerDriftUsd',
+      'breakerPollMs',
+      'breakerCostsUrl',
+      'premiumAutoApprove',
+      'approvalThresholdUsd',
+    ];
     for (const name of guards) {
       assert.equal(declared[`offload.${name}`]?.scope, 'application', name);
     }
@@ -50,12 +67,27 @@ describe('offload.* settings', () => {
   });
 
   it('reads approval and breaker settings into the config', () => {
-    const values: Record<string, unknown> = { premiumAutoApprove: true, approvalThresholdUsd: 0.5, breakerCostRule: 'any', warnThresholds: [50, 90] };
+    const values: Record<string, unknown> = {
+      premiumAutoApprove: true,
+      approvalThresholdUsd: 0.5,
+      breakerCostRule: 'any',
+      warnThresholds: [50, 90],
+    };
     const config = parseConfig(configInputFromSettings((name) => values[name], host));
-    assert.deepEqual([config.premiumAutoApprove, config.approvalThresholdUsd, config.breakerCostRule, config.warnThresholds], [true, 0.5, 'any', [50, 90]]);
+    assert.deepEqual(
+      [config.premiumAutoApprove, config.approvalThresholdUsd, config.breakerCostRule, config.warnThresholds],
+      [true, 0.5, 'any', [50, 90]],
+    );
   });
 
   it('names the offload.* setting in a config error', () => {
-    assert.throws(() => parseConfig(configInputFromSettings((n) => (n === 'monthlyBudgetUsd' ? -1 : undefined), host), settingNameOf), /offload\.monthlyBudgetUsd/);
+    assert.throws(
+      () =>
+        parseConfig(
+          configInputFromSettings((n) => (n === 'monthlyBudgetUsd' ? -1 : undefined), host),
+          settingNameOf,
+        ),
+      /offload\.monthlyBudgetUsd/,
+    );
   });
 });

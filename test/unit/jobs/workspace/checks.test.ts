@@ -33,7 +33,9 @@ async function pidIn(file: string): Promise<number> {
 
 describe('workspace checks', () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'offload-checks-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'offload-checks-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('passes on exit 0, in the given directory, through the shell', async () => {
@@ -46,7 +48,11 @@ describe('workspace checks', () => {
   });
 
   it('fails on a non-zero exit and keeps only the end of the output', async () => {
-    const r = await runCheck({ name: 'unit tests', command: 'for i in $(seq 1 3000); do echo "line $i"; done; exit 3', timeout_ms: 10_000 }, dir, { tailBytes: 64 });
+    const r = await runCheck(
+      { name: 'unit tests', command: 'for i in $(seq 1 3000); do echo "line $i"; done; exit 3', timeout_ms: 10_000 },
+      dir,
+      { tailBytes: 64 },
+    );
     assert.equal(r.status, 'failed');
     assert.equal(r.exitCode, 3);
     assert.ok(Buffer.byteLength(r.outputTail) <= 64);
@@ -57,7 +63,11 @@ describe('workspace checks', () => {
   it('times out and kills the whole process tree, grandchildren included', async () => {
     const clock = fakeTimers(); // the timeout and the kill grace run on it; the processes are real
     const pidFile = join(dir, 'grandchild.pid');
-    const check = runCheck({ name: 'slow', command: `sh -c 'echo $$ > ${pidFile}; exec sleep 30' & sleep 30`, timeout_ms: 300 }, dir, { killGraceMs: 200, timers: clock });
+    const check = runCheck(
+      { name: 'slow', command: `sh -c 'echo $$ > ${pidFile}; exec sleep 30' & sleep 30`, timeout_ms: 300 },
+      dir,
+      { killGraceMs: 200, timers: clock },
+    );
     const grandchild = await pidIn(pidFile);
     assert.ok(running(grandchild), 'the grandchild runs');
     clock.tick(300);
@@ -72,7 +82,11 @@ describe('workspace checks', () => {
   it('sends SIGKILL after the grace when the tree ignores SIGTERM', async () => {
     const clock = fakeTimers();
     const pidFile = join(dir, 'shell.pid');
-    const check = runCheck({ name: 'stubborn', command: `trap '' TERM; echo $$ > ${pidFile}; sleep 30`, timeout_ms: 300 }, dir, { killGraceMs: 200, timers: clock });
+    const check = runCheck(
+      { name: 'stubborn', command: `trap '' TERM; echo $$ > ${pidFile}; sleep 30`, timeout_ms: 300 },
+      dir,
+      { killGraceMs: 200, timers: clock },
+    );
     const shell = await pidIn(pidFile);
     clock.tick(300); // SIGTERM, ignored
     clock.tick(199);
@@ -85,7 +99,9 @@ describe('workspace checks', () => {
   it('stops when the job is cancelled', async () => {
     const ac = new AbortController();
     const pidFile = join(dir, 'shell.pid');
-    const check = runCheck({ name: 'c', command: `echo $$ > ${pidFile}; sleep 30`, timeout_ms: 60_000 }, dir, { signal: ac.signal });
+    const check = runCheck({ name: 'c', command: `echo $$ > ${pidFile}; sleep 30`, timeout_ms: 60_000 }, dir, {
+      signal: ac.signal,
+    });
     await pidIn(pidFile); // it runs
     ac.abort();
     const r = await check;
@@ -96,11 +112,18 @@ describe('workspace checks', () => {
   it('formats the result lines the runner reports', () => {
     const base = { name: 'unit tests', exitCode: 0, signal: null, timeoutMs: 1000 };
     assert.equal(formatCheckLine({ ...base, status: 'passed' }), 'unit tests: passed');
-    assert.equal(formatCheckLine({ ...base, status: 'failed', exitCode: null, signal: 'SIGSEGV' }), 'unit tests: failed (killed by SIGSEGV)');
+    assert.equal(
+      formatCheckLine({ ...base, status: 'failed', exitCode: null, signal: 'SIGSEGV' }),
+      'unit tests: failed (killed by SIGSEGV)',
+    );
   });
 
   it('is what createWorkspace().runCheck reports to the runner', async () => {
-    const r = await createWorkspace().runCheck({ name: 'unit tests', command: 'true', timeout_ms: 5_000 }, dir, new AbortController().signal);
+    const r = await createWorkspace().runCheck(
+      { name: 'unit tests', command: 'true', timeout_ms: 5_000 },
+      dir,
+      new AbortController().signal,
+    );
     assert.deepEqual(r, { passed: true, line: 'unit tests: passed', outputTail: '' });
   });
 });

@@ -10,10 +10,20 @@ describe('collectFiles (what a folder gives a model)', () => {
   beforeEach(() => {
     root = realpathSync(mkdtempSync(join(tmpdir(), 'offload-collect-')));
     const files: Record<string, string> = {
-      '.gitignore': 'generated/\n*.log\n', 'src/a.ts': 'a', 'src/.gitignore': 'local.ts\n', 'src/local.ts': 'ignored by src/.gitignore',
-      'generated/out.ts': 'ignored', 'debug.log': 'ignored', '.env': 'DB_PASSWORD=planted-env-value', '.env.production': 'X=planted-env-prod',
-      'certs/server.key': 'planted-key', 'certs/server.pem': 'planted-pem', '.npmrc': '//registry/:_authToken=planted-npm', '.ssh/id_rsa': 'planted-rsa',
-      '.env.example': 'DB_PASSWORD=', 'README.md': 'readme',
+      '.gitignore': 'generated/\n*.log\n',
+      'src/a.ts': 'a',
+      'src/.gitignore': 'local.ts\n',
+      'src/local.ts': 'ignored by src/.gitignore',
+      'generated/out.ts': 'ignored',
+      'debug.log': 'ignored',
+      '.env': 'DB_PASSWORD=planted-env-value',
+      '.env.production': 'X=planted-env-prod',
+      'certs/server.key': 'planted-key',
+      'certs/server.pem': 'planted-pem',
+      '.npmrc': '//registry/:_authToken=planted-npm',
+      '.ssh/id_rsa': 'planted-rsa',
+      '.env.example': 'DB_PASSWORD=',
+      'README.md': 'readme',
     };
     for (const [p, text] of Object.entries(files)) {
       mkdirSync(join(root, p, '..'), { recursive: true });
@@ -24,7 +34,11 @@ describe('collectFiles (what a folder gives a model)', () => {
 
   const read = async (paths: string[], extra: { allowSecretFiles?: boolean } = {}) => {
     const found = await collectFiles(paths, [root], { ...limits, ...extra });
-    return { names: found.files.map((f) => displayPath(f.path, [root])).sort(), text: found.files.map((f) => f.text).join('\n'), skipped: found.skipped };
+    return {
+      names: found.files.map((f) => displayPath(f.path, [root])).sort(),
+      text: found.files.map((f) => f.text).join('\n'),
+      skipped: found.skipped,
+    };
   };
 
   it('honours .gitignore files (nested ones too) and never reads .env, key or credential files', async () => {
@@ -42,6 +56,7 @@ describe('collectFiles (what a folder gives a model)', () => {
 
   it('reads secret files only when OFFLOAD_READ_SECRET_FILES allows it', async () => {
     const { names } = await read([root], { allowSecretFiles: true });
-    for (const n of ['.env', '.env.production', 'certs/server.key', '.npmrc', '.ssh/id_rsa']) assert.ok(names.includes(n), n);
+    for (const n of ['.env', '.env.production', 'certs/server.key', '.npmrc', '.ssh/id_rsa'])
+      assert.ok(names.includes(n), n);
   });
 });

@@ -1,17 +1,39 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import fc from 'fast-check';
-import { changedFiles, diff, isGitRepo, snapshot, truncateDiff, truncationMarker } from '../../../../src/jobs/workspace/git';
+import {
+  changedFiles,
+  diff,
+  isGitRepo,
+  snapshot,
+  truncateDiff,
+  truncationMarker,
+} from '../../../../src/jobs/workspace/git';
 
 const run = (cwd: string, ...args: string[]) => execa('git', args, { cwd }).then((r) => r.stdout);
 
 describe('workspace git (snapshot, changed files, diff)', () => {
   let dir: string;
-  const write = (p: string, s: string) => { mkdirSync(join(dir, p, '..'), { recursive: true }); writeFileSync(join(dir, p), s); };
-  beforeEach(() => { dir = realpathSync(mkdtempSync(join(tmpdir(), 'offload-git-'))); });
+  const write = (p: string, s: string) => {
+    mkdirSync(join(dir, p, '..'), { recursive: true });
+    writeFileSync(join(dir, p), s);
+  };
+  beforeEach(() => {
+    dir = realpathSync(mkdtempSync(join(tmpdir(), 'offload-git-')));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   async function initRepo(commit: boolean): Promise<void> {
@@ -21,7 +43,10 @@ describe('workspace git (snapshot, changed files, diff)', () => {
     write('src/a.js', 'a\n');
     write('src/b.js', 'b\n');
     write('.gitignore', 'build/\n');
-    if (commit) { await run(dir, 'add', '-A'); await run(dir, 'commit', '-qm', 'init'); }
+    if (commit) {
+      await run(dir, 'add', '-A');
+      await run(dir, 'commit', '-qm', 'init');
+    }
   }
 
   it('tells a git work tree from a plain directory', async () => {
@@ -59,7 +84,11 @@ describe('workspace git (snapshot, changed files, diff)', () => {
     assert.match(d.text, /^diff --git a\/src\/a\.js b\/src\/a\.js$/m);
     assert.match(d.text, /^-a$/m);
     assert.match(d.text, /^\+a2$/m);
-    assert.equal(existsSync(join(dir, '.git/refs/heads/master')) || existsSync(join(dir, '.git/refs/heads/main')), false, 'no commit was made');
+    assert.equal(
+      existsSync(join(dir, '.git/refs/heads/master')) || existsSync(join(dir, '.git/refs/heads/main')),
+      false,
+      'no commit was made',
+    );
   });
 
   it('gives paths relative to a subfolder, with changes elsewhere in the repo as ../', async () => {
@@ -81,11 +110,15 @@ describe('workspace git (snapshot, changed files, diff)', () => {
     assert.match((await diff(dir, before, 10_000)).text, /^\+2$/m);
     assert.equal(existsSync(join(dir, '.git')), false);
     const again = await snapshot(dir);
-    assert.notEqual(again.shadowGitDir, before.shadowGitDir, 'each snapshot has its own shadow GIT_DIR, so removing one leaves the others');
+    assert.notEqual(
+      again.shadowGitDir,
+      before.shadowGitDir,
+      'each snapshot has its own shadow GIT_DIR, so removing one leaves the others',
+    );
     for (const s of [before, again]) rmSync(s.shadowGitDir!, { recursive: true, force: true });
   });
 
-  it('sees a same-size edit made in the index\'s last second (racy git: the throwaway index keeps the real one\'s mtime)', async () => {
+  it("sees a same-size edit made in the index's last second (racy git: the throwaway index keeps the real one's mtime)", async () => {
     await initRepo(false);
     await run(dir, 'config', 'core.trustctime', 'false'); // only size and whole-second mtime tell the edit
     await run(dir, 'config', 'core.checkStat', 'minimal'); // apart, as for an edit within the same second

@@ -31,7 +31,10 @@ describe('workspace paths (sandbox with symlinks resolved)', () => {
     await assert.rejects(resolveInSandbox(join(root, 'escape/secret.txt'), [root], 'input_refs[1]'), (e: unknown) => {
       assert.ok(e instanceof InputError);
       assert.equal(e.field, 'input_refs[1]');
-      assert.match(e.message, /^input_refs\[1\]: .*escape\/secret\.txt resolves \(through a symlink\) to .*outside\/secret\.txt, which is outside SANDBOX_ROOT/);
+      assert.match(
+        e.message,
+        /^input_refs\[1\]: .*escape\/secret\.txt resolves \(through a symlink\) to .*outside\/secret\.txt, which is outside SANDBOX_ROOT/,
+      );
       return true;
     });
   });
@@ -52,12 +55,20 @@ describe('workspace paths (sandbox with symlinks resolved)', () => {
   });
 
   it('rejects `..` that climbs out, and relative paths unless a base is given', async () => {
-    await assert.rejects(resolveInSandbox(join(root, '../outside'), [root], 'allowed_dirs[0]'), new RegExp(`^InputError: allowed_dirs\\[0\\]: ${outside} is outside SANDBOX_ROOT \\(${root}\\)$`.replace(/\//g, '\\/')));
+    await assert.rejects(
+      resolveInSandbox(join(root, '../outside'), [root], 'allowed_dirs[0]'),
+      new RegExp(
+        `^InputError: allowed_dirs\\[0\\]: ${outside} is outside SANDBOX_ROOT \\(${root}\\)$`.replace(/\//g, '\\/'),
+      ),
+    );
     await assert.rejects(resolveInSandbox('src/a.ts', [root], 'f'), /f: src\/a\.ts is not an absolute path/);
     assert.equal(await resolveInSandbox('src/a.ts', [root], 'f', root), join(root, 'src/a.ts'));
   });
 
   it('checks a list element by element', async () => {
-    await assert.rejects(resolveAllInSandbox([join(root, 'src'), outside], [root], 'allowed_dirs'), /allowed_dirs\[1\]:/);
+    await assert.rejects(
+      resolveAllInSandbox([join(root, 'src'), outside], [root], 'allowed_dirs'),
+      /allowed_dirs\[1\]:/,
+    );
   });
 });

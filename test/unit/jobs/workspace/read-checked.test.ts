@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveInSandbox } from '../../../../src/jobs/workspace/paths';
@@ -46,7 +55,10 @@ describe('the descriptor rule (check and read through one file descriptor)', () 
     renameSync(join(root, 'dir'), join(root, 'dir-moved'));
     symlinkSync(outside, join(root, 'dir'));
     assert.equal(readFileSync(real, 'utf8'), 'OUTSIDE');
-    await assert.rejects(openChecked(real, [root], 'input_refs[0]'), /^PathSwappedError: input_refs\[0\]: .* changed while it was opened/);
+    await assert.rejects(
+      openChecked(real, [root], 'input_refs[0]'),
+      /^PathSwappedError: input_refs\[0\]: .* changed while it was opened/,
+    );
   });
 
   it('refuses a path that is not a regular file', async () => {
@@ -60,7 +72,11 @@ describe('the descriptor rule (check and read through one file descriptor)', () 
     writeFileSync(join(tmp, 'spare/data.txt'), 'INSIDE');
     symlinkSync(join(outside, 'data.txt'), join(tmp, 'file-link'));
     symlinkSync(outside, join(tmp, 'dir-link'));
-    const swapper = spawn(process.execPath, ['-e', `
+    const swapper = spawn(
+      process.execPath,
+      [
+        '-e',
+        `
       const fs = require('node:fs'); const j = require('node:path').join; const t = ${JSON.stringify(tmp)};
       let n = 0;
       for (;;) {
@@ -69,7 +85,10 @@ describe('the descriptor rule (check and read through one file descriptor)', () 
         if (++n === 1) process.stdout.write('swapping\\n');
         fs.renameSync(j(t, 'root/data.txt'), j(t, 'file-link')); fs.renameSync(j(t, 'file-held'), j(t, 'root/data.txt'));
         fs.renameSync(j(t, 'root/dir'), j(t, 'dir-link')); fs.renameSync(j(t, 'dir-held'), j(t, 'root/dir'));
-      }`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      }`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
       await new Promise((resolve) => swapper.stdout.once('data', resolve));
       const seen = new Map<string, number>();
