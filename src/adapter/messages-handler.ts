@@ -48,7 +48,7 @@ export const NO_RETRY = { 'x-should-retry': 'false' };
 
 /**
  * POST /v1/messages for an authorized job: validate, translate, reserve the worst case, call the
- * upstream, translate back, settle the real usage. The hold is released in `finally` if it was
+ * upstream, translate back, settle the real usage. The reservation is released (meteredCall) if it was
  * never settled. `clientGone` aborts when the client disconnects; the job's own signal (cancel)
  * aborts too. Never rejects: every failure is answered in Anthropic's error shape.
  */
