@@ -1,33 +1,24 @@
 import { deepStrictEqual } from 'node:assert/strict';
+import { createClock } from '@sinonjs/fake-timers';
 import { Heartbeat, type HeartbeatTimers } from '../../../src/adapter/heartbeat';
 
-/** Fake timers: time moves only through advance(), which fires due callbacks in order. */
+/** A @sinonjs/fake-timers clock (not installed) as the heartbeat's timers: time moves only through advance(). */
 function fakeTimers() {
-  let now = 0;
-  let seq = 0;
-  const pending = new Map<number, { at: number; fn: () => void }>();
+  const clock = createClock(0);
   const timers: HeartbeatTimers = {
-    setTimeout(fn, ms) {
-      pending.set(++seq, { at: now + ms, fn });
-      return seq;
-    },
-    clearTimeout(h) {
-      pending.delete(h as number);
-    },
-    now: () => now,
+    setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+    clearTimeout: (h) => clock.clearTimeout(h as ReturnType<typeof clock.setTimeout>),
+    now: () => clock.now,
   };
-  function advance(ms: number) {
-    const end = now + ms;
-    for (;;) {
-      const next = [...pending.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!next) break;
-      pending.delete(next[0]);
-      now = next[1].at;
-      next[1].fn();
-    }
-    now = end;
-  }
-  return { timers, advance, pending };
+  return {
+    timers,
+    advance: (ms: number) => clock.tick(ms),
+    pending: {
+      get size() {
+        return clock.countTimers();
+      },
+    },
+  };
 }
 
 describe('Heartbeat (ping while the upstream is silent)', () => {
