@@ -5,8 +5,9 @@
  * the adapter can pass it on byte for byte. No retries here: the status and retry headers reach
  * Claude Code, whose SDK retries 429 and 5xx itself, each retry a new metered call.
  */
-import { APIConnectionError, APIConnectionTimeoutError, APIUserAbortError } from 'openai';
-import { Agent, request, type Dispatcher } from 'undici';
+import { APIUserAbortError } from 'openai';
+import { Agent, type Dispatcher } from 'undici';
+import { postUpstream } from './undici-post';
 
 /** Options of createAnthropicGateway. */
 export interface AnthropicGatewayOptions {
@@ -58,42 +59,22 @@ export function createAnthropicGateway(opts: AnthropicGatewayOptions): Anthropic
       if (signal?.aborted) throw new APIUserAbortError();
       const url = new URL(base + path + search);
       agent ??= new Agent({ headersTimeout: 0, bodyTimeout: 0 });
-      const stop = new AbortController();
-      const timer = setTimeout(() => stop.abort(new APIConnectionTimeoutError()), opts.timeoutMs ?? 600_000);
-      const onAbort = () => stop.abort(new APIUserAbortError());
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const finish = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+      const sent = {
+        ...headers,
+        'x-api-key': opts.apiKey,
+        authorization: `Bearer ${opts.apiKey}`,
+        'content-type': 'application/json',
+        'user-agent': 'offload-adapter',
       };
-      try {
-        const res = await request(url, {
-          method: 'POST',
-          dispatcher: agent,
-          signal: stop.signal,
-          body,
-          headers: {
-            ...headers,
-            'x-api-key': opts.apiKey,
-            authorization: `Bearer ${opts.apiKey}`,
-            'content-type': 'application/json',
-            'user-agent': 'offload-adapter',
-          },
-        });
-        return {
-          status: res.statusCode,
-          headers: res.headers,
-          body: res.body,
-          stopTimeout: () => clearTimeout(timer),
-          finish,
-        };
-      } catch (err) {
-        finish();
-        if (err instanceof TypeError) throw err;
-        if (signal?.aborted) throw new APIUserAbortError();
-        if (stop.signal.aborted) throw stop.signal.reason;
-        throw new APIConnectionError({ cause: err instanceof Error ? err : new Error(String(err)) });
-      }
+      const { res, stopTimeout, finish } = await postUpstream(
+        agent,
+        url,
+        body,
+        sent,
+        opts.timeoutMs ?? 600_000,
+        signal,
+      );
+      return { status: res.statusCode, headers: res.headers, body: res.body, stopTimeout, finish };
     },
     close() {
       void agent?.destroy();

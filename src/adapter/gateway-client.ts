@@ -6,10 +6,11 @@
  * `core/streaming.ts`), because the retry rule and the Anthropic error mapping read them. No
  * retries here: see upstream.ts.
  */
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError } from 'openai';
+import { APIError, APIUserAbortError, OpenAIError } from 'openai';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
+import { connectionError, postUpstream } from './undici-post';
 
 /** Options of createGatewayClient. */
 export interface GatewayClientOptions {
@@ -62,36 +63,22 @@ export function createGatewayClient(opts: GatewayClientOptions): GatewayClient {
   let agent: Agent | undefined;
   const authorization = `Bearer ${opts.apiKey}`;
 
-  /** One request, its timeout running; `finish()` stops the timeout and the abort listener. */
+  /** One request, its timeout running; `finish()` stops the timeout and the abort listener. A non-2xx answer throws statusError. */
   async function post(body: Uint8Array, stream: boolean, signal: AbortSignal | undefined) {
     if (signal?.aborted) throw new APIUserAbortError();
     const url = chatCompletionsURL(opts.baseURL);
     agent ??= new Agent({ headersTimeout: 0, bodyTimeout: 0 });
-    // Aborting with one of the SDK's errors makes it the error every reader of the request and its body sees.
-    const stop = new AbortController();
-    const timer = setTimeout(() => stop.abort(new APIConnectionTimeoutError()), opts.timeoutMs);
-    const onAbort = () => stop.abort(new APIUserAbortError());
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const finish = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+    const headers = {
+      authorization,
+      'content-type': 'application/json',
+      accept: stream ? 'text/event-stream' : 'application/json',
+      'user-agent': 'offload-adapter',
     };
+    const { res, stopTimeout, finish } = await postUpstream(agent, url, body, headers, opts.timeoutMs, signal);
     try {
-      const res = await request(url, {
-        method: 'POST',
-        dispatcher: agent,
-        signal: stop.signal,
-        body,
-        headers: {
-          authorization,
-          'content-type': 'application/json',
-          accept: stream ? 'text/event-stream' : 'application/json',
-          'user-agent': 'offload-adapter',
-        },
-      });
       if (res.statusCode < 200 || res.statusCode >= 300)
         throw statusError(res.statusCode, await res.body.text().catch((e: unknown) => readFailure(e)), res.headers);
-      if (stream) clearTimeout(timer);
+      if (stream) stopTimeout();
       return { res, finish };
     } catch (err) {
       finish();
@@ -128,15 +115,6 @@ function readFailure(err: unknown): string {
 }
 
 /** As the SDK: a timeout is an error naming one ("ETIMEDOUT", "timed out"), an abort wins over any error. */
-function connectionError(err: unknown, signal: AbortSignal | undefined): Error {
-  if (err instanceof APIError || err instanceof TypeError) return err;
-  if (signal?.aborted) return new APIUserAbortError();
-  const cause = (err as { cause?: unknown }).cause;
-  if (/timed? ?out/i.test(String(err) + (cause === undefined ? '' : String(cause))))
-    return new APIConnectionTimeoutError();
-  return new APIConnectionError({ cause: err instanceof Error ? err : new Error(String(err)) });
-}
-
 /** As the SDK's makeRequest: the body parsed as JSON if it is JSON, else its text as the message. */
 function statusError(status: number, text: string, headers: Dispatcher.ResponseData['headers']): APIError {
   let json: unknown;
