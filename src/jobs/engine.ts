@@ -117,18 +117,24 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     this.runners.set(runner.kind, runner as Runner);
   }
 
-  /** Creates the job (status queued) and schedules it. Returns at once. Throws if no runner exists for `kind`. */
-  async submit(kind: JobKind, request: unknown, meta: SubmitMeta): Promise<JobRecord> {
-    const runner = this.runners.get(kind);
-    if (!runner) throw new Error(`no runner for job kind ${kind}`);
-    const created = await this.ledger.createJob({
+  /** The job's ledger row: a new id, the redacted request, the agent, model and cost cap of `meta`; `status` default queued. */
+  private createRecord(kind: JobKind, request: unknown, meta: SubmitMeta, status?: JobStatus): Promise<JobRecord> {
+    return this.ledger.createJob({
       id: randomUUID(),
       kind,
       agent: meta.agent ?? null,
       model: meta.model,
       request: this.redacted(request),
       maxCostMicros: meta.maxCostMicros ?? null,
+      ...(status !== undefined && { status }),
     });
+  }
+
+  /** Creates the job (status queued) and schedules it. Returns at once. Throws if no runner exists for `kind`. */
+  async submit(kind: JobKind, request: unknown, meta: SubmitMeta): Promise<JobRecord> {
+    const runner = this.runners.get(kind);
+    if (!runner) throw new Error(`no runner for job kind ${kind}`);
+    const created = await this.createRecord(kind, request, meta);
     const early = submitResult(meta);
     const job = early ? await this.ledger.updateJob(created.id, { result: early }) : created;
     const controller = new AbortController();
@@ -166,15 +172,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     error: string,
     status: Extract<JobStatus, 'rejected' | 'budget_exceeded'> = 'rejected',
   ): Promise<JobRecord> {
-    const job = await this.ledger.createJob({
-      id: randomUUID(),
-      kind,
-      agent: meta.agent ?? null,
-      model: meta.model,
-      request: this.redacted(request),
-      maxCostMicros: meta.maxCostMicros ?? null,
-      status,
-    });
+    const job = await this.createRecord(kind, request, meta, status);
     const result: Record<string, unknown> = submitResult(meta) ?? {};
     const savings = this.receiptFor({ ...job, error, result }, 0);
     const record = await this.ledger.updateJob(job.id, {
