@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { summaryReply } from '../support/demo-script';
-import { eventually, screenshot, vsixRun, webviewAttrs, webviewTexts, workbenchClick, workbenchTexts } from './page';
+import { eventually } from '../vscode/helpers';
+import { screenshot, vsixRun, webviewAttrs, webviewTexts, workbenchClick, workbenchTexts } from './page';
 
 const ID = 'offload.offload';
 /** What the scripted gateway's `summary` script answers (run-vsix.mjs starts it). */

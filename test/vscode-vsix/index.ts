@@ -9,7 +9,7 @@ import { appendFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { format } from 'node:util';
 import Mocha from 'mocha';
-import { fixtureDir } from './page';
+import { fixtureDir } from '../vscode/helpers';
 
 export function run(): Promise<void> {
   const dir = fixtureDir();

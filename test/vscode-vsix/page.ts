@@ -5,8 +5,8 @@
  * Both take `<dir>/<id>.req.json` ({ id, op, args }) and answer `<id>.res.json`.
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import * as vscode from 'vscode';
+import { join } from 'node:path';
+import { eventually, fixtureDir } from '../vscode/helpers';
 
 /** What run-vsix.mjs wrote to `<fixture>/vsix.json`: absolute paths, the stand-in gateway's URL and key. */
 export interface VsixRun {
@@ -19,39 +19,12 @@ export interface VsixRun {
   ledger: string;
 }
 
-/** The runner's fixture folder (the workspace's parent, holding fixture.json), or undefined outside a runner. */
-export function fixtureDir(): string | undefined {
-  const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  const dir = workspace ? dirname(workspace) : undefined;
-  return dir && existsSync(join(dir, 'fixture.json')) ? dir : undefined;
-}
-
 /** The run's vsix.json; throws when not started by run-vsix.mjs. */
 export function vsixRun(): VsixRun {
   const dir = fixtureDir();
   if (!dir || !existsSync(join(dir, 'vsix.json')))
     throw new Error('no vsix.json: run through scripts/vscode-test/run-vsix.mjs');
   return JSON.parse(readFileSync(join(dir, 'vsix.json'), 'utf8')) as VsixRun;
-}
-
-/** Polls `probe` until it returns a truthy value or `timeoutMs` passes (then throws naming `what`). */
-export async function eventually<T>(
-  what: string,
-  probe: () => T | Promise<T>,
-  timeoutMs = 20_000,
-): Promise<Exclude<NonNullable<T>, false>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value) return value as Exclude<NonNullable<T>, false>;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
 let seq = 0;
