@@ -273,7 +273,8 @@ export class JobService {
    * new job at once, queued (or stored `rejected` / `budget_exceeded` like a fresh one would be):
    * - `claude-code` (start): exactly as `start`;
    * - `llm` (run_job, and each job of a queue_batch, which is stored as its own llm job with its
-   *   own request): as a one-job queue_batch, so the caller is not held until it ends;
+   *   own request): as a one-job queue_batch, so the caller is not held until it ends; without
+   *   its `not_after`/`when` (a retry starts at once);
    * - `analyze`: checked as `analyze`, then queued without waiting.
    * The stored request is the redacted one (secrets in it were masked before it was stored).
    * Throws InputError on `job_id` for an unknown job, one not yet terminal (queued or running:
@@ -300,8 +301,11 @@ export class JobService {
     switch (job.kind) {
       case 'claude-code':
         return this.start(stored(StartSchema, job.request));
-      case 'llm':
-        return (await this.queueBatch({ jobs: [stored(RunJobSchema, job.request)] }, approve))[0]!;
+      case 'llm': {
+        // A retry runs at once: the stored not_after has usually passed, and the user asked for it now.
+        const { not_after: _notAfter, when: _when, ...again } = stored(RunJobSchema, job.request);
+        return (await this.queueBatch({ jobs: [again] }, approve))[0]!;
+      }
       case 'analyze': {
         const { resolved: _resolved, ...request } = (
           job.request && typeof job.request === 'object' ? job.request : {}

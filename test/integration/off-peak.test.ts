@@ -98,6 +98,16 @@ describe('off-peak scheduling through MCP (real app, fake clock, scripted gatewa
     assert.equal(toolJson(await call('get_job_status', { job_id: jobs[0].job_id })).job_status, 'cancelled');
   });
 
+  it('retries a cancelled waiting job at once, without its schedule', async () => {
+    const queued = toolJson(await call('run_job', { agent: 'mini-worker', task: 'Summarize', when: 'cheapest' }));
+    assert.equal(toolJson(await call('cancel', { job_id: queued.job_id })).job_status, 'cancelled');
+    const again = await fx.app.jobs.retry(queued.job_id);
+    const done = toolJson(await call('wait', { job_id: again.id, timeout_ms: 1000 }));
+    assert.equal(done.job_status, 'completed');
+    assert.equal(done.scheduled_for, undefined);
+    assert.equal(fx.gateway.requests.length, 1);
+  });
+
   const refusals: { name: string; args: Record<string, unknown>; says: RegExp }[] = [
     {
       name: 'a not_after in the past',
