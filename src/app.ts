@@ -28,6 +28,7 @@ import { resolveInSandbox } from './jobs/workspace/paths';
 import { displayPath } from './jobs/workspace/collect-files';
 import type { ChatCall } from './jobs/runners/metered-chat';
 import { createMcpServer } from './mcp/server';
+import type { Timers } from './core/timers';
 import type { ToolDeps } from './mcp/deps';
 
 // Hosts connect the app to I/O through these (src/vscode may import only app, core and shared).
@@ -49,6 +50,8 @@ export interface AppPorts {
   approve?: Approver;
   /** More secrets the host knows (the extension's MCP bearer token, SecretStorage keys): redacted everywhere, never given to a child. */
   secrets?: () => readonly (string | undefined)[];
+  /** The clock and timers the engine runs on: `wait` timeouts and off-peak starts (default globalThis; tests pass a fake clock). */
+  timers?: Timers;
 }
 
 /** The running app: every host (CLI worker, VS Code extension) builds exactly this. */
@@ -199,7 +202,13 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
       { transcriptBytes, usage: job.usage, costMicros: job.costMicros, referenceModel: config.savingsReferenceModel },
       prices,
     ).savings;
-  const engine = new JobEngine(ledger, { concurrency: config.maxConcurrency, secrets, logDir, receipt });
+  const engine = new JobEngine(ledger, {
+    concurrency: config.maxConcurrency,
+    secrets,
+    logDir,
+    receipt,
+    timers: ports.timers,
+  });
   // Every prompt of run_job, queue_batch and analyze goes out redacted (metered-chat.ts; the adapter does the same for agent jobs).
   engine.register(createLlmRunner({ config, ledger, prices, resolvePath, chat, secrets, metrics }));
   engine.register(createAnalyzeRunner({ config, ledger, prices, chat, secrets, metrics }));

@@ -117,6 +117,22 @@ export function enumField<const T extends readonly [string, ...string[]]>(field:
   });
 }
 
+/** ISO 8601 instants in UTC: date, `T`, hours and minutes, optional seconds and fraction, `Z`. */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?Z$/;
+
+/**
+ * An instant as an ISO 8601 UTC string (`2026-12-03T23:00:00Z`). Only the form is checked here;
+ * whether it lies in the future is a question of the clock (JobService asks it).
+ */
+export function isoInstantField(field: string) {
+  return z
+    .string({ error: typeError(field, 'an ISO 8601 UTC time like "2026-12-03T23:00:00Z"') })
+    .refine((s) => ISO_UTC.test(s) && !Number.isNaN(Date.parse(s)), {
+      error: (iss) =>
+        `${field} must be an ISO 8601 UTC time like "2026-12-03T23:00:00Z" (ending in Z), got ${JSON.stringify(iss.input)}`,
+    });
+}
+
 /**
  * An object that refuses unknown fields by name, e.g. `unknown field "promt" (start takes
  * prompt, allowed_dirs, …)`. `label` names the object in messages (a tool, or a nested field).

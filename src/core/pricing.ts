@@ -125,6 +125,18 @@ export class PriceBook {
     return usdToMicrosCeil(usd);
   }
 
+  /**
+   * Instants in (fromMs, fromMs + horizonMs], epoch ms ascending, at which the model's price can
+   * change (its time-of-day windows' edges, dated price changes). Empty for an override or a model
+   * with one flat price. Throws UnknownPriceError.
+   */
+  priceChanges(model: string, fromMs: number, horizonMs: number): number[] {
+    if (this.override(model)) return [];
+    const found = calcPrice({ input_tokens: 1, output_tokens: 1 }, model, { timestamp: new Date(fromMs) });
+    if (!found) throw new UnknownPriceError(model);
+    return [...new Set(priceChangeTimes(found.model.prices, fromMs, horizonMs))].sort((a, b) => a - b);
+  }
+
   /** True when the model has a price (table or override). */
   has(model: string): boolean {
     return this.override(model) !== undefined || calcPrice({ input_tokens: 1, output_tokens: 1 }, model) !== null;

@@ -4,6 +4,7 @@ import {
   boolField,
   enumField,
   intField,
+  isoInstantField,
   listField,
   nameField,
   pathField,
@@ -64,6 +65,9 @@ export const CheckSchema = strictObject('checks[]', {
 });
 export type Check = z.infer<typeof CheckSchema>;
 
+/** run_job's `when`: start at once, or wait for the model's cheapest price window (core/off-peak.ts). */
+const WHEN_VALUES = ['now', 'cheapest'] as const;
+
 /** `run_job`: one chat call by a tiered agent (or one chosen by routing, `auto`) on a task, with optional files as context. */
 export const RunJobSchema = strictObject('run_job', {
   agent: runJobAgent,
@@ -75,6 +79,16 @@ export const RunJobSchema = strictObject('run_job', {
     max_tokens: maxTokens.optional(),
     max_cost_usd: usdField('caps.max_cost_usd').optional(),
   }).optional(),
+  not_after: isoInstantField('not_after')
+    .optional()
+    .describe(
+      'Deadline (ISO 8601 UTC, within 7 days): the job waits, queued, for the cheapest price window of its model that starts by then (DeepSeek: off-peak 16:30-00:30 UTC)',
+    ),
+  when: enumField('when', WHEN_VALUES)
+    .optional()
+    .describe(
+      '"cheapest": wait for the cheapest price window starting by not_after, else within 24 h; "now" (default)',
+    ),
 });
 export type RunJobRequest = z.infer<typeof RunJobSchema>;
 
@@ -85,7 +99,7 @@ export const QueueBatchSchema = strictObject('queue_batch', {
     RunJobSchema,
     1,
     BATCH_MAX_JOBS,
-    'a list of run_job requests ({agent (a tier or auto), task, input_refs?, caps?})',
+    'a list of run_job requests ({agent (a tier or auto), task, input_refs?, caps?, not_after?, when?})',
   ),
 });
 export type QueueBatchRequest = z.infer<typeof QueueBatchSchema>;

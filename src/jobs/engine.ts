@@ -25,6 +25,14 @@ export interface SubmitMeta {
   forecast?: Forecast;
   /** How `agent: "auto"` chose the tier (core/routing.ts routingJson); stored in its result at once like the forecast. */
   routing?: object;
+  /**
+   * When the job may start, epoch ms on the engine's `timers` clock (off-peak scheduling,
+   * core/off-peak.ts). Until then it stays `queued` outside the run queue, holding no
+   * reservation; its result shows `scheduled_for` (ISO 8601 UTC). Unset or past: at once.
+   */
+  startAtMs?: number;
+  /** The off-peak schedule's prices and forecasts (now vs scheduled), stored in the result at once as `schedule`. */
+  schedule?: object;
 }
 
 /** The part of a job's result known at submit: its forecast and routing decision, or null for none. */
@@ -32,6 +40,8 @@ function submitResult(meta: SubmitMeta): Record<string, unknown> | null {
   const result: Record<string, unknown> = {};
   if (meta.forecast) result.forecast = forecastJson(meta.forecast);
   if (meta.routing) result.routing = meta.routing;
+  if (meta.startAtMs !== undefined) result.scheduled_for = new Date(meta.startAtMs).toISOString();
+  if (meta.schedule) result.schedule = meta.schedule;
   return Object.keys(result).length ? result : null;
 }
 
@@ -146,9 +156,10 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
             maxBytes: this.opts.logMaxBytes,
             onError: (m) => logs.push(m),
           });
-    const done = this.queue.add(() =>
-      this.execute(runner, job, request, controller.signal, logs, file),
-    ) as Promise<JobRecord>;
+    const done = this.waitUntil(meta.startAtMs, controller.signal).then(
+      () =>
+        this.queue.add(() => this.execute(runner, job, request, controller.signal, logs, file)) as Promise<JobRecord>,
+    );
     const entry = { controller, logs, done, startedAt: this.now(), ended: false };
     this.live.set(job.id, entry);
     void done
@@ -269,6 +280,32 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
   /** Cancels every job this process has queued or running. */
   async cancelAll(): Promise<void> {
     for (const id of this.activeJobIds()) await this.cancel(id);
+  }
+
+  /** The time of the engine's `timers` clock, epoch ms (what `startAtMs` is measured on). */
+  clockNow(): number {
+    return (this.opts.timers ?? globalThis).Date.now();
+  }
+
+  /**
+   * Resolves at `atMs` on the `timers` clock, or at once when it is unset or past, or as soon as
+   * `signal` aborts (a cancelled waiting job then ends `cancelled` before it started). Never rejects.
+   */
+  private waitUntil(atMs: number | undefined, signal: AbortSignal): Promise<void> {
+    const timers = this.opts.timers ?? globalThis;
+    const delay = atMs === undefined ? 0 : atMs - timers.Date.now();
+    if (delay <= 0 || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const onAbort = () => {
+        timers.clearTimeout(handle);
+        resolve();
+      };
+      const handle = timers.setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, delay);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   spendStats(now?: Date): Promise<SpendStats> {

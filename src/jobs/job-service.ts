@@ -2,7 +2,8 @@ import type { ZodType } from 'zod';
 import type { Config } from '../core/config';
 import { approvalQuestion, approvalReason, APPROVAL_HINT, type Approver, type Forecast } from '../core/approval';
 import { checkAllowRules, permissionModeOf } from '../core/claude-permissions';
-import { forecastRefusal, forecastStart } from '../core/forecast';
+import { forecastJson, forecastRefusal, forecastStart } from '../core/forecast';
+import { CHEAPEST_HORIZON_MS, cheapestStart, forecastAt, SCHEDULE_MAX_AHEAD_MS } from '../core/off-peak';
 import { routeTask, routingJson, type RoutingDecision } from '../core/routing';
 import { InputError } from '../core/errors';
 import { TERMINAL_STATUSES, type JobRecord } from '../core/jobs';
@@ -35,6 +36,8 @@ interface Checked {
     maxCostMicros: number | null;
     forecast: Forecast;
     routing?: ReturnType<typeof routingJson>;
+    startAtMs?: number;
+    schedule?: object;
   };
   question?: string;
   refused?: string;
@@ -74,6 +77,9 @@ export class JobService {
       const yes = approve ? await approve(checked.question).catch(() => false) : false;
       if (!yes) return this.engine.reject('llm', request, checked.meta, notApproved(checked.question, approve));
     }
+    // A job waiting for a cheaper window returns at once (queued, with scheduled_for); wait or get its job_id.
+    if (checked.meta.startAtMs !== undefined && checked.meta.startAtMs > this.engine.clockNow())
+      return this.engine.submit('llm', request, checked.meta);
     return this.engine.run('llm', request, checked.meta);
   }
 
@@ -117,9 +123,70 @@ export class JobService {
    * (routeRunJob), and says whether it needs approval (asked for the routed tier like a named one).
    */
   private async checkRunJob(request: RunJobRequest, prefix: string): Promise<Checked> {
+    const deadline = this.deadlineOf(request, prefix);
     const paths: string[] = [];
     for (const [i, ref] of (request.input_refs ?? []).entries())
       paths.push(await resolveExisting(this.resolvePath, ref, `${prefix}input_refs[${i}]`, 'file'));
+    const checked = await this.checkRunJobTier(request, paths, prefix);
+    if (deadline === null || checked.refused) return checked;
+    return {
+      ...checked,
+      meta: { ...checked.meta, ...(await this.scheduleOf(request, checked.meta, paths, deadline)) },
+    };
+  }
+
+  /**
+   * The deadline of a scheduled run_job (core/off-peak.ts), epoch ms: `not_after`, else now +
+   * CHEAPEST_HORIZON_MS for `when: "cheapest"`; null for a job that starts at once. Throws
+   * InputError on `not_after` in the past or more than SCHEDULE_MAX_AHEAD_MS ahead, or given with `when: "now"`.
+   */
+  private deadlineOf(request: RunJobRequest, prefix: string): number | null {
+    const now = this.engine.clockNow();
+    if (request.not_after === undefined) return request.when === 'cheapest' ? now + CHEAPEST_HORIZON_MS : null;
+    const field = `${prefix}not_after`;
+    if (request.when === 'now')
+      throw new InputError(field, 'not_after schedules the job, when: "now" starts it at once; drop one of them');
+    const at = Date.parse(request.not_after);
+    const nowIso = new Date(now).toISOString();
+    if (at <= now)
+      throw new InputError(field, `${request.not_after} is not in the future (now ${nowIso}); give a later time`);
+    if (at > now + SCHEDULE_MAX_AHEAD_MS)
+      throw new InputError(
+        field,
+        `${request.not_after} is more than 7 days ahead (now ${nowIso}); give a time within 7 days`,
+      );
+    return at;
+  }
+
+  /**
+   * When a scheduled job starts (core/off-peak.ts cheapestStart) and its `schedule`: the deadline,
+   * the model's price per million tokens now and at the start, and the job's cost range at each.
+   */
+  private async scheduleOf(
+    request: RunJobRequest,
+    meta: Checked['meta'],
+    paths: string[],
+    deadline: number,
+  ): Promise<{ startAtMs: number; schedule: object }> {
+    const now = this.engine.clockNow();
+    const pick = cheapestStart(this.prices, meta.model, now, deadline);
+    const bytes = await runJobInputBytes(request, paths);
+    const maxTokens = runJobMaxTokens(request, this.config.perJobTokenLimit);
+    const at = (ms: number) => forecastJson(forecastAt(this.prices, meta.model, bytes, maxTokens, ms));
+    return {
+      startAtMs: pick.startMs,
+      schedule: {
+        not_after: new Date(deadline).toISOString(),
+        price_now: pick.priceNow,
+        price_scheduled: pick.priceAtStart,
+        forecast_now: at(now),
+        forecast_scheduled: at(pick.startMs),
+      },
+    };
+  }
+
+  /** The tier checks of checkRunJob: a named tier's model and forecast, or routeRunJob for `auto`. */
+  private async checkRunJobTier(request: RunJobRequest, paths: string[], prefix: string): Promise<Checked> {
     const userCap = request.caps?.max_cost_usd !== undefined ? usdToMicros(request.caps.max_cost_usd) : null;
     if (request.agent === AUTO_AGENT) return this.routeRunJob(request, paths, userCap, prefix);
     const model = this.config.agents[request.agent];
@@ -206,7 +273,8 @@ export class JobService {
    * new job at once, queued (or stored `rejected` / `budget_exceeded` like a fresh one would be):
    * - `claude-code` (start): exactly as `start`;
    * - `llm` (run_job, and each job of a queue_batch, which is stored as its own llm job with its
-   *   own request): as a one-job queue_batch, so the caller is not held until it ends;
+   *   own request): as a one-job queue_batch, so the caller is not held until it ends; without
+   *   its `not_after`/`when` (a retry starts at once);
    * - `analyze`: checked as `analyze`, then queued without waiting.
    * The stored request is the redacted one (secrets in it were masked before it was stored).
    * Throws InputError on `job_id` for an unknown job, one not yet terminal (queued or running:
@@ -233,8 +301,11 @@ export class JobService {
     switch (job.kind) {
       case 'claude-code':
         return this.start(stored(StartSchema, job.request));
-      case 'llm':
-        return (await this.queueBatch({ jobs: [stored(RunJobSchema, job.request)] }, approve))[0]!;
+      case 'llm': {
+        // A retry runs at once: the stored not_after has usually passed, and the user asked for it now.
+        const { not_after: _notAfter, when: _when, ...again } = stored(RunJobSchema, job.request);
+        return (await this.queueBatch({ jobs: [again] }, approve))[0]!;
+      }
       case 'analyze': {
         const { resolved: _resolved, ...request } = (
           job.request && typeof job.request === 'object' ? job.request : {}

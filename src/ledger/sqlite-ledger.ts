@@ -463,6 +463,17 @@ class SqlLedger implements SqliteLedger {
         .map((r) => Number(r.pid))
         .filter((pid) => !isAlive(pid));
       for (const pid of deadPids) {
+        // A job waiting for its off-peak start (result.scheduled_for) waits on its process's timer; nobody else resumes it.
+        run(
+          db,
+          `UPDATE jobs SET status = 'failed', error = ?, updated_at = ?
+          WHERE pid = ? AND status = 'queued' AND json_extract(result_json, '$.scheduled_for') IS NOT NULL`,
+          [
+            `the Offload process holding this scheduled job (pid ${pid}) exited before its start time, and a waiting job is not resumed by another process; nothing was spent: submit it again`,
+            now,
+            pid,
+          ],
+        );
         run(
           db,
           `UPDATE jobs SET status = 'failed', error = ?, updated_at = ? WHERE pid = ? AND status IN ('queued', 'running')`,

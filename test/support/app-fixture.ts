@@ -35,7 +35,7 @@ export function toolError(result: unknown): string {
 export async function startAppFixture(
   script: Script,
   overrides: Partial<ConfigInput> = {},
-  ports: Pick<AppPorts, 'approve'> = {},
+  ports: Pick<AppPorts, 'approve' | 'timers'> = {},
 ): Promise<AppFixture> {
   const gateway = await startScriptedGateway({ script });
   const sandbox = realpathSync(mkdtempSync(join(tmpdir(), 'offload-sandbox-')));

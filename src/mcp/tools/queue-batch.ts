@@ -6,12 +6,16 @@ import type { ToolDeps } from '../deps';
 import { elicitationApprover } from '../elicit-approver';
 import { jsonResult } from '../result';
 
-/** `{ forecast }` when the job has one (core/forecast.ts forecastOf), and `{ routing }` for an `auto` job, else nothing. */
-function withForecast(job: JobRecord): { forecast?: { low_usd: number; high_usd: number }; routing?: unknown } {
+/**
+ * `{ forecast }` when the job has one (core/forecast.ts forecastOf), `{ routing }` for an `auto`
+ * job, and `{ scheduled_for, schedule }` for one waiting for a cheaper window (core/off-peak.ts).
+ */
+function withForecast(job: JobRecord): Record<string, unknown> {
   const forecast = forecastOf(job);
-  const routing =
-    job.result && typeof job.result === 'object' ? (job.result as { routing?: unknown }).routing : undefined;
-  return { ...(forecast ? { forecast } : {}), ...(routing ? { routing } : {}) };
+  const stored = (job.result && typeof job.result === 'object' ? job.result : {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = forecast ? { forecast } : {};
+  for (const key of ['routing', 'scheduled_for', 'schedule']) if (stored[key]) out[key] = stored[key];
+  return out;
 }
 
 /**
@@ -26,7 +30,8 @@ export function registerQueueBatchTool(server: McpServer, deps: ToolDeps): void 
       title: 'Queue a batch of jobs',
       description:
         'Queue up to 50 run_job tasks (same fields as run_job) at once. Returns job_ids at once; they run under the concurrency limit. ' +
-        'Use wait or get per job_id. If any job is invalid, none is queued. premium-worker jobs are asked about once for the whole batch.',
+        'Use wait or get per job_id. If any job is invalid, none is queued. premium-worker jobs are asked about once for the whole batch. ' +
+        'not_after / when:"cheapest" per job: it waits, queued and reserving nothing, for its model\'s cheapest price window (scheduled_for).',
       inputSchema: QueueBatchSchema,
     },
     async (args) => {

@@ -1,10 +1,37 @@
 import assert from 'node:assert/strict';
-import { describeValue, pathField, strictObject, textField, usdField } from '../../../src/core/input-fields';
+import {
+  describeValue,
+  isoInstantField,
+  pathField,
+  strictObject,
+  textField,
+  usdField,
+} from '../../../src/core/input-fields';
 
 const messages = (r: { success: boolean; error?: { issues: { message: string }[] } }) =>
   (r.error?.issues ?? []).map((i) => i.message);
 
 describe('input fields (core)', () => {
+  it('takes ISO 8601 UTC instants ending in Z and refuses anything else by name', () => {
+    const field = isoInstantField('not_after');
+    const table: [unknown, boolean][] = [
+      ['2026-12-03T16:30:00Z', true],
+      ['2026-12-03T16:30Z', true],
+      ['2026-12-03T16:30:00.123Z', true],
+      ['2026-12-03T16:30:00', false],
+      ['2026-12-03T16:30:00+01:00', false],
+      ['2026-12-03', false],
+      ['2026-13-40T25:61:00Z', false],
+      ['tomorrow', false],
+      [1764779400000, false],
+    ];
+    for (const [value, ok] of table) {
+      const r = field.safeParse(value);
+      assert.equal(r.success, ok, JSON.stringify(value));
+      if (!ok) assert.match(messages(r)[0] ?? '', /^not_after must be an ISO 8601 UTC time like/);
+    }
+  });
+
   it('describes wrong values for messages', () => {
     const table: [unknown, string][] = [
       [null, 'null'],

@@ -350,6 +350,21 @@ describe('sqlite ledger file', () => {
     await Promise.all([dead.close(), live.close(), me.close()]);
   });
 
+  it("ends a dead process's job waiting for its off-peak start as failed, saying to submit it again", async () => {
+    const file = path.join(tmp.dir, 'ledger.sqlite');
+    const dead = await openLedger(file, { caps: caps(1_000_000), pid: 7 });
+    const me = await openLedger(file, { caps: caps(1_000_000), pid: 9 });
+    await dead.createJob({ id: 'd-waiting', kind: 'llm', model: 'deepseek-chat', request: null });
+    await dead.updateJob('d-waiting', { result: { scheduled_for: '2026-12-03T16:30:00.000Z' } });
+    await dead.createJob({ id: 'd-queued', kind: 'llm', model: 'deepseek-chat', request: null });
+    await me.reclaimOrphans(() => false);
+    const waiting = await me.getJob('d-waiting');
+    assert.equal(waiting?.status, 'failed');
+    assert.match(waiting?.error ?? '', /pid 7\) exited before its start time.*nothing was spent: submit it again/);
+    assert.match((await me.getJob('d-queued'))?.error ?? '', /pid 7\) exited before it finished/);
+    await Promise.all([dead.close(), me.close()]);
+  });
+
   it('rejects calls after close', async () => {
     const l = await openLedger(path.join(tmp.dir, 'ledger.sqlite'), { caps: caps(100) });
     await l.close();
