@@ -60,7 +60,7 @@ export function undoTarget(job: JobRecord, op: 'apply' | 'discard'): UndoRecord 
   if (!record?.snapshot?.tree || !record.after_tree) {
     throw new InputError(
       'job_id',
-      `job ${job.id} (${job.kind}, ${job.status}) recorded no workspace snapshot; only start jobs that ran can be applied or discarded`,
+      `job ${job.id} (${job.kind}, ${job.status}) recorded no workspace snapshot; only start jobs that ran and run_job edit jobs (apply: true) that wrote can be applied or discarded`,
     );
   }
   return record;
