@@ -5,7 +5,7 @@
 import { InputError } from './errors';
 import { TERMINAL_STATUSES, type JobRecord } from './jobs';
 
-/** What a Claude Code job records in its result (`workspace`) so any process can apply or discard it later. */
+/** What a `start` job or a run_job edit job records in its result (`workspace`) so any process can apply or discard it later. */
 export interface UndoRecord {
   /** The pre-job snapshot (src/jobs/workspace/git.ts Snapshot): the folder, its prefix, HEAD, tree id, shadow GIT_DIR. */
   snapshot: { dir: string; prefix: string; head: string | null; tree: string; shadowGitDir?: string };

@@ -96,6 +96,21 @@ describe('run_job edit mode (apply: true) through the MCP client, on the scripte
     assert.equal(read('src/b.ts'), B.replaceAll('totalOf', 'sumOf'));
   });
 
+  it('formats a TypeScript file with whole new content, and it still compiles (tsc --noEmit)', async () => {
+    const messy = 'export function totalOf( xs:number[] ):number{return xs.reduce((s,x)=>s+x,0)}\n';
+    writeFileSync(join(fx.sandbox, 'src/a.ts'), messy);
+    answer = JSON.stringify({ files: [{ path: join(fx.sandbox, 'src/a.ts'), content: A, hunks: [] }] });
+    const r = await runJob({ task: 'Format src/a.ts', input_refs: [join(fx.sandbox, 'src/a.ts')] });
+    assert.equal(r.job_status, 'completed', JSON.stringify(r));
+    assert.deepEqual(r.changed_files, ['a.ts']);
+    assert.equal(read('src/a.ts'), A);
+    const tsc = join(__dirname, '../../node_modules/typescript/bin/tsc');
+    execFileSync(process.execPath, [tsc, '--noEmit', '--strict', 'src/a.ts', 'src/b.ts'], { cwd: fx.sandbox });
+    const undone = toolJson(await fx.client.callTool({ name: 'discard', arguments: { job_id: r.job_id } }));
+    assert.equal(undone.undo, 'discarded', JSON.stringify(undone));
+    assert.equal(read('src/a.ts'), messy);
+  });
+
   const malformed: [string, (root: string) => string][] = [
     ['prose instead of JSON', () => 'Sure! Rename totalOf to sumOf in both files.'],
     [
@@ -173,5 +188,46 @@ describe('run_job edit mode (apply: true) through the MCP client, on the scripte
     });
     assert.match(JSON.stringify(res), /apply.*name at least one in input_refs/);
     assert.equal(fx.gateway.requests.length, 0);
+  });
+});
+
+describe('run_job edit mode under WORKER_ISOLATION=worktree', () => {
+  let fx: AppFixture;
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: fx.sandbox, encoding: 'utf8' }).trim();
+  beforeEach(async () => {
+    fx = await startAppFixture(() => reply(JSON.stringify(rename(fx.sandbox))), { isolation: 'worktree' });
+    mkdirSync(join(fx.sandbox, 'src'));
+    writeFileSync(join(fx.sandbox, 'src/a.ts'), A);
+    writeFileSync(join(fx.sandbox, 'src/b.ts'), B);
+    git('init', '-q');
+    git('-c', 'user.email=t@example.com', '-c', 'user.name=T', 'commit', '-qm', 'init', '--allow-empty');
+    git('add', '-A');
+    git('-c', 'user.email=t@example.com', '-c', 'user.name=T', 'commit', '-qm', 'files');
+  });
+  afterEach(async () => {
+    await fx.close();
+  });
+
+  it('edits a worktree on its own branch, leaves the checkout alone, and apply merges the edit in', async () => {
+    const r = toolJson(
+      await fx.client.callTool({
+        name: 'run_job',
+        arguments: {
+          agent: 'mini-worker',
+          task: 'Rename totalOf to sumOf everywhere',
+          input_refs: [join(fx.sandbox, 'src/a.ts'), join(fx.sandbox, 'src/b.ts')],
+          apply: true,
+        },
+      }),
+    );
+    assert.equal(r.job_status, 'completed', JSON.stringify(r));
+    assert.match(r.branch, /^offload\//);
+    assert.deepEqual([...r.changed_files].sort(), ['a.ts', 'b.ts']);
+    assert.equal(readFileSync(join(fx.sandbox, 'src/b.ts'), 'utf8'), B, 'the checkout is not touched');
+    assert.equal(readFileSync(join(r.worktree, 'src/b.ts'), 'utf8'), B.replaceAll('totalOf', 'sumOf'));
+    const applied = toolJson(await fx.client.callTool({ name: 'apply', arguments: { job_id: r.job_id } }));
+    assert.equal(applied.undo, 'applied', JSON.stringify(applied));
+    assert.equal(readFileSync(join(fx.sandbox, 'src/b.ts'), 'utf8'), B.replaceAll('totalOf', 'sumOf'));
+    assert.equal(git('status', '--porcelain', '--', 'src').split('\n').length, 2, 'both files changed in the checkout');
   });
 });
