@@ -6,7 +6,7 @@
  * The format is one JSON object, `{"files": [{"path", "content", "hunks"}]}`: per file either the
  * whole new `content` (a string) or search-and-replace `hunks` (`content: null`). Hunks are the
  * default the instructions ask for: on a rename and a small edit they are a fraction of the whole
- * file's bytes, and output tokens cost 4–5× input tokens (README, "Edit mode", has the
+ * file's bytes, and output tokens cost 4× input tokens on OpenAI's price table (README, "Edit mode", has the
  * measurement); whole content wins only when most lines change (a reformat).
  *
  * Two ways to get it: OpenAI structured output (`response_format: {type: "json_schema"}`, with
