@@ -33,6 +33,9 @@ const reply = (text: string): Reply => ({ text, usage: { prompt_tokens: 400, com
 describe('run_job edit mode (apply: true) through the MCP client, on the scripted gateway (stand-in)', () => {
   let fx: AppFixture;
   let answer: string;
+  /** Runs when the gateway receives the request, before it answers (a file changed while the model works). */
+  let onRequest: () => void = () => undefined;
+  let finish: Reply['finish_reason'];
   const read = (rel: string) => readFileSync(join(fx.sandbox, rel), 'utf8');
   const shadowDirs = () => readdirSync(tmpdir()).filter((n) => n.startsWith('offload-shadow-git-')).length;
   const runJob = async (args: Record<string, unknown>) =>
@@ -49,7 +52,15 @@ describe('run_job edit mode (apply: true) through the MCP client, on the scripte
     );
 
   beforeEach(async () => {
-    fx = await startAppFixture(() => reply(answer), { premiumAutoApprove: true });
+    onRequest = () => undefined;
+    finish = undefined;
+    fx = await startAppFixture(
+      () => {
+        onRequest();
+        return { ...reply(answer), finish_reason: finish };
+      },
+      { premiumAutoApprove: true },
+    );
     answer = JSON.stringify(rename(fx.sandbox));
     mkdirSync(join(fx.sandbox, 'src'));
     writeFileSync(join(fx.sandbox, 'src/a.ts'), A);
@@ -164,6 +175,32 @@ describe('run_job edit mode (apply: true) through the MCP client, on the scripte
       assert.equal(stats.reservations_in_flight, 0, 'no reservation in flight');
       const undo = toolError(await fx.client.callTool({ name: 'discard', arguments: { job_id: r.job_id } }));
       assert.match(undo, /recorded no workspace snapshot/);
+    });
+
+  const refusedCalls: [string, () => void, RegExp][] = [
+    [
+      'a file that changed on disk while the model worked',
+      () => {
+        onRequest = () => writeFileSync(join(fx.sandbox, 'src/b.ts'), B + '// edited by the user\n');
+      },
+      /src\/b\.ts changed on disk while the model worked/,
+    ],
+    [
+      'an answer cut at max_tokens',
+      () => {
+        finish = 'length';
+      },
+      /cut at max_tokens/,
+    ],
+  ];
+  for (const [name, arrange, why] of refusedCalls)
+    it(`refuses ${name}, writing nothing`, async () => {
+      arrange();
+      const r = await runJob({ task: 'Rename totalOf to sumOf everywhere' });
+      assert.equal(r.job_status, 'failed', JSON.stringify(r));
+      assert.match(r.error, why);
+      assert.equal(read('src/a.ts'), A, 'the other file is not written either');
+      assert.ok(read('src/b.ts').startsWith(B));
     });
 
   it('o1-mini (premium-worker) gets no response_format and answers in the strict fenced-block fallback', async () => {
