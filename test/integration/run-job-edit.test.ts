@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Reply } from '../support/scripted-gateway';
+import type { SuccessReply } from '../support/scripted-gateway-wire';
 import { startAppFixture, toolError, toolJson, type AppFixture } from '../support/app-fixture';
 
 const A = 'export function totalOf(xs: number[]): number {\n  return xs.reduce((s, x) => s + x, 0);\n}\n';
@@ -35,7 +36,7 @@ describe('run_job edit mode (apply: true) through the MCP client, on the scripte
   let answer: string;
   /** Runs when the gateway receives the request, before it answers (a file changed while the model works). */
   let onRequest: () => void = () => undefined;
-  let finish: Reply['finish_reason'];
+  let finish: SuccessReply['finish_reason'];
   const read = (rel: string) => readFileSync(join(fx.sandbox, rel), 'utf8');
   const shadowDirs = () => readdirSync(tmpdir()).filter((n) => n.startsWith('offload-shadow-git-')).length;
   const runJob = async (args: Record<string, unknown>) =>

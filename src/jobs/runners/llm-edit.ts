@@ -110,6 +110,16 @@ export async function runEditJob(deps: EditDeps, ctx: RunContext, request: RunJo
     throw err;
   }
   const home = commonDir(files.map((f) => f.real));
+  try {
+    // The snapshot covers the files' common folder: it must lie inside the sandbox too (not `/` for files under two roots).
+    await deps.resolvePath(home, 'input_refs');
+  } catch {
+    return fail(
+      `edit mode: the input_refs must share a folder inside one sandbox root (their common folder is ${home}); no file was written`,
+      r.output,
+      transcriptBytes,
+    );
+  }
   let cwd = home;
   let wt: { path: string; branch: string; checkout: string } | undefined;
   if (deps.config.isolation === 'worktree') {
