@@ -210,14 +210,15 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     timers: ports.timers,
   });
   // Every prompt of run_job, queue_batch and analyze goes out redacted (metered-chat.ts; the adapter does the same for agent jobs).
-  engine.register(createLlmRunner({ config, ledger, prices, resolvePath, chat, secrets, metrics }));
-  engine.register(createAnalyzeRunner({ config, ledger, prices, chat, secrets, metrics }));
   const checkEnv = () => childEnv(ports.env, { extraNames: config.childEnv, secrets: secrets() });
+  const workspace = createWorkspace(checkEnv);
+  engine.register(createLlmRunner({ config, ledger, prices, resolvePath, chat, secrets, metrics, workspace }));
+  engine.register(createAnalyzeRunner({ config, ledger, prices, chat, secrets, metrics }));
   engine.register(
     createClaudeCodeRunner({
       config,
       adapter: adapterPort,
-      workspace: createWorkspace(checkEnv),
+      workspace,
       resolvePath,
       baseEnv: ports.env,
       secrets,

@@ -24,6 +24,11 @@
  *   QwenLM/qwen-code#921); o3-mini refuses the parameter itself ("Unsupported parameter:
  *   'temperature' is not supported with this model.", `unsupported_parameter`, same issue #78).
  *   The same holds for top_p (the community table of thread 1110750 above).
+ * - Structured outputs (`response_format: {type: "json_schema"}`) are OpenAI's, from gpt-4o and
+ *   o1 on; o1-mini and o1-preview refuse `response_format` (OpenAI's reasoning guide, "Beta
+ *   limitations"), and DeepSeek offers only `{type: "json_object"}` (api-docs.deepseek.com, "JSON
+ *   Output"). Unknown models are assumed not to take it (fail closed: edit mode then asks for the
+ *   fenced-block fallback of core/edits.ts, which every chat model can answer).
  */
 
 /** What one model accepts. */
@@ -34,6 +39,8 @@ export interface ModelRequestRules {
   systemRole: boolean;
   /** False: `temperature` and `top_p` are dropped (only the default is accepted). */
   sampling: boolean;
+  /** True: takes `response_format: {type: "json_schema", …}` (OpenAI structured outputs). */
+  jsonSchemaOutput: boolean;
 }
 
 /** The shape of a chat-completions request these rules read and rewrite (a structural subset of the openai package's params). */
@@ -53,6 +60,9 @@ const REASONING = /^(o\d(-|$)|gpt-5(?!-chat))/;
 /** The first o1 releases: no system or developer role. */
 const NO_SYSTEM_ROLE = /^o1-(mini|preview)(-\d{4}-\d{2}-\d{2})?$/;
 
+/** OpenAI models with structured outputs: gpt-4o, gpt-4.1, gpt-5 and their minis, o1 (not o1-mini, o1-preview), o3, o4-mini. */
+const JSON_SCHEMA_OUTPUT = /^(gpt-4o|gpt-4\.1|gpt-5|o1(?!-mini|-preview)|o3|o4)/;
+
 /** The request rules of `model` (a gateway model id, optionally with a `vendor/` prefix). */
 export function modelRequestRules(model: string): ModelRequestRules {
   const name = baseName(model);
@@ -61,6 +71,7 @@ export function modelRequestRules(model: string): ModelRequestRules {
     maxTokensField: reasoning ? 'max_completion_tokens' : 'max_tokens',
     systemRole: !NO_SYSTEM_ROLE.test(name),
     sampling: !reasoning,
+    jsonSchemaOutput: JSON_SCHEMA_OUTPUT.test(name),
   };
 }
 

@@ -75,6 +75,11 @@ export const RunJobSchema = strictObject('run_job', {
   input_refs: listField('input_refs', pathField('input_refs[]'), 0, PATHS_MAX_ENTRIES)
     .optional()
     .describe('Files (inside the sandbox root) given to the model as context'),
+  apply: boolField('apply')
+    .optional()
+    .describe(
+      'Edit mode: the model returns edits to the input_refs files, which Offload checks and writes (with a pre-job snapshot: discard undoes them); the result has changed_files and diff',
+    ),
   caps: strictObject('caps', {
     max_tokens: maxTokens.optional(),
     max_cost_usd: usdField('caps.max_cost_usd').optional(),

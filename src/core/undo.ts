@@ -5,7 +5,7 @@
 import { InputError } from './errors';
 import { TERMINAL_STATUSES, type JobRecord } from './jobs';
 
-/** What a Claude Code job records in its result (`workspace`) so any process can apply or discard it later. */
+/** What a `start` job or a run_job edit job records in its result (`workspace`) so any process can apply or discard it later. */
 export interface UndoRecord {
   /** The pre-job snapshot (src/jobs/workspace/git.ts Snapshot): the folder, its prefix, HEAD, tree id, shadow GIT_DIR. */
   snapshot: { dir: string; prefix: string; head: string | null; tree: string; shadowGitDir?: string };
@@ -60,7 +60,7 @@ export function undoTarget(job: JobRecord, op: 'apply' | 'discard'): UndoRecord 
   if (!record?.snapshot?.tree || !record.after_tree) {
     throw new InputError(
       'job_id',
-      `job ${job.id} (${job.kind}, ${job.status}) recorded no workspace snapshot; only start jobs that ran can be applied or discarded`,
+      `job ${job.id} (${job.kind}, ${job.status}) recorded no workspace snapshot; only start jobs that ran and run_job edit jobs (apply: true) that wrote can be applied or discarded`,
     );
   }
   return record;

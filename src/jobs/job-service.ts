@@ -123,6 +123,8 @@ export class JobService {
    * (routeRunJob), and says whether it needs approval (asked for the routed tier like a named one).
    */
   private async checkRunJob(request: RunJobRequest, prefix: string): Promise<Checked> {
+    if (request.apply && !request.input_refs?.length)
+      throw new InputError(`${prefix}apply`, 'apply: true edits the input_refs files; name at least one in input_refs');
     const deadline = this.deadlineOf(request, prefix);
     const paths: string[] = [];
     for (const [i, ref] of (request.input_refs ?? []).entries())

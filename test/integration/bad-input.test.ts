@@ -171,6 +171,7 @@ function tables(l: Layout): ToolTable[] {
     [[...at, 'task'], text(TEXT_LIMIT, true)],
     [[...at, 'input_refs'], list(0, 50, l.file, false)],
     [[...at, 'input_refs', 0], path(l, 'file')],
+    [[...at, 'apply'], bool],
     [[...at, 'caps'], object('max_tokens, max_cost_usd')],
     [[...at, 'caps', 'max_tokens'], int(1, 1_000_000)],
     [[...at, 'caps', 'max_cost_usd'], usd],
@@ -187,7 +188,7 @@ function tables(l: Layout): ToolTable[] {
       base: { jobs: [runJob] },
       fields: [
         [['jobs'], list(1, 50, runJob, true)],
-        [['jobs', 0], object('agent, task, input_refs, caps')],
+        [['jobs', 0], object('agent, task, input_refs, apply, caps')],
         ...runJobFields(['jobs', 0]),
       ],
     },

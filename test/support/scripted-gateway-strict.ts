@@ -9,7 +9,11 @@
  *   CherryHQ/cherry-studio#4973, community.openai.com/t/…/1110750 (developer);
  * - non-default `temperature`: cline/cline#341 (o1-mini), BeehiveInnovations/pal-mcp-server#78
  *   (o3: unsupported_value; o3-mini: unsupported_parameter). `top_p` is refused in the same words
- *   (the community table of thread 1110750 lists it refused; its exact message is modelled on temperature's).
+ *   (the community table of thread 1110750 lists it refused; its exact message is modelled on temperature's);
+ * - `response_format` (structured outputs): o1-mini and o1-preview refuse it (OpenAI's reasoning
+ *   guide, "Beta limitations"; message modelled on max_tokens'); a `json_schema` format without
+ *   `json_schema.name` or `json_schema.schema` is refused as a missing parameter, for every model
+ *   (platform.openai.com/docs/api-reference/chat/create#chat-create-response_format).
  */
 import type { ErrorReply } from './scripted-gateway-wire';
 
@@ -38,7 +42,7 @@ const unsupportedValue = (param: string, message: string): ErrorReply['error'] =
 
 /**
  * The error OpenAI answers to this chat-completions body, or null when it would accept it.
- * Checks in this order: `max_tokens`, then message roles (first offending index), then
+ * Checks in this order: `response_format`, `max_tokens`, then message roles (first offending index), then
  * `temperature` and `top_p`. Any body shape is accepted (non-objects → null).
  */
 export function openaiRejection(body: unknown): ErrorReply['error'] | null {
@@ -49,8 +53,21 @@ export function openaiRejection(body: unknown): ErrorReply['error'] | null {
     max_tokens?: unknown;
     temperature?: unknown;
     top_p?: unknown;
+    response_format?: { type?: unknown; json_schema?: { name?: unknown; schema?: unknown } } | null;
   };
   const model = typeof b.model === 'string' ? b.model : '';
+  const format = b.response_format;
+  if (format && NO_SYSTEM_ROLE.test(model)) return unsupportedParameter('response_format');
+  if (format?.type === 'json_schema')
+    for (const part of ['name', 'schema'] as const)
+      if (!format.json_schema || format.json_schema[part] === undefined)
+        return {
+          status: 400,
+          type: 'invalid_request_error',
+          param: `response_format.json_schema.${part}`,
+          code: 'missing_required_parameter',
+          message: `Missing required parameter: 'response_format.json_schema.${part}'.`,
+        };
   if (!REASONING.test(model)) return null;
   if (b.max_tokens !== undefined && b.max_tokens !== null)
     return unsupportedParameter('max_tokens', " Use 'max_completion_tokens' instead.");

@@ -5,7 +5,7 @@
  *
  * Routes: `POST /v1/chat/completions` (non-streaming, or SSE when `stream: true`, with usage per
  * `stream_options.include_usage`), `GET /v1/models`. Anything else → 404 in OpenAI's error shape.
- * Strict by default: a request OpenAI would refuse for its reasoning models (`max_tokens` on o1,
+ * Strict by default: a request OpenAI would refuse (`max_tokens` on o1, `response_format` on o1-mini,
  * a system message to o1-mini, …; ./scripted-gateway-strict.ts) gets OpenAI's 400 before the script is asked.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

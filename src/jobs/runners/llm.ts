@@ -4,6 +4,8 @@ import { layoutPrompt, type PromptFile } from '../../core/prompt-layout';
 import { chatTranscriptBytes } from '../../core/savings';
 import type { RunJobRequest } from '../../core/requests';
 import type { Runner } from '../runner';
+import type { WorkspacePort } from './claude-code';
+import { runEditJob } from './llm-edit';
 import { openChecked, readHead } from '../workspace/read-checked';
 import { meteredChat, type MeteredChatDeps } from './metered-chat';
 
@@ -11,7 +13,9 @@ import { meteredChat, type MeteredChatDeps } from './metered-chat';
 export const MAX_INPUT_REF_BYTES = 256 * 1024;
 
 export interface LlmRunnerDeps extends MeteredChatDeps {
-  config: Pick<Config, 'agents' | 'perJobTokenLimit' | 'sandboxRoots'>;
+  config: Pick<Config, 'agents' | 'perJobTokenLimit' | 'sandboxRoots' | 'diffMaxBytes' | 'isolation'>;
+  /** The workspace layer edit mode (`apply: true`) snapshots, diffs and writes through (llm-edit.ts); without it, edit jobs fail. */
+  workspace?: WorkspacePort;
   /** Resolves a user path (symlinks too) inside the sandbox roots; throws naming `field` otherwise. */
   resolvePath: (path: string, field: string) => Promise<string>;
 }
@@ -44,12 +48,17 @@ export async function fileForPrompt(
 /**
  * The `run_job` / `queue_batch` runner (the original OpenAI worker): one metered chat call by the
  * agent's model on the referenced files and the task (laid out for the prefix cache); max_tokens is caps.max_tokens clamped by
- * PER_JOB_TOKEN_LIMIT.
+ * PER_JOB_TOKEN_LIMIT. With `apply: true` the job is an edit job instead (llm-edit.ts runEditJob).
  */
 export function createLlmRunner(deps: LlmRunnerDeps): Runner<RunJobRequest> {
   return {
     kind: 'llm',
     async run(ctx, request) {
+      if (request.apply) {
+        if (!deps.workspace)
+          return { status: 'failed', error: 'edit mode is not available in this worker (no workspace layer)' };
+        return runEditJob({ ...deps, workspace: deps.workspace }, ctx, request);
+      }
       const refs: PromptFile[] = [];
       for (const [i, ref] of (request.input_refs ?? []).entries())
         refs.push(

@@ -48,7 +48,7 @@ export interface MeteredChatResult {
  * meteredCall (src/adapter/metered-call.ts, the adapter's rule too): reserve the worst case (input
  * bound from UTF-8 bytes, `maxTokens` output) before it goes out, settle to the reported usage
  * after, an upstream failure to zero tokens with its status label; one WORKER_METRICS_FILE line
- * per attempt. Throws BudgetExceededError (nothing sent), UnknownPriceError, or the upstream's
+ * per attempt. `responseFormat` (edit mode's structured output) is sent as `response_format`. Throws BudgetExceededError (nothing sent), UnknownPriceError, or the upstream's
  * error (nothing billed: a non-streaming call that failed returned no tokens).
  */
 export async function meteredChat(
@@ -57,11 +57,21 @@ export async function meteredChat(
   model: string,
   prompt: ChatCompletionMessageParam[],
   maxTokens: number,
+  responseFormat?: ChatCompletionCreateParamsNonStreaming['response_format'],
 ): Promise<MeteredChatResult> {
   const messages = redactValue(prompt, deps.secrets?.() ?? []); // before the bound: a short secret's marker may be longer than it
   // The model's request rules (core/model-rules.ts: o-series caps, o1-mini's missing system role) before the bound: it bounds what is sent.
-  const params = shapeChatRequest(model, { model, messages, max_tokens: maxTokens });
-  const bound = promptTokensUpperBound({ messages: params.messages });
+  const params = shapeChatRequest(model, {
+    model,
+    messages,
+    max_tokens: maxTokens,
+    ...(responseFormat ? { response_format: responseFormat } : {}),
+  });
+  // The provider counts a response_format's schema as prompt tokens; bounded like a tool definition.
+  const bound = promptTokensUpperBound({
+    messages: params.messages,
+    tools: params.response_format ? [params.response_format] : undefined,
+  });
   const metering = {
     ledger: deps.ledger,
     prices: deps.prices,

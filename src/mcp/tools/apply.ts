@@ -10,7 +10,7 @@ export function registerApplyTool(server: McpServer, deps: ToolDeps): void {
     {
       title: 'Apply a job',
       description:
-        "Bring an ended start job's changes into the checkout (three-way merge for WORKER_ISOLATION=worktree jobs; in place they are kept). Refuses on conflict, naming the files, and changes nothing then. Removes the job's worktree and branch.",
+        "Bring an ended start job's (or run_job edit job's) changes into the checkout (three-way merge for WORKER_ISOLATION=worktree jobs; in place they are kept). Refuses on conflict, naming the files, and changes nothing then. Removes the job's worktree and branch.",
       inputSchema: jobRefSchema('apply'),
     },
     ({ job_id }) => undoResult(job_id, () => deps.jobs.apply(job_id)),

@@ -10,7 +10,7 @@ export function registerDiscardTool(server: McpServer, deps: ToolDeps): void {
     {
       title: 'Discard a job',
       description:
-        'Undo an ended start job: restore every file it changed to the pre-job state (created files removed, deleted ones back), or remove its worktree and branch. Refuses, naming them, files changed after the job ended unless force is true.',
+        'Undo an ended start job (or run_job edit job): restore every file it changed to the pre-job state (created files removed, deleted ones back), or remove its worktree and branch. Refuses, naming them, files changed after the job ended unless force is true.',
       inputSchema: DiscardSchema,
     },
     ({ job_id, force }) => undoResult(job_id, () => deps.jobs.discard(job_id, force)),

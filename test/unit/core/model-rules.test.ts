@@ -3,26 +3,47 @@ import { modelRequestRules, shapeChatRequest, type ModelRequestRules } from '../
 
 describe('modelRequestRules', () => {
   const table: Array<[string, ModelRequestRules]> = [
-    ['gpt-4o-mini', { maxTokensField: 'max_tokens', systemRole: true, sampling: true }],
-    ['gpt-4o', { maxTokensField: 'max_tokens', systemRole: true, sampling: true }],
-    ['gpt-4.1', { maxTokensField: 'max_tokens', systemRole: true, sampling: true }],
-    ['deepseek-chat', { maxTokensField: 'max_tokens', systemRole: true, sampling: true }],
-    ['deepseek-reasoner', { maxTokensField: 'max_tokens', systemRole: true, sampling: true }],
-    ['o1-mini', { maxTokensField: 'max_completion_tokens', systemRole: false, sampling: false }],
-    ['o1-mini-2024-09-12', { maxTokensField: 'max_completion_tokens', systemRole: false, sampling: false }],
-    ['o1-preview', { maxTokensField: 'max_completion_tokens', systemRole: false, sampling: false }],
-    ['openai/o1-mini', { maxTokensField: 'max_completion_tokens', systemRole: false, sampling: false }],
-    ['o1', { maxTokensField: 'max_completion_tokens', systemRole: true, sampling: false }],
-    ['o1-2024-12-17', { maxTokensField: 'max_completion_tokens', systemRole: true, sampling: false }],
-    ['o3', { maxTokensField: 'max_completion_tokens', systemRole: true, sampling: false }],
-    ['o3-mini', { maxTokensField: 'max_completion_tokens', systemRole: true, sampling: false }],
-    ['o4-mini', { maxTokensField: 'max_completion_tokens', systemRole: true, sampling: false }],
-    ['gpt-5-mini', { maxTokensField: 'max_completion_tokens', systemRole: true, sampling: false }],
-    ['gpt-5-chat-latest', { maxTokensField: 'max_tokens', systemRole: true, sampling: true }],
-    ['omni-moderation-latest', { maxTokensField: 'max_tokens', systemRole: true, sampling: true }],
+    ['gpt-4o-mini', { maxTokensField: 'max_tokens', systemRole: true, sampling: true, jsonSchemaOutput: true }],
+    ['gpt-4o', { maxTokensField: 'max_tokens', systemRole: true, sampling: true, jsonSchemaOutput: true }],
+    ['gpt-4.1', { maxTokensField: 'max_tokens', systemRole: true, sampling: true, jsonSchemaOutput: true }],
+    ['deepseek-chat', { maxTokensField: 'max_tokens', systemRole: true, sampling: true, jsonSchemaOutput: false }],
+    ['deepseek-reasoner', { maxTokensField: 'max_tokens', systemRole: true, sampling: true, jsonSchemaOutput: false }],
+    [
+      'o1-mini',
+      { maxTokensField: 'max_completion_tokens', systemRole: false, sampling: false, jsonSchemaOutput: false },
+    ],
+    [
+      'o1-mini-2024-09-12',
+      { maxTokensField: 'max_completion_tokens', systemRole: false, sampling: false, jsonSchemaOutput: false },
+    ],
+    [
+      'o1-preview',
+      { maxTokensField: 'max_completion_tokens', systemRole: false, sampling: false, jsonSchemaOutput: false },
+    ],
+    [
+      'openai/o1-mini',
+      { maxTokensField: 'max_completion_tokens', systemRole: false, sampling: false, jsonSchemaOutput: false },
+    ],
+    ['o1', { maxTokensField: 'max_completion_tokens', systemRole: true, sampling: false, jsonSchemaOutput: true }],
+    [
+      'o1-2024-12-17',
+      { maxTokensField: 'max_completion_tokens', systemRole: true, sampling: false, jsonSchemaOutput: true },
+    ],
+    ['o3', { maxTokensField: 'max_completion_tokens', systemRole: true, sampling: false, jsonSchemaOutput: true }],
+    ['o3-mini', { maxTokensField: 'max_completion_tokens', systemRole: true, sampling: false, jsonSchemaOutput: true }],
+    ['o4-mini', { maxTokensField: 'max_completion_tokens', systemRole: true, sampling: false, jsonSchemaOutput: true }],
+    [
+      'gpt-5-mini',
+      { maxTokensField: 'max_completion_tokens', systemRole: true, sampling: false, jsonSchemaOutput: true },
+    ],
+    ['gpt-5-chat-latest', { maxTokensField: 'max_tokens', systemRole: true, sampling: true, jsonSchemaOutput: true }],
+    [
+      'omni-moderation-latest',
+      { maxTokensField: 'max_tokens', systemRole: true, sampling: true, jsonSchemaOutput: false },
+    ],
   ];
   for (const [model, rules] of table) {
-    it(`${model}: ${rules.maxTokensField}, system role ${rules.systemRole ? 'yes' : 'no'}, sampling ${rules.sampling ? 'yes' : 'no'}`, () => {
+    it(`${model}: ${rules.maxTokensField}, system role ${rules.systemRole ? 'yes' : 'no'}, sampling ${rules.sampling ? 'yes' : 'no'}, JSON schema ${rules.jsonSchemaOutput ? 'yes' : 'no'}`, () => {
       assert.deepEqual(modelRequestRules(model), rules);
     });
   }

@@ -9,6 +9,55 @@ const system = { role: 'system', content: 'Be terse.' };
 describe("scripted gateway strict mode (stand-in for OpenAI's refusals)", () => {
   const table: Array<[string, Record<string, unknown>, { param: string; code: string; message: string } | null]> = [
     [
+      'response_format on o1-mini',
+      {
+        model: 'o1-mini',
+        messages: [user],
+        response_format: {
+          type: 'json_schema',
+          json_schema: { name: 'edits', strict: true, schema: { type: 'object' } },
+        },
+      },
+      {
+        param: 'response_format',
+        code: 'unsupported_parameter',
+        message: "Unsupported parameter: 'response_format' is not supported with this model.",
+      },
+    ],
+    [
+      'a json_schema response_format without a name',
+      { model: 'gpt-4o-mini', messages: [user], response_format: { type: 'json_schema', json_schema: { schema: {} } } },
+      {
+        param: 'response_format.json_schema.name',
+        code: 'missing_required_parameter',
+        message: "Missing required parameter: 'response_format.json_schema.name'.",
+      },
+    ],
+    [
+      'a json_schema response_format on gpt-4o-mini',
+      {
+        model: 'gpt-4o-mini',
+        messages: [user],
+        response_format: {
+          type: 'json_schema',
+          json_schema: { name: 'edits', strict: true, schema: { type: 'object' } },
+        },
+      },
+      null,
+    ],
+    [
+      'a json_schema response_format on o1',
+      {
+        model: 'o1',
+        messages: [user],
+        response_format: {
+          type: 'json_schema',
+          json_schema: { name: 'edits', strict: true, schema: { type: 'object' } },
+        },
+      },
+      null,
+    ],
+    [
       'max_tokens on o1-mini',
       { model: 'o1-mini', messages: [user], max_tokens: 10 },
       {
