@@ -72,13 +72,13 @@ function ops(getPage, artifacts) {
 }
 
 /**
- * Answers requests in `<fixtureRoot>/rpc/` until `stop()` is called. `getPage` returns the
- * current playwright page; screenshots go to `artifacts`.
+ * The file protocol both RPCs speak: requests `<dir>/<id>.req.json` ({ id, op, args }) are
+ * answered with `<id>.res.json` ({ ok: true, value } or { ok: false, error }), written to a temp
+ * name and renamed, by the op of that name in `table`. Polls every 50 ms until `stop()`.
+ * `label` names the RPC in its error lines.
  */
-export function serveRpc(fixtureRoot, getPage, artifacts) {
-  const dir = join(fixtureRoot, 'rpc');
+export function serveFileRpc(dir, table, label) {
   mkdirSync(dir, { recursive: true });
-  const table = ops(getPage, artifacts);
   const seen = new Set();
   let running = true;
   const answer = (id, body) => {
@@ -88,9 +88,9 @@ export function serveRpc(fixtureRoot, getPage, artifacts) {
   };
   const handle = async (file) => {
     let req;
-    try { req = JSON.parse(readFileSync(join(dir, file), 'utf8')); } catch (err) { console.error(`vscode-test rpc: unreadable ${file}: ${err.message}`); return; }
-    const id = String(req.id);
-    const op = table[req.op];
+    try { req = JSON.parse(readFileSync(join(dir, file), 'utf8')); } catch (err) { console.error(`vscode-test ${label}: unreadable ${file}: ${err.message}`); return; }
+    const id = String(req.id).replace(/[^A-Za-z0-9_-]/g, '_');
+    const op = Object.hasOwn(table, req.op) ? table[req.op] : undefined;
     try {
       if (!op) throw new Error(`unknown op ${JSON.stringify(req.op)}; known: ${Object.keys(table).join(', ')}`);
       answer(id, { ok: true, value: await op(...(Array.isArray(req.args) ? req.args : [])) });
@@ -109,4 +109,12 @@ export function serveRpc(fixtureRoot, getPage, artifacts) {
     }
   })();
   return { stop: async () => { running = false; await loop; } };
+}
+
+/**
+ * Answers requests in `<fixtureRoot>/rpc/` until `stop()` is called. `getPage` returns the
+ * current playwright page; screenshots go to `artifacts`.
+ */
+export function serveRpc(fixtureRoot, getPage, artifacts) {
+  return serveFileRpc(join(fixtureRoot, 'rpc'), ops(getPage, artifacts), 'rpc');
 }

@@ -4,8 +4,8 @@
 // ({ ok: true, value } or { ok: false, error }), written to a temp name and renamed. rpc.mjs reads
 // webview frames; these ops read the workbench page itself (the activity bar, the sidebar's tree,
 // the status bar), which an installed extension cannot see through any VS Code API.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { serveFileRpc } from './rpc.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -45,37 +45,5 @@ function ops(getPage) {
 
 /** Answers requests in `<fixtureRoot>/workbench-rpc/` until `stop()` is called; `getPage` returns the current playwright page. */
 export function serveWorkbenchRpc(fixtureRoot, getPage) {
-  const dir = join(fixtureRoot, 'workbench-rpc');
-  mkdirSync(dir, { recursive: true });
-  const table = ops(getPage);
-  const seen = new Set();
-  let running = true;
-  const answer = (id, body) => {
-    const tmp = join(dir, `${id}.res.tmp`);
-    writeFileSync(tmp, JSON.stringify(body));
-    renameSync(tmp, join(dir, `${id}.res.json`));
-  };
-  const handle = async (file) => {
-    let req;
-    try { req = JSON.parse(readFileSync(join(dir, file), 'utf8')); } catch (err) { console.error(`vscode-test workbench rpc: unreadable ${file}: ${err.message}`); return; }
-    const id = String(req.id).replace(/[^A-Za-z0-9_-]/g, '_');
-    const op = Object.hasOwn(table, req.op) ? table[req.op] : undefined;
-    try {
-      if (!op) throw new Error(`unknown op ${JSON.stringify(req.op)}; known: ${Object.keys(table).join(', ')}`);
-      answer(id, { ok: true, value: await op(...(Array.isArray(req.args) ? req.args : [])) });
-    } catch (err) {
-      answer(id, { ok: false, error: err instanceof Error ? err.message : String(err) });
-    }
-  };
-  const loop = (async () => {
-    while (running) {
-      for (const file of existsSync(dir) ? readdirSync(dir) : []) {
-        if (!file.endsWith('.req.json') || seen.has(file)) continue;
-        seen.add(file);
-        void handle(file);
-      }
-      await sleep(50);
-    }
-  })();
-  return { stop: async () => { running = false; await loop; } };
+  return serveFileRpc(join(fixtureRoot, 'workbench-rpc'), ops(getPage), 'workbench rpc');
 }
