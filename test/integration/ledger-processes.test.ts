@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, rmSync, watch } from 'node:fs';
 import path from 'node:path';
 import { openLedger } from '../../src/ledger/sqlite-ledger';
-import { caps, readLedgerFile, tempDir } from '../unit/ledger/helpers';
+import { caps, queryLedgerFile as query, tempDir } from '../unit/ledger/helpers';
 
 const WRITER = path.join(__dirname, 'fixtures', 'ledger-writer.ts');
 
@@ -17,16 +17,6 @@ function writer(args: string[], env: Record<string, string> = {}) {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-}
-
-/** Reads snapshot + journal with a fresh sql.js (no lock, no ledger code) and runs `sql`. */
-async function query(file: string, sql: string): Promise<unknown[][]> {
-  const db = await readLedgerFile(file);
-  try {
-    return db.exec(sql)[0]?.values ?? [];
-  } finally {
-    db.close();
-  }
 }
 
 /** The ledger file store with writer processes (fixtures/ledger-writer.ts), each a node of its own: crashes and contention. */

@@ -5,17 +5,7 @@ import { FileStore, LedgerFileError } from '../../../src/ledger/file-store';
 import { LedgerVersionError } from '../../../src/ledger/schema';
 import { loadSqlJs } from '../../../src/ledger/sqljs';
 import { openLedger } from '../../../src/ledger/sqlite-ledger';
-import { caps, readLedgerFile, spend, tempDir } from './helpers';
-
-/** Reads snapshot + journal with a fresh sql.js (no lock, no ledger code) and runs `sql`. */
-async function query(file: string, sql: string): Promise<unknown[][]> {
-  const db = await readLedgerFile(file);
-  try {
-    return db.exec(sql)[0]?.values ?? [];
-  } finally {
-    db.close();
-  }
-}
+import { caps, queryLedgerFile as query, spend, tempDir } from './helpers';
 
 /** In one process; the tests with writer processes (SIGKILL mid-write, cap contention) are in test/integration/ledger-processes.test.ts. */
 describe('ledger file store', () => {

@@ -79,3 +79,13 @@ export async function readLedgerFile(file: string): Promise<Database> {
   }
   return db;
 }
+
+/** Reads snapshot + journal with a fresh sql.js (no lock, no ledger code) and runs `sql`: its first result's rows. */
+export async function queryLedgerFile(file: string, sql: string): Promise<unknown[][]> {
+  const db = await readLedgerFile(file);
+  try {
+    return db.exec(sql)[0]?.values ?? [];
+  } finally {
+    db.close();
+  }
+}
