@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Reply } from '../support/scripted-gateway';
@@ -163,4 +164,50 @@ describe('run_job edit mode with checks and revise passes, through the MCP clien
       assert.equal((await fx.app.ledger.listJobs()).length, 0, 'no job was made');
       assert.equal(read('src/a.ts'), A);
     });
+});
+
+describe('run_job edit mode checks under WORKER_ISOLATION=worktree', () => {
+  let fx: AppFixture;
+  let answers: ((root: string) => string)[];
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: fx.sandbox, encoding: 'utf8' }).trim();
+  beforeEach(async () => {
+    fx = await startAppFixture(
+      () => reply(answers[Math.min(fx.gateway.requests.length, answers.length) - 1]!(fx.sandbox)),
+      { isolation: 'worktree' },
+    );
+    mkdirSync(join(fx.sandbox, 'src'));
+    writeFileSync(join(fx.sandbox, 'src/a.ts'), A);
+    writeFileSync(join(fx.sandbox, 'src/b.ts'), B);
+    git('init', '-q');
+    git('add', '-A');
+    git('-c', 'user.email=t@example.com', '-c', 'user.name=T', 'commit', '-qm', 'files');
+  });
+  afterEach(async () => {
+    await fx.close();
+  });
+
+  it('runs the checks and the revise pass in the worktree, leaving the checkout alone until apply', async () => {
+    answers = [renameA, renameB];
+    const r = toolJson(
+      await fx.client.callTool({
+        name: 'run_job',
+        arguments: {
+          agent: 'mini-worker',
+          task: 'Rename totalOf to sumOf everywhere',
+          input_refs: [join(fx.sandbox, 'src/a.ts'), join(fx.sandbox, 'src/b.ts')],
+          apply: true,
+          checks: [TYPES],
+        },
+      }),
+    );
+    assert.equal(r.job_status, 'completed', JSON.stringify(r));
+    assert.deepEqual(r.checks, ['types: passed']);
+    assert.equal(r.revisions, 1);
+    assert.equal(readFileSync(join(fx.sandbox, 'src/b.ts'), 'utf8'), B, 'the checkout is not touched');
+    assert.equal(readFileSync(join(r.worktree, 'src/b.ts'), 'utf8'), B.replaceAll('totalOf', 'sumOf'));
+    const applied = toolJson(await fx.client.callTool({ name: 'apply', arguments: { job_id: r.job_id } }));
+    assert.equal(applied.undo, 'applied', JSON.stringify(applied));
+    assert.equal(readFileSync(join(fx.sandbox, 'src/a.ts'), 'utf8'), A.replace('totalOf', 'sumOf'));
+    assert.equal(readFileSync(join(fx.sandbox, 'src/b.ts'), 'utf8'), B.replaceAll('totalOf', 'sumOf'));
+  });
 });
