@@ -65,6 +65,10 @@ export const CheckSchema = strictObject('checks[]', {
 });
 export type Check = z.infer<typeof CheckSchema>;
 
+/** Revise passes after failing checks (start, and run_job in edit mode): 0 to 3; the default when not given. */
+const maxRevisions = intField('max_revisions', 0, 3);
+export const DEFAULT_MAX_REVISIONS = 1;
+
 /** run_job's `when`: start at once, or wait for the model's cheapest price window (core/off-peak.ts). */
 const WHEN_VALUES = ['now', 'cheapest'] as const;
 
@@ -80,6 +84,14 @@ export const RunJobSchema = strictObject('run_job', {
     .describe(
       'Edit mode: the model returns edits to the input_refs files, which Offload checks and writes (with a pre-job snapshot: discard undoes them); the result has changed_files and diff',
     ),
+  checks: listField('checks', CheckSchema, 0, CHECKS_MAX_ENTRIES)
+    .optional()
+    .describe(
+      "Edit mode only (apply: true): shell commands run in the edited files' folder after the edits are written; a failing one sends the model its output for a revise pass",
+    ),
+  max_revisions: maxRevisions
+    .optional()
+    .describe('Edit mode only: when checks fail, ask the model this many more times with the failures (default 1)'),
   caps: strictObject('caps', {
     max_tokens: maxTokens.optional(),
     max_cost_usd: usdField('caps.max_cost_usd').optional(),
@@ -144,8 +156,8 @@ export const StartSchema = strictObject('start', {
   }).optional(),
   checks: listField('checks', CheckSchema, 0, CHECKS_MAX_ENTRIES).default([]),
   max_cost_usd: usdField('max_cost_usd').optional(),
-  max_revisions: intField('max_revisions', 0, 3)
-    .default(1)
+  max_revisions: maxRevisions
+    .default(DEFAULT_MAX_REVISIONS)
     .describe('When checks fail, resume the agent this many times with the failures (on WORKER_ESCALATE_MODEL if set)'),
 });
 export type StartRequest = z.infer<typeof StartSchema>;

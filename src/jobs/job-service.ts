@@ -125,6 +125,12 @@ export class JobService {
   private async checkRunJob(request: RunJobRequest, prefix: string): Promise<Checked> {
     if (request.apply && !request.input_refs?.length)
       throw new InputError(`${prefix}apply`, 'apply: true edits the input_refs files; name at least one in input_refs');
+    for (const field of ['checks', 'max_revisions'] as const)
+      if (!request.apply && request[field] !== undefined)
+        throw new InputError(
+          `${prefix}${field}`,
+          `${field} belongs to edit mode: add apply: true (with the files in input_refs), or drop ${field}`,
+        );
     const deadline = this.deadlineOf(request, prefix);
     const paths: string[] = [];
     for (const [i, ref] of (request.input_refs ?? []).entries())

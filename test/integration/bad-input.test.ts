@@ -172,6 +172,8 @@ function tables(l: Layout): ToolTable[] {
     [[...at, 'input_refs'], list(0, 50, l.file, false)],
     [[...at, 'input_refs', 0], path(l, 'file')],
     [[...at, 'apply'], bool],
+    [[...at, 'checks'], list(0, 20, { name: 'c', command: 'true' }, false)],
+    [[...at, 'max_revisions'], int(0, 3)],
     [[...at, 'caps'], object('max_tokens, max_cost_usd')],
     [[...at, 'caps', 'max_tokens'], int(1, 1_000_000)],
     [[...at, 'caps', 'max_cost_usd'], usd],
@@ -188,7 +190,7 @@ function tables(l: Layout): ToolTable[] {
       base: { jobs: [runJob] },
       fields: [
         [['jobs'], list(1, 50, runJob, true)],
-        [['jobs', 0], object('agent, task, input_refs, apply, caps')],
+        [['jobs', 0], object('agent, task, input_refs, apply, checks, max_revisions, caps')],
         ...runJobFields(['jobs', 0]),
       ],
     },

@@ -1,37 +1,12 @@
 import type { Config } from '../../core/config';
-import type { Check, StartRequest } from '../../core/requests';
+import type { StartRequest } from '../../core/requests';
 import { checkScope } from '../../core/scope';
 import type { MeteredJob } from '../../adapter/meter';
 import type { RunOutcome, Runner } from '../runner';
 import { claudeArgs, claudeEnv } from './claude-invocation';
 import { runClaudeProcess, type ClaudeProcessOptions, type ClaudeRun } from './claude-process';
+import { failedCheckError, runChecks, type CheckFailure, type CheckRun, type RunCheckPort } from './check-runs';
 import { revisePrompt } from './revise-prompt';
-
-/** Bytes of each check's output kept in the stored job (`check_runs[].output_tail`, its end). */
-export const CHECK_TAIL_BYTES = 4096;
-
-/**
- * One check as the stored job keeps it (job.result.check_runs; the panel shows it, shapeResult
- * hides it from agents): its result line (as in `checks`), whether it passed, and the end of its
- * output (at most CHECK_TAIL_BYTES; '' for the CLI's own line and scoped_patch's). Redacted like
- * the rest of the result when the engine stores it.
- */
-export interface CheckRun {
-  line: string;
-  passed: boolean;
-  output_tail: string;
-}
-
-/** The last `max` bytes of `text` (UTF-8), without a broken first character. */
-function tailOf(text: string | undefined, max = CHECK_TAIL_BYTES): string {
-  const b = Buffer.from(text ?? '', 'utf8');
-  return b.length <= max
-    ? (text ?? '')
-    : b
-        .subarray(b.length - max)
-        .toString('utf8')
-        .replace(/^\uFFFD+/, '');
-}
 
 /** The adapter as the runner sees it: started on first use; one key per job pass. */
 export interface AdapterPort {
@@ -47,11 +22,7 @@ export interface WorkspacePort {
   snapshot(dir: string): Promise<unknown>;
   changedFiles(dir: string, before: unknown): Promise<string[]>;
   diff(dir: string, before: unknown, maxBytes: number): Promise<{ text: string; bytes: number }>;
-  runCheck(
-    check: Check,
-    cwd: string,
-    signal: AbortSignal,
-  ): Promise<{ passed: boolean; line: string; outputTail?: string }>;
+  runCheck: RunCheckPort;
   createWorktree(dir: string, jobId: string): Promise<{ path: string; cwd: string; branch: string; checkout: string }>;
   /** The work tree's tree id now (the job's post state, for apply/discard). */
   tree(dir: string, before: unknown): Promise<string>;
@@ -81,7 +52,7 @@ interface PassVerdict {
   revisable: boolean;
   /** Every line of `checks`, with pass/fail and output tail. */
   runs: CheckRun[];
-  failures: { line: string; outputTail?: string }[];
+  failures: CheckFailure[];
   changed: string[];
   diff: { text: string; bytes: number };
   /** Files changed outside scoped_patch.paths that were put back to the pre-job snapshot. */
@@ -153,16 +124,10 @@ export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<Start
       }
     }
     if (!v.ok) return v;
-    for (const check of request.checks) {
-      log(`check: ${check.name}: ${check.command}`);
-      const r = await deps.workspace.runCheck(check, cwd, signal);
-      v.runs.push({ line: r.line, passed: r.passed, output_tail: tailOf(r.outputTail) });
-      log(r.line);
-      if (!r.passed) {
-        v.ok = false;
-        v.failures.push({ line: r.line, outputTail: r.outputTail });
-      }
-    }
+    const checked = await runChecks(deps.workspace, request.checks, cwd, signal, log);
+    v.runs.push(...checked.runs);
+    v.failures = checked.failures;
+    if (checked.failures.length) v.ok = false;
     return v;
   };
 
@@ -266,10 +231,7 @@ export function createClaudeCodeRunner(deps: ClaudeCodeRunnerDeps): Runner<Start
         if (!verdict.revisable || !verdict.failures.length || pass >= request.max_revisions || !run.sessionId) break;
         pass++;
       }
-      return shape(
-        'failed',
-        verdict.runs.map((c) => c.line).find((c) => /failed|timed out/.test(c)) ?? 'the job did not complete',
-      );
+      return shape('failed', failedCheckError(verdict.runs));
     },
   };
 }

@@ -1,5 +1,6 @@
 import { dirname, join, relative, sep } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
+import { BudgetExceededError } from '../../core/budget';
 import {
   applyEdits,
   EDIT_RESPONSE_FORMAT,
@@ -9,13 +10,15 @@ import {
 } from '../../core/edits';
 import { modelRequestRules } from '../../core/model-rules';
 import { layoutPrompt, type PromptFile } from '../../core/prompt-layout';
-import type { RunJobRequest } from '../../core/requests';
+import { DEFAULT_MAX_REVISIONS, type RunJobRequest } from '../../core/requests';
 import { chatTranscriptBytes } from '../../core/savings';
 import type { RunContext, RunOutcome } from '../runner';
+import { failedCheckError, runChecks, type CheckRun } from './check-runs';
 import { openChecked, readHead } from '../workspace/read-checked';
 import type { WorkspacePort } from './claude-code';
 import { meteredChat, type MeteredChatDeps } from './metered-chat';
 import type { LlmRunnerDeps } from './llm';
+import { revisePrompt } from './revise-prompt';
 
 /** What edit mode needs beyond the llm runner's deps: the workspace layer (snapshot, diff, worktrees). */
 export interface EditDeps extends MeteredChatDeps, Pick<LlmRunnerDeps, 'resolvePath'> {
@@ -53,21 +56,70 @@ function commonDir(paths: readonly string[]): string {
   return dir;
 }
 
+/** One pass's answer applied in memory: the edits, or why it was refused; and its transcript bytes (core/savings.ts). */
+type PassAnswer =
+  | { edits: { path: string; text: string }[]; output: string; finishReason: string | null; bytes: number }
+  | { rejected: string; output: string; bytes: number };
+
+/**
+ * One metered edit call on `files` (instructions, the files by path, then `task`: core/prompt-layout.ts)
+ * and its answer parsed and applied to their texts in memory. Refused (`rejected`, nothing written)
+ * when the answer was cut at max_tokens, does not parse or apply (core/edits.ts), or an edited file
+ * changed on disk since it was read (`roots`: where the files may lie). Throws what meteredChat throws.
+ */
+async function askForEdits(
+  deps: EditDeps,
+  ctx: RunContext,
+  files: readonly EditFile[],
+  task: string,
+  opts: { fenced: boolean; maxTokens: number; roots: readonly string[] },
+): Promise<PassAnswer> {
+  const messages = layoutPrompt(editInstructions(opts.fenced), files, task);
+  const r = await meteredChat(
+    deps,
+    ctx,
+    ctx.job.model,
+    messages,
+    opts.maxTokens,
+    opts.fenced ? undefined : EDIT_RESPONSE_FORMAT,
+  );
+  const bytes = chatTranscriptBytes(messages, r.output);
+  try {
+    if (r.finishReason === 'length') throw new EditRejectedError('the answer was cut at max_tokens');
+    const edits = applyEdits(new Map(files.map((f) => [f.path, f.text])), parseEditAnswer(r.output, opts.fenced));
+    for (const e of edits) {
+      const f = files.find((x) => x.path === e.path)!;
+      if ((await readWhole(f.real, opts.roots, f.path)) !== f.text)
+        throw new EditRejectedError(`${f.path} changed on disk while the model worked; run the job again`);
+    }
+    return { edits, output: r.output, finishReason: r.finishReason, bytes };
+  } catch (err) {
+    if (!(err instanceof EditRejectedError)) throw err;
+    ctx.log(`edit rejected: ${err.message}`);
+    return { rejected: err.message, output: r.output, bytes };
+  }
+}
+
 /**
  * `run_job {apply: true}` (issue 15, item 1): one metered call asking for edits of the input_refs
  * files (core/edits.ts: structured output where the model takes a JSON schema, else the strict
  * fenced-block fallback), then the answer is parsed and applied to the files' texts in memory.
  * An answer that does not parse or apply fails the job and no file is touched (no snapshot is
  * taken either). Else: with WORKER_ISOLATION=worktree a worktree of the files' folder is made and
- * the edits go there; otherwise in place. The folder is snapshotted (git tree, workspace/git.ts),
- * the files are written atomically, and the result carries `changed_files`, `checks` (none: edit
- * mode runs no checks yet), `diff` and the `workspace` record that `apply`/`discard` work from,
- * as a `start` job's does. A file that changed on disk since the model read it fails the job
- * before anything is written; a failed write puts back what was written.
+ * the edits go there; otherwise in place. The folder is snapshotted (git tree, workspace/git.ts)
+ * and the files are written atomically. Then `checks` run in that folder (as `start`'s do); while
+ * one fails, at most `max_revisions` times (default 1), a revise pass asks the same model again
+ * with the failing checks' output (revise-prompt.ts) and the files as they are now, and its answer
+ * is checked and written the same way; a refused revise answer fails the job with the earlier
+ * passes' edits left for review. The result carries `changed_files`, `checks` (one line each),
+ * `revisions`, `diff` and the `workspace` record that `apply`/`discard` work from (all passes
+ * against the one pre-job snapshot), as a `start` job's does. A file that changed on disk since
+ * the model read it fails the pass before anything is written; a failed write puts every file
+ * back to the snapshot and throws.
  */
 export async function runEditJob(deps: EditDeps, ctx: RunContext, request: RunJobRequest): Promise<RunOutcome> {
   const roots = deps.config.sandboxRoots;
-  const files: EditFile[] = [];
+  let files: EditFile[] = [];
   const fail = (error: string, output = '', transcriptBytes = 0): RunOutcome => ({
     status: 'failed',
     error,
@@ -85,30 +137,14 @@ export async function runEditJob(deps: EditDeps, ctx: RunContext, request: RunJo
     throw err;
   }
   const fenced = !modelRequestRules(ctx.job.model).jsonSchemaOutput;
-  // Instructions, then the files by path, then the task (core/prompt-layout.ts), as in text mode.
-  const messages = layoutPrompt(editInstructions(fenced), files, request.task);
   const maxTokens = Math.min(request.caps?.max_tokens ?? deps.config.perJobTokenLimit, deps.config.perJobTokenLimit);
   ctx.log(
     `edit mode: ${files.length} file(s), answer as ${fenced ? 'one ```json fenced block (fallback)' : 'structured output (json_schema)'}`,
   );
-  const r = await meteredChat(deps, ctx, ctx.job.model, messages, maxTokens, fenced ? undefined : EDIT_RESPONSE_FORMAT);
-  const transcriptBytes = chatTranscriptBytes(messages, r.output);
-  let edits: { path: string; text: string }[];
-  try {
-    if (r.finishReason === 'length') throw new EditRejectedError('the answer was cut at max_tokens');
-    edits = applyEdits(new Map(files.map((f) => [f.path, f.text])), parseEditAnswer(r.output, fenced));
-    for (const e of edits) {
-      const f = files.find((x) => x.path === e.path)!;
-      if ((await readWhole(f.real, roots, f.path)) !== f.text)
-        throw new EditRejectedError(`${f.path} changed on disk while the model worked; run the job again`);
-    }
-  } catch (err) {
-    if (err instanceof EditRejectedError) {
-      ctx.log(`edit rejected: ${err.message}`);
-      return fail(`edit rejected: ${err.message}; no file was written`, r.output, transcriptBytes);
-    }
-    throw err;
-  }
+  let answer = await askForEdits(deps, ctx, files, request.task, { fenced, maxTokens, roots });
+  let transcriptBytes = answer.bytes;
+  if ('rejected' in answer)
+    return fail(`edit rejected: ${answer.rejected}; no file was written`, answer.output, transcriptBytes);
   const home = commonDir(files.map((f) => f.real));
   try {
     // The snapshot covers the files' common folder: it must lie inside the sandbox too (not `/` for files under two roots).
@@ -116,7 +152,7 @@ export async function runEditJob(deps: EditDeps, ctx: RunContext, request: RunJo
   } catch {
     return fail(
       `edit mode: the input_refs must share a folder inside one sandbox root (their common folder is ${home}); no file was written`,
-      r.output,
+      answer.output,
       transcriptBytes,
     );
   }
@@ -129,32 +165,29 @@ export async function runEditJob(deps: EditDeps, ctx: RunContext, request: RunJo
     ctx.log(`isolation: edits go to a worktree at ${wt.path} on branch ${wt.branch}; your checkout is not touched`);
   }
   const before = await deps.workspace.snapshot(cwd);
-  const targets = edits.map((e) => ({
-    ...e,
-    abs: join(cwd, relative(home, files.find((f) => f.path === e.path)!.real)),
-  }));
-  try {
-    for (const t of targets) {
-      await writeFileAtomic(t.abs, t.text);
-      ctx.log(`edited ${t.path}`);
-    }
-  } catch (err) {
-    await deps.workspace.restore(cwd, before, await deps.workspace.changedFiles(cwd, before));
-    throw err;
-  }
-  const diff = await deps.workspace.diff(cwd, before, deps.config.diffMaxBytes);
-  return {
-    status: 'completed',
+  // From here the files are where the edits go (the worktree's copies under isolation); revise passes read them there.
+  files = files.map((f) => ({ ...f, real: join(cwd, relative(home, f.real)) }));
+  const fileRoots = [...roots, cwd];
+  const edited = new Set<string>();
+  let runs: CheckRun[] = [];
+  let pass = 0;
+  let last = answer;
+  const shape = async (status: RunOutcome['status'], error?: string): Promise<RunOutcome> => ({
+    status,
+    error,
     transcriptBytes,
     result: {
-      output: `edited ${edits.length} file(s)`,
-      finish_reason: r.finishReason,
+      output: `edited ${edited.size} file(s)${pass ? ` in ${pass + 1} passes` : ''}`,
+      finish_reason: last.finishReason,
       agent: ctx.job.agent,
       edit_format: fenced ? 'fenced' : 'json_schema',
       changed_files: await deps.workspace.changedFiles(cwd, before),
-      checks: [],
-      diff: diff.text,
+      checks: runs.map((c) => c.line),
+      revisions: pass,
+      diff: (await deps.workspace.diff(cwd, before, deps.config.diffMaxBytes)).text,
       ...(wt ? { worktree: wt.path, branch: wt.branch } : {}),
+      // Each check with its output tail, for the panel; not shown in results (core/results.ts).
+      check_runs: runs,
       // What apply/discard need, from any process (src/jobs/undo.ts); not shown in results.
       workspace: {
         snapshot: before,
@@ -162,5 +195,50 @@ export async function runEditJob(deps: EditDeps, ctx: RunContext, request: RunJo
         ...(wt ? { worktree: wt } : {}),
       },
     },
-  };
+  });
+  const maxRevisions = request.max_revisions ?? DEFAULT_MAX_REVISIONS;
+  for (;;) {
+    try {
+      for (const e of last.edits) {
+        await writeFileAtomic(files.find((f) => f.path === e.path)!.real, e.text);
+        edited.add(e.path);
+        ctx.log(`edited ${e.path}`);
+      }
+    } catch (err) {
+      await deps.workspace.restore(cwd, before, await deps.workspace.changedFiles(cwd, before));
+      throw err;
+    }
+    if (!request.checks?.length) return shape('completed');
+    const checked = await runChecks(deps.workspace, request.checks, cwd, ctx.signal, ctx.log);
+    runs = checked.runs;
+    if (ctx.signal.aborted) return shape('cancelled', 'cancelled: the checks were stopped');
+    if (!checked.failures.length) return shape('completed');
+    if (pass >= maxRevisions) return shape('failed', failedCheckError(runs));
+    pass++;
+    ctx.log(
+      `revise pass ${pass}: checks failed; asking ${ctx.job.model} again with the failures and the current files`,
+    );
+    const current: EditFile[] = [];
+    for (const f of files) current.push({ ...f, text: await readWhole(f.real, fileRoots, f.path) });
+    try {
+      answer = await askForEdits(deps, ctx, current, `${request.task}\n\n${revisePrompt(checked.failures)}`, {
+        fenced,
+        maxTokens,
+        roots: fileRoots,
+      });
+    } catch (err) {
+      // The earlier passes' edits are on disk: the outcome must keep the workspace record so discard can undo them.
+      if (ctx.signal.aborted) return shape('cancelled', 'cancelled during a revise pass');
+      if (err instanceof BudgetExceededError) return shape('budget_exceeded', err.message);
+      return shape('failed', `revise pass ${pass}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    transcriptBytes += answer.bytes;
+    if ('rejected' in answer)
+      return shape(
+        'failed',
+        `edit rejected in revise pass ${pass}: ${answer.rejected}; the earlier edits stay (discard undoes them)`,
+      );
+    files = current;
+    last = answer;
+  }
 }

@@ -3,12 +3,8 @@ import { parseConfig } from '../../../src/core/config';
 import { StartSchema } from '../../../src/core/requests';
 import { shapeResult } from '../../../src/core/results';
 import { JobEngine } from '../../../src/jobs/engine';
-import {
-  CHECK_TAIL_BYTES,
-  createClaudeCodeRunner,
-  type CheckRun,
-  type WorkspacePort,
-} from '../../../src/jobs/runners/claude-code';
+import { CHECK_TAIL_BYTES, type CheckRun } from '../../../src/jobs/runners/check-runs';
+import { createClaudeCodeRunner, type WorkspacePort } from '../../../src/jobs/runners/claude-code';
 import { openMemoryLedger } from '../../../src/ledger/sqlite-ledger';
 
 const SECRET = 'configured-secret-value-42';
