@@ -124,18 +124,24 @@ function textOf(content: AnthropicMessageParam['content']): string {
   return content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('\n\n');
 }
 
-/**
- * The system prompt (billing-header block dropped) and every role "system" message of the
- * conversation, appended in order: several OpenAI-compatible chat templates (Qwen, Llama, some
- * gateways) accept a system message only first.
- */
+/** The system prompt, its billing-header block dropped. */
 function systemPrompt(req: AnthropicRequest): string {
   const blocks =
     typeof req.system === 'string'
       ? [req.system]
       : (req.system ?? []).map((b) => b.text).filter((t) => !BILLING_HEADER.test(t));
-  const inline = req.messages.filter((m) => m.role === 'system').map((m) => textOf(m.content));
-  return [...blocks, ...inline].filter((t) => t !== '').join('\n\n');
+  return blocks.filter((t) => t !== '').join('\n\n');
+}
+
+/**
+ * A role "system" message of the conversation (Claude Code sends one every ten requests or so) as
+ * a user turn in place, framed as the CLI frames reminders. Not hoisted into the leading system
+ * prompt: that would rewrite the start of the prompt, and the provider's prefix cache would bill
+ * the whole history after it uncached again. In place is also what chat templates that accept a
+ * system message only first (Qwen, Llama, some gateways) can take.
+ */
+function reminderTurn(message: AnthropicMessageParam): ChatCompletionMessageParam {
+  return { role: 'user', content: `<system-reminder>\n${textOf(message.content)}\n</system-reminder>` };
 }
 
 function translateMessages(req: AnthropicRequest, names: ToolNameMap): ChatCompletionMessageParam[] {
@@ -143,17 +149,29 @@ function translateMessages(req: AnthropicRequest, names: ToolNameMap): ChatCompl
   const system = systemPrompt(req);
   if (system) out.push({ role: 'system', content: system });
   let pendingCalls: string[] = [];
+  // A reminder right after an assistant's tool calls waits until their tool messages are out:
+  // OpenAI wants those directly after the calls.
+  let deferred: ChatCompletionMessageParam[] = [];
   for (const message of req.messages) {
-    if (message.role === 'system') continue;
+    if (message.role === 'system') {
+      if (textOf(message.content) === '') continue;
+      if (pendingCalls.length > 0) deferred.push(reminderTurn(message));
+      else out.push(reminderTurn(message));
+      continue;
+    }
     if (message.role === 'assistant') {
+      out.push(...deferred);
+      deferred = [];
       out.push(translateAssistant(message, names));
       const last = out[out.length - 1] as ChatCompletionAssistantMessageParam;
       pendingCalls = (last.tool_calls ?? []).map((c) => c.id);
     } else {
-      out.push(...translateUser(message, pendingCalls));
+      out.push(...translateUser(message, pendingCalls), ...deferred);
+      deferred = [];
       pendingCalls = [];
     }
   }
+  out.push(...deferred);
   return out;
 }
 

@@ -32,7 +32,7 @@ describe('translateRequest', () => {
     deepStrictEqual(params.messages[0], { role: 'system', content: 'Be brief.' });
   });
 
-  it('drops the billing-header system block and appends role "system" messages to the system prompt (Claude Code)', () => {
+  it('drops the billing-header system block and keeps role "system" messages in place as <system-reminder> user turns (Claude Code)', () => {
     const { params } = translateRequest(
       parse({
         model: 'claude-sonnet-5',
@@ -50,10 +50,48 @@ describe('translateRequest', () => {
       opts,
     );
     deepStrictEqual(params.messages, [
-      { role: 'system', content: 'You are Claude Code.\n\nAvailable agent types: claude' },
+      { role: 'system', content: 'You are Claude Code.' },
       { role: 'user', content: 'hi' },
+      { role: 'user', content: '<system-reminder>\nAvailable agent types: claude\n</system-reminder>' },
       { role: 'user', content: 'go' },
     ]);
+  });
+
+  it('keeps every earlier message byte-stable when a mid-conversation system message arrives (the prefix cache sees the same start)', () => {
+    const turns = [
+      { role: 'user' as const, content: 'hi' },
+      { role: 'assistant' as const, content: 'hello' },
+    ];
+    const before = JSON.stringify(translateRequest(base({ system: 'S', messages: turns }), opts).params.messages);
+    const after = JSON.stringify(
+      translateRequest(
+        base({
+          system: 'S',
+          messages: [...turns, { role: 'system', content: 'Reminder.' }, { role: 'user', content: 'next' }],
+        }),
+        opts,
+      ).params.messages,
+    );
+    ok(after.startsWith(before.slice(0, -1)), `the earlier messages are a prefix: ${after}`);
+  });
+
+  it('puts a reminder that follows tool calls after their tool messages (OpenAI wants those right after the calls)', () => {
+    const { params } = translateRequest(
+      base({
+        messages: [
+          { role: 'user', content: 'list' },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'Bash', input: { command: 'ls' } }] },
+          { role: 'system', content: 'Reminder.' },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'a.ts' }] },
+        ],
+      }),
+      opts,
+    );
+    deepStrictEqual(
+      params.messages.map((m) => m.role),
+      ['user', 'assistant', 'tool', 'user'],
+    );
+    strictEqual(params.messages[3]!.content, '<system-reminder>\nReminder.\n</system-reminder>');
   });
 
   it('strips "$schema" from tool input schemas', () => {
