@@ -23,24 +23,25 @@ const CONCURRENCY = 8;
 export async function run(log: (line: string) => void): Promise<string> {
   const mark = cpuMark();
   log(`${JOBS} jobs, ${LATENCY_MS} ms each, concurrency ${CONCURRENCY}`);
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    [
-      '--conditions=import',
-      '--import',
-      'tsx',
-      join(__dirname, 'support', 'queue-child.ts'),
-      String(JOBS),
-      String(LATENCY_MS),
-      String(CONCURRENCY),
-    ],
-    { maxBuffer: 1 << 20 },
-  );
-  const { wallMs, completed, inFlight } = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
-    wallMs: number;
-    completed: number;
-    inFlight: number;
+  const child = async (latencyMs: number) => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--conditions=import',
+        '--import',
+        'tsx',
+        join(__dirname, 'support', 'queue-child.ts'),
+        String(JOBS),
+        String(latencyMs),
+        String(CONCURRENCY),
+      ],
+      { maxBuffer: 1 << 20 },
+    );
+    return JSON.parse(stdout.trim().split('\n').at(-1)!) as { wallMs: number; completed: number; inFlight: number };
   };
+  const { wallMs, completed, inFlight } = await child(LATENCY_MS);
+  // The same jobs with an instant gateway: the main thread's own work per job (app and stand-in together).
+  const instant = await child(0);
   if (completed !== JOBS) throw new Error(`${JOBS - completed} of ${JOBS} jobs did not complete`);
   {
     const idealMs = (JOBS * LATENCY_MS) / CONCURRENCY;
@@ -59,7 +60,11 @@ export async function run(log: (line: string) => void): Promise<string> {
       `| wall time | **${(wallMs / 1000).toFixed(2)} s** | ideal ${(idealMs / 1000).toFixed(2)} s |`,
       `| over the ideal | **${(over * 100).toFixed(1)} %** | ≤ 5 %: ${over <= 0.05 ? 'met' : 'missed'} |`,
       `| engine overhead per job (per slot) | ${perJobMs.toFixed(2)} ms | |`,
+      `| main-thread work per job (the same ${JOBS} jobs, gateway answering at once) | ${(instant.wallMs / JOBS).toFixed(2)} ms | |`,
       `| jobs completed / reservations left in flight | ${completed} / ${inFlight} | ${JOBS} / 0 |`,
+      '',
+      "One thread runs the app and the stand-in: each round of 8 calls waits for 8 jobs' main-thread work besides its 50 ms, so the",
+      'run is over the ideal by about 8 × that work / 50 ms; the 5 % target needs at most ~0.3 ms of work per job.',
     ].join('\n');
   }
 }
