@@ -22,7 +22,10 @@ import { JobService } from './jobs/job-service';
 import { sweepExpired } from './jobs/undo';
 import { createClaudeCodeRunner, type AdapterPort } from './jobs/runners/claude-code';
 import { createAnalyzeRunner } from './jobs/runners/analyze';
-import { createLlmRunner } from './jobs/runners/llm';
+import { createLlmRunner, llmPrompt } from './jobs/runners/llm';
+import { createBatchClient } from './adapter/batch-client';
+import { ProviderBatches } from './jobs/provider-batch';
+
 import { createWorkspace } from './jobs/workspace';
 import { resolveInSandbox } from './jobs/workspace/paths';
 import { displayPath } from './jobs/workspace/collect-files';
@@ -30,6 +33,9 @@ import type { ChatCall } from './jobs/runners/metered-chat';
 import { createMcpServer } from './mcp/server';
 import type { Timers } from './core/timers';
 import type { ToolDeps } from './mcp/deps';
+
+/** Timeout of one Batch API request (upload, create, poll, results), ms: a results file can be large. */
+const BATCH_REQUEST_TIMEOUT_MS = 120_000;
 
 // Hosts connect the app to I/O through these (src/vscode may import only app, core and shared).
 export { serveMcpHttp, type McpHttpServer, type McpHttpRequestRecord } from './mcp/transports/http';
@@ -225,7 +231,23 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
       claudePath: findClaude(config.claudePath),
     }),
   );
-  const jobs = new JobService(engine, config, prices, resolvePath);
+  // queue_batch mode "batch": the provider's Batch API on the primary gateway, at BATCH_PRICE_MULTIPLIER of list price.
+  const batchClient = createBatchClient({
+    baseURL: config.openaiBaseUrl,
+    apiKey: config.openaiApiKey ?? 'missing-api-key',
+    timeoutMs: BATCH_REQUEST_TIMEOUT_MS,
+  });
+  const batches = new ProviderBatches({
+    ledger,
+    prices,
+    client: batchClient,
+    multiplier: config.batchPriceMultiplier,
+    pollMs: config.batchPollMs,
+    timers: ports.timers ?? globalThis,
+    secrets,
+    prompt: (request) => llmPrompt({ config, resolvePath }, request),
+  });
+  const jobs = new JobService(engine, config, prices, resolvePath, batches);
   return {
     config,
     ledger,
@@ -250,6 +272,8 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     },
     async close() {
       stopPolling();
+      batches.close();
+      batchClient.close();
       await engine.cancelAll();
       await engine.idle();
       engine.stopWatching();

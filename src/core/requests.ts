@@ -67,6 +67,7 @@ export type Check = z.infer<typeof CheckSchema>;
 
 /** run_job's `when`: start at once, or wait for the model's cheapest price window (core/off-peak.ts). */
 const WHEN_VALUES = ['now', 'cheapest'] as const;
+const QUEUE_BATCH_MODES = ['queue', 'batch'] as const;
 
 /** `run_job`: one chat call by a tiered agent (or one chosen by routing, `auto`) on a task, with optional files as context. */
 export const RunJobSchema = strictObject('run_job', {
@@ -106,6 +107,11 @@ export const QueueBatchSchema = strictObject('queue_batch', {
     BATCH_MAX_JOBS,
     'a list of run_job requests ({agent (a tier or auto), task, input_refs?, caps?, not_after?, when?})',
   ),
+  mode: enumField('mode', QUEUE_BATCH_MODES)
+    .optional()
+    .describe(
+      '"queue" (default): the jobs run under the concurrency limit; "batch": one provider Batch API batch (OpenAI: half price, results within 24 h)',
+    ),
 });
 export type QueueBatchRequest = z.infer<typeof QueueBatchSchema>;
 

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { setImmediate as loopTurn } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, it } from 'mocha';
+import { TERMINAL_STATUSES } from '../../src/core/jobs';
+import { startAppFixture, toolJson, type AppFixture } from '../support/app-fixture';
+import type { Reply } from '../support/scripted-gateway';
+import { fakeTimers, settleOn, type FakeClock } from '../unit/fake-clock';
+
+// The scripted gateway is a stand-in for the model provider (test/support/scripted-gateway.ts, its Batch API in
+// scripted-gateway-batch.ts: one more line answered per poll).
+const USAGE = { prompt_tokens: 200, completion_tokens: 20 };
+const script = (req: { body: { messages: { content: string }[] } }): Reply =>
+  String(req.body.messages.at(-1)?.content).includes('FAIL')
+    ? { error: { status: 400, message: 'bad item' } }
+    : { text: `answer ${req.body.messages.at(-1)?.content.slice(-5)}`, usage: USAGE };
+
+describe('queue_batch mode "batch" through MCP (real app, fake clock, stand-in Batch API)', () => {
+  let fx: AppFixture;
+  let clock: FakeClock;
+  beforeEach(async () => {
+    clock = fakeTimers(Date.parse('2026-12-03T10:00:00Z'));
+    fx = await startAppFixture(script, {}, { timers: clock });
+  });
+  afterEach(async () => {
+    await fx.close();
+  });
+
+  const call = async (name: string, args: Record<string, unknown>) =>
+    toolJson(await fx.client.callTool({ name, arguments: args }));
+
+  /** Fires the poll timers until every job is terminal (real HTTP between two polls). */
+  const untilDone = (ids: string[]) =>
+    settleOn(
+      clock,
+      (async () => {
+        for (;;) {
+          const jobs = await Promise.all(ids.map((id) => fx.app.ledger.getJob(id)));
+          if (jobs.every((j) => j && TERMINAL_STATUSES.has(j.status))) return;
+          await loopTurn();
+        }
+      })(),
+    );
+
+  it('sends one provider batch, settles each item at half price and releases the failed one', async () => {
+    const queued = await call('queue_batch', {
+      mode: 'batch',
+      jobs: [
+        { agent: 'mini-worker', task: 'say one' },
+        { agent: 'mini-worker', task: 'FAIL two' },
+        { agent: 'mini-worker', task: 'say three' },
+      ],
+    });
+    assert.deepEqual(
+      queued.jobs.map((j: { job_status: string }) => j.job_status),
+      ['running', 'running', 'running'],
+    );
+    const ids: string[] = queued.jobs.map((j: { job_id: string }) => j.job_id);
+    const held = await fx.app.ledger.spendStats();
+    assert.equal(held.reservations_in_flight, 3, 'every item reserved before the batch was sent');
+    assert.ok(held.reserved > 0);
+    const running = await call('get_job_status', { job_id: ids[0] });
+    assert.equal(running.job_status, 'running');
+
+    await untilDone(ids);
+
+    const [one, two, three] = await Promise.all(ids.map((id) => call('get_job_status', { job_id: id })));
+    assert.equal(one!.job_status, 'completed');
+    assert.equal(one!.output, 'answer y one');
+    assert.equal(three!.output, 'answer three');
+    assert.equal(two!.job_status, 'failed');
+    assert.match(JSON.stringify(two), /HTTP 400: bad item/);
+
+    const price = fx.app.prices.cost(
+      'gpt-4o-mini',
+      { input_tokens: 200, output_tokens: 20, cache_read_tokens: 0 },
+      new Date(clock.now),
+    );
+    const stats = await fx.app.ledger.spendStats();
+    assert.equal(stats.reservations_in_flight, 0);
+    assert.equal(stats.reserved, 0);
+    assert.equal(Math.round(stats.current_month * 1e6), 2 * Math.ceil(price * 0.5));
+    assert.equal(stats.by_model['gpt-4o-mini']?.calls, 2);
+    assert.equal(stats.by_model['gpt-4o-mini']?.input_tokens, 400);
+    // Nothing went through chat completions: the three items went as one batch.
+    assert.deepEqual(
+      fx.gateway.requests.map((r) => r.path),
+      ['/v1/batches', '/v1/batches', '/v1/batches'],
+    );
+    assert.equal(fx.gateway.batch.batchIds().length, 1);
+  });
+});
