@@ -208,12 +208,29 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
       { transcriptBytes, usage: job.usage, costMicros: job.costMicros, referenceModel: config.savingsReferenceModel },
       prices,
     ).savings;
+  // queue_batch mode "batch": the provider's Batch API on the primary gateway, at BATCH_PRICE_MULTIPLIER of list price.
+  const batchClient = createBatchClient({
+    baseURL: config.openaiBaseUrl,
+    apiKey: config.openaiApiKey ?? 'missing-api-key',
+    timeoutMs: BATCH_REQUEST_TIMEOUT_MS,
+  });
+  const batches = new ProviderBatches({
+    ledger,
+    prices,
+    client: batchClient,
+    multiplier: config.batchPriceMultiplier,
+    pollMs: config.batchPollMs,
+    timers: ports.timers ?? globalThis,
+    secrets,
+    prompt: (request) => llmPrompt({ config, resolvePath }, request),
+  });
   const engine = new JobEngine(ledger, {
     concurrency: config.maxConcurrency,
     secrets,
     logDir,
     receipt,
     timers: ports.timers,
+    cancelOutside: (jobId) => batches.cancel(jobId),
   });
   // Every prompt of run_job, queue_batch and analyze goes out redacted (metered-chat.ts; the adapter does the same for agent jobs).
   const checkEnv = () => childEnv(ports.env, { extraNames: config.childEnv, secrets: secrets() });
@@ -231,22 +248,6 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
       claudePath: findClaude(config.claudePath),
     }),
   );
-  // queue_batch mode "batch": the provider's Batch API on the primary gateway, at BATCH_PRICE_MULTIPLIER of list price.
-  const batchClient = createBatchClient({
-    baseURL: config.openaiBaseUrl,
-    apiKey: config.openaiApiKey ?? 'missing-api-key',
-    timeoutMs: BATCH_REQUEST_TIMEOUT_MS,
-  });
-  const batches = new ProviderBatches({
-    ledger,
-    prices,
-    client: batchClient,
-    multiplier: config.batchPriceMultiplier,
-    pollMs: config.batchPollMs,
-    timers: ports.timers ?? globalThis,
-    secrets,
-    prompt: (request) => llmPrompt({ config, resolvePath }, request),
-  });
   const jobs = new JobService(engine, config, prices, resolvePath, batches);
   return {
     config,

@@ -47,7 +47,10 @@ function batchField(batch: Pick<Batch, 'id' | 'status'>) {
 
 /** Sends queue_batch jobs as provider batches and follows them to their end. */
 export class ProviderBatches {
-  private readonly polls = new Set<unknown>();
+  /** The pending poll timer of each batch followed, and its items. */
+  private readonly followed = new Map<string, { handle: unknown; items: Item[] }>();
+  /** The batch of each item followed. */
+  private readonly batchOf = new Map<string, string>();
   private closed = false;
 
   constructor(private readonly deps: ProviderBatchDeps) {}
@@ -95,6 +98,7 @@ export class ProviderBatches {
             result: { batch: { ...batchField(batch), reservation_id: item.reservationId } },
           }),
         );
+      for (const item of taken) this.batchOf.set(item.job.id, batch.id);
       this.schedule(batch.id, taken);
       return out;
     } catch (err) {
@@ -113,13 +117,31 @@ export class ProviderBatches {
   private schedule(batchId: string, items: Item[]): void {
     if (this.closed) return;
     const handle = this.deps.timers.setTimeout(() => {
-      this.polls.delete(handle);
       void this.poll(batchId, items).catch(() => this.schedule(batchId, items));
     }, this.deps.pollMs);
-    this.polls.add(handle);
+    this.followed.set(batchId, { handle, items });
+  }
+
+  /**
+   * Cancels the provider batch of an item (`POST /batches/{id}/cancel`: every item of it) and
+   * polls it at once; the items answered before keep their results, the others end `cancelled`
+   * and are released. False when `jobId` is no item of a batch this process follows. Throws the
+   * client's errors (the batch then goes on, and is polled as before).
+   */
+  async cancel(jobId: string): Promise<boolean> {
+    const batchId = this.batchOf.get(jobId);
+    const followed = batchId === undefined ? undefined : this.followed.get(batchId);
+    if (!batchId || !followed) return false;
+    await this.deps.client.cancel(batchId);
+    this.deps.timers.clearTimeout(followed.handle);
+    await this.poll(batchId, followed.items).catch(() => this.schedule(batchId, followed.items));
+    return true;
   }
 
   private async poll(batchId: string, items: Item[]): Promise<void> {
+    const ids = items.map((i) => i.job.id);
+    // A cancel asked from another process (ledger.requestCancel) cancels the batch here.
+    if ((await this.deps.ledger.cancelRequested(ids)).length) await this.deps.client.cancel(batchId);
     const batch = await this.deps.client.get(batchId);
     if (!FINAL_BATCH_STATUSES.includes(batch.status)) {
       for (const item of items) {
@@ -132,6 +154,8 @@ export class ProviderBatches {
       }
       return this.schedule(batchId, items);
     }
+    this.followed.delete(batchId);
+    for (const id of ids) this.batchOf.delete(id);
     const lines = new Map<string, BatchResultLine>();
     for (const fileId of [batch.output_file_id, batch.error_file_id])
       if (fileId) for (const line of await this.deps.client.results(fileId)) lines.set(line.custom_id, line);
@@ -147,7 +171,12 @@ export class ProviderBatches {
     const body = line?.response?.status_code === 200 ? (line.response.body as CompletionBody) : null;
     if (!body) {
       await ledger.release(item.reservationId);
-      await ledger.updateJob(job.id, { status: 'failed', result, error: itemError(batch, line) });
+      const cancelled = batch.status === 'cancelled' && (!line || line.error?.code === 'batch_cancelled');
+      await ledger.updateJob(job.id, {
+        status: cancelled ? 'cancelled' : 'failed',
+        result,
+        error: itemError(batch, line),
+      });
       return;
     }
     const usage = usageFromOpenAI(body.usage);
@@ -164,8 +193,8 @@ export class ProviderBatches {
   /** Stops polling (shutdown). The batches go on at the provider. */
   close(): void {
     this.closed = true;
-    for (const handle of this.polls) this.deps.timers.clearTimeout(handle);
-    this.polls.clear();
+    for (const { handle } of this.followed.values()) this.deps.timers.clearTimeout(handle);
+    this.followed.clear();
   }
 }
 

@@ -88,4 +88,35 @@ describe('queue_batch mode "batch" through MCP (real app, fake clock, stand-in B
     );
     assert.equal(fx.gateway.batch.batchIds().length, 1);
   });
+
+  it('cancel cancels the provider batch and keeps the results answered before it', async () => {
+    const queued = await call('queue_batch', {
+      mode: 'batch',
+      jobs: ['say one', 'say two', 'say three'].map((task) => ({ agent: 'mini-worker', task })),
+    });
+    const ids: string[] = queued.jobs.map((j: { job_id: string }) => j.job_id);
+    // Polls until the stand-in has answered the first line (validating → in_progress → one line).
+    await settleOn(
+      clock,
+      (async () => {
+        while (fx.gateway.requests.length < 1) await loopTurn();
+      })(),
+    );
+    const cancelled = await settleOn(clock, call('cancel', { job_id: ids[1] }));
+    assert.equal(cancelled.cancelled, true);
+    const [one, two, three] = await Promise.all(ids.map((id) => call('get_job_status', { job_id: id })));
+    assert.equal(one!.job_status, 'completed');
+    assert.equal(one!.output, 'answer y one');
+    assert.equal(two!.job_status, 'cancelled');
+    assert.equal(three!.job_status, 'cancelled');
+    const price = fx.app.prices.cost(
+      'gpt-4o-mini',
+      { input_tokens: 200, output_tokens: 20, cache_read_tokens: 0 },
+      new Date(clock.now),
+    );
+    const stats = await fx.app.ledger.spendStats();
+    assert.equal(stats.reserved, 0);
+    assert.equal(Math.round(stats.current_month * 1e6), Math.ceil(price * 0.5));
+    assert.equal(fx.gateway.requests.length, 1, 'the cancelled lines never ran');
+  });
 });
