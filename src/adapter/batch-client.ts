@@ -74,6 +74,11 @@ export interface BatchClientOptions {
 export interface BatchClient {
   /** Uploads `lines` as one JSONL file (each line `{custom_id, method: "POST", url, body}`); resolves with its file id. */
   upload(lines: readonly BatchRequestLine[]): Promise<string>;
+  /**
+   * Whether the gateway has a Batch API: `GET /batches?limit=1` answered 2xx (true) or 404 (false;
+   * DeepSeek, OneAPI and New API have none). The first answer is kept. Throws the other errors.
+   */
+  supported(): Promise<boolean>;
   /** Creates the batch of an uploaded file. Throws NoBatchApiError when the gateway answers 404. */
   create(inputFileId: string, metadata?: Record<string, string>): Promise<Batch>;
   /** The batch now. */
@@ -125,7 +130,20 @@ export function createBatchClient(opts: BatchClientOptions): BatchClient {
     throw new APIError(200, undefined, `gateway answered ${method} ${path} with a body that is not JSON`, undefined);
   };
 
+  let supported: boolean | undefined;
   return {
+    async supported() {
+      if (supported === undefined) {
+        try {
+          await call('GET', 'batches?limit=1');
+          supported = true;
+        } catch (err) {
+          if (!(err instanceof APIError && err.status === 404)) throw err;
+          supported = false;
+        }
+      }
+      return supported;
+    },
     async upload(lines) {
       const jsonl = lines
         .map((l) => JSON.stringify({ custom_id: l.custom_id, method: 'POST', url: BATCH_ENDPOINT, body: l.body }))

@@ -112,6 +112,9 @@ export const QueueBatchSchema = strictObject('queue_batch', {
     .describe(
       '"queue" (default): the jobs run under the concurrency limit; "batch": one provider Batch API batch (OpenAI: half price, results within 24 h)',
     ),
+  queue_fallback: boolField('queue_fallback')
+    .optional()
+    .describe('mode "batch" on a gateway without a Batch API: true (default) runs the jobs as "queue", false refuses'),
 });
 export type QueueBatchRequest = z.infer<typeof QueueBatchSchema>;
 

@@ -30,6 +30,13 @@ import { applyJob, discardJob, type UndoOutcome } from './undo';
  * A run_job request that passed the checks: its engine metadata (with the routing decision of an
  * `auto` job), the approval question if it needs one, and why routing refused it, if it did.
  */
+/** What queue_batch queued: the jobs in request order, how they run, and why not as asked (a fallback to "queue"). */
+export interface QueuedBatch {
+  jobs: JobRecord[];
+  mode: 'queue' | 'batch';
+  notice?: string;
+}
+
 interface Checked {
   meta: {
     agent: string;
@@ -92,9 +99,17 @@ export class JobService {
    * records at once, in order; jobs not approved are stored `rejected`. Mode "batch" sends the
    * accepted jobs as one provider batch (provider-batch.ts; its errors are thrown as they are).
    */
-  async queueBatch(request: QueueBatchRequest, approve?: Approver): Promise<JobRecord[]> {
+  async queueBatch(request: QueueBatchRequest, approve?: Approver): Promise<QueuedBatch> {
     if (request.mode === 'batch') {
       if (!this.batches) throw new InputError('mode', 'mode "batch" is not available in this worker; use mode "queue"');
+      if (!(await this.batches.supported())) {
+        const notice =
+          'the gateway has no Batch API (GET /batches answered 404: DeepSeek, OneAPI and New API have none)';
+        if (request.queue_fallback === false)
+          throw new InputError('mode', `${notice}; use mode "queue", or allow queue_fallback`);
+        const queued = await this.queueBatch({ ...request, mode: 'queue' }, approve);
+        return { ...queued, notice: `${notice}: the jobs run as mode "queue", at the list price` };
+      }
       for (const [j, job] of request.jobs.entries())
         if (job.apply || job.not_after !== undefined || job.when === 'cheapest')
           throw new InputError(
@@ -133,7 +148,7 @@ export class JobService {
       const sent = await this.batches!.submit(toBatch);
       for (const [i, b] of toBatch.entries()) out[b.at] = sent[i]!;
     }
-    return out as JobRecord[];
+    return { jobs: out as JobRecord[], mode: request.mode ?? 'queue' };
   }
 
   /**
@@ -324,7 +339,7 @@ export class JobService {
       case 'llm': {
         // A retry runs at once: the stored not_after has usually passed, and the user asked for it now.
         const { not_after: _notAfter, when: _when, ...again } = stored(RunJobSchema, job.request);
-        return (await this.queueBatch({ jobs: [again] }, approve))[0]!;
+        return (await this.queueBatch({ jobs: [again] }, approve)).jobs[0]!;
       }
       case 'analyze': {
         const { resolved: _resolved, ...request } = (

@@ -55,6 +55,11 @@ export class ProviderBatches {
 
   constructor(private readonly deps: ProviderBatchDeps) {}
 
+  /** Whether the gateway has a Batch API (BatchClient.supported). */
+  supported(): Promise<boolean> {
+    return this.deps.client.supported();
+  }
+
   /** `x` µUSD at the batch price, rounded up (a held worst case never undershoots). */
   private discounted(micros: number): number {
     return Math.ceil(micros * this.deps.multiplier);

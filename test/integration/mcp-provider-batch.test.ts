@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setImmediate as loopTurn } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, it } from 'mocha';
 import { TERMINAL_STATUSES } from '../../src/core/jobs';
-import { startAppFixture, toolJson, type AppFixture } from '../support/app-fixture';
+import { startAppFixture, toolError, toolJson, type AppFixture } from '../support/app-fixture';
 import type { Reply } from '../support/scripted-gateway';
 import { fakeTimers, settleOn, type FakeClock } from '../unit/fake-clock';
 
@@ -118,5 +118,45 @@ describe('queue_batch mode "batch" through MCP (real app, fake clock, stand-in B
     assert.equal(stats.reserved, 0);
     assert.equal(Math.round(stats.current_month * 1e6), Math.ceil(price * 0.5));
     assert.equal(fx.gateway.requests.length, 1, 'the cancelled lines never ran');
+  });
+});
+
+describe('queue_batch mode "batch" on a gateway without a Batch API (DeepSeek-like stand-in)', () => {
+  let fx: AppFixture;
+  beforeEach(async () => {
+    fx = await startAppFixture(script, {}, {}, { batchApi: false });
+  });
+  afterEach(async () => {
+    await fx.close();
+  });
+
+  it('runs the jobs as "queue" at the list price and says why', async () => {
+    const queued = toolJson(
+      await fx.client.callTool({
+        name: 'queue_batch',
+        arguments: { mode: 'batch', jobs: [{ agent: 'mini-worker', task: 'say one' }] },
+      }),
+    );
+    assert.equal(queued.mode, 'queue');
+    assert.match(queued.notice, /no Batch API.*run as mode "queue"/);
+    const done = toolJson(
+      await fx.client.callTool({ name: 'wait', arguments: { job_id: queued.jobs[0].job_id, timeout_ms: 10_000 } }),
+    );
+    assert.equal(done.job_status, 'completed');
+    assert.deepEqual(
+      fx.gateway.requests.map((r) => r.path),
+      ['/v1/chat/completions'],
+    );
+  });
+
+  it('refuses, queuing nothing, when queue_fallback is false', async () => {
+    const message = toolError(
+      await fx.client.callTool({
+        name: 'queue_batch',
+        arguments: { mode: 'batch', queue_fallback: false, jobs: [{ agent: 'mini-worker', task: 'say one' }] },
+      }),
+    );
+    assert.match(message, /no Batch API/);
+    assert.equal((await fx.app.ledger.listJobs()).length, 0);
   });
 });

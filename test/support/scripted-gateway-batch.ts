@@ -213,6 +213,17 @@ export function createBatchRoutes(answer: (body: object) => LineAnswer, send: Se
         }
         return true;
       }
+      if (m === 'GET' && path === '/v1/batches') {
+        const data = [...batches.values()].reverse().map(view);
+        send(res, 200, {
+          object: 'list',
+          data,
+          first_id: data[0]?.id ?? null,
+          last_id: data.at(-1)?.id ?? null,
+          has_more: false,
+        });
+        return true;
+      }
       const batch = /^\/v1\/batches\/([^/]+)(\/cancel)?$/.exec(path);
       if (batch) {
         const b = batches.get(decodeURIComponent(batch[1]!));
