@@ -249,6 +249,13 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     }),
   );
   const jobs = new JobService(engine, config, prices, resolvePath, batches);
+  // Provider batches another process sent and no longer follows (it exited): taken up here.
+  batches.resume().then(
+    (n) => {
+      if (n) log(`provider batches: following ${n} batch(es) left by a process that stopped`);
+    },
+    (err: unknown) => log(`provider batches: resume failed: ${String(err)}`),
+  );
   return {
     config,
     ledger,

@@ -18,6 +18,9 @@ import type { Ledger } from '../ledger/ledger';
 import type { SubmitMeta } from './engine';
 import { shapeChat } from './runners/metered-chat';
 
+/** How far back resume looks for batch items, ms: the 24 h window, twice. */
+const RESUME_LOOKBACK_MS = 48 * 60 * 60 * 1000;
+
 /** What a provider batch needs. `multiplier` is BATCH_PRICE_MULTIPLIER (0 < m ≤ 1); `pollMs` BATCH_POLL_MS. */
 export interface ProviderBatchDeps {
   ledger: Ledger;
@@ -54,6 +57,34 @@ export class ProviderBatches {
   private closed = false;
 
   constructor(private readonly deps: ProviderBatchDeps) {}
+
+  /**
+   * Follows the running batch items in the ledger that no one here follows (their process
+   * stopped: the batch id and each item's reservation id live in its result): polls each batch
+   * after `pollMs`, then settles or releases its items as submit's batches. Items changed more
+   * than RESUME_LOOKBACK_MS ago are not looked at (a batch ends within its 24 h window).
+   * Resolves with how many batches it took up.
+   */
+  async resume(): Promise<number> {
+    const since = this.deps.timers.Date.now() - RESUME_LOOKBACK_MS;
+    const { jobs } = await this.deps.ledger.jobsChangedSince(since, 10_000);
+    const found = new Map<string, Item[]>();
+    for (const job of jobs) {
+      const batch = (job.result as { batch?: { mode?: unknown; id?: unknown; reservation_id?: unknown } } | null)
+        ?.batch;
+      if (job.status !== 'running' || batch?.mode !== 'batch') continue;
+      if (typeof batch.id !== 'string' || typeof batch.reservation_id !== 'string') continue;
+      if (this.followed.has(batch.id)) continue;
+      const items = found.get(batch.id) ?? [];
+      items.push({ job, reservationId: batch.reservation_id, agent: job.agent });
+      found.set(batch.id, items);
+    }
+    for (const [batchId, items] of found) {
+      for (const item of items) this.batchOf.set(item.job.id, batchId);
+      this.schedule(batchId, items);
+    }
+    return found.size;
+  }
 
   /** Whether the gateway has a Batch API (BatchClient.supported). */
   supported(): Promise<boolean> {

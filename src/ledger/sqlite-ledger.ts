@@ -85,6 +85,8 @@ export interface LedgerOptions {
  * reservation holds budget but no MAX_OPENAI_CONCURRENCY slot.
  */
 const BATCH_ITEM = "IFNULL(json_extract(request_json, '$.mode'), '') = 'batch'";
+/** A provider batch item whose batch was created and is followed by whichever process polls it. */
+const RUNNING_BATCH_ITEM = `status = 'running' AND ${BATCH_ITEM}`;
 /** Reservations that take an in-flight slot: all but those of provider batch items. */
 const IN_FLIGHT = `SELECT COUNT(*) FROM reservations JOIN jobs ON jobs.id = reservations.job_id WHERE NOT (${BATCH_ITEM})`;
 
@@ -451,9 +453,12 @@ class SqlLedger implements SqliteLedger {
   async reclaimOrphans(isAlive: (pid: number) => boolean): Promise<number> {
     const now = this.clock();
     return this.store.write((db) => {
-      const orphans = all(db, 'SELECT id, pid, micros FROM reservations WHERE pid <> ?', [this.pid]).filter(
-        (r) => !isAlive(Number(r.pid)),
-      );
+      // A running provider batch item is not orphaned with its process: any process resumes its batch (provider-batch.ts).
+      const orphans = all(
+        db,
+        `SELECT id, pid, micros FROM reservations WHERE pid <> ? AND job_id NOT IN (SELECT id FROM jobs WHERE ${RUNNING_BATCH_ITEM})`,
+        [this.pid],
+      ).filter((r) => !isAlive(Number(r.pid)));
       for (const { id, micros } of orphans) {
         run(
           db,
@@ -487,7 +492,7 @@ class SqlLedger implements SqliteLedger {
         );
         run(
           db,
-          `UPDATE jobs SET status = 'failed', error = ?, updated_at = ? WHERE pid = ? AND status IN ('queued', 'running')`,
+          `UPDATE jobs SET status = 'failed', error = ?, updated_at = ? WHERE pid = ? AND status IN ('queued', 'running') AND NOT (${RUNNING_BATCH_ITEM})`,
           [
             `the Offload process that ran this job (pid ${pid}) exited before it finished; its spend so far is kept`,
             now,

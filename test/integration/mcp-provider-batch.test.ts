@@ -5,6 +5,8 @@ import { TERMINAL_STATUSES } from '../../src/core/jobs';
 import { startAppFixture, toolError, toolJson, type AppFixture } from '../support/app-fixture';
 import type { Reply } from '../support/scripted-gateway';
 import { fakeTimers, settleOn, type FakeClock } from '../unit/fake-clock';
+import { createBatchClient } from '../../src/adapter/batch-client';
+import { ProviderBatches } from '../../src/jobs/provider-batch';
 
 // The scripted gateway is a stand-in for the model provider (test/support/scripted-gateway.ts, its Batch API in
 // scripted-gateway-batch.ts: one more line answered per poll).
@@ -118,6 +120,51 @@ describe('queue_batch mode "batch" through MCP (real app, fake clock, stand-in B
     assert.equal(stats.reserved, 0);
     assert.equal(Math.round(stats.current_month * 1e6), Math.ceil(price * 0.5));
     assert.equal(fx.gateway.requests.length, 1, 'the cancelled lines never ran');
+  });
+
+  it('a restarted worker resumes the batch from the ledger and settles it', async () => {
+    const queued = await call('queue_batch', {
+      mode: 'batch',
+      jobs: ['say one', 'say two'].map((task) => ({ agent: 'mini-worker', task })),
+    });
+    const ids: string[] = queued.jobs.map((j: { job_id: string }) => j.job_id);
+    // The first worker's polls run on `clock`, which no longer fires: it stands for a process that stopped.
+    const later = fakeTimers(clock.now);
+    const client = createBatchClient({ baseURL: fx.gateway.url, apiKey: 'scripted-key', timeoutMs: 5_000 });
+    const resumed = new ProviderBatches({
+      ledger: fx.app.ledger,
+      prices: fx.app.prices,
+      client,
+      multiplier: 0.5,
+      pollMs: 60_000,
+      timers: later,
+      secrets: () => [],
+      prompt: () => Promise.reject(new Error('resume sends nothing new')),
+    });
+    try {
+      assert.equal(await resumed.resume(), 1);
+      await settleOn(
+        later,
+        (async () => {
+          for (;;) {
+            const jobs = await Promise.all(ids.map((id) => fx.app.ledger.getJob(id)));
+            if (jobs.every((j) => j && TERMINAL_STATUSES.has(j.status))) return;
+            await loopTurn();
+          }
+        })(),
+      );
+    } finally {
+      resumed.close();
+      client.close();
+    }
+    const done = await Promise.all(ids.map((id) => call('get_job_status', { job_id: id })));
+    assert.deepEqual(
+      done.map((d) => d.job_status),
+      ['completed', 'completed'],
+    );
+    const stats = await fx.app.ledger.spendStats();
+    assert.equal(stats.reserved, 0);
+    assert.equal(stats.by_model['gpt-4o-mini']?.calls, 2);
   });
 });
 
