@@ -15,6 +15,7 @@ import type { RunJobRequest } from '../core/requests';
 import type { Timers } from '../core/timers';
 import { usageFromOpenAI } from '../core/usage';
 import type { Ledger } from '../ledger/ledger';
+import type { SqliteLedger } from '../ledger/sqlite-ledger';
 import type { SubmitMeta } from './engine';
 import { shapeChat } from './runners/metered-chat';
 
@@ -23,7 +24,8 @@ const RESUME_LOOKBACK_MS = 48 * 60 * 60 * 1000;
 
 /** What a provider batch needs. `multiplier` is BATCH_PRICE_MULTIPLIER (0 < m ≤ 1); `pollMs` BATCH_POLL_MS. */
 export interface ProviderBatchDeps {
-  ledger: Ledger;
+  /** listReservations: an item's held worst case, charged when the provider reported no usage. */
+  ledger: Ledger & Pick<SqliteLedger, 'listReservations'>;
   prices: PriceBook;
   client: BatchClient;
   multiplier: number;
@@ -198,32 +200,43 @@ export class ProviderBatches {
     for (const item of items) await this.finish(item, batch, lines.get(item.job.id));
   }
 
-  /** Settles (a 200 answer) or releases (anything else) one item, and ends its job. */
+  /**
+   * Settles (a 200 answer) or releases (anything else) one item, and ends its job if it is still
+   * running. The money is settled even when the job was ended meanwhile (the provider answered it);
+   * an answer without usage is charged the held worst case (fail closed, as meteredCall does).
+   */
   private async finish(item: Item, batch: Batch, line: BatchResultLine | undefined): Promise<void> {
     const { ledger, prices, timers } = this.deps;
     const job = await ledger.getJob(item.job.id);
-    if (!job || job.status !== 'running') return;
+    if (!job) return;
+    const running = job.status === 'running';
     const result = { agent: item.agent, batch: batchField(batch) };
     const body = line?.response?.status_code === 200 ? (line.response.body as CompletionBody) : null;
     if (!body) {
       await ledger.release(item.reservationId);
       const cancelled = batch.status === 'cancelled' && (!line || line.error?.code === 'batch_cancelled');
-      await ledger.updateJob(job.id, {
-        status: cancelled ? 'cancelled' : 'failed',
-        result,
-        error: itemError(batch, line),
-      });
+      if (running)
+        await ledger.updateJob(job.id, {
+          status: cancelled ? 'cancelled' : 'failed',
+          result,
+          error: itemError(batch, line),
+        });
       return;
     }
     const usage = usageFromOpenAI(body.usage);
     const model = typeof body.model === 'string' ? body.model : job.model;
-    const costMicros = this.discounted(prices.cost(job.model, usage, new Date(timers.Date.now())));
-    await ledger.settle(item.reservationId, { model, usage, costMicros, status: 'ok' });
+    const held = (await ledger.listReservations()).find((r) => r.id === item.reservationId);
+    if (!held) return; // settled or released already (another process followed the same batch)
+    const costMicros = body.usage
+      ? this.discounted(prices.cost(job.model, usage, new Date(timers.Date.now())))
+      : held.micros;
+    await ledger.settle(item.reservationId, { model, usage, costMicros, status: body.usage ? 'ok' : 'usage_missing' });
     const choice = body.choices?.[0];
-    await ledger.updateJob(job.id, {
-      status: 'completed',
-      result: { ...result, output: choice?.message?.content ?? '', finish_reason: choice?.finish_reason ?? null },
-    });
+    if (running)
+      await ledger.updateJob(job.id, {
+        status: 'completed',
+        result: { ...result, output: choice?.message?.content ?? '', finish_reason: choice?.finish_reason ?? null },
+      });
   }
 
   /** Stops polling (shutdown). The batches go on at the provider. */

@@ -14,7 +14,9 @@ const USAGE = { prompt_tokens: 200, completion_tokens: 20 };
 const script = (req: { body: { messages: { content: string }[] } }): Reply =>
   String(req.body.messages.at(-1)?.content).includes('FAIL')
     ? { error: { status: 400, message: 'bad item' } }
-    : { text: `answer ${req.body.messages.at(-1)?.content.slice(-5)}`, usage: USAGE };
+    : String(req.body.messages.at(-1)?.content).includes('NO USAGE')
+      ? { text: 'unmetered', omitUsage: true }
+      : { text: `answer ${req.body.messages.at(-1)?.content.slice(-5)}`, usage: USAGE };
 
 describe('queue_batch mode "batch" through MCP (real app, fake clock, stand-in Batch API)', () => {
   let fx: AppFixture;
@@ -89,6 +91,18 @@ describe('queue_batch mode "batch" through MCP (real app, fake clock, stand-in B
       ['/v1/batches', '/v1/batches', '/v1/batches'],
     );
     assert.equal(fx.gateway.batch.batchIds().length, 1);
+  });
+
+  it('charges an answer without usage its held worst case (fail closed)', async () => {
+    const queued = await call('queue_batch', { mode: 'batch', jobs: [{ agent: 'mini-worker', task: 'NO USAGE' }] });
+    const id: string = queued.jobs[0].job_id;
+    const held = (await fx.app.ledger.spendStats()).reserved;
+    assert.ok(held > 0);
+    await untilDone([id]);
+    assert.equal((await call('get_job_status', { job_id: id })).job_status, 'completed');
+    const stats = await fx.app.ledger.spendStats();
+    assert.equal(stats.reserved, 0);
+    assert.equal(stats.current_month, held);
   });
 
   it('cancel cancels the provider batch and keeps the results answered before it', async () => {
