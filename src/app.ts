@@ -22,7 +22,10 @@ import { JobService } from './jobs/job-service';
 import { sweepExpired } from './jobs/undo';
 import { createClaudeCodeRunner, type AdapterPort } from './jobs/runners/claude-code';
 import { createAnalyzeRunner } from './jobs/runners/analyze';
-import { createLlmRunner } from './jobs/runners/llm';
+import { createLlmRunner, llmPrompt } from './jobs/runners/llm';
+import { createBatchClient } from './adapter/batch-client';
+import { ProviderBatches } from './jobs/provider-batch';
+
 import { createWorkspace } from './jobs/workspace';
 import { resolveInSandbox } from './jobs/workspace/paths';
 import { displayPath } from './jobs/workspace/collect-files';
@@ -30,6 +33,9 @@ import type { ChatCall } from './jobs/runners/metered-chat';
 import { createMcpServer } from './mcp/server';
 import type { Timers } from './core/timers';
 import type { ToolDeps } from './mcp/deps';
+
+/** Timeout of one Batch API request (upload, create, poll, results), ms: a results file can be large. */
+const BATCH_REQUEST_TIMEOUT_MS = 120_000;
 
 // Hosts connect the app to I/O through these (src/vscode may import only app, core and shared).
 export { serveMcpHttp, type McpHttpServer, type McpHttpRequestRecord } from './mcp/transports/http';
@@ -202,12 +208,29 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
       { transcriptBytes, usage: job.usage, costMicros: job.costMicros, referenceModel: config.savingsReferenceModel },
       prices,
     ).savings;
+  // queue_batch mode "batch": the provider's Batch API on the primary gateway, at BATCH_PRICE_MULTIPLIER of list price.
+  const batchClient = createBatchClient({
+    baseURL: config.openaiBaseUrl,
+    apiKey: config.openaiApiKey ?? 'missing-api-key',
+    timeoutMs: BATCH_REQUEST_TIMEOUT_MS,
+  });
+  const batches = new ProviderBatches({
+    ledger,
+    prices,
+    client: batchClient,
+    multiplier: config.batchPriceMultiplier,
+    pollMs: config.batchPollMs,
+    timers: ports.timers ?? globalThis,
+    secrets,
+    prompt: (request) => llmPrompt({ config, resolvePath }, request),
+  });
   const engine = new JobEngine(ledger, {
     concurrency: config.maxConcurrency,
     secrets,
     logDir,
     receipt,
     timers: ports.timers,
+    cancelOutside: (jobId) => batches.cancel(jobId),
   });
   // Every prompt of run_job, queue_batch and analyze goes out redacted (metered-chat.ts; the adapter does the same for agent jobs).
   const checkEnv = () => childEnv(ports.env, { extraNames: config.childEnv, secrets: secrets() });
@@ -225,7 +248,14 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
       claudePath: findClaude(config.claudePath),
     }),
   );
-  const jobs = new JobService(engine, config, prices, resolvePath);
+  const jobs = new JobService(engine, config, prices, resolvePath, batches);
+  // Provider batches another process sent and no longer follows (it exited): taken up here.
+  batches.resume().then(
+    (n) => {
+      if (n) log(`provider batches: following ${n} batch(es) left by a process that stopped`);
+    },
+    (err: unknown) => log(`provider batches: resume failed: ${String(err)}`),
+  );
   return {
     config,
     ledger,
@@ -250,6 +280,8 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     },
     async close() {
       stopPolling();
+      batches.close();
+      batchClient.close();
       await engine.cancelAll();
       await engine.idle();
       engine.stopWatching();

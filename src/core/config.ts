@@ -30,6 +30,13 @@ export const ConfigSchema = z.object({
   monthlyBudgetUsd: z.number().nonnegative().default(25),
   dailyBudgetUsd: z.number().nonnegative().optional(),
   perJobTokenLimit: z.number().int().positive().default(8192),
+  /**
+   * queue_batch mode "batch": the provider's Batch API price as a share of its list price
+   * (BATCH_PRICE_MULTIPLIER; OpenAI charges batches half, platform.openai.com/docs/guides/batch).
+   */
+  batchPriceMultiplier: z.number().gt(0).lte(1).default(0.5),
+  /** How often a provider batch is polled, ms (BATCH_POLL_MS). */
+  batchPollMs: z.number().int().positive().default(60_000),
   maxConcurrency: z.number().int().positive().default(2),
   sandboxRoots: z.array(z.string().min(1)).min(1),
   ledgerPath: z.string().min(1),
@@ -120,6 +127,8 @@ const ENV_KEYS: Record<string, keyof Config> = {
   MONTHLY_BUDGET: 'monthlyBudgetUsd',
   DAILY_BUDGET: 'dailyBudgetUsd',
   PER_JOB_TOKEN_LIMIT: 'perJobTokenLimit',
+  BATCH_PRICE_MULTIPLIER: 'batchPriceMultiplier',
+  BATCH_POLL_MS: 'batchPollMs',
   MAX_OPENAI_CONCURRENCY: 'maxConcurrency',
   SANDBOX_ROOT: 'sandboxRoots',
   OFFLOAD_LEDGER: 'ledgerPath',

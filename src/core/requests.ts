@@ -71,6 +71,7 @@ export const DEFAULT_MAX_REVISIONS = 1;
 
 /** run_job's `when`: start at once, or wait for the model's cheapest price window (core/off-peak.ts). */
 const WHEN_VALUES = ['now', 'cheapest'] as const;
+const QUEUE_BATCH_MODES = ['queue', 'batch'] as const;
 
 /** `run_job`: one chat call by a tiered agent (or one chosen by routing, `auto`) on a task, with optional files as context. */
 export const RunJobSchema = strictObject('run_job', {
@@ -118,6 +119,14 @@ export const QueueBatchSchema = strictObject('queue_batch', {
     BATCH_MAX_JOBS,
     'a list of run_job requests ({agent (a tier or auto), task, input_refs?, caps?, not_after?, when?})',
   ),
+  mode: enumField('mode', QUEUE_BATCH_MODES)
+    .optional()
+    .describe(
+      '"queue" (default): the jobs run under the concurrency limit; "batch": one provider Batch API batch (OpenAI: half price, results within 24 h)',
+    ),
+  queue_fallback: boolField('queue_fallback')
+    .optional()
+    .describe('mode "batch" on a gateway without a Batch API: true (default) runs the jobs as "queue", false refuses'),
 });
 export type QueueBatchRequest = z.infer<typeof QueueBatchSchema>;
 

@@ -87,6 +87,11 @@ export interface JobEngineOptions {
   timers?: Timers;
   /** Makes the savings receipt of each terminal job (app.ts: core/savings.ts). Unset: no receipt. */
   receipt?: ReceiptMaker;
+  /**
+   * Cancels a job this process follows outside the engine (a provider batch item,
+   * provider-batch.ts); resolves false when the job is none of those.
+   */
+  cancelOutside?: (jobId: string) => Promise<boolean>;
 }
 
 /** Events: 'job' (JobRecord) on every state change, 'log' ({jobId, line}). */
@@ -260,14 +265,20 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     if (!before) throw new Error(`job_id ${jobId} is unknown: use a job_id returned by start or run_job`);
     if (TERMINAL_STATUSES.has(before.status)) return outcome('already_ended', before);
     if (await this.cancel(jobId)) return outcome('stopped', await this.wait(jobId, Math.max(waitMs, 10_000)));
+    if (await this.opts.cancelOutside?.(jobId)) return this.waitEnded(before, waitMs, 'stopped');
     const asked = await this.ledger.requestCancel(jobId);
     if (TERMINAL_STATUSES.has(asked.job.status))
       return outcome(asked.ownerGone ? 'owner_gone' : 'already_ended', asked.job);
+    return this.waitEnded(asked.job, waitMs, 'stopped_by_owner');
+  }
+
+  /** Polls the ledger every 50 ms until `job` is terminal (→ `ended`) or `waitMs` passed (→ `requested`). */
+  private async waitEnded(job: JobRecord, waitMs: number, ended: CancelOutcome['cancel']): Promise<CancelOutcome> {
     const timers = this.opts.timers ?? globalThis;
     const deadline = timers.Date.now() + waitMs;
-    for (let job = asked.job; ; job = (await this.ledger.getJob(jobId))!) {
-      if (TERMINAL_STATUSES.has(job.status)) return outcome('stopped_by_owner', job);
-      if (timers.Date.now() >= deadline) return outcome('requested', job);
+    for (let j = job; ; j = (await this.ledger.getJob(job.id))!) {
+      if (TERMINAL_STATUSES.has(j.status)) return outcome(ended, j);
+      if (timers.Date.now() >= deadline) return outcome('requested', j);
       await sleep(timers, 50);
     }
   }

@@ -21,6 +21,7 @@ import {
 } from '../core/requests';
 import { isInside } from '../core/sandbox';
 import type { JobEngine } from './engine';
+import type { ProviderBatches } from './provider-batch';
 import { forecastRunJob, runJobInputBytes, runJobMaxTokens } from './forecast';
 import { resolveExisting, type ResolvePath } from './input-paths';
 import { applyJob, discardJob, type UndoOutcome } from './undo';
@@ -29,6 +30,13 @@ import { applyJob, discardJob, type UndoOutcome } from './undo';
  * A run_job request that passed the checks: its engine metadata (with the routing decision of an
  * `auto` job), the approval question if it needs one, and why routing refused it, if it did.
  */
+/** What queue_batch queued: the jobs in request order, how they run, and why not as asked (a fallback to "queue"). */
+export interface QueuedBatch {
+  jobs: JobRecord[];
+  mode: 'queue' | 'batch';
+  notice?: string;
+}
+
 interface Checked {
   meta: {
     agent: string;
@@ -61,6 +69,8 @@ export class JobService {
     private readonly config: Config,
     private readonly prices: PriceBook,
     private readonly resolvePath: ResolvePath,
+    /** queue_batch mode "batch" (provider-batch.ts); without it such a batch is refused. */
+    private readonly batches?: ProviderBatches,
   ) {}
 
   /**
@@ -86,9 +96,27 @@ export class JobService {
   /**
    * queue_batch: checks every job first (so a bad one queues none), asks once for all the jobs
    * that need approval (premium-worker or over the threshold), then queues them and returns the
-   * records at once, in order; jobs not approved are stored `rejected`.
+   * records at once, in order; jobs not approved are stored `rejected`. Mode "batch" sends the
+   * accepted jobs as one provider batch (provider-batch.ts; its errors are thrown as they are).
    */
-  async queueBatch(request: QueueBatchRequest, approve?: Approver): Promise<JobRecord[]> {
+  async queueBatch(request: QueueBatchRequest, approve?: Approver): Promise<QueuedBatch> {
+    if (request.mode === 'batch') {
+      if (!this.batches) throw new InputError('mode', 'mode "batch" is not available in this worker; use mode "queue"');
+      if (!(await this.batches.supported())) {
+        const notice =
+          'the gateway has no Batch API (GET /batches answered 404: DeepSeek, OneAPI and New API have none)';
+        if (request.queue_fallback === false)
+          throw new InputError('mode', `${notice}; use mode "queue", or allow queue_fallback`);
+        const queued = await this.queueBatch({ ...request, mode: 'queue' }, approve);
+        return { ...queued, notice: `${notice}: the jobs run as mode "queue", at the list price` };
+      }
+      for (const [j, job] of request.jobs.entries())
+        if (job.apply || job.not_after !== undefined || job.when === 'cheapest')
+          throw new InputError(
+            `jobs[${j}]`,
+            'mode "batch" sends plain tasks only: drop apply, not_after and when, or use mode "queue"',
+          );
+    }
     const checked: Checked[] = [];
     for (const [j, job] of request.jobs.entries()) checked.push(await this.checkRunJob(job, `jobs[${j}].`));
     const asking = checked.filter((c) => c.question);
@@ -101,7 +129,8 @@ export class JobService {
           : `${asking.length} jobs of this batch need approval:\n${asking.map((c) => `- ${c.question}`).join('\n')}`;
       yes = approve ? await approve(question).catch(() => false) : false;
     }
-    const out: JobRecord[] = [];
+    const out: (JobRecord | null)[] = [];
+    const toBatch: { at: number; request: RunJobRequest; meta: Checked['meta'] }[] = [];
     for (const [j, job] of request.jobs.entries()) {
       const c = checked[j]!;
       const refused = c.refused ?? (await this.refusal(c.meta));
@@ -109,13 +138,17 @@ export class JobService {
         out.push(await this.engine.reject('llm', job, c.meta, refused, 'budget_exceeded'));
         continue;
       }
-      out.push(
-        c.question && !yes
-          ? await this.engine.reject('llm', job, c.meta, notApproved(c.question, approve))
-          : await this.engine.submit('llm', job, c.meta),
-      );
+      if (c.question && !yes) out.push(await this.engine.reject('llm', job, c.meta, notApproved(c.question, approve)));
+      else if (request.mode === 'batch') {
+        toBatch.push({ at: out.length, request: job, meta: c.meta });
+        out.push(null);
+      } else out.push(await this.engine.submit('llm', job, c.meta));
     }
-    return out;
+    if (toBatch.length) {
+      const sent = await this.batches!.submit(toBatch);
+      for (const [i, b] of toBatch.entries()) out[b.at] = sent[i]!;
+    }
+    return { jobs: out as JobRecord[], mode: request.mode ?? 'queue' };
   }
 
   /**
@@ -312,7 +345,7 @@ export class JobService {
       case 'llm': {
         // A retry runs at once: the stored not_after has usually passed, and the user asked for it now.
         const { not_after: _notAfter, when: _when, ...again } = stored(RunJobSchema, job.request);
-        return (await this.queueBatch({ jobs: [again] }, approve))[0]!;
+        return (await this.queueBatch({ jobs: [again] }, approve)).jobs[0]!;
       }
       case 'analyze': {
         const { resolved: _resolved, ...request } = (

@@ -79,6 +79,17 @@ export interface LedgerOptions {
   timers?: Timers;
 }
 
+/**
+ * A provider batch item (queue_batch mode "batch", src/jobs/provider-batch.ts; its stored request
+ * says `mode: "batch"`): the provider runs it within 24 h on no connection of ours, so its
+ * reservation holds budget but no MAX_OPENAI_CONCURRENCY slot.
+ */
+const BATCH_ITEM = "IFNULL(json_extract(request_json, '$.mode'), '') = 'batch'";
+/** A provider batch item whose batch was created and is followed by whichever process polls it. */
+const RUNNING_BATCH_ITEM = `status = 'running' AND ${BATCH_ITEM}`;
+/** Reservations that take an in-flight slot: all but those of provider batch items. */
+const IN_FLIGHT = `SELECT COUNT(*) FROM reservations JOIN jobs ON jobs.id = reservations.job_id WHERE NOT (${BATCH_ITEM})`;
+
 /** Thrown when no in-flight slot freed up within `inFlightWaitMs`; nothing is held. */
 export class InFlightLimitError extends Error {
   override name = 'InFlightLimitError';
@@ -296,11 +307,13 @@ class SqlLedger implements SqliteLedger {
       pid: this.pid,
     };
     return this.store.write((db) => {
-      const job = one(db, 'SELECT status, max_cost_micros FROM jobs WHERE id = ?', [req.jobId]);
+      const job = one(db, `SELECT status, max_cost_micros, ${BATCH_ITEM} AS batch_item FROM jobs WHERE id = ?`, [
+        req.jobId,
+      ]);
       if (!job) throw new Error(`unknown job ${req.jobId}: create the job before reserving for it`);
       if (TERMINAL_STATUSES.has(job.status as never))
         throw new Error(`job ${req.jobId} is ${String(job.status)}; it may not start paid calls`);
-      if (this.maxInFlight !== null && num(db, 'SELECT COUNT(*) FROM reservations') >= this.maxInFlight) return null;
+      if (this.maxInFlight !== null && !job.batch_item && num(db, IN_FLIGHT) >= this.maxInFlight) return null;
       const { stored, current, spend } = effectiveBreaker(db, caps, this.policy, now);
       const breaker = admitThrough(current, reservation.id, (id) => reservationLive(db, id));
       const reserved = reservedTotal(db);
@@ -440,9 +453,12 @@ class SqlLedger implements SqliteLedger {
   async reclaimOrphans(isAlive: (pid: number) => boolean): Promise<number> {
     const now = this.clock();
     return this.store.write((db) => {
-      const orphans = all(db, 'SELECT id, pid, micros FROM reservations WHERE pid <> ?', [this.pid]).filter(
-        (r) => !isAlive(Number(r.pid)),
-      );
+      // A running provider batch item is not orphaned with its process: any process resumes its batch (provider-batch.ts).
+      const orphans = all(
+        db,
+        `SELECT id, pid, micros FROM reservations WHERE pid <> ? AND job_id NOT IN (SELECT id FROM jobs WHERE ${RUNNING_BATCH_ITEM})`,
+        [this.pid],
+      ).filter((r) => !isAlive(Number(r.pid)));
       for (const { id, micros } of orphans) {
         run(
           db,
@@ -476,7 +492,7 @@ class SqlLedger implements SqliteLedger {
         );
         run(
           db,
-          `UPDATE jobs SET status = 'failed', error = ?, updated_at = ? WHERE pid = ? AND status IN ('queued', 'running')`,
+          `UPDATE jobs SET status = 'failed', error = ?, updated_at = ? WHERE pid = ? AND status IN ('queued', 'running') AND NOT (${RUNNING_BATCH_ITEM})`,
           [
             `the Offload process that ran this job (pid ${pid}) exited before it finished; its spend so far is kept`,
             now,

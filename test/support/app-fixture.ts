@@ -36,8 +36,9 @@ export async function startAppFixture(
   script: Script,
   overrides: Partial<ConfigInput> = {},
   ports: Pick<AppPorts, 'approve' | 'timers'> = {},
+  gatewayOptions: { batchApi?: boolean } = {},
 ): Promise<AppFixture> {
-  const gateway = await startScriptedGateway({ script });
+  const gateway = await startScriptedGateway({ script, ...gatewayOptions });
   const sandbox = realpathSync(mkdtempSync(join(tmpdir(), 'offload-sandbox-')));
   const monthlyBudgetUsd = overrides.monthlyBudgetUsd ?? 25;
   const config = parseConfig({

@@ -21,6 +21,7 @@ import {
   type WireUsage,
 } from './scripted-gateway-wire';
 import { openaiRejection } from './scripted-gateway-strict';
+import { createBatchRoutes, type BatchRoutes, type LineAnswer } from './scripted-gateway-batch';
 
 export type { Reply } from './scripted-gateway-wire';
 
@@ -58,12 +59,19 @@ export interface ScriptedGatewayOptions {
   strict?: boolean;
   /** Receives one line per request, prefixed with {@link GATEWAY_LABEL}. Default: silent. */
   log?: (line: string) => void;
+  /**
+   * Serve OpenAI's Batch API (./scripted-gateway-batch.ts; its lines are answered by the script and
+   * recorded in `requests` with path `/v1/batches`). Default true; false answers 404 there, as DeepSeek does.
+   */
+  batchApi?: boolean;
 }
 
 /** A running gateway. `url` is the base URL ending in `/v1`; `requests` holds chat-completions requests only. */
 export interface ScriptedGateway {
   url: string;
   requests: RecordedRequest[];
+  /** The Batch API's state (./scripted-gateway-batch.ts). */
+  batch: BatchRoutes;
   setScript(s: Script): void;
   close(): Promise<void>;
 }
@@ -88,10 +96,14 @@ function sendError(res: ServerResponse, e: ErrorReply['error']): void {
   sendJson(res, e.status, errorBody(e), headers);
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readRaw(req: IncomingMessage): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const part of req) parts.push(part as Buffer);
-  return Buffer.concat(parts).toString('utf8');
+  return Buffer.concat(parts);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  return (await readRaw(req)).toString('utf8');
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -146,6 +158,29 @@ export async function startScriptedGateway(opts: ScriptedGatewayOptions): Promis
     );
   };
 
+  /** One batch line, answered as a non-streaming chat completion (no faults: a batch has no connection to drop). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary fields
+  const answerLine = (body: any): LineAnswer => {
+    const rec: RecordedRequest = { body, headers: {}, path: '/v1/batches', at: Date.now(), reportedUsage: null };
+    const seq = requests.push(rec) - 1;
+    const refused = opts.strict === false ? null : openaiRejection(body);
+    if (refused) {
+      scriptStart++;
+      return { status_code: refused.status, body: errorBody(refused) };
+    }
+    let reply: Reply;
+    try {
+      reply = pick(rec, seq - scriptStart);
+    } catch (e) {
+      reply = { error: { status: 500, message: `script threw: ${(e as Error).message}` } };
+    }
+    if (isError(reply)) return { status_code: reply.error.status, body: errorBody(reply.error) };
+    const usage = reply.omitUsage ? null : defaultUsage(reply, Buffer.byteLength(JSON.stringify(body)));
+    rec.reportedUsage = usage;
+    return { status_code: 200, body: completionBody(reply, String(body?.model ?? 'scripted-model'), seq, usage) };
+  };
+  const batch = createBatchRoutes(answerLine, sendJson);
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (opts.apiKey !== undefined && req.headers.authorization !== `Bearer ${opts.apiKey}`) {
@@ -172,6 +207,9 @@ export async function startScriptedGateway(opts: ScriptedGatewayOptions): Promis
         200,
         requests.map((r) => ({ model: String(r.body?.model ?? ''), usage: r.reportedUsage ?? null })),
       );
+    }
+    if (opts.batchApi !== false && (path.startsWith('/v1/files') || path.startsWith('/v1/batches'))) {
+      if (await batch.handle(req, res, path, await readRaw(req))) return log(`${req.method} ${path} (Batch API)`);
     }
     if (req.method !== 'POST' || path !== '/v1/chat/completions') {
       return sendError(res, { status: 404, message: `scripted gateway: no route ${req.method} ${path}` });
@@ -246,6 +284,7 @@ export async function startScriptedGateway(opts: ScriptedGatewayOptions): Promis
   return {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
+    batch,
     setScript(s: Script) {
       script = s;
       scriptStart = requests.length;

@@ -46,6 +46,30 @@ export async function fileForPrompt(
 }
 
 /**
+ * The prompt of a run_job (not edit mode): the referenced files and the task, laid out for the
+ * prefix cache, and max_tokens = caps.max_tokens clamped by PER_JOB_TOKEN_LIMIT. Shared by the
+ * runner and the provider Batch API (provider-batch.ts). Throws what resolvePath and fileForPrompt throw.
+ */
+export async function llmPrompt(
+  deps: Pick<LlmRunnerDeps, 'config' | 'resolvePath'>,
+  request: RunJobRequest,
+): Promise<{ messages: ChatCompletionMessageParam[]; maxTokens: number }> {
+  const refs: PromptFile[] = [];
+  for (const [i, ref] of (request.input_refs ?? []).entries())
+    refs.push(
+      await fileForPrompt(
+        await deps.resolvePath(ref, `input_refs[${i}]`),
+        ref,
+        deps.config.sandboxRoots,
+        `input_refs[${i}]`,
+      ),
+    );
+  const messages = layoutPrompt(SYSTEM, refs, request.task);
+  const maxTokens = Math.min(request.caps?.max_tokens ?? deps.config.perJobTokenLimit, deps.config.perJobTokenLimit);
+  return { messages, maxTokens };
+}
+
+/**
  * The `run_job` / `queue_batch` runner (the original OpenAI worker): one metered chat call by the
  * agent's model on the referenced files and the task (laid out for the prefix cache); max_tokens is caps.max_tokens clamped by
  * PER_JOB_TOKEN_LIMIT. With `apply: true` the job is an edit job instead (llm-edit.ts runEditJob).
@@ -59,22 +83,7 @@ export function createLlmRunner(deps: LlmRunnerDeps): Runner<RunJobRequest> {
           return { status: 'failed', error: 'edit mode is not available in this worker (no workspace layer)' };
         return runEditJob({ ...deps, workspace: deps.workspace }, ctx, request);
       }
-      const refs: PromptFile[] = [];
-      for (const [i, ref] of (request.input_refs ?? []).entries())
-        refs.push(
-          await fileForPrompt(
-            await deps.resolvePath(ref, `input_refs[${i}]`),
-            ref,
-            deps.config.sandboxRoots,
-            `input_refs[${i}]`,
-          ),
-        );
-      // Instructions, then the files by path, then the task: the prefix a provider can cache (core/prompt-layout.ts).
-      const messages: ChatCompletionMessageParam[] = layoutPrompt(SYSTEM, refs, request.task);
-      const maxTokens = Math.min(
-        request.caps?.max_tokens ?? deps.config.perJobTokenLimit,
-        deps.config.perJobTokenLimit,
-      );
+      const { messages, maxTokens } = await llmPrompt(deps, request);
       const r = await meteredChat(deps, ctx, ctx.job.model, messages, maxTokens);
       return {
         status: 'completed',

@@ -43,6 +43,34 @@ export interface MeteredChatResult {
 }
 
 /**
+ * A chat request as Offload sends it, and the upper bound of its input tokens: the messages
+ * redacted (README, Security; before the bound: a short secret's marker may be longer than it),
+ * shaped to the model's request rules (core/model-rules.ts: o-series caps, o1-mini's missing
+ * system role), a `response_format`'s schema bounded like a tool definition (the provider counts
+ * it as prompt tokens). Shared by meteredChat and the provider Batch API (provider-batch.ts).
+ */
+export function shapeChat(
+  model: string,
+  prompt: ChatCompletionMessageParam[],
+  maxTokens: number,
+  secrets: readonly (string | undefined)[],
+  responseFormat?: ChatCompletionCreateParamsNonStreaming['response_format'],
+): { params: ChatCompletionCreateParamsNonStreaming; bound: number } {
+  const messages = redactValue(prompt, secrets);
+  const params = shapeChatRequest(model, {
+    model,
+    messages,
+    max_tokens: maxTokens,
+    ...(responseFormat ? { response_format: responseFormat } : {}),
+  });
+  const bound = promptTokensUpperBound({
+    messages: params.messages,
+    tools: params.response_format ? [params.response_format] : undefined,
+  });
+  return { params, bound };
+}
+
+/**
  * One paid chat call under the money rules (DESIGN.md), its messages redacted first (README,
  * Security) and shaped to the model's request rules (core/model-rules.ts shapeChatRequest), as one
  * meteredCall (src/adapter/metered-call.ts, the adapter's rule too): reserve the worst case (input
@@ -59,19 +87,7 @@ export async function meteredChat(
   maxTokens: number,
   responseFormat?: ChatCompletionCreateParamsNonStreaming['response_format'],
 ): Promise<MeteredChatResult> {
-  const messages = redactValue(prompt, deps.secrets?.() ?? []); // before the bound: a short secret's marker may be longer than it
-  // The model's request rules (core/model-rules.ts: o-series caps, o1-mini's missing system role) before the bound: it bounds what is sent.
-  const params = shapeChatRequest(model, {
-    model,
-    messages,
-    max_tokens: maxTokens,
-    ...(responseFormat ? { response_format: responseFormat } : {}),
-  });
-  // The provider counts a response_format's schema as prompt tokens; bounded like a tool definition.
-  const bound = promptTokensUpperBound({
-    messages: params.messages,
-    tools: params.response_format ? [params.response_format] : undefined,
-  });
+  const { params, bound } = shapeChat(model, prompt, maxTokens, deps.secrets?.() ?? [], responseFormat);
   const metering = {
     ledger: deps.ledger,
     prices: deps.prices,

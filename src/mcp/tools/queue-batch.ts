@@ -31,15 +31,19 @@ export function registerQueueBatchTool(server: McpServer, deps: ToolDeps): void 
       description:
         'Queue up to 50 run_job tasks (same fields as run_job) at once. Returns job_ids at once; they run under the concurrency limit. ' +
         'Use wait or get per job_id. If any job is invalid, none is queued. premium-worker jobs are asked about once for the whole batch. ' +
-        'not_after / when:"cheapest" per job: it waits, queued and reserving nothing, for its model\'s cheapest price window (scheduled_for).',
+        'not_after / when:"cheapest" per job: it waits, queued and reserving nothing, for its model\'s cheapest price window (scheduled_for). ' +
+        'mode:"batch" sends them as one provider Batch API batch (OpenAI: half price, results within 24 h; cancel on any job_id cancels the batch); ' +
+        'a gateway without one runs them as "queue" and says so in notice, unless queue_fallback is false.',
       inputSchema: QueueBatchSchema,
     },
     async (args) => {
-      const jobs = await deps.jobs.queueBatch(
+      const { jobs, mode, notice } = await deps.jobs.queueBatch(
         QueueBatchSchema.parse(args),
         elicitationApprover(server) ?? deps.approve,
       );
       return jsonResult({
+        mode,
+        ...(notice ? { notice } : {}),
         jobs: jobs.map((j) => ({
           job_id: j.id,
           job_status: j.status,

@@ -45,6 +45,27 @@ describe('in-flight limit across processes (maxInFlight)', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('gives provider batch items (request mode "batch") no slot: they neither wait for one nor take one', async () => {
+    const l = await openLedger(path.join(tmp.dir, 'ledger.sqlite'), {
+      caps: caps(1e9),
+      pid: process.pid,
+      maxInFlight: 1,
+      inFlightWaitMs: 5_000,
+      timers: clock,
+    });
+    await l.createJob({ id: 'item', kind: 'llm', model: 'gpt-4o-mini', request: { task: 't', mode: 'batch' } });
+    await l.createJob({ id: 'j', kind: 'llm', model: 'gpt-4o-mini', request: { task: 't' } });
+    for (let i = 0; i < 3; i++)
+      await settleOn(clock, l.reserve({ jobId: 'item', model: 'gpt-4o-mini', micros: 100 }), 0);
+    await settleOn(clock, l.reserve({ jobId: 'j', model: 'gpt-4o-mini', micros: 100 }), 0); // the one slot is still free
+    await assert.rejects(
+      settleOn(clock, l.reserve({ jobId: 'j', model: 'gpt-4o-mini', micros: 100 })),
+      InFlightLimitError,
+    );
+    assert.equal((await l.listReservations()).length, 4);
+    await l.close();
+  });
+
   it('stops waiting when the job is cancelled, holding nothing', async () => {
     const file = path.join(tmp.dir, 'ledger.sqlite');
     const l = await openLedger(file, { caps: caps(1e9), pid: process.pid, maxInFlight: 1, timers: clock });

@@ -350,6 +350,27 @@ describe('sqlite ledger file', () => {
     await Promise.all([dead.close(), live.close(), me.close()]);
   });
 
+  it("leaves a dead process's running provider batch item and its reservation for another process to resume", async () => {
+    const file = path.join(tmp.dir, 'ledger.sqlite');
+    const dead = await openLedger(file, { caps: caps(1_000_000), pid: 7 });
+    const me = await openLedger(file, { caps: caps(1_000_000), pid: 9 });
+    await dead.createJob({ id: 'item', kind: 'llm', model: 'gpt-4o-mini', request: { task: 't', mode: 'batch' } });
+    await dead.createJob({ id: 'plain', kind: 'llm', model: 'gpt-4o-mini', request: { task: 't' } });
+    const held = await dead.reserve({ jobId: 'item', model: 'gpt-4o-mini', micros: 5_000 });
+    await dead.reserve({ jobId: 'plain', model: 'gpt-4o-mini', micros: 7_000 });
+    await dead.updateJob('item', { status: 'running', result: { batch: { mode: 'batch', id: 'batch_1' } } });
+    await dead.updateJob('plain', { status: 'running' });
+    assert.equal(await me.reclaimOrphans(() => false), 1);
+    assert.equal((await me.getJob('item'))?.status, 'running');
+    assert.equal((await me.getJob('plain'))?.status, 'failed');
+    assert.deepEqual(
+      (await me.listReservations()).map((r) => r.id),
+      [held.id],
+    );
+    assert.equal((await me.spendStats()).current_month, 0.007);
+    await Promise.all([dead.close(), me.close()]);
+  });
+
   it("ends a dead process's job waiting for its off-peak start as failed, saying to submit it again", async () => {
     const file = path.join(tmp.dir, 'ledger.sqlite');
     const dead = await openLedger(file, { caps: caps(1_000_000), pid: 7 });
