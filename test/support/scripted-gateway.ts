@@ -21,6 +21,7 @@ import {
   type WireUsage,
 } from './scripted-gateway-wire';
 import { openaiRejection } from './scripted-gateway-strict';
+import { prefixCachedTokens, promptKey } from './prefix-cache';
 
 export type { Reply } from './scripted-gateway-wire';
 
@@ -58,6 +59,12 @@ export interface ScriptedGatewayOptions {
   strict?: boolean;
   /** Receives one line per request, prefixed with {@link GATEWAY_LABEL}. Default: silent. */
   log?: (line: string) => void;
+  /**
+   * Prefix-cache accounting (./prefix-cache.ts): when a reply's script sets no `cached_tokens`,
+   * report the common prefix of `[tools, messages]` with the same API key's previous request as
+   * `usage.prompt_tokens_details.cached_tokens` (bytes / 4). Default false (cached_tokens = 0).
+   */
+  prefixCache?: boolean;
 }
 
 /** A running gateway. `url` is the base URL ending in `/v1`; `requests` holds chat-completions requests only. */
@@ -137,6 +144,7 @@ export async function startScriptedGateway(opts: ScriptedGatewayOptions): Promis
   let script = opts.script;
   let scriptStart = 0; // requests.length when the current script was set
   const requests: RecordedRequest[] = [];
+  const lastPrompt = new Map<string, string>(); // API key (Authorization header) → its last serialized prompt
   const log = (line: string) => opts.log?.(`${GATEWAY_LABEL}: ${line}`);
 
   const pick = (rec: RecordedRequest, index: number): Reply => {
@@ -216,6 +224,17 @@ export async function startScriptedGateway(opts: ScriptedGatewayOptions): Promis
       return;
     }
     const usage = reply.omitUsage ? null : defaultUsage(reply, Buffer.byteLength(raw));
+    if (opts.prefixCache) {
+      const key = String(req.headers.authorization ?? '');
+      const prompt = promptKey(body);
+      if (usage && reply.usage?.cached_tokens === undefined)
+        usage.prompt_tokens_details.cached_tokens = prefixCachedTokens(
+          lastPrompt.get(key),
+          prompt,
+          usage.prompt_tokens,
+        );
+      lastPrompt.set(key, prompt);
+    }
     const model = String(body.model ?? 'scripted-model');
     if (!stream) {
       rec.reportedUsage = usage;
