@@ -2,9 +2,14 @@
  * Prefix-cache accounting for the scripted gateway (stand-in for the model provider): what a
  * provider with an automatic prompt cache would bill as cached. The prompt is serialized as
  * `JSON.stringify([tools ?? null, messages ?? null])` (tools first, as OpenAI lays them out),
- * and the cached part is the longest common prefix, in bytes, with the previous request of the
- * same API key. Tokens are estimated as bytes / 4, the gateway's default prompt_tokens estimate.
+ * and the cached part is the longest common prefix, in bytes, with any of the same API key's last
+ * {@link CACHE_DEPTH} requests (a provider caches every recent prefix, so a side request such as
+ * Claude Code's title query between two agent turns does not evict the conversation). Tokens are
+ * estimated as bytes / 4, the gateway's default prompt_tokens estimate.
  */
+
+/** How many earlier prompts per API key the cache remembers. */
+export const CACHE_DEPTH = 16;
 
 /** The serialized prompt of a chat-completions body: `[tools, messages]` as JSON (a string). */
 export function promptKey(body: { tools?: unknown; messages?: unknown } | undefined): string {
@@ -23,10 +28,16 @@ export function commonPrefixBytes(a: string, b: string): number {
 
 /**
  * Cached tokens for a request whose serialized prompt is `current`, after `previous` (the same
- * key's last prompt, or undefined for the first request): floor(common prefix bytes / 4), capped
- * at `promptTokens` (tokens). Returns 0 for a first request.
+ * key's earlier prompts, newest last; empty for the first request): floor(longest common prefix
+ * bytes / 4), capped at `promptTokens` (tokens). Returns 0 for a first request.
  */
-export function prefixCachedTokens(previous: string | undefined, current: string, promptTokens: number): number {
-  if (previous === undefined) return 0;
-  return Math.min(promptTokens, Math.floor(commonPrefixBytes(previous, current) / 4));
+export function prefixCachedTokens(previous: readonly string[], current: string, promptTokens: number): number {
+  const bytes = previous.reduce((best, p) => Math.max(best, commonPrefixBytes(p, current)), 0);
+  return Math.min(promptTokens, Math.floor(bytes / 4));
+}
+
+/** Remembers `prompt` in `history` (mutated), keeping the newest {@link CACHE_DEPTH}. */
+export function rememberPrompt(history: string[], prompt: string): void {
+  history.push(prompt);
+  if (history.length > CACHE_DEPTH) history.shift();
 }

@@ -21,7 +21,7 @@ import {
   type WireUsage,
 } from './scripted-gateway-wire';
 import { openaiRejection } from './scripted-gateway-strict';
-import { prefixCachedTokens, promptKey } from './prefix-cache';
+import { prefixCachedTokens, promptKey, rememberPrompt } from './prefix-cache';
 
 export type { Reply } from './scripted-gateway-wire';
 
@@ -61,7 +61,7 @@ export interface ScriptedGatewayOptions {
   log?: (line: string) => void;
   /**
    * Prefix-cache accounting (./prefix-cache.ts): when a reply's script sets no `cached_tokens`,
-   * report the common prefix of `[tools, messages]` with the same API key's previous request as
+   * report the longest common prefix of `[tools, messages]` with the same API key's recent requests as
    * `usage.prompt_tokens_details.cached_tokens` (bytes / 4). Default false (cached_tokens = 0).
    */
   prefixCache?: boolean;
@@ -144,7 +144,7 @@ export async function startScriptedGateway(opts: ScriptedGatewayOptions): Promis
   let script = opts.script;
   let scriptStart = 0; // requests.length when the current script was set
   const requests: RecordedRequest[] = [];
-  const lastPrompt = new Map<string, string>(); // API key (Authorization header) → its last serialized prompt
+  const prompts = new Map<string, string[]>(); // API key (Authorization header) → its recent serialized prompts
   const log = (line: string) => opts.log?.(`${GATEWAY_LABEL}: ${line}`);
 
   const pick = (rec: RecordedRequest, index: number): Reply => {
@@ -227,13 +227,11 @@ export async function startScriptedGateway(opts: ScriptedGatewayOptions): Promis
     if (opts.prefixCache) {
       const key = String(req.headers.authorization ?? '');
       const prompt = promptKey(body);
+      const history = prompts.get(key) ?? [];
       if (usage && reply.usage?.cached_tokens === undefined)
-        usage.prompt_tokens_details.cached_tokens = prefixCachedTokens(
-          lastPrompt.get(key),
-          prompt,
-          usage.prompt_tokens,
-        );
-      lastPrompt.set(key, prompt);
+        usage.prompt_tokens_details.cached_tokens = prefixCachedTokens(history, prompt, usage.prompt_tokens);
+      rememberPrompt(history, prompt);
+      prompts.set(key, history);
     }
     const model = String(body.model ?? 'scripted-model');
     if (!stream) {

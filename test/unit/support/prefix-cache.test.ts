@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { commonPrefixBytes, prefixCachedTokens, promptKey } from '../../support/prefix-cache';
+import {
+  CACHE_DEPTH,
+  commonPrefixBytes,
+  prefixCachedTokens,
+  promptKey,
+  rememberPrompt,
+} from '../../support/prefix-cache';
 import { startScriptedGateway, type ScriptedGateway } from '../../support/scripted-gateway';
 
 describe('scripted gateway prefix-cache accounting (stand-in for the model provider)', () => {
@@ -11,12 +17,17 @@ describe('scripted gateway prefix-cache accounting (stand-in for the model provi
     assert.equal(commonPrefixBytes('abcd', 'abXd'), 2);
     assert.equal(commonPrefixBytes('é1', 'é2'), 2);
     assert.equal(commonPrefixBytes('', 'abc'), 0);
-    assert.equal(prefixCachedTokens(undefined, 'abcdefgh', 10), 0);
-    assert.equal(prefixCachedTokens('abcdefgh', 'abcdefgh', 10), 2);
-    assert.equal(prefixCachedTokens('abcdefgh', 'abcdefgh', 1), 1);
+    assert.equal(prefixCachedTokens([], 'abcdefgh', 10), 0);
+    assert.equal(prefixCachedTokens(['abcdefgh'], 'abcdefgh', 10), 2);
+    assert.equal(prefixCachedTokens(['abcdefgh'], 'abcdefgh', 1), 1);
+    assert.equal(prefixCachedTokens(['abcdefgh', 'zz'], 'abcdefgh', 10), 2, 'the best of the recent prompts');
+    const history: string[] = [];
+    for (let i = 0; i < CACHE_DEPTH + 1; i++) rememberPrompt(history, String(i));
+    assert.equal(history.length, CACHE_DEPTH);
+    assert.equal(history[0], '1');
   });
 
-  it('reports the previous request’s common prefix as cached_tokens, per API key', async () => {
+  it('reports the common prefix with the key’s recent requests as cached_tokens, per API key', async () => {
     gw = await startScriptedGateway({ script: () => ({ text: 'ok' }), prefixCache: true });
     const a = new OpenAI({ baseURL: gw.url, apiKey: 'key-a', maxRetries: 0 });
     const b = new OpenAI({ baseURL: gw.url, apiKey: 'key-b', maxRetries: 0 });
