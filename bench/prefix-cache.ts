@@ -4,7 +4,8 @@
  * provider) and its `prefixCache` accounting (test/support/prefix-cache.ts: the longest common
  * prefix of `[tools, messages]` with the same key's recent requests, bytes / 4). Two workloads
  * through the built worker (`node dist/worker.js mcp`): (a) the savings bench's larger agent job
- * (the real Claude Code CLI through Offload's adapter, 7 agent turns), (b) five run_jobs over the
+ * (the real Claude Code CLI through Offload's adapter, 7 agent turns) and a longer one (20 turns of
+ * one Read each, past Claude Code's periodic mid-conversation reminders), (b) five run_jobs over the
  * same 3 files with different tasks. Reported per request from the 2nd on: prompt and cached
  * tokens, the cached share, and where the prefix breaks when the share is under 99 %; and the
  * cost of those requests at the cached and the uncached price (src/core/pricing.ts).
@@ -20,6 +21,7 @@ import { commonPrefixBytes, promptKey } from '../test/support/prefix-cache';
 import { startScriptedGateway, type RecordedRequest, type Reply, type Script } from '../test/support/scripted-gateway';
 import { connectWorker } from '../test/support/worker-client';
 import { machine } from './run';
+import { cwdFromRequest, demoScript } from '../test/support/demo-script';
 import { largerScript, moduleText } from './savings';
 
 /** The marker name of this section in BENCHMARKS.md. */
@@ -89,8 +91,36 @@ function turns(requests: RecordedRequest[]): Turn[] {
   });
 }
 
-async function agentJob(): Promise<Turn[]> {
-  const gateway = await startScriptedGateway({ script: unpriced(largerScript), prefixCache: true });
+/** Read turns of the long job: enough requests for Claude Code's periodic mid-conversation reminders. */
+const LONG_READS = 16;
+
+/** The long job's model: LONG_READS turns of one Read each, then Read → Edit → npm test → answer. */
+const longScript: Script = (req: RecordedRequest, index: number): Reply => {
+  if (!req.body?.tools?.length) return (demoScript as (r: RecordedRequest, i: number) => Reply)(req, index);
+  const messages: { role: string; tool_calls?: unknown }[] = req.body.messages ?? [];
+  const turn = messages.filter((m) => m.role === 'assistant' && Array.isArray(m.tool_calls)).length;
+  const root = (cwdFromRequest(req.body) ?? '.').replace(/\/$/, '');
+  if (turn < LONG_READS)
+    return {
+      text: 'Reading on.',
+      tool_calls: [{ name: 'Read', arguments: { file_path: `${root}/src/lib/module-${turn}.js` } }],
+    };
+  const file = `${root}/src/math.js`;
+  const steps: Reply[] = [
+    { tool_calls: [{ name: 'Read', arguments: { file_path: file } }] },
+    {
+      tool_calls: [
+        { name: 'Edit', arguments: { file_path: file, old_string: 'return a - b', new_string: 'return a + b' } },
+      ],
+    },
+    { tool_calls: [{ name: 'Bash', arguments: { command: 'npm test', description: 'Run the tests' } }] },
+  ];
+  return steps[turn - LONG_READS] ?? { text: 'Read src/lib; fixed add() in src/math.js; tests pass.' };
+};
+
+/** Agent turns (requests with tools) of one job, and how many side requests (no tools) the CLI sent. */
+async function agentJob(script: Script, modules: number): Promise<{ turns: Turn[]; side: number }> {
+  const gateway = await startScriptedGateway({ script, prefixCache: true });
   const repo = createDemoRepo();
   try {
     const { client } = await connectWorker({
@@ -100,13 +130,14 @@ async function agentJob(): Promise<Turn[]> {
       SANDBOX_ROOT: dirname(repo),
     });
     mkdirSync(join(repo, 'src/lib'));
-    for (let i = 0; i < 12; i++) writeFileSync(join(repo, 'src/lib', `module-${i}.js`), moduleText(i));
+    for (let i = 0; i < modules; i++) writeFileSync(join(repo, 'src/lib', `module-${i}.js`), moduleText(i));
     let result = await call(client, 'start', { prompt: DEMO_START_PROMPT, allowed_dirs: [repo], checks: [DEMO_CHECK] });
     while (result.job_status === 'queued' || result.job_status === 'running')
       result = await call(client, 'wait', { job_id: result.job_id, timeout_ms: 60_000 });
     await client.close();
     if (result.job_status !== 'completed') throw new Error(`agent job ended ${String(result.job_status)}`);
-    return turns(gateway.requests.filter((r) => r.body?.tools?.length));
+    const agent = gateway.requests.filter((r) => r.body?.tools?.length);
+    return { turns: turns(agent), side: gateway.requests.length - agent.length };
   } finally {
     await gateway.close();
     rmSync(dirname(repo), { recursive: true, force: true });
@@ -180,8 +211,11 @@ function table(name: string, all: Turn[]): string[] {
 
 export async function run(log: (line: string) => void): Promise<string> {
   log('prefix-cache: agent job');
-  const agent = await agentJob();
+  const agent = await agentJob(unpriced(largerScript), 12);
   log(`prefix-cache: ${JSON.stringify(agent)}`);
+  log('prefix-cache: long agent job');
+  const long = await agentJob(longScript, LONG_READS);
+  log(`prefix-cache: ${JSON.stringify(long)}`);
   log('prefix-cache: 5 run_jobs');
   const jobs = await runJobs();
   log(`prefix-cache: ${JSON.stringify(jobs)}`);
@@ -194,11 +228,16 @@ export async function run(log: (line: string) => void): Promise<string> {
     'sampling fields and the new tail of each request are the uncached part). Costs: src/core/pricing.ts (genai-prices), DeepSeek at',
     `${PRICED_AT.toISOString()}. Goal: at least 99 % cached from the 2nd request on. "Previous prompt reused": the share of the previous`,
     "request's serialized prompt that this one begins with; at 100 % the layout is cache-stable, and a share under 99 % is the new tail",
-    '(here: the four ~1.4 KB files each Read turn returns), which no cache can hold.',
+    "(here: the files each Read turn returns, plus, every few turns, Claude Code's mid-conversation reminder, which the adapter keeps",
+    'in place as a user turn), which no cache can hold.',
     '',
     ...table(
-      'Agent job: the real Claude Code CLI through the adapter (read 12 modules in 3 turns, fix add, run the tests); agent turns only',
-      agent,
+      `Agent job: the real Claude Code CLI through the adapter (read 12 modules in 3 turns of 4 Reads, fix add, run the tests); agent turns only (the CLI also sent ${agent.side} side requests without tools)`,
+      agent.turns,
+    ),
+    ...table(
+      `Long agent job: ${LONG_READS} turns of one Read each, then fix add and run the tests; agent turns only (${long.side} side requests)`,
+      long.turns,
     ),
     ...table(
       `Five run_jobs (mini-worker) over the same 3 files (${[0, 1, 2].map((i) => Buffer.byteLength(moduleText(i).repeat(3))).join(', ')} bytes), each with a different task`,
