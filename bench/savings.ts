@@ -29,7 +29,7 @@ const READ_TURNS = 3;
 const READS_PER_TURN = 4;
 
 /** A plausible module of ~2.5 KB: a few exported functions with doc comments. */
-function moduleText(i: number): string {
+export function moduleText(i: number): string {
   const fns = Array.from(
     { length: 8 },
     (_, k) =>
@@ -45,7 +45,7 @@ interface Msg {
 }
 
 /** The larger job's model: READ_TURNS turns of parallel Reads of library modules, then Read → Edit → npm test → answer. */
-const largerScript: Script = (req: RecordedRequest, index: number): Reply => {
+export const largerScript: Script = (req: RecordedRequest, index: number): Reply => {
   if (!req.body?.tools?.length) return (demoScript as (r: RecordedRequest, i: number) => Reply)(req, index);
   const messages: Msg[] = req.body.messages ?? [];
   const turn = messages.filter((m) => m.role === 'assistant' && Array.isArray(m.tool_calls)).length;

@@ -22,6 +22,7 @@ import {
 } from './scripted-gateway-wire';
 import { openaiRejection } from './scripted-gateway-strict';
 import { createBatchRoutes, type BatchRoutes, type LineAnswer } from './scripted-gateway-batch';
+import { prefixCachedTokens, promptKey, rememberPrompt } from './prefix-cache';
 
 export type { Reply } from './scripted-gateway-wire';
 
@@ -64,6 +65,12 @@ export interface ScriptedGatewayOptions {
    * recorded in `requests` with path `/v1/batches`). Default true; false answers 404 there, as DeepSeek does.
    */
   batchApi?: boolean;
+  /**
+   * Prefix-cache accounting (./prefix-cache.ts): when a reply's script sets no `cached_tokens`,
+   * report the longest common prefix of `[tools, messages]` with the same API key's recent requests as
+   * `usage.prompt_tokens_details.cached_tokens` (bytes / 4). Default false (cached_tokens = 0).
+   */
+  prefixCache?: boolean;
 }
 
 /** A running gateway. `url` is the base URL ending in `/v1`; `requests` holds chat-completions requests only. */
@@ -149,6 +156,7 @@ export async function startScriptedGateway(opts: ScriptedGatewayOptions): Promis
   let script = opts.script;
   let scriptStart = 0; // requests.length when the current script was set
   const requests: RecordedRequest[] = [];
+  const prompts = new Map<string, string[]>(); // API key (Authorization header) → its recent serialized prompts
   const log = (line: string) => opts.log?.(`${GATEWAY_LABEL}: ${line}`);
 
   const pick = (rec: RecordedRequest, index: number): Reply => {
@@ -254,6 +262,15 @@ export async function startScriptedGateway(opts: ScriptedGatewayOptions): Promis
       return;
     }
     const usage = reply.omitUsage ? null : defaultUsage(reply, Buffer.byteLength(raw));
+    if (opts.prefixCache) {
+      const key = String(req.headers.authorization ?? '');
+      const prompt = promptKey(body);
+      const history = prompts.get(key) ?? [];
+      if (usage && reply.usage?.cached_tokens === undefined)
+        usage.prompt_tokens_details.cached_tokens = prefixCachedTokens(history, prompt, usage.prompt_tokens);
+      rememberPrompt(history, prompt);
+      prompts.set(key, history);
+    }
     const model = String(body.model ?? 'scripted-model');
     if (!stream) {
       rec.reportedUsage = usage;
