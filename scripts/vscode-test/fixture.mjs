@@ -1,10 +1,14 @@
 // A throwaway VS Code profile for the extension-host tests: user data (with settings that keep
 // the tests off the user's real ledger), extensions dir and a small workspace, all in one temp dir.
-import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Creates the temp dirs; returns their paths and the results file the test entry appends to. */
+/**
+ * Creates the temp dirs; returns their paths and the results file the test entry appends to.
+ * The folder is removed when the runner exits 0; after a failure it is kept for a look (its path
+ * is printed), and OFFLOAD_KEEP_VSCODE_FIXTURE=1 keeps it always.
+ */
 export function createFixture() {
   const root = realpathSync(mkdtempSync(join(tmpdir(), 'offload-vscode-test-')));
   const userData = join(root, 'user-data');
@@ -24,6 +28,10 @@ export function createFixture() {
   const fixture = { root, userData, extensions, workspace, results: join(root, 'results.txt') };
   // Marks the folder as a runner fixture; test/vscode/index.ts then writes results.txt beside it.
   writeFileSync(join(root, 'fixture.json'), JSON.stringify(fixture, null, 2));
+  process.on('exit', (code) => {
+    if (code !== 0 || process.env.OFFLOAD_KEEP_VSCODE_FIXTURE === '1') console.error(`vscode-test: kept the fixture ${root}`);
+    else rmSync(root, { recursive: true, force: true });
+  });
   return fixture;
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, realpathSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -64,6 +64,7 @@ export async function startAppFixture(
       await client.close();
       await app.close();
       await gateway.close();
+      rmSync(sandbox, { recursive: true, force: true });
     },
   };
 }

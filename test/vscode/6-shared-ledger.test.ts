@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -68,6 +68,7 @@ describe('one ledger for the extension host and a CLI worker', () => {
       }),
     );
     const worker = join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'worker.js');
+    const peerSandbox = mkdtempSync(join(tmpdir(), 'offload-cli-peer-'));
     const cli = new Client({ name: 'offload-cli-peer', version: '0.0.0' });
     await cli.connect(
       new StdioClientTransport({
@@ -79,7 +80,7 @@ describe('one ledger for the extension host and a CLI worker', () => {
           MONTHLY_BUDGET: String(cap),
           OPENAI_BASE_URL: gateway.url,
           OPENAI_API_KEY: KEY,
-          SANDBOX_ROOT: mkdtempSync(join(tmpdir(), 'offload-cli-peer-')),
+          SANDBOX_ROOT: peerSandbox,
         },
       }),
     );
@@ -107,6 +108,7 @@ describe('one ledger for the extension host and a CLI worker', () => {
     } finally {
       await inExtension.close();
       await cli.close();
+      rmSync(peerSandbox, { recursive: true, force: true });
     }
   });
 });
