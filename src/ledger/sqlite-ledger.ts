@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import {
-  admitThrough,
   closedAt,
   DEFAULT_BREAKER_POLICY,
   opened,
@@ -8,18 +7,10 @@ import {
   type BreakerRecord,
   type TripReason,
 } from '../core/breaker';
-import { admit, type CapUsage } from '../core/budget';
 import { assertTransition, TERMINAL_STATUSES, type JobRecord } from '../core/jobs';
 import { assertMicros } from '../core/money';
 import { sleep, type Timers } from '../core/timers';
-import {
-  effectiveBreaker,
-  readBreaker,
-  refreshBreaker,
-  reservationLive,
-  tripReplaces,
-  writeBreaker,
-} from './breaker-store';
+import { effectiveBreaker, readBreaker, refreshBreaker, tripReplaces, writeBreaker } from './breaker-store';
 import { memoryDbStore, type DbStore } from './db-store';
 import type { JournaledStoreOptions } from './journaled-store';
 import { fileDbStore } from './journaled-store';
@@ -37,58 +28,19 @@ import type {
 import {
   addSpend,
   isSettled,
-  jobReserved,
-  jobSettled,
-  reservedTotal,
   selectJob,
   selectJobs,
   selectJobsChangedSince,
   selectReservation,
   settledIn,
 } from './queries';
-import { all, num, one, run } from './rows';
+import { admitIn } from './admission';
+import type { LedgerOptions } from './ledger-options';
+import { reclaimIn } from './orphans';
+import { all, one, run } from './rows';
 import { computeDailySpend, computeSpendStats } from './spend-stats';
 
-/** Options of every ledger. */
-export interface LedgerOptions {
-  /** Caps enforced by reserve(), µUSD. Each process enforces its own caps against the shared spend. */
-  caps: LedgerCaps;
-  /** Epoch ms; stamps rows and picks the UTC month/day windows. Default Date.now. */
-  clock?: () => number;
-  /** Recorded on reservations, to find those of dead processes. Default process.pid. */
-  pid?: number;
-  /** Reservation ids. Default crypto.randomUUID. */
-  newId?: () => string;
-  /** The breaker's spend rules and cooldown. Default DEFAULT_BREAKER_POLICY. */
-  breaker?: BreakerPolicy;
-  /** Warning thresholds reported by spendStats, percent of the monthly cap. Default 80, 95. */
-  warnThresholds?: number[];
-  /**
-   * MAX_OPENAI_CONCURRENCY counted across processes: at most this many reservations (paid calls in
-   * flight) in the whole ledger; reserve waits for a free slot. Default: no limit.
-   */
-  maxInFlight?: number;
-  /** How long reserve waits for a free slot before throwing InFlightLimitError, ms. Default 10 minutes. */
-  inFlightWaitMs?: number;
-  /** Whether a process still runs (requestCancel's check of a job's process). Default processAlive. */
-  isAlive?: (pid: number) => boolean;
-  /**
-   * The clock reserve's wait for a free in-flight slot runs on (its sleeps, its inFlightWaitMs and
-   * its orphan check every 2 s; a file ledger's lock waits too). Default globalThis.
-   */
-  timers?: Timers;
-}
-
-/**
- * A provider batch item (queue_batch mode "batch", src/jobs/provider-batch.ts; its stored request
- * says `mode: "batch"`): the provider runs it within 24 h on no connection of ours, so its
- * reservation holds budget but no MAX_OPENAI_CONCURRENCY slot.
- */
-const BATCH_ITEM = "IFNULL(json_extract(request_json, '$.mode'), '') = 'batch'";
-/** A provider batch item whose batch was created and is followed by whichever process polls it. */
-const RUNNING_BATCH_ITEM = `status = 'running' AND ${BATCH_ITEM}`;
-/** Reservations that take an in-flight slot: all but those of provider batch items. */
-const IN_FLIGHT = `SELECT COUNT(*) FROM reservations JOIN jobs ON jobs.id = reservations.job_id WHERE NOT (${BATCH_ITEM})`;
+export type { LedgerOptions } from './ledger-options';
 
 /** Thrown when no in-flight slot freed up within `inFlightWaitMs`; nothing is held. */
 export class InFlightLimitError extends Error {
@@ -306,52 +258,9 @@ class SqlLedger implements SqliteLedger {
       createdAt: now,
       pid: this.pid,
     };
-    return this.store.write((db) => {
-      const job = one(db, `SELECT status, max_cost_micros, ${BATCH_ITEM} AS batch_item FROM jobs WHERE id = ?`, [
-        req.jobId,
-      ]);
-      if (!job) throw new Error(`unknown job ${req.jobId}: create the job before reserving for it`);
-      if (TERMINAL_STATUSES.has(job.status as never))
-        throw new Error(`job ${req.jobId} is ${String(job.status)}; it may not start paid calls`);
-      if (this.maxInFlight !== null && !job.batch_item && num(db, IN_FLIGHT) >= this.maxInFlight) return null;
-      const { stored, current, spend } = effectiveBreaker(db, caps, this.policy, now);
-      const breaker = admitThrough(current, reservation.id, (id) => reservationLive(db, id));
-      const reserved = reservedTotal(db);
-      const usage: CapUsage[] = [
-        {
-          cap: 'monthly',
-          limitMicros: caps.monthlyMicros,
-          settledMicros: spend.monthSettled,
-          reservedMicros: reserved,
-        },
-      ];
-      if (caps.dailyMicros !== null)
-        usage.push({
-          cap: 'daily',
-          limitMicros: caps.dailyMicros,
-          settledMicros: spend.daySettled,
-          reservedMicros: reserved,
-        });
-      if (job.max_cost_micros !== null) {
-        usage.push({
-          cap: 'job',
-          limitMicros: Number(job.max_cost_micros),
-          settledMicros: jobSettled(db, req.jobId),
-          reservedMicros: jobReserved(db, req.jobId),
-        });
-      }
-      admit(usage, req.micros);
-      run(db, 'INSERT INTO reservations (id, job_id, model, micros, pid, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
-        reservation.id,
-        req.jobId,
-        req.model,
-        req.micros,
-        this.pid,
-        now,
-      ]);
-      writeBreaker(db, stored, breaker, now);
-      return reservation;
-    });
+    return this.store.write((db) =>
+      admitIn(db, { reservation, caps, policy: this.policy, maxInFlight: this.maxInFlight, now }),
+    );
   }
 
   async settle(reservationId: string, input: SettleInput): Promise<void> {
@@ -450,58 +359,11 @@ class SqlLedger implements SqliteLedger {
     );
   }
 
-  async reclaimOrphans(isAlive: (pid: number) => boolean): Promise<number> {
+  reclaimOrphans(isAlive: (pid: number) => boolean): Promise<number> {
     const now = this.clock();
-    return this.store.write((db) => {
-      // A running provider batch item is not orphaned with its process: any process resumes its batch (provider-batch.ts).
-      const orphans = all(
-        db,
-        `SELECT id, pid, micros FROM reservations WHERE pid <> ? AND job_id NOT IN (SELECT id FROM jobs WHERE ${RUNNING_BATCH_ITEM})`,
-        [this.pid],
-      ).filter((r) => !isAlive(Number(r.pid)));
-      for (const { id, micros } of orphans) {
-        run(
-          db,
-          `INSERT INTO model_calls (job_id, reservation_id, model, cost_micros, status, created_at)
-          SELECT job_id, id, model, micros, 'orphaned', ? FROM reservations WHERE id = ?`,
-          [now, id ?? null],
-        );
-        addSpend(db, now, Number(micros));
-        run(db, 'DELETE FROM reservations WHERE id = ?', [id ?? null]);
-      }
-      if (orphans.length) refreshBreaker(db, this.current, this.policy, now);
-      // Jobs left queued or running by a process that is gone can never finish: end them as failed.
-      const deadPids = all(
-        db,
-        "SELECT DISTINCT pid FROM jobs WHERE status IN ('queued', 'running') AND pid IS NOT NULL AND pid <> ?",
-        [this.pid],
-      )
-        .map((r) => Number(r.pid))
-        .filter((pid) => !isAlive(pid));
-      for (const pid of deadPids) {
-        // A job waiting for its off-peak start (result.scheduled_for) waits on its process's timer; nobody else resumes it.
-        run(
-          db,
-          `UPDATE jobs SET status = 'failed', error = ?, updated_at = ?
-          WHERE pid = ? AND status = 'queued' AND json_extract(result_json, '$.scheduled_for') IS NOT NULL`,
-          [
-            `the Offload process holding this scheduled job (pid ${pid}) exited before its start time, and a waiting job is not resumed by another process; nothing was spent: submit it again`,
-            now,
-            pid,
-          ],
-        );
-        run(
-          db,
-          `UPDATE jobs SET status = 'failed', error = ?, updated_at = ? WHERE pid = ? AND status IN ('queued', 'running') AND NOT (${RUNNING_BATCH_ITEM})`,
-          [
-            `the Offload process that ran this job (pid ${pid}) exited before it finished; its spend so far is kept`,
-            now,
-            pid,
-          ],
-        );
-      }
-      return orphans.length;
-    });
+    return this.store.write((db) =>
+      reclaimIn(db, { pid: this.pid, now, isAlive, caps: this.current, policy: this.policy }),
+    );
   }
 
   close(): Promise<void> {
