@@ -1,4 +1,5 @@
 import type { Forecast } from './approval';
+import { InputError } from './errors';
 import { microsToUsd } from './money';
 import type { PriceBook } from './pricing';
 
@@ -68,4 +69,31 @@ export function forecastAt(
   const cost = (input: number, output: number) =>
     prices.cost(model, { input_tokens: input, output_tokens: output, cache_read_tokens: 0 }, at);
   return { lowMicros: cost(Math.ceil(inputBytes / 4), 0), highMicros: cost(inputBytes, maxOutputTokens) };
+}
+
+/**
+ * The deadline of a scheduled run_job or queue_batch item, epoch ms: `not_after`, else `now` +
+ * CHEAPEST_HORIZON_MS for `when: "cheapest"`; null for a job that starts at once. Throws
+ * InputError naming `<prefix>not_after` when it is in the past, more than SCHEDULE_MAX_AHEAD_MS
+ * ahead, or given with `when: "now"`.
+ */
+export function scheduleDeadline(
+  request: { not_after?: string; when?: 'now' | 'cheapest' },
+  now: number,
+  prefix = '',
+): number | null {
+  if (request.not_after === undefined) return request.when === 'cheapest' ? now + CHEAPEST_HORIZON_MS : null;
+  const field = `${prefix}not_after`;
+  if (request.when === 'now')
+    throw new InputError(field, 'not_after schedules the job, when: "now" starts it at once; drop one of them');
+  const at = Date.parse(request.not_after);
+  const nowIso = new Date(now).toISOString();
+  if (at <= now)
+    throw new InputError(field, `${request.not_after} is not in the future (now ${nowIso}); give a later time`);
+  if (at > now + SCHEDULE_MAX_AHEAD_MS)
+    throw new InputError(
+      field,
+      `${request.not_after} is more than 7 days ahead (now ${nowIso}); give a time within 7 days`,
+    );
+  return at;
 }

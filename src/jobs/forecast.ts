@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { Forecast } from '../core/approval';
-import { forecastOneCall } from '../core/forecast';
+import { forecastJson, forecastOneCall } from '../core/forecast';
+import { cheapestStart, forecastAt } from '../core/off-peak';
 import type { PriceBook } from '../core/pricing';
 import type { RunJobRequest } from '../core/requests';
 import { MAX_INPUT_REF_BYTES } from './runners/llm';
@@ -42,4 +43,33 @@ export async function forecastRunJob(
     await runJobInputBytes(request, paths),
     runJobMaxTokens(request, perJobTokenLimit),
   );
+}
+
+/**
+ * When a scheduled run_job starts (core/off-peak.ts cheapestStart: the cheapest price window of
+ * `model` that begins by `deadline`, epoch ms) and its `schedule`: the deadline, the model's price
+ * per million tokens now and at the start, and the job's cost range (USD) at each.
+ */
+export async function scheduleRunJob(
+  prices: PriceBook,
+  perJobTokenLimit: number,
+  request: RunJobRequest,
+  model: string,
+  paths: string[],
+  when: { now: number; deadline: number },
+): Promise<{ startAtMs: number; schedule: object }> {
+  const pick = cheapestStart(prices, model, when.now, when.deadline);
+  const bytes = await runJobInputBytes(request, paths);
+  const maxTokens = runJobMaxTokens(request, perJobTokenLimit);
+  const at = (ms: number) => forecastJson(forecastAt(prices, model, bytes, maxTokens, ms));
+  return {
+    startAtMs: pick.startMs,
+    schedule: {
+      not_after: new Date(when.deadline).toISOString(),
+      price_now: pick.priceNow,
+      price_scheduled: pick.priceAtStart,
+      forecast_now: at(when.now),
+      forecast_scheduled: at(pick.startMs),
+    },
+  };
 }

@@ -2,9 +2,9 @@ import type { ZodType } from 'zod';
 import type { Config } from '../core/config';
 import { approvalQuestion, approvalReason, APPROVAL_HINT, type Approver, type Forecast } from '../core/approval';
 import { checkAllowRules, permissionModeOf } from '../core/claude-permissions';
-import { forecastJson, forecastRefusal, forecastStart } from '../core/forecast';
-import { CHEAPEST_HORIZON_MS, cheapestStart, forecastAt, SCHEDULE_MAX_AHEAD_MS } from '../core/off-peak';
-import { routeTask, routingJson, type RoutingDecision } from '../core/routing';
+import { forecastRefusal, forecastStart } from '../core/forecast';
+import { scheduleDeadline } from '../core/off-peak';
+import type { routingJson } from '../core/routing';
 import { InputError } from '../core/errors';
 import { TERMINAL_STATUSES, type JobRecord } from '../core/jobs';
 import { usdToMicros } from '../core/money';
@@ -22,8 +22,9 @@ import {
 import { isInside } from '../core/sandbox';
 import type { JobEngine } from './engine';
 import type { ProviderBatches } from './provider-batch';
-import { forecastRunJob, runJobInputBytes, runJobMaxTokens } from './forecast';
+import { forecastRunJob, scheduleRunJob } from './forecast';
 import { resolveExisting, type ResolvePath } from './input-paths';
+import { routeRunJob } from './run-job-routing';
 import { applyJob, discardJob, type UndoOutcome } from './undo';
 
 /**
@@ -164,7 +165,7 @@ export class JobService {
           `${prefix}${field}`,
           `${field} belongs to edit mode: add apply: true (with the files in input_refs), or drop ${field}`,
         );
-    const deadline = this.deadlineOf(request, prefix);
+    const deadline = scheduleDeadline(request, this.engine.clockNow(), prefix);
     const paths: string[] = [];
     for (const [i, ref] of (request.input_refs ?? []).entries())
       paths.push(await resolveExisting(this.resolvePath, ref, `${prefix}input_refs[${i}]`, 'file'));
@@ -172,56 +173,12 @@ export class JobService {
     if (deadline === null || checked.refused) return checked;
     return {
       ...checked,
-      meta: { ...checked.meta, ...(await this.scheduleOf(request, checked.meta, paths, deadline)) },
-    };
-  }
-
-  /**
-   * The deadline of a scheduled run_job (core/off-peak.ts), epoch ms: `not_after`, else now +
-   * CHEAPEST_HORIZON_MS for `when: "cheapest"`; null for a job that starts at once. Throws
-   * InputError on `not_after` in the past or more than SCHEDULE_MAX_AHEAD_MS ahead, or given with `when: "now"`.
-   */
-  private deadlineOf(request: RunJobRequest, prefix: string): number | null {
-    const now = this.engine.clockNow();
-    if (request.not_after === undefined) return request.when === 'cheapest' ? now + CHEAPEST_HORIZON_MS : null;
-    const field = `${prefix}not_after`;
-    if (request.when === 'now')
-      throw new InputError(field, 'not_after schedules the job, when: "now" starts it at once; drop one of them');
-    const at = Date.parse(request.not_after);
-    const nowIso = new Date(now).toISOString();
-    if (at <= now)
-      throw new InputError(field, `${request.not_after} is not in the future (now ${nowIso}); give a later time`);
-    if (at > now + SCHEDULE_MAX_AHEAD_MS)
-      throw new InputError(
-        field,
-        `${request.not_after} is more than 7 days ahead (now ${nowIso}); give a time within 7 days`,
-      );
-    return at;
-  }
-
-  /**
-   * When a scheduled job starts (core/off-peak.ts cheapestStart) and its `schedule`: the deadline,
-   * the model's price per million tokens now and at the start, and the job's cost range at each.
-   */
-  private async scheduleOf(
-    request: RunJobRequest,
-    meta: Checked['meta'],
-    paths: string[],
-    deadline: number,
-  ): Promise<{ startAtMs: number; schedule: object }> {
-    const now = this.engine.clockNow();
-    const pick = cheapestStart(this.prices, meta.model, now, deadline);
-    const bytes = await runJobInputBytes(request, paths);
-    const maxTokens = runJobMaxTokens(request, this.config.perJobTokenLimit);
-    const at = (ms: number) => forecastJson(forecastAt(this.prices, meta.model, bytes, maxTokens, ms));
-    return {
-      startAtMs: pick.startMs,
-      schedule: {
-        not_after: new Date(deadline).toISOString(),
-        price_now: pick.priceNow,
-        price_scheduled: pick.priceAtStart,
-        forecast_now: at(now),
-        forecast_scheduled: at(pick.startMs),
+      meta: {
+        ...checked.meta,
+        ...(await scheduleRunJob(this.prices, this.config.perJobTokenLimit, request, checked.meta.model, paths, {
+          now: this.engine.clockNow(),
+          deadline,
+        })),
       },
     };
   }
@@ -229,7 +186,16 @@ export class JobService {
   /** The tier checks of checkRunJob: a named tier's model and forecast, or routeRunJob for `auto`. */
   private async checkRunJobTier(request: RunJobRequest, paths: string[], prefix: string): Promise<Checked> {
     const userCap = request.caps?.max_cost_usd !== undefined ? usdToMicros(request.caps.max_cost_usd) : null;
-    if (request.agent === AUTO_AGENT) return this.routeRunJob(request, paths, userCap, prefix);
+    if (request.agent === AUTO_AGENT) {
+      const routed = await routeRunJob(
+        { config: this.config, prices: this.prices, budget: await this.budgetLeft() },
+        request,
+        paths,
+        userCap,
+        prefix,
+      );
+      return routed.refused !== undefined ? routed : this.withQuestion(request, routed.meta);
+    }
     const model = this.config.agents[request.agent];
     if (!model) throw new InputError(`${prefix}agent`, `no model is configured for ${request.agent}`);
     this.requirePrice(model, `${prefix}agent`);
@@ -247,45 +213,6 @@ export class JobService {
       meta,
       question: reason ? approvalQuestion(meta.agent, meta.model, request.task, meta.forecast, reason) : undefined,
     };
-  }
-
-  /**
-   * `agent: "auto"` (core/routing.ts): classifies the task, forecasts each tier ROUTING_POLICY
-   * allows for its class, and takes the cheapest whose worst case fits ROUTING_MAX_COST_USD (or the
-   * job's caps.max_cost_usd when lower) and the budget left. The routed job's cap is that limit, so
-   * the ledger holds it to it too. When no tier fits, the job is refused before it starts
-   * (`budget_exceeded`), stored with the cheapest allowed tier's model and forecast and the reason.
-   */
-  private async routeRunJob(
-    request: RunJobRequest,
-    paths: string[],
-    userCap: number | null,
-    prefix: string,
-  ): Promise<Checked> {
-    const capMicros = Math.min(usdToMicros(this.config.routingMaxCostUsd), userCap ?? Infinity);
-    const decision = routeTask({
-      task: request.task,
-      inputFiles: paths.length,
-      inputBytes: await runJobInputBytes(request, paths),
-      maxOutputTokens: runJobMaxTokens(request, this.config.perJobTokenLimit),
-      agents: this.config.agents,
-      policy: this.config.routingPolicy,
-      prices: this.prices,
-      capMicros,
-      ...(await this.budgetLeft()),
-    });
-    const routing = routingJson(decision);
-    const shown = chosenOrCheapest(decision);
-    if (!shown) throw new InputError(`${prefix}agent`, `auto cannot route this task: ${decision.reason}`);
-    const meta = {
-      agent: decision.agent ?? AUTO_AGENT,
-      model: shown.model,
-      maxCostMicros: capMicros,
-      forecast: shown.forecast,
-      routing,
-    };
-    if (!decision.agent) return { meta, refused: decision.reason };
-    return this.withQuestion(request, meta);
   }
 
   /** analyze: resolves the paths inside the sandbox, then answers in one read-only call; waits for the result. */
@@ -435,16 +362,4 @@ export class JobService {
       );
     }
   }
-}
-
-/** The routed tier with its forecast, else the cheapest priced allowed tier (what a refused job is stored with), else null (no allowed tier is priced). */
-function chosenOrCheapest(d: RoutingDecision): { model: string; forecast: Forecast } | null {
-  const priced = d.tiers.filter((t) => t.forecast !== null);
-  const chosen =
-    priced.find((t) => t.agent === d.agent) ??
-    priced.reduce<(typeof priced)[number] | null>(
-      (a, t) => (a === null || t.forecast!.highMicros < a.forecast!.highMicros ? t : a),
-      null,
-    );
-  return chosen ? { model: chosen.model, forecast: chosen.forecast! } : null;
 }
