@@ -1,32 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { foldInWorker, type FoldJob } from './compaction';
+import { foldInWorker } from './compaction';
 import { LedgerDamageError, LedgerFileError, snapshotDamage } from './damage';
 import { openSnapshot, type DbStore } from './db-store';
-import { FileStore, type FileStoreOptions, type LockGuard } from './file-store';
+import { FileStore, type LockGuard } from './file-store';
 import { GroupCommit, type Pending } from './group-commit';
 import { entryLine, JournalFile, parseChunk } from './journal';
-import { journalState, wentBack, type Lineage } from './lineage';
+import type { JournaledStoreOptions, StoreState } from './journaled-store-options';
+import { freshGeneration, journalState, wentBack, type Replica } from './lineage';
 import { replay, transact, type RecordedStatement } from './recorder';
 import { ensureSchema } from './schema';
 import { loadSqlJs, type Database, type SqlJsStatic } from './sqljs';
-
-/** The in-memory database and how far it has read the files (its place in their history: Lineage). */
-interface Replica extends Lineage {
-  db: Database;
-  /** Identity of the snapshot file it was loaded from (FileStore stamp); null before it was first written. */
-  stamp: string | null;
-  /** The journal's header has the `last` field, rewritten by every append. */
-  marked: boolean;
-  /** The journal file followed (inode) and its bytes consumed. */
-  jIno: bigint | null;
-  /** The journal's mtime as of the bytes consumed (null: unknown); a change without growth is a rewrite in place: reload. */
-  jMtime: bigint | null;
-  offset: number;
-  /** The journal on disk is missing or belongs to another generation: a writer replaces it before appending. */
-  stale: boolean;
-  /** Memory may differ from the files (a failed write or compaction): reload before the next call. */
-  dirty: boolean;
-}
 
 /** Thrown while following the journal when a line does not continue the replica; the store reloads. */
 class Diverged extends Error {}
@@ -39,34 +21,7 @@ class Diverged extends Error {}
  */
 class NeedsLock extends Error {}
 
-/** A fresh generation for a new snapshot: random, so a leftover journal never matches it (48 bits). */
-function freshGeneration(): number {
-  return randomBytes(6).readUIntBE(0, 6);
-}
-
-/** Store options beyond the file store's. */
-export interface JournaledStoreOptions extends FileStoreOptions {
-  /** Open without ever writing (`ledger check`): no file is created or compacted; writes are refused. */
-  readOnly?: boolean;
-  /** Hears what the store repaired on its own (a torn journal tail cut). Default: a process warning on stderr. */
-  notice?: (message: string) => void;
-  /**
-   * Builds a compaction's new snapshot from the files (compaction.ts). Default foldInWorker, in a
-   * worker thread; foldFiles does the same on this thread (unit tests of the journal that are not
-   * about the thread, sparing a worker start-up per compaction). A rejection falls back to an
-   * export on this thread either way.
-   */
-  fold?: (job: FoldJob) => Promise<Uint8Array>;
-}
-
-/** Where a file-backed store stands (`ledger check`). */
-export interface StoreState {
-  generation: number;
-  /** Records of the journal applied on top of the snapshot. */
-  records: number;
-  /** Bytes of the journal read (header and complete records); what follows is a torn tail. */
-  journalBytes: number;
-}
+export type { JournaledStoreOptions, StoreState } from './journaled-store-options';
 
 /**
  * A ledger database persisted at `file` as a snapshot plus `<file>.journal`, shared with other

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { LedgerDamageError } from './damage';
 import { num } from './rows';
 import type { Database } from './sqljs';
@@ -65,4 +66,27 @@ export function wentBack(prev: Lineage, next: Lineage, file: string, journalPath
     file,
     `was replaced by a ledger of generation ${next.gen} that does not continue generation ${prev.gen}, which this process had read (an older copy, or another ledger)`,
   );
+}
+
+/** The in-memory database and how far it has read the files (its place in their history: Lineage). */
+export interface Replica extends Lineage {
+  db: Database;
+  /** Identity of the snapshot file it was loaded from (FileStore stamp); null before it was first written. */
+  stamp: string | null;
+  /** The journal's header has the `last` field, rewritten by every append. */
+  marked: boolean;
+  /** The journal file followed (inode) and its bytes consumed. */
+  jIno: bigint | null;
+  /** The journal's mtime as of the bytes consumed (null: unknown); a change without growth is a rewrite in place: reload. */
+  jMtime: bigint | null;
+  offset: number;
+  /** The journal on disk is missing or belongs to another generation: a writer replaces it before appending. */
+  stale: boolean;
+  /** Memory may differ from the files (a failed write or compaction): reload before the next call. */
+  dirty: boolean;
+}
+
+/** A fresh generation for a new snapshot: random, so a leftover journal never matches it (48 bits). */
+export function freshGeneration(): number {
+  return randomBytes(6).readUIntBE(0, 6);
 }
