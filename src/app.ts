@@ -7,6 +7,7 @@ import type { Usage } from './core/usage';
 import { configSecrets, redact } from './core/redact';
 import { assertNotSecretFile } from './core/secret-files';
 import { capsOf } from './core/budget';
+import { batchPriceOf } from './core/batch-price';
 import { PriceBook } from './core/pricing';
 import { createAnthropicGateway } from './adapter/anthropic-gateway';
 import { createLedgerMeter } from './adapter/ledger-meter';
@@ -208,7 +209,7 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
       { transcriptBytes, usage: job.usage, costMicros: job.costMicros, referenceModel: config.savingsReferenceModel },
       prices,
     ).savings;
-  // queue_batch mode "batch": the provider's Batch API on the primary gateway, at BATCH_PRICE_MULTIPLIER of list price.
+  // queue_batch mode "batch": the provider's Batch API on the primary gateway, at that gateway's batch price (core/batch-price.ts).
   const batchClient = createBatchClient({
     baseURL: config.openaiBaseUrl,
     apiKey: config.openaiApiKey ?? 'missing-api-key',
@@ -218,7 +219,7 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     ledger,
     prices,
     client: batchClient,
-    multiplier: config.batchPriceMultiplier,
+    multiplier: batchPriceOf({ name: 'primary', baseUrl: config.openaiBaseUrl }, config).multiplier,
     pollMs: config.batchPollMs,
     timers: ports.timers ?? globalThis,
     secrets,

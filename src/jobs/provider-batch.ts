@@ -22,7 +22,7 @@ import { shapeChat } from './runners/metered-chat';
 /** How far back resume looks for batch items, ms: the 24 h window, twice. */
 const RESUME_LOOKBACK_MS = 48 * 60 * 60 * 1000;
 
-/** What a provider batch needs. `multiplier` is BATCH_PRICE_MULTIPLIER (0 < m ≤ 1); `pollMs` BATCH_POLL_MS. */
+/** What a provider batch needs. `multiplier` is the batch gateway's share of list price (0 < m ≤ 1, core/batch-price.ts); `pollMs` BATCH_POLL_MS. */
 export interface ProviderBatchDeps {
   /** listReservations: an item's held worst case, charged when the provider reported no usage. */
   ledger: Ledger & Pick<SqliteLedger, 'listReservations'>;

@@ -23,7 +23,7 @@ describe('queue_batch mode "batch" through MCP (real app, fake clock, stand-in B
   let clock: FakeClock;
   beforeEach(async () => {
     clock = fakeTimers(Date.parse('2026-12-03T10:00:00Z'));
-    fx = await startAppFixture(script, {}, { timers: clock });
+    fx = await startAppFixture(script, { batchPriceMultipliers: { primary: 0.5 } }, { timers: clock });
   });
   afterEach(async () => {
     await fx.close();
