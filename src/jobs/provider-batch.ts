@@ -88,6 +88,19 @@ export class ProviderBatches {
     return found.size;
   }
 
+  /**
+   * The item jobs of provider batch `batchId` (their result's `batch.id`), from the ledger, so any
+   * process sees any batch; items changed more than RESUME_LOOKBACK_MS ago are not looked at.
+   * Empty when there is no such batch.
+   */
+  async itemsOf(batchId: string): Promise<JobRecord[]> {
+    const { jobs } = await this.deps.ledger.jobsChangedSince(this.deps.timers.Date.now() - RESUME_LOOKBACK_MS, 10_000);
+    return jobs.filter((job) => {
+      const batch = (job.result as { batch?: { mode?: unknown; id?: unknown } } | null)?.batch;
+      return job.kind === 'llm' && batch?.mode === 'batch' && batch.id === batchId;
+    });
+  }
+
   /** Whether the gateway has a Batch API (BatchClient.supported). */
   supported(): Promise<boolean> {
     return this.deps.client.supported();
