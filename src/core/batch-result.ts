@@ -11,13 +11,17 @@ interface BatchItemRow {
 
 /**
  * get_job_status on a provider batch id: the batch's status, each item (job id, status, settled
- * cost in USD, error) in the order they were created, how many items are in each status, and the
+ * cost in USD, error) by its place in the batch (`batch.item`), how many items are in each status, and the
  * settled cost of all of them (USD). The batch status is the newest one an item recorded (every
  * poll writes it to the running items, the end to all). `items` are the batch's `llm` jobs
  * (their result's `batch.id` is `batchId`); at least one.
  */
 export function shapeBatchResult(batchId: string, items: readonly JobRecord[]) {
-  const sorted = [...items].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  const place = (job: JobRecord) => {
+    const item = (job.result as { batch?: { item?: unknown } } | null)?.batch?.item;
+    return typeof item === 'number' ? item : Number.MAX_SAFE_INTEGER;
+  };
+  const sorted = [...items].sort((a, b) => place(a) - place(b) || a.createdAt - b.createdAt);
   const newest = [...items].sort((a, b) => b.updatedAt - a.updatedAt)[0];
   const status = (newest?.result as { batch?: { status?: unknown } } | null)?.batch?.status;
   const counts: Partial<Record<JobStatus, number>> = {};

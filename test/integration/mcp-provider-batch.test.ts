@@ -160,7 +160,7 @@ describe('queue_batch mode "batch" through MCP (real app, fake clock, stand-in B
     const [one, two, three] = await Promise.all(ids.map((id) => call('get_job_status', { job_id: id })));
     assert.equal(one!.job_status, 'completed');
     assert.equal(one!.output, 'answer y one');
-    assert.deepEqual(one!.batch, { mode: 'batch', id: batchId, status: 'expired' });
+    assert.deepEqual(one!.batch, { mode: 'batch', id: batchId, status: 'expired', item: 0 });
     for (const item of [two!, three!]) {
       assert.equal(item.job_status, 'failed');
       assert.equal(item.cost_usd, 0);
