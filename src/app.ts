@@ -26,6 +26,7 @@ import { createAnalyzeRunner } from './jobs/runners/analyze';
 import { createLlmRunner, llmPrompt } from './jobs/runners/llm';
 import { createBatchClient } from './adapter/batch-client';
 import { ProviderBatches } from './jobs/provider-batch';
+import { startAdoptionSweep } from './jobs/waiting-adoption';
 
 import { createWorkspace } from './jobs/workspace';
 import { resolveInSandbox } from './jobs/workspace/paths';
@@ -50,6 +51,12 @@ export interface AppPorts {
   ledger?: SqliteLedger;
   /** Poll the provider's costs every BREAKER_POLL_MS when OPENAI_ADMIN_KEY is set (default true; `status` polls once itself). */
   pollCosts?: boolean;
+  /**
+   * Take up jobs that dead processes left waiting for their off-peak start, at start and every minute
+   * (jobs/waiting-adoption.ts). Only hosts that stay up and serve the MCP tools set it (the MCP worker,
+   * VS Code): a short command would adopt a job only to cancel it as it closes. Default false.
+   */
+  adoptWaiting?: boolean;
   /**
    * The host's own way to ask about a job that needs approval (VS Code: a notification or the jobs panel), used by
    * `run_job` when the MCP client cannot elicit. Order: elicitation, this, else rejection.
@@ -250,6 +257,11 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     }),
   );
   const jobs = new JobService(engine, config, prices, resolvePath, batches);
+  // Jobs a dead process left waiting for their off-peak start: taken up here, now and every minute (waiting-adoption.ts).
+  const adoption = ports.adoptWaiting
+    ? startAdoptionSweep({ ledger, engine, isAlive: processAlive, timers: ports.timers ?? globalThis, log })
+    : undefined;
+  await adoption?.first;
   // Provider batches another process sent and no longer follows (it exited): taken up here.
   batches.resume().then(
     (n) => {
@@ -281,6 +293,7 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     },
     async close() {
       stopPolling();
+      adoption?.stop();
       batches.close();
       batchClient.close();
       await engine.cancelAll();
