@@ -166,7 +166,8 @@ describe('run_job edit mode with checks and revise passes, through the MCP clien
     });
 });
 
-describe('run_job edit mode revise passes on WORKER_ESCALATE_MODEL', () => {
+describe('run_job edit mode revise passes on WORKER_ESCALATE_MODEL', function () {
+  this.timeout(60_000); // two real tsc runs: ~13 s alone, over 20 s on a loaded machine
   let fx: AppFixture;
   let answers: ((root: string) => string)[];
   beforeEach(async () => {
