@@ -7,6 +7,7 @@ import type { Usage } from './core/usage';
 import { configSecrets, redact } from './core/redact';
 import { assertNotSecretFile } from './core/secret-files';
 import { capsOf } from './core/budget';
+import { batchPriceOf } from './core/batch-price';
 import { PriceBook } from './core/pricing';
 import { createAnthropicGateway } from './adapter/anthropic-gateway';
 import { createLedgerMeter } from './adapter/ledger-meter';
@@ -25,6 +26,7 @@ import { createAnalyzeRunner } from './jobs/runners/analyze';
 import { createLlmRunner, llmPrompt } from './jobs/runners/llm';
 import { createBatchClient } from './adapter/batch-client';
 import { ProviderBatches } from './jobs/provider-batch';
+import { startAdoptionSweep } from './jobs/waiting-adoption';
 
 import { createWorkspace } from './jobs/workspace';
 import { resolveInSandbox } from './jobs/workspace/paths';
@@ -49,6 +51,12 @@ export interface AppPorts {
   ledger?: SqliteLedger;
   /** Poll the provider's costs every BREAKER_POLL_MS when OPENAI_ADMIN_KEY is set (default true; `status` polls once itself). */
   pollCosts?: boolean;
+  /**
+   * Take up jobs that dead processes left waiting for their off-peak start, at start and every minute
+   * (jobs/waiting-adoption.ts). Only hosts that stay up and serve the MCP tools set it (the MCP worker,
+   * VS Code): a short command would adopt a job only to cancel it as it closes. Default false.
+   */
+  adoptWaiting?: boolean;
   /**
    * The host's own way to ask about a job that needs approval (VS Code: a notification or the jobs panel), used by
    * `run_job` when the MCP client cannot elicit. Order: elicitation, this, else rejection.
@@ -208,7 +216,7 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
       { transcriptBytes, usage: job.usage, costMicros: job.costMicros, referenceModel: config.savingsReferenceModel },
       prices,
     ).savings;
-  // queue_batch mode "batch": the provider's Batch API on the primary gateway, at BATCH_PRICE_MULTIPLIER of list price.
+  // queue_batch mode "batch": the provider's Batch API on the primary gateway, at that gateway's batch price (core/batch-price.ts).
   const batchClient = createBatchClient({
     baseURL: config.openaiBaseUrl,
     apiKey: config.openaiApiKey ?? 'missing-api-key',
@@ -218,7 +226,7 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     ledger,
     prices,
     client: batchClient,
-    multiplier: config.batchPriceMultiplier,
+    multiplier: batchPriceOf({ name: 'primary', baseUrl: config.openaiBaseUrl }, config).multiplier,
     pollMs: config.batchPollMs,
     timers: ports.timers ?? globalThis,
     secrets,
@@ -249,6 +257,11 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     }),
   );
   const jobs = new JobService(engine, config, prices, resolvePath, batches);
+  // Jobs a dead process left waiting for their off-peak start: taken up here, now and every minute (waiting-adoption.ts).
+  const adoption = ports.adoptWaiting
+    ? startAdoptionSweep({ ledger, engine, isAlive: processAlive, timers: ports.timers ?? globalThis, log })
+    : undefined;
+  await adoption?.first;
   // Provider batches another process sent and no longer follows (it exited): taken up here.
   batches.resume().then(
     (n) => {
@@ -280,6 +293,7 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
     },
     async close() {
       stopPolling();
+      adoption?.stop();
       batches.close();
       batchClient.close();
       await engine.cancelAll();

@@ -19,6 +19,7 @@ async function runHttp(args: string[]): Promise<number> {
     env: process.env,
     log: (line) => process.stderr.write(`offload: ${line}\n`),
     secrets: () => [generated.token],
+    adoptWaiting: true,
   });
   const http = await serveMcpHttp({ createServer: () => app.createMcpServer(), port, token: config.mcpToken });
   generated.token = http.token;
@@ -40,7 +41,11 @@ async function runHttp(args: string[]): Promise<number> {
 export async function runMcpCommand(args: string[]): Promise<number> {
   if (hasFlag(args, 'http')) return runHttp(args);
   const config = cliConfig();
-  const app = await createApp(config, { env: process.env, log: (line) => process.stderr.write(`offload: ${line}\n`) });
+  const app = await createApp(config, {
+    env: process.env,
+    log: (line) => process.stderr.write(`offload: ${line}\n`),
+    adoptWaiting: true,
+  });
   const { server } = app.createMcpServer();
   const { closed } = await serveStdio(server);
   process.stderr.write(`offload: MCP server on stdio; ledger ${config.ledgerPath}\n`);

@@ -31,10 +31,14 @@ export const ConfigSchema = z.object({
   dailyBudgetUsd: z.number().nonnegative().optional(),
   perJobTokenLimit: z.number().int().positive().default(8192),
   /**
-   * queue_batch mode "batch": the provider's Batch API price as a share of its list price
-   * (BATCH_PRICE_MULTIPLIER; OpenAI charges batches half, platform.openai.com/docs/guides/batch).
+   * queue_batch mode "batch": the Batch API price as a share of list price, per gateway
+   * (BATCH_PRICE_MULTIPLIERS, JSON): keys are a gateway name (`primary`, `fallback`) or a base-URL
+   * host (`api.groq.com`). Unset gateways get the known provider's discount (OpenAI 0.5) or list
+   * price; the rule is core/batch-price.ts.
    */
-  batchPriceMultiplier: z.number().gt(0).lte(1).default(0.5),
+  batchPriceMultipliers: z.record(z.string().min(1), z.number().gt(0).lte(1)).default({}),
+  /** BATCH_PRICE_MULTIPLIER, the older single multiplier: still honoured, as an override for the primary gateway. */
+  batchPriceMultiplier: z.number().gt(0).lte(1).optional(),
   /** How often a provider batch is polled, ms (BATCH_POLL_MS). */
   batchPollMs: z.number().int().positive().default(60_000),
   maxConcurrency: z.number().int().positive().default(2),
@@ -128,6 +132,7 @@ const ENV_KEYS: Record<string, keyof Config> = {
   DAILY_BUDGET: 'dailyBudgetUsd',
   PER_JOB_TOKEN_LIMIT: 'perJobTokenLimit',
   BATCH_PRICE_MULTIPLIER: 'batchPriceMultiplier',
+  BATCH_PRICE_MULTIPLIERS: 'batchPriceMultipliers',
   BATCH_POLL_MS: 'batchPollMs',
   MAX_OPENAI_CONCURRENCY: 'maxConcurrency',
   SANDBOX_ROOT: 'sandboxRoots',
@@ -194,6 +199,7 @@ function bool(name: string, raw: string): boolean {
 /** An example value of each JSON variable, for messages. */
 const JSON_EXAMPLES: Record<string, string> = {
   OFFLOAD_AGENTS: '{"mini-worker":"deepseek-chat"}',
+  BATCH_PRICE_MULTIPLIERS: '{"primary":0.5,"api.together.xyz":0.5}',
   ROUTING_POLICY: '{"format":["mini-worker"],"review":["balanced-worker","premium-worker"]}',
 };
 

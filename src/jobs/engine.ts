@@ -76,6 +76,27 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     const created = await this.createRecord(kind, request, meta);
     const early = submitResult(meta);
     const job = early ? await this.ledger.updateJob(created.id, { result: early }) : created;
+    this.enqueue(runner, job, request, meta.startAtMs);
+    return job;
+  }
+
+  /**
+   * Re-queues a job that another process left waiting for its off-peak start and this process's
+   * ledger adopted (SqliteLedger.adoptWaiting): its stored request (redacted when stored; prompts
+   * are redacted before they go out anyway) and its row's agent, model and cap, starting at its
+   * `scheduled_for` (at once when that passed). False when this engine has it already or no runner
+   * for its kind.
+   */
+  adopt(job: JobRecord): boolean {
+    const runner = this.runners.get(job.kind);
+    if (!runner || this.live.has(job.id)) return false;
+    const at = Date.parse(String((job.result as { scheduled_for?: unknown } | null)?.scheduled_for));
+    this.enqueue(runner, job, job.request, Number.isNaN(at) ? undefined : at);
+    return true;
+  }
+
+  /** Waits for `startAtMs`, then runs `job` on the queue; tracks it in `live` for wait, tail and cancel. */
+  private enqueue(runner: Runner, job: JobRecord, request: unknown, startAtMs: number | undefined): void {
     const controller = new AbortController();
     const logs = new LogBuffer();
     const file =
@@ -85,7 +106,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
             maxBytes: this.opts.logMaxBytes,
             onError: (m) => logs.push(m),
           });
-    const done = this.waitUntil(meta.startAtMs, controller.signal).then(
+    const done = this.waitUntil(startAtMs, controller.signal).then(
       () =>
         this.queue.add(() => this.execute(runner, job, request, controller.signal, logs, file)) as Promise<JobRecord>,
     );
@@ -98,7 +119,6 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
       .catch(() => undefined);
     this.watch.wake();
     this.emit('job', job);
-    return job;
   }
 
   /**

@@ -22,7 +22,7 @@ import { shapeChat } from './runners/metered-chat';
 /** How far back resume looks for batch items, ms: the 24 h window, twice. */
 const RESUME_LOOKBACK_MS = 48 * 60 * 60 * 1000;
 
-/** What a provider batch needs. `multiplier` is BATCH_PRICE_MULTIPLIER (0 < m ≤ 1); `pollMs` BATCH_POLL_MS. */
+/** What a provider batch needs. `multiplier` is the batch gateway's share of list price (0 < m ≤ 1, core/batch-price.ts); `pollMs` BATCH_POLL_MS. */
 export interface ProviderBatchDeps {
   /** listReservations: an item's held worst case, charged when the provider reported no usage. */
   ledger: Ledger & Pick<SqliteLedger, 'listReservations'>;
@@ -38,16 +38,17 @@ export interface ProviderBatchDeps {
   prompt: (request: RunJobRequest) => Promise<{ messages: Parameters<typeof shapeChat>[1]; maxTokens: number }>;
 }
 
-/** One item of a batch: its job row and its reservation. */
+/** One item of a batch: its job row, its reservation and its place in the batch (0-based). */
 interface Item {
   job: JobRecord;
   reservationId: string;
   agent: string | null;
+  index: number;
 }
 
-/** The `batch` field of each item's stored result. */
-function batchField(batch: Pick<Batch, 'id' | 'status'>) {
-  return { mode: 'batch', id: batch.id, status: batch.status };
+/** The `batch` field of each item's stored result: the batch's id and status, and the item's place in it (`item`, 0-based). */
+function batchField(batch: Pick<Batch, 'id' | 'status'>, index: number) {
+  return { mode: 'batch', id: batch.id, status: batch.status, item: index };
 }
 
 /** Sends queue_batch jobs as provider batches and follows them to their end. */
@@ -72,13 +73,15 @@ export class ProviderBatches {
     const { jobs } = await this.deps.ledger.jobsChangedSince(since, 10_000);
     const found = new Map<string, Item[]>();
     for (const job of jobs) {
-      const batch = (job.result as { batch?: { mode?: unknown; id?: unknown; reservation_id?: unknown } } | null)
-        ?.batch;
+      const batch = (
+        job.result as { batch?: { mode?: unknown; id?: unknown; reservation_id?: unknown; item?: unknown } } | null
+      )?.batch;
       if (job.status !== 'running' || batch?.mode !== 'batch') continue;
       if (typeof batch.id !== 'string' || typeof batch.reservation_id !== 'string') continue;
       if (this.followed.has(batch.id)) continue;
       const items = found.get(batch.id) ?? [];
-      items.push({ job, reservationId: batch.reservation_id, agent: job.agent });
+      const index = typeof batch.item === 'number' ? batch.item : items.length;
+      items.push({ job, reservationId: batch.reservation_id, agent: job.agent, index });
       found.set(batch.id, items);
     }
     for (const [batchId, items] of found) {
@@ -86,6 +89,19 @@ export class ProviderBatches {
       this.schedule(batchId, items);
     }
     return found.size;
+  }
+
+  /**
+   * The item jobs of provider batch `batchId` (their result's `batch.id`), from the ledger, so any
+   * process sees any batch; items changed more than RESUME_LOOKBACK_MS ago are not looked at.
+   * Empty when there is no such batch.
+   */
+  async itemsOf(batchId: string): Promise<JobRecord[]> {
+    const { jobs } = await this.deps.ledger.jobsChangedSince(this.deps.timers.Date.now() - RESUME_LOOKBACK_MS, 10_000);
+    return jobs.filter((job) => {
+      const batch = (job.result as { batch?: { mode?: unknown; id?: unknown } } | null)?.batch;
+      return job.kind === 'llm' && batch?.mode === 'batch' && batch.id === batchId;
+    });
   }
 
   /** Whether the gateway has a Batch API (BatchClient.supported). */
@@ -123,7 +139,7 @@ export class ProviderBatches {
         const { params, bound } = shapeChat(meta.model, messages, maxTokens, this.deps.secrets());
         const worst = prices.worstCase(meta.model, bound, maxTokens, new Date(timers.Date.now()));
         const reservation = await ledger.reserve({ jobId: job.id, model: meta.model, micros: this.discounted(worst) });
-        taken.push({ job, reservationId: reservation.id, agent: meta.agent ?? null });
+        taken.push({ job, reservationId: reservation.id, agent: meta.agent ?? null, index: taken.length });
         lines.push({ custom_id: job.id, body: params as unknown as Record<string, unknown> });
       }
       const fileId = await this.deps.client.upload(lines);
@@ -133,7 +149,7 @@ export class ProviderBatches {
         out.push(
           await ledger.updateJob(item.job.id, {
             status: 'running',
-            result: { batch: { ...batchField(batch), reservation_id: item.reservationId } },
+            result: { batch: { ...batchField(batch, item.index), reservation_id: item.reservationId } },
           }),
         );
       for (const item of taken) this.batchOf.set(item.job.id, batch.id);
@@ -187,7 +203,7 @@ export class ProviderBatches {
         if (job?.status !== 'running') continue;
         const stored = (job.result ?? {}) as { batch?: object };
         await this.deps.ledger.updateJob(job.id, {
-          result: { ...stored, batch: { ...stored.batch, ...batchField(batch) } },
+          result: { ...stored, batch: { ...stored.batch, ...batchField(batch, item.index) } },
         });
       }
       return this.schedule(batchId, items);
@@ -210,7 +226,7 @@ export class ProviderBatches {
     const job = await ledger.getJob(item.job.id);
     if (!job) return;
     const running = job.status === 'running';
-    const result = { agent: item.agent, batch: batchField(batch) };
+    const result = { agent: item.agent, batch: batchField(batch, item.index) };
     const body = line?.response?.status_code === 200 ? (line.response.body as CompletionBody) : null;
     if (!body) {
       await ledger.release(item.reservationId);

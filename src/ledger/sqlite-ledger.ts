@@ -36,7 +36,8 @@ import {
 } from './queries';
 import { admitIn } from './admission';
 import type { LedgerOptions } from './ledger-options';
-import { reclaimIn } from './orphans';
+import { adoptWaitingIn, reclaimIn, waitingOrphansIn } from './orphans';
+import { processAlive } from './process-alive';
 import { all, one, run } from './rows';
 import { computeDailySpend, computeSpendStats } from './spend-stats';
 
@@ -47,15 +48,7 @@ export class InFlightLimitError extends Error {
   override name = 'InFlightLimitError';
 }
 
-/** True when a process with this pid exists (signal 0 probes without signalling; EPERM means it exists). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { processAlive } from './process-alive';
 
 /** Options of a file ledger: the ledger's, plus the file lock's tuning. */
 export type FileLedgerOptions = LedgerOptions & JournaledStoreOptions;
@@ -71,10 +64,16 @@ export interface SqliteLedger extends Ledger {
   /**
    * Settles the reservations of processes that are gone (`isAlive(pid)` false; never this
    * ledger's own pid) at their full held amount with status 'orphaned': the call may have been
-   * billed, so the worst case is charged rather than the budget silently freed. Jobs such a process
-   * left queued or running end `failed`, saying so. Returns how many reservations were reclaimed.
+   * billed, so the worst case is charged rather than the budget silently freed. Its queued or running
+   * jobs end `failed` but those waiting for their start (for adoptWaiting). Returns how many were reclaimed.
    */
   reclaimOrphans(isAlive: (pid: number) => boolean): Promise<number>;
+  /**
+   * Takes the jobs dead processes left waiting for their off-peak start for this pid, or ends them
+   * `failed` past their deadline on `clockNow` (epoch ms, the engine's clock): orphans.ts
+   * adoptWaitingIn. Writes only when a read finds one. Resolves with the adopted job ids, oldest first.
+   */
+  adoptWaiting(isAlive: (pid: number) => boolean, clockNow: number): Promise<string[]>;
   /** Spend settled in [startMs, endMs), µUSD (the breaker's drift rule compares it with the provider's costs). */
   settledBetween(startMs: number, endMs: number): Promise<number>;
 }
@@ -364,6 +363,12 @@ class SqlLedger implements SqliteLedger {
     return this.store.write((db) =>
       reclaimIn(db, { pid: this.pid, now, isAlive, caps: this.current, policy: this.policy }),
     );
+  }
+
+  async adoptWaiting(isAlive: (pid: number) => boolean, clockNow: number): Promise<string[]> {
+    if (!(await this.store.read((db) => waitingOrphansIn(db, { pid: this.pid, isAlive }).length))) return [];
+    const ctx = { pid: this.pid, now: this.clock(), clockNow, isAlive };
+    return (await this.store.write((db) => adoptWaitingIn(db, ctx))).adopted;
   }
 
   close(): Promise<void> {

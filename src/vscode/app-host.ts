@@ -188,6 +188,7 @@ export class AppHost implements vscode.Disposable {
       log: (line) => this.log.info(line),
       approve: this.approve,
       secrets: () => [token],
+      adoptWaiting: true,
     });
     app.engine.on('job', (job) => this.jobEmitter.fire(job));
     this.log.info(

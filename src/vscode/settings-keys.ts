@@ -29,6 +29,13 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   { name: 'maxConcurrency', config: 'maxConcurrency', scope: 'application', env: 'MAX_OPENAI_CONCURRENCY' },
   { name: 'agents', config: 'agents', scope: 'application', env: 'OFFLOAD_AGENTS' },
   { name: 'priceOverrides', config: 'priceOverrides', scope: 'application', env: 'OFFLOAD_PRICES' },
+  {
+    name: 'batchPriceMultipliers',
+    config: 'batchPriceMultipliers',
+    scope: 'application',
+    env: 'BATCH_PRICE_MULTIPLIERS',
+  },
+  { name: 'batchPriceMultiplier', config: 'batchPriceMultiplier', scope: 'application', env: 'BATCH_PRICE_MULTIPLIER' },
   { name: 'openaiBaseUrl', config: 'openaiBaseUrl', scope: 'application', env: 'OPENAI_BASE_URL' },
   { name: 'fallbackBaseUrl', config: 'fallbackBaseUrl', scope: 'application', env: 'FALLBACK_BASE_URL' },
   { name: 'sandboxRoots', config: 'sandboxRoots', scope: 'application', env: 'SANDBOX_ROOT' },

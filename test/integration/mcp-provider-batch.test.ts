@@ -23,7 +23,7 @@ describe('queue_batch mode "batch" through MCP (real app, fake clock, stand-in B
   let clock: FakeClock;
   beforeEach(async () => {
     clock = fakeTimers(Date.parse('2026-12-03T10:00:00Z'));
-    fx = await startAppFixture(script, {}, { timers: clock });
+    fx = await startAppFixture(script, { batchPriceMultipliers: { primary: 0.5 } }, { timers: clock });
   });
   afterEach(async () => {
     await fx.close();
@@ -134,6 +134,65 @@ describe('queue_batch mode "batch" through MCP (real app, fake clock, stand-in B
     assert.equal(stats.reserved, 0);
     assert.equal(Math.round(stats.current_month * 1e6), Math.ceil(price * 0.5));
     assert.equal(fx.gateway.requests.length, 1, 'the cancelled lines never ran');
+  });
+
+  it('an expired batch settles the answered items at the batch price and releases the rest', async () => {
+    const queued = await call('queue_batch', {
+      mode: 'batch',
+      jobs: ['say one', 'say two', 'say three'].map((task) => ({ agent: 'mini-worker', task })),
+    });
+    const ids: string[] = queued.jobs.map((j: { job_id: string }) => j.job_id);
+    assert.equal((await fx.app.ledger.spendStats()).reservations_in_flight, 3);
+    // Polls until the stand-in has answered the first line, then its 24 h window ends.
+    await settleOn(
+      clock,
+      (async () => {
+        while (fx.gateway.requests.length < 1) await loopTurn();
+      })(),
+    );
+    const [batchId] = fx.gateway.batch.batchIds();
+    const before = await call('get_job_status', { job_id: batchId });
+    assert.equal(before.batch_status, 'in_progress');
+    assert.deepEqual(before.counts, { running: 3 });
+    fx.gateway.batch.expire(batchId!);
+    await untilDone(ids);
+
+    const [one, two, three] = await Promise.all(ids.map((id) => call('get_job_status', { job_id: id })));
+    assert.equal(one!.job_status, 'completed');
+    assert.equal(one!.output, 'answer y one');
+    assert.deepEqual(one!.batch, { mode: 'batch', id: batchId, status: 'expired', item: 0 });
+    for (const item of [two!, three!]) {
+      assert.equal(item.job_status, 'failed');
+      assert.equal(item.cost_usd, 0);
+      assert.equal(item.batch.status, 'expired');
+      assert.match(item.error, new RegExp(`provider batch ${batchId}: batch_expired`));
+    }
+    const price = fx.app.prices.cost(
+      'gpt-4o-mini',
+      { input_tokens: 200, output_tokens: 20, cache_read_tokens: 0 },
+      new Date(clock.now),
+    );
+    assert.equal(Math.round(one!.cost_usd * 1e6), Math.ceil(price * 0.5));
+    const stats = await fx.app.ledger.spendStats();
+    assert.equal(stats.reservations_in_flight, 0, 'nothing is left reserved');
+    assert.equal(stats.reserved, 0);
+    assert.equal(Math.round(stats.current_month * 1e6), Math.ceil(price * 0.5));
+    assert.equal(stats.by_model['gpt-4o-mini']?.calls, 1, 'the expired items made no model call');
+
+    // The batch as a whole, by its provider id.
+    const whole = await call('get_job_status', { job_id: batchId });
+    assert.equal(whole.batch_id, batchId);
+    assert.equal(whole.batch_status, 'expired');
+    assert.deepEqual(whole.counts, { completed: 1, failed: 2 });
+    assert.deepEqual(
+      whole.items.map((i: { job_id: string; job_status: string }) => [i.job_id, i.job_status]),
+      [
+        [ids[0], 'completed'],
+        [ids[1], 'failed'],
+        [ids[2], 'failed'],
+      ],
+    );
+    assert.equal(Math.round(whole.cost_usd * 1e6), Math.ceil(price * 0.5));
   });
 
   it('a restarted worker resumes the batch from the ledger and settles it', async () => {

@@ -166,6 +166,59 @@ describe('run_job edit mode with checks and revise passes, through the MCP clien
     });
 });
 
+describe('run_job edit mode revise passes on WORKER_ESCALATE_MODEL', function () {
+  this.timeout(60_000); // two real tsc runs: ~13 s alone, over 20 s on a loaded machine
+  let fx: AppFixture;
+  let answers: ((root: string) => string)[];
+  beforeEach(async () => {
+    fx = await startAppFixture(
+      () => reply(answers[Math.min(fx.gateway.requests.length, answers.length) - 1]!(fx.sandbox)),
+      { escalateModel: 'gpt-4o' },
+    );
+    mkdirSync(join(fx.sandbox, 'src'));
+    writeFileSync(join(fx.sandbox, 'src/a.ts'), A);
+    writeFileSync(join(fx.sandbox, 'src/b.ts'), B);
+  });
+  afterEach(async () => {
+    await fx.close();
+  });
+
+  it("sends the first pass to the job's model and the revise pass to the escalate model, each priced at its own price", async () => {
+    answers = [renameA, renameB];
+    const r = toolJson(
+      await fx.client.callTool({
+        name: 'run_job',
+        arguments: {
+          agent: 'mini-worker',
+          task: 'Rename totalOf to sumOf everywhere',
+          input_refs: [join(fx.sandbox, 'src/a.ts'), join(fx.sandbox, 'src/b.ts')],
+          apply: true,
+          checks: [TYPES],
+        },
+      }),
+    );
+    assert.equal(r.job_status, 'completed', JSON.stringify(r));
+    assert.equal(r.revisions, 1);
+    assert.deepEqual(
+      fx.gateway.requests.map((q) => q.body.model),
+      ['gpt-4o-mini', 'gpt-4o'],
+    );
+    const usage = { input_tokens: 400, output_tokens: 60, cache_read_tokens: 0 };
+    const now = new Date();
+    const mini = fx.app.prices.cost('gpt-4o-mini', usage, now);
+    const escalated = fx.app.prices.cost('gpt-4o', usage, now);
+    assert.ok(escalated > mini * 5, 'the two prices differ, so the charge tells which model was billed');
+    const stats = await fx.app.ledger.spendStats();
+    assert.equal(stats.by_model['gpt-4o-mini']?.calls, 1);
+    assert.equal(stats.by_model['gpt-4o']?.calls, 1);
+    assert.equal(Math.round(stats.by_model['gpt-4o']!.cost_usd * 1e6), escalated);
+    assert.equal(Math.round(r.cost_usd * 1e6), mini + escalated);
+    assert.equal(stats.reserved, 0);
+    const undone = toolJson(await fx.client.callTool({ name: 'discard', arguments: { job_id: r.job_id } }));
+    assert.equal(undone.undo, 'discarded', JSON.stringify(undone));
+  });
+});
+
 describe('run_job edit mode checks under WORKER_ISOLATION=worktree', () => {
   let fx: AppFixture;
   let answers: ((root: string) => string)[];

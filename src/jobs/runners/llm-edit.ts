@@ -61,9 +61,13 @@ type PassAnswer =
   | { edits: { path: string; text: string }[]; output: string; finishReason: string | null; bytes: number }
   | { rejected: string; output: string; bytes: number };
 
+/** Whether `model` answers edits as the fenced-block fallback (no JSON-schema output, core/model-rules.ts). */
+const fencedFor = (model: string) => !modelRequestRules(model).jsonSchemaOutput;
+
 /**
- * One metered edit call on `files` (instructions, the files by path, then `task`: core/prompt-layout.ts)
- * and its answer parsed and applied to their texts in memory. Refused (`rejected`, nothing written)
+ * One metered edit call to `opts.model` on `files` (instructions, the files by path, then `task`:
+ * core/prompt-layout.ts), in the answer format that model takes, and its answer parsed and applied
+ * to their texts in memory. Refused (`rejected`, nothing written)
  * when the answer was cut at max_tokens, does not parse or apply (core/edits.ts), or an edited file
  * changed on disk since it was read (`roots`: where the files may lie). Throws what meteredChat throws.
  */
@@ -72,21 +76,22 @@ async function askForEdits(
   ctx: RunContext,
   files: readonly EditFile[],
   task: string,
-  opts: { fenced: boolean; maxTokens: number; roots: readonly string[] },
+  opts: { model: string; maxTokens: number; roots: readonly string[] },
 ): Promise<PassAnswer> {
-  const messages = layoutPrompt(editInstructions(opts.fenced), files, task);
+  const fenced = fencedFor(opts.model);
+  const messages = layoutPrompt(editInstructions(fenced), files, task);
   const r = await meteredChat(
     deps,
     ctx,
-    ctx.job.model,
+    opts.model,
     messages,
     opts.maxTokens,
-    opts.fenced ? undefined : EDIT_RESPONSE_FORMAT,
+    fenced ? undefined : EDIT_RESPONSE_FORMAT,
   );
   const bytes = chatTranscriptBytes(messages, r.output);
   try {
     if (r.finishReason === 'length') throw new EditRejectedError('the answer was cut at max_tokens');
-    const edits = applyEdits(new Map(files.map((f) => [f.path, f.text])), parseEditAnswer(r.output, opts.fenced));
+    const edits = applyEdits(new Map(files.map((f) => [f.path, f.text])), parseEditAnswer(r.output, fenced));
     for (const e of edits) {
       const f = files.find((x) => x.path === e.path)!;
       if ((await readWhole(f.real, opts.roots, f.path)) !== f.text)
@@ -108,8 +113,9 @@ async function askForEdits(
  * taken either). Else: with WORKER_ISOLATION=worktree a worktree of the files' folder is made and
  * the edits go there; otherwise in place. The folder is snapshotted (git tree, workspace/git.ts)
  * and the files are written atomically. Then `checks` run in that folder (as `start`'s do); while
- * one fails, at most `max_revisions` times (default 1), a revise pass asks the same model again
- * with the failing checks' output (revise-prompt.ts) and the files as they are now, and its answer
+ * one fails, at most `max_revisions` times (default 1), a revise pass asks again — on
+ * WORKER_ESCALATE_MODEL when set, as `start`'s revise passes do, else the job's model — with the
+ * failing checks' output (revise-prompt.ts) and the files as they are now, and its answer
  * is checked and written the same way; a refused revise answer fails the job with the earlier
  * passes' edits left for review. The result carries `changed_files`, `checks` (one line each),
  * `revisions`, `diff` and the `workspace` record that `apply`/`discard` work from (all passes
@@ -136,12 +142,12 @@ export async function runEditJob(deps: EditDeps, ctx: RunContext, request: RunJo
     if (err instanceof EditRejectedError) return fail(`edit mode: ${err.message}; no file was written`);
     throw err;
   }
-  const fenced = !modelRequestRules(ctx.job.model).jsonSchemaOutput;
+  const fenced = fencedFor(ctx.job.model);
   const maxTokens = Math.min(request.caps?.max_tokens ?? deps.config.perJobTokenLimit, deps.config.perJobTokenLimit);
   ctx.log(
     `edit mode: ${files.length} file(s), answer as ${fenced ? 'one ```json fenced block (fallback)' : 'structured output (json_schema)'}`,
   );
-  let answer = await askForEdits(deps, ctx, files, request.task, { fenced, maxTokens, roots });
+  let answer = await askForEdits(deps, ctx, files, request.task, { model: ctx.job.model, maxTokens, roots });
   let transcriptBytes = answer.bytes;
   if ('rejected' in answer)
     return fail(`edit rejected: ${answer.rejected}; no file was written`, answer.output, transcriptBytes);
@@ -215,14 +221,13 @@ export async function runEditJob(deps: EditDeps, ctx: RunContext, request: RunJo
     if (!checked.failures.length) return shape('completed');
     if (pass >= maxRevisions) return shape('failed', failedCheckError(runs));
     pass++;
-    ctx.log(
-      `revise pass ${pass}: checks failed; asking ${ctx.job.model} again with the failures and the current files`,
-    );
+    const model = deps.config.escalateModel ?? ctx.job.model;
+    ctx.log(`revise pass ${pass}: checks failed; asking ${model} with the failures and the current files`);
     const current: EditFile[] = [];
     for (const f of files) current.push({ ...f, text: await readWhole(f.real, fileRoots, f.path) });
     try {
       answer = await askForEdits(deps, ctx, current, `${request.task}\n\n${revisePrompt(checked.failures)}`, {
-        fenced,
+        model,
         maxTokens,
         roots: fileRoots,
       });

@@ -13,7 +13,7 @@ import { meteredChat, type MeteredChatDeps } from './metered-chat';
 export const MAX_INPUT_REF_BYTES = 256 * 1024;
 
 export interface LlmRunnerDeps extends MeteredChatDeps {
-  config: Pick<Config, 'agents' | 'perJobTokenLimit' | 'sandboxRoots' | 'diffMaxBytes' | 'isolation'>;
+  config: Pick<Config, 'agents' | 'perJobTokenLimit' | 'sandboxRoots' | 'diffMaxBytes' | 'isolation' | 'escalateModel'>;
   /** The workspace layer edit mode (`apply: true`) snapshots, diffs and writes through (llm-edit.ts); without it, edit jobs fail. */
   workspace?: WorkspacePort;
   /** Resolves a user path (symlinks too) inside the sandbox roots; throws naming `field` otherwise. */

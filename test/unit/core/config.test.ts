@@ -202,3 +202,23 @@ describe('routing settings', () => {
     );
   });
 });
+
+describe('batch price settings', () => {
+  it('reads BATCH_PRICE_MULTIPLIERS as JSON and BATCH_PRICE_MULTIPLIER as a number, both unset by default', () => {
+    const none = fromEnv({});
+    assert.deepEqual(none.batchPriceMultipliers, {});
+    assert.equal(none.batchPriceMultiplier, undefined);
+    const set = fromEnv({
+      BATCH_PRICE_MULTIPLIERS: '{"primary":0.4,"api.together.xyz":0.5}',
+      BATCH_PRICE_MULTIPLIER: '0.3',
+    });
+    assert.deepEqual(set.batchPriceMultipliers, { primary: 0.4, 'api.together.xyz': 0.5 });
+    assert.equal(set.batchPriceMultiplier, 0.3);
+  });
+
+  it('refuses a multiplier above 1 or not JSON, naming the variable', () => {
+    throwsNaming(() => fromEnv({ BATCH_PRICE_MULTIPLIERS: '{"primary":1.5}' }), 'BATCH_PRICE_MULTIPLIERS (primary)');
+    throwsNaming(() => fromEnv({ BATCH_PRICE_MULTIPLIERS: 'primary=0.5' }), 'BATCH_PRICE_MULTIPLIERS=\'{"primary":0.5');
+    throwsNaming(() => fromEnv({ BATCH_PRICE_MULTIPLIER: '0' }), 'BATCH_PRICE_MULTIPLIER');
+  });
+});

@@ -371,7 +371,7 @@ describe('sqlite ledger file', () => {
     await Promise.all([dead.close(), me.close()]);
   });
 
-  it("ends a dead process's job waiting for its off-peak start as failed, saying to submit it again", async () => {
+  it("leaves a dead process's job waiting for its off-peak start for adoption, and ends its other queued jobs", async () => {
     const file = path.join(tmp.dir, 'ledger.sqlite');
     const dead = await openLedger(file, { caps: caps(1_000_000), pid: 7 });
     const me = await openLedger(file, { caps: caps(1_000_000), pid: 9 });
@@ -379,11 +379,75 @@ describe('sqlite ledger file', () => {
     await dead.updateJob('d-waiting', { result: { scheduled_for: '2026-12-03T16:30:00.000Z' } });
     await dead.createJob({ id: 'd-queued', kind: 'llm', model: 'deepseek-chat', request: null });
     await me.reclaimOrphans(() => false);
-    const waiting = await me.getJob('d-waiting');
-    assert.equal(waiting?.status, 'failed');
-    assert.match(waiting?.error ?? '', /pid 7\) exited before its start time.*nothing was spent: submit it again/);
+    assert.equal((await me.getJob('d-waiting'))?.status, 'queued');
     assert.match((await me.getJob('d-queued'))?.error ?? '', /pid 7\) exited before it finished/);
     await Promise.all([dead.close(), me.close()]);
+  });
+
+  describe('adoptWaiting', () => {
+    const NOW = Date.parse('2026-12-03T10:00:00Z');
+    const waiting = async (l: SqliteLedger, id: string, notAfter: string) => {
+      await l.createJob({ id, kind: 'llm', model: 'deepseek-chat', request: { task: 't' } });
+      await l.updateJob(id, {
+        result: { scheduled_for: '2026-12-03T16:30:00.000Z', schedule: { not_after: notAfter } },
+      });
+    };
+    const deadIs7 = (pid: number) => pid !== 7;
+
+    it("hands a dead process's waiting job to one process, and ends one whose deadline passed, naming why", async () => {
+      const file = path.join(tmp.dir, 'ledger.sqlite');
+      const dead = await openLedger(file, { caps: caps(1_000_000), pid: 7 });
+      const me = await openLedger(file, { caps: caps(1_000_000), pid: 9 });
+      const other = await openLedger(file, { caps: caps(1_000_000), pid: 11 });
+      await waiting(dead, 'on-time', '2026-12-04T10:00:00.000Z');
+      await waiting(dead, 'late', '2026-12-03T09:00:00.000Z');
+      await dead.createJob({ id: 'plain', kind: 'llm', model: 'deepseek-chat', request: null });
+      assert.deepEqual(await me.adoptWaiting(deadIs7, NOW), ['on-time']);
+      assert.equal((await me.getJob('on-time'))?.status, 'queued');
+      const late = await me.getJob('late');
+      assert.equal(late?.status, 'failed');
+      assert.match(
+        late?.error ?? '',
+        /pid 7\) exited, and its deadline \(2026-12-03T09:00:00\.000Z\) passed before another process could take it up \(2026-12-03T10:00:00\.000Z\); nothing was spent/,
+      );
+      assert.deepEqual(await other.adoptWaiting(deadIs7, NOW), [], 'pid 9 holds it now, and is alive');
+      assert.equal(
+        (await me.getJob('plain'))?.status,
+        'queued',
+        'not a waiting job: the orphan rule ends it, not adoption',
+      );
+      // Once pid 9 is gone too, the next process takes it.
+      assert.deepEqual(await other.adoptWaiting((pid) => pid === 11, NOW), ['on-time']);
+      await Promise.all([dead.close(), me.close(), other.close()]);
+    });
+
+    it('gives each job to exactly one of two processes adopting at once', async () => {
+      const file = path.join(tmp.dir, 'ledger.sqlite');
+      const dead = await openLedger(file, { caps: caps(1_000_000), pid: 7 });
+      const a = await openLedger(file, { caps: caps(1_000_000), pid: 9 });
+      const b = await openLedger(file, { caps: caps(1_000_000), pid: 11 });
+      const ids = ['w1', 'w2', 'w3', 'w4'];
+      for (const id of ids) await waiting(dead, id, '2026-12-04T10:00:00.000Z');
+      const [got, gotToo] = await Promise.all([a.adoptWaiting(deadIs7, NOW), b.adoptWaiting(deadIs7, NOW)]);
+      assert.deepEqual([...got!, ...gotToo!].sort(), ids);
+      await Promise.all([dead.close(), a.close(), b.close()]);
+    });
+
+    it('ends a waiting job of a dead process `cancelled` when a cancel is asked for it', async () => {
+      const file = path.join(tmp.dir, 'ledger.sqlite');
+      const dead = await openLedger(file, { caps: caps(1_000_000), pid: 7 });
+      const me = await openLedger(file, { caps: caps(1_000_000), pid: 9, isAlive: deadIs7 });
+      await waiting(dead, 'w', '2026-12-04T10:00:00.000Z');
+      const asked = await me.requestCancel('w');
+      assert.equal(asked.ownerGone, true);
+      assert.equal(asked.job.status, 'cancelled');
+      assert.match(
+        asked.job.error ?? '',
+        /cancelled while waiting for its start time \(its process, pid 7, had exited\)/,
+      );
+      assert.deepEqual(await me.adoptWaiting(deadIs7, NOW), []);
+      await Promise.all([dead.close(), me.close()]);
+    });
   });
 
   it('rejects calls after close', async () => {
