@@ -7,7 +7,7 @@ import { entryLine, JournalFile, parseChunk } from './journal';
 import type { JournaledStoreOptions, StoreState } from './journaled-store-options';
 import { freshGeneration, journalState, wentBack, type Replica } from './lineage';
 import { replay, transact, type RecordedStatement } from './recorder';
-import { ensureSchema } from './schema';
+import { ensureSchema, SCHEMA_VERSION } from './schema';
 import { loadSqlJs, type Database, type SqlJsStatic } from './sqljs';
 
 /** Thrown while following the journal when a line does not continue the replica; the store reloads. */
@@ -246,9 +246,13 @@ export async function fileDbStore(
           if (attempt < 10) continue;
           throw new LedgerFileError(`ledger ${file} kept changing while it was being read; try again`);
         }
-        if (!snap || found === 0) {
+        if (!snap || found !== SCHEMA_VERSION) {
+          // A new ledger, a bare SQLite file, or an older version after its journal was applied: the
+          // new tables or the migration are written as a new snapshot (never journaled), so a process
+          // of the older version reloads it and refuses it (LedgerVersionError) instead of writing on.
           ensureSchema(db);
-          if (guard && !opts.readOnly) await writeSnapshot(r, freshGeneration(), guard, snap ? 'adopt' : 'fresh');
+          const gen = found === 0 ? freshGeneration() : r.gen + 1;
+          if (guard && !opts.readOnly) await writeSnapshot(r, gen, guard, snap ? 'adopt' : 'fresh');
           else r.unpersisted = true;
         }
         return r;
