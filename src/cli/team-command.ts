@@ -1,5 +1,5 @@
 import { ConfigError } from '../core/config';
-import { InputError } from '../core/errors';
+import { isUsageError } from './args';
 import { runTeamMembersCommand } from './team-members-command';
 import { runTeamSetCapCommand } from './team-set-cap-command';
 import { runTeamSpendCommand } from './team-spend-command';
@@ -15,14 +15,6 @@ const SUBCOMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   spend: runTeamSpendCommand,
   'set-cap': runTeamSetCapCommand,
 };
-
-/** A usage error: ours (InputError) or node:util parseArgs' (an unknown flag, a missing value). */
-function isUsageError(err: unknown): err is Error {
-  return (
-    err instanceof InputError ||
-    (err instanceof TypeError && /^ERR_PARSE_ARGS_/.test(String((err as NodeJS.ErrnoException).code)))
-  );
-}
 
 /**
  * `offload-worker team <members|spend|set-cap>` on the ledger OFFLOAD_LEDGER names (issue 16;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Database } from './sqljs';
 
 /**
@@ -105,24 +106,34 @@ const BASE_VERSION = 10;
 
 /**
  * The migrations since the first release, in order: MIGRATIONS[i] takes a ledger from version
- * BASE_VERSION + i to BASE_VERSION + i + 1. Each adds columns that are NULL on older rows (ALTER
- * TABLE … ADD COLUMN appends, so the journal's INSERTs, which name their columns, still apply).
+ * BASE_VERSION + i to BASE_VERSION + i + 1 (its SQL, then its `after` step). Each adds columns
+ * that are NULL on older rows (ALTER TABLE … ADD COLUMN appends, so the journal's INSERTs, which
+ * name their columns, still apply). Never journaled: the file store writes the migrated database
+ * as a new snapshot (journaled-store.ts), so a random value here is stored once.
  * - 11 (issue 16, attribution): who spent — `member` (OFFLOAD_MEMBER) and `machine`
- *   (OFFLOAD_MACHINE) on jobs, model_calls and reservations, NULL on rows written before; an
- *   index for a member's sums over a window.
+ *   (OFFLOAD_MACHINE) on jobs, model_calls and reservations, NULL on rows written before;
+ *   indexes for a member's sums; `ledger_info.ledger_id`, a random id naming this ledger in
+ *   exports (`ledger export`), so an import can tell two ledgers' rows apart.
  */
-const MIGRATIONS: readonly string[] = [
-  `
-  ALTER TABLE jobs ADD COLUMN member TEXT;
-  ALTER TABLE jobs ADD COLUMN machine TEXT;
-  ALTER TABLE model_calls ADD COLUMN member TEXT;
-  ALTER TABLE model_calls ADD COLUMN machine TEXT;
-  ALTER TABLE reservations ADD COLUMN member TEXT;
-  ALTER TABLE reservations ADD COLUMN machine TEXT;
-  -- a member's month and day sums (get_spend_stats, team members) read only the index
-  CREATE INDEX jobs_member ON jobs(member);
-  CREATE INDEX model_calls_member_created_at_cost ON model_calls(member, created_at, cost_micros);
-  `,
+const MIGRATIONS: ReadonlyArray<{ sql: string; after?: (db: Database) => void }> = [
+  {
+    sql: `
+    ALTER TABLE jobs ADD COLUMN member TEXT;
+    ALTER TABLE jobs ADD COLUMN machine TEXT;
+    ALTER TABLE model_calls ADD COLUMN member TEXT;
+    ALTER TABLE model_calls ADD COLUMN machine TEXT;
+    ALTER TABLE reservations ADD COLUMN member TEXT;
+    ALTER TABLE reservations ADD COLUMN machine TEXT;
+    CREATE INDEX jobs_member ON jobs(member);
+    -- a member's month and day sums (get_spend_stats, team members) read only the index
+    CREATE INDEX model_calls_member_created_at_cost ON model_calls(member, created_at, cost_micros);
+    CREATE TABLE ledger_info (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      ledger_id TEXT NOT NULL
+    );
+    `,
+    after: (db) => db.run('INSERT INTO ledger_info (id, ledger_id) VALUES (1, ?)', [randomUUID()]),
+  },
 ];
 
 /** The schema version this code reads and writes (11: SCHEMA plus MIGRATIONS). */
@@ -176,7 +187,10 @@ export function ensureSchema(db: Database): number {
   db.run('BEGIN IMMEDIATE');
   try {
     if (found === 0) db.exec(SCHEMA);
-    for (const migration of MIGRATIONS.slice(Math.max(found, BASE_VERSION) - BASE_VERSION)) db.exec(migration);
+    for (const migration of MIGRATIONS.slice(Math.max(found, BASE_VERSION) - BASE_VERSION)) {
+      db.exec(migration.sql);
+      migration.after?.(db);
+    }
     db.run(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     db.run('COMMIT');
   } catch (err) {

@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { parseExportLine } from '../../src/core/ledger-export';
 import { openLedger } from '../../src/ledger/sqlite-ledger';
 import { startScriptedGateway, type ScriptedGateway } from '../support/scripted-gateway';
 import { WORKER } from '../support/worker-client';
@@ -31,7 +32,7 @@ const spend = (costMicros: number) => ({
   usage: { input_tokens: 10, output_tokens: 1, cache_read_tokens: 0 },
 });
 
-describe('offload-worker team (built dist/worker.js)', function () {
+describe('offload-worker team, ledger export (built dist/worker.js)', function () {
   this.timeout(60_000);
   let gateway: ScriptedGateway;
   let dir: string;
@@ -150,6 +151,43 @@ describe('offload-worker team (built dist/worker.js)', function () {
     const r = await cli(['team', 'members'], { ...env, OFFLOAD_MEMBER: 'x'.repeat(200) });
     assert.equal(r.code, 2);
     assert.match(r.stderr, /OFFLOAD_MEMBER: must be at most 128 characters/);
+  });
+
+  it('ledger export --out writes every row as JSONL an importer parses, and the counts on stderr', async () => {
+    const out = join(dir, 'export.jsonl');
+    const r = await cli(['ledger', 'export', '--out', out], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /^exported \d+ jobs, \d+ model calls, 0 breaker events from .*ledger\.sqlite to .*export\.jsonl\n$/,
+    );
+    const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
+    const header = parseExportLine(lines[0]!, 1);
+    assert.ok(header.type === 'header');
+    const rows = lines.slice(1).map((l, i) => parseExportLine(l, i + 2, header.source.ledger_id));
+    assert.equal(rows.length, header.counts.jobs + header.counts.model_calls);
+    assert.ok(
+      rows.some((l) => l.type === 'model_call' && l.call.member === 'bo@lap' && l.call.cost_micros === 500_000),
+    );
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.includes('partial')),
+      [],
+    );
+    const toStdout = await cli(['ledger', 'export'], env);
+    assert.equal(toStdout.code, 0, toStdout.stderr);
+    assert.deepEqual(toStdout.stdout.trimEnd().split('\n').slice(1), lines.slice(1), 'stdout gets the same rows');
+  });
+
+  it('ledger export of a path with no ledger exits 1 and leaves no file', async () => {
+    const out = join(dir, 'none.jsonl');
+    const r = await cli(['ledger', 'export', '--ledger', join(dir, 'missing.sqlite'), '--out', out], env);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /no ledger at .*missing\.sqlite/);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.startsWith('none.jsonl')),
+      [],
+    );
+    assert.equal((await cli(['ledger', 'export', '--gzip'], env)).code, 2);
   });
 
   it('says a team ledger is not built in this branch, never printing its password', async () => {

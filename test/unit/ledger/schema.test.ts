@@ -57,6 +57,7 @@ describe('ledger schema', () => {
       'breaker_events',
       'jobs',
       'journal_state',
+      'ledger_info',
       'model_calls',
       'reservations',
       'spend_hours',
