@@ -62,6 +62,8 @@ function record(i: number, now: number): JobRecord {
     maxCostMicros: null,
     costMicros: 1200 + (i % 50) * 37,
     usage: { input_tokens: 1500, output_tokens: 120, cache_read_tokens: 0 },
+    member: null,
+    machine: null,
   };
 }
 

@@ -14,7 +14,8 @@ import { createLedgerMeter } from './adapter/ledger-meter';
 import { createMetricsFile, NO_METRICS } from './adapter/metrics';
 import { startAdapterServer } from './adapter/server';
 import { createUpstream, type Upstream } from './adapter/upstream';
-import { openLedger, processAlive, type SqliteLedger } from './ledger/sqlite-ledger';
+import { openLedgerFromConfig } from './ledger/open-ledger-from-config';
+import { processAlive, type SqliteLedger } from './ledger/sqlite-ledger';
 import { findClaude } from './jobs/claude-path';
 import { BreakerService } from './jobs/breaker-service';
 import { JobEngine } from './jobs/engine';
@@ -47,7 +48,7 @@ export { TOOLS_VERSION } from './mcp/tools';
 export interface AppPorts {
   env: Record<string, string | undefined>;
   log?: (line: string) => void;
-  /** Use this ledger instead of opening config.ledgerPath (tests pass an in-memory one). */
+  /** Use this ledger instead of opening the config's (openLedgerFromConfig; tests pass an in-memory one). */
   ledger?: SqliteLedger;
   /** Poll the provider's costs every BREAKER_POLL_MS when OPENAI_ADMIN_KEY is set (default true; `status` polls once itself). */
   pollCosts?: boolean;
@@ -123,7 +124,7 @@ export async function createApp(config: Config, ports: AppPorts): Promise<App> {
   }
   const ledger =
     ports.ledger ??
-    (await openLedger(config.ledgerPath, {
+    (await openLedgerFromConfig(config, {
       caps,
       breaker: breakerPolicy,
       warnThresholds: config.warnThresholds,

@@ -25,3 +25,11 @@ export function intFlag(args: readonly string[], name: string, fallback: number)
 export function hasFlag(args: readonly string[], name: string): boolean {
   return args.includes(`--${name}`);
 }
+
+/** A usage error: ours (InputError) or node:util parseArgs' (an unknown flag, a missing value). */
+export function isUsageError(err: unknown): err is Error {
+  return (
+    err instanceof InputError ||
+    (err instanceof TypeError && /^ERR_PARSE_ARGS_/.test(String((err as NodeJS.ErrnoException).code)))
+  );
+}

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { PriceBook } from '../core/pricing';
 import { configSecrets, redact } from '../core/redact';
 import { findClaude } from '../jobs/claude-path';
-import { openLedger } from '../ledger/sqlite-ledger';
+import { ledgerLabel } from '../core/ledger-url';
+import { openLedgerFromConfig } from '../ledger/open-ledger-from-config';
 import { capsOf } from '../core/budget';
 import { cliConfig, hasFlag } from './args';
 import { usd } from '../shared/usd';
@@ -42,16 +43,16 @@ export async function runDoctorCommand(args: string[]): Promise<number> {
       : 'not set: paid work will fail; set OPENAI_API_KEY or ONEAPI_API_KEY',
   });
   try {
-    const ledger = await openLedger(config.ledgerPath, { caps: capsOf(config) });
+    const ledger = await openLedgerFromConfig(config, { caps: capsOf(config) });
     const stats = await ledger.spendStats();
     await ledger.close();
     findings.push({
       ok: true,
       what: 'ledger',
-      detail: `${config.ledgerPath}: ${usd(stats.current_month)} spent in ${stats.month}, ${stats.jobs.total} jobs`,
+      detail: `${ledgerLabel(config)}: ${usd(stats.current_month)} spent in ${stats.month}, ${stats.jobs.total} jobs`,
     });
   } catch (err) {
-    findings.push({ ok: false, what: 'ledger', detail: `${config.ledgerPath}: ${(err as Error).message}` });
+    findings.push({ ok: false, what: 'ledger', detail: `${ledgerLabel(config)}: ${(err as Error).message}` });
   }
   const prices = new PriceBook(config.priceOverrides);
   for (const model of new Set([...Object.values(config.agents), config.claudeModel])) {

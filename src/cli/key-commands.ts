@@ -16,6 +16,7 @@ export const KEY_VARIABLES = [
   'OPENAI_ADMIN_KEY',
   'OFFLOAD_ADAPTER_KEY',
   'OFFLOAD_MCP_TOKEN',
+  'OFFLOAD_LEDGER_PASSWORD', // the team ledger's (OFFLOAD_LEDGER=postgres://…)
 ] as const;
 
 /** How long one key command may run, ms. */

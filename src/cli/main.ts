@@ -8,6 +8,7 @@ import { runSmokeCommand } from './smoke-command';
 import { runSpendCommand } from './spend-command';
 import { runStatusCommand } from './status-command';
 import { runStatusServerCommand } from './status-server-command';
+import { runTeamCommand } from './team-command';
 import { undoCommand } from './undo-command';
 
 /** `offload-worker <command>`: the worker CLI (DESIGN.md lists the commands). */
@@ -30,6 +31,11 @@ const COMMANDS: Record<string, { summary: string; run: (args: string[]) => Promi
     summary:
       "check: report the ledger files' integrity (exit 1 on damage); repair: rebuild a damaged ledger, keeping the damaged files",
     run: runLedgerCommand,
+  },
+  team: {
+    summary:
+      "members: every member's cap, spend, jobs and machines; spend --by member; set-cap <member> <usd|none> (a team ledger)",
+    run: runTeamCommand,
   },
   apply: {
     summary: "bring an ended job's changes into the checkout (three-way); refuses on conflict: apply <job_id>",

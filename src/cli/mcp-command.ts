@@ -4,6 +4,7 @@ import { serveMcpHttp } from '../mcp/transports/http';
 import { serveStdio } from '../mcp/transports/stdio';
 import { cliConfig, hasFlag, intFlag } from './args';
 import { shutdown, untilSignal } from './shutdown';
+import { ledgerLabel } from '../core/ledger-url';
 
 /**
  * `offload-worker mcp --http [--port N]`: the same tools over Streamable HTTP on 127.0.0.1 with a
@@ -24,7 +25,7 @@ async function runHttp(args: string[]): Promise<number> {
   const http = await serveMcpHttp({ createServer: () => app.createMcpServer(), port, token: config.mcpToken });
   generated.token = http.token;
   process.stdout.write(`MCP (Streamable HTTP) listening on ${http.url}\nAuthorization: Bearer ${http.token}\n`);
-  process.stderr.write(`offload: ledger ${config.ledgerPath}\n`);
+  process.stderr.write(`offload: ledger ${ledgerLabel(config)}\n`);
   await signal;
   return shutdown([
     ['close the MCP HTTP server', () => http.close()],
@@ -48,7 +49,7 @@ export async function runMcpCommand(args: string[]): Promise<number> {
   });
   const { server } = app.createMcpServer();
   const { closed } = await serveStdio(server);
-  process.stderr.write(`offload: MCP server on stdio; ledger ${config.ledgerPath}\n`);
+  process.stderr.write(`offload: MCP server on stdio; ledger ${ledgerLabel(config)}\n`);
   const signalled = Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]).then(() => true);
   if (await Promise.race([closed.then(() => false), signalled])) await server.close();
   await app.close();

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { DEFAULT_AGENT_MODELS } from './agents';
 import { RoutingPolicySchema } from './routing-policy';
+import { looksLikeUrl } from './ledger-url';
+import { IdentityNameSchema, LedgerUrlSchema } from './team-ledger-schema';
 
 export { AGENTS, DEFAULT_AGENT_MODELS } from './agents';
 
@@ -44,6 +46,22 @@ export const ConfigSchema = z.object({
   maxConcurrency: z.number().int().positive().default(2),
   sandboxRoots: z.array(z.string().min(1)).min(1),
   ledgerPath: z.string().min(1),
+  /**
+   * The team ledger (OFFLOAD_LEDGER=postgres://… or postgresql://…, offload.ledgerUrl): one budget
+   * in PostgreSQL shared by every member; unset, the sql.js file `ledgerPath` is the ledger. May
+   * hold a password; it is then a configured secret (core/redact.ts configSecrets).
+   */
+  ledgerUrl: LedgerUrlSchema.optional(),
+  /**
+   * The team ledger's password (OFFLOAD_LEDGER_PASSWORD, or the output of
+   * OFFLOAD_LEDGER_PASSWORD_COMMAND run at start-up, cli/key-commands.ts; in VS Code from
+   * SecretStorage). A configured secret, redacted everywhere.
+   */
+  ledgerPassword: z.string().min(1).optional(),
+  /** Who this process spends as (OFFLOAD_MEMBER); default `<OS user>@<host>` (ledger/identity.ts). */
+  member: IdentityNameSchema.optional(),
+  /** The machine it runs on (OFFLOAD_MACHINE); default the host name. */
+  machine: IdentityNameSchema.optional(),
   /**
    * Gateway model of each tier (OFFLOAD_AGENTS, offload.agents). A tier left out keeps its default
    * (DEFAULT_AGENT_MODELS), so `{"mini-worker":"deepseek-chat"}` overrides one tier only; an
@@ -136,7 +154,10 @@ const ENV_KEYS: Record<string, keyof Config> = {
   BATCH_POLL_MS: 'batchPollMs',
   MAX_OPENAI_CONCURRENCY: 'maxConcurrency',
   SANDBOX_ROOT: 'sandboxRoots',
-  OFFLOAD_LEDGER: 'ledgerPath',
+  OFFLOAD_LEDGER: 'ledgerPath', // or ledgerUrl, for a postgres:// URL (configFromEnv)
+  OFFLOAD_LEDGER_PASSWORD: 'ledgerPassword',
+  OFFLOAD_MEMBER: 'member',
+  OFFLOAD_MACHINE: 'machine',
   CLAUDE_MODEL: 'claudeModel',
   CLAUDE_CODE_MODEL: 'claudeCodeModel',
   CLAUDE_PERMISSION_MODE: 'claudePermissionMode',
@@ -238,7 +259,9 @@ export function configFromEnv(
       shape instanceof z.ZodDefault || shape instanceof z.ZodPrefault || shape instanceof z.ZodOptional
         ? shape.unwrap()
         : shape;
-    if (key === 'sandboxRoots') input[key] = raw.split(/[:;](?![\\/])/).filter(Boolean);
+    if (key === 'ledgerPath' && looksLikeUrl(raw))
+      input.ledgerUrl = raw; // validated there: postgres:// only
+    else if (key === 'sandboxRoots') input[key] = raw.split(/[:;](?![\\/])/).filter(Boolean);
     else if (key === 'childEnv')
       input[key] = raw
         .split(',')
@@ -250,7 +273,10 @@ export function configFromEnv(
     else if (base instanceof z.ZodRecord || base instanceof z.ZodObject) input[key] = json(name, raw);
     else input[key] = raw;
   }
-  return parseConfig(input, (key) => Object.entries(ENV_KEYS).find(([, k]) => k === key)?.[0] ?? key);
+  return parseConfig(
+    input,
+    (key) => (key === 'ledgerUrl' ? 'OFFLOAD_LEDGER' : Object.entries(ENV_KEYS).find(([, k]) => k === key)?.[0]) ?? key,
+  );
 }
 
 /**

@@ -6,19 +6,32 @@
  */
 
 import type { Config } from './config';
+import { ledgerUrlSecrets } from './ledger-url';
 
 /** The marker that replaces a secret. */
 export const REDACTED = '[REDACTED]';
 
 /**
  * Every secret a config holds (README, Security): the provider key, the fallback and admin
- * keys, the standalone adapter key and the MCP token. The one list both the app's log redaction
+ * keys, the standalone adapter key, the MCP token, the team ledger's password and the password
+ * inside its URL (both as written and decoded). The one list both the app's log redaction
  * and `doctor`'s output use; keys issued at run time are added by their holders.
  */
 export function configSecrets(
-  config: Pick<Config, 'openaiApiKey' | 'fallbackApiKey' | 'adapterKey' | 'openaiAdminKey' | 'mcpToken'>,
+  config: Pick<
+    Config,
+    'openaiApiKey' | 'fallbackApiKey' | 'adapterKey' | 'openaiAdminKey' | 'mcpToken' | 'ledgerPassword' | 'ledgerUrl'
+  >,
 ): (string | undefined)[] {
-  return [config.openaiApiKey, config.fallbackApiKey, config.adapterKey, config.openaiAdminKey, config.mcpToken];
+  return [
+    config.openaiApiKey,
+    config.fallbackApiKey,
+    config.adapterKey,
+    config.openaiAdminKey,
+    config.mcpToken,
+    config.ledgerPassword,
+    ...ledgerUrlSecrets(config.ledgerUrl),
+  ];
 }
 
 /** Characters a key value is made of: never a quote, a backslash or whitespace, so a match stays inside one JSON string literal. */
@@ -34,6 +47,8 @@ const PATTERNS: RegExp[] = [
   // NAME_KEY=value, NAME_TOKEN=value, NAME_SECRET=value, NAME_PASSWORD=value: env dumps, .env lines, logs. Upper-case
   // names and no space around `=` only, so source code the model must edit (`const API_KEY = process.env.X`) is left alone.
   new RegExp(String.raw`\b([A-Z][A-Z0-9_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)=["']?)${V}+`, 'g'),
+  // the password of a URL's userinfo (scheme://user:password@host), e.g. a team ledger's postgres:// URL, however short
+  /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/"']*:)[^\s@/"']+(?=@)/gi,
 ];
 
 /** Secrets worth matching: set, and at least 6 characters (shorter ones would mask ordinary text). */

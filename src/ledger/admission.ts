@@ -8,7 +8,7 @@ import { admitThrough, type BreakerPolicy } from '../core/breaker';
 import { admit, type CapUsage } from '../core/budget';
 import { TERMINAL_STATUSES } from '../core/jobs';
 import { effectiveBreaker, reservationLive, writeBreaker } from './breaker-store';
-import type { LedgerCaps, Reservation } from './ledger';
+import type { Identity, LedgerCaps, Reservation } from './ledger';
 import { BATCH_ITEM } from './orphans';
 import { jobReserved, jobSettled, reservedTotal } from './queries';
 import { num, one, run } from './rows';
@@ -17,9 +17,10 @@ import type { Database } from './sqljs';
 /** Reservations that take an in-flight slot: all but those of provider batch items. */
 const IN_FLIGHT = `SELECT COUNT(*) FROM reservations JOIN jobs ON jobs.id = reservations.job_id WHERE NOT (${BATCH_ITEM})`;
 
-/** The call to admit (its reservation row, id and pid set), the caps and breaker policy, the in-flight cap (null: none), the time (epoch ms). */
+/** The call to admit (its reservation row, id and pid set), who makes it, the caps and breaker policy, the in-flight cap (null: none), the time (epoch ms). */
 export interface AdmissionContext {
   reservation: Reservation;
+  identity: Identity;
   caps: LedgerCaps;
   policy: BreakerPolicy;
   maxInFlight: number | null;
@@ -66,14 +67,20 @@ export function admitIn(db: Database, o: AdmissionContext): Reservation | null {
     });
   }
   admit(usage, o.reservation.micros);
-  run(db, 'INSERT INTO reservations (id, job_id, model, micros, pid, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
-    o.reservation.id,
-    o.reservation.jobId,
-    o.reservation.model,
-    o.reservation.micros,
-    o.reservation.pid,
-    o.now,
-  ]);
+  run(
+    db,
+    'INSERT INTO reservations (id, job_id, model, micros, pid, created_at, member, machine) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    [
+      o.reservation.id,
+      o.reservation.jobId,
+      o.reservation.model,
+      o.reservation.micros,
+      o.reservation.pid,
+      o.now,
+      o.identity.member,
+      o.identity.machine,
+    ],
+  );
   writeBreaker(db, stored, breaker, o.now);
   return o.reservation;
 }

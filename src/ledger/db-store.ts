@@ -1,6 +1,6 @@
 import { LedgerDamageError } from './damage';
 import { transact } from './recorder';
-import { ensureSchema, LedgerVersionError, SCHEMA_VERSION, schemaVersion } from './schema';
+import { ensureSchema, LedgerVersionError, openableVersion, SCHEMA_VERSION, schemaVersion } from './schema';
 import { loadSqlJs, openDatabase, type Database, type SqlJsStatic } from './sqljs';
 
 /**
@@ -46,10 +46,11 @@ export async function memoryDbStore(): Promise<DbStore> {
 }
 
 /**
- * Opens snapshot bytes (null: a new, empty database) without creating tables, and returns the
- * schema version found (0: no ledger yet, or SCHEMA_VERSION). Throws LedgerDamageError for bytes
- * that are not a SQLite database and LedgerVersionError for any other version (newer, or a
- * pre-release one); the database is closed then.
+ * Opens snapshot bytes (null: a new, empty database) without creating tables or migrating, and
+ * returns the schema version found (0: no ledger yet; an older released version, which
+ * ensureSchema migrates; or SCHEMA_VERSION). Throws LedgerDamageError for bytes that are not a
+ * SQLite database and LedgerVersionError for any other version (newer, or a pre-release one); the
+ * database is closed then.
  */
 export function openSnapshot(
   SQL: SqlJsStatic,
@@ -60,7 +61,7 @@ export function openSnapshot(
   try {
     db = openDatabase(SQL, bytes);
     const found = schemaVersion(db);
-    if (found !== 0 && found !== SCHEMA_VERSION) throw new LedgerVersionError(found, SCHEMA_VERSION, file);
+    if (!openableVersion(found)) throw new LedgerVersionError(found, SCHEMA_VERSION, file);
     return { db, found };
   } catch (err) {
     db?.close();

@@ -7,7 +7,7 @@ import { entryLine, JournalFile, parseChunk } from './journal';
 import type { JournaledStoreOptions, StoreState } from './journaled-store-options';
 import { freshGeneration, journalState, wentBack, type Replica } from './lineage';
 import { replay, transact, type RecordedStatement } from './recorder';
-import { ensureSchema } from './schema';
+import { ensureSchema, SCHEMA_VERSION } from './schema';
 import { loadSqlJs, type Database, type SqlJsStatic } from './sqljs';
 
 /** Thrown while following the journal when a line does not continue the replica; the store reloads. */
@@ -207,11 +207,11 @@ export async function fileDbStore(
   }
 
   /**
-   * Loads snapshot + journal from scratch. With `guard` (lock held) a missing file is created and
-   * a bare file's new tables are persisted; without, a missing file is an error and new tables
-   * stay in memory.
+   * Loads snapshot + journal from scratch. With `guard` (lock held) a missing file is created and a bare
+   * file's tables (or a migration) persisted; without, a missing file is an error and new tables stay in
+   * memory, or for the opener's `probe` (it reloads under the lock) are not built: a migration is slow.
    */
-  async function load(guard: LockGuard | null, quiet = false): Promise<Replica> {
+  async function load(guard: LockGuard | null, quiet = false, probe = false): Promise<Replica> {
     for (let attempt = 0; ; attempt++) {
       const snap = await files.read();
       if (!snap) {
@@ -246,9 +246,14 @@ export async function fileDbStore(
           if (attempt < 10) continue;
           throw new LedgerFileError(`ledger ${file} kept changing while it was being read; try again`);
         }
-        if (!snap || found === 0) {
+        if (!snap || found !== SCHEMA_VERSION) {
+          // A new ledger, a bare SQLite file, or an older version after its journal was applied: the
+          // new tables or the migration are written as a new snapshot (never journaled), so a process
+          // of the older version reloads it and refuses it (LedgerVersionError) instead of writing on.
+          if (probe && !guard) return Object.assign(r, { unpersisted: true });
           ensureSchema(db);
-          if (guard && !opts.readOnly) await writeSnapshot(r, freshGeneration(), guard, snap ? 'adopt' : 'fresh');
+          const gen = found === 0 ? freshGeneration() : r.gen + 1;
+          if (guard && !opts.readOnly) await writeSnapshot(r, gen, guard, snap ? 'adopt' : 'fresh');
           else r.unpersisted = true;
         }
         return r;
@@ -285,7 +290,7 @@ export async function fileDbStore(
   let replica = await (async () => {
     if (opts.readOnly) return lockFree((_g, quiet) => load(null, quiet));
     if ((await files.stamp()) !== null) {
-      const r = await lockFree((guard) => load(guard));
+      const r = await lockFree((guard) => load(guard, false, true));
       if (!r.unpersisted) return r;
       r.db.close();
     }

@@ -25,7 +25,7 @@ export interface Lineage {
 /** Generations a process may see pass between two catch-ups: compactions add 1 each; a fresh ledger's generation is random (48 bits). */
 const MAX_GENERATIONS_BETWEEN = 1_000_000;
 
-/** What a snapshot of schema `version` (0: bare, else SCHEMA_VERSION) says about its place in the journal's history (journal_state). */
+/** What a snapshot of schema `version` (0: bare, else a released version: journal_state is in every one) says about its place in the journal's history (journal_state). */
 export function journalState(db: Database, version: number): Pick<Lineage, 'gen' | 'prevGen' | 'folded' | 'bare'> {
   if (version === 0) return { gen: 0, prevGen: null, folded: 0, bare: true };
   const gen = num(db, 'SELECT generation FROM journal_state WHERE id = 1');

@@ -1,10 +1,11 @@
 /**
  * What the ledger does about a process that is gone (reclaimOrphans, Ledger): its live
  * reservations are settled `orphaned` at their held amount, since the provider may have billed the
- * call, and its queued or running jobs end `failed`. Two exceptions: a provider batch item (its
- * batch lives at the provider, and any process resumes polling it, src/jobs/provider-batch.ts),
- * and a job waiting for its off-peak start (it holds nothing; a live process adopts it,
- * adoptWaitingIn, and re-queues it in its own engine).
+ * call (attributed to the member and machine that reserved it), and its queued or running jobs end
+ * `failed`. Two exceptions: a provider batch item (its batch lives at the provider, and any
+ * process resumes polling it, src/jobs/provider-batch.ts), and a job waiting for its off-peak
+ * start (it holds nothing; a live process adopts it, adoptWaitingIn, and re-queues it in its own
+ * engine).
  */
 import type { BreakerPolicy } from '../core/breaker';
 import { refreshBreaker } from './breaker-store';
@@ -43,8 +44,8 @@ export function reclaimIn(db: Database, o: ReclaimContext): number {
   for (const { id, micros } of orphans) {
     run(
       db,
-      `INSERT INTO model_calls (job_id, reservation_id, model, cost_micros, status, created_at)
-      SELECT job_id, id, model, micros, 'orphaned', ? FROM reservations WHERE id = ?`,
+      `INSERT INTO model_calls (job_id, reservation_id, model, cost_micros, status, created_at, member, machine)
+      SELECT job_id, id, model, micros, 'orphaned', ?, member, machine FROM reservations WHERE id = ?`,
       [o.now, id ?? null],
     );
     addSpend(db, o.now, Number(micros));

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Database } from './sqljs';
 
 /**
@@ -5,11 +6,11 @@ import type { Database } from './sqljs';
  * Money is INTEGER µUSD, times are INTEGER epoch ms (UTC), tokens are INTEGER. The version is
  * PRAGMA user_version (stored in the file header, so it travels with the file).
  *
- * One schema, no migrations: the ten pre-release migrations were squashed into it before the first
- * release. It is exactly what they built (same tables, columns in the same order, indexes), so a
- * ledger of the last pre-release version (10) opens as it is; a ledger of versions 1–9 is refused
- * with LedgerVersionError naming the fix. After the first release, a change appends a migration
- * from SCHEMA_VERSION to SCHEMA_VERSION + 1 here instead of editing SCHEMA.
+ * SCHEMA is version 10: the ten pre-release migrations squashed before the first release, exactly
+ * what they built (same tables, columns in the same order, indexes). A ledger of versions 1–9 is
+ * refused with LedgerVersionError naming the fix. Since the first release a change appends a
+ * migration to MIGRATIONS instead of editing SCHEMA: a new ledger runs SCHEMA and then every
+ * migration, a ledger of an older released version runs the migrations it lacks.
  */
 export const SCHEMA = `
   CREATE TABLE jobs (
@@ -100,8 +101,48 @@ export const SCHEMA = `
   INSERT INTO journal_state (id, generation) VALUES (1, 0);
 `;
 
-/** The schema version this code reads and writes (10: the last pre-release version, which SCHEMA reproduces). */
-export const SCHEMA_VERSION = 10;
+/** The version SCHEMA builds (the last pre-release version); the oldest this code opens and migrates. */
+const BASE_VERSION = 10;
+
+/**
+ * The migrations since the first release, in order: MIGRATIONS[i] takes a ledger from version
+ * BASE_VERSION + i to BASE_VERSION + i + 1 (its SQL, then its `after` step). Each adds columns
+ * that are NULL on older rows (ALTER TABLE … ADD COLUMN appends, so the journal's INSERTs, which
+ * name their columns, still apply). Never journaled: the file store writes the migrated database
+ * as a new snapshot (journaled-store.ts), so a random value here is stored once.
+ * - 11 (issue 16, attribution): who spent — `member` (OFFLOAD_MEMBER) and `machine`
+ *   (OFFLOAD_MACHINE) on jobs, model_calls and reservations, NULL on rows written before;
+ *   indexes for a member's sums; `ledger_info.ledger_id`, a random id naming this ledger in
+ *   exports (`ledger export`), so an import can tell two ledgers' rows apart.
+ */
+const MIGRATIONS: ReadonlyArray<{ sql: string; after?: (db: Database) => void }> = [
+  {
+    sql: `
+    ALTER TABLE jobs ADD COLUMN member TEXT;
+    ALTER TABLE jobs ADD COLUMN machine TEXT;
+    ALTER TABLE model_calls ADD COLUMN member TEXT;
+    ALTER TABLE model_calls ADD COLUMN machine TEXT;
+    ALTER TABLE reservations ADD COLUMN member TEXT;
+    ALTER TABLE reservations ADD COLUMN machine TEXT;
+    CREATE INDEX jobs_member ON jobs(member);
+    -- a member's month and day sums (get_spend_stats, team members) read only the index
+    CREATE INDEX model_calls_member_created_at_cost ON model_calls(member, created_at, cost_micros);
+    CREATE TABLE ledger_info (
+      id INTEGER PRIMARY KEY CHECK (id = 1),
+      ledger_id TEXT NOT NULL
+    );
+    `,
+    after: (db) => db.run('INSERT INTO ledger_info (id, ledger_id) VALUES (1, ?)', [randomUUID()]),
+  },
+];
+
+/** The schema version this code reads and writes (11: SCHEMA plus MIGRATIONS). */
+export const SCHEMA_VERSION = BASE_VERSION + MIGRATIONS.length;
+
+/** True for a version this code opens: 0 (no ledger yet), a released version it migrates, or SCHEMA_VERSION. */
+export function openableVersion(version: number): boolean {
+  return version === 0 || (version >= BASE_VERSION && version <= SCHEMA_VERSION);
+}
 
 /**
  * Thrown when a ledger file's schema version is not SCHEMA_VERSION: written by a newer Offload, or
@@ -118,7 +159,7 @@ export class LedgerVersionError extends Error {
     super(
       found > supported
         ? `ledger ${file} has schema version ${found}, newer than this Offload supports (${supported}); update Offload. The ledger was not changed`
-        : `ledger ${file} has schema version ${found}, written by a pre-release Offload; this Offload reads only version ${supported} and does not migrate older ones. ` +
+        : `ledger ${file} has schema version ${found}, written by a pre-release Offload; this Offload reads versions ${BASE_VERSION}–${supported} and does not migrate older ones. ` +
             'Start a new ledger: `node dist/worker.js ledger repair` keeps copies of the old files (*.damaged-<time>) and starts a new one with what it can recover, ' +
             'or point OFFLOAD_LEDGER at a new path; the old spend then no longer counts against the caps. The ledger was not changed',
     );
@@ -132,19 +173,24 @@ export function schemaVersion(db: Database): number {
 }
 
 /**
- * Gives a database of version 0 (new, or a SQLite file that holds no ledger yet; its other tables
- * are kept) the ledger's tables, in one transaction (all or nothing). A database already at
+ * Brings a database to SCHEMA_VERSION in one transaction (all or nothing): version 0 (new, or a
+ * SQLite file that holds no ledger yet; its other tables are kept) gets SCHEMA and every
+ * migration, a released older version (10 …) the migrations it lacks. A database already at
  * SCHEMA_VERSION is left as it is. Returns the version found, so callers know whether to persist.
  * Throws LedgerVersionError for any other version, or the SQL error (after rolling back) when a
- * table clashes.
+ * table clashes. Not journaled: the file store writes the result as a new snapshot (journaled-store.ts).
  */
 export function ensureSchema(db: Database): number {
   const found = schemaVersion(db);
   if (found === SCHEMA_VERSION) return found;
-  if (found !== 0) throw new LedgerVersionError(found, SCHEMA_VERSION);
+  if (!openableVersion(found)) throw new LedgerVersionError(found, SCHEMA_VERSION);
   db.run('BEGIN IMMEDIATE');
   try {
-    db.exec(SCHEMA);
+    if (found === 0) db.exec(SCHEMA);
+    for (const migration of MIGRATIONS.slice(Math.max(found, BASE_VERSION) - BASE_VERSION)) {
+      db.exec(migration.sql);
+      migration.after?.(db);
+    }
     db.run(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     db.run('COMMIT');
   } catch (err) {

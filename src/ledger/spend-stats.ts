@@ -25,13 +25,14 @@ export function percentageUsed(used: Micros, cap: Micros): number {
  * - `savings`: the savings receipts of this month's jobs, summed (count, saved_usd, tokens, bytes);
  * - `thresholds` / `thresholds_crossed`: the warning thresholds (percent) and those reached;
  * - `breaker`: the breaker record given in `extra` (closed when none is given).
+ * The member's own figures and `by_member` come from memberStats (members.ts).
  */
 export function computeSpendStats(
   db: Database,
   caps: LedgerCaps,
   nowMs: number,
   extra: { thresholds?: readonly number[]; breaker?: BreakerRecord } = {},
-): SpendStats {
+): Omit<SpendStats, 'member' | 'by_member'> {
   const month = monthPeriod(nowMs);
   const settled = settledIn(db, month);
   const reserved = reservedTotal(db);

@@ -14,11 +14,14 @@ import { effectiveBreaker, readBreaker, refreshBreaker, tripReplaces, writeBreak
 import { memoryDbStore, type DbStore } from './db-store';
 import type { JournaledStoreOptions } from './journaled-store';
 import { fileDbStore } from './journaled-store';
+import { identityOf } from './identity';
 import type {
   BreakerTrip,
+  Identity,
   JobPatch,
   Ledger,
   LedgerCaps,
+  MemberRecord,
   NewJob,
   Reservation,
   ReserveRequest,
@@ -36,18 +39,15 @@ import {
 } from './queries';
 import { admitIn } from './admission';
 import type { LedgerOptions } from './ledger-options';
+import { assertCaps, assertTokens, InFlightLimitError } from './ledger-checks';
 import { adoptWaitingIn, reclaimIn, waitingOrphansIn } from './orphans';
 import { processAlive } from './process-alive';
 import { all, one, run } from './rows';
+import { listMembersIn, MEMBER_CAPS_NEED_TEAM_LEDGER, memberStats } from './members';
 import { computeDailySpend, computeSpendStats } from './spend-stats';
 
 export type { LedgerOptions } from './ledger-options';
-
-/** Thrown when no in-flight slot freed up within `inFlightWaitMs`; nothing is held. */
-export class InFlightLimitError extends Error {
-  override name = 'InFlightLimitError';
-}
-
+export { InFlightLimitError } from './ledger-checks';
 export { processAlive } from './process-alive';
 
 /** Options of a file ledger: the ledger's, plus the file lock's tuning. */
@@ -78,19 +78,6 @@ export interface SqliteLedger extends Ledger {
   settledBetween(startMs: number, endMs: number): Promise<number>;
 }
 
-function assertCaps(caps: LedgerCaps): LedgerCaps {
-  assertMicros(caps.monthlyMicros, 'caps.monthlyMicros');
-  if (caps.dailyMicros !== null) assertMicros(caps.dailyMicros, 'caps.dailyMicros');
-  return { ...caps };
-}
-
-function assertTokens(input: SettleInput): void {
-  for (const [k, v] of Object.entries(input.usage)) {
-    if (!Number.isSafeInteger(v) || v < 0)
-      throw new RangeError(`usage.${k} must be an integer token count ≥ 0, got ${v}`);
-  }
-}
-
 class SqlLedger implements SqliteLedger {
   private current: LedgerCaps;
   private readonly clock: () => number;
@@ -102,6 +89,7 @@ class SqlLedger implements SqliteLedger {
   private readonly inFlightWaitMs: number;
   private readonly isAlive: (pid: number) => boolean;
   private readonly timers: Timers;
+  readonly identity: Identity;
 
   constructor(
     private readonly store: DbStore,
@@ -117,6 +105,7 @@ class SqlLedger implements SqliteLedger {
     this.inFlightWaitMs = opts.inFlightWaitMs ?? 10 * 60_000;
     this.isAlive = opts.isAlive ?? processAlive;
     this.timers = opts.timers ?? globalThis;
+    this.identity = { ...(opts.identity ?? identityOf()) };
   }
 
   get caps(): LedgerCaps {
@@ -135,8 +124,8 @@ class SqlLedger implements SqliteLedger {
       if (one(db, 'SELECT 1 AS x FROM jobs WHERE id = ?', [job.id])) throw new Error(`job ${job.id} already exists`);
       run(
         db,
-        `INSERT INTO jobs (id, kind, status, agent, model, request_json, result_json, error, created_at, updated_at, max_cost_micros, pid)
-        VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?)`,
+        `INSERT INTO jobs (id, kind, status, agent, model, request_json, result_json, error, created_at, updated_at, max_cost_micros, pid,
+        member, machine) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, ?, ?)`,
         [
           job.id,
           job.kind,
@@ -148,6 +137,8 @@ class SqlLedger implements SqliteLedger {
           now,
           maxCost,
           this.pid,
+          this.identity.member,
+          this.identity.machine,
         ],
       );
       return selectJob(db, job.id) as JobRecord;
@@ -258,7 +249,14 @@ class SqlLedger implements SqliteLedger {
       pid: this.pid,
     };
     return this.store.write((db) =>
-      admitIn(db, { reservation, caps, policy: this.policy, maxInFlight: this.maxInFlight, now }),
+      admitIn(db, {
+        reservation,
+        identity: this.identity,
+        caps,
+        policy: this.policy,
+        maxInFlight: this.maxInFlight,
+        now,
+      }),
     );
   }
 
@@ -276,10 +274,12 @@ class SqlLedger implements SqliteLedger {
           `unknown reservation ${reservationId}: it was released or never taken, so this spend has no job`,
         );
       }
+      // attributed to who reserved it (a provider batch item may be settled by another member's process)
       run(
         db,
         `INSERT INTO model_calls (job_id, reservation_id, model, input_tokens, output_tokens, cache_read_tokens, cost_micros,
-        status, route, latency_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        status, route, latency_ms, created_at, member, machine)
+        SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, member, machine FROM reservations WHERE id = ?`,
         [
           r.jobId,
           reservationId,
@@ -292,6 +292,7 @@ class SqlLedger implements SqliteLedger {
           input.route ?? null,
           input.latencyMs ?? null,
           now,
+          reservationId,
         ],
       );
       addSpend(db, now, input.costMicros);
@@ -306,12 +307,24 @@ class SqlLedger implements SqliteLedger {
 
   spendStats(now?: Date): Promise<SpendStats> {
     const at = now?.getTime() ?? this.clock();
-    return this.store.read((db) =>
-      computeSpendStats(db, this.current, at, {
+    return this.store.read((db) => ({
+      ...computeSpendStats(db, this.current, at, {
         thresholds: this.thresholds,
         breaker: effectiveBreaker(db, this.current, this.policy, at).current,
       }),
-    );
+      ...memberStats(db, this.identity, at),
+    }));
+  }
+
+  listMembers(now?: Date): Promise<MemberRecord[]> {
+    const at = now?.getTime() ?? this.clock();
+    return this.store.read((db) => listMembersIn(db, at));
+  }
+
+  // eslint-disable-next-line @typescript-eslint/require-await -- the contract is async (a team ledger writes); this one only refuses
+  async setMemberCap(member: string, monthlyMicros: number | null): Promise<void> {
+    if (monthlyMicros !== null) assertMicros(monthlyMicros, 'monthlyMicros');
+    throw new Error(`cannot set a cap for ${member}: ${MEMBER_CAPS_NEED_TEAM_LEDGER}`);
   }
 
   dailySpend(now?: Date): Promise<Array<{ day: string; cost_usd: number }>> {

@@ -4,6 +4,7 @@ import type { Approver } from '../core/approval';
 import type { Config } from '../core/config';
 import { SERVER_STOP_DEADLINE_MS } from '../core/http-guard';
 import type { JobRecord } from '../core/jobs';
+import { ledgerLabel } from '../core/ledger-url';
 import { PendingApprovals } from './approvals';
 import { chatJobLink } from './chat-link';
 import { loadAppModule } from './load-app';
@@ -192,7 +193,7 @@ export class AppHost implements vscode.Disposable {
     });
     app.engine.on('job', (job) => this.jobEmitter.fire(job));
     this.log.info(
-      `app ready in ${Math.round(performance.now() - started)} ms; ledger ${config.ledgerPath}; sandbox ${config.sandboxRoots.join(', ')}`,
+      `app ready in ${Math.round(performance.now() - started)} ms; ledger ${ledgerLabel(config)}; sandbox ${config.sandboxRoots.join(', ')}`,
     );
     return app;
   }

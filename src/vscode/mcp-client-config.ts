@@ -1,4 +1,5 @@
 import type { Config } from '../core/config';
+import { withoutPassword } from '../core/ledger-url';
 import { SETTING_KEYS } from './settings-keys';
 
 /** Clients that take a stdio MCP server config Offload can write for them. */
@@ -11,10 +12,14 @@ export type McpClientKind = 'codex' | 'claude-code';
  */
 export const API_KEY_PLACEHOLDER = '<a command that prints your key, e.g. pass show openai/api-key>';
 
+/** The same stand-in for the team ledger's password (OFFLOAD_LEDGER_PASSWORD_COMMAND). */
+const LEDGER_PASSWORD_PLACEHOLDER = '<a command that prints the team ledger password, e.g. pass show offload/ledger>';
+
 /**
  * The environment the bundled worker needs to match this window: every `offload.*` setting the
  * user changed, as the CLI's variable (DESIGN.md names them), plus the ledger path and sandbox
- * roots so the worker spends against the same ledger. API keys are never included.
+ * roots so the worker spends against the same ledger (a team ledger's URL without its password,
+ * and a password command to fill in). API keys and passwords are never included.
  */
 export function workerEnv(config: Config, changed: ReadonlySet<string>): Record<string, string> {
   const env: Record<string, string> = { OPENAI_API_KEY_COMMAND: API_KEY_PLACEHOLDER };
@@ -30,6 +35,11 @@ export function workerEnv(config: Config, changed: ReadonlySet<string>): Record<
     else if (typeof value === 'object') env[key.env] = JSON.stringify(value);
     else if (typeof value === 'boolean') env[key.env] = value ? '1' : '0';
     else env[key.env] = String(value);
+  }
+  if (config.ledgerUrl) {
+    // the team ledger wins over the file (ledgerPath came first); its password stays in SecretStorage
+    env.OFFLOAD_LEDGER = withoutPassword(config.ledgerUrl);
+    env.OFFLOAD_LEDGER_PASSWORD_COMMAND = LEDGER_PASSWORD_PLACEHOLDER;
   }
   return env;
 }

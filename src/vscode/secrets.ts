@@ -11,6 +11,9 @@ export interface ApiKeySlot {
   optional?: boolean;
 }
 
+/** The SecretStorage key of the team ledger's password. */
+export const LEDGER_PASSWORD_SLOT = 'offload.ledgerPassword';
+
 /** The keys the app uses (DESIGN.md: keys live in SecretStorage or the environment, never in settings). */
 export const API_KEY_SLOTS: readonly ApiKeySlot[] = [
   {
@@ -29,6 +32,13 @@ export const API_KEY_SLOTS: readonly ApiKeySlot[] = [
     id: 'offload.openaiAdminKey',
     label: "OpenAI admin key for the breaker's provider-cost check (OPENAI_ADMIN_KEY)",
     env: ['OPENAI_ADMIN_KEY'],
+    optional: true,
+  },
+  // The team ledger's (offload.ledgerUrl) PostgreSQL password; set by "Offload: Set Team Ledger Password".
+  {
+    id: LEDGER_PASSWORD_SLOT,
+    label: 'Team ledger password (OFFLOAD_LEDGER_PASSWORD)',
+    env: ['OFFLOAD_LEDGER_PASSWORD'],
     optional: true,
   },
 ];

@@ -40,6 +40,8 @@ export const SETTING_KEYS: readonly SettingKey[] = [
   { name: 'fallbackBaseUrl', config: 'fallbackBaseUrl', scope: 'application', env: 'FALLBACK_BASE_URL' },
   { name: 'sandboxRoots', config: 'sandboxRoots', scope: 'application', env: 'SANDBOX_ROOT' },
   { name: 'ledgerPath', config: 'ledgerPath', scope: 'application', env: 'OFFLOAD_LEDGER' },
+  // a team ledger URL wins over the file (both are OFFLOAD_LEDGER for the CLI); its password comes from SecretStorage
+  { name: 'ledgerUrl', config: 'ledgerUrl', scope: 'application', env: 'OFFLOAD_LEDGER' },
   { name: 'claudeModel', config: 'claudeModel', scope: 'application', env: 'CLAUDE_MODEL' },
   { name: 'claudeCodeModel', config: 'claudeCodeModel', scope: 'application', env: 'CLAUDE_CODE_MODEL' },
   { name: 'claudePermissionMode', config: 'claudePermissionMode', scope: 'application', env: 'CLAUDE_PERMISSION_MODE' },
@@ -92,8 +94,9 @@ export function settingNameOf(configKey: string): string {
 
 /**
  * Builds the config input from raw setting values (undefined, null and '' mean unset) plus what
- * VS Code supplies: the workspace folders, the default ledger path and the API keys (gateway,
- * fallback, and the OpenAI admin key for the breaker's provider-cost rule).
+ * VS Code supplies: the workspace folders, the default ledger path, the API keys (gateway,
+ * fallback, and the OpenAI admin key for the breaker's provider-cost rule) and the team ledger's
+ * password, all from SecretStorage.
  */
 export function configInputFromSettings(
   read: (name: string) => unknown,
@@ -103,6 +106,7 @@ export function configInputFromSettings(
     openaiApiKey?: string;
     fallbackApiKey?: string;
     openaiAdminKey?: string;
+    ledgerPassword?: string;
   },
 ): Record<string, unknown> {
   const input: Record<string, unknown> = {};
@@ -117,5 +121,6 @@ export function configInputFromSettings(
   if (host.openaiApiKey) input.openaiApiKey = host.openaiApiKey;
   if (host.fallbackApiKey) input.fallbackApiKey = host.fallbackApiKey;
   if (host.openaiAdminKey) input.openaiAdminKey = host.openaiAdminKey;
+  if (host.ledgerPassword) input.ledgerPassword = host.ledgerPassword;
   return input;
 }

@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import type { Config } from '../core/config';
 import { loadAppModule } from './load-app';
-import type { ApiKeyStore } from './secrets';
+import { LEDGER_PASSWORD_SLOT, type ApiKeyStore } from './secrets';
 import { configInputFromSettings, SETTING_KEYS, settingNameOf } from './settings-keys';
 
 const SECTION = 'offload';
@@ -27,17 +27,18 @@ export function changedSettings(): Set<string> {
 }
 
 /**
- * The app's config in VS Code: `offload.*` settings, API keys from SecretStorage (environment as
- * fallback), sandbox roots defaulting to the workspace folders (the extension's storage folder
+ * The app's config in VS Code: `offload.*` settings, API keys and the team ledger's password from
+ * SecretStorage (environment as fallback), sandbox roots defaulting to the workspace folders (the extension's storage folder
  * when none is open, so no user file is reachable) and the ledger shared with the CLI.
  * Throws ConfigError naming the `offload.*` setting.
  */
 export async function loadConfig(keys: ApiKeyStore, storageDir: string): Promise<Config> {
   const { defaultLedgerPath, parseConfig } = await loadAppModule(); // zod and the rest load after activation
-  const [openai, fallback, admin] = await Promise.all([
+  const [openai, fallback, admin, ledgerPassword] = await Promise.all([
     keys.get('offload.openaiApiKey'),
     keys.get('offload.fallbackApiKey'),
     keys.get('offload.openaiAdminKey'),
+    keys.get(LEDGER_PASSWORD_SLOT),
   ]);
   const folders = (vscode.workspace.workspaceFolders ?? [])
     .filter((f) => f.uri.scheme === 'file')
@@ -48,6 +49,7 @@ export async function loadConfig(keys: ApiKeyStore, storageDir: string): Promise
     openaiApiKey: openai.value,
     fallbackApiKey: fallback.value,
     openaiAdminKey: admin.value,
+    ledgerPassword: ledgerPassword.value,
   });
   return parseConfig(input, settingNameOf);
 }

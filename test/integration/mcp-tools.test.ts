@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PriceBook } from '../../src/core/pricing';
 import { usageFromOpenAI } from '../../src/core/usage';
+import { identityOf } from '../../src/ledger/identity';
 import { startAppFixture, toolError, toolJson, type AppFixture } from '../support/app-fixture';
 import type { Reply } from '../support/scripted-gateway';
 
@@ -64,6 +65,34 @@ describe('MCP tools over InMemoryTransport (real app, scripted gateway)', () => 
     assert.equal(stats.current_month, expected / 1e6);
     assert.equal(stats.total_budget, 25);
     assert.equal(stats.reserved, 0);
+    const me = identityOf().member; // the fixture's ledger keeps the default identity
+    assert.deepEqual(stats.member, {
+      name: me,
+      current_month: expected / 1e6,
+      today: expected / 1e6,
+      reserved: 0,
+      monthly_cap: null,
+      remaining: null,
+    });
+    assert.deepEqual(stats.by_member, { [me]: { cost_usd: expected / 1e6, calls: 1 } });
+  });
+
+  it("declares get_spend_stats' output schema, with the member's figures and the month per member", async () => {
+    const { tools } = await fx.client.listTools();
+    const schema = tools.find((t) => t.name === 'get_spend_stats')?.outputSchema as {
+      properties: Record<string, { properties?: Record<string, unknown> }>;
+      required: string[];
+    };
+    assert.ok(schema.required.includes('member') && schema.required.includes('by_member'));
+    assert.deepEqual(Object.keys(schema.properties.member?.properties ?? {}), [
+      'name',
+      'current_month',
+      'today',
+      'reserved',
+      'monthly_cap',
+      'remaining',
+    ]);
+    assert.match(tools.find((t) => t.name === 'get_spend_stats')?.description ?? '', /member has your own/);
   });
 
   const badInputs: { name: string; tool: string; args: Record<string, unknown>; field: RegExp }[] = [

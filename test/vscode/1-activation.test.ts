@@ -14,6 +14,7 @@ const COMMANDS = [
   'offload.showJobs',
   'offload.copyMcpConfigCodex',
   'offload.copyMcpConfigClaudeCode',
+  'offload.setLedgerPassword',
   'offload.runDoctor',
   'offload.tripBreaker',
   'offload.resetBreaker',

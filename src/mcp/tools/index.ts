@@ -29,7 +29,7 @@ export const TOOL_REGISTRARS = [
   registerDiscardTool,
 ] as const;
 
-export const TOOLS_VERSION = '10'; // 10: get_job_status takes a provider batch id; 9: queue_batch takes mode and queue_fallback; 8: run_job takes checks and max_revisions (edit mode); 7: run_job takes apply (edit mode) and not_after / when; run_job and queue_batch items take agent "auto" (6)
+export const TOOLS_VERSION = '11'; // 11: get_spend_stats has an outputSchema with member and by_member; 10: get_job_status takes a provider batch id; 9: queue_batch takes mode and queue_fallback; 8: run_job takes checks and max_revisions (edit mode); 7: run_job takes apply (edit mode) and not_after / when; run_job and queue_batch items take agent "auto" (6)
 
 export function registerTools(server: McpServer, deps: ToolDeps): void {
   for (const register of TOOL_REGISTRARS) register(server, deps);

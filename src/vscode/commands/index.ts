@@ -5,6 +5,7 @@ import { clearApiKey, setApiKey } from './api-key';
 import { resetBreaker, tripBreaker } from './breaker';
 import type { CommandDeps } from './deps';
 import { runDoctor } from './doctor';
+import { setLedgerPassword } from './ledger-password';
 import { copyMcpConfig } from './mcp-config';
 import { runJobOnSelection } from './run-on-selection';
 import { applyTreeJob, cancelTreeJob, discardTreeJob, openJob, openPanel } from './panel';
@@ -24,6 +25,7 @@ export const COMMANDS: Record<string, (deps: CommandDeps, args?: never) => Promi
   [SHOW_JOBS_COMMAND]: (deps) => openPanel(deps, { view: 'queue' }),
   'offload.copyMcpConfigCodex': (deps) => copyMcpConfig(deps, 'codex'),
   'offload.copyMcpConfigClaudeCode': (deps) => copyMcpConfig(deps, 'claude-code'),
+  'offload.setLedgerPassword': setLedgerPassword,
   'offload.runDoctor': runDoctor,
   'offload.tripBreaker': tripBreaker,
   'offload.resetBreaker': resetBreaker,

@@ -18,6 +18,7 @@ describe('sqlite ledger', () => {
       clock: clock.now,
       pid: 4242,
       breaker: { ...DEFAULT_BREAKER_POLICY, velocityPct: 0 },
+      identity: { member: 'ana@box', machine: 'box' },
     });
     await ledger.createJob({ id: 'j1', kind: 'llm', model: 'gpt-4o-mini', request: { prompt: 'hi' } });
   });
@@ -175,6 +176,8 @@ describe('sqlite ledger', () => {
         maxCostMicros: 500_000,
         costMicros: 0,
         usage: { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0 },
+        member: 'ana@box',
+        machine: 'box',
       });
       assert.equal((await ledger.listJobs(1)).length, 1);
     });
@@ -248,6 +251,8 @@ describe('sqlite ledger', () => {
         thresholds: [80, 95],
         thresholds_crossed: [],
         breaker: { state: 'closed', reason: null, detail: null, since: null },
+        member: { name: 'ana@box', current_month: 0.5, today: 0, reserved: 0.25, monthly_cap: null, remaining: null },
+        by_member: { 'ana@box': { cost_usd: 0.5, calls: 2 } },
       });
     });
 

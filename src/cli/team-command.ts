@@ -1,0 +1,42 @@
+import { ConfigError } from '../core/config';
+import { isUsageError } from './args';
+import { runTeamMembersCommand } from './team-members-command';
+import { runTeamSetCapCommand } from './team-set-cap-command';
+import { runTeamSpendCommand } from './team-spend-command';
+
+const USAGE = `usage: offload-worker team members|spend|set-cap
+  members [--json]              every member: cap, month spend, reserved, jobs, last seen, machines
+  spend --by member [--json]    this month's settled spend per member, and the team's
+  set-cap <member> <usd|none>   set or clear a member's monthly cap (needs a team ledger: OFFLOAD_LEDGER=postgres://…)
+`;
+
+const SUBCOMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  members: runTeamMembersCommand,
+  spend: runTeamSpendCommand,
+  'set-cap': runTeamSetCapCommand,
+};
+
+/**
+ * `offload-worker team <members|spend|set-cap>` on the ledger OFFLOAD_LEDGER names (issue 16;
+ * members and spend read a local file ledger too). Exit 2 with the usage on a usage error, 1 when
+ * the ledger cannot be opened or refuses (the message says why); a ConfigError goes to main (exit 2).
+ */
+export async function runTeamCommand(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  const run = sub ? SUBCOMMANDS[sub] : undefined;
+  if (!run) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  try {
+    return await run(rest);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    if (isUsageError(err)) {
+      process.stderr.write(`offload-worker team ${sub}: ${err.message}\n${USAGE}`);
+      return 2;
+    }
+    process.stderr.write(`offload-worker: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

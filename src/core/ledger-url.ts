@@ -1,0 +1,48 @@
+/**
+ * The team ledger's URL (issue 16), pure and without dependencies (the extension's activation
+ * path loads it): which OFFLOAD_LEDGER values are URLs, what of the URL is secret, and how the
+ * ledger is named where the config is shown. `OFFLOAD_LEDGER` (or `offload.ledgerUrl`) set to
+ * `postgres://…` or `postgresql://…` selects the team ledger; a file path, or nothing, the local
+ * sql.js file. The settings' schemas are in team-ledger-schema.ts.
+ */
+
+/** `postgres:` and `postgresql:`, the schemes libpq and the `pg` driver accept for a connection URI. */
+export const POSTGRES_SCHEMES = new Set(['postgres:', 'postgresql:']);
+
+/** True when an OFFLOAD_LEDGER value is a URL (scheme://…) rather than a file path: it then must be a PostgreSQL one. */
+export function looksLikeUrl(value: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
+}
+
+/**
+ * The secrets a team ledger URL carries: its password as written (percent-encoded) and decoded,
+ * so redaction masks it in the URL and anywhere else. [] for no URL or no password.
+ */
+export function ledgerUrlSecrets(ledgerUrl: string | undefined): string[] {
+  if (!ledgerUrl) return [];
+  try {
+    const { password } = new URL(ledgerUrl);
+    if (!password) return [];
+    const decoded = decodeURIComponent(password);
+    return decoded === password ? [password] : [password, decoded];
+  } catch {
+    return [];
+  }
+}
+
+/** The URL without its password, for display and for copied configs (the password comes from elsewhere). */
+export function withoutPassword(ledgerUrl: string): string {
+  try {
+    const url = new URL(ledgerUrl);
+    if (!url.password) return ledgerUrl;
+    url.password = '';
+    return url.toString();
+  } catch {
+    return '<invalid team ledger URL>';
+  }
+}
+
+/** How the ledger is named in logs, doctor and status lines: the team ledger's URL without password, else the file. */
+export function ledgerLabel(config: { ledgerUrl?: string; ledgerPath: string }): string {
+  return config.ledgerUrl ? `team ledger ${withoutPassword(config.ledgerUrl)}` : config.ledgerPath;
+}
