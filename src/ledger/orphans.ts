@@ -19,6 +19,16 @@ import type { Database } from './sqljs';
 export const BATCH_ITEM = "IFNULL(json_extract(request_json, '$.mode'), '') = 'batch'";
 /** A provider batch item whose batch was created and is followed by whichever process polls it. */
 const RUNNING_BATCH_ITEM = `status = 'running' AND ${BATCH_ITEM}`;
+/** True when a process with this pid exists (signal 0 probes without signalling; EPERM means it exists). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Who is asking and how: this process's pid (never reclaimed), the time (epoch ms), a liveness probe, the caps and breaker policy for the breaker refresh. */
 export interface ReclaimContext {
   pid: number;

@@ -16,6 +16,7 @@ import type { JournaledStoreOptions } from './journaled-store';
 import { fileDbStore } from './journaled-store';
 import type {
   BreakerTrip,
+  BudgetLeft,
   JobPatch,
   Ledger,
   LedgerCaps,
@@ -36,25 +37,16 @@ import {
 } from './queries';
 import { admitIn } from './admission';
 import type { LedgerOptions } from './ledger-options';
-import { reclaimIn } from './orphans';
+import { processAlive, reclaimIn } from './orphans';
 import { all, one, run } from './rows';
-import { computeDailySpend, computeSpendStats } from './spend-stats';
+import { computeBudgetLeft, computeDailySpend, computeSpendStats } from './spend-stats';
 
 export type { LedgerOptions } from './ledger-options';
+export { processAlive } from './orphans';
 
 /** Thrown when no in-flight slot freed up within `inFlightWaitMs`; nothing is held. */
 export class InFlightLimitError extends Error {
   override name = 'InFlightLimitError';
-}
-
-/** True when a process with this pid exists (signal 0 probes without signalling; EPERM means it exists). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Options of a file ledger: the ledger's, plus the file lock's tuning. */
@@ -313,6 +305,11 @@ class SqlLedger implements SqliteLedger {
         breaker: effectiveBreaker(db, this.current, this.policy, at).current,
       }),
     );
+  }
+
+  budgetLeft(now?: Date): Promise<BudgetLeft> {
+    const at = now?.getTime() ?? this.clock();
+    return this.store.read((db) => computeBudgetLeft(db, this.current, at));
   }
 
   dailySpend(now?: Date): Promise<Array<{ day: string; cost_usd: number }>> {

@@ -270,6 +270,31 @@ describe('sqlite ledger', () => {
       });
     }
   });
+
+  describe('budgetLeft', () => {
+    it("is each cap minus this month's (today's) settled spend minus everything reserved, as spendStats reports it", async () => {
+      ledger.setCaps(caps(2_000_000, 1_000_000));
+      const yesterday = await ledger.reserve({ jobId: 'j1', model: 'gpt-4o-mini', micros: 400_000 });
+      await ledger.settle(yesterday.id, spend(300_000));
+      clock.set('2025-06-16T08:00:00.000Z');
+      const today = await ledger.reserve({ jobId: 'j1', model: 'gpt-4o-mini', micros: 200_000 });
+      await ledger.settle(today.id, spend(100_000));
+      await ledger.reserve({ jobId: 'j1', model: 'gpt-4o-mini', micros: 50_000 });
+      assert.deepEqual(await ledger.budgetLeft(), { monthlyMicros: 1_550_000, dailyMicros: 850_000 });
+      assert.equal((await ledger.spendStats()).remaining, 1.55);
+      // A new month starts from the whole cap, less what is still reserved.
+      assert.deepEqual(await ledger.budgetLeft(new Date('2025-07-01T00:00:00.000Z')), {
+        monthlyMicros: 1_950_000,
+        dailyMicros: 950_000,
+      });
+    });
+
+    it('is null for the day without a daily cap, and never below 0', async () => {
+      const r = await ledger.reserve({ jobId: 'j1', model: 'gpt-4o-mini', micros: 10_000 });
+      await ledger.settle(r.id, spend(1_200_000)); // settled above what was reserved: recorded as is
+      assert.deepEqual(await ledger.budgetLeft(), { monthlyMicros: 0, dailyMicros: null });
+    });
+  });
 });
 
 describe('sqlite ledger file', () => {
