@@ -13,6 +13,8 @@ export interface NewJob {
   request: unknown;
   maxCostMicros?: number | null;
   status?: JobStatus;
+  /** The job's first result (e.g. its forecast), stored as JSON; default none (null). */
+  result?: unknown;
 }
 
 /** Fields a job update may change. */

@@ -129,7 +129,7 @@ class SqlLedger implements SqliteLedger {
       run(
         db,
         `INSERT INTO jobs (id, kind, status, agent, model, request_json, result_json, error, created_at, updated_at, max_cost_micros, pid)
-        VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?)`,
+        VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)`,
         [
           job.id,
           job.kind,
@@ -137,6 +137,7 @@ class SqlLedger implements SqliteLedger {
           job.agent ?? null,
           job.model,
           JSON.stringify(job.request ?? null),
+          job.result == null ? null : JSON.stringify(job.result),
           now,
           now,
           maxCost,

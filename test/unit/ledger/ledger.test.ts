@@ -146,6 +146,20 @@ describe('sqlite ledger', () => {
   });
 
   describe('jobs', () => {
+    it('stores the result a job is created with (its forecast), and none when it is given none', async () => {
+      const forecast = { forecast: { low_usd: 0.0001, high_usd: 0.02 } };
+      const created = await ledger.createJob({
+        id: 'f1',
+        kind: 'llm',
+        model: 'gpt-4o-mini',
+        request: {},
+        result: forecast,
+      });
+      assert.deepEqual(created.result, forecast);
+      assert.deepEqual((await ledger.getJob('f1'))?.result, forecast);
+      assert.equal((await ledger.getJob('j1'))?.result, null);
+    });
+
     it('creates a queued job with its request, and lists newest first', async () => {
       clock.advance(10);
       await ledger.createJob({
