@@ -79,6 +79,7 @@ export async function run(log: (line: string) => void): Promise<string> {
   const idealMs = (JOBS * LATENCY_MS) / CONCURRENCY;
   const rows: string[] = [];
   const over: number[] = [];
+  const cpuPerJob: number[] = [];
   for (const r of RUNS) {
     const m = await child(r);
     log(`${r.gateway}, warm-up ${r.warmup}: ${(m.wallMs / 1000).toFixed(2)} s`);
@@ -86,12 +87,14 @@ export async function run(log: (line: string) => void): Promise<string> {
     if (m.inFlight !== 0) throw new Error(`${r.label}: ${m.inFlight} reservations left in flight`);
     const o = m.wallMs / idealMs - 1;
     over.push(o);
+    cpuPerJob.push(m.cpuMs / JOBS);
     const perSlotMs = ((m.wallMs - idealMs) * CONCURRENCY) / JOBS;
     rows.push(
       `| ${r.label} | ${(m.wallMs / 1000).toFixed(2)} s | ${(o * 100).toFixed(1)} % (${o <= 0.05 ? 'met' : 'missed'}) | ${perSlotMs.toFixed(2)} ms | ${(m.cpuMs / JOBS).toFixed(2)} ms |`,
     );
   }
   const [, , , headline, floor] = over as [number, number, number, number, number];
+  const floorCpuMs = cpuPerJob[4]!;
   return [
     '## Queue: 1,000 mini jobs',
     '',
@@ -111,11 +114,13 @@ export async function run(log: (line: string) => void): Promise<string> {
     `deployment (the provider elsewhere, a worker that has run for a while): ${(headline * 100).toFixed(1)} % over the ideal,`,
     `against ${(floor * 100).toFixed(1)} % for plain HTTP requests with no app at all on the same machine in the same minute.`,
     '',
-    "Why the app's share is not smaller: all 8 jobs in flight share one thread, and each job's path around its call is a",
-    'chain of awaited steps (about six ledger transactions, each its own atomic write; the price-table lookups; the HTTP',
-    'client). Jobs whose answers arrive together interleave step by step and finish together, so a round of 8 calls takes',
-    "50 ms plus about 8 jobs' work, not one job's: within 5 % needs about 0.3 ms of main-thread work per job. Right after",
-    'start V8 has not yet optimized that path and each job costs about twice its warm figure. Runs on this shared machine',
-    'vary by a few percent; the floor row shows what the machine and HTTP alone cost in the same run.',
+    "Why the app's share is not smaller: the 8 jobs in flight share one thread, and each job's path around its call is a",
+    'chain of awaited steps: five ledger write transactions (create, running, reserve, settle, final), each its own atomic',
+    'write, and four reads (budget left, breaker twice, the job), six price-table lookups, the HTTP client. Jobs whose',
+    'answers arrive together interleave step by step and finish together, so a round of 8 calls takes 50 ms plus about 8',
+    "jobs' work, not one job's: within 5 % needs about 0.3 ms of main-thread work per job, while plain HTTP requests",
+    `alone took ${floorCpuMs.toFixed(2)} ms of CPU each here (the floor row). Right after start V8 has not yet optimized the`,
+    'path (compare the CPU column).',
+    'Runs on this shared machine vary by several percent; the floor row is measured in the same run.',
   ].join('\n');
 }
