@@ -12,7 +12,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { openLedger, type SqliteLedger } from '../src/ledger/sqlite-ledger';
+import { openLedger, type HostLedger } from '../src/ledger/sqlite-ledger';
 import { loadSqlJs } from '../src/ledger/sqljs';
 import { makeLedger } from './ledger';
 import { cpuMark, machine, stealSince } from './run';
@@ -135,7 +135,7 @@ export async function run(log: (line: string) => void): Promise<string> {
         await l.close();
       }),
     ]);
-    const ledger: SqliteLedger = await openLedger(file, { caps: CAPS });
+    const ledger: HostLedger = await openLedger(file, { caps: CAPS });
     const job = await ledger.createJob({ id: 'stall-bench', kind: 'llm', model: 'gpt-4o-mini', request: {} });
     for (let i = 0; i < 20; i++)
       await ledger.settle((await ledger.reserve({ jobId: job.id, model: 'gpt-4o-mini', micros: 5000 })).id, SETTLE); // warm-up

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { headerLine } from '../src/ledger/journal';
 import { ensureSchema } from '../src/ledger/schema';
-import { openLedger, openMemoryLedger, type SqliteLedger } from '../src/ledger/sqlite-ledger';
+import { openLedger, openMemoryLedger, type HostLedger } from '../src/ledger/sqlite-ledger';
 import { loadSqlJs, openDatabase } from '../src/ledger/sqljs';
 import { cpuMark, machine, stealSince } from './run';
 
@@ -68,7 +68,7 @@ function quantile(sorted: number[], q: number): number {
 const fmt = (ms: number) => ms.toFixed(2);
 
 /** One paid call's bookkeeping on `ledger`: reserve, then settle. */
-async function paidCall(ledger: SqliteLedger, jobId: string): Promise<void> {
+async function paidCall(ledger: HostLedger, jobId: string): Promise<void> {
   const r = await ledger.reserve({ jobId, model: 'gpt-4o-mini', micros: 5000 });
   await ledger.settle(r.id, SETTLE);
 }
@@ -82,7 +82,7 @@ const SETTLE = {
 
 /** Median and p95 of reserve + settle (ms) over `rounds` calls, and the medians of each half. */
 async function sequential(
-  ledger: SqliteLedger,
+  ledger: HostLedger,
   rounds: number,
 ): Promise<{ p50: number; p95: number; reserve: number; settle: number }> {
   const job = await ledger.createJob({
@@ -114,7 +114,7 @@ async function sequential(
 }
 
 /** Paid calls per second when `loops` loops run reserve + settle back to back, `calls` calls each, concurrently in one process. */
-async function concurrent(ledger: SqliteLedger, loops: number, calls: number): Promise<number> {
+async function concurrent(ledger: HostLedger, loops: number, calls: number): Promise<number> {
   const job = await ledger.createJob({
     id: `bench-${Date.now()}-${Math.random()}`,
     kind: 'llm',

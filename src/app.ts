@@ -15,7 +15,7 @@ import { createMetricsFile, NO_METRICS } from './adapter/metrics';
 import { startAdapterServer } from './adapter/server';
 import { createUpstream, type Upstream } from './adapter/upstream';
 import { openLedgerFromConfig } from './ledger/open-ledger-from-config';
-import { processAlive, type SqliteLedger } from './ledger/sqlite-ledger';
+import { processAlive, type HostLedger } from './ledger/sqlite-ledger';
 import { findClaude } from './jobs/claude-path';
 import { BreakerService } from './jobs/breaker-service';
 import { JobEngine } from './jobs/engine';
@@ -49,7 +49,7 @@ export interface AppPorts {
   env: Record<string, string | undefined>;
   log?: (line: string) => void;
   /** Use this ledger instead of opening the config's (openLedgerFromConfig; tests pass an in-memory one). */
-  ledger?: SqliteLedger;
+  ledger?: HostLedger;
   /** Poll the provider's costs every BREAKER_POLL_MS when OPENAI_ADMIN_KEY is set (default true; `status` polls once itself). */
   pollCosts?: boolean;
   /**
@@ -72,7 +72,7 @@ export interface AppPorts {
 /** The running app: every host (CLI worker, VS Code extension) builds exactly this. */
 export interface App {
   config: Config;
-  ledger: SqliteLedger;
+  ledger: HostLedger;
   prices: PriceBook;
   engine: JobEngine;
   jobs: JobService;

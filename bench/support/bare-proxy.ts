@@ -5,12 +5,12 @@
  * on stdout. Not part of Offload.
  *
  * `--ledger memory` or `--ledger file:<path>` adds the one thing a metered proxy cannot skip, the
- * real ledger's bookkeeping: each request reserves a fixed worst case (SqliteLedger.reserve) before
+ * real ledger's bookkeeping: each request reserves a fixed worst case (HostLedger.reserve) before
  * it is forwarded and settles a fixed cost when the answer has ended. That is the floor of a proxy
  * that meters every call through Offload's ledger; default `none`.
  */
 import { Agent, createServer, request } from 'node:http';
-import type { SqliteLedger } from '../../src/ledger/sqlite-ledger';
+import type { HostLedger } from '../../src/ledger/sqlite-ledger';
 import { arg, BENCH_JOB, openBenchLedger } from './bench-child';
 
 const USAGE = { input_tokens: 1000, output_tokens: 25, cache_read_tokens: 0 };
@@ -18,7 +18,7 @@ const USAGE = { input_tokens: 1000, output_tokens: 25, cache_read_tokens: 0 };
 async function main(): Promise<void> {
   const gateway = new URL(arg('gateway') ?? '');
   const where = arg('ledger') ?? 'none';
-  const ledger: SqliteLedger | undefined = where === 'none' ? undefined : await openBenchLedger(where);
+  const ledger: HostLedger | undefined = where === 'none' ? undefined : await openBenchLedger(where);
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const forward = (body: Buffer, res: import('node:http').ServerResponse, done: () => void) => {
     const up = request(

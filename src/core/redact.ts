@@ -60,8 +60,13 @@ function usable(secrets: readonly (string | undefined)[]): string[] {
 
 /** Returns `text` with every secret in `secrets` (ignoring ones shorter than 6 chars) and every key-shaped token replaced by "[REDACTED]". */
 export function redact(text: string, secrets: readonly (string | undefined)[] = []): string {
+  return redactUsable(text, usable(secrets));
+}
+
+/** {@link redact} with the secrets already through `usable` (redactValue sorts them once per value, not per string). */
+function redactUsable(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const s of usable(secrets)) if (out.includes(s)) out = out.split(s).join(REDACTED);
+  for (const s of secrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
   for (const p of PATTERNS)
     out = out.replace(p, (_m, prefix?: unknown) => `${typeof prefix === 'string' ? prefix : ''}${REDACTED}`);
   return out;
@@ -73,11 +78,12 @@ export function redact(text: string, secrets: readonly (string | undefined)[] = 
  * JSON. Cycles are not supported (request and result values are trees).
  */
 export function redactValue<T>(value: T, secrets: readonly (string | undefined)[] = []): T {
+  const known = usable(secrets);
   const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return redact(v, secrets);
+    if (typeof v === 'string') return redactUsable(v, known);
     if (Array.isArray(v)) return v.map(walk);
     if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [redact(k, secrets), walk(x)]));
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [redactUsable(k, known), walk(x)]));
     }
     return v;
   };

@@ -56,7 +56,10 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
     this.runners.set(runner.kind, runner as Runner);
   }
 
-  /** The job's ledger row: a new id, the redacted request, the agent, model and cost cap of `meta`; `status` default queued. */
+  /**
+   * The job's ledger row: a new id, the redacted request, the agent, model and cost cap of `meta`,
+   * and its submit result (forecast, routing, schedule: submitResult); `status` default queued.
+   */
   private createRecord(kind: JobKind, request: unknown, meta: SubmitMeta, status?: JobStatus): Promise<JobRecord> {
     return this.ledger.createJob({
       id: randomUUID(),
@@ -65,6 +68,7 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
       model: meta.model,
       request: this.redacted(request),
       maxCostMicros: meta.maxCostMicros ?? null,
+      result: submitResult(meta),
       ...(status !== undefined && { status }),
     });
   }
@@ -73,16 +77,14 @@ export class JobEngine extends EventEmitter<JobEngineEvents> {
   async submit(kind: JobKind, request: unknown, meta: SubmitMeta): Promise<JobRecord> {
     const runner = this.runners.get(kind);
     if (!runner) throw new Error(`no runner for job kind ${kind}`);
-    const created = await this.createRecord(kind, request, meta);
-    const early = submitResult(meta);
-    const job = early ? await this.ledger.updateJob(created.id, { result: early }) : created;
+    const job = await this.createRecord(kind, request, meta);
     this.enqueue(runner, job, request, meta.startAtMs);
     return job;
   }
 
   /**
    * Re-queues a job that another process left waiting for its off-peak start and this process's
-   * ledger adopted (SqliteLedger.adoptWaiting): its stored request (redacted when stored; prompts
+   * ledger adopted (HostLedger.adoptWaiting): its stored request (redacted when stored; prompts
    * are redacted before they go out anyway) and its row's agent, model and cap, starting at its
    * `scheduled_for` (at once when that passed). False when this engine has it already or no runner
    * for its kind.

@@ -323,14 +323,10 @@ export class JobService {
     return this.engine.submit('claude-code', request, meta);
   }
 
-  /** What is left of the budget, µUSD: the month (cap − settled − reserved), and the day (null without DAILY_BUDGET). */
+  /** What is left of the budget, µUSD: the month (cap − settled − reserved), and the day (null without DAILY_BUDGET); Ledger.budgetLeft. */
   private async budgetLeft(): Promise<{ remainingMicros: number; dailyRemainingMicros: number | null }> {
-    const stats = await this.engine.spendStats();
-    const daily =
-      stats.daily_budget === null
-        ? null
-        : usdToMicros(stats.daily_budget) - usdToMicros(stats.today) - usdToMicros(stats.reserved);
-    return { remainingMicros: usdToMicros(stats.remaining), dailyRemainingMicros: daily };
+    const left = await this.engine.ledger.budgetLeft();
+    return { remainingMicros: left.monthlyMicros, dailyRemainingMicros: left.dailyMicros };
   }
 
   /** Why a job with this forecast and cap may not start (core/forecast.ts), or null. */

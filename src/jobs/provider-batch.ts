@@ -15,7 +15,7 @@ import type { RunJobRequest } from '../core/requests';
 import type { Timers } from '../core/timers';
 import { usageFromOpenAI } from '../core/usage';
 import type { Ledger } from '../ledger/ledger';
-import type { SqliteLedger } from '../ledger/sqlite-ledger';
+import type { HostLedger } from '../ledger/sqlite-ledger';
 import type { SubmitMeta } from './engine';
 import { shapeChat } from './runners/metered-chat';
 
@@ -25,7 +25,7 @@ const RESUME_LOOKBACK_MS = 48 * 60 * 60 * 1000;
 /** What a provider batch needs. `multiplier` is the batch gateway's share of list price (0 < m ≤ 1, core/batch-price.ts); `pollMs` BATCH_POLL_MS. */
 export interface ProviderBatchDeps {
   /** listReservations: an item's held worst case, charged when the provider reported no usage. */
-  ledger: Ledger & Pick<SqliteLedger, 'listReservations'>;
+  ledger: Ledger & Pick<HostLedger, 'listReservations'>;
   prices: PriceBook;
   client: BatchClient;
   multiplier: number;

@@ -2,12 +2,12 @@
  * Jobs left waiting for their off-peak start by a process that died (run_job / queue_batch with
  * `not_after` or `when: "cheapest"`): they hold no reservation, so a live process may take them up.
  * This process sweeps the ledger when it opens and then every `everyMs`: the ledger hands each such
- * job to exactly one process (SqliteLedger.adoptWaiting, a conditional update on the job's pid under
+ * job to exactly one process (HostLedger.adoptWaiting, a conditional update on the job's pid under
  * the file lock), which re-queues it in its engine with the same start time and deadline; a job whose
  * deadline passed is ended `failed` naming why.
  */
 import type { Timers } from '../core/timers';
-import type { SqliteLedger } from '../ledger/sqlite-ledger';
+import type { HostLedger } from '../ledger/sqlite-ledger';
 import type { JobEngine } from './engine';
 
 /** How often a live process looks for waiting jobs of dead processes, ms. */
@@ -15,7 +15,7 @@ const ADOPT_SWEEP_MS = 60_000;
 
 /** What the sweep needs: the ledger, the engine that runs adopted jobs, the liveness probe, its timers and a log. */
 export interface AdoptionDeps {
-  ledger: Pick<SqliteLedger, 'adoptWaiting' | 'getJob'>;
+  ledger: Pick<HostLedger, 'adoptWaiting' | 'getJob'>;
   engine: Pick<JobEngine, 'adopt' | 'clockNow'>;
   isAlive: (pid: number) => boolean;
   timers: Timers;

@@ -13,6 +13,8 @@ export interface NewJob {
   request: unknown;
   maxCostMicros?: number | null;
   status?: JobStatus;
+  /** The job's first result (e.g. its forecast), stored as JSON; default none (null). */
+  result?: unknown;
 }
 
 /** Fields a job update may change. */
@@ -56,6 +58,16 @@ export interface SettleInput {
   status: string;
   latencyMs?: number;
   route?: 'primary' | 'fallback';
+}
+
+/**
+ * What the monthly and daily caps still admit, µUSD: cap − settled in the UTC month (day) −
+ * everything reserved in flight, never below 0 (core/budget.ts remainingMicros). `dailyMicros` is
+ * null without a daily cap. `monthlyMicros` is what spendStats reports as `remaining`.
+ */
+export interface BudgetLeft {
+  monthlyMicros: Micros;
+  dailyMicros: Micros | null;
 }
 
 /** Spend summary for get_spend_stats. USD fields are floats for display; computed from µUSD. */
@@ -194,6 +206,12 @@ export interface Ledger {
   release(reservationId: string): Promise<void>;
   /** The summary at `now` (default: the ledger's clock); see computeSpendStats for each field. */
   spendStats(now?: Date): Promise<SpendStats>;
+  /**
+   * What the caps still admit at `now` (default: the ledger's clock), see BudgetLeft. Reads the
+   * hourly spend sums and the reservations only, so a check before every job stays cheap however
+   * many jobs the month holds (spendStats sums over them all).
+   */
+  budgetLeft(now?: Date): Promise<BudgetLeft>;
   /**
    * Spend per UTC day of the month containing `now` (default: the ledger's clock), oldest first:
    * every day from the 1st up to today, zeros included; `day` is YYYY-MM-DD, `cost_usd` USD. Only

@@ -1,6 +1,6 @@
 import type { Config } from '../core/config';
 import { identityOf } from './identity';
-import { openLedger, type FileLedgerOptions, type SqliteLedger } from './sqlite-ledger';
+import { openLedger, type FileLedgerOptions, type HostLedger } from './sqlite-ledger';
 
 /** The config fields that choose and reach the ledger. */
 export type LedgerConfig = Pick<Config, 'ledgerPath' | 'ledgerUrl' | 'ledgerPassword' | 'member' | 'machine'>;
@@ -13,7 +13,7 @@ export type LedgerConfig = Pick<Config, 'ledgerPath' | 'ledgerUrl' | 'ledgerPass
  * Throws what openLedger throws (LedgerFileError, LedgerDamageError, LedgerVersionError,
  * RangeError); for a team ledger, Error while this build has no PostgreSQL backend.
  */
-export async function openLedgerFromConfig(config: LedgerConfig, opts: FileLedgerOptions): Promise<SqliteLedger> {
+export async function openLedgerFromConfig(config: LedgerConfig, opts: FileLedgerOptions): Promise<HostLedger> {
   const identity = opts.identity ?? identityOf(config.member, config.machine);
   if (config.ledgerUrl !== undefined) {
     // wired to openPostgresLedger (src/ledger/postgres/open.ts) when the PostgreSQL backend lands

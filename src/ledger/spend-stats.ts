@@ -1,8 +1,9 @@
 import type { BreakerRecord } from '../core/breaker';
+import { remainingMicros, type CapKind } from '../core/budget';
 import { microsToUsd, type Micros } from '../core/money';
 import { DEFAULT_WARN_THRESHOLDS, normalizeThresholds, thresholdsCrossed } from '../core/thresholds';
 import { dayPeriod, monthLabel, monthPeriod } from '../core/period';
-import type { LedgerCaps, SpendStats } from './ledger';
+import type { BudgetLeft, LedgerCaps, SpendStats } from './ledger';
 import { reservedTotal, settledIn } from './queries';
 import { all, num } from './rows';
 import type { Database } from './sqljs';
@@ -14,10 +15,25 @@ export function percentageUsed(used: Micros, cap: Micros): number {
 }
 
 /**
+ * What the caps still admit at `nowMs` (BudgetLeft, µUSD): for the UTC month and, with a daily cap,
+ * the UTC day, cap − settled in it − reserved in flight, never below 0. Three statements on
+ * spend_hours and reservations, whatever the number of jobs.
+ */
+export function computeBudgetLeft(db: Database, caps: LedgerCaps, nowMs: number): BudgetLeft {
+  const reserved = reservedTotal(db);
+  const left = (cap: CapKind, limitMicros: Micros, settledMicros: Micros) =>
+    remainingMicros({ cap, limitMicros, settledMicros, reservedMicros: reserved });
+  return {
+    monthlyMicros: left('monthly', caps.monthlyMicros, settledIn(db, monthPeriod(nowMs))),
+    dailyMicros: caps.dailyMicros === null ? null : left('daily', caps.dailyMicros, settledIn(db, dayPeriod(nowMs))),
+  };
+}
+
+/**
  * The get_spend_stats summary at `nowMs` (UTC windows; all sums in µUSD, reported in USD):
  * - `current_month`: spend settled this calendar month; `today`: settled this UTC day;
  * - `remaining`: what a new reservation could still take from the monthly cap,
- *   cap − settled this month − reserved in flight, never below 0;
+ *   cap − settled this month − reserved in flight, never below 0 (computeBudgetLeft);
  * - `percentage_used`: settled this month over the monthly cap, 0–100;
  * - `reserved` / `reservations_in_flight`: held by live reservations;
  * - `by_model`: this month's calls per model; `by_kind`: jobs created this month per kind, with
@@ -90,7 +106,7 @@ export function computeSpendStats(
     month: monthLabel(nowMs),
     current_month: microsToUsd(settled),
     total_budget: microsToUsd(caps.monthlyMicros),
-    remaining: microsToUsd(Math.max(0, caps.monthlyMicros - settled - reserved)),
+    remaining: microsToUsd(computeBudgetLeft(db, caps, nowMs).monthlyMicros),
     percentage_used: percentage,
     today: microsToUsd(settledIn(db, dayPeriod(nowMs))),
     daily_budget: caps.dailyMicros === null ? null : microsToUsd(caps.dailyMicros),

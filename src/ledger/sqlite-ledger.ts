@@ -17,9 +17,9 @@ import { fileDbStore } from './journaled-store';
 import { identityOf } from './identity';
 import type {
   BreakerTrip,
+  BudgetLeft,
   Identity,
   JobPatch,
-  Ledger,
   LedgerCaps,
   MemberRecord,
   NewJob,
@@ -38,47 +38,24 @@ import {
   settledIn,
 } from './queries';
 import { admitIn } from './admission';
+import type { HostLedger } from './host-ledger';
 import type { LedgerOptions } from './ledger-options';
 import { assertCaps, assertTokens, InFlightLimitError } from './ledger-checks';
 import { adoptWaitingIn, reclaimIn, waitingOrphansIn } from './orphans';
 import { processAlive } from './process-alive';
 import { all, one, run } from './rows';
 import { listMembersIn, MEMBER_CAPS_NEED_TEAM_LEDGER, memberStats } from './members';
-import { computeDailySpend, computeSpendStats } from './spend-stats';
+import { computeBudgetLeft, computeDailySpend, computeSpendStats } from './spend-stats';
 
 export type { LedgerOptions } from './ledger-options';
+export type { HostLedger } from './host-ledger';
 export { InFlightLimitError } from './ledger-checks';
 export { processAlive } from './process-alive';
 
 /** Options of a file ledger: the ledger's, plus the file lock's tuning. */
 export type FileLedgerOptions = LedgerOptions & JournaledStoreOptions;
 
-/** The sql.js Ledger, with a few operations beyond the shared interface. */
-export interface SqliteLedger extends Ledger {
-  /** The caps reserve() enforces now, µUSD. */
-  readonly caps: LedgerCaps;
-  /** Replaces the caps (a setting changed). Throws RangeError for a cap that is not an integer ≥ 0. */
-  setCaps(caps: LedgerCaps): void;
-  /** All live reservations, oldest first. */
-  listReservations(): Promise<Reservation[]>;
-  /**
-   * Settles the reservations of processes that are gone (`isAlive(pid)` false; never this
-   * ledger's own pid) at their full held amount with status 'orphaned': the call may have been
-   * billed, so the worst case is charged rather than the budget silently freed. Its queued or running
-   * jobs end `failed` but those waiting for their start (for adoptWaiting). Returns how many were reclaimed.
-   */
-  reclaimOrphans(isAlive: (pid: number) => boolean): Promise<number>;
-  /**
-   * Takes the jobs dead processes left waiting for their off-peak start for this pid, or ends them
-   * `failed` past their deadline on `clockNow` (epoch ms, the engine's clock): orphans.ts
-   * adoptWaitingIn. Writes only when a read finds one. Resolves with the adopted job ids, oldest first.
-   */
-  adoptWaiting(isAlive: (pid: number) => boolean, clockNow: number): Promise<string[]>;
-  /** Spend settled in [startMs, endMs), µUSD (the breaker's drift rule compares it with the provider's costs). */
-  settledBetween(startMs: number, endMs: number): Promise<number>;
-}
-
-class SqlLedger implements SqliteLedger {
+class SqlLedger implements HostLedger {
   private current: LedgerCaps;
   private readonly clock: () => number;
   private readonly pid: number;
@@ -125,7 +102,7 @@ class SqlLedger implements SqliteLedger {
       run(
         db,
         `INSERT INTO jobs (id, kind, status, agent, model, request_json, result_json, error, created_at, updated_at, max_cost_micros, pid,
-        member, machine) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, ?, ?)`,
+        member, machine) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)`,
         [
           job.id,
           job.kind,
@@ -133,6 +110,7 @@ class SqlLedger implements SqliteLedger {
           job.agent ?? null,
           job.model,
           JSON.stringify(job.request ?? null),
+          job.result == null ? null : JSON.stringify(job.result),
           now,
           now,
           maxCost,
@@ -327,6 +305,11 @@ class SqlLedger implements SqliteLedger {
     throw new Error(`cannot set a cap for ${member}: ${MEMBER_CAPS_NEED_TEAM_LEDGER}`);
   }
 
+  budgetLeft(now?: Date): Promise<BudgetLeft> {
+    const at = now?.getTime() ?? this.clock();
+    return this.store.read((db) => computeBudgetLeft(db, this.current, at));
+  }
+
   dailySpend(now?: Date): Promise<Array<{ day: string; cost_usd: number }>> {
     const at = now?.getTime() ?? this.clock();
     return this.store.read((db) => computeDailySpend(db, at));
@@ -395,19 +378,19 @@ class SqlLedger implements SqliteLedger {
  * a database: it is then left untouched), LedgerVersionError (written by a newer or a pre-release Offload; it names the fix),
  * RangeError for caps that are not integer µUSD ≥ 0.
  */
-export async function openLedger(path: string, opts: FileLedgerOptions): Promise<SqliteLedger> {
+export async function openLedger(path: string, opts: FileLedgerOptions): Promise<HostLedger> {
   assertCaps(opts.caps);
   return new SqlLedger(await fileDbStore(path, opts), opts);
 }
 
 /** A ledger over a given store (tests that need to see the store's database); same rules as openLedger. */
-export function ledgerOnStore(store: DbStore, opts: LedgerOptions): SqliteLedger {
+export function ledgerOnStore(store: DbStore, opts: LedgerOptions): HostLedger {
   assertCaps(opts.caps);
   return new SqlLedger(store, opts);
 }
 
 /** An in-memory ledger (no file, no lock) for unit tests; same rules as openLedger. */
-export async function openMemoryLedger(opts: LedgerOptions): Promise<SqliteLedger> {
+export async function openMemoryLedger(opts: LedgerOptions): Promise<HostLedger> {
   assertCaps(opts.caps);
   return new SqlLedger(await memoryDbStore(), opts);
 }

@@ -6,7 +6,7 @@ import type { AttemptMetrics, MetricsSink } from '../../src/adapter/metrics';
 import { startAdapterServer, type AdapterServer } from '../../src/adapter/server';
 import { createUpstream, type Upstream } from '../../src/adapter/upstream';
 import { PriceBook } from '../../src/core/pricing';
-import { openMemoryLedger, type SqliteLedger } from '../../src/ledger/sqlite-ledger';
+import { openMemoryLedger, type HostLedger } from '../../src/ledger/sqlite-ledger';
 import { startScriptedGateway, type ScriptedGateway } from '../support/scripted-gateway';
 
 // 1 µUSD per input token, 2 per output token: costs below read as token counts.
@@ -34,7 +34,7 @@ function memoryMetrics(): MetricsSink & { records: AttemptMetrics[] } {
 describe('adapter fault injection (scripted gateway; Anthropic SDK as the strict consumer)', () => {
   let primary: ScriptedGateway;
   let fallback: ScriptedGateway;
-  let ledger: SqliteLedger;
+  let ledger: HostLedger;
   let adapter: AdapterServer;
   let metrics: ReturnType<typeof memoryMetrics>;
   let sleeps: number[];

@@ -8,7 +8,7 @@ import type { Upstream } from '../../src/adapter/upstream';
 import { createApp } from '../../src/app';
 import { ConfigError, parseConfig } from '../../src/core/config';
 import { PriceBook } from '../../src/core/pricing';
-import { openMemoryLedger, type SqliteLedger } from '../../src/ledger/sqlite-ledger';
+import { openMemoryLedger, type HostLedger } from '../../src/ledger/sqlite-ledger';
 import {
   startScriptedAnthropicGateway,
   type AnthropicReply,
@@ -28,7 +28,7 @@ const noUpstream: Upstream = {
 
 describe('adapter with USE_OPENAI_ADAPTER=0 (pass-through to a scripted Anthropic-compatible gateway)', () => {
   let stand: ScriptedAnthropicGateway;
-  let ledger: SqliteLedger;
+  let ledger: HostLedger;
   let adapter: AdapterServer;
   let key: string;
   let lines: AttemptMetrics[];

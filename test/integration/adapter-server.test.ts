@@ -5,7 +5,7 @@ import { createLedgerMeter, type LedgerMeter } from '../../src/adapter/ledger-me
 import { startAdapterServer, type AdapterServer } from '../../src/adapter/server';
 import { createUpstream } from '../../src/adapter/upstream';
 import { PriceBook } from '../../src/core/pricing';
-import { openMemoryLedger, type SqliteLedger } from '../../src/ledger/sqlite-ledger';
+import { openMemoryLedger, type HostLedger } from '../../src/ledger/sqlite-ledger';
 import { startScriptedGateway, type ScriptedGateway } from '../support/scripted-gateway';
 
 // 1 µUSD per input token, 2 per output token, 0.5 per cached token.
@@ -25,7 +25,7 @@ const readTool = {
 
 describe('adapter server (Anthropic SDK → adapter → scripted gateway)', () => {
   let gateway: ScriptedGateway;
-  let ledger: SqliteLedger;
+  let ledger: HostLedger;
   let meter: LedgerMeter;
   let adapter: AdapterServer;
   let key: string;

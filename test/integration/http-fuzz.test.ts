@@ -9,7 +9,7 @@ import { startAdapterServer, type AdapterServer } from '../../src/adapter/server
 import { createUpstream } from '../../src/adapter/upstream';
 import { startStatusServer, type StatusServer } from '../../src/cli/status-server';
 import { PriceBook } from '../../src/core/pricing';
-import { openMemoryLedger, type SqliteLedger } from '../../src/ledger/sqlite-ledger';
+import { openMemoryLedger, type HostLedger } from '../../src/ledger/sqlite-ledger';
 import { serveMcpHttp, type McpHttpServer } from '../../src/mcp/transports/http';
 import { startAppFixture, type AppFixture } from '../support/app-fixture';
 import { fillCase, malformedCases, rawExchange, type RawReply } from '../support/raw-http';
@@ -77,7 +77,7 @@ const mcpTarget: Target = {
 };
 
 let gateway: ScriptedGateway;
-let ledger: SqliteLedger;
+let ledger: HostLedger;
 let adapter: AdapterServer;
 let adapterKey = '';
 const adapterTarget: Target = {
@@ -121,7 +121,7 @@ const adapterTarget: Target = {
 };
 
 let stand: ScriptedAnthropicGateway;
-let passLedger: SqliteLedger;
+let passLedger: HostLedger;
 let passAdapter: AdapterServer;
 let passKey = '';
 const passthroughTarget: Target = {

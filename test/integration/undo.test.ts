@@ -14,7 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { UndoRecord } from '../../src/core/undo';
-import { openMemoryLedger, type SqliteLedger } from '../../src/ledger/sqlite-ledger';
+import { openMemoryLedger, type HostLedger } from '../../src/ledger/sqlite-ledger';
 import { applyJob, discardJob, sweepExpired } from '../../src/jobs/undo';
 import { createWorktree, snapshot, writeTree } from '../../src/jobs/workspace';
 
@@ -38,7 +38,7 @@ function ownTmpdir(): () => void {
 
 describe('apply and discard (src/jobs/undo.ts) on real git repositories', () => {
   let repo: string;
-  let ledger: SqliteLedger;
+  let ledger: HostLedger;
   const write = (root: string, rel: string, text: string) => {
     mkdirSync(dirname(join(root, rel)), { recursive: true });
     writeFileSync(join(root, rel), text);

@@ -2,14 +2,14 @@ import { deepStrictEqual, match, notStrictEqual, strictEqual } from 'node:assert
 import { createLedgerMeter, type LedgerMeter } from '../../../src/adapter/ledger-meter';
 import type { AttemptMetrics } from '../../../src/adapter/metrics';
 import { PriceBook } from '../../../src/core/pricing';
-import { openMemoryLedger, type SqliteLedger } from '../../../src/ledger/sqlite-ledger';
+import { openMemoryLedger, type HostLedger } from '../../../src/ledger/sqlite-ledger';
 
 // 1 USD per million input tokens, 2 per million output: 1 token = 1 / 2 µUSD.
 const prices = new PriceBook({ 'test-model': { input_mtok: 1, output_mtok: 2 } });
 const JAN_15 = Date.UTC(2026, 0, 15);
 
 describe('createLedgerMeter', () => {
-  let ledger: SqliteLedger;
+  let ledger: HostLedger;
   let meter: LedgerMeter;
   const job = { jobId: 'job-1', model: 'test-model' };
 

@@ -4,7 +4,7 @@ import { meteredCall, type MeteringDeps } from '../../../src/adapter/metered-cal
 import type { AttemptMetrics } from '../../../src/adapter/metrics';
 import { BudgetExceededError } from '../../../src/core/budget';
 import { PriceBook, UnknownPriceError } from '../../../src/core/pricing';
-import { openMemoryLedger, type SqliteLedger } from '../../../src/ledger/sqlite-ledger';
+import { openMemoryLedger, type HostLedger } from '../../../src/ledger/sqlite-ledger';
 
 // 1 USD per million input tokens, 2 per million output, 0.5 per million cache reads: 1 token = 1 / 2 / 0.5 µUSD.
 const prices = new PriceBook({ 'test-model': { input_mtok: 1, output_mtok: 2, cache_read_mtok: 0.5 } });
@@ -12,7 +12,7 @@ const JAN_15 = Date.UTC(2026, 0, 15);
 const spec = { jobId: 'job-1', model: 'test-model', inputTokensBound: 1000, maxOutputTokens: 500 };
 
 describe('meteredCall', () => {
-  let ledger: SqliteLedger;
+  let ledger: HostLedger;
   let lines: AttemptMetrics[];
   let deps: MeteringDeps;
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BreakerService } from '../../../src/jobs/breaker-service';
-import { openMemoryLedger, type SqliteLedger } from '../../../src/ledger/sqlite-ledger';
+import { openMemoryLedger, type HostLedger } from '../../../src/ledger/sqlite-ledger';
 import { caps, fakeClock, spend } from '../ledger/helpers';
 
 /**
@@ -45,7 +45,7 @@ const page = (...days: number[][]) =>
 
 describe('BreakerService', () => {
   let clock: ReturnType<typeof fakeClock>;
-  let ledger: SqliteLedger;
+  let ledger: HostLedger;
   const service = (url: string, rule: 'any' | 'drift', log: string[] = []) =>
     new BreakerService({
       ledger,

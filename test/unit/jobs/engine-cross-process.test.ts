@@ -6,13 +6,13 @@ import type { IntervalTimer } from '../../../src/jobs/cancel-watch';
 import { JobEngine } from '../../../src/jobs/engine';
 import { jobLogPath } from '../../../src/jobs/job-log-file';
 import type { RunContext, RunOutcome, Runner } from '../../../src/jobs/runner';
-import { openLedger, type SqliteLedger } from '../../../src/ledger/sqlite-ledger';
+import { openLedger, type HostLedger } from '../../../src/ledger/sqlite-ledger';
 import { fakeTimers, settleOn } from '../fake-clock';
 
 const SECRET = 'sk-very-secret-key-123';
 
 /** A runner that logs, holds a reservation, and runs until aborted; it releases in finally, as the real runners do. */
-function holdingRunner(ledger: SqliteLedger): Runner<unknown> & { started: RunContext[] } {
+function holdingRunner(ledger: HostLedger): Runner<unknown> & { started: RunContext[] } {
   const started: RunContext[] = [];
   return {
     kind: 'claude-code',
@@ -56,7 +56,7 @@ const until = async (check: () => Promise<boolean>) => {
 /** Two processes' engines (pids 111, 222) on one ledger file and one log folder. */
 describe('JobEngine across processes (tail and cancel from another process)', () => {
   let dir: string;
-  let ledgers: SqliteLedger[];
+  let ledgers: HostLedger[];
   let owner: JobEngine;
   let other: JobEngine;
   let timer: ReturnType<typeof manualTimer>;

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { openLedger, type SqliteLedger } from '../../../src/ledger/sqlite-ledger';
+import { openLedger, type HostLedger } from '../../../src/ledger/sqlite-ledger';
 import { caps, tempDir } from './helpers';
 
 /** Two ledgers on one file, as two processes (pids 111 and 222) would open it. */
 describe('ledger cancel requests (across processes)', () => {
   let tmp: ReturnType<typeof tempDir>;
-  let owner: SqliteLedger;
-  let other: SqliteLedger;
+  let owner: HostLedger;
+  let other: HostLedger;
   let alive: Set<number>;
 
   beforeEach(async () => {

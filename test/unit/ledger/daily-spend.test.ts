@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { DEFAULT_BREAKER_POLICY } from '../../../src/core/breaker';
-import { openMemoryLedger, type SqliteLedger } from '../../../src/ledger/sqlite-ledger';
+import { openMemoryLedger, type HostLedger } from '../../../src/ledger/sqlite-ledger';
 import { caps, fakeClock, spend } from './helpers';
 
 const micros = (usd: number) => Math.round(usd * 1e6);
@@ -8,7 +8,7 @@ const sumMicros = (days: Array<{ cost_usd: number }>) => days.reduce((s, d) => s
 
 describe('ledger dailySpend', () => {
   let clock: ReturnType<typeof fakeClock>;
-  let ledger: SqliteLedger;
+  let ledger: HostLedger;
 
   beforeEach(async () => {
     clock = fakeClock('2025-06-15T12:00:00.000Z');

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { openLedger, type SqliteLedger } from '../../../src/ledger/sqlite-ledger';
+import { openLedger, type HostLedger } from '../../../src/ledger/sqlite-ledger';
 import { caps, fakeClock, spend, tempDir } from './helpers';
 
 /** A worker writes and the extension reads: two ledgers on one file, each with its own clock view. */
 describe('ledger jobsChangedSince (a ledger file written by another process)', () => {
   let tmp: ReturnType<typeof tempDir>;
   let clock: ReturnType<typeof fakeClock>;
-  let worker: SqliteLedger;
-  let panel: SqliteLedger;
+  let worker: HostLedger;
+  let panel: HostLedger;
   const t0 = Date.parse('2025-06-15T12:00:00.000Z');
 
   beforeEach(async () => {

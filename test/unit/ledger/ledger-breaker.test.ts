@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { BreakerOpenError, DEFAULT_BREAKER_POLICY } from '../../../src/core/breaker';
-import { openLedger, openMemoryLedger, type SqliteLedger } from '../../../src/ledger/sqlite-ledger';
+import { openLedger, openMemoryLedger, type HostLedger } from '../../../src/ledger/sqlite-ledger';
 import { all } from '../../../src/ledger/rows';
 import { caps, fakeClock, readLedgerFile, spend, tempDir } from './helpers';
 
-const reserve = (l: SqliteLedger, micros = 1000, jobId = 'j1') => l.reserve({ jobId, model: 'gpt-4o-mini', micros });
+const reserve = (l: HostLedger, micros = 1000, jobId = 'j1') => l.reserve({ jobId, model: 'gpt-4o-mini', micros });
 
 describe('ledger circuit breaker', () => {
   let clock: ReturnType<typeof fakeClock>;
-  let ledger: SqliteLedger;
+  let ledger: HostLedger;
 
   beforeEach(async () => {
     clock = fakeClock('2025-06-15T12:00:00.000Z');

@@ -3,12 +3,12 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_BREAKER_POLICY } from '../../../src/core/breaker';
 import { BudgetExceededError } from '../../../src/core/budget';
-import { openLedger, openMemoryLedger, type SqliteLedger } from '../../../src/ledger/sqlite-ledger';
+import { openLedger, openMemoryLedger, type HostLedger } from '../../../src/ledger/sqlite-ledger';
 import { caps, fakeClock, spend, tempDir } from './helpers';
 
 describe('sqlite ledger', () => {
   let clock: ReturnType<typeof fakeClock>;
-  let ledger: SqliteLedger;
+  let ledger: HostLedger;
 
   beforeEach(async () => {
     clock = fakeClock('2025-06-15T12:00:00.000Z');
@@ -147,6 +147,20 @@ describe('sqlite ledger', () => {
   });
 
   describe('jobs', () => {
+    it('stores the result a job is created with (its forecast), and none when it is given none', async () => {
+      const forecast = { forecast: { low_usd: 0.0001, high_usd: 0.02 } };
+      const created = await ledger.createJob({
+        id: 'f1',
+        kind: 'llm',
+        model: 'gpt-4o-mini',
+        request: {},
+        result: forecast,
+      });
+      assert.deepEqual(created.result, forecast);
+      assert.deepEqual((await ledger.getJob('f1'))?.result, forecast);
+      assert.equal((await ledger.getJob('j1'))?.result, null);
+    });
+
     it('creates a queued job with its request, and lists newest first', async () => {
       clock.advance(10);
       await ledger.createJob({
@@ -275,6 +289,31 @@ describe('sqlite ledger', () => {
       });
     }
   });
+
+  describe('budgetLeft', () => {
+    it("is each cap minus this month's (today's) settled spend minus everything reserved, as spendStats reports it", async () => {
+      ledger.setCaps(caps(2_000_000, 1_000_000));
+      const yesterday = await ledger.reserve({ jobId: 'j1', model: 'gpt-4o-mini', micros: 400_000 });
+      await ledger.settle(yesterday.id, spend(300_000));
+      clock.set('2025-06-16T08:00:00.000Z');
+      const today = await ledger.reserve({ jobId: 'j1', model: 'gpt-4o-mini', micros: 200_000 });
+      await ledger.settle(today.id, spend(100_000));
+      await ledger.reserve({ jobId: 'j1', model: 'gpt-4o-mini', micros: 50_000 });
+      assert.deepEqual(await ledger.budgetLeft(), { monthlyMicros: 1_550_000, dailyMicros: 850_000 });
+      assert.equal((await ledger.spendStats()).remaining, 1.55);
+      // A new month starts from the whole cap, less what is still reserved.
+      assert.deepEqual(await ledger.budgetLeft(new Date('2025-07-01T00:00:00.000Z')), {
+        monthlyMicros: 1_950_000,
+        dailyMicros: 950_000,
+      });
+    });
+
+    it('is null for the day without a daily cap, and never below 0', async () => {
+      const r = await ledger.reserve({ jobId: 'j1', model: 'gpt-4o-mini', micros: 10_000 });
+      await ledger.settle(r.id, spend(1_200_000)); // settled above what was reserved: recorded as is
+      assert.deepEqual(await ledger.budgetLeft(), { monthlyMicros: 0, dailyMicros: null });
+    });
+  });
 });
 
 describe('sqlite ledger file', () => {
@@ -391,7 +430,7 @@ describe('sqlite ledger file', () => {
 
   describe('adoptWaiting', () => {
     const NOW = Date.parse('2026-12-03T10:00:00Z');
-    const waiting = async (l: SqliteLedger, id: string, notAfter: string) => {
+    const waiting = async (l: HostLedger, id: string, notAfter: string) => {
       await l.createJob({ id, kind: 'llm', model: 'deepseek-chat', request: { task: 't' } });
       await l.updateJob(id, {
         result: { scheduled_for: '2026-12-03T16:30:00.000Z', schedule: { not_after: notAfter } },

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import os from 'node:os';
 import path from 'node:path';
 import { identityOf } from '../../../src/ledger/identity';
-import { openLedger, openMemoryLedger, type SqliteLedger } from '../../../src/ledger/sqlite-ledger';
+import { openLedger, openMemoryLedger, type HostLedger } from '../../../src/ledger/sqlite-ledger';
 import { caps, fakeClock, queryLedgerFile, spend, tempDir } from './helpers';
 
 const ana = { member: 'ana@box', machine: 'box' };
@@ -11,8 +11,8 @@ const bo = { member: 'bo@lap', machine: 'lap' };
 describe('sqlite ledger attribution (members)', () => {
   let tmp: ReturnType<typeof tempDir>;
   let file: string;
-  let a: SqliteLedger;
-  let b: SqliteLedger;
+  let a: HostLedger;
+  let b: HostLedger;
   const clock = fakeClock('2025-06-15T12:00:00.000Z');
   beforeEach(async () => {
     tmp = tempDir();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { JobRecord } from '../../../src/core/jobs';
-import { openLedger, type SqliteLedger } from '../../../src/ledger/sqlite-ledger';
+import { openLedger, type HostLedger } from '../../../src/ledger/sqlite-ledger';
 import { JobChangeFeed, POLL_LIMIT, REREAD_MS } from '../../../src/vscode/panel/change-feed';
 import { caps, fakeClock, spend, tempDir } from '../ledger/helpers';
 
@@ -9,8 +9,8 @@ import { caps, fakeClock, spend, tempDir } from '../ledger/helpers';
 describe('JobChangeFeed (the panel poll of the shared ledger)', () => {
   let tmp: ReturnType<typeof tempDir>;
   let clock: ReturnType<typeof fakeClock>;
-  let worker: SqliteLedger;
-  let panel: SqliteLedger;
+  let worker: HostLedger;
+  let panel: HostLedger;
   let feed: JobChangeFeed;
   let reads: number[];
 
