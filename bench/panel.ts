@@ -57,6 +57,8 @@ function record(i: number, now: number): JobRecord {
           }
         : null,
     error: status === 'failed' ? 'check failed: unit tests' : null,
+    member: null,
+    machine: null,
     createdAt: now - (JOBS - i) * 60_000,
     updatedAt: now - (JOBS - i) * 60_000 + 4_000,
     maxCostMicros: null,

@@ -55,4 +55,8 @@ export interface JobRecord {
   /** Settled spend of this job so far (sum of its model calls), µUSD. */
   costMicros: Micros;
   usage: Usage;
+  /** Who created the job (the ledger's identity: OFFLOAD_MEMBER), null on rows written before attribution. */
+  member: string | null;
+  /** The machine it was created on (OFFLOAD_MACHINE), null on rows written before attribution. */
+  machine: string | null;
 }

@@ -1,7 +1,7 @@
 /** The options every sql.js ledger takes (openLedger, openMemoryLedger; src/ledger/sqlite-ledger.ts). */
 import type { BreakerPolicy } from '../core/breaker';
 import type { Timers } from '../core/timers';
-import type { LedgerCaps } from './ledger';
+import type { Identity, LedgerCaps } from './ledger';
 
 /** Options of every ledger. */
 export interface LedgerOptions {
@@ -31,4 +31,6 @@ export interface LedgerOptions {
    * its orphan check every 2 s; a file ledger's lock waits too). Default globalThis.
    */
   timers?: Timers;
+  /** Who this process spends as. Default identityOf() (src/ledger/identity.ts): OS user at host, host name. */
+  identity?: Identity;
 }

@@ -92,6 +92,19 @@ export interface SpendStats {
   thresholds_crossed: number[];
   /** The circuit breaker as every process sees it: state, reason, since (ISO time or null). */
   breaker: { state: string; reason: string | null; detail: string | null; since: string | null };
+  /** This process's member: their own figures inside the team's (the fields above are the team's). */
+  member: {
+    name: string;
+    current_month: number;
+    today: number;
+    reserved: number;
+    /** USD, or null when the member has no cap of their own. */
+    monthly_cap: number | null;
+    /** USD left under the member's cap (or the team's when tighter); null when uncapped. */
+    remaining: number | null;
+  };
+  /** Settled spend this month per member, USD. */
+  by_member: Record<string, { cost_usd: number; calls: number }>;
 }
 
 /** A trip of the breaker: why, the numbers behind it, and (for cooldowns) until when, epoch ms. */
@@ -103,6 +116,30 @@ export interface BreakerTrip {
 
 /** Caps the ledger enforces at reservation time, µUSD (built from config by capsOf, src/core/budget.ts). */
 export type LedgerCaps = Caps;
+
+/**
+ * Who is spending, recorded on every job, model call and reservation: `member` is OFFLOAD_MEMBER
+ * (default `<OS user>@<host>`), `machine` is OFFLOAD_MACHINE (default the host name).
+ */
+export interface Identity {
+  member: string;
+  machine: string;
+}
+
+/** One member of a team ledger as `team members` lists it. USD fields are floats for display. */
+export interface MemberRecord {
+  member: string;
+  /** The member's monthly cap, USD, or null for none (the team caps still hold). */
+  monthly_cap: number | null;
+  /** Settled spend this UTC month, USD. */
+  current_month: number;
+  /** Held in reservations now, USD. */
+  reserved: number;
+  jobs: number;
+  /** Last job or call of the member, ISO time, or null. */
+  last_seen: string | null;
+  machines: string[];
+}
 
 /**
  * The one ledger every host shares (DESIGN.md, money rules). Every method is atomic across
@@ -179,4 +216,15 @@ export interface Ledger {
   resetBreaker(onlyReason?: TripReason): Promise<BreakerRecord>;
   /** Waits for pending calls and frees the database; later calls reject. */
   close(): Promise<void>;
+  /** This ledger's identity (who its reservations and rows are attributed to). */
+  readonly identity: Identity;
+  /** Every member with a job, a call or a cap, sorted by name. */
+  listMembers(now?: Date): Promise<MemberRecord[]>;
+  /**
+   * Sets (µUSD) or clears (null) a member's monthly cap; the member then gets BudgetExceededError
+   * (scope `member`) past it, other members do not. A sql.js ledger throws Error naming the fix:
+   * member caps need a team ledger (OFFLOAD_LEDGER=postgres://…). Throws RangeError for a cap that
+   * is not an integer ≥ 0.
+   */
+  setMemberCap(member: string, monthlyMicros: number | null): Promise<void>;
 }

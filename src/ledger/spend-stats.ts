@@ -31,7 +31,7 @@ export function computeSpendStats(
   caps: LedgerCaps,
   nowMs: number,
   extra: { thresholds?: readonly number[]; breaker?: BreakerRecord } = {},
-): SpendStats {
+): Omit<SpendStats, 'member' | 'by_member'> {
   const month = monthPeriod(nowMs);
   const settled = settledIn(db, month);
   const reserved = reservedTotal(db);

@@ -16,9 +16,11 @@ import type { JournaledStoreOptions } from './journaled-store';
 import { fileDbStore } from './journaled-store';
 import type {
   BreakerTrip,
+  Identity,
   JobPatch,
   Ledger,
   LedgerCaps,
+  MemberRecord,
   NewJob,
   Reservation,
   ReserveRequest,
@@ -35,8 +37,11 @@ import {
   settledIn,
 } from './queries';
 import { admitIn } from './admission';
+import { identityOf } from './identity';
+import { assertCaps, assertSettleInput } from './ledger-checks';
 import type { LedgerOptions } from './ledger-options';
 import { reclaimIn } from './orphans';
+import { singleMemberList, withSingleMember } from './single-member';
 import { all, one, run } from './rows';
 import { computeDailySpend, computeSpendStats } from './spend-stats';
 
@@ -79,19 +84,6 @@ export interface SqliteLedger extends Ledger {
   settledBetween(startMs: number, endMs: number): Promise<number>;
 }
 
-function assertCaps(caps: LedgerCaps): LedgerCaps {
-  assertMicros(caps.monthlyMicros, 'caps.monthlyMicros');
-  if (caps.dailyMicros !== null) assertMicros(caps.dailyMicros, 'caps.dailyMicros');
-  return { ...caps };
-}
-
-function assertTokens(input: SettleInput): void {
-  for (const [k, v] of Object.entries(input.usage)) {
-    if (!Number.isSafeInteger(v) || v < 0)
-      throw new RangeError(`usage.${k} must be an integer token count ≥ 0, got ${v}`);
-  }
-}
-
 class SqlLedger implements SqliteLedger {
   private current: LedgerCaps;
   private readonly clock: () => number;
@@ -103,6 +95,7 @@ class SqlLedger implements SqliteLedger {
   private readonly inFlightWaitMs: number;
   private readonly isAlive: (pid: number) => boolean;
   private readonly timers: Timers;
+  readonly identity: Identity;
 
   constructor(
     private readonly store: DbStore,
@@ -118,6 +111,7 @@ class SqlLedger implements SqliteLedger {
     this.inFlightWaitMs = opts.inFlightWaitMs ?? 10 * 60_000;
     this.isAlive = opts.isAlive ?? processAlive;
     this.timers = opts.timers ?? globalThis;
+    this.identity = opts.identity ?? identityOf();
   }
 
   get caps(): LedgerCaps {
@@ -264,8 +258,7 @@ class SqlLedger implements SqliteLedger {
   }
 
   async settle(reservationId: string, input: SettleInput): Promise<void> {
-    assertMicros(input.costMicros, 'costMicros');
-    assertTokens(input);
+    assertSettleInput(input);
     const now = this.clock();
     return this.store.write((db) => {
       // A live reservation has no spend row (settle and reclaimOrphans replace one by the other), so
@@ -305,13 +298,25 @@ class SqlLedger implements SqliteLedger {
     await this.store.write((db) => run(db, 'DELETE FROM reservations WHERE id = ?', [reservationId]));
   }
 
-  spendStats(now?: Date): Promise<SpendStats> {
+  async spendStats(now?: Date): Promise<SpendStats> {
     const at = now?.getTime() ?? this.clock();
-    return this.store.read((db) =>
+    const team = await this.store.read((db) =>
       computeSpendStats(db, this.current, at, {
         thresholds: this.thresholds,
         breaker: effectiveBreaker(db, this.current, this.policy, at).current,
       }),
+    );
+    return withSingleMember(team, this.identity);
+  }
+
+  async listMembers(now?: Date): Promise<MemberRecord[]> {
+    return singleMemberList(await this.spendStats(now), this.identity);
+  }
+
+  setMemberCap(_member: string, monthlyMicros: number | null): Promise<void> {
+    if (monthlyMicros !== null) assertMicros(monthlyMicros, 'monthlyMicros');
+    return Promise.reject(
+      new Error('member caps need a team ledger (OFFLOAD_LEDGER=postgres://…); a local sql.js ledger has one member'),
     );
   }
 

@@ -18,6 +18,8 @@ const job = (over: Partial<JobRecord>): JobRecord => ({
   maxCostMicros: null,
   costMicros: 4_200,
   usage,
+  member: null,
+  machine: null,
   ...over,
 });
 
@@ -71,6 +73,8 @@ describe('panel model (JobRecord → protocol shapes)', () => {
       thresholds: [80, 95],
       thresholds_crossed: [],
       breaker: { state: 'open', reason: 'manual', detail: 'tripped by hand', since: '2026-12-02T10:00:00.000Z' },
+      member: { name: 'ann@host', current_month: 1.5, today: 1, reserved: 0.2, monthly_cap: null, remaining: null },
+      by_member: { 'ann@host': { cost_usd: 1.5, calls: 3 } },
     };
     const days = [
       { day: '2026-12-01', cost_usd: 0.5 },

@@ -1,0 +1,393 @@
+/**
+ * The team ledger: the Ledger contract on PostgreSQL, shared by every member's VS Code and worker
+ * (ARCHITECTURE.md, "Team ledger in one paragraph"). openPostgresLedger migrates the database
+ * (migrate.ts), then every operation is one short transaction on a pool; admission is admission.ts,
+ * settling settle.ts, leases and the sweeper sweeper.ts, the breaker breaker.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { DEFAULT_BREAKER_POLICY, type BreakerPolicy, type BreakerRecord, type TripReason } from '../../core/breaker';
+import type { JobRecord } from '../../core/jobs';
+import { assertMicros } from '../../core/money';
+import { sleep, type Timers } from '../../core/timers';
+import { identityOf } from '../identity';
+import type {
+  BreakerTrip,
+  Identity,
+  JobPatch,
+  LedgerCaps,
+  MemberRecord,
+  NewJob,
+  Reservation,
+  ReserveRequest,
+  SettleInput,
+  SpendStats,
+} from '../ledger';
+import { assertCaps, assertSettleInput } from '../ledger-checks';
+import type { LedgerOptions } from '../ledger-options';
+import { InFlightLimitError, type SqliteLedger } from '../sqlite-ledger';
+import { admitPg, scopesOf, SlotsFull } from './admission';
+import { BREAKER_CHANNEL, effectiveBreaker, readBreaker, settledIn } from './breaker';
+import { selectJob, selectJobs, selectJobsChangedSince, toReservation, type ReservationRow } from './job-rows';
+import { tripIn, resetIn, type BreakerContext } from './breaker-ops';
+import { insertJob, markCancel, patchJob } from './job-writes';
+import { migrate } from './migrate';
+import { clientConfig, inTx, openPool } from './pool';
+import { ensureScopes, slotKey, type ScopeKey } from './scopes';
+import { chargeTaken, isSettled, takeReservation, teamCaps, unholdTaken } from './settle';
+import { pgDailySpend, pgListMembers, pgSpendStats } from './stats';
+import { extendLeases, sweep } from './sweeper';
+import { effectiveCaps, type TeamCaps } from './team-caps';
+
+/** Options of a team ledger: the ledger's, plus the connection's and the leases'. */
+export interface PostgresLedgerOptions extends LedgerOptions {
+  /** The database password (OFFLOAD_LEDGER_PASSWORD_COMMAND or SecretStorage); default the URL's or PGPASSWORD. */
+  password?: string;
+  /** Connections in this process's pool. Default 10. */
+  poolSize?: number;
+  /** Lease of a reservation or job, ms, extended every leaseTtlMs / 3 while this process runs. Default 30,000. */
+  leaseTtlMs?: number;
+  /** How often this process's sweeper runs, ms. Default leaseTtlMs / 2. */
+  sweepMs?: number;
+  /** Called with the stored breaker when any process trips or resets it (LISTEN offload_breaker). */
+  onBreakerChange?: (record: BreakerRecord) => void;
+}
+
+/** The team ledger: SqliteLedger's operations (so a host holds either), plus the team's caps. */
+export interface TeamLedger extends SqliteLedger {
+  /** The caps stored in the database for the whole team, µUSD (null: none). */
+  teamCaps(): Promise<TeamCaps>;
+  /** Stores the team's caps (an admin's act). Throws RangeError for a cap that is not an integer ≥ 0. */
+  setTeamCaps(caps: TeamCaps): Promise<void>;
+}
+
+class PgLedger implements TeamLedger {
+  readonly identity: Identity;
+  private current: LedgerCaps;
+  private readonly owner = randomUUID();
+  private readonly clock: () => number;
+  private readonly pid: number;
+  private readonly newId: () => string;
+  private readonly policy: BreakerPolicy;
+  private readonly timers: Timers;
+  private readonly ttlMs: number;
+  private readonly ensured = new Set<string>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly intervals: NodeJS.Timeout[] = [];
+  private sweeping: Promise<number> | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly listener: pg.Client,
+    private readonly opts: PostgresLedgerOptions,
+  ) {
+    this.current = assertCaps(opts.caps);
+    this.identity = opts.identity ?? identityOf();
+    this.clock = opts.clock ?? Date.now;
+    this.pid = opts.pid ?? process.pid;
+    this.newId = opts.newId ?? randomUUID;
+    this.policy = opts.breaker ?? DEFAULT_BREAKER_POLICY;
+    this.timers = opts.timers ?? globalThis;
+    this.ttlMs = opts.leaseTtlMs ?? 30_000;
+    const every = (ms: number, fn: () => Promise<unknown>) => {
+      const t = setInterval(() => void fn().catch(() => {}), ms); // a failed beat or sweep is tried again next time
+      t.unref();
+      this.intervals.push(t);
+    };
+    every(Math.max(1, Math.floor(this.ttlMs / 3)), () => this.op(() => extendLeases(pool, this.owner, this.ttlMs)));
+    every(opts.sweepMs ?? Math.max(1, Math.floor(this.ttlMs / 2)), () => this.sweepNow());
+    listener.on('notification', () => {
+      void readBreaker(pool)
+        .then((rec) => opts.onBreakerChange?.(rec))
+        .catch(() => {});
+    });
+  }
+
+  /** Runs `fn` unless closed, tracked so close() waits for it. */
+  private op<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('the team ledger is closed'));
+    const p = fn();
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p)).catch(() => {});
+    return p;
+  }
+
+  private async caps_(): Promise<LedgerCaps> {
+    return effectiveCaps(this.current, await teamCaps(this.pool));
+  }
+
+  get caps(): LedgerCaps {
+    return { ...this.current };
+  }
+
+  setCaps(caps: LedgerCaps): void {
+    this.current = assertCaps(caps);
+  }
+
+  teamCaps(): Promise<TeamCaps> {
+    return this.op(() => teamCaps(this.pool));
+  }
+
+  setTeamCaps(caps: TeamCaps): Promise<void> {
+    if (caps.monthlyMicros !== null) assertMicros(caps.monthlyMicros, 'monthlyMicros');
+    if (caps.dailyMicros !== null) assertMicros(caps.dailyMicros, 'dailyMicros');
+    return this.op(async () => {
+      await this.pool.query(
+        'UPDATE team SET monthly_cap_micros = $1, daily_cap_micros = $2, updated_at = $3 WHERE id = 1',
+        [caps.monthlyMicros, caps.dailyMicros, this.clock()],
+      );
+    });
+  }
+
+  createJob(job: NewJob): Promise<JobRecord> {
+    const maxCost = job.maxCostMicros ?? null;
+    if (maxCost !== null) assertMicros(maxCost, 'maxCostMicros');
+    const holder = { ...this.identity, pid: this.pid, owner: this.owner, ttlMs: this.ttlMs };
+    return this.op(() => insertJob(this.pool, job, holder, this.clock()));
+  }
+
+  updateJob(id: string, patch: JobPatch): Promise<JobRecord> {
+    return this.op(() => patchJob(this.pool, id, patch, this.clock()));
+  }
+
+  getJob(id: string): Promise<JobRecord | undefined> {
+    return this.op(() => selectJob(this.pool, id));
+  }
+
+  listJobs(limit = 50): Promise<JobRecord[]> {
+    return this.op(() => selectJobs(this.pool, limit));
+  }
+
+  jobsChangedSince(sinceMs: number, limit = 1000): Promise<{ jobs: JobRecord[]; latest: number | null }> {
+    return this.op(() => selectJobsChangedSince(this.pool, sinceMs, limit));
+  }
+
+  async requestCancel(id: string): Promise<{ job: JobRecord; ownerGone: boolean }> {
+    const now = this.clock();
+    const gone = await this.op(() => markCancel(this.pool, id, now, this.owner));
+    // A job whose process stopped renewing its lease would wait for a cancel nobody reads: end it now.
+    if (gone) await this.sweepNow();
+    return { job: (await this.getJob(id))!, ownerGone: gone };
+  }
+
+  cancelRequested(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.op(async () => {
+      const { rows } = await this.pool.query<{ id: string }>(
+        `SELECT id FROM jobs WHERE cancel_requested_at IS NOT NULL AND status IN ('queued', 'running') AND id = ANY($1)`,
+        [ids],
+      );
+      return rows.map((r) => r.id);
+    });
+  }
+
+  async reserve(req: ReserveRequest): Promise<Reservation> {
+    assertMicros(req.micros, 'micros');
+    const now = () => this.timers.Date.now();
+    const started = now();
+    for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
+      try {
+        return await this.op(() => this.tryReserve(req));
+      } catch (err) {
+        if (!(err instanceof SlotsFull)) throw err;
+      }
+      // Every slot of this machine is taken by calls in flight: wait for one to end.
+      req.signal?.throwIfAborted();
+      const waited = now() - started;
+      if (waited >= (this.opts.inFlightWaitMs ?? 10 * 60_000)) {
+        throw new InFlightLimitError(
+          `${this.opts.maxInFlight} paid calls are in flight on ${this.identity.machine} (MAX_OPENAI_CONCURRENCY); waited ${Math.round(waited / 1000)} s for one to end`,
+        );
+      }
+      await sleep(this.timers, delay);
+    }
+  }
+
+  private async tryReserve(req: ReserveRequest): Promise<Reservation> {
+    const reservation: Reservation = {
+      id: this.newId(),
+      jobId: req.jobId,
+      model: req.model,
+      micros: req.micros,
+      createdAt: this.clock(),
+      pid: this.pid,
+    };
+    const { member, machine } = this.identity;
+    const keys: ScopeKey[] = scopesOf(
+      { jobId: req.jobId, member, now: reservation.createdAt },
+      this.current,
+      null,
+      null,
+    ).map((s) => s.key);
+    if (this.opts.maxInFlight != null) keys.push(slotKey(machine));
+    const missing = keys.filter((k) => !this.ensured.has(k));
+    if (missing.length) {
+      await ensureScopes(this.pool, missing); // in its own statement, so a new row's lock is not held across the admission
+      for (const k of missing) this.ensured.add(k);
+    }
+    return inTx(this.pool, (c) =>
+      admitPg(c, {
+        reservation,
+        identity: this.identity,
+        owner: this.owner,
+        ttlMs: this.ttlMs,
+        localCaps: this.current,
+        policy: this.policy,
+        maxInFlight: this.opts.maxInFlight ?? null,
+      }),
+    );
+  }
+
+  settle(reservationId: string, input: SettleInput): Promise<void> {
+    assertSettleInput(input);
+    const nowMs = this.clock();
+    return this.op(() =>
+      inTx(this.pool, async (c) => {
+        const r = await takeReservation(c, reservationId);
+        if (!r) {
+          if (await isSettled(c, reservationId)) return;
+          throw new Error(
+            `unknown reservation ${reservationId}: it was released or never taken, so this spend has no job`,
+          );
+        }
+        await chargeTaken(c, r, input, {
+          nowMs,
+          localCaps: this.current,
+          policy: this.policy,
+          member: this.identity.member,
+        });
+      }),
+    );
+  }
+
+  release(reservationId: string): Promise<void> {
+    return this.op(() =>
+      inTx(this.pool, async (c) => {
+        const r = await takeReservation(c, reservationId);
+        if (r) await unholdTaken(c, r);
+      }),
+    );
+  }
+
+  spendStats(now?: Date): Promise<SpendStats> {
+    const nowMs = now?.getTime() ?? this.clock();
+    return this.op(async () => {
+      const caps = await this.caps_();
+      const { rows } = await this.pool.query<{ cap: number | null }>(
+        'SELECT monthly_cap_micros AS cap FROM members WHERE member = $1',
+        [this.identity.member],
+      );
+      const breaker = (await effectiveBreaker(this.pool, caps, this.policy, nowMs)).current;
+      return pgSpendStats(this.pool, {
+        caps,
+        nowMs,
+        member: this.identity.member,
+        memberCap: rows[0]?.cap ?? null,
+        thresholds: this.opts.warnThresholds,
+        breaker,
+      });
+    });
+  }
+
+  dailySpend(now?: Date): Promise<Array<{ day: string; cost_usd: number }>> {
+    return this.op(() => pgDailySpend(this.pool, now?.getTime() ?? this.clock()));
+  }
+
+  listMembers(now?: Date): Promise<MemberRecord[]> {
+    return this.op(() => pgListMembers(this.pool, now?.getTime() ?? this.clock()));
+  }
+
+  setMemberCap(member: string, monthlyMicros: number | null): Promise<void> {
+    if (monthlyMicros !== null) assertMicros(monthlyMicros, 'monthlyMicros');
+    return this.op(async () => {
+      await this.pool.query(
+        `INSERT INTO members (member, monthly_cap_micros, updated_at) VALUES ($1, $2, $3)
+        ON CONFLICT (member) DO UPDATE SET monthly_cap_micros = excluded.monthly_cap_micros, updated_at = excluded.updated_at`,
+        [member, monthlyMicros, this.clock()],
+      );
+    });
+  }
+
+  breakerStatus(now?: Date): Promise<BreakerRecord> {
+    const nowMs = now?.getTime() ?? this.clock();
+    return this.op(async () => (await effectiveBreaker(this.pool, await this.caps_(), this.policy, nowMs)).current);
+  }
+
+  tripBreaker(trip: BreakerTrip): Promise<BreakerRecord> {
+    const now = this.clock();
+    return this.op(async () => tripIn(this.pool, trip, await this.breakerCtx(now)));
+  }
+
+  resetBreaker(onlyReason?: TripReason): Promise<BreakerRecord> {
+    const now = this.clock();
+    return this.op(async () => resetIn(this.pool, onlyReason, await this.breakerCtx(now)));
+  }
+
+  private async breakerCtx(nowMs: number): Promise<BreakerContext> {
+    return { caps: await this.caps_(), policy: this.policy, nowMs, member: this.identity.member };
+  }
+
+  settledBetween(startMs: number, endMs: number): Promise<number> {
+    return this.op(() => settledIn(this.pool, startMs, endMs));
+  }
+
+  listReservations(): Promise<Reservation[]> {
+    return this.op(async () => {
+      const { rows } = await this.pool.query<ReservationRow>('SELECT * FROM reservations ORDER BY created_at, seq');
+      return rows.map(toReservation);
+    });
+  }
+
+  /** On a team ledger a pid means nothing across machines: this runs the lease sweep now (sweeper.ts). */
+  reclaimOrphans(): Promise<number> {
+    return this.sweepNow();
+  }
+
+  private sweepNow(): Promise<number> {
+    this.sweeping ??= this.op(() =>
+      sweep(this.pool, {
+        owner: this.owner,
+        member: this.identity.member,
+        now: this.clock,
+        localCaps: () => this.current,
+        policy: this.policy,
+      }),
+    ).finally(() => (this.sweeping = null));
+    return this.sweeping;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.intervals) clearInterval(t);
+    await Promise.allSettled([...this.pending]);
+    await this.listener.end().catch(() => {});
+    await this.pool.end();
+  }
+}
+
+/**
+ * Opens the team ledger at `url` (postgres://… or postgresql://…; a unix socket folder as host),
+ * migrating its schema first, and starts this process's lease heartbeat, sweeper and breaker
+ * listener (close() stops them). Throws Error for a URL of another kind or a database it cannot
+ * reach (the driver's error), TeamSchemaVersionError when the database is newer than this Offload,
+ * RangeError for caps that are not integer µUSD ≥ 0.
+ */
+export async function openPostgresLedger(url: string, opts: PostgresLedgerOptions): Promise<TeamLedger> {
+  assertCaps(opts.caps);
+  const conn = { url, password: opts.password, max: opts.poolSize };
+  const pool = openPool(conn);
+  const listener = new pg.Client(clientConfig(conn));
+  try {
+    await migrate(pool);
+    await listener.connect();
+    listener.on('error', () => {}); // a lost LISTEN connection only delays onBreakerChange: reserve reads the row anyway
+    await listener.query(`LISTEN ${BREAKER_CHANNEL}`);
+  } catch (err) {
+    await listener.end().catch(() => {});
+    await pool.end();
+    throw err;
+  }
+  return new PgLedger(pool, listener, opts);
+}

@@ -1,0 +1,82 @@
+/**
+ * Leases and the sweeper of the team ledger. Every reservation and every queued or running job
+ * carries a lease (server time) that the open ledger holding it extends with one UPDATE every
+ * TTL/3 while it runs (extendLeases). A process that vanished (SIGKILL, a laptop shut mid-call)
+ * stops extending; then the sweeper of any other process applies the dead process's rule
+ * (ARCHITECTURE.md, "A dead process's reservations and jobs"; the sql.js ledger's orphans.ts): its
+ * reservations are settled `orphaned` at their held amount, since the provider may have billed the
+ * call, and its queued or running jobs end `failed`, saying so. A running provider batch item is
+ * the exception there as here: any process resumes its batch. Each expired reservation is taken
+ * with FOR UPDATE SKIP LOCKED in a transaction of its own, so two sweepers never settle one twice.
+ */
+import type pg from 'pg';
+import type { BreakerPolicy } from '../../core/breaker';
+import type { LedgerCaps } from '../ledger';
+import type { ReservationRow } from './job-rows';
+import { inTx } from './pool';
+import { chargeTaken } from './settle';
+
+/** A running provider batch item (request mode "batch"): its batch lives at the provider. */
+const RUNNING_BATCH_ITEM = `status = 'running' AND COALESCE(request_json::jsonb->>'mode', '') = 'batch'`;
+
+/** Extends the leases of every live reservation and job held by `owner` to now + ttlMs (server time). */
+export async function extendLeases(pool: pg.Pool, owner: string, ttlMs: number): Promise<void> {
+  await pool.query(
+    `WITH r AS (UPDATE reservations SET expires_at = now() + $2 * interval '1 millisecond' WHERE owner = $1)
+    UPDATE jobs SET lease_expires_at = now() + $2 * interval '1 millisecond' WHERE owner = $1 AND status IN ('queued', 'running')`,
+    [owner, ttlMs],
+  );
+}
+
+/** Who sweeps (never its own leases), the time for the rows it writes (epoch ms), the caps and breaker policy. */
+export interface SweepContext {
+  owner: string;
+  member: string;
+  now: () => number;
+  localCaps: () => LedgerCaps;
+  policy: BreakerPolicy;
+}
+
+/**
+ * Settles every expired reservation of other holders `orphaned` and ends their expired jobs
+ * `failed`. Returns how many reservations it settled.
+ */
+export async function sweep(pool: pg.Pool, o: SweepContext): Promise<number> {
+  let settled = 0;
+  for (;;) {
+    const took = await inTx(pool, async (c) => {
+      const { rows } = await c.query<ReservationRow>(
+        `DELETE FROM reservations WHERE id = (
+          SELECT r.id FROM reservations r WHERE r.expires_at < now() AND r.owner <> $1
+            AND r.job_id NOT IN (SELECT id FROM jobs WHERE ${RUNNING_BATCH_ITEM})
+          ORDER BY r.expires_at LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING *`,
+        [o.owner],
+      );
+      const r = rows[0];
+      if (!r) return false;
+      const usage = { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0 };
+      await chargeTaken(
+        c,
+        r,
+        { model: r.model, usage, costMicros: r.micros, status: 'orphaned' },
+        { nowMs: o.now(), localCaps: o.localCaps(), policy: o.policy, member: o.member },
+      );
+      return true;
+    });
+    if (!took) break;
+    settled++;
+  }
+  const expired = `owner <> $1 AND status IN ('queued', 'running') AND lease_expires_at < now()`;
+  // A job waiting for its off-peak start (result.scheduled_for) waits on its process's timer; nobody else resumes it.
+  await pool.query(
+    `UPDATE jobs SET status = 'failed', updated_at = $2, error = 'the Offload process holding this scheduled job (' || COALESCE(member, '?') || ' on ' || COALESCE(machine, '?') || ', pid ' || COALESCE(pid::text, '?') || ') stopped renewing its lease before its start time, and a waiting job is not resumed by another process; nothing was spent: submit it again'
+    WHERE ${expired} AND status = 'queued' AND (result_json::jsonb->>'scheduled_for') IS NOT NULL`,
+    [o.owner, o.now()],
+  );
+  await pool.query(
+    `UPDATE jobs SET status = 'failed', updated_at = $2, error = 'the Offload process that ran this job (' || COALESCE(member, '?') || ' on ' || COALESCE(machine, '?') || ', pid ' || COALESCE(pid::text, '?') || ') stopped renewing its lease before it finished (it exited or lost the database); its spend so far is kept'
+    WHERE ${expired} AND NOT (${RUNNING_BATCH_ITEM})`,
+    [o.owner, o.now()],
+  );
+  return settled;
+}
