@@ -1,4 +1,5 @@
 /** The member figures of a ledger that has one member (the local sql.js file): theirs are the ledger's. */
+import { assertMicros } from '../core/money';
 import type { Identity, MemberRecord, SpendStats } from './ledger';
 
 /** `team` with its `member` and `by_member` filled for a one-member ledger (no member cap). */
@@ -32,4 +33,14 @@ export function singleMemberList(s: SpendStats, who: Identity): MemberRecord[] {
       machines: [who.machine],
     },
   ];
+}
+
+/** setMemberCap of a one-member ledger: rejects with RangeError for a cap that is not integer µUSD ≥ 0, else with Error naming the fix. */
+export function refuseMemberCap(monthlyMicros: number | null): Promise<void> {
+  return Promise.resolve().then(() => {
+    if (monthlyMicros !== null) assertMicros(monthlyMicros, 'monthlyMicros');
+    throw new Error(
+      'member caps need a team ledger (OFFLOAD_LEDGER=postgres://…); a local sql.js ledger has one member',
+    );
+  });
 }

@@ -41,7 +41,7 @@ import { identityOf } from './identity';
 import { assertCaps, assertSettleInput } from './ledger-checks';
 import type { LedgerOptions } from './ledger-options';
 import { reclaimIn } from './orphans';
-import { singleMemberList, withSingleMember } from './single-member';
+import { refuseMemberCap, singleMemberList, withSingleMember } from './single-member';
 import { all, one, run } from './rows';
 import { computeDailySpend, computeSpendStats } from './spend-stats';
 
@@ -314,10 +314,7 @@ class SqlLedger implements SqliteLedger {
   }
 
   setMemberCap(_member: string, monthlyMicros: number | null): Promise<void> {
-    if (monthlyMicros !== null) assertMicros(monthlyMicros, 'monthlyMicros');
-    return Promise.reject(
-      new Error('member caps need a team ledger (OFFLOAD_LEDGER=postgres://…); a local sql.js ledger has one member'),
-    );
+    return refuseMemberCap(monthlyMicros);
   }
 
   dailySpend(now?: Date): Promise<Array<{ day: string; cost_usd: number }>> {

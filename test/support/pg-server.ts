@@ -12,7 +12,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
+import type pg from 'pg';
+import { Client } from '../../src/ledger/postgres/driver';
 
 const run = promisify(execFile);
 const SCRIPTS = path.join(__dirname, '..', '..', 'scripts', 'pg');
@@ -40,7 +41,7 @@ export function pgUrl(host: string, database: string): string {
 }
 
 async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: pgUrl(await pgHost(), 'postgres') });
+  const client = new Client({ connectionString: pgUrl(await pgHost(), 'postgres') });
   await client.connect();
   try {
     return await fn(client);
@@ -58,7 +59,7 @@ export async function createDatabase(): Promise<string> {
 
 /** Drops the database of `url` (created by createDatabase), closing its remaining connections. */
 export async function dropDatabase(url: string): Promise<void> {
-  const name = new URL(url).pathname.slice(1);
+  const name = /@\/([^?]+)/.exec(url)?.[1] ?? '';
   if (!/^offload_test_[0-9a-f]+$/.test(name)) throw new Error(`not a test database: ${name}`);
   await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
 }

@@ -5,7 +5,7 @@
  * settling settle.ts, leases and the sweeper sweeper.ts, the breaker breaker.ts.
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { DEFAULT_BREAKER_POLICY, type BreakerPolicy, type BreakerRecord, type TripReason } from '../../core/breaker';
 import type { JobRecord } from '../../core/jobs';
 import { assertMicros } from '../../core/money';
@@ -31,6 +31,7 @@ import { BREAKER_CHANNEL, effectiveBreaker, readBreaker, settledIn } from './bre
 import { selectJob, selectJobs, selectJobsChangedSince, toReservation, type ReservationRow } from './job-rows';
 import { tripIn, resetIn, type BreakerContext } from './breaker-ops';
 import { insertJob, markCancel, patchJob } from './job-writes';
+import { Client } from './driver';
 import { migrate } from './migrate';
 import { clientConfig, inTx, openPool } from './pool';
 import { ensureScopes, slotKey, type ScopeKey } from './scopes';
@@ -129,7 +130,7 @@ class PgLedger implements TeamLedger {
     return this.op(() => teamCaps(this.pool));
   }
 
-  setTeamCaps(caps: TeamCaps): Promise<void> {
+  async setTeamCaps(caps: TeamCaps): Promise<void> {
     if (caps.monthlyMicros !== null) assertMicros(caps.monthlyMicros, 'monthlyMicros');
     if (caps.dailyMicros !== null) assertMicros(caps.dailyMicros, 'dailyMicros');
     return this.op(async () => {
@@ -140,7 +141,7 @@ class PgLedger implements TeamLedger {
     });
   }
 
-  createJob(job: NewJob): Promise<JobRecord> {
+  async createJob(job: NewJob): Promise<JobRecord> {
     const maxCost = job.maxCostMicros ?? null;
     if (maxCost !== null) assertMicros(maxCost, 'maxCostMicros');
     const holder = { ...this.identity, pid: this.pid, owner: this.owner, ttlMs: this.ttlMs };
@@ -239,7 +240,7 @@ class PgLedger implements TeamLedger {
     );
   }
 
-  settle(reservationId: string, input: SettleInput): Promise<void> {
+  async settle(reservationId: string, input: SettleInput): Promise<void> {
     assertSettleInput(input);
     const nowMs = this.clock();
     return this.op(() =>
@@ -298,7 +299,7 @@ class PgLedger implements TeamLedger {
     return this.op(() => pgListMembers(this.pool, now?.getTime() ?? this.clock()));
   }
 
-  setMemberCap(member: string, monthlyMicros: number | null): Promise<void> {
+  async setMemberCap(member: string, monthlyMicros: number | null): Promise<void> {
     if (monthlyMicros !== null) assertMicros(monthlyMicros, 'monthlyMicros');
     return this.op(async () => {
       await this.pool.query(
@@ -378,7 +379,7 @@ export async function openPostgresLedger(url: string, opts: PostgresLedgerOption
   assertCaps(opts.caps);
   const conn = { url, password: opts.password, max: opts.poolSize };
   const pool = openPool(conn);
-  const listener = new pg.Client(clientConfig(conn));
+  const listener = new Client(clientConfig(conn));
   try {
     await migrate(pool);
     await listener.connect();

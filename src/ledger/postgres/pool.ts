@@ -5,7 +5,8 @@
  * through a type parser that refuses any value beyond Number.MAX_SAFE_INTEGER, so money (µUSD) and
  * epoch ms are never rounded silently; sums are cast back to int8 in SQL (SUM of int8 is numeric).
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { newPool, TypeOverrides } from './driver';
 
 const INT8_OID = 20;
 
@@ -16,7 +17,7 @@ function parseInt8(text: string): number {
   return n;
 }
 
-const types = new pg.TypeOverrides();
+const types = new TypeOverrides();
 types.setTypeParser(INT8_OID, parseInt8);
 
 /** What opening the pool takes: the URL, the password (else the URL's, or PGPASSWORD), the pool size. */
@@ -46,7 +47,7 @@ export function clientConfig(o: PoolOptions): pg.ClientConfig {
 
 /** A pool of connections to the team ledger's database. */
 export function openPool(o: PoolOptions): pg.Pool {
-  const pool = new pg.Pool({ ...clientConfig(o), max: o.max ?? 10 });
+  const pool = newPool({ ...clientConfig(o), max: o.max ?? 10 });
   // An idle connection the server closed (restart, admin kill) errors here; the pool replaces it.
   pool.on('error', () => {});
   return pool;
