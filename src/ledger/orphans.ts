@@ -1,8 +1,9 @@
 /**
- * What the ledger does about a process that is gone (reclaimOrphans, Ledger): its live
- * reservations are settled `orphaned` at their held amount, since the provider may have billed the
- * call, and its queued or running jobs end `failed`. A provider batch item is the exception: its
- * batch lives at the provider, and any process resumes polling it (src/jobs/provider-batch.ts).
+ * What the ledger does about a process that is gone (reclaimOrphans, Ledger): the dead-process rule
+ * (ARCHITECTURE.md, "The dead-process rule", which the team ledger applies to expired leases in
+ * postgres/sweeper.ts): its live reservations are settled `orphaned` at their held amount, its
+ * queued or running jobs end `failed`; a provider batch item is the exception
+ * (src/jobs/provider-batch.ts).
  */
 import type { BreakerPolicy } from '../core/breaker';
 import { refreshBreaker } from './breaker-store';

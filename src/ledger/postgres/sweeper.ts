@@ -3,10 +3,8 @@
  * carries a lease (server time) that the open ledger holding it extends with one UPDATE every
  * TTL/3 while it runs (extendLeases). A process that vanished (SIGKILL, a laptop shut mid-call)
  * stops extending; then the sweeper of any other process applies the dead process's rule
- * (ARCHITECTURE.md, "A dead process's reservations and jobs"; the sql.js ledger's orphans.ts): its
- * reservations are settled `orphaned` at their held amount, since the provider may have billed the
- * call, and its queued or running jobs end `failed`, saying so. A running provider batch item is
- * the exception there as here: any process resumes its batch. Each expired reservation is taken
+ * (ARCHITECTURE.md, "The dead-process rule"; the sql.js ledger applies it by pid in orphans.ts):
+ * its reservations are settled `orphaned` at their held amount and its live jobs end `failed`. Each expired reservation is taken
  * with FOR UPDATE SKIP LOCKED in a transaction of its own, so two sweepers never settle one twice.
  */
 import type pg from 'pg';
