@@ -126,7 +126,7 @@ export async function admitPg(c: Tx, o: PgAdmission): Promise<Reservation> {
   }
   await c.query(
     `INSERT INTO reservations (id, job_id, model, micros, pid, created_at, member, machine, owner, expires_at, scope_keys, slot_key)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + $10 * interval '1 millisecond', $11, $12)`,
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, clock_timestamp() + $10 * interval '1 millisecond', $11, $12)`,
     [
       r.id,
       r.jobId,

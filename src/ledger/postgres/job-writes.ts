@@ -16,7 +16,7 @@ export function insertJob(pool: pg.Pool, job: NewJob, h: JobHolder, nowMs: numbe
     const { rowCount } = await c.query(
       `INSERT INTO jobs (id, kind, status, agent, model, request_json, created_at, updated_at, max_cost_micros, pid,
         member, machine, owner, lease_expires_at)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, now() + $13 * interval '1 millisecond')
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, clock_timestamp() + $13 * interval '1 millisecond')
       ON CONFLICT (id) DO NOTHING`,
       [
         job.id,
@@ -77,7 +77,7 @@ export function markCancel(pool: pg.Pool, id: string, nowMs: number, owner: stri
     const { rows } = await c.query<{ status: JobStatus; gone: boolean }>(
       `UPDATE jobs SET cancel_requested_at = CASE WHEN status IN ('queued', 'running') THEN COALESCE(cancel_requested_at, $2)
         ELSE cancel_requested_at END WHERE id = $1
-      RETURNING status, (owner IS NOT NULL AND owner <> $3 AND lease_expires_at < now()) AS gone`,
+      RETURNING status, (owner IS NOT NULL AND owner <> $3 AND lease_expires_at < clock_timestamp()) AS gone`,
       [id, nowMs, owner],
     );
     if (!rows[0]) throw new Error(`unknown job ${id}: use a job_id returned by start or run_job`);

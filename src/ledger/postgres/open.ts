@@ -96,7 +96,7 @@ class PgLedger implements TeamLedger {
       t.unref();
       this.intervals.push(t);
     };
-    every(Math.max(1, Math.floor(this.ttlMs / 3)), () => this.op(() => extendLeases(pool, this.owner, this.ttlMs)));
+    every(Math.max(1, Math.floor(this.ttlMs / 3)), () => this.op(() => extendLeases(listener, this.owner, this.ttlMs)));
     every(opts.sweepMs ?? Math.max(1, Math.floor(this.ttlMs / 2)), () => this.sweepNow());
     listener.on('notification', () => {
       void readBreaker(pool)

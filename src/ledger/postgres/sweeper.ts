@@ -17,11 +17,19 @@ import { chargeTaken } from './settle';
 /** A running provider batch item (request mode "batch"): its batch lives at the provider. */
 const RUNNING_BATCH_ITEM = `status = 'running' AND COALESCE(request_json::jsonb->>'mode', '') = 'batch'`;
 
-/** Extends the leases of every live reservation and job held by `owner` to now + ttlMs (server time). */
-export async function extendLeases(pool: pg.Pool, owner: string, ttlMs: number): Promise<void> {
-  await pool.query(
-    `WITH r AS (UPDATE reservations SET expires_at = now() + $2 * interval '1 millisecond' WHERE owner = $1)
-    UPDATE jobs SET lease_expires_at = now() + $2 * interval '1 millisecond' WHERE owner = $1 AND status IN ('queued', 'running')`,
+/**
+ * Extends the leases of every live reservation and job held by `owner` to now + ttlMs (server
+ * time). Runs on a connection of its own (the LISTEN one), never the pool: a pool busy with
+ * admissions waiting on row locks must not delay the beat past the lease.
+ */
+export async function extendLeases(c: pg.ClientBase, owner: string, ttlMs: number): Promise<void> {
+  await c.query(
+    // A row being settled or updated is skipped, not waited for (the beat must not queue behind it); NO KEY
+    // UPDATE does not conflict with the key-share lock an admission or settle takes on its job (the foreign keys).
+    `WITH r AS (UPDATE reservations SET expires_at = clock_timestamp() + $2 * interval '1 millisecond'
+      WHERE id IN (SELECT id FROM reservations WHERE owner = $1 FOR NO KEY UPDATE SKIP LOCKED))
+    UPDATE jobs SET lease_expires_at = clock_timestamp() + $2 * interval '1 millisecond'
+    WHERE id IN (SELECT id FROM jobs WHERE owner = $1 AND status IN ('queued', 'running') FOR NO KEY UPDATE SKIP LOCKED)`,
     [owner, ttlMs],
   );
 }
@@ -45,7 +53,7 @@ export async function sweep(pool: pg.Pool, o: SweepContext): Promise<number> {
     const took = await inTx(pool, async (c) => {
       const { rows } = await c.query<ReservationRow>(
         `DELETE FROM reservations WHERE id = (
-          SELECT r.id FROM reservations r WHERE r.expires_at < now() AND r.owner <> $1
+          SELECT r.id FROM reservations r WHERE r.expires_at < clock_timestamp() AND r.owner <> $1
             AND r.job_id NOT IN (SELECT id FROM jobs WHERE ${RUNNING_BATCH_ITEM})
           ORDER BY r.expires_at LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING *`,
         [o.owner],
@@ -64,7 +72,7 @@ export async function sweep(pool: pg.Pool, o: SweepContext): Promise<number> {
     if (!took) break;
     settled++;
   }
-  const expired = `owner <> $1 AND status IN ('queued', 'running') AND lease_expires_at < now()`;
+  const expired = `owner <> $1 AND status IN ('queued', 'running') AND lease_expires_at < clock_timestamp()`;
   // A job waiting for its off-peak start (result.scheduled_for) waits on its process's timer; nobody else resumes it.
   await pool.query(
     `UPDATE jobs SET status = 'failed', updated_at = $2, error = 'the Offload process holding this scheduled job (' || COALESCE(member, '?') || ' on ' || COALESCE(machine, '?') || ', pid ' || COALESCE(pid::text, '?') || ') stopped renewing its lease before its start time, and a waiting job is not resumed by another process; nothing was spent: submit it again'
