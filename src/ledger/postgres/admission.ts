@@ -1,21 +1,21 @@
 /**
- * Admission of one paid call on the team ledger, in one READ COMMITTED transaction and without a
- * lock server (ARCHITECTURE.md, "Team ledger"): the job must exist and not be ended, the breaker
+ * Admission of one paid call on the team ledger, without a lock server (ARCHITECTURE.md, "Team ledger"): the job must exist and not be ended, the breaker
  * must admit it (core/breaker.ts admitThrough), then each scope's counter row is raised by a
  * conditional UPDATE, in the fixed lock order of scopes.ts (team month, team day, member month,
  * job, then the machine's in-flight slots):
  *   UPDATE scopes SET reserved = reserved + x WHERE key = k AND settled + reserved + x <= cap
  * A row lock makes a concurrent admission wait and re-check the condition on the committed row,
  * so no interleaving passes a cap; the first scope that refuses throws BudgetExceededError for it
- * (and the transaction rolls back: nothing is held).
+ * (and the statement rolls back: nothing is held).
  */
-import { admitThrough, type BreakerPolicy } from '../../core/breaker';
+import { admitThrough, type BreakerPolicy, type BreakerRecord } from '../../core/breaker';
 import { BudgetExceededError, type CapKind } from '../../core/budget';
 import { TERMINAL_STATUSES, type JobStatus } from '../../core/jobs';
 import { sameRecord } from '../breaker-store';
 import type { Identity, LedgerCaps, Reservation } from '../ledger';
-import { effectiveBreaker, writeBreaker } from './breaker';
-import type { Tx } from './pool';
+import { effectiveBreaker, writeBreaker, type Q } from './breaker';
+import type pg from 'pg';
+import { inTx } from './pool';
 import {
   jobKey,
   lockOrder,
@@ -73,14 +73,18 @@ export function scopesOf(
 }
 
 /**
- * Admits `o.reservation` and returns it. Throws Error for an unknown or ended job, BreakerOpenError,
- * BudgetExceededError naming the scope that refused, SlotsFull when the machine's
- * MAX_OPENAI_CONCURRENCY calls are in flight (the caller waits and tries again).
+ * Admits `o.reservation` and returns it. The reads (job, caps, breaker) take no lock; the counters
+ * and the reservation row are then written by one statement (offload_hold, schema.ts) in its own
+ * transaction, so the hot team month row is locked for one round trip and a commit. A half-open
+ * trial decides again under the breaker's row lock, in one transaction with the hold. Throws Error
+ * for an unknown or ended job, BreakerOpenError, BudgetExceededError naming the scope that refused,
+ * SlotsFull when the machine's MAX_OPENAI_CONCURRENCY calls are in flight (the caller waits and
+ * tries again).
  */
-export async function admitPg(c: Tx, o: PgAdmission): Promise<Reservation> {
+export async function admitPg(pool: pg.Pool, o: PgAdmission): Promise<Reservation> {
   const r = o.reservation;
   const now = r.createdAt;
-  const { rows } = await c.query<AdmissionRow>(
+  const { rows } = await pool.query<AdmissionRow>(
     `SELECT j.status, j.max_cost_micros, COALESCE(j.request_json::jsonb->>'mode', '') = 'batch' AS batch_item,
       t.monthly_cap_micros AS team_monthly, t.daily_cap_micros AS team_daily,
       (SELECT monthly_cap_micros FROM members WHERE member = $2) AS member_cap
@@ -93,11 +97,12 @@ export async function admitPg(c: Tx, o: PgAdmission): Promise<Reservation> {
     throw new Error(`job ${r.jobId} is ${row.status}; it may not start paid calls`);
   const caps = effectiveCaps(o.localCaps, { monthlyMicros: row.team_monthly, dailyMicros: row.team_daily });
 
-  const first = await effectiveBreaker(c, caps, o.policy, now);
-  const trialLive = async (rec: { trialId: string | null }) =>
-    rec.trialId !== null && (await c.query('SELECT 1 FROM reservations WHERE id = $1', [rec.trialId])).rowCount! > 0;
-  const live = await trialLive(first.current);
-  let breaker = admitThrough(first.current, r.id, () => live);
+  const trialLive = async (c: Q, rec: { trialId: string | null }) =>
+    rec.trialId !== null &&
+    ((await c.query('SELECT 1 FROM reservations WHERE id = $1', [rec.trialId])).rowCount ?? 0) > 0;
+  const first = await effectiveBreaker(pool, caps, o.policy, now);
+  const live = await trialLive(pool, first.current);
+  const breaker = admitThrough(first.current, r.id, () => live);
 
   const scopes = scopesOf(
     { jobId: r.jobId, member: o.identity.member, now },
@@ -105,49 +110,74 @@ export async function admitPg(c: Tx, o: PgAdmission): Promise<Reservation> {
     row.member_cap,
     row.max_cost_micros,
   );
-  const byKey = new Map(scopes.map((s) => [s.key, s]));
-  for (const key of lockOrder(byKey.keys())) {
-    const s = byKey.get(key)!;
-    const { rowCount } = await c.query(
-      `UPDATE scopes SET reserved = reserved + $2 WHERE key = $1 AND ($3::int8 IS NULL OR settled + reserved + $2 <= $3::int8)`,
-      [key, r.micros, s.cap],
-    );
-    if (rowCount === 1) continue;
-    const used = await scopeUsage(c, key);
-    throw new BudgetExceededError(s.kind, s.cap! - used.settled - used.reserved, r.micros, s.cap!);
-  }
+  const ordered = lockOrder(scopes.map((s) => s.key)).map((k) => scopes.find((s) => s.key === k)!);
   const slot = o.maxInFlight !== null && !row.batch_item ? slotKey(o.identity.machine) : null;
-  if (slot) {
-    const { rowCount } = await c.query(
-      'UPDATE scopes SET reserved = reserved + 1 WHERE key = $1 AND reserved + 1 <= $2',
-      [slot, o.maxInFlight],
-    );
-    if (rowCount !== 1) throw new SlotsFull();
+  if (sameRecord(first.stored, breaker)) {
+    try {
+      await holdIn(pool, pool, o, ordered, slot, first.stored);
+      return r;
+    } catch (err) {
+      if (!(err instanceof BreakerChanged)) throw err;
+    }
   }
-  await c.query(
-    `INSERT INTO reservations (id, job_id, model, micros, pid, created_at, member, machine, owner, expires_at, scope_keys, slot_key)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, clock_timestamp() + $10 * interval '1 millisecond', $11, $12)`,
-    [
+  // A half-open trial, another change, or a breaker that changed since it was read: decide again under
+  // its row lock (so one trial wins), in one transaction with the hold.
+  await inTx(pool, async (c) => {
+    const locked = await effectiveBreaker(c, caps, o.policy, now, true);
+    const liveNow = await trialLive(c, locked.current);
+    const next = admitThrough(locked.current, r.id, () => liveNow);
+    await holdIn(c, pool, o, ordered, slot, locked.stored);
+    await writeBreaker(c, locked.stored, next, now, o.identity.member);
+  });
+  return r;
+}
+
+/** The breaker row as offload_hold compares it (the columns joined as concat_ws('|', …) does: NULLs left out). */
+function breakerStamp(b: BreakerRecord): string {
+  return [b.state, b.reason, b.since, b.until, b.trialId].filter((v) => v !== null).join('|');
+}
+
+class BreakerChanged extends Error {}
+
+/**
+ * Runs offload_hold on `c`, which first checks that the breaker row is still `breaker`; turns its
+ * refusals into BudgetExceededError (with the scope's figures, read on `pool`), SlotsFull or
+ * BreakerChanged.
+ */
+async function holdIn(
+  c: Q,
+  pool: pg.Pool,
+  o: PgAdmission,
+  scopes: ReadonlyArray<{ key: ScopeKey; kind: CapKind; cap: number | null }>,
+  slot: ScopeKey | null,
+  breaker: BreakerRecord,
+): Promise<void> {
+  const r = o.reservation;
+  try {
+    await c.query('SELECT offload_hold($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)', [
+      scopes.map((s) => s.key),
+      scopes.map((s) => s.cap),
+      r.micros,
+      slot,
+      o.maxInFlight,
       r.id,
       r.jobId,
       r.model,
-      r.micros,
       r.pid,
-      now,
+      r.createdAt,
       o.identity.member,
       o.identity.machine,
       o.owner,
       o.ttlMs,
-      [...byKey.keys()],
-      slot,
-    ],
-  );
-  if (!sameRecord(first.stored, breaker)) {
-    // A half-open trial (or another change): decide again under the breaker's row lock, so one trial wins.
-    const locked = await effectiveBreaker(c, caps, o.policy, now, true);
-    const liveNow = await trialLive(locked.current);
-    breaker = admitThrough(locked.current, r.id, () => liveNow);
-    await writeBreaker(c, locked.stored, breaker, now, o.identity.member);
+      breakerStamp(breaker),
+    ]);
+  } catch (err) {
+    const e = err as { message?: string; detail?: string };
+    if (e.message === 'offload_slots_full') throw new SlotsFull();
+    if (e.message === 'offload_breaker_changed') throw new BreakerChanged();
+    if (e.message !== 'offload_scope_refused') throw err;
+    const s = scopes[Number(e.detail) - 1]!;
+    const used = await scopeUsage(pool, s.key);
+    throw new BudgetExceededError(s.kind, s.cap! - used.settled - used.reserved, r.micros, s.cap!);
   }
-  return r;
 }

@@ -33,9 +33,9 @@ import { tripIn, resetIn, type BreakerContext } from './breaker-ops';
 import { insertJob, markCancel, patchJob } from './job-writes';
 import { Client } from './driver';
 import { migrate } from './migrate';
-import { clientConfig, inTx, openPool } from './pool';
+import { clientConfig, openPool } from './pool';
 import { ensureScopes, slotKey, type ScopeKey } from './scopes';
-import { chargeTaken, isSettled, takeReservation, teamCaps, unholdTaken } from './settle';
+import { endReservation, isSettled, readReservation, refreshAfterSpend, teamCaps } from './settle';
 import { pgDailySpend, pgListMembers, pgSpendStats } from './stats';
 import { extendLeases, sweep } from './sweeper';
 import { effectiveCaps, type TeamCaps } from './team-caps';
@@ -222,54 +222,53 @@ class PgLedger implements TeamLedger {
       null,
     ).map((s) => s.key);
     if (this.opts.maxInFlight != null) keys.push(slotKey(machine));
-    const missing = keys.filter((k) => !this.ensured.has(k));
-    if (missing.length) {
-      await ensureScopes(this.pool, missing); // in its own statement, so a new row's lock is not held across the admission
-      for (const k of missing) this.ensured.add(k);
-    }
-    return inTx(this.pool, (c) =>
-      admitPg(c, {
-        reservation,
-        identity: this.identity,
-        owner: this.owner,
-        ttlMs: this.ttlMs,
-        localCaps: this.current,
-        policy: this.policy,
-        maxInFlight: this.opts.maxInFlight ?? null,
-      }),
-    );
+    await this.ensure(keys);
+    return admitPg(this.pool, {
+      reservation,
+      identity: this.identity,
+      owner: this.owner,
+      ttlMs: this.ttlMs,
+      localCaps: this.current,
+      policy: this.policy,
+      maxInFlight: this.opts.maxInFlight ?? null,
+    });
   }
 
   async settle(reservationId: string, input: SettleInput): Promise<void> {
     assertSettleInput(input);
     const nowMs = this.clock();
-    return this.op(() =>
-      inTx(this.pool, async (c) => {
-        const r = await takeReservation(c, reservationId);
-        if (!r) {
-          if (await isSettled(c, reservationId)) return;
-          throw new Error(
-            `unknown reservation ${reservationId}: it was released or never taken, so this spend has no job`,
-          );
-        }
-        await chargeTaken(c, r, input, {
-          nowMs,
-          localCaps: this.current,
-          policy: this.policy,
-          member: this.identity.member,
-        });
-      }),
-    );
+    return this.op(async () => {
+      const r = await readReservation(this.pool, reservationId);
+      const ended = r && (await endReservation(this.pool, r, input, { nowMs, sweep: false, ensure: this.ensure }));
+      if (!ended) {
+        if (await isSettled(this.pool, reservationId)) return;
+        throw new Error(
+          `unknown reservation ${reservationId}: it was released or never taken, so this spend has no job`,
+        );
+      }
+      await refreshAfterSpend(this.pool, {
+        localCaps: this.current,
+        policy: this.policy,
+        nowMs,
+        member: this.identity.member,
+      });
+    });
   }
 
   release(reservationId: string): Promise<void> {
-    return this.op(() =>
-      inTx(this.pool, async (c) => {
-        const r = await takeReservation(c, reservationId);
-        if (r) await unholdTaken(c, r);
-      }),
-    );
+    return this.op(async () => {
+      const r = await readReservation(this.pool, reservationId);
+      if (r) await endReservation(this.pool, r, null, { nowMs: this.clock(), sweep: false, ensure: this.ensure });
+    });
   }
+
+  /** Creates the scope rows of `keys` this process has not seen yet, each in its own statement (no lock held across an admission). */
+  private readonly ensure = async (keys: ScopeKey[]): Promise<void> => {
+    const missing = keys.filter((k) => !this.ensured.has(k));
+    if (!missing.length) return;
+    await ensureScopes(this.pool, missing);
+    for (const k of missing) this.ensured.add(k);
+  };
 
   spendStats(now?: Date): Promise<SpendStats> {
     const nowMs = now?.getTime() ?? this.clock();
@@ -353,6 +352,7 @@ class PgLedger implements TeamLedger {
         now: this.clock,
         localCaps: () => this.current,
         policy: this.policy,
+        ensure: this.ensure,
       }),
     ).finally(() => (this.sweeping = null));
     return this.sweeping;

@@ -119,6 +119,59 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
     detail TEXT,
     member TEXT
   );
+
+  -- admission's counter updates and the reservation, in one statement (admission.ts): the breaker row
+  -- must still be the one admission evaluated (else 'offload_breaker_changed'), then each scope in the
+  -- order given (the lock order), refused with 'offload_scope_refused' (DETAIL: its 1-based index) or
+  -- 'offload_slots_full', which roll the whole statement back
+  CREATE FUNCTION offload_hold(p_keys TEXT[], p_caps BIGINT[], p_micros BIGINT, p_slot TEXT, p_max_slots BIGINT,
+    p_id TEXT, p_job TEXT, p_model TEXT, p_pid INT, p_created BIGINT, p_member TEXT, p_machine TEXT, p_owner TEXT,
+    p_ttl_ms BIGINT, p_breaker TEXT) RETURNS void LANGUAGE plpgsql AS $$
+  BEGIN
+    IF NOT EXISTS (SELECT 1 FROM breaker WHERE id = 1 AND concat_ws('|', state, reason, opened_at, until, trial_id) = p_breaker) THEN
+      RAISE EXCEPTION 'offload_breaker_changed';
+    END IF;
+    FOR i IN 1 .. COALESCE(array_length(p_keys, 1), 0) LOOP
+      UPDATE scopes SET reserved = reserved + p_micros
+        WHERE key = p_keys[i] AND (p_caps[i] IS NULL OR settled + reserved + p_micros <= p_caps[i]);
+      IF NOT FOUND THEN RAISE EXCEPTION 'offload_scope_refused' USING DETAIL = i::text; END IF;
+    END LOOP;
+    IF p_slot IS NOT NULL THEN
+      UPDATE scopes SET reserved = reserved + 1 WHERE key = p_slot AND reserved + 1 <= p_max_slots;
+      IF NOT FOUND THEN RAISE EXCEPTION 'offload_slots_full'; END IF;
+    END IF;
+    INSERT INTO reservations (id, job_id, model, micros, pid, created_at, member, machine, owner, expires_at, scope_keys, slot_key)
+    VALUES (p_id, p_job, p_model, p_micros, p_pid, p_created, p_member, p_machine, p_owner,
+      clock_timestamp() + p_ttl_ms * interval '1 millisecond', p_keys, p_slot);
+  END $$;
+
+  -- ends a reservation in one statement (settle.ts): deletes it (a sweep only when its lease expired,
+  -- skipping one another transaction holds), writes its model_calls row unless p_status is NULL (a
+  -- release), moves the money of each scope in the order given and frees its slot; false when it
+  -- was not live
+  CREATE FUNCTION offload_unhold(p_id TEXT, p_sweep BOOLEAN, p_keys TEXT[], p_unhold BIGINT[], p_charge BIGINT[],
+    p_model TEXT, p_in BIGINT, p_out BIGINT, p_cache BIGINT, p_cost BIGINT, p_status TEXT, p_route TEXT,
+    p_latency BIGINT, p_now BIGINT) RETURNS BOOLEAN LANGUAGE plpgsql AS $$
+  DECLARE r reservations%ROWTYPE;
+  BEGIN
+    IF p_sweep THEN
+      DELETE FROM reservations WHERE id = (SELECT id FROM reservations WHERE id = p_id AND expires_at < clock_timestamp()
+        FOR UPDATE SKIP LOCKED) RETURNING * INTO r;
+    ELSE
+      DELETE FROM reservations WHERE id = p_id RETURNING * INTO r;
+    END IF;
+    IF NOT FOUND THEN RETURN false; END IF;
+    IF p_status IS NOT NULL THEN
+      INSERT INTO model_calls (job_id, reservation_id, model, input_tokens, output_tokens, cache_read_tokens, cost_micros,
+        status, route, latency_ms, created_at, member, machine)
+      VALUES (r.job_id, r.id, p_model, p_in, p_out, p_cache, p_cost, p_status, p_route, p_latency, p_now, r.member, r.machine);
+    END IF;
+    FOR i IN 1 .. COALESCE(array_length(p_keys, 1), 0) LOOP
+      UPDATE scopes SET reserved = reserved - p_unhold[i], settled = settled + p_charge[i] WHERE key = p_keys[i];
+    END LOOP;
+    IF r.slot_key IS NOT NULL THEN UPDATE scopes SET reserved = reserved - 1 WHERE key = r.slot_key; END IF;
+    RETURN true;
+  END $$;
 `,
   },
 ];

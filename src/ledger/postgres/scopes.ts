@@ -36,32 +36,10 @@ export async function ensureScopes(c: Pick<Tx, 'query'>, keys: readonly ScopeKey
 }
 
 /** Settled and reserved of one scope, µUSD (0, 0 when it has no row). */
-export async function scopeUsage(c: Tx, key: ScopeKey): Promise<{ settled: number; reserved: number }> {
+export async function scopeUsage(c: Pick<Tx, 'query'>, key: ScopeKey): Promise<{ settled: number; reserved: number }> {
   const { rows } = await c.query<{ settled: number; reserved: number }>(
     'SELECT settled, reserved FROM scopes WHERE key = $1',
     [key],
   );
   return rows[0] ?? { settled: 0, reserved: 0 };
-}
-
-/**
- * Moves money in the scopes of one settled (or released, or orphaned) reservation, taking each row
- * in lock order: `held` keys give back `micros` of reserved, `charged` keys gain `cost` settled.
- * The slot, when given, frees one in-flight call.
- */
-export async function unholdAndCharge(
-  c: Tx,
-  o: { held: readonly ScopeKey[]; micros: number; charged: readonly ScopeKey[]; cost: number; slot: ScopeKey | null },
-): Promise<void> {
-  if (o.charged.length) await ensureScopes(c, o.charged);
-  const held = new Set(o.held);
-  const charged = new Set(o.charged);
-  for (const key of lockOrder([...o.held, ...o.charged])) {
-    await c.query('UPDATE scopes SET reserved = reserved - $2, settled = settled + $3 WHERE key = $1', [
-      key,
-      held.has(key) ? o.micros : 0,
-      charged.has(key) ? o.cost : 0,
-    ]);
-  }
-  if (o.slot) await c.query('UPDATE scopes SET reserved = reserved - 1 WHERE key = $1', [o.slot]);
 }

@@ -4,15 +4,16 @@
  * TTL/3 while it runs (extendLeases). A process that vanished (SIGKILL, a laptop shut mid-call)
  * stops extending; then the sweeper of any other process applies the dead process's rule
  * (ARCHITECTURE.md, "The dead-process rule"; the sql.js ledger applies it by pid in orphans.ts):
- * its reservations are settled `orphaned` at their held amount and its live jobs end `failed`. Each expired reservation is taken
- * with FOR UPDATE SKIP LOCKED in a transaction of its own, so two sweepers never settle one twice.
+ * its reservations are settled `orphaned` at their held amount and its live jobs end `failed`. Each
+ * expired reservation is ended by one statement that takes it with FOR UPDATE SKIP LOCKED
+ * (offload_unhold), so two sweepers never settle one twice.
  */
 import type pg from 'pg';
 import type { BreakerPolicy } from '../../core/breaker';
 import type { LedgerCaps } from '../ledger';
 import type { ReservationRow } from './job-rows';
-import { inTx } from './pool';
-import { chargeTaken } from './settle';
+import type { ScopeKey } from './scopes';
+import { endReservation, refreshAfterSpend } from './settle';
 
 /** A running provider batch item (request mode "batch"): its batch lives at the provider. */
 const RUNNING_BATCH_ITEM = `status = 'running' AND COALESCE(request_json::jsonb->>'mode', '') = 'batch'`;
@@ -41,6 +42,8 @@ export interface SweepContext {
   now: () => number;
   localCaps: () => LedgerCaps;
   policy: BreakerPolicy;
+  /** Creates missing scope rows (the settle time's month or day). */
+  ensure: (keys: ScopeKey[]) => Promise<void>;
 }
 
 /**
@@ -48,30 +51,19 @@ export interface SweepContext {
  * `failed`. Returns how many reservations it settled.
  */
 export async function sweep(pool: pg.Pool, o: SweepContext): Promise<number> {
+  const { rows } = await pool.query<ReservationRow>(
+    `SELECT * FROM reservations WHERE expires_at < clock_timestamp() AND owner <> $1
+      AND job_id NOT IN (SELECT id FROM jobs WHERE ${RUNNING_BATCH_ITEM}) ORDER BY expires_at`,
+    [o.owner],
+  );
   let settled = 0;
-  for (;;) {
-    const took = await inTx(pool, async (c) => {
-      const { rows } = await c.query<ReservationRow>(
-        `DELETE FROM reservations WHERE id = (
-          SELECT r.id FROM reservations r WHERE r.expires_at < clock_timestamp() AND r.owner <> $1
-            AND r.job_id NOT IN (SELECT id FROM jobs WHERE ${RUNNING_BATCH_ITEM})
-          ORDER BY r.expires_at LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING *`,
-        [o.owner],
-      );
-      const r = rows[0];
-      if (!r) return false;
-      const usage = { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0 };
-      await chargeTaken(
-        c,
-        r,
-        { model: r.model, usage, costMicros: r.micros, status: 'orphaned' },
-        { nowMs: o.now(), localCaps: o.localCaps(), policy: o.policy, member: o.member },
-      );
-      return true;
-    });
-    if (!took) break;
-    settled++;
+  const usage = { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0 };
+  for (const r of rows) {
+    const orphaned = { model: r.model, usage, costMicros: r.micros, status: 'orphaned' };
+    if (await endReservation(pool, r, orphaned, { nowMs: o.now(), sweep: true, ensure: o.ensure })) settled++;
   }
+  if (settled)
+    await refreshAfterSpend(pool, { localCaps: o.localCaps(), policy: o.policy, nowMs: o.now(), member: o.member });
   const expired = `owner <> $1 AND status IN ('queued', 'running') AND lease_expires_at < clock_timestamp()`;
   // A job waiting for its off-peak start (result.scheduled_for) waits on its process's timer; nobody else resumes it.
   await pool.query(
