@@ -126,7 +126,7 @@ export async function run(log: (line: string) => void): Promise<string> {
       `| … p99 | ${q(pgLat, 0.99).toFixed(2)} ms | ${q(fileLat, 0.99).toFixed(2)} ms |`,
       `| paid calls/s (reserve + settle), ${PROCS} processes × ${CONCURRENCY} concurrent loops × ${PER_PROC / CONCURRENCY} calls, one budget | ${pgRate.toFixed(0)} | ${fileRate.toFixed(0)} |`,
       '',
-      'The team ledger counts every reservation in the team month, team day and member month counter rows (one row lock each, taken in a fixed order), so its admissions are serialized on the team month row as the file ledger’s are on its lock; each of its writes is a durable commit, as each file-ledger write is an fdatasync’ed journal line.',
+      'The team ledger counts every reservation in the team month, team day and member month counter rows (one row lock each, taken in a fixed order by one statement), so its admissions are serialized on the team month row as the file ledger’s are on its lock; each of its writes is a durable commit, as each file-ledger write is an fdatasync’ed journal line. A reserve is four round trips to the server (three lock-free reads: the job and caps, the breaker row, the scopes; then the hold) and a settle five (the reservation, the unhold, then the breaker’s re-evaluation), where the file ledger works in memory between its lock and one fdatasync shared by the writes queued meanwhile (group commit).',
       '',
       `Admission strategies (${shape.n} reservations of $0.01 from ${shape.pools} pools × ${shape.perPool} connections against a cap that fits 150; connection start-up included):`,
       `- (a) conditional UPDATEs on the scope counter rows (chosen): ${race(a)}`,
