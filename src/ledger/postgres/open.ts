@@ -27,16 +27,16 @@ import { assertCaps, assertSettleInput } from '../ledger-checks';
 import type { LedgerOptions } from '../ledger-options';
 import { InFlightLimitError, type SqliteLedger } from '../sqlite-ledger';
 import { admitPg, scopesOf, SlotsFull } from './admission';
-import { BREAKER_CHANNEL, effectiveBreaker, readBreaker, settledIn } from './breaker';
+import { effectiveBreaker, readBreaker, settledIn } from './breaker';
 import { selectJob, selectJobs, selectJobsChangedSince, toReservation, type ReservationRow } from './job-rows';
 import { tripIn, resetIn, type BreakerContext } from './breaker-ops';
 import { insertJob, markCancel, patchJob } from './job-writes';
-import { Client } from './driver';
 import { migrate } from './migrate';
 import { clientConfig, openPool } from './pool';
 import { ensureScopes, slotKey, type ScopeKey } from './scopes';
 import { endReservation, isSettled, readReservation, refreshAfterSpend, teamCaps } from './settle';
 import { pgDailySpend, pgListMembers, pgSpendStats } from './stats';
+import { SideConnection } from './side-connection';
 import { extendLeases, sweep } from './sweeper';
 import { effectiveCaps, type TeamCaps } from './team-caps';
 
@@ -80,7 +80,7 @@ class PgLedger implements TeamLedger {
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly listener: pg.Client,
+    private readonly side: SideConnection,
     private readonly opts: PostgresLedgerOptions,
   ) {
     this.current = assertCaps(opts.caps);
@@ -96,13 +96,10 @@ class PgLedger implements TeamLedger {
       t.unref();
       this.intervals.push(t);
     };
-    every(Math.max(1, Math.floor(this.ttlMs / 3)), () => this.op(() => extendLeases(listener, this.owner, this.ttlMs)));
+    every(Math.max(1, Math.floor(this.ttlMs / 3)), () =>
+      this.op(() => extendLeases(side.queryable, this.owner, this.ttlMs)),
+    );
     every(opts.sweepMs ?? Math.max(1, Math.floor(this.ttlMs / 2)), () => this.sweepNow());
-    listener.on('notification', () => {
-      void readBreaker(pool)
-        .then((rec) => opts.onBreakerChange?.(rec))
-        .catch(() => {});
-    });
   }
 
   /** Runs `fn` unless closed, tracked so close() waits for it. */
@@ -116,6 +113,13 @@ class PgLedger implements TeamLedger {
 
   private async caps_(): Promise<LedgerCaps> {
     return effectiveCaps(this.current, await teamCaps(this.pool));
+  }
+
+  /** A breaker change was announced (or may have been missed): tell onBreakerChange what is stored now. */
+  async breakerChanged(): Promise<void> {
+    if (this.closed || !this.opts.onBreakerChange) return;
+    const rec = await readBreaker(this.pool).catch(() => null);
+    if (rec) this.opts.onBreakerChange(rec);
   }
 
   get caps(): LedgerCaps {
@@ -363,7 +367,7 @@ class PgLedger implements TeamLedger {
     this.closed = true;
     for (const t of this.intervals) clearInterval(t);
     await Promise.allSettled([...this.pending]);
-    await this.listener.end().catch(() => {});
+    await this.side.close();
     await this.pool.end();
   }
 }
@@ -379,16 +383,17 @@ export async function openPostgresLedger(url: string, opts: PostgresLedgerOption
   assertCaps(opts.caps);
   const conn = { url, password: opts.password, max: opts.poolSize };
   const pool = openPool(conn);
-  const listener = new Client(clientConfig(conn));
+  let ledger: PgLedger | null = null;
+  const heard = () => void ledger?.breakerChanged();
+  const side = new SideConnection(clientConfig(conn), pool, heard);
   try {
     await migrate(pool);
-    await listener.connect();
-    listener.on('error', () => {}); // a lost LISTEN connection only delays onBreakerChange: reserve reads the row anyway
-    await listener.query(`LISTEN ${BREAKER_CHANNEL}`);
+    await side.open();
   } catch (err) {
-    await listener.end().catch(() => {});
+    await side.close();
     await pool.end();
     throw err;
   }
-  return new PgLedger(pool, listener, opts);
+  ledger = new PgLedger(pool, side, opts);
+  return ledger;
 }

@@ -20,10 +20,10 @@ const RUNNING_BATCH_ITEM = `status = 'running' AND COALESCE(request_json::jsonb-
 
 /**
  * Extends the leases of every live reservation and job held by `owner` to now + ttlMs (server
- * time). Runs on a connection of its own (the LISTEN one), never the pool: a pool busy with
- * admissions waiting on row locks must not delay the beat past the lease.
+ * time). Runs on the side connection (side-connection.ts) while it is up, not the pool: a pool
+ * busy with admissions waiting on row locks must not delay the beat past the lease.
  */
-export async function extendLeases(c: pg.ClientBase, owner: string, ttlMs: number): Promise<void> {
+export async function extendLeases(c: pg.ClientBase | pg.Pool, owner: string, ttlMs: number): Promise<void> {
   await c.query(
     // A row being settled or updated is skipped, not waited for (the beat must not queue behind it); NO KEY
     // UPDATE does not conflict with the key-share lock an admission or settle takes on its job (the foreign keys).

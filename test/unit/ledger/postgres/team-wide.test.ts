@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BreakerOpenError, type BreakerRecord } from '../../../../src/core/breaker';
+import { Client } from '../../../../src/ledger/postgres/driver';
 import { openPostgresLedger, type TeamLedger } from '../../../../src/ledger/postgres/open';
 import { createDatabase, dropDatabase } from '../../../support/pg-server';
 import { caps } from '../helpers';
@@ -73,5 +74,27 @@ describe('team ledger across members (PostgreSQL)', () => {
     assert.equal(n1 + n2, 30);
     assert.equal((await s1.getJob('j'))?.costMicros, 300);
     assert.equal((await s1.spendStats()).by_model.m?.calls, 30);
+  });
+
+  it('keeps its leases and hears the breaker again after the server dropped its connections', async () => {
+    const heard: BreakerRecord[] = [];
+    const ann = await member('ann', { leaseTtlMs: 600, onBreakerChange: (rec: BreakerRecord) => heard.push(rec) });
+    const bob = await member('bob', { leaseTtlMs: 600, sweepMs: 60_000 });
+    await ann.createJob({ id: 'j', kind: 'llm', model: 'm', request: null, status: 'running' });
+    await ann.reserve({ jobId: 'j', model: 'm', micros: 5 });
+    const c = new Client({ connectionString: url });
+    await c.connect();
+    await c.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    );
+    await c.end();
+    await sleep(1_500); // 2.5 leases: the beat went through the pool, then the side connection again
+    assert.equal(await bob.reclaimOrphans(() => true), 0, "ann's reservation is still hers");
+    await bob.tripBreaker({ reason: 'manual', detail: 'after the drop' });
+    for (let i = 0; i < 50 && !heard.some((r) => r.detail === 'after the drop'); i++) await sleep(100);
+    assert.ok(
+      heard.some((r) => r.detail === 'after the drop'),
+      'the trip was heard on the new connection',
+    );
   });
 });
