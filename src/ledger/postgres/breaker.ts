@@ -38,7 +38,10 @@ export async function readBreaker(c: Q, lock = false): Promise<BreakerRecord> {
   const { rows } = await c.query<BreakerRow>(
     `SELECT state, reason, detail, opened_at, until, trial_id FROM breaker WHERE id = 1${lock ? ' FOR UPDATE' : ''}`,
   );
-  const r = rows[0];
+  return toRecord(rows[0]);
+}
+
+function toRecord(r: BreakerRow | undefined): BreakerRecord {
   if (!r) throw new Error('the team ledger has no breaker row: its schema is damaged');
   return {
     state: r.state as BreakerState,
@@ -85,35 +88,11 @@ export async function settledIn(c: Q, startMs: number, endMs: number): Promise<n
 }
 
 /**
- * The spend the breaker's rules read at `nowMs`, µUSD: the team's month and day from their scope
- * rows (kept equal to the calls' sums by every settle), the velocity window summed over the calls
- * (0 when the rule is off).
+ * The stored breaker re-evaluated against the spend at `nowMs`, and that spend (µUSD: the team's
+ * month and day from their scope rows, kept equal to the calls' sums by every settle, read with the
+ * breaker row in one query; the velocity window summed over the calls, 0 when the rule is off);
+ * `lock` takes the breaker's row lock for a write in the same transaction. Writes nothing.
  */
-export async function spendSnapshot(
-  c: Q,
-  caps: LedgerCaps,
-  rec: BreakerRecord,
-  policy: BreakerPolicy,
-  nowMs: number,
-): Promise<SpendSnapshot> {
-  const month = teamMonthKey(nowMs);
-  const day = teamDayKey(nowMs);
-  const { rows } = await c.query<{ key: string; settled: number }>(
-    'SELECT key, settled FROM scopes WHERE key = $1 OR key = $2',
-    [month, day],
-  );
-  const settled = (k: string) => rows.find((r) => r.key === k)?.settled ?? 0;
-  const velocityOn = policy.velocityPct > 0 && caps.monthlyMicros > 0;
-  return {
-    monthSettled: settled(month),
-    monthCap: caps.monthlyMicros,
-    daySettled: settled(day),
-    dayCap: caps.dailyMicros,
-    windowSettled: velocityOn ? await settledIn(c, velocityWindowStart(rec, policy, nowMs), nowMs + 1) : 0,
-  };
-}
-
-/** The stored breaker re-evaluated against the spend at `nowMs`, and that spend; writes nothing. */
 export async function effectiveBreaker(
   c: Q,
   caps: LedgerCaps,
@@ -121,8 +100,22 @@ export async function effectiveBreaker(
   nowMs: number,
   lock = false,
 ): Promise<{ stored: BreakerRecord; current: BreakerRecord; spend: SpendSnapshot }> {
-  const stored = await readBreaker(c, lock);
-  const spend = await spendSnapshot(c, caps, stored, policy, nowMs);
+  const { rows } = await c.query<BreakerRow & { month_settled: number; day_settled: number }>(
+    `SELECT b.state, b.reason, b.detail, b.opened_at, b.until, b.trial_id,
+      COALESCE((SELECT settled FROM scopes WHERE key = $1), 0) AS month_settled,
+      COALESCE((SELECT settled FROM scopes WHERE key = $2), 0) AS day_settled
+    FROM breaker b WHERE b.id = 1${lock ? ' FOR UPDATE OF b' : ''}`,
+    [teamMonthKey(nowMs), teamDayKey(nowMs)],
+  );
+  const stored = toRecord(rows[0]);
+  const velocityOn = policy.velocityPct > 0 && caps.monthlyMicros > 0;
+  const spend: SpendSnapshot = {
+    monthSettled: rows[0]!.month_settled,
+    monthCap: caps.monthlyMicros,
+    daySettled: rows[0]!.day_settled,
+    dayCap: caps.dailyMicros,
+    windowSettled: velocityOn ? await settledIn(c, velocityWindowStart(stored, policy, nowMs), nowMs + 1) : 0,
+  };
   return { stored, current: evaluate(stored, spend, policy, nowMs), spend };
 }
 
