@@ -57,13 +57,13 @@ function record(i: number, now: number): JobRecord {
           }
         : null,
     error: status === 'failed' ? 'check failed: unit tests' : null,
+    member: null,
+    machine: null,
     createdAt: now - (JOBS - i) * 60_000,
     updatedAt: now - (JOBS - i) * 60_000 + 4_000,
     maxCostMicros: null,
     costMicros: 1200 + (i % 50) * 37,
     usage: { input_tokens: 1500, output_tokens: 120, cache_read_tokens: 0 },
-    member: null,
-    machine: null,
   };
 }
 

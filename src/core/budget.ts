@@ -19,8 +19,8 @@ export function capsOf(config: Pick<Config, 'monthlyBudgetUsd' | 'dailyBudgetUsd
   };
 }
 
-/** Which cap refused an admission; 'breaker' is the circuit breaker (BreakerOpenError, src/core/breaker.ts). */
-export type CapKind = 'monthly' | 'daily' | 'job' | 'breaker';
+/** Which cap refused an admission; 'member' is a team member's own monthly cap (team ledger), 'breaker' the circuit breaker (BreakerOpenError, src/core/breaker.ts). */
+export type CapKind = 'monthly' | 'daily' | 'member' | 'job' | 'breaker';
 
 /**
  * Thrown when a reservation would pass a cap. The message says what remains and what was needed,

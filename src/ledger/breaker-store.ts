@@ -45,7 +45,8 @@ export function writeBreaker(db: Database, prev: BreakerRecord, next: BreakerRec
   }
 }
 
-function sameRecord(a: BreakerRecord, b: BreakerRecord): boolean {
+/** True when two breaker records are the same (nothing to store). */
+export function sameRecord(a: BreakerRecord, b: BreakerRecord): boolean {
   return (
     a === b ||
     (a.state === b.state &&

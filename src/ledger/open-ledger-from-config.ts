@@ -11,15 +11,15 @@ export type LedgerConfig = Pick<Config, 'ledgerPath' | 'ledgerUrl' | 'ledgerPass
  * sql.js file at `ledgerPath`. Either way rows and reservations are attributed to `opts.identity`,
  * or else to `identityOf(config.member, config.machine)` (OFFLOAD_MEMBER, OFFLOAD_MACHINE).
  * Throws what openLedger throws (LedgerFileError, LedgerDamageError, LedgerVersionError,
- * RangeError); for a team ledger, Error while this build has no PostgreSQL backend.
+ * RangeError); for a team ledger what openPostgresLedger throws (the driver's connection error,
+ * TeamSchemaVersionError for a database newer than this Offload).
  */
 export async function openLedgerFromConfig(config: LedgerConfig, opts: FileLedgerOptions): Promise<HostLedger> {
   const identity = opts.identity ?? identityOf(config.member, config.machine);
   if (config.ledgerUrl !== undefined) {
-    // wired to openPostgresLedger (src/ledger/postgres/open.ts) when the PostgreSQL backend lands
-    throw new Error(
-      'OFFLOAD_LEDGER names a team ledger (postgres://…), but team ledger support is not built in this branch; unset OFFLOAD_LEDGER (or offload.ledgerUrl) to use the local ledger file',
-    );
+    // Loaded only for a team ledger: the pg driver stays out of a local ledger's start-up.
+    const { openPostgresLedger } = await import('./postgres/open');
+    return openPostgresLedger(config.ledgerUrl, { ...opts, identity, password: config.ledgerPassword });
   }
   return openLedger(config.ledgerPath, { ...opts, identity });
 }

@@ -1,11 +1,11 @@
 /**
- * What the ledger does about a process that is gone (reclaimOrphans, Ledger): its live
- * reservations are settled `orphaned` at their held amount, since the provider may have billed the
- * call (attributed to the member and machine that reserved it), and its queued or running jobs end
- * `failed`. Two exceptions: a provider batch item (its batch lives at the provider, and any
- * process resumes polling it, src/jobs/provider-batch.ts), and a job waiting for its off-peak
- * start (it holds nothing; a live process adopts it, adoptWaitingIn, and re-queues it in its own
- * engine).
+ * What the ledger does about a process that is gone (reclaimOrphans, Ledger): the dead-process rule
+ * (ARCHITECTURE.md, "The dead-process rule", which the team ledger applies to expired leases in
+ * postgres/sweeper.ts): its live reservations are settled `orphaned` at their held amount
+ * (attributed to the member and machine that reserved them), its queued or running jobs end
+ * `failed`. Two exceptions: a provider batch item (its batch lives at the provider, and any process
+ * resumes polling it, src/jobs/provider-batch.ts), and a job waiting for its off-peak start (it
+ * holds nothing; a live process adopts it, adoptWaitingIn, and re-queues it in its own engine).
  */
 import type { BreakerPolicy } from '../core/breaker';
 import { refreshBreaker } from './breaker-store';

@@ -37,8 +37,8 @@ function toJob(r: Row): JobRecord {
       output_tokens: Number(r.output_tokens),
       cache_read_tokens: Number(r.cache_read_tokens),
     },
-    member: r.member === null ? null : String(r.member),
-    machine: r.machine === null ? null : String(r.machine),
+    member: typeof r.member === 'string' ? r.member : null,
+    machine: typeof r.machine === 'string' ? r.machine : null,
   };
 }
 

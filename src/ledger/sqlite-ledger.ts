@@ -40,7 +40,7 @@ import {
 import { admitIn } from './admission';
 import type { HostLedger } from './host-ledger';
 import type { LedgerOptions } from './ledger-options';
-import { assertCaps, assertTokens, InFlightLimitError } from './ledger-checks';
+import { assertCaps, assertSettleInput, InFlightLimitError } from './ledger-checks';
 import { adoptWaitingIn, reclaimIn, waitingOrphansIn } from './orphans';
 import { processAlive } from './process-alive';
 import { all, one, run } from './rows';
@@ -239,8 +239,7 @@ class SqlLedger implements HostLedger {
   }
 
   async settle(reservationId: string, input: SettleInput): Promise<void> {
-    assertMicros(input.costMicros, 'costMicros');
-    assertTokens(input);
+    assertSettleInput(input);
     const now = this.clock();
     return this.store.write((db) => {
       // A live reservation has no spend row (settle and reclaimOrphans replace one by the other), so
