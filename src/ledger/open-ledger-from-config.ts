@@ -1,4 +1,5 @@
 import type { Config } from '../core/config';
+import { ledgerLabel } from '../core/ledger-url';
 import { identityOf } from './identity';
 import { openLedger, type FileLedgerOptions, type HostLedger } from './sqlite-ledger';
 
@@ -18,8 +19,16 @@ export async function openLedgerFromConfig(config: LedgerConfig, opts: FileLedge
   const identity = opts.identity ?? identityOf(config.member, config.machine);
   if (config.ledgerUrl !== undefined) {
     // Loaded only for a team ledger: the pg driver stays out of a local ledger's start-up.
-    const { openPostgresLedger } = await import('./postgres/open');
-    return openPostgresLedger(config.ledgerUrl, { ...opts, identity, password: config.ledgerPassword });
+    const { openPostgresLedger, TeamSchemaVersionError } = await import('./postgres/open');
+    try {
+      return await openPostgresLedger(config.ledgerUrl, { ...opts, identity, password: config.ledgerPassword });
+    } catch (err) {
+      if (err instanceof TeamSchemaVersionError || err instanceof RangeError) throw err;
+      throw new Error(
+        `cannot open the ${ledgerLabel(config)}: ${(err as Error).message}; check OFFLOAD_LEDGER (offload.ledgerUrl), that the server runs and the password (OFFLOAD_LEDGER_PASSWORD_COMMAND or Offload: Set Team Ledger Password)`,
+        { cause: err },
+      );
+    }
   }
   return openLedger(config.ledgerPath, { ...opts, identity });
 }

@@ -44,6 +44,7 @@ import { adoptWaitingPg } from './adopt';
 import { pgBudgetLeft } from './budget-left';
 
 export type { PostgresLedgerOptions, TeamLedger } from './team-ledger';
+export { TeamSchemaVersionError } from './migrate';
 
 class PgLedger implements TeamLedger {
   readonly identity: Identity;
