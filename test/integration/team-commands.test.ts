@@ -190,13 +190,21 @@ describe('offload-worker team, ledger export (built dist/worker.js)', function (
     assert.equal((await cli(['ledger', 'export', '--gzip'], env)).code, 2);
   });
 
-  it('says a team ledger is not built in this branch, never printing its password', async () => {
+  it('exits 1 on a team ledger it cannot reach, never printing its password', async () => {
     const r = await cli(['team', 'members'], {
       ...env,
-      OFFLOAD_LEDGER: 'postgres://ana:hunter2-pw@db.example.com/offload',
+      OFFLOAD_LEDGER: 'postgres://ana:hunter2-pw@localhost/offload?host=/nonexistent-offload-socket-dir',
     });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /team ledger support is not built in this branch/);
+    assert.match(r.stderr, /offload-worker: .*(ENOENT|connect)/);
     assert.ok(!r.stderr.includes('hunter2-pw') && !r.stdout.includes('hunter2-pw'));
+  });
+
+  it('set-cap --team on a local ledger says team caps need a team ledger and exits 1', async () => {
+    const r = await cli(['team', 'set-cap', '--team', '5', '--daily', 'none'], env);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /team caps and the admin key need a team ledger: set OFFLOAD_LEDGER=postgres:\/\//);
+    assert.equal((await cli(['team', 'set-cap', '--team', 'lots'], env)).code, 2);
+    assert.equal((await cli(['team', 'admin-key', 'rotate'], env)).code, 2);
   });
 });
