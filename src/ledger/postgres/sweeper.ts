@@ -70,7 +70,7 @@ export async function sweep(pool: pg.Pool, o: SweepContext): Promise<number> {
   const expired = `owner <> $1 AND status IN ('queued', 'running') AND lease_expires_at < clock_timestamp()`;
   // A waiting job is left for adoption (adopt.ts), unless a cancel was asked for it (requestCancel marks, then sweeps).
   await pool.query(
-    `UPDATE jobs SET status = 'cancelled', updated_at = $2, error = 'cancelled while waiting for its start time (the Offload process holding it, ' || COALESCE(member, '?') || ' on ' || COALESCE(machine, '?') || ', had stopped renewing its lease); nothing was spent'
+    `UPDATE jobs SET status = 'cancelled', updated_at = $2, error = 'cancelled while waiting to start; the Offload process holding it (' || COALESCE(member, '?') || ' on ' || COALESCE(machine, '?') || ') had stopped renewing its lease; nothing was spent'
     WHERE ${expired} AND ${WAITING_JOB} AND cancel_requested_at IS NOT NULL`,
     [o.owner, o.now()],
   );

@@ -88,7 +88,10 @@ describe('team ledger: adopting waiting off-peak jobs (PostgreSQL)', () => {
     const { job, ownerGone } = await b.requestCancel('to-cancel');
     assert.equal(ownerGone, true);
     assert.equal(job.status, 'cancelled');
-    assert.match(job.error ?? '', /cancelled while waiting for its start time .*alice on alice-lap/);
+    assert.match(
+      job.error ?? '',
+      /cancelled while waiting to start; the Offload process holding it \(alice on alice-lap\)/,
+    );
 
     const now = Date.now();
     assert.deepEqual(await b.adoptWaiting(alive, now), ['ok']);
