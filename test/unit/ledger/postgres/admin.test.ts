@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { AdminRequiredError } from '../../../../src/ledger/postgres/admin';
 import { Client } from '../../../../src/ledger/postgres/driver';
 import { openPostgresLedger, type TeamLedger } from '../../../../src/ledger/postgres/open';
+import { MIGRATIONS } from '../../../../src/ledger/postgres/schema';
 import { createDatabase, dropDatabase } from '../../../support/pg-server';
 import { caps } from '../helpers';
 
@@ -27,12 +28,13 @@ describe('team ledger: only an admin sets caps (PostgreSQL)', () => {
   let role: string;
   let createdAdminRole = false;
   const opened: TeamLedger[] = [];
-  const open = async (u: string, adminKey?: string) => {
+  const open = async (u: string, adminKey?: string, log?: (line: string) => void) => {
     const l = await openPostgresLedger(u, {
       caps: caps(10_000_000),
       poolSize: 2,
       identity: { member: 'bob', machine: 'lap' },
       adminKey,
+      log,
     });
     opened.push(l);
     return l;
@@ -83,6 +85,25 @@ describe('team ledger: only an admin sets caps (PostgreSQL)', () => {
     await member.settle(r.id, { model: 'm', usage, costMicros: 700, status: 'ok' });
     assert.equal((await owner.spendStats()).member?.current_month, 0.0007);
     assert.deepEqual(await query(url, 'SELECT * FROM members'), []);
+  });
+
+  it('skips the cap privileges with a log line when the migrating user does not own the tables', async () => {
+    // version 1 made by the superuser; the member role, granted the tables directly, migrates to 2
+    await query(url, MIGRATIONS[0]!.sql);
+    await query(
+      url,
+      'CREATE TABLE schema_migrations (version INT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
+    );
+    await query(url, 'INSERT INTO schema_migrations (version) VALUES (1)');
+    await query(url, `GRANT ALL ON ALL TABLES IN SCHEMA public TO ${role}; GRANT CREATE ON SCHEMA public TO ${role}`);
+    const lines: string[] = [];
+    const member = await open(as(url, role), undefined, (line) => lines.push(line));
+    assert.equal(lines.length, 1);
+    assert.match(
+      lines[0]!,
+      /migration 2 skipped the cap privileges .*not owned by this user.*REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON team, members/,
+    );
+    await assert.rejects(member.setMemberCap('bob', 1), AdminRequiredError, 'the app still refuses');
   });
 
   it('lets a member of offload_admin, the admin key, the superuser and the database owner set caps; a wrong key not', async () => {
