@@ -87,6 +87,22 @@ describe('team ledger: only an admin sets caps (PostgreSQL)', () => {
     assert.deepEqual(await query(url, 'SELECT * FROM members'), []);
   });
 
+  it('without an offload_admin role, only the superuser and the database owner are admins', async function () {
+    const server = url.replace(/@\/[^?]+/, '@/postgres');
+    if (!createdAdminRole) this.skip(); // someone else's offload_admin: not ours to drop
+    await query(server, 'DROP ROLE offload_admin');
+    createdAdminRole = false;
+    const owner = await open(url);
+    const member = await open(as(url, role));
+    await assert.rejects(member.setMemberCap('bob', 1), AdminRequiredError);
+    await owner.setMemberCap('bob', 7); // the superuser
+    const dbName = /@\/([^?]+)/.exec(url)![1]!;
+    await query(url, `ALTER DATABASE ${dbName} OWNER TO ${role}`);
+    await member.setTeamCaps({ monthlyMicros: 8, dailyMicros: null }); // the database's owner
+    assert.deepEqual(await owner.teamCaps(), { monthlyMicros: 8, dailyMicros: null });
+    await query(url, `ALTER DATABASE ${dbName} OWNER TO postgres`);
+  });
+
   it('skips the cap privileges with a log line when the migrating user does not own the tables', async () => {
     // version 1 made by the superuser; the member role, granted the tables directly, migrates to 2
     await query(url, MIGRATIONS[0]!.sql);
