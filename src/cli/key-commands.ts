@@ -17,6 +17,7 @@ export const KEY_VARIABLES = [
   'OFFLOAD_ADAPTER_KEY',
   'OFFLOAD_MCP_TOKEN',
   'OFFLOAD_LEDGER_PASSWORD', // the team ledger's (OFFLOAD_LEDGER=postgres://…)
+  'OFFLOAD_TEAM_ADMIN_KEY', // sets the team ledger's caps (ledger/postgres/admin.ts)
 ] as const;
 
 /** How long one key command may run, ms. */

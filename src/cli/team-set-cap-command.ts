@@ -2,6 +2,9 @@ import { parseArgs } from 'node:util';
 import { InputError } from '../core/errors';
 import { microsToUsd, usdToMicros } from '../core/money';
 import { usd } from '../shared/usd';
+import type { Ledger } from '../ledger/ledger';
+import type { TeamLedger } from '../ledger/postgres/team-ledger';
+import type { TeamCaps } from '../ledger/postgres/team-caps';
 import { withCliLedger } from './team-ledger';
 
 /**
@@ -19,15 +22,33 @@ function capMicros(raw: string): number | null {
   return usdToMicros(amount);
 }
 
+/** The ledger as a team ledger (setTeamCaps, setAdminKey), or an Error naming the fix (OFFLOAD_LEDGER=postgres://…). */
+export function asTeamLedger(ledger: Ledger): TeamLedger {
+  if (!('setTeamCaps' in ledger))
+    throw new Error(`${TEAM_ONLY}: set OFFLOAD_LEDGER=postgres://… (the local file ledger has one user)`);
+  return ledger as TeamLedger;
+}
+
+const TEAM_ONLY = 'team caps and the admin key need a team ledger';
+
 /**
  * `offload-worker team set-cap <member> <usd|none>`: sets or clears a member's monthly cap
- * (Ledger.setMemberCap), after which that member alone is refused past it. Exit 0 when set; 1
- * when the ledger refuses (a local file ledger has no member caps: the message names the fix,
- * OFFLOAD_LEDGER=postgres://…; or the database role may not set caps). Throws InputError for a
- * missing member or a bad amount (exit 2 in team-command.ts).
+ * (Ledger.setMemberCap), after which that member alone is refused past it.
+ * `offload-worker team set-cap --team <usd|none> [--daily <usd|none>]`: sets the team's monthly
+ * cap and daily cap (TeamLedger.setTeamCaps; without --daily the stored daily cap stays).
+ * Either needs an admin (ledger/postgres/admin.ts). Exit 0 when set; 1 when the ledger refuses
+ * (a local file ledger has no member or team caps: the message names OFFLOAD_LEDGER=postgres://…;
+ * or this process is no admin: the message names GRANT offload_admin and OFFLOAD_TEAM_ADMIN_KEY).
+ * Throws InputError for missing arguments or a bad amount (exit 2 in team-command.ts).
  */
 export async function runTeamSetCapCommand(args: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args, options: {}, allowPositionals: true, strict: true });
+  const { positionals, values } = parseArgs({
+    args,
+    options: { team: { type: 'string' }, daily: { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (values.team !== undefined || values.daily !== undefined) return setTeamCaps(values, positionals);
   const [member, raw] = positionals;
   if (!member || raw === undefined || positionals.length > 2)
     throw new InputError('set-cap', 'takes a member name and a cap: team set-cap <member> <usd|none>');
@@ -41,5 +62,31 @@ export async function runTeamSetCapCommand(args: string[]): Promise<number> {
   process.stdout.write(
     `${member}: monthly cap ${micros === null ? 'cleared (the team caps still hold)' : usd(microsToUsd(micros))}\n`,
   );
+  return 0;
+}
+
+/** `set-cap --team <usd|none> [--daily <usd|none>]`: the team's caps; exit 0 set, 1 refused. */
+async function setTeamCaps(values: { team?: string; daily?: string }, positionals: string[]): Promise<number> {
+  if (values.team === undefined || positionals.length > 0)
+    throw new InputError('set-cap', 'for the team takes: team set-cap --team <usd|none> [--daily <usd|none>]');
+  const monthly = capMicros(values.team);
+  const daily = values.daily === undefined ? undefined : capMicros(values.daily);
+  const show = (m: number | null) => (m === null ? 'none' : usd(microsToUsd(m)));
+  let stored: TeamCaps;
+  try {
+    stored = await withCliLedger(async (ledger) => {
+      const team = asTeamLedger(ledger);
+      const caps = {
+        monthlyMicros: monthly,
+        dailyMicros: daily === undefined ? (await team.teamCaps()).dailyMicros : daily,
+      };
+      await team.setTeamCaps(caps);
+      return caps;
+    });
+  } catch (err) {
+    process.stderr.write(`offload-worker: ${(err as Error).message}\n`);
+    return 1;
+  }
+  process.stdout.write(`team: monthly cap ${show(stored.monthlyMicros)}, daily cap ${show(stored.dailyMicros)}\n`);
   return 0;
 }

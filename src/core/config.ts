@@ -58,6 +58,12 @@ export const ConfigSchema = z.object({
    * SecretStorage). A configured secret, redacted everywhere.
    */
   ledgerPassword: z.string().min(1).optional(),
+  /**
+   * The team admin key (OFFLOAD_TEAM_ADMIN_KEY, or OFFLOAD_TEAM_ADMIN_KEY_COMMAND): a process
+   * presenting it may set caps on the team ledger without an admin database role; the database
+   * keeps only a salted hash (ledger/postgres/admin.ts). A configured secret, redacted everywhere.
+   */
+  teamAdminKey: z.string().min(16, 'must be at least 16 characters (team admin-key set makes one)').optional(),
   /** Who this process spends as (OFFLOAD_MEMBER); default `<OS user>@<host>` (ledger/identity.ts). */
   member: IdentityNameSchema.optional(),
   /** The machine it runs on (OFFLOAD_MACHINE); default the host name. */
@@ -156,6 +162,7 @@ const ENV_KEYS: Record<string, keyof Config> = {
   SANDBOX_ROOT: 'sandboxRoots',
   OFFLOAD_LEDGER: 'ledgerPath', // or ledgerUrl, for a postgres:// URL (configFromEnv)
   OFFLOAD_LEDGER_PASSWORD: 'ledgerPassword',
+  OFFLOAD_TEAM_ADMIN_KEY: 'teamAdminKey',
   OFFLOAD_MEMBER: 'member',
   OFFLOAD_MACHINE: 'machine',
   CLAUDE_MODEL: 'claudeModel',

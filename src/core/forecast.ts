@@ -57,18 +57,24 @@ export function forecastJson(f: Forecast): { low_usd: number; high_usd: number }
  * Why a job is refused before it starts, or null: its forecast's low end already exceeds its own
  * cap (`capMicros`, null for none) or what remains of the budget (`remainingMicros`: the monthly
  * cap minus settled and reserved spend; `dailyRemainingMicros`: the same for DAILY_BUDGET, null
- * when there is none). Such a job could not finish even its cheapest run, so it
- * ends `budget_exceeded` with no spend. The message names the numbers and the fix.
+ * when there is none; `memberCapped`: the member whose own monthly cap on a team ledger is what
+ * limits `remainingMicros`, null when the team's cap does). Such a job could not finish even its
+ * cheapest run, so it ends `budget_exceeded` with no spend. The message names the numbers, the
+ * scope and the fix.
  */
 export function forecastRefusal(
   f: Forecast,
   capMicros: Micros | null,
   remainingMicros: Micros,
   dailyRemainingMicros: Micros | null = null,
+  memberCapped: string | null = null,
 ): string | null {
   const low = usd(f.lowMicros);
   if (capMicros !== null && f.lowMicros > capMicros) {
     return `refused before it started: its forecast's low end ${low} exceeds its cap of ${usd(capMicros)}; raise max_cost_usd (or AGENT_JOB_MAX_COST_USD / offload.agentJobMaxCostUsd for start jobs)`;
+  }
+  if (f.lowMicros > remainingMicros && memberCapped !== null) {
+    return `refused before it started: its forecast's low end ${low} exceeds the ${usd(Math.max(0, remainingMicros))} left this month under member ${memberCapped}'s cap (scope member); a team admin raises it with team set-cap ${memberCapped} <usd|none>`;
   }
   if (f.lowMicros > remainingMicros) {
     return `refused before it started: its forecast's low end ${low} exceeds the ${usd(Math.max(0, remainingMicros))} left in this month's budget; raise MONTHLY_BUDGET or wait for the month to reset`;

@@ -13,14 +13,21 @@ export const REDACTED = '[REDACTED]';
 
 /**
  * Every secret a config holds (README, Security): the provider key, the fallback and admin
- * keys, the standalone adapter key, the MCP token, the team ledger's password and the password
+ * keys, the standalone adapter key, the MCP token, the team ledger's password, the team admin key and the password
  * inside its URL (both as written and decoded). The one list both the app's log redaction
  * and `doctor`'s output use; keys issued at run time are added by their holders.
  */
 export function configSecrets(
   config: Pick<
     Config,
-    'openaiApiKey' | 'fallbackApiKey' | 'adapterKey' | 'openaiAdminKey' | 'mcpToken' | 'ledgerPassword' | 'ledgerUrl'
+    | 'openaiApiKey'
+    | 'fallbackApiKey'
+    | 'adapterKey'
+    | 'openaiAdminKey'
+    | 'mcpToken'
+    | 'ledgerPassword'
+    | 'ledgerUrl'
+    | 'teamAdminKey'
   >,
 ): (string | undefined)[] {
   return [
@@ -30,6 +37,7 @@ export function configSecrets(
     config.openaiAdminKey,
     config.mcpToken,
     config.ledgerPassword,
+    config.teamAdminKey,
     ...ledgerUrlSecrets(config.ledgerUrl),
   ];
 }

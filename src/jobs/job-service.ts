@@ -324,15 +324,21 @@ export class JobService {
   }
 
   /** What is left of the budget, µUSD: the month (cap − settled − reserved), and the day (null without DAILY_BUDGET); Ledger.budgetLeft. */
-  private async budgetLeft(): Promise<{ remainingMicros: number; dailyRemainingMicros: number | null }> {
+  private async budgetLeft(): Promise<{
+    remainingMicros: number;
+    dailyRemainingMicros: number | null;
+    memberCapped: string | null;
+  }> {
     const left = await this.engine.ledger.budgetLeft();
-    return { remainingMicros: left.monthlyMicros, dailyRemainingMicros: left.dailyMicros };
+    const memberCapped = left.memberCapped ?? null;
+    return { remainingMicros: left.monthlyMicros, dailyRemainingMicros: left.dailyMicros, memberCapped };
   }
 
   /** Why a job with this forecast and cap may not start (core/forecast.ts), or null. */
   private async refusal(meta: { maxCostMicros: number | null; forecast: Forecast }): Promise<string | null> {
     const left = await this.budgetLeft();
-    return forecastRefusal(meta.forecast, meta.maxCostMicros, left.remainingMicros, left.dailyRemainingMicros);
+    const { remainingMicros, dailyRemainingMicros, memberCapped } = left;
+    return forecastRefusal(meta.forecast, meta.maxCostMicros, remainingMicros, dailyRemainingMicros, memberCapped);
   }
 
   /** apply: brings a job's change into the checkout (three-way), or refuses naming the conflicting files (src/jobs/undo.ts). */

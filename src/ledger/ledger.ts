@@ -68,6 +68,8 @@ export interface SettleInput {
 export interface BudgetLeft {
   monthlyMicros: Micros;
   dailyMicros: Micros | null;
+  /** The member whose own monthly cap (team ledger) is what limits `monthlyMicros`; absent when the team's cap does. */
+  memberCapped?: string;
 }
 
 /** Spend summary for get_spend_stats. USD fields are floats for display; computed from µUSD. */

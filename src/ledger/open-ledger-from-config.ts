@@ -4,11 +4,14 @@ import { identityOf } from './identity';
 import { openLedger, type FileLedgerOptions, type HostLedger } from './sqlite-ledger';
 
 /** The config fields that choose and reach the ledger. */
-export type LedgerConfig = Pick<Config, 'ledgerPath' | 'ledgerUrl' | 'ledgerPassword' | 'member' | 'machine'>;
+export type LedgerConfig = Pick<
+  Config,
+  'ledgerPath' | 'ledgerUrl' | 'ledgerPassword' | 'teamAdminKey' | 'member' | 'machine'
+>;
 
 /**
  * Opens the ledger the config names: the team ledger on PostgreSQL when `ledgerUrl` is set
- * (OFFLOAD_LEDGER=postgres://…, offload.ledgerUrl; its password from `ledgerPassword`), else the
+ * (OFFLOAD_LEDGER=postgres://…, offload.ledgerUrl; its password from `ledgerPassword`, the team admin key from `teamAdminKey`), else the
  * sql.js file at `ledgerPath`. Either way rows and reservations are attributed to `opts.identity`,
  * or else to `identityOf(config.member, config.machine)` (OFFLOAD_MEMBER, OFFLOAD_MACHINE).
  * Throws what openLedger throws (LedgerFileError, LedgerDamageError, LedgerVersionError,
@@ -21,7 +24,12 @@ export async function openLedgerFromConfig(config: LedgerConfig, opts: FileLedge
     // Loaded only for a team ledger: the pg driver stays out of a local ledger's start-up.
     const { openPostgresLedger, TeamSchemaVersionError } = await import('./postgres/open');
     try {
-      return await openPostgresLedger(config.ledgerUrl, { ...opts, identity, password: config.ledgerPassword });
+      return await openPostgresLedger(config.ledgerUrl, {
+        ...opts,
+        identity,
+        password: config.ledgerPassword,
+        adminKey: config.teamAdminKey,
+      });
     } catch (err) {
       if (err instanceof TeamSchemaVersionError || err instanceof RangeError) throw err;
       throw new Error(

@@ -199,4 +199,12 @@ describe('offload-worker team, ledger export (built dist/worker.js)', function (
     assert.match(r.stderr, /cannot open the team ledger postgres:\/\/ana@.*: .*check OFFLOAD_LEDGER/);
     assert.ok(!r.stderr.includes('hunter2-pw') && !r.stdout.includes('hunter2-pw'));
   });
+
+  it('set-cap --team on a local ledger says team caps need a team ledger and exits 1', async () => {
+    const r = await cli(['team', 'set-cap', '--team', '5', '--daily', 'none'], env);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /team caps and the admin key need a team ledger: set OFFLOAD_LEDGER=postgres:\/\//);
+    assert.equal((await cli(['team', 'set-cap', '--team', 'lots'], env)).code, 2);
+    assert.equal((await cli(['team', 'admin-key', 'rotate'], env)).code, 2);
+  });
 });

@@ -8,7 +8,7 @@ import { memberMonthKey, scopeUsage, teamDayKey, teamMonthKey } from './scopes';
  * The µUSD a new reservation could take at `nowMs`: the effective team caps (`caps`: the team row's
  * caps tightened by the process's) less what the team month and day counters hold settled and
  * reserved; the month is tightened further by `memberCapMicros` (the member's own cap, null for
- * none) less the member's month counter. Never below 0.
+ * none) less the member's month counter, and then `memberCapped` names the member. Never below 0.
  */
 export async function pgBudgetLeft(
   c: Q,
@@ -22,9 +22,10 @@ export async function pgBudgetLeft(
     const u = await scopeUsage(c, key);
     return remainingMicros({ cap, limitMicros, settledMicros: u.settled, reservedMicros: u.reserved });
   };
-  let monthly = await left('monthly', o.caps.monthlyMicros, teamMonthKey(o.nowMs));
-  if (o.memberCapMicros !== null)
-    monthly = Math.min(monthly, await left('member', o.memberCapMicros, memberMonthKey(o.member, o.nowMs)));
+  const team = await left('monthly', o.caps.monthlyMicros, teamMonthKey(o.nowMs));
+  const member =
+    o.memberCapMicros === null ? null : await left('member', o.memberCapMicros, memberMonthKey(o.member, o.nowMs));
   const daily = o.caps.dailyMicros === null ? null : await left('daily', o.caps.dailyMicros, teamDayKey(o.nowMs));
-  return { monthlyMicros: monthly, dailyMicros: daily };
+  if (member !== null && member < team) return { monthlyMicros: member, dailyMicros: daily, memberCapped: o.member };
+  return { monthlyMicros: team, dailyMicros: daily };
 }

@@ -26,15 +26,18 @@ export class TeamSchemaVersionError extends Error {
 
 /**
  * Applies the missing migrations in one transaction (all or nothing) and returns the versions it
- * applied ([] when the database was current). Throws TeamSchemaVersionError for a newer database,
+ * applied ([] when the database was current); `log` gets a migration's notices (one line each). Throws TeamSchemaVersionError for a newer database,
  * or the SQL error (after rolling back).
  */
-export function migrate(pool: pg.Pool): Promise<number[]> {
+export function migrate(pool: pg.Pool, log: (line: string) => void): Promise<number[]> {
   return inTx(pool, async (c) => {
     await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK.toString()]);
-    await c.query(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (version INT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
-    );
+    // A member may not CREATE in the schema (PostgreSQL 15+), even where IF NOT EXISTS would do nothing.
+    const { rows: had } = await c.query<{ t: string | null }>("SELECT to_regclass('schema_migrations') AS t");
+    if (!had[0]?.t)
+      await c.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
+      );
     const { rows } = await c.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
     const found = rows[0]?.v ?? 0;
     if (found > TEAM_SCHEMA_VERSION) throw new TeamSchemaVersionError(found, TEAM_SCHEMA_VERSION);
@@ -42,6 +45,7 @@ export function migrate(pool: pg.Pool): Promise<number[]> {
     for (const m of MIGRATIONS) {
       if (m.version <= found) continue;
       await c.query(m.sql);
+      await m.after?.(c, log);
       await c.query('INSERT INTO schema_migrations (version) VALUES ($1)', [m.version]);
       applied.push(m.version);
     }

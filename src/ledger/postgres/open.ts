@@ -41,6 +41,7 @@ import { extendLeases, sweep } from './sweeper';
 import { effectiveCaps, type TeamCaps } from './team-caps';
 import type { PostgresLedgerOptions, TeamLedger } from './team-ledger';
 import { adoptWaitingPg } from './adopt';
+import { storeAdminKey, writeCaps } from './admin';
 import { pgBudgetLeft } from './budget-left';
 
 export type { PostgresLedgerOptions, TeamLedger } from './team-ledger';
@@ -121,12 +122,12 @@ class PgLedger implements TeamLedger {
   async setTeamCaps(caps: TeamCaps): Promise<void> {
     if (caps.monthlyMicros !== null) assertMicros(caps.monthlyMicros, 'monthlyMicros');
     if (caps.dailyMicros !== null) assertMicros(caps.dailyMicros, 'dailyMicros');
-    return this.op(async () => {
-      await this.pool.query(
-        'UPDATE team SET monthly_cap_micros = $1, daily_cap_micros = $2, updated_at = $3 WHERE id = 1',
-        [caps.monthlyMicros, caps.dailyMicros, this.clock()],
-      );
-    });
+    const w = { member: null, ...caps };
+    return this.op(() => writeCaps(this.pool, w, this.opts.adminKey, this.clock()));
+  }
+
+  setAdminKey(key: string): Promise<void> {
+    return this.op(() => storeAdminKey(this.pool, key, this.clock()));
   }
 
   async createJob(job: NewJob): Promise<JobRecord> {
@@ -302,13 +303,8 @@ class PgLedger implements TeamLedger {
 
   async setMemberCap(member: string, monthlyMicros: number | null): Promise<void> {
     if (monthlyMicros !== null) assertMicros(monthlyMicros, 'monthlyMicros');
-    return this.op(async () => {
-      await this.pool.query(
-        `INSERT INTO members (member, monthly_cap_micros, updated_at) VALUES ($1, $2, $3)
-        ON CONFLICT (member) DO UPDATE SET monthly_cap_micros = excluded.monthly_cap_micros, updated_at = excluded.updated_at`,
-        [member, monthlyMicros, this.clock()],
-      );
-    });
+    const w = { member, monthlyMicros };
+    return this.op(() => writeCaps(this.pool, w, this.opts.adminKey, this.clock()));
   }
 
   breakerStatus(now?: Date): Promise<BreakerRecord> {
@@ -382,7 +378,7 @@ export async function openPostgresLedger(url: string, opts: PostgresLedgerOption
   const heard = () => void ledger?.breakerChanged();
   const side = new SideConnection(clientConfig(conn), pool, heard);
   try {
-    await migrate(pool);
+    await migrate(pool, opts.log ?? ((line) => process.stderr.write(`${line}\n`)));
     await side.open();
   } catch (err) {
     await side.close();

@@ -1,3 +1,6 @@
+import type pg from 'pg';
+import { ADMIN_MIGRATION_SQL, restrictCapWrites } from './admin';
+
 /**
  * The team ledger's tables on PostgreSQL, as versioned migrations (schema_migrations holds one row
  * per applied version). They mirror the sql.js ledger's (src/ledger/schema.ts): money is BIGINT µUSD,
@@ -8,9 +11,16 @@
  *   month and capped job, and in-flight calls per machine), see admission.ts;
  * - leases: a reservation's `expires_at` and a job's `lease_expires_at` (server time, so clocks of
  *   different machines do not matter), extended by their holder's heartbeat (sweeper.ts).
- * A change appends a migration; a shipped migration is never edited.
+ * - 2: the team admin key (`team_admin_key`, offload_set_caps_by_key) and the cap privileges
+ *   (admin.ts: only admins write `team` and `members`).
+ * A change appends a migration; a shipped migration is never edited. `after` runs in the same
+ * transaction after `sql`, for steps that depend on who migrates; `log` gets its notices.
  */
-export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+export const MIGRATIONS: ReadonlyArray<{
+  version: number;
+  sql: string;
+  after?: (c: pg.ClientBase, log: (line: string) => void) => Promise<void>;
+}> = [
   {
     version: 1,
     sql: `
@@ -174,6 +184,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   END $$;
 `,
   },
+  { version: 2, sql: ADMIN_MIGRATION_SQL, after: restrictCapWrites },
 ];
 
 /** The newest schema version this Offload knows. */

@@ -50,7 +50,8 @@ export interface SweepContext {
 
 /**
  * Settles every expired reservation of other holders `orphaned` and ends their expired jobs
- * `failed`. Returns how many reservations it settled.
+ * `failed`, but for waiting ones: those are left for adoption (adopt.ts), or `cancelled` when a
+ * cancel was asked for. Returns how many reservations it settled.
  */
 export async function sweep(pool: pg.Pool, o: SweepContext): Promise<number> {
   const { rows } = await pool.query<ReservationRow>(
@@ -67,6 +68,12 @@ export async function sweep(pool: pg.Pool, o: SweepContext): Promise<number> {
   if (settled)
     await refreshAfterSpend(pool, { localCaps: o.localCaps(), policy: o.policy, nowMs: o.now(), member: o.member });
   const expired = `owner <> $1 AND status IN ('queued', 'running') AND lease_expires_at < clock_timestamp()`;
+  // A waiting job is left for adoption (adopt.ts), unless a cancel was asked for it (requestCancel marks, then sweeps).
+  await pool.query(
+    `UPDATE jobs SET status = 'cancelled', updated_at = $2, error = 'cancelled while waiting to start; the Offload process holding it (' || COALESCE(member, '?') || ' on ' || COALESCE(machine, '?') || ') had stopped renewing its lease; nothing was spent'
+    WHERE ${expired} AND ${WAITING_JOB} AND cancel_requested_at IS NOT NULL`,
+    [o.owner, o.now()],
+  );
   await pool.query(
     `UPDATE jobs SET status = 'failed', updated_at = $2, error = 'the Offload process that ran this job (' || COALESCE(member, '?') || ' on ' || COALESCE(machine, '?') || ', pid ' || COALESCE(pid::text, '?') || ') stopped renewing its lease before it finished (it exited or lost the database); its spend so far is kept'
     WHERE ${expired} AND NOT (${RUNNING_BATCH_ITEM}) AND NOT ${WAITING_JOB}`,

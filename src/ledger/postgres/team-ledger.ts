@@ -16,12 +16,24 @@ export interface PostgresLedgerOptions extends LedgerOptions {
   sweepMs?: number;
   /** Called with the stored breaker when any process trips or resets it (LISTEN offload_breaker). */
   onBreakerChange?: (record: BreakerRecord) => void;
+  /** The team admin key (OFFLOAD_TEAM_ADMIN_KEY): lets this process set caps without an admin role (admin.ts). */
+  adminKey?: string;
+  /** Where migration notices go, one line each (a skipped privilege step). Default stderr. */
+  log?: (line: string) => void;
 }
 
 /** The team ledger: HostLedger's operations (so a host holds either), plus the team's caps. */
 export interface TeamLedger extends HostLedger {
   /** The caps stored in the database for the whole team, µUSD (null: none). */
   teamCaps(): Promise<TeamCaps>;
-  /** Stores the team's caps (an admin's act). Throws RangeError for a cap that is not an integer ≥ 0. */
+  /**
+   * Stores the team's caps, µUSD (an admin's act, admin.ts; setMemberCap follows the same rule).
+   * Throws RangeError for a cap that is not an integer ≥ 0, AdminRequiredError for a non-admin.
+   */
   setTeamCaps(caps: TeamCaps): Promise<void>;
+  /**
+   * Stores the salted hash of `key` as the team admin key (replacing the old one); only a database
+   * admin by role may. Throws AdminRequiredError otherwise, RangeError for a key under 16 characters.
+   */
+  setAdminKey(key: string): Promise<void>;
 }

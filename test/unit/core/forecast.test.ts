@@ -50,4 +50,11 @@ describe('agent job forecast (core/forecast)', () => {
       else assert.equal(why, null);
     });
   }
+
+  it("names the member scope and the admin's fix when a member's own cap is what is left", () => {
+    const why = forecastRefusal({ lowMicros: 20, highMicros: 5_000 }, null, 1, null, 'bob');
+    assert.match(why ?? '', /exceeds the \$0\.000001 left this month under member bob's cap \(scope member\)/);
+    assert.match(why ?? '', /team set-cap bob <usd\|none>/);
+    assert.equal(forecastRefusal({ lowMicros: 1, highMicros: 5_000 }, null, 1, null, 'bob'), null);
+  });
 });
