@@ -9,6 +9,21 @@
 /** `postgres:` and `postgresql:`, the schemes libpq and the `pg` driver accept for a connection URI. */
 export const POSTGRES_SCHEMES = new Set(['postgres:', 'postgresql:']);
 
+/** `user[:password]@` followed by no host: libpq's form for the default (or `?host=`) unix socket. */
+const EMPTY_HOST = /^([a-z][a-z0-9+.-]*:\/\/[^/?#@]*@)(?=[/?#]|$)/i;
+/** Stands in for the empty host while parsing; never shown. */
+const PLACEHOLDER_HOST = 'offload-empty-host.invalid';
+
+/**
+ * Parses a team ledger URL as WHATWG URL does, and also libpq's `postgresql://user:pw@/db?host=/socket`
+ * (credentials with an empty host), which URL refuses: its host is parsed as a placeholder and
+ * `emptyHost` is true. Throws TypeError for a value that is not a URL.
+ */
+export function parseLedgerUrl(value: string): { url: URL; emptyHost: boolean } {
+  const emptyHost = EMPTY_HOST.test(value);
+  return { url: new URL(emptyHost ? value.replace(EMPTY_HOST, `$1${PLACEHOLDER_HOST}`) : value), emptyHost };
+}
+
 /** True when an OFFLOAD_LEDGER value is a URL (scheme://…) rather than a file path: it then must be a PostgreSQL one. */
 export function looksLikeUrl(value: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
@@ -21,7 +36,7 @@ export function looksLikeUrl(value: string): boolean {
 export function ledgerUrlSecrets(ledgerUrl: string | undefined): string[] {
   if (!ledgerUrl) return [];
   try {
-    const { password } = new URL(ledgerUrl);
+    const { password } = parseLedgerUrl(ledgerUrl).url;
     if (!password) return [];
     const decoded = decodeURIComponent(password);
     return decoded === password ? [password] : [password, decoded];
@@ -33,10 +48,10 @@ export function ledgerUrlSecrets(ledgerUrl: string | undefined): string[] {
 /** The URL without its password, for display and for copied configs (the password comes from elsewhere). */
 export function withoutPassword(ledgerUrl: string): string {
   try {
-    const url = new URL(ledgerUrl);
+    const { url, emptyHost } = parseLedgerUrl(ledgerUrl);
     if (!url.password) return ledgerUrl;
     url.password = '';
-    return url.toString();
+    return emptyHost ? url.toString().replace(`@${PLACEHOLDER_HOST}`, '@') : url.toString();
   } catch {
     return '<invalid team ledger URL>';
   }

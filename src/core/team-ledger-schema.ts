@@ -1,6 +1,6 @@
 /** The schemas of the team ledger's settings (config.ts): the URL, and member and machine names. */
 import { z } from 'zod';
-import { POSTGRES_SCHEMES } from './ledger-url';
+import { parseLedgerUrl, POSTGRES_SCHEMES } from './ledger-url';
 
 /** What a bad team ledger URL is told (the value itself is never quoted: it may hold a password). */
 const URL_FIX =
@@ -12,7 +12,7 @@ const URL_FIX =
 export const LedgerUrlSchema = z.string().superRefine((value, ctx) => {
   let url: URL;
   try {
-    url = new URL(value);
+    url = parseLedgerUrl(value).url;
   } catch {
     ctx.addIssue({ code: 'custom', message: `is not a valid URL; it ${URL_FIX}` });
     return;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { resolveKeyCommands } from '../../../src/cli/key-commands';
 import { ConfigError, configFromEnv, parseConfig } from '../../../src/core/config';
-import { ledgerLabel, withoutPassword } from '../../../src/core/ledger-url';
+import { ledgerLabel, ledgerUrlSecrets, withoutPassword } from '../../../src/core/ledger-url';
 import { configSecrets, redact, REDACTED } from '../../../src/core/redact';
 import { workerEnv } from '../../../src/vscode/mcp-client-config';
 import { configInputFromSettings } from '../../../src/vscode/settings-keys';
@@ -133,6 +133,15 @@ describe('team ledger settings', () => {
       assert.equal(ledgerLabel(c), 'team ledger postgres://ana@db.example.com:5432/offload');
       assert.equal(ledgerLabel(fromEnv({})), '/home/me/.local/share/offload/ledger.sqlite');
       assert.equal(withoutPassword('postgres://ana@db/x'), 'postgres://ana@db/x');
+    });
+
+    it("accepts libpq's unix-socket form with credentials and no host, and keeps its password secret", () => {
+      const url = 'postgresql://ana:s3cret-pw@/offload?host=/var/run/postgresql';
+      const c = fromEnv({ OFFLOAD_LEDGER: url });
+      assert.equal(c.ledgerUrl, url);
+      assert.equal(ledgerLabel(c), 'team ledger postgresql://ana@/offload?host=/var/run/postgresql');
+      assert.deepEqual(ledgerUrlSecrets(url), ['s3cret-pw']);
+      assert.equal(withoutPassword('postgresql://ana@/offload?host=/s'), 'postgresql://ana@/offload?host=/s');
     });
   });
 
