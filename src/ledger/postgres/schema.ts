@@ -7,7 +7,8 @@
  * - `scopes`: the admission counters (settled and reserved µUSD per team month, team day, member
  *   month and capped job, and in-flight calls per machine), see admission.ts;
  * - leases: a reservation's `expires_at` and a job's `lease_expires_at` (server time, so clocks of
- *   different machines do not matter), extended by their holder's heartbeat (sweeper.ts).
+ *   different machines do not matter), extended by their holder's heartbeat (sweeper.ts);
+ * - `imported_keys` (version 2): the keys of the export lines `ledger import` loaded (import.ts).
  * A change appends a migration; a shipped migration is never edited.
  */
 export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
@@ -172,6 +173,20 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
     IF r.slot_key IS NOT NULL THEN UPDATE scopes SET reserved = reserved - 1 WHERE key = r.slot_key; END IF;
     RETURN true;
   END $$;
+`,
+  },
+  {
+    version: 2,
+    // `ledger import` (import.ts): every export line's stable key (core/ledger-export.ts) it has loaded,
+    // with the member it was loaded under, so a second import of the same rows adds nothing and an
+    // import of them under another member is refused
+    sql: `
+  CREATE TABLE imported_keys (
+    key TEXT PRIMARY KEY,
+    member TEXT NOT NULL,
+    source_ledger_id TEXT NOT NULL,
+    imported_at BIGINT NOT NULL
+  );
 `,
   },
 ];
