@@ -10,10 +10,11 @@ import { ExportFormatError, jobKey, parseExportLine, type ExportHeader, type Exp
 /** A line after the header: a job, a model call or a breaker event. */
 export type ExportRow = Exclude<ExportLine, ExportHeader>;
 
-/** A row and its 1-based line number in the file. */
+/** A row, its 1-based line number in the file and its line's length (UTF-16 code units, ≈ bytes). */
 export interface NumberedRow {
   lineNo: number;
   row: ExportRow;
+  chars: number;
 }
 
 /** An export being read: its header (line 1), then its rows as they are read. */
@@ -81,7 +82,7 @@ export async function readExport(file: string): Promise<ExportReader> {
           );
         seen.add(row.key);
         counts[COUNTED[row.type]]++;
-        yield { lineNo, row };
+        yield { lineNo, row, chars: next.value.length };
       }
     } finally {
       close();
