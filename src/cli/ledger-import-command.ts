@@ -3,10 +3,8 @@ import { InputError } from '../core/errors';
 import { ExportFormatError } from '../core/ledger-export';
 import { ledgerLabel } from '../core/ledger-url';
 import { formatUsd } from '../core/money';
+import { IdentityNameSchema } from '../core/team-ledger-schema';
 import { cliConfig } from './args';
-
-/** The longest member name the ledgers record (the export format's limit). */
-const MEMBER_MAX = 128;
 
 /**
  * `offload-worker ledger import FILE --member NAME`: loads the export FILE (`ledger export`) into
@@ -16,7 +14,7 @@ const MEMBER_MAX = 128;
  * Exit 0 when imported; 1 with the reason on stderr, nothing written, when OFFLOAD_LEDGER is a
  * local file (the message names the fix), the file has a bad line (its number and field) or is
  * cut short, its rows were imported under another member, or the database refuses. Throws
- * InputError for a missing FILE or --member (exit 2 in ledger-command.ts), TypeError from
+ * InputError for a missing FILE, a missing --member or one OFFLOAD_MEMBER's rule refuses (exit 2 in ledger-command.ts), TypeError from
  * parseArgs for an unknown flag, ConfigError for a bad environment.
  */
 export async function runLedgerImportCommand(args: string[]): Promise<number> {
@@ -29,9 +27,10 @@ export async function runLedgerImportCommand(args: string[]): Promise<number> {
   const [file] = positionals;
   if (!file || positionals.length > 1)
     throw new InputError('FILE', 'takes one export file: ledger import FILE --member NAME');
-  const member = values.member?.trim();
-  if (!member || member.length > MEMBER_MAX)
-    throw new InputError('--member', `names the member the rows are attributed to (1-${MEMBER_MAX} characters)`);
+  if (values.member === undefined) throw new InputError('--member', 'names the member the rows are attributed to');
+  const name = IdentityNameSchema.safeParse(values.member.trim());
+  if (!name.success) throw new InputError('--member', name.error.issues[0]!.message);
+  const member = name.data;
   const config = cliConfig();
   if (config.ledgerUrl === undefined) {
     process.stderr.write(

@@ -210,6 +210,11 @@ describe('offload-worker ledger export, then ledger import into a team ledger (b
 
   const usage: Array<[string, string[], RegExp]> = [
     ['without --member', ['ledger', 'import', 'x.jsonl'], /--member: names the member/],
+    [
+      'with a member name of 200 characters',
+      ['ledger', 'import', 'x.jsonl', '--member', 'x'.repeat(200)],
+      /--member: must be at most 128 characters/,
+    ],
     ['without a file', ['ledger', 'import', '--member', 'ana'], /FILE: takes one export file/],
     ['with an unknown flag', ['ledger', 'import', 'x.jsonl', '--member', 'ana', '--force'], /Unknown option '--force'/],
   ];
