@@ -13,6 +13,7 @@ import { ADMIN_MIGRATION_SQL, restrictCapWrites } from './admin';
  *   different machines do not matter), extended by their holder's heartbeat (sweeper.ts).
  * - 2: the team admin key (`team_admin_key`, offload_set_caps_by_key) and the cap privileges
  *   (admin.ts: only admins write `team` and `members`).
+ * - 3: `imported_keys`: the keys of the export lines `ledger import` loaded (import.ts).
  * A change appends a migration; a shipped migration is never edited. `after` runs in the same
  * transaction after `sql`, for steps that depend on who migrates; `log` gets its notices.
  */
@@ -185,6 +186,22 @@ export const MIGRATIONS: ReadonlyArray<{
 `,
   },
   { version: 2, sql: ADMIN_MIGRATION_SQL, after: restrictCapWrites },
+  {
+    version: 3,
+    // `ledger import` (import.ts): every export line's stable key (core/ledger-export.ts) it has loaded,
+    // with the member it was loaded under, so a second import of the same rows adds nothing and an
+    // import of them under another member is refused
+    sql: `
+  CREATE TABLE imported_keys (
+    key TEXT PRIMARY KEY,
+    member TEXT NOT NULL,
+    source_ledger_id TEXT NOT NULL,
+    imported_at BIGINT NOT NULL
+  );
+  -- every member imports under their own name; the migrating user created the table, so it may grant
+  GRANT SELECT, INSERT ON imported_keys TO PUBLIC;
+`,
+  },
 ];
 
 /** The newest schema version this Offload knows. */
