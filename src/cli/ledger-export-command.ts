@@ -37,7 +37,10 @@ export async function runLedgerExportCommand(args: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (partial) {
+      // The stream opens its file asynchronously: wait for it to close before removing it, or an
+      // open that lands after the removal leaves the partial file behind.
       out.destroy();
+      await finished(out).catch(() => undefined);
       rmSync(partial, { force: true });
     }
     process.stderr.write(`offload-worker: ledger export: ${(err as Error).message}\n`);
