@@ -33,7 +33,7 @@ export function computeBudgetLeft(db: Database, caps: LedgerCaps, nowMs: number)
  * The get_spend_stats summary at `nowMs` (UTC windows; all sums in µUSD, reported in USD):
  * - `current_month`: spend settled this calendar month; `today`: settled this UTC day;
  * - `remaining`: what a new reservation could still take from the monthly cap,
- *   cap − settled this month − reserved in flight, never below 0 (computeBudgetLeft);
+ *   cap − settled this month − reserved in flight, never below 0 (remainingMicros, as computeBudgetLeft);
  * - `percentage_used`: settled this month over the monthly cap, 0–100;
  * - `reserved` / `reservations_in_flight`: held by live reservations;
  * - `by_model`: this month's calls per model; `by_kind`: jobs created this month per kind, with
@@ -50,11 +50,6 @@ export function computeSpendStats(
   extra: { thresholds?: readonly number[]; breaker?: BreakerRecord } = {},
 ): Omit<SpendStats, 'member' | 'by_member'> {
   const month = monthPeriod(nowMs);
-  const settled = settledIn(db, month);
-  const reserved = reservedTotal(db);
-  const percentage = percentageUsed(settled, caps.monthlyMicros);
-  const thresholds = normalizeThresholds(extra.thresholds ?? DEFAULT_WARN_THRESHOLDS);
-  const b = extra.breaker;
 
   const byModel: SpendStats['by_model'] = {};
   for (const r of all(
@@ -102,28 +97,88 @@ export function computeSpendStats(
       [month.startMs, month.endMs],
     )[0] ?? {};
 
+  return shapeSpendStats(
+    caps,
+    nowMs,
+    {
+      settledMonth: settledIn(db, month),
+      settledToday: settledIn(db, dayPeriod(nowMs)),
+      reserved: reservedTotal(db),
+      reservations: num(db, 'SELECT COUNT(*) FROM reservations'),
+      jobs: num(db, 'SELECT COUNT(*) FROM jobs'),
+      running: num(db, "SELECT COUNT(*) FROM jobs WHERE status = 'running'"),
+      byModel,
+      byKind,
+      savings: {
+        jobs: Number(s.n ?? 0),
+        savedUsd: Number(s.saved ?? 0),
+        callerTokensAvoided: Number(s.avoided ?? 0),
+        transcriptBytes: Number(s.tb ?? 0),
+        returnedBytes: Number(s.rb ?? 0),
+      },
+    },
+    extra,
+  );
+}
+
+/** What a backend sums for get_spend_stats (µUSD, counts; by model and kind already in USD), before shapeSpendStats. */
+export interface SpendSums {
+  settledMonth: Micros;
+  settledToday: Micros;
+  reserved: Micros;
+  reservations: number;
+  jobs: number;
+  running: number;
+  byModel: SpendStats['by_model'];
+  byKind: SpendStats['by_kind'];
+  savings: {
+    jobs: number;
+    savedUsd: number;
+    callerTokensAvoided: number;
+    transcriptBytes: number;
+    returnedBytes: number;
+  };
+}
+
+/**
+ * The team's get_spend_stats figures from a backend's sums at `nowMs` (the fields computeSpendStats
+ * lists): the one place both backends (this file, postgres/stats.ts) turn sums into the summary —
+ * `remaining` by remainingMicros (core/budget.ts), the percentage, thresholds and the breaker.
+ */
+export function shapeSpendStats(
+  caps: LedgerCaps,
+  nowMs: number,
+  sums: SpendSums,
+  extra: { thresholds?: readonly number[]; breaker?: BreakerRecord } = {},
+): Omit<SpendStats, 'member' | 'by_member'> {
+  const percentage = percentageUsed(sums.settledMonth, caps.monthlyMicros);
+  const thresholds = normalizeThresholds(extra.thresholds ?? DEFAULT_WARN_THRESHOLDS);
+  const b = extra.breaker;
+  const remaining = remainingMicros({
+    cap: 'monthly',
+    limitMicros: caps.monthlyMicros,
+    settledMicros: sums.settledMonth,
+    reservedMicros: sums.reserved,
+  });
   return {
     month: monthLabel(nowMs),
-    current_month: microsToUsd(settled),
+    current_month: microsToUsd(sums.settledMonth),
     total_budget: microsToUsd(caps.monthlyMicros),
-    remaining: microsToUsd(computeBudgetLeft(db, caps, nowMs).monthlyMicros),
+    remaining: microsToUsd(remaining),
     percentage_used: percentage,
-    today: microsToUsd(settledIn(db, dayPeriod(nowMs))),
+    today: microsToUsd(sums.settledToday),
     daily_budget: caps.dailyMicros === null ? null : microsToUsd(caps.dailyMicros),
-    reserved: microsToUsd(reserved),
-    reservations_in_flight: num(db, 'SELECT COUNT(*) FROM reservations'),
-    by_model: byModel,
-    by_kind: byKind,
-    jobs: {
-      total: num(db, 'SELECT COUNT(*) FROM jobs'),
-      running: num(db, "SELECT COUNT(*) FROM jobs WHERE status = 'running'"),
-    },
+    reserved: microsToUsd(sums.reserved),
+    reservations_in_flight: sums.reservations,
+    by_model: sums.byModel,
+    by_kind: sums.byKind,
+    jobs: { total: sums.jobs, running: sums.running },
     savings: {
-      jobs: Number(s.n ?? 0),
-      saved_usd: Number(Number(s.saved ?? 0).toFixed(6)),
-      caller_tokens_avoided: Number(s.avoided ?? 0),
-      transcript_bytes: Number(s.tb ?? 0),
-      returned_bytes: Number(s.rb ?? 0),
+      jobs: sums.savings.jobs,
+      saved_usd: Number(sums.savings.savedUsd.toFixed(6)),
+      caller_tokens_avoided: sums.savings.callerTokensAvoided,
+      transcript_bytes: sums.savings.transcriptBytes,
+      returned_bytes: sums.savings.returnedBytes,
     },
     thresholds,
     thresholds_crossed: thresholdsCrossed(percentage, thresholds),
@@ -136,7 +191,8 @@ export function computeSpendStats(
   };
 }
 
-const DAY_MS = 86_400_000;
+/** One UTC day, ms (dailySpend's buckets, both backends). */
+export const DAY_MS = 86_400_000;
 
 /** "YYYY-MM-DD" of the UTC day starting at `dayStartMs`. */
 function dayLabel(dayStartMs: number): string {
@@ -162,6 +218,19 @@ export function computeDailySpend(db: Database, nowMs: number): Array<{ day: str
   )) {
     sums.set(Number(r.d) * DAY_MS, Number(r.cost));
   }
+  return dailySeries(nowMs, sums);
+}
+
+/**
+ * The days of the month of `nowMs` from the 1st up to today (or the last day in `sums`), oldest
+ * first, zeros included: `sums` maps a UTC day's start (epoch ms) to its settled µUSD; USD, 6
+ * decimals. Both backends' dailySpend end here (postgres/stats.ts too).
+ */
+export function dailySeries(
+  nowMs: number,
+  sums: ReadonlyMap<number, Micros>,
+): Array<{ day: string; cost_usd: number }> {
+  const month = monthPeriod(nowMs);
   const last = Math.max(dayPeriod(nowMs).startMs, ...sums.keys());
   const out: Array<{ day: string; cost_usd: number }> = [];
   for (let d = month.startMs; d <= last; d += DAY_MS)

@@ -5,10 +5,10 @@
  */
 import type { BreakerRecord } from '../../core/breaker';
 import { microsToUsd } from '../../core/money';
-import { dayPeriod, monthLabel, monthPeriod } from '../../core/period';
-import { DEFAULT_WARN_THRESHOLDS, normalizeThresholds, thresholdsCrossed } from '../../core/thresholds';
+import { remainingMicros } from '../../core/budget';
+import { dayPeriod, monthPeriod } from '../../core/period';
 import type { LedgerCaps, MemberRecord, SpendStats } from '../ledger';
-import { percentageUsed } from '../spend-stats';
+import { DAY_MS, dailySeries, shapeSpendStats } from '../spend-stats';
 import { settledIn, type Q } from './breaker';
 
 async function rowsOf<T extends object>(c: Q, sql: string, params: unknown[] = []): Promise<T[]> {
@@ -38,9 +38,6 @@ export async function pgSpendStats(
       (SELECT COALESCE(SUM(micros), 0)::int8 FROM reservations WHERE member = $1) AS mine`,
     [o.member],
   );
-  const percentage = percentageUsed(settled, o.caps.monthlyMicros);
-  const thresholds = normalizeThresholds(o.thresholds ?? DEFAULT_WARN_THRESHOLDS);
-
   const byModel: SpendStats['by_model'] = {};
   for (const r of await rowsOf<{ model: string; cost: number; calls: number; i: number; o: number; c: number }>(
     c,
@@ -75,8 +72,8 @@ export async function pgSpendStats(
   const byMember: SpendStats['by_member'] = {};
   for (const r of await rowsOf<{ member: string; cost: number; calls: number }>(
     c,
-    `SELECT COALESCE(member, '') AS member, SUM(cost_micros)::int8 AS cost, COUNT(*) AS calls FROM model_calls
-    WHERE created_at >= $1 AND created_at < $2 GROUP BY 1 ORDER BY 1`,
+    `SELECT member, SUM(cost_micros)::int8 AS cost, COUNT(*) AS calls FROM model_calls
+    WHERE member IS NOT NULL AND created_at >= $1 AND created_at < $2 GROUP BY 1 ORDER BY 1`,
     range,
   ))
     byMember[r.member] = { cost_usd: microsToUsd(r.cost), calls: r.calls };
@@ -101,38 +98,48 @@ export async function pgSpendStats(
     FROM model_calls WHERE member = $1 AND created_at >= LEAST($2::int8, $4::int8) AND created_at < GREATEST($3::int8, $5::int8)`,
     [o.member, month.startMs, month.endMs, day.startMs, day.endMs],
   );
-  const teamLeft = Math.max(0, o.caps.monthlyMicros - settled - totals!.reserved);
+  const team = shapeSpendStats(
+    o.caps,
+    o.nowMs,
+    {
+      settledMonth: settled,
+      settledToday: await settledIn(c, day.startMs, day.endMs),
+      reserved: totals!.reserved,
+      reservations: totals!.n,
+      jobs: totals!.jobs,
+      running: totals!.running,
+      byModel,
+      byKind,
+      savings: {
+        jobs: s?.n ?? 0,
+        savedUsd: s?.saved ?? 0,
+        callerTokensAvoided: s?.avoided ?? 0,
+        transcriptBytes: s?.tb ?? 0,
+        returnedBytes: s?.rb ?? 0,
+      },
+    },
+    { thresholds: o.thresholds, breaker: o.breaker },
+  );
+  // the member's own cap, or the team's when tighter (core/budget.ts remainingMicros for both)
   const memberLeft =
-    o.memberCap === null ? null : Math.min(teamLeft, Math.max(0, o.memberCap - me!.month - totals!.mine));
-  const b = o.breaker;
+    o.memberCap === null
+      ? null
+      : Math.min(
+          remainingMicros({
+            cap: 'monthly',
+            limitMicros: o.caps.monthlyMicros,
+            settledMicros: settled,
+            reservedMicros: totals!.reserved,
+          }),
+          remainingMicros({
+            cap: 'member',
+            limitMicros: o.memberCap,
+            settledMicros: me!.month,
+            reservedMicros: totals!.mine,
+          }),
+        );
   return {
-    month: monthLabel(o.nowMs),
-    current_month: microsToUsd(settled),
-    total_budget: microsToUsd(o.caps.monthlyMicros),
-    remaining: microsToUsd(teamLeft),
-    percentage_used: percentage,
-    today: microsToUsd(await settledIn(c, day.startMs, day.endMs)),
-    daily_budget: o.caps.dailyMicros === null ? null : microsToUsd(o.caps.dailyMicros),
-    reserved: microsToUsd(totals!.reserved),
-    reservations_in_flight: totals!.n,
-    by_model: byModel,
-    by_kind: byKind,
-    jobs: { total: totals!.jobs, running: totals!.running },
-    savings: {
-      jobs: s?.n ?? 0,
-      saved_usd: Number((s?.saved ?? 0).toFixed(6)),
-      caller_tokens_avoided: s?.avoided ?? 0,
-      transcript_bytes: s?.tb ?? 0,
-      returned_bytes: s?.rb ?? 0,
-    },
-    thresholds,
-    thresholds_crossed: thresholdsCrossed(percentage, thresholds),
-    breaker: {
-      state: b.state,
-      reason: b.reason,
-      detail: b.detail,
-      since: b.since !== null ? new Date(b.since).toISOString() : null,
-    },
+    ...team,
     member: {
       name: o.member,
       current_month: microsToUsd(me!.month),
@@ -145,8 +152,6 @@ export async function pgSpendStats(
   };
 }
 
-const DAY_MS = 86_400_000;
-
 /** Settled spend per UTC day of the month of `nowMs`, oldest first, zeros included (computeDailySpend's contract). */
 export async function pgDailySpend(c: Q, nowMs: number): Promise<Array<{ day: string; cost_usd: number }>> {
   const month = monthPeriod(nowMs);
@@ -158,14 +163,7 @@ export async function pgDailySpend(c: Q, nowMs: number): Promise<Array<{ day: st
     [month.startMs, month.endMs],
   ))
     sums.set(r.d * DAY_MS, r.cost);
-  const last = Math.max(dayPeriod(nowMs).startMs, ...sums.keys());
-  const out: Array<{ day: string; cost_usd: number }> = [];
-  for (let d = month.startMs; d <= last; d += DAY_MS)
-    out.push({
-      day: new Date(d).toISOString().slice(0, 10),
-      cost_usd: Number(microsToUsd(sums.get(d) ?? 0).toFixed(6)),
-    });
-  return out;
+  return dailySeries(nowMs, sums);
 }
 
 /** Every member with a job, a call or a cap at `nowMs`, sorted by name (MemberRecord's fields). */
