@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { InputError } from '../core/errors';
 import { ExportFormatError } from '../core/ledger-export';
-import { ledgerLabel } from '../core/ledger-url';
+import { ledgerLabel, TEAM_LEDGER_FIX } from '../core/ledger-url';
 import { formatUsd } from '../core/money';
 import { IdentityNameSchema } from '../core/team-ledger-schema';
 import { cliConfig } from './args';
@@ -35,7 +35,7 @@ export async function runLedgerImportCommand(args: string[]): Promise<number> {
   if (config.ledgerUrl === undefined) {
     process.stderr.write(
       `offload-worker: ledger import loads into a team ledger, and OFFLOAD_LEDGER names the local file ${config.ledgerPath}: ` +
-        'set OFFLOAD_LEDGER=postgres://… (the team database) and run it again\n',
+        `${TEAM_LEDGER_FIX}, and run it again\n`,
     );
     return 1;
   }

@@ -10,9 +10,9 @@ import { asTeamLedger } from './team-set-cap-command';
  * ledger (TeamLedger.setAdminKey), run by a database admin (superuser, the database's owner or a
  * member of offload_admin). The key is OFFLOAD_TEAM_ADMIN_KEY when set; else a new random one,
  * printed once on stdout (give it to whoever sets caps as OFFLOAD_TEAM_ADMIN_KEY). Setting it
- * replaces the old key. Exit 0 when stored; 1 when refused (no team ledger, or not a database
- * admin: holding the old key does not allow replacing it). Throws InputError for another
- * subcommand (exit 2 in team-command.ts).
+ * replaces the old key. Exit 0 when stored. A refusal (no team ledger, or not a database admin:
+ * holding the old key does not allow replacing it) throws, and team-command.ts prints it (exit 1);
+ * InputError for another subcommand (exit 2 there).
  */
 export async function runTeamAdminKeyCommand(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, options: {}, allowPositionals: true, strict: true });
@@ -20,12 +20,7 @@ export async function runTeamAdminKeyCommand(args: string[]): Promise<number> {
     throw new InputError('admin-key', 'takes one subcommand: team admin-key set');
   const given = cliConfig().teamAdminKey;
   const key = given ?? newAdminKey();
-  try {
-    await withCliLedger((ledger) => asTeamLedger(ledger).setAdminKey(key));
-  } catch (err) {
-    process.stderr.write(`offload-worker: ${(err as Error).message}\n`);
-    return 1;
-  }
+  await withCliLedger((ledger) => asTeamLedger(ledger).setAdminKey(key));
   if (given) process.stdout.write('team admin key stored (OFFLOAD_TEAM_ADMIN_KEY; the database keeps only its hash)\n');
   else process.stdout.write(`${key}\n`);
   if (!given)

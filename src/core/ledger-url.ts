@@ -6,6 +6,10 @@
  * sql.js file. The settings' schemas are in team-ledger-schema.ts.
  */
 
+/** The fix named wherever something needs a team ledger and the configured one is a local file (member and team caps, the admin key, ledger import). */
+export const TEAM_LEDGER_FIX =
+  'set OFFLOAD_LEDGER=postgres://… (or the offload.ledgerUrl setting) to the PostgreSQL database every member shares';
+
 /** `postgres:` and `postgresql:`, the schemes libpq and the `pg` driver accept for a connection URI. */
 export const POSTGRES_SCHEMES = new Set(['postgres:', 'postgresql:']);
 

@@ -4,6 +4,7 @@
  * before it, which belong to no member). A file ledger has no member caps: those need a team
  * ledger, where every member's spend is admitted against the same numbers.
  */
+import { TEAM_LEDGER_FIX } from '../core/ledger-url';
 import { microsToUsd } from '../core/money';
 import { dayPeriod, monthPeriod } from '../core/period';
 import type { Identity, MemberRecord, SpendStats } from './ledger';
@@ -11,8 +12,7 @@ import { all, num } from './rows';
 import type { Database } from './sqljs';
 
 /** What setMemberCap on a file ledger throws: the fix is a team ledger. */
-export const MEMBER_CAPS_NEED_TEAM_LEDGER =
-  'member caps need a team ledger: set OFFLOAD_LEDGER=postgres://… (or the offload.ledgerUrl setting) to a PostgreSQL database every member shares; this ledger is a local file, where only the team caps (MONTHLY_BUDGET, DAILY_BUDGET) apply';
+export const MEMBER_CAPS_NEED_TEAM_LEDGER = `member caps need a team ledger: ${TEAM_LEDGER_FIX}; this ledger is a local file, where only the team caps (MONTHLY_BUDGET, DAILY_BUDGET) apply`;
 
 /** A member's settled spend in [startMs, endMs), µUSD (reads the member index only). */
 function memberSettled(db: Database, member: string, startMs: number, endMs: number): number {
