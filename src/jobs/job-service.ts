@@ -152,15 +152,15 @@ export class JobService {
     return { jobs: out as JobRecord[], mode: request.mode ?? 'queue' };
   }
 
-  /**
-   * Validates one run_job request (fields prefixed with `prefix`), routes an `auto` one
-   * (routeRunJob), and says whether it needs approval (asked for the routed tier like a named one).
-   */
   /** The item jobs of provider batch `batchId` (get_job_status on a batch id); empty when there is none. */
   batchItems(batchId: string): Promise<JobRecord[]> {
     return this.batches ? this.batches.itemsOf(batchId) : Promise.resolve([]);
   }
 
+  /**
+   * Validates one run_job request (fields prefixed with `prefix`), routes an `auto` one
+   * (routeRunJob), and says whether it needs approval (asked for the routed tier like a named one).
+   */
   private async checkRunJob(request: RunJobRequest, prefix: string): Promise<Checked> {
     if (request.apply && !request.input_refs?.length)
       throw new InputError(`${prefix}apply`, 'apply: true edits the input_refs files; name at least one in input_refs');
