@@ -6,9 +6,9 @@
  */
 import { admitThrough, type BreakerPolicy } from '../core/breaker';
 import { admit, type CapUsage } from '../core/budget';
-import { TERMINAL_STATUSES } from '../core/jobs';
 import { effectiveBreaker, reservationLive, writeBreaker } from './breaker-store';
 import type { Identity, LedgerCaps, Reservation } from './ledger';
+import { assertReservable } from './ledger-checks';
 import { BATCH_ITEM } from './orphans';
 import { jobReserved, jobSettled, reservedTotal } from './queries';
 import { num, one, run } from './rows';
@@ -36,9 +36,7 @@ export function admitIn(db: Database, o: AdmissionContext): Reservation | null {
   const job = one(db, `SELECT status, max_cost_micros, ${BATCH_ITEM} AS batch_item FROM jobs WHERE id = ?`, [
     o.reservation.jobId,
   ]);
-  if (!job) throw new Error(`unknown job ${o.reservation.jobId}: create the job before reserving for it`);
-  if (TERMINAL_STATUSES.has(job.status as never))
-    throw new Error(`job ${o.reservation.jobId} is ${String(job.status)}; it may not start paid calls`);
+  assertReservable(o.reservation.jobId, job);
   if (o.maxInFlight !== null && !job.batch_item && num(db, IN_FLIGHT) >= o.maxInFlight) return null;
   const { stored, current, spend } = effectiveBreaker(db, o.caps, o.policy, o.now);
   const breaker = admitThrough(current, o.reservation.id, (id) => reservationLive(db, id));

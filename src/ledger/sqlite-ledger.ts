@@ -40,7 +40,7 @@ import {
 import { admitIn } from './admission';
 import type { HostLedger } from './host-ledger';
 import type { LedgerOptions } from './ledger-options';
-import { assertCaps, assertSettleInput, InFlightLimitError } from './ledger-checks';
+import { assertCaps, assertSettleInput, InFlightLimitError, unknownReservationError } from './ledger-checks';
 import { adoptWaitingIn, reclaimIn, waitingOrphansIn } from './orphans';
 import { processAlive } from './process-alive';
 import { all, one, run } from './rows';
@@ -247,9 +247,7 @@ class SqlLedger implements HostLedger {
       const r = selectReservation(db, reservationId);
       if (!r) {
         if (isSettled(db, reservationId)) return;
-        throw new Error(
-          `unknown reservation ${reservationId}: it was released or never taken, so this spend has no job`,
-        );
+        throw unknownReservationError(reservationId);
       }
       // attributed to who reserved it (a provider batch item may be settled by another member's process)
       run(

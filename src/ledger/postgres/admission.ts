@@ -10,7 +10,7 @@
  */
 import { admitThrough, type BreakerPolicy, type BreakerRecord } from '../../core/breaker';
 import { BudgetExceededError, type CapKind } from '../../core/budget';
-import { TERMINAL_STATUSES, type JobStatus } from '../../core/jobs';
+import type { JobStatus } from '../../core/jobs';
 import { sameRecord } from '../breaker-store';
 import type { Identity, LedgerCaps, Reservation } from '../ledger';
 import { effectiveBreaker, writeBreaker, type Q } from './breaker';
@@ -26,6 +26,7 @@ import {
   teamMonthKey,
   type ScopeKey,
 } from './scopes';
+import { assertReservable } from '../ledger-checks';
 import { effectiveCaps } from './team-caps';
 
 /** What admission needs: the call's reservation (id, pid, time set), who holds it, its lease, the caps, breaker policy and in-flight cap. */
@@ -92,9 +93,8 @@ export async function admitPg(pool: pg.Pool, o: PgAdmission): Promise<Reservatio
     [r.jobId, o.identity.member],
   );
   const row = rows[0];
-  if (!row?.status) throw new Error(`unknown job ${r.jobId}: create the job before reserving for it`);
-  if (TERMINAL_STATUSES.has(row.status))
-    throw new Error(`job ${r.jobId} is ${row.status}; it may not start paid calls`);
+  if (!row) throw new Error('the team ledger has no team row: its schema is damaged');
+  assertReservable(r.jobId, row);
   const caps = effectiveCaps(o.localCaps, { monthlyMicros: row.team_monthly, dailyMicros: row.team_daily });
 
   const trialLive = async (c: Q, rec: { trialId: string | null }) =>

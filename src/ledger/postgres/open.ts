@@ -24,8 +24,7 @@ import type {
   SettleInput,
   SpendStats,
 } from '../ledger';
-import { assertCaps, assertSettleInput } from '../ledger-checks';
-import { InFlightLimitError } from '../ledger-checks';
+import { assertCaps, assertSettleInput, InFlightLimitError, unknownReservationError } from '../ledger-checks';
 import { admitPg, scopesOf, SlotsFull } from './admission';
 import { effectiveBreaker, readBreaker, settledIn } from './breaker';
 import { selectCancelRequested, selectJob, selectJobs, selectJobsChangedSince, selectReservations } from './job-rows';
@@ -224,9 +223,7 @@ class PgLedger implements TeamLedger {
       const ended = r && (await endReservation(this.pool, r, input, { nowMs, sweep: false, ensure: this.ensure }));
       if (!ended) {
         if (await isSettled(this.pool, reservationId)) return;
-        throw new Error(
-          `unknown reservation ${reservationId}: it was released or never taken, so this spend has no job`,
-        );
+        throw unknownReservationError(reservationId);
       }
       await refreshAfterSpend(this.pool, {
         localCaps: this.current,
